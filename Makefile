@@ -1,0 +1,44 @@
+# Machina — the two commands that matter: `make demo` and `make test`.
+GO       ?= go
+BIN      := bin/machina
+PLUGINS  := $(notdir $(wildcard plugins/*))
+WASM     := $(addprefix dist/plugins/,$(addsuffix .wasm,$(PLUGINS)))
+# RACE=1 runs the tests under the race detector (CI does).
+RACE     ?=
+TESTFLAGS ?= -count=1 -timeout 20m $(if $(RACE),-race,)
+
+.PHONY: all build host plugins test demo vet clean FORCE
+
+all: build
+
+build: host plugins
+
+host: $(BIN)
+
+$(BIN): FORCE
+	@mkdir -p bin
+	$(GO) build -trimpath -o $(BIN) ./cmd/machina
+
+plugins: $(BIN)
+	@mkdir -p dist/plugins
+	@for p in $(PLUGINS); do \
+		echo "plugin build plugins/$$p -> dist/plugins/$$p.wasm"; \
+		$(BIN) plugin build plugins/$$p -o dist/plugins/$$p.wasm || exit 1; \
+	done
+
+# Tests find the built plugins in dist/plugins (MACHINA_DIST) and build
+# test-only plugins themselves.
+test: build
+	MACHINA_DIST=$(CURDIR)/dist/plugins $(GO) test $(TESTFLAGS) ./...
+
+vet:
+	$(GO) vet ./...
+	GOOS=wasip1 GOARCH=wasm $(GO) vet ./abi/... ./pdk/... ./plugins/...
+
+demo: build
+	$(BIN) demo
+
+clean:
+	rm -rf bin dist
+
+FORCE:
