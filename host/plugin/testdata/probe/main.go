@@ -1,0 +1,82 @@
+// Command probe is a test-only plugin. get_asset misbehaves according to
+// the asset id, so host tests can prove containment:
+//
+//	echo:<text>  return an asset named <text> (small JSON echo)
+//	panic        panic
+//	loop         spin forever
+//	oom          allocate until the memory cap is hit
+//	big:<MiB>    return a response of that many MiB
+//	clock        return time.Now and 16 crypto/rand bytes in metadata
+//	exit         os.Exit(3)
+//	http:<url>   GET url through the host and return status/body/error
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/pdk"
+)
+
+func init() { pdk.RegisterCMMS(pdk.Info{Name: "probe", Version: "0.0.1"}, &probe{}) }
+
+func main() {}
+
+type probe struct{}
+
+func (probe) Init(context.Context, pdk.Config) error { return nil }
+
+func (probe) Health(context.Context) (abi.HealthResponse, error) {
+	return abi.HealthResponse{Status: abi.HealthHealthy}, nil
+}
+
+func (probe) ListAssets(context.Context, abi.ListAssetsRequest) (abi.ListAssetsResponse, error) {
+	return abi.ListAssetsResponse{Assets: []abi.Asset{{ID: "P-1", Name: "probe", Type: abi.AssetRotating, Criticality: abi.CriticalityC}}}, nil
+}
+
+var sink [][]byte
+
+func (probe) GetAsset(ctx context.Context, req abi.GetAssetRequest) (abi.GetAssetResponse, error) {
+	mode, arg, _ := strings.Cut(req.AssetID, ":")
+	a := abi.Asset{ID: req.AssetID, Type: abi.AssetRotating, Criticality: abi.CriticalityC}
+	switch mode {
+	case "echo":
+		a.Name = arg
+	case "panic":
+		panic("probe asked to panic")
+	case "loop":
+		for i := 0; ; i++ {
+			if i < 0 {
+				break
+			}
+		}
+	case "oom":
+		for {
+			sink = append(sink, make([]byte, 1<<20))
+		}
+	case "big":
+		n, _ := strconv.Atoi(arg)
+		a.Name = strings.Repeat("x", n<<20)
+	case "clock":
+		b := make([]byte, 16)
+		_, _ = rand.Read(b)
+		a.Metadata = map[string]any{"now": time.Now().UTC().Format(time.RFC3339Nano), "rand": hex.EncodeToString(b)}
+	case "exit":
+		os.Exit(3)
+	case "http":
+		resp, err := pdk.HTTP(ctx, abi.HTTPRequest{Method: "GET", URL: arg})
+		a.Metadata = map[string]any{"status": resp.Status, "body": string(resp.Body), "headers": resp.Headers}
+		if err != nil {
+			a.Metadata["error"] = err.Error()
+		}
+	default:
+		return abi.GetAssetResponse{}, abi.NotFound("asset %q not found", req.AssetID)
+	}
+	return abi.GetAssetResponse{Asset: a}, nil
+}

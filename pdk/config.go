@@ -1,0 +1,49 @@
+package pdk
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// Config is the operator's non-secret plugin configuration (the [plugin.config]
+// table of machina.toml). It never holds secrets: the host refuses config keys
+// that look like secrets.
+type Config struct {
+	values map[string]any
+}
+
+// NewConfig builds a Config from a map, for tests.
+func NewConfig(values map[string]any) Config { return Config{values: values} }
+
+// Decode fills v (a pointer to a struct with json tags) from the config.
+func (c Config) Decode(v any) error {
+	b, err := json.Marshal(c.values)
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	return nil
+}
+
+// String returns the string value of key, or def when absent or not a string.
+func (c Config) String(key, def string) string {
+	if s, ok := c.values[key].(string); ok {
+		return s
+	}
+	return def
+}
+
+// Int returns the integer value of key, or def when absent or not a number.
+func (c Config) Int(key string, def int) int {
+	switch v := c.values[key].(type) {
+	case float64:
+		return int(v)
+	case int:
+		return v
+	case int64:
+		return int(v)
+	}
+	return def
+}

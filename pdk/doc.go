@@ -1,0 +1,28 @@
+// Package pdk is the plugin development kit for Machina plugins.
+//
+// A plugin author writes ordinary Go: implement CMMS (plus any of the
+// optional operation interfaces such as AssetReader or WorkOrderCreator) or
+// Messaging, and register it from init:
+//
+//	func init() { pdk.RegisterCMMS(pdk.Info{Name: "cmms-acme", Version: "1.0.0"}, &acme{}) }
+//	func main() {}
+//
+// Build with `machina plugin build DIR`. The PDK owns every wasm export
+// (machina_describe, machina_init and one per operation), JSON encoding of
+// requests and responses, mapping of Go errors to the ABI error envelope, and
+// typed host calls: HTTP, Log, KVGet/KVSet, MailSend/MailFetch. The operations a
+// plugin serves are derived from the interfaces its value implements, and the
+// host derives capabilities from those operations with the fixed ABI table.
+//
+// The same code runs natively under `go test`: host calls then go to the
+// NativeHost found in the context (see package pdk/pdktest), so connector
+// logic is unit-tested without wasm through the very same JSON round trip.
+//
+// The PDK must not reach the outside world by any other path than the host
+// functions of ABI v1, and must not hold any credential: the host attaches
+// them after its policy check.
+//
+// The only package-level state is the write-once registration slot filled by
+// RegisterCMMS or RegisterMessaging from the plugin's init, which the wasm
+// exports need because exports are package-level functions.
+package pdk

@@ -1,0 +1,170 @@
+// Package pdktest runs a plugin natively, in the same process as its tests,
+// through the same JSON round trip the wasm host uses. Host calls go to a
+// Host that speaks real HTTP (to a simulator on loopback), keeps key-value
+// state in memory and records logs.
+//
+// It is for tests only: it enforces no origin policy and attaches
+// credentials with a plain callback. The real policy is exercised by the
+// wasm tests through the host.
+package pdktest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/pdk"
+)
+
+// Host is a native stand-in for the Machina host.
+type Host struct {
+	// Client sends HTTP requests (default: a client with a 30 s timeout).
+	Client *http.Client
+	// Auth, when set, attaches credentials to each outgoing request, as the
+	// host's auth profiles would.
+	Auth func(*http.Request)
+	// MailSend and MailFetch serve the mail host functions when set.
+	MailSend  func(ctx context.Context, req abi.MailSendRequest) abi.MailSendResponse
+	MailFetch func(ctx context.Context, req abi.MailFetchRequest) abi.MailFetchResponse
+
+	mu   sync.Mutex
+	kv   map[string][]byte
+	logs []abi.LogRecord
+}
+
+// Logs returns the records the plugin logged.
+func (h *Host) Logs() []abi.LogRecord {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]abi.LogRecord(nil), h.logs...)
+}
+
+// Call implements pdk.NativeHost.
+func (h *Host) Call(ctx context.Context, fn string, in []byte) []byte {
+	var out any
+	switch fn {
+	case abi.HostHTTPRequest:
+		var req abi.HTTPRequest
+		if err := json.Unmarshal(in, &req); err != nil {
+			out = abi.HTTPResponse{Error: abi.InvalidArgument("%v", err)}
+			break
+		}
+		out = h.http(ctx, req)
+	case abi.HostLog:
+		var rec abi.LogRecord
+		if json.Unmarshal(in, &rec) == nil {
+			h.mu.Lock()
+			h.logs = append(h.logs, rec)
+			h.mu.Unlock()
+		}
+		return nil
+	case abi.HostKVGet:
+		var req abi.KVGetRequest
+		_ = json.Unmarshal(in, &req)
+		h.mu.Lock()
+		v, ok := h.kv[req.Key]
+		h.mu.Unlock()
+		out = abi.KVGetResponse{Found: ok, Value: v}
+	case abi.HostKVSet:
+		var req abi.KVSetRequest
+		_ = json.Unmarshal(in, &req)
+		h.mu.Lock()
+		if h.kv == nil {
+			h.kv = map[string][]byte{}
+		}
+		if req.Value == nil {
+			delete(h.kv, req.Key)
+		} else {
+			h.kv[req.Key] = req.Value
+		}
+		h.mu.Unlock()
+		out = abi.KVSetResponse{}
+	case abi.HostMailSend:
+		var req abi.MailSendRequest
+		_ = json.Unmarshal(in, &req)
+		if h.MailSend == nil {
+			out = abi.MailSendResponse{Error: abi.Unauthorized("mail is not granted")}
+		} else {
+			out = h.MailSend(ctx, req)
+		}
+	case abi.HostMailFetch:
+		var req abi.MailFetchRequest
+		_ = json.Unmarshal(in, &req)
+		if h.MailFetch == nil {
+			out = abi.MailFetchResponse{Error: abi.Unauthorized("mail is not granted")}
+		} else {
+			out = h.MailFetch(ctx, req)
+		}
+	default:
+		out = map[string]any{"error": abi.InvalidArgument("unknown host function %q", fn)}
+	}
+	b, _ := json.Marshal(out)
+	return b
+}
+
+func (h *Host) http(ctx context.Context, req abi.HTTPRequest) abi.HTTPResponse {
+	if req.TimeoutMS > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, time.Duration(req.TimeoutMS)*time.Millisecond)
+		defer cancel()
+	}
+	hr, err := http.NewRequestWithContext(ctx, req.Method, req.URL, bytes.NewReader(req.Body))
+	if err != nil {
+		return abi.HTTPResponse{Error: abi.InvalidArgument("%v", err)}
+	}
+	for k, v := range req.Headers {
+		hr.Header.Set(k, v)
+	}
+	if h.Auth != nil {
+		h.Auth(hr)
+	}
+	c := h.Client
+	if c == nil {
+		c = &http.Client{Timeout: 30 * time.Second}
+	}
+	resp, err := c.Do(hr)
+	if err != nil {
+		return abi.HTTPResponse{Error: abi.Unavailable("%v", err)}
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	if err != nil {
+		return abi.HTTPResponse{Error: abi.Unavailable("%v", err)}
+	}
+	headers := map[string]string{}
+	for k := range resp.Header {
+		headers[k] = resp.Header.Get(k)
+	}
+	return abi.HTTPResponse{Status: resp.StatusCode, Headers: headers, Body: body}
+}
+
+// Invoke runs an export of r with h as the host and decodes the result into
+// resp. A plugin-reported error is returned as *abi.Error.
+func Invoke(ctx context.Context, h *Host, r *pdk.Runner, export string, req, resp any) error {
+	in, err := json.Marshal(req)
+	if err != nil {
+		return err
+	}
+	out := r.Invoke(pdk.WithNativeHost(ctx, h), export, in)
+	var env abi.Envelope
+	if err := json.Unmarshal(out, &env); err != nil {
+		return err
+	}
+	if env.Error != nil {
+		return env.Error
+	}
+	if resp == nil {
+		return nil
+	}
+	return json.Unmarshal(env.Result, resp)
+}
+
+// Init runs machina_init with cfg.
+func Init(ctx context.Context, h *Host, r *pdk.Runner, cfg map[string]any) error {
+	return Invoke(ctx, h, r, abi.ExportInit, abi.InitRequest{Config: cfg}, nil)
+}
