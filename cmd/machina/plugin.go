@@ -1,5 +1,40 @@
 package main
 
-import "context"
+import (
+	"context"
+	"fmt"
+	"io"
+)
 
-func runPlugin(_ context.Context, c *cli, _ []string) int { return notYet(c, "machina plugin") }
+// pluginCommands lists the `machina plugin` subcommands, one file each.
+func pluginCommands() []command {
+	return []command{
+		{"build", "compile a plugin folder into a .wasm with its manifest embedded", runPluginBuild},
+		{"inspect", "print a module's embedded manifest and descriptor", runPluginInspect},
+	}
+}
+
+func runPlugin(ctx context.Context, c *cli, args []string) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
+		pluginUsage(c.stderr)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	for _, sub := range pluginCommands() {
+		if sub.name == args[0] {
+			return sub.run(ctx, c, args[1:])
+		}
+	}
+	fmt.Fprintf(c.stderr, "machina plugin: unknown subcommand %q\n\n", args[0])
+	pluginUsage(c.stderr)
+	return 2
+}
+
+func pluginUsage(w io.Writer) {
+	fmt.Fprintln(w, "Usage: machina plugin <subcommand> [arguments]\n\nSubcommands:")
+	for _, sub := range pluginCommands() {
+		fmt.Fprintf(w, "  %-8s %s\n", sub.name, sub.summary)
+	}
+}
