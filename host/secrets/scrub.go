@@ -1,0 +1,205 @@
+package secrets
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// MinScrubLen is the shortest secret value the Scrubber replaces; shorter
+// values would destroy ordinary text.
+const MinScrubLen = 4
+
+// minDerivedLen is the shortest derived (encoded) pattern kept.
+const minDerivedLen = 8
+
+// Scrubber replaces every known secret value in text with "[REDACTED]".
+// Besides the plaintext it knows each value's common encodings: JSON and Go
+// string escaping, URL query/path escaping, and base64 (standard and URL
+// alphabets, padded or not, and the three alignments a value can have
+// inside a longer base64 stream). AddBasicAuth also covers the base64 of an
+// HTTP Basic "user:password" pair.
+//
+// A Scrubber is safe for concurrent use; lookups are lock-free and the
+// matcher (a strings.Replacer, a byte trie) is rebuilt only when a new value
+// is added. A nil *Scrubber scrubs nothing.
+type Scrubber struct {
+	mu       sync.Mutex
+	values   map[string]struct{} // plaintext values
+	patterns map[string]struct{} // everything that gets replaced
+	r        atomic.Pointer[strings.Replacer]
+}
+
+// NewScrubber returns a Scrubber that knows values (those shorter than
+// MinScrubLen bytes are ignored).
+func NewScrubber(values ...string) *Scrubber {
+	s := &Scrubber{values: map[string]struct{}{}, patterns: map[string]struct{}{}}
+	s.Add(values...)
+	return s
+}
+
+// Add teaches the Scrubber more secret values. Values already known and
+// values shorter than MinScrubLen bytes are ignored. Old values are never
+// forgotten, so text mentioning a rotated-out secret is still scrubbed.
+func (s *Scrubber) Add(values ...string) {
+	if s == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	changed := false
+	for _, v := range values {
+		if len(v) < MinScrubLen {
+			continue
+		}
+		if _, ok := s.values[v]; ok {
+			continue
+		}
+		s.values[v] = struct{}{}
+		for _, p := range derive(v) {
+			s.patterns[p] = struct{}{}
+		}
+		changed = true
+	}
+	if changed {
+		s.rebuild()
+	}
+}
+
+// AddBasicAuth teaches the Scrubber the base64 form of an HTTP Basic
+// credential "user:password" (and the password itself).
+func (s *Scrubber) AddBasicAuth(user, password string) {
+	if s == nil || len(password) < MinScrubLen {
+		return
+	}
+	s.Add(password)
+	pair := user + ":" + password
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := len(s.patterns)
+	for _, p := range []string{
+		base64.StdEncoding.EncodeToString([]byte(pair)),
+		base64.RawStdEncoding.EncodeToString([]byte(pair)),
+	} {
+		s.patterns[p] = struct{}{}
+	}
+	if len(s.patterns) != n {
+		s.rebuild()
+	}
+}
+
+// Len reports how many distinct secret values the Scrubber knows.
+func (s *Scrubber) Len() int {
+	if s == nil {
+		return 0
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.values)
+}
+
+// rebuild recreates the replacer; s.mu must be held.
+func (s *Scrubber) rebuild() {
+	ps := make([]string, 0, len(s.patterns))
+	for p := range s.patterns {
+		ps = append(ps, p)
+	}
+	// Longest first: strings.Replacer prefers earlier pairs at a position,
+	// so a longer encoding wins over a value that is its prefix.
+	sort.Slice(ps, func(i, j int) bool {
+		if len(ps[i]) != len(ps[j]) {
+			return len(ps[i]) > len(ps[j])
+		}
+		return ps[i] < ps[j]
+	})
+	oldnew := make([]string, 0, 2*len(ps))
+	for _, p := range ps {
+		oldnew = append(oldnew, p, Redacted)
+	}
+	s.r.Store(strings.NewReplacer(oldnew...))
+}
+
+// ScrubString returns str with every known secret (and its encodings)
+// replaced by "[REDACTED]". It returns str itself when nothing matched.
+func (s *Scrubber) ScrubString(str string) string {
+	if s == nil || str == "" {
+		return str
+	}
+	r := s.r.Load()
+	if r == nil {
+		return str
+	}
+	return r.Replace(str)
+}
+
+// ScrubBytes is ScrubString for byte slices. It returns b itself when
+// nothing matched, otherwise a new slice.
+func (s *Scrubber) ScrubBytes(b []byte) []byte {
+	if s == nil || len(b) == 0 {
+		return b
+	}
+	r := s.r.Load()
+	if r == nil {
+		return b
+	}
+	in := string(b)
+	out := r.Replace(in)
+	if len(out) == len(in) && out == in {
+		return b
+	}
+	return []byte(out)
+}
+
+// derive returns v and the encodings of v that may appear in text.
+func derive(v string) []string {
+	out := []string{v}
+	add := func(p string, min int) {
+		if len(p) >= min && p != v {
+			out = append(out, p)
+		}
+	}
+	// JSON escaping (with and without HTML escaping) and Go quoting.
+	if b, err := json.Marshal(v); err == nil {
+		add(string(b[1:len(b)-1]), MinScrubLen)
+	}
+	var sb strings.Builder
+	enc := json.NewEncoder(&sb)
+	enc.SetEscapeHTML(false)
+	if enc.Encode(v) == nil {
+		j := strings.TrimSuffix(sb.String(), "\n")
+		add(j[1:len(j)-1], MinScrubLen)
+	}
+	q := strconv.Quote(v)
+	add(q[1:len(q)-1], MinScrubLen)
+	q = strconv.QuoteToASCII(v)
+	add(q[1:len(q)-1], MinScrubLen)
+	// URL escaping.
+	add(url.QueryEscape(v), MinScrubLen)
+	add(url.PathEscape(v), MinScrubLen)
+	// base64, whole value.
+	for _, e := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding} {
+		add(e.EncodeToString([]byte(v)), MinScrubLen)
+	}
+	// base64 of v at each alignment inside a longer stream: keep only the
+	// characters that depend on v's bits alone.
+	for k := 0; k < 3; k++ {
+		raw := base64.RawStdEncoding.EncodeToString(append(make([]byte, k), v...))
+		start := (8*k + 5) / 6
+		end := (8 * (k + len(v))) / 6
+		if end > len(raw) {
+			end = len(raw)
+		}
+		if end-start < minDerivedLen {
+			continue
+		}
+		inner := raw[start:end]
+		add(inner, minDerivedLen)
+		add(strings.NewReplacer("+", "-", "/", "_").Replace(inner), minDerivedLen)
+	}
+	return out
+}
