@@ -153,9 +153,15 @@ func envelope(res any, err error) []byte {
 		out, _ := json.Marshal(abi.Envelope{Error: abi.Internal("encoding result: %v", merr)})
 		return out
 	}
-	out, _ := json.Marshal(abi.Envelope{Result: b})
-	return out
+	// {"result":<b>} built by hand: marshalling a RawMessage would re-scan b.
+	out := make([]byte, 0, len(resultPrefix)+len(b)+1)
+	out = append(out, resultPrefix...)
+	out = append(out, b...)
+	return append(out, '}')
 }
+
+// resultPrefix opens a successful envelope.
+const resultPrefix = `{"result":`
 
 // registered is the plugin registered from init (see the package doc).
 var registered *Runner
