@@ -48,6 +48,7 @@ func commands() []command {
 		{"chat", "talk to the Machina agent in the terminal", runChat},
 		{"doctor", "check a deployment for security problems", runDoctor},
 		{"demo", "build everything and run the demo", runDemo},
+		{"health", "probe a running server's /health (for container health checks)", runHealth},
 		{"version", "print the version", func(_ context.Context, c *cli, _ []string) int {
 			fmt.Fprintln(c.stdout, "machina", version)
 			return 0
