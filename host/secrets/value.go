@@ -61,4 +61,3 @@ func (v Value) MarshalJSON() ([]byte, error) { return []byte(`"` + Redacted + `"
 
 // MarshalText implements encoding.TextMarshaler: "[REDACTED]".
 func (v Value) MarshalText() ([]byte, error) { return []byte(Redacted), nil }
-

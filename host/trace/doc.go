@@ -1,0 +1,16 @@
+// Package trace is Machina's action tracer: one JSONL entry per tool call,
+// plugin call, outbound plugin HTTP request, LLM call or workflow step,
+// written asynchronously to traces-YYYY-MM-DD[.N].jsonl files (UTC days,
+// size rotation, retention) in a directory kept at 0750 or stricter with
+// files at 0600.
+//
+// Every entry is redacted on write: metadata keys that look like secrets
+// are replaced recursively, every string is passed through the secret value
+// scrubber, and summaries are truncated. An optional hash chain (seq,
+// prev_hash, hash) lets Verify detect edited, deleted or reordered lines;
+// Tail prints entries for humans or machines.
+//
+// It must not block callers (a full buffer drops and counts entries), hold
+// package-level state, or ever write a secret value, an URL query string or
+// a credential header.
+package trace
