@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"strings"
 	"sync"
 
@@ -166,26 +167,12 @@ func (l *redactLogger) value(v any) any {
 		return l.scrub(fmt.Sprint(x...))
 	case fmt.Stringer:
 		return l.scrub(x.String())
-	case map[string]any:
-		m := make(map[string]any, len(x))
-		for k, e := range x {
-			if secrets.LooksSecretKey(k) {
-				m[k] = secrets.Redacted
-			} else {
-				m[k] = l.value(e)
-			}
-		}
-		return m
-	case map[string]string:
-		m := make(map[string]string, len(x))
-		for k, e := range x {
-			if secrets.LooksSecretKey(k) {
-				m[k] = secrets.Redacted
-			} else {
-				m[k] = l.scrub(e)
-			}
-		}
-		return m
+	}
+	switch reflect.Indirect(reflect.ValueOf(v)).Kind() {
+	case reflect.Struct, reflect.Map, reflect.Slice, reflect.Array, reflect.Interface:
+		// Walk composite values so that nested keys named like secrets
+		// (struct fields, map keys) are redacted too.
+		return secrets.Redact(v, l.s)
 	}
 	return v
 }

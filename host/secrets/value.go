@@ -12,13 +12,12 @@ const Redacted = "[REDACTED]"
 // struct), marshalling it to JSON or text, or logging it renders
 // "[REDACTED]"; Reveal is the only way to the plaintext.
 //
-// The plaintext sits behind a pointer so that even reflection-based
-// printing of an unexported Value field shows an address, not the secret.
+// The plaintext sits behind a *string so that even reflection-based
+// printing of an unexported Value field (which bypasses the methods) shows
+// an address, whatever the verb, never the secret.
 type Value struct {
-	box *box
+	p *string
 }
-
-type box struct{ s string }
 
 // NewValue wraps a plaintext secret. Use it for secrets that do not come
 // from a Registry (e.g. MCP bearer tokens read from a tokens file).
@@ -26,20 +25,20 @@ func NewValue(plaintext string) Value {
 	if plaintext == "" {
 		return Value{}
 	}
-	return Value{box: &box{s: plaintext}}
+	return Value{p: &plaintext}
 }
 
 // Reveal returns the plaintext. Call it only at the point of use (e.g. when
 // building an Authorization header) and never pass the result to a logger.
 func (v Value) Reveal() string {
-	if v.box == nil {
+	if v.p == nil {
 		return ""
 	}
-	return v.box.s
+	return *v.p
 }
 
 // IsZero reports whether the secret is empty.
-func (v Value) IsZero() bool { return v.box == nil || v.box.s == "" }
+func (v Value) IsZero() bool { return v.p == nil || *v.p == "" }
 
 // Len returns the length in bytes of the plaintext (safe to log).
 func (v Value) Len() int { return len(v.Reveal()) }

@@ -1,12 +1,8 @@
 package trace
 
 import (
-	"bytes"
-	"encoding/json"
-	"fmt"
 	"math"
 	"strings"
-	"time"
 
 	"github.com/machina-go/machina/host/secrets"
 )
@@ -22,9 +18,6 @@ const DefaultMaxSummaryChars = 2000
 
 // truncatedMark ends a truncated summary.
 const truncatedMark = "...[truncated]"
-
-// maxDepth bounds recursion into metadata.
-const maxDepth = 32
 
 // redactor applies the write-time redaction rules.
 type redactor struct {
@@ -66,111 +59,11 @@ func (r redactor) entry(e Entry) Entry {
 }
 
 func (r redactor) metadata(m map[string]any) map[string]any {
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		if secrets.LooksSecretKey(k) {
-			out[r.str(k)] = secrets.Redacted
-			continue
-		}
-		out[r.str(k)] = r.value(v, 1)
+	if len(m) == 0 {
+		return map[string]any{}
 	}
+	out, _ := secrets.Redact(m, r.s).(map[string]any)
 	return out
-}
-
-// value returns a redacted, JSON-ready copy of v: maps and slices are
-// walked (keys that look secret lose their values), strings are scrubbed,
-// and any other type is normalised through its JSON form first.
-func (r redactor) value(v any, depth int) any {
-	if depth > maxDepth {
-		return "[depth limit]"
-	}
-	switch x := v.(type) {
-	case nil, bool, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64,
-		float32, json.Number, time.Time, time.Duration:
-		return x
-	case float64:
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return fmt.Sprint(x)
-		}
-		return x
-	case string:
-		return r.str(x)
-	case secrets.Value:
-		return secrets.Redacted
-	case error:
-		return r.str(x.Error())
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			if secrets.LooksSecretKey(k) {
-				out[r.str(k)] = secrets.Redacted
-			} else {
-				out[r.str(k)] = r.value(e, depth+1)
-			}
-		}
-		return out
-	case map[string]string:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			if secrets.LooksSecretKey(k) {
-				out[r.str(k)] = secrets.Redacted
-			} else {
-				out[r.str(k)] = r.str(e)
-			}
-		}
-		return out
-	case map[string][]string: // e.g. http.Header, url.Values
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			if secrets.LooksSecretKey(k) {
-				out[r.str(k)] = secrets.Redacted
-			} else {
-				out[r.str(k)] = r.value(e, depth+1)
-			}
-		}
-		return out
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = r.value(e, depth+1)
-		}
-		return out
-	case []string:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = r.str(e)
-		}
-		return out
-	case []map[string]any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = r.value(e, depth+1)
-		}
-		return out
-	case json.RawMessage:
-		var y any
-		if err := unmarshalNumber(x, &y); err != nil {
-			return r.str(string(x))
-		}
-		return r.value(y, depth+1)
-	}
-	// Structs, typed maps and slices, pointers: redact their JSON form so
-	// that struct fields named like secrets are caught too.
-	b, err := json.Marshal(v)
-	if err != nil {
-		return r.str(fmt.Sprintf("%v", v))
-	}
-	var y any
-	if err := unmarshalNumber(b, &y); err != nil {
-		return r.str(string(b))
-	}
-	return r.value(y, depth+1)
-}
-
-func unmarshalNumber(b []byte, v any) error {
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.UseNumber()
-	return d.Decode(v)
 }
 
 // truncate cuts s after max runes and appends "...[truncated]".
