@@ -7,7 +7,7 @@ WASM     := $(addprefix dist/plugins/,$(addsuffix .wasm,$(PLUGINS)))
 RACE     ?=
 TESTFLAGS ?= -count=1 -timeout 20m $(if $(RACE),-race,)
 
-.PHONY: all build host plugins test demo vet clean FORCE
+.PHONY: all build host plugins test demo vet bench audit clean FORCE
 
 all: build
 
@@ -37,6 +37,16 @@ vet:
 
 demo: build
 	$(BIN) demo
+
+# Every benchmark of the project, written as a table to bench/RESULTS.md.
+bench: build
+	bench/run.sh
+
+# Vulnerability scan of dependencies. Needs the Go vulnerability database
+# (network), so it is not part of offline CI. The tool version is pinned.
+GOVULNCHECK_VERSION ?= v1.1.4
+audit:
+	$(GO) run golang.org/x/vuln/cmd/govulncheck@$(GOVULNCHECK_VERSION) ./...
 
 clean:
 	rm -rf bin dist

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Runs every benchmark of the project once and writes bench/RESULTS.md.
+# BENCHTIME (default 1s) and PKGS (default ./...) tune the run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p bench/out
+export MACHINA_DIST="$PWD/dist/plugins"
+echo "running benchmarks (this takes several minutes)..." >&2
+go test -run '^$' -bench . -benchtime "${BENCHTIME:-1s}" -count 1 -timeout 60m ${PKGS:-./...} 2>&1 | tee bench/out/raw.txt >&2
+go run ./bench/report -targets bench/targets.json < bench/out/raw.txt > bench/RESULTS.md
+echo "wrote bench/RESULTS.md" >&2
