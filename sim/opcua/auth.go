@@ -16,7 +16,7 @@ import (
 const serverNonceLen = 32
 
 // activateSession replaces gopcua's ActivateSession handler when Users are
-// configured, because gopcua v0.8.0 accepts any user identity token. It
+// configured, because gopcua v0.9.0 accepts any user identity token. It
 // accepts anonymous tokens and user name tokens whose encrypted password
 // matches Options.Users, and refuses everything else with
 // BadUserAccessDenied or BadIdentityTokenInvalid.

@@ -12,7 +12,7 @@
 //
 // What it must not do: listen anywhere but the address it is given (the
 // command defaults to 127.0.0.1), or pretend to security it does not have:
-// gopcua v0.8.0's server does not validate client certificates against a
+// gopcua v0.9.0's server does not validate client certificates against a
 // trust list (any client certificate is accepted on secure endpoints), so
 // this simulator is never a security boundary.
 package opcua

@@ -500,7 +500,7 @@ func mode(m string) (ua.MessageSecurityMode, error) {
 // gopcuaLogger adapts hclog to gopcua's printf-style server.Logger.
 type gopcuaLogger struct{ l hclog.Logger }
 
-func (g gopcuaLogger) Debug(msg string, args ...any) { g.l.Trace(fmt.Sprintf(msg, args...)) }
+func (g gopcuaLogger) Debug(msg string, args ...any) { g.l.Debug(fmt.Sprintf(msg, args...)) }
 func (g gopcuaLogger) Info(msg string, args ...any)  { g.l.Debug(fmt.Sprintf(msg, args...)) }
 func (g gopcuaLogger) Warn(msg string, args ...any)  { g.l.Debug(fmt.Sprintf(msg, args...)) }
 func (g gopcuaLogger) Error(msg string, args ...any) { g.l.Debug(fmt.Sprintf(msg, args...)) }
