@@ -1,6 +1,8 @@
 package config
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -69,6 +71,20 @@ func TestValidationErrors(t *testing.T) {
 		_, err := Parse([]byte(tc.text), func(string) string { return "" })
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("want error containing %q, got %v", tc.want, err)
+		}
+	}
+}
+
+// TestOperatorsDocCoversEveryKey keeps docs/operators.md in step with the
+// code: every key machina.toml accepts must be documented.
+func TestOperatorsDocCoversEveryKey(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "operators.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range Keys() {
+		if !strings.Contains(string(doc), "`"+k+"`") {
+			t.Errorf("docs/operators.md does not document `%s`", k)
 		}
 	}
 }
