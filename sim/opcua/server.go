@@ -73,6 +73,7 @@ type Server struct {
 	values   []float64
 	stamps   []time.Time
 	srv      *server.Server
+	proxy    *proxy
 	stopSrv  context.CancelFunc
 	closed   bool
 	done     chan struct{}
@@ -228,7 +229,15 @@ func (s *Server) setKeyPair(certPEM, keyPEM []byte) error {
 // startLocked builds a fresh gopcua server with the plant address space and
 // starts listening. s.mu must be held.
 func (s *Server) startLocked() error {
+	inner, err := freePort("127.0.0.1")
+	if err != nil {
+		return fmt.Errorf("sim opcua: pick an internal port: %w", err)
+	}
 	opts := []server.Option{
+		// gopcua listens on its first endpoint: an internal loopback port
+		// behind the proxy; the public address is advertised too so
+		// CreateSession finds the endpoint the client dialled.
+		server.EndPoint("127.0.0.1", inner),
 		server.EndPoint(s.host, s.port),
 		server.ServerName("Machina demo plant"),
 		server.ManufacturerName("Machina"),
@@ -294,9 +303,15 @@ func (s *Server) startLocked() error {
 	ctx, cancel := context.WithCancel(context.Background())
 	if err := srv.Start(ctx); err != nil {
 		cancel()
+		return fmt.Errorf("sim opcua: start internal server: %w", err)
+	}
+	px, err := startProxy(net.JoinHostPort(s.host, strconv.Itoa(s.port)), net.JoinHostPort("127.0.0.1", strconv.Itoa(inner)))
+	if err != nil {
+		_ = srv.Close()
+		cancel()
 		return fmt.Errorf("sim opcua: listen on %s: %w", net.JoinHostPort(s.host, strconv.Itoa(s.port)), err)
 	}
-	s.srv, s.stopSrv = srv, cancel
+	s.srv, s.proxy, s.stopSrv = srv, px, cancel
 	s.log.Info("OPC-UA plant simulator listening", "url", s.urlLocked(), "secure_endpoints", len(s.opts.Security), "none_endpoint", !s.opts.DisableNone)
 	return nil
 }
@@ -390,14 +405,15 @@ func (s *Server) Value(nodeID string) (float64, bool) {
 // Restart can bring the same server back on the same address.
 func (s *Server) Stop() error {
 	s.mu.Lock()
-	srv, cancel := s.srv, s.stopSrv
-	s.srv, s.stopSrv = nil, nil
+	srv, px, cancel := s.srv, s.proxy, s.stopSrv
+	s.srv, s.proxy, s.stopSrv = nil, nil, nil
 	s.mu.Unlock()
 	if srv == nil {
 		return nil
 	}
-	err := srv.Close()
+	px.Close() // drops client connections at once
 	cancel()
+	err := srv.Close()
 	s.log.Info("OPC-UA plant simulator stopped", "addr", s.Addr())
 	return err
 }
