@@ -237,7 +237,9 @@ func (m *Manager) LatestReadings(ctx context.Context, assetID string) (*AssetRea
 // the data behind machina_get_alarms(asset_id). Each abi.Alarm marshals to
 // {id, asset_id, severity, parameter, value, threshold, unit, timestamp,
 // source, acknowledged}.
-func (m *Manager) Alarms(assetID string) []abi.Alarm { return m.store.Active(strings.TrimSpace(assetID)) }
+func (m *Manager) Alarms(assetID string) []abi.Alarm {
+	return m.store.Active(strings.TrimSpace(assetID))
+}
 
 // AlarmHistory returns recent raised and cleared alarms, newest first.
 func (m *Manager) AlarmHistory(assetID string, limit int) []abi.Alarm {
