@@ -70,35 +70,35 @@ type EndpointConfig struct {
 	// SecurityPolicy is None, Basic256Sha256, Aes128_Sha256_RsaOaep or
 	// Aes256_Sha256_RsaPss (Basic128Rsa15 and Basic256 are deprecated by the
 	// OPC Foundation and refused). Default None.
-	SecurityPolicy string `toml:"security_policy"`
+	SecurityPolicy string `toml:"security_policy,omitempty"`
 	// SecurityMode is None, Sign or SignAndEncrypt. Default None, or
 	// SignAndEncrypt when a policy other than None is set.
-	SecurityMode string `toml:"security_mode"`
+	SecurityMode string `toml:"security_mode,omitempty"`
 	// CertFile and KeyFile are the client application certificate (PEM or
 	// DER) and its RSA private key (PEM PKCS#1/PKCS#8 or DER). Required
 	// unless the policy is None.
-	CertFile string `toml:"cert_file"`
-	KeyFile  string `toml:"key_file"`
+	CertFile string `toml:"cert_file,omitempty"`
+	KeyFile  string `toml:"key_file,omitempty"`
 	// TrustDir holds trusted server certificates (*.pem, *.crt, *.der,
 	// *.cer); TrustFiles names more. At least one is required unless the
 	// policy is None. An untrusted server certificate is refused.
-	TrustDir   string   `toml:"trust_dir"`
-	TrustFiles []string `toml:"trust_files"`
+	TrustDir   string   `toml:"trust_dir,omitempty"`
+	TrustFiles []string `toml:"trust_files,omitempty"`
 	// Username enables user name authentication; the password is read at
 	// connect time from the SecretSource under PasswordSecret. Username
 	// authentication is refused with security mode None (the password would
 	// cross the network in clear).
-	Username       string `toml:"username"`
-	PasswordSecret string `toml:"password_secret"`
+	Username       string `toml:"username,omitempty"`
+	PasswordSecret string `toml:"password_secret,omitempty"`
 	// Timeouts and intervals in milliseconds (0 = default).
-	SessionTimeoutMS     int `toml:"session_timeout_ms"`     // default 30000
-	RequestTimeoutMS     int `toml:"request_timeout_ms"`     // default 10000
-	PublishingIntervalMS int `toml:"publishing_interval_ms"` // default 500
-	HealthIntervalMS     int `toml:"health_interval_ms"`     // default 5000: ServerStatus watchdog
-	ReconnectMinMS       int `toml:"reconnect_min_ms"`       // default 500
-	ReconnectMaxMS       int `toml:"reconnect_max_ms"`       // default 30000
+	SessionTimeoutMS     int `toml:"session_timeout_ms,omitempty"`     // default 30000
+	RequestTimeoutMS     int `toml:"request_timeout_ms,omitempty"`     // default 10000
+	PublishingIntervalMS int `toml:"publishing_interval_ms,omitempty"` // default 500
+	HealthIntervalMS     int `toml:"health_interval_ms,omitempty"`     // default 5000: ServerStatus watchdog
+	ReconnectMinMS       int `toml:"reconnect_min_ms,omitempty"`       // default 500
+	ReconnectMaxMS       int `toml:"reconnect_max_ms,omitempty"`       // default 30000
 	// Aliases map friendly names to nodes.
-	Aliases []AliasConfig `toml:"alias"`
+	Aliases []AliasConfig `toml:"alias,omitempty"`
 }
 
 // AliasConfig names one node: MCP clients ask for "pump-101.temperature",
@@ -107,9 +107,9 @@ type AliasConfig struct {
 	Name      string           `toml:"name"`
 	NodeID    string           `toml:"node_id"`
 	AssetID   string           `toml:"asset_id"`
-	Parameter string           `toml:"parameter"`
-	Unit      string           `toml:"unit"`
-	Threshold *ThresholdConfig `toml:"threshold"`
+	Parameter string           `toml:"parameter,omitempty"`
+	Unit      string           `toml:"unit,omitempty"`
+	Threshold *ThresholdConfig `toml:"threshold,omitempty"`
 }
 
 // ThresholdConfig turns an alias into a monitored item that raises alarms.
@@ -119,12 +119,12 @@ type AliasConfig struct {
 // relative to the last evaluated value (absolute deadband, as in OPC-UA's
 // DataChangeFilter, applied on the client).
 type ThresholdConfig struct {
-	High       *float64 `toml:"high"`
-	Low        *float64 `toml:"low"`
-	Deadband   float64  `toml:"deadband"`
-	Hysteresis float64  `toml:"hysteresis"`
+	High       *float64 `toml:"high,omitempty"`
+	Low        *float64 `toml:"low,omitempty"`
+	Deadband   float64  `toml:"deadband,omitempty"`
+	Hysteresis float64  `toml:"hysteresis,omitempty"`
 	// Severity of the raised alarm: critical, warning (default) or info.
-	Severity string `toml:"severity"`
+	Severity string `toml:"severity,omitempty"`
 }
 
 // Validate checks the whole configuration and reports every problem at once.
