@@ -11,6 +11,10 @@ func pluginCommands() []command {
 	return []command{
 		{"build", "compile a plugin folder into a .wasm with its manifest embedded", runPluginBuild},
 		{"inspect", "print a module's embedded manifest and descriptor", runPluginInspect},
+		{"audit", "audit a module statically: imports, exports, requests, grant, findings", runPluginAudit},
+		{"diff", "show what an upgrade changes in a plugin's capabilities", runPluginDiff},
+		{"sign", "sign a module with an ed25519 key (--key FILE)", runPluginSign},
+		{"keygen", "create an ed25519 signing key pair (--out DIR)", runPluginKeygen},
 	}
 }
 

@@ -113,6 +113,14 @@ type Options struct {
 	// Plugin is the operator's [[plugin]] entry: sha256 pin, public key,
 	// config and grant. Nil audits the module alone.
 	Plugin *config.Plugin
+	// Descriptor is the plugin's own descriptor when the caller obtained it
+	// by running machina_describe under a deny-all host (the PDK exports
+	// every operation, so the exports alone over-approximate what a plugin
+	// serves). Nil derives the operations from the exports.
+	Descriptor *abi.Descriptor
+	// DescriptorNote says how Descriptor was obtained, or why it could not
+	// be (shown in the report).
+	DescriptorNote string
 }
 
 // Max returns the highest severity among the findings (Info when none).
@@ -164,7 +172,7 @@ func Audit(wasm []byte, opts Options) (*Report, error) {
 		r.Findings = append(r.Findings, Finding{Severity: s, Code: code, Message: fmt.Sprintf(f, a...)})
 	}
 	r.auditImports(add)
-	r.auditExports(add)
+	r.auditExports(add, opts)
 	r.auditRequests(add)
 	r.auditSignature(wasm, mod, opts.Plugin, add)
 	if p := opts.Plugin; p != nil {
@@ -196,7 +204,7 @@ func (r *Report) auditImports(add addFunc) {
 	}
 }
 
-func (r *Report) auditExports(add addFunc) {
+func (r *Report) auditExports(add addFunc, opts Options) {
 	has := map[string]bool{}
 	for _, e := range r.Exports {
 		has[e] = true
@@ -206,11 +214,38 @@ func (r *Report) auditExports(add addFunc) {
 			add(High, "export_missing", "does not export %s (mandatory); the loader refuses this module", e)
 		}
 	}
-	d := Descriptor{Source: "static: operations exported by the module that the ABI table defines for its kind (machina_describe is not executed)",
+	d := Descriptor{Source: "static: operations exported by the module that the ABI table defines for its kind (machina_describe is not executed; the PDK exports every operation, so this over-approximates)",
 		ABI: r.ABI, Name: r.Name, Version: r.Version, Kind: r.Kind, Operations: []Operation{}}
+	if opts.DescriptorNote != "" {
+		d.Source = opts.DescriptorNote
+	}
 	var ops []abi.OpName
 	var writes []string
+	if rd := opts.Descriptor; rd != nil {
+		d.ABI, d.Name, d.Version, d.Kind = rd.ABI, rd.Name, rd.Version, rd.Kind
+		if rd.Name != r.Name || rd.Version != r.Version || rd.Kind != r.Kind {
+			add(High, "descriptor_mismatch", "the descriptor (%s %s, %s) does not match the manifest (%s %s, %s)", rd.Name, rd.Version, rd.Kind, r.Name, r.Version, r.Kind)
+		}
+		for _, n := range rd.Operations {
+			op, ok := abi.LookupOperation(n)
+			if !ok || !op.ForKind(r.Kind) {
+				add(High, "descriptor_invalid", "the descriptor lists %s, which is not an operation of %s plugins", n, r.Kind)
+				continue
+			}
+			if !has[string(n)] {
+				add(Medium, "descriptor_unexported", "the descriptor lists %s but the module does not export it", n)
+			}
+			d.Operations = append(d.Operations, Operation{Name: op.Name, Class: op.Class, Capability: op.Capability})
+			ops = append(ops, op.Name)
+			if op.Class == abi.ClassWrite {
+				writes = append(writes, string(n))
+			}
+		}
+	}
 	for _, e := range r.Exports {
+		if opts.Descriptor != nil {
+			break
+		}
 		switch e {
 		case abi.ExportDescribe, abi.ExportInit, "_initialize", "_start":
 			continue
@@ -221,7 +256,7 @@ func (r *Report) auditExports(add addFunc) {
 			add(Low, "export_unknown", "exports %s, which is not an ABI v1 operation; the host never calls it", e)
 			continue
 		case !op.ForKind(r.Kind):
-			add(Medium, "export_wrong_kind", "exports %s, which is not defined for %s plugins; the host never calls it", e, r.Kind)
+			add(Info, "export_wrong_kind", "exports %s, which is not defined for %s plugins; the host never calls it", e, r.Kind)
 			continue
 		}
 		d.Operations = append(d.Operations, Operation{Name: op.Name, Class: op.Class, Capability: op.Capability})

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+
+	"github.com/machina-go/machina/host/audit"
+)
+
+func runPluginDiff(_ context.Context, c *cli, args []string) int {
+	fs := flag.NewFlagSet("machina plugin diff", flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	asJSON := fs.Bool("json", false, "print JSON")
+	fs.Usage = func() {
+		fmt.Fprintln(c.stderr, "Usage: machina plugin diff OLD.wasm NEW.wasm [--json]\n\n"+
+			"Prints what an upgrade changes in capabilities: name/version/ABI, requested\n"+
+			"origins with their auth profiles and secrets, imports, operations, mail and\n"+
+			"key-value requests. Nothing is executed.")
+		fs.PrintDefaults()
+	}
+	var files, flags []string
+	for i := 0; i < len(args); i++ {
+		if len(args[i]) > 1 && args[i][0] == '-' {
+			flags = append(flags, args[i])
+			continue
+		}
+		files = append(files, args[i])
+	}
+	if err := fs.Parse(flags); err != nil {
+		return 2
+	}
+	if len(files) != 2 {
+		fs.Usage()
+		return 2
+	}
+	var reps [2]*audit.Report
+	for i, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			fmt.Fprintln(c.stderr, "machina plugin diff:", err)
+			return 1
+		}
+		if reps[i], err = audit.Audit(b, audit.Options{File: f}); err != nil {
+			fmt.Fprintf(c.stderr, "machina plugin diff: %s: %v\n", f, err)
+			return 1
+		}
+	}
+	d := audit.Diff(reps[0], reps[1])
+	if *asJSON {
+		enc := json.NewEncoder(c.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(d); err != nil {
+			return 1
+		}
+		return 0
+	}
+	fmt.Fprintf(c.stdout, "old: %s %s (ABI %s) sha256 %s\n", d.Old.Name, d.Old.Version, d.Old.ABI, d.Old.SHA256)
+	fmt.Fprintf(c.stdout, "new: %s %s (ABI %s) sha256 %s\n", d.New.Name, d.New.Version, d.New.ABI, d.New.SHA256)
+	if len(d.Changes) == 0 {
+		fmt.Fprintln(c.stdout, "no capability changes")
+		return 0
+	}
+	for _, ch := range d.Changes {
+		fmt.Fprintln(c.stdout, ch.String())
+	}
+	return 0
+}

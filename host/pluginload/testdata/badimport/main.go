@@ -1,0 +1,31 @@
+// Command badimport is a test-only plugin that imports host functions
+// outside the ABI allow-list: a made-up machina.secret_get and extism's
+// built-in HTTP. The loader must refuse it and name the imports.
+package main
+
+import (
+	"context"
+
+	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/pdk"
+)
+
+//go:wasmimport machina secret_get
+func secretGet(uint64) uint64
+
+//go:wasmimport extism:host/env http_request
+func extismHTTP(uint64, uint64) uint64
+
+func init() { pdk.RegisterCMMS(pdk.Info{Name: "badimport", Version: "0.0.1"}, &bad{}) }
+
+func main() {}
+
+type bad struct{}
+
+func (bad) Init(context.Context, pdk.Config) error { return nil }
+
+func (bad) Health(context.Context) (abi.HealthResponse, error) {
+	_ = secretGet(0)
+	_ = extismHTTP(0, 0)
+	return abi.HealthResponse{Status: abi.HealthHealthy}, nil
+}
