@@ -28,7 +28,9 @@ type CertOptions struct {
 	// 127.0.0.1 and the machine's host name).
 	Hosts []string
 	// ApplicationURI is the URI SAN OPC-UA peers match against the
-	// application description (default urn:<first host>:machina:<CommonName>).
+	// application description (default urn:<host>:machina:<CommonName>,
+	// host being the first of Hosts, or the machine's name when Hosts is
+	// empty).
 	ApplicationURI string
 	// CommonName defaults to "machina".
 	CommonName string
@@ -48,11 +50,16 @@ func GenerateCertificate(o CertOptions) (certPEM, keyPEM []byte, err error) {
 	if o.CommonName == "" {
 		o.CommonName = "machina"
 	}
+	uriHost := ""
 	if len(o.Hosts) == 0 {
 		o.Hosts = []string{"localhost", "127.0.0.1"}
 		if h, herr := os.Hostname(); herr == nil && h != "" && h != "localhost" {
 			o.Hosts = append(o.Hosts, h)
+			uriHost = h
 		}
+	}
+	if uriHost == "" {
+		uriHost = o.Hosts[0]
 	}
 	if o.Validity <= 0 {
 		o.Validity = 365 * 24 * time.Hour
@@ -64,7 +71,7 @@ func GenerateCertificate(o CertOptions) (certPEM, keyPEM []byte, err error) {
 		return nil, nil, fmt.Errorf("rsa key size %d is too small: use at least 2048 bits", o.Bits)
 	}
 	if o.ApplicationURI == "" {
-		o.ApplicationURI = "urn:" + o.Hosts[0] + ":machina:" + o.CommonName
+		o.ApplicationURI = "urn:" + uriHost + ":machina:" + o.CommonName
 	}
 	appURI, err := url.Parse(o.ApplicationURI)
 	if err != nil || appURI.Scheme == "" {
