@@ -1,13 +1,13 @@
 package secrets
 
-import "strings"
-
 // secretKeyParts are substrings that mark a key as carrying a secret
 // (matched against the lower-cased key with '-' folded to '_').
+// They are grouped by first letter for LooksSecretKey's single pass.
 var secretKeyParts = [...]string{
-	"password", "passwd", "passphrase", "secret", "api_key", "apikey",
-	"authorization", "cookie", "private_key", "privatekey", "credential",
-	"access_key", "session_key",
+	"password", "passwd", "passphrase", "private_key", "privatekey", // p: 0-4
+	"secret", "session_key", // s: 5-6
+	"api_key", "apikey", "authorization", "access_key", // a: 7-10
+	"cookie", "credential", // c: 11-12
 }
 
 // tokenCountMarkers mark a key containing "token" as a count or a setting
@@ -30,25 +30,77 @@ func LooksSecretKey(key string) bool {
 	if key == "" {
 		return false
 	}
-	k := strings.ToLower(key)
-	k = strings.ReplaceAll(k, "-", "_")
-	for _, p := range secretKeyParts {
-		if strings.Contains(k, p) {
-			return true
+	// Lower-case with '-' folded to '_' into a stack buffer (no allocation
+	// for keys up to 64 bytes).
+	var arr [64]byte
+	var k []byte
+	if len(key) <= len(arr) {
+		k = arr[:len(key)]
+	} else {
+		k = make([]byte, len(key))
+	}
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		switch {
+		case c >= 'A' && c <= 'Z':
+			c += 'a' - 'A'
+		case c == '-':
+			c = '_'
+		}
+		k[i] = c
+	}
+	token := false
+	for i := 0; i < len(k); i++ {
+		var cands []string
+		switch k[i] {
+		case 'p':
+			cands = secretKeyParts[0:5]
+		case 's':
+			cands = secretKeyParts[5:7]
+		case 'a':
+			cands = secretKeyParts[7:11]
+		case 'c':
+			cands = secretKeyParts[11:13]
+		case 't':
+			token = token || hasAt(k, i, "token")
+			continue
+		default:
+			continue
+		}
+		for _, p := range cands {
+			if hasAt(k, i, p) {
+				return true
+			}
 		}
 	}
-	if !strings.Contains(k, "token") {
+	if !token {
 		return false
 	}
 	for _, m := range tokenCountMarkers {
-		if strings.Contains(k, m) {
+		if containsFold(k, m) {
 			return false
 		}
 	}
 	// "<something>tokens" as the last word is a count: max_tokens, prompt_tokens,
 	// totalTokens. A bare "tokens" (or tokens_json) is a token map.
-	if strings.HasSuffix(k, "tokens") && len(k) > len("tokens") {
+	if len(k) > len("tokens") && string(k[len(k)-len("tokens"):]) == "tokens" {
 		return false
 	}
 	return true
+}
+
+// hasAt reports whether k[i:] starts with p.
+func hasAt(k []byte, i int, p string) bool {
+	return len(k)-i >= len(p) && string(k[i:i+len(p)]) == p
+}
+
+// containsFold reports whether the lower-cased key k contains p.
+func containsFold(k []byte, p string) bool {
+	n := len(p)
+	for i := 0; i+n <= len(k); i++ {
+		if k[i] == p[0] && string(k[i:i+n]) == p {
+			return true
+		}
+	}
+	return false
 }

@@ -3,8 +3,6 @@ package trace
 import (
 	"math"
 	"strings"
-
-	"github.com/machina-go/machina/host/secrets"
 )
 
 // Scrubber removes known secret values from text; *secrets.Scrubber
@@ -32,7 +30,10 @@ func (r redactor) str(s string) string {
 	return r.s.ScrubString(s)
 }
 
-// entry returns a redacted copy of e; e and its metadata are not modified.
+// entry returns a copy of e with every top-level string scrubbed, the
+// summaries truncated and the duration rounded. Metadata is not copied: it
+// is redacted while it is encoded (appendEntry), so it must not be used
+// for anything else.
 func (r redactor) entry(e Entry) Entry {
 	e.ID = r.str(e.ID)
 	e.ParentID = r.str(e.ParentID)
@@ -53,17 +54,8 @@ func (r redactor) entry(e Entry) Entry {
 	e.HTTPPath = r.str(pathOnly(e.HTTPPath))
 	e.DurationMS = round2(e.DurationMS)
 	e.Timestamp = e.Timestamp.UTC()
-	e.Metadata = r.metadata(e.Metadata)
 	e.Seq, e.PrevHash, e.Hash = 0, "", ""
 	return e
-}
-
-func (r redactor) metadata(m map[string]any) map[string]any {
-	if len(m) == 0 {
-		return map[string]any{}
-	}
-	out, _ := secrets.Redact(m, r.s).(map[string]any)
-	return out
 }
 
 // truncate cuts s after max runes and appends "...[truncated]".

@@ -36,17 +36,36 @@ func Tail(ctx context.Context, dir string, w io.Writer, opts TailOptions) error 
 	if err != nil {
 		return fmt.Errorf("trace tail: %w", err)
 	}
+	// Remember where each file ends (complete lines only) before printing,
+	// so that following starts exactly after what was printed.
+	offsets := map[string]int64{}
+	var newest traceFile
+	var newestLines [][]byte
+	for i, f := range files {
+		if i == len(files)-1 {
+			lines, end, err := readLines(join(dir, f.name), 0, opts.Lines)
+			if err != nil {
+				return fmt.Errorf("trace tail: %w", err)
+			}
+			offsets[f.name], newest, newestLines = end, f, lines
+		} else if st, err := os.Stat(join(dir, f.name)); err == nil {
+			offsets[f.name] = st.Size()
+		}
+	}
 	// Collect the last Lines complete lines, newest files first.
 	var last [][]byte
 	for i := len(files) - 1; i >= 0 && opts.Lines != 0 && (opts.Lines < 0 || len(last) < opts.Lines); i-- {
-		lines, _, err := readLines(join(dir, files[i].name), 0)
-		if err != nil {
-			return err
+		lines := newestLines
+		if i != len(files)-1 {
+			var err error
+			if lines, _, err = readLines(join(dir, files[i].name), 0, opts.Lines-len(last)); err != nil {
+				return fmt.Errorf("trace tail: %w", err)
+			}
 		}
 		if opts.Lines > 0 && len(lines) > opts.Lines-len(last) {
 			lines = lines[len(lines)-(opts.Lines-len(last)):]
 		}
-		last = append(lines, last...)
+		last = append(append([][]byte(nil), lines...), last...)
 	}
 	for _, l := range last {
 		if err := printLine(w, l, opts.JSON); err != nil {
@@ -55,20 +74,6 @@ func Tail(ctx context.Context, dir string, w io.Writer, opts TailOptions) error 
 	}
 	if !opts.Follow {
 		return nil
-	}
-	// Follow: remember where each file ends, print what is appended.
-	offsets := map[string]int64{}
-	var newest traceFile
-	for i, f := range files {
-		if i == len(files)-1 {
-			_, end, err := readLines(join(dir, f.name), 0)
-			if err == nil {
-				offsets[f.name] = end
-			}
-			newest = f
-		} else if st, err := os.Stat(join(dir, f.name)); err == nil {
-			offsets[f.name] = st.Size()
-		}
 	}
 	tk := time.NewTicker(opts.Poll)
 	defer tk.Stop()
@@ -90,7 +95,7 @@ func Tail(ctx context.Context, dir string, w io.Writer, opts TailOptions) error 
 			if !known || before(newest, f) {
 				newest = f
 			}
-			lines, end, err := readLines(join(dir, f.name), off)
+			lines, end, err := readLines(join(dir, f.name), off, -1)
 			if err != nil {
 				if errors.Is(err, os.ErrNotExist) {
 					continue
@@ -115,9 +120,9 @@ func before(a, b traceFile) bool {
 	return a.idx < b.idx
 }
 
-// readLines returns the complete lines of path from offset off and the
-// offset after the last one.
-func readLines(path string, off int64) ([][]byte, int64, error) {
+// readLines returns the last keep (< 0: all) complete lines of path from
+// offset off, and the offset after the last complete line.
+func readLines(path string, off int64, keep int) ([][]byte, int64, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, off, err
@@ -132,12 +137,18 @@ func readLines(path string, off int64) ([][]byte, int64, error) {
 		line, err := r.ReadBytes('\n')
 		if len(line) > 0 && line[len(line)-1] == '\n' {
 			off += int64(len(line))
-			if l := bytes.TrimSpace(line); len(l) > 0 {
+			if l := bytes.TrimSpace(line); len(l) > 0 && keep != 0 {
 				out = append(out, l)
+				if keep > 0 && len(out) > 2*keep {
+					out = append(out[:0], out[len(out)-keep:]...)
+				}
 			}
 		}
 		if err != nil {
 			if errors.Is(err, io.EOF) {
+				if keep > 0 && len(out) > keep {
+					out = out[len(out)-keep:]
+				}
 				return out, off, nil
 			}
 			return out, off, err

@@ -1,7 +1,6 @@
 package trace
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -91,17 +90,20 @@ type Tracer struct {
 	// Writer goroutine state.
 	w writerState
 
+	bufs sync.Pool // of *[]byte, encoded lines
+
 	recentMu sync.Mutex
 	keep     int
-	recent   []Entry // ring
+	recent   [][]byte // ring of written lines
 	next     int
 	subs     map[int]func(Entry)
 	subID    int
 }
 
 type item struct {
-	e    Entry  // redacted
-	line []byte // redacted JSON, without seq/prev_hash/hash
+	ts   time.Time // the entry's timestamp: chooses the file
+	line []byte    // redacted JSON, without seq/prev_hash/hash
+	buf  *[]byte   // pooled backing store of line
 }
 
 type writerState struct {
@@ -268,6 +270,7 @@ func (t *Tracer) record(e Entry, block bool) {
 	if t.closed {
 		t.mu.RUnlock()
 		t.dropped.Add(1)
+		t.release(it)
 		return
 	}
 	if block {
@@ -277,6 +280,7 @@ func (t *Tracer) record(e Entry, block bool) {
 		case t.ch <- it:
 		default:
 			t.dropped.Add(1)
+			t.release(it)
 		}
 	}
 	t.mu.RUnlock()
@@ -296,14 +300,19 @@ func (t *Tracer) RecordContext(ctx context.Context, e Entry) {
 
 func (t *Tracer) encode(e Entry) (item, error) {
 	r := t.red.entry(e)
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(&r); err != nil {
-		return item{}, err
+	bp, _ := t.bufs.Get().(*[]byte)
+	if bp == nil {
+		bp = new([]byte)
 	}
-	line := b.Bytes()
-	return item{e: r, line: line[:len(line)-1]}, nil // drop Encode's newline
+	*bp = t.red.appendEntry((*bp)[:0], &r)
+	return item{ts: r.Timestamp, line: *bp, buf: bp}, nil
+}
+
+// release returns an item's buffer to the pool.
+func (t *Tracer) release(it item) {
+	if it.buf != nil && cap(*it.buf) <= 64<<10 {
+		t.bufs.Put(it.buf)
+	}
 }
 
 // Close stops accepting entries, writes everything buffered, syncs and
@@ -354,18 +363,30 @@ func (t *Tracer) Recent(n int) []Entry {
 		return nil
 	}
 	t.recentMu.Lock()
-	defer t.recentMu.Unlock()
-	all := make([]Entry, 0, len(t.recent))
+	ordered := make([][]byte, 0, len(t.recent))
 	if len(t.recent) == t.keep && t.keep > 0 {
-		all = append(all, t.recent[t.next:]...)
-		all = append(all, t.recent[:t.next]...)
+		ordered = append(ordered, t.recent[t.next:]...)
+		ordered = append(ordered, t.recent[:t.next]...)
 	} else {
-		all = append(all, t.recent...)
+		ordered = append(ordered, t.recent...)
 	}
-	if n > 0 && n < len(all) {
-		all = all[len(all)-n:]
+	if n > 0 && n < len(ordered) {
+		ordered = ordered[len(ordered)-n:]
 	}
-	return all
+	// Slots are reused by the writer: copy under the lock.
+	lines := make([][]byte, len(ordered))
+	for i, l := range ordered {
+		lines[i] = append([]byte(nil), l...)
+	}
+	t.recentMu.Unlock()
+	out := make([]Entry, 0, len(lines))
+	for _, l := range lines {
+		var e Entry
+		if json.Unmarshal(l, &e) == nil {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // run is the writer goroutine.
@@ -442,53 +463,59 @@ func (t *Tracer) reportDrops() {
 
 // write appends one entry to the buffer, rotating files as needed.
 func (t *Tracer) write(it item) {
-	day := it.e.Timestamp.UTC().Format(time.DateOnly)
+	defer t.release(it)
+	day := it.ts.UTC().Format(time.DateOnly)
 	if day < t.w.cur.day {
 		day = t.w.cur.day // never go back to an older file
 	}
-	line := it.line
+	need := int64(len(it.line) + 1)
 	if t.chain {
-		line = t.chainLine(&it)
+		need += chainOverhead(t.w.seq+1, t.w.prev)
 	}
-	need := int64(len(line) + 1)
 	if err := t.ensureFile(day, need); err != nil {
 		t.writeError(err)
 		t.dropped.Add(1)
-		if t.chain { // keep the chain consistent: this line never existed
-			t.w.seq--
-			t.w.prev = it.e.PrevHash
-		}
 		return
 	}
-	t.w.buf = append(t.w.buf, line...)
+	start := len(t.w.buf)
+	if t.chain {
+		t.w.buf = t.appendChained(t.w.buf, it.line)
+	} else {
+		t.w.buf = append(t.w.buf, it.line...)
+	}
+	t.remember(t.w.buf[start:])
 	t.w.buf = append(t.w.buf, '\n')
 	t.w.size += need
 	t.written.Add(1)
-	t.remember(it.e)
 }
 
-// chainLine splices seq, prev_hash and hash into the encoded entry:
-// {"seq":N,<fields>,"prev_hash":"P","hash":"H"} where H is the SHA-256 of
-// everything before ,"hash".
-func (t *Tracer) chainLine(it *item) []byte {
+// chainOverhead is how many bytes appendChained adds to a line.
+func chainOverhead(seq uint64, prev string) int64 {
+	return int64(len(`"seq":,`) + len(strconv.FormatUint(seq, 10)) +
+		len(`,"prev_hash":""`) + len(prev) + len(`,"hash":""`) + sha256.Size*2)
+}
+
+// appendChained appends the entry with seq, prev_hash and hash spliced in:
+// {"seq":N,<fields>,"prev_hash":"P","hash":"H"} where H is the hex SHA-256
+// of everything before ,"hash".
+func (t *Tracer) appendChained(dst []byte, body []byte) []byte {
 	t.w.seq++
-	body := it.line // {"id":...}
-	b := make([]byte, 0, len(body)+160)
-	b = append(b, `{"seq":`...)
-	b = strconv.AppendUint(b, t.w.seq, 10)
-	b = append(b, ',')
-	b = append(b, body[1:len(body)-1]...)
-	b = append(b, `,"prev_hash":"`...)
-	b = append(b, t.w.prev...)
-	b = append(b, '"')
-	sum := sha256.Sum256(b)
+	// body is {"id":...}
+	start := len(dst)
+	dst = append(dst, `{"seq":`...)
+	dst = strconv.AppendUint(dst, t.w.seq, 10)
+	dst = append(dst, ',')
+	dst = append(dst, body[1:len(body)-1]...)
+	dst = append(dst, `,"prev_hash":"`...)
+	dst = append(dst, t.w.prev...)
+	dst = append(dst, '"')
+	sum := sha256.Sum256(dst[start:])
 	h := hex.EncodeToString(sum[:])
-	b = append(b, `,"hash":"`...)
-	b = append(b, h...)
-	b = append(b, `"}`...)
-	it.e.Seq, it.e.PrevHash, it.e.Hash = t.w.seq, t.w.prev, h
+	dst = append(dst, `,"hash":"`...)
+	dst = append(dst, h...)
+	dst = append(dst, `"}`...)
 	t.w.prev = h
-	return b
+	return dst
 }
 
 // ensureFile makes sure the open file is the right one for day and has
@@ -599,14 +626,16 @@ func (t *Tracer) applyRetention() {
 	}
 }
 
-// remember stores e in the ring and calls subscribers.
-func (t *Tracer) remember(e Entry) {
+// remember keeps a copy of the written line in the ring and hands the
+// decoded entry to subscribers.
+func (t *Tracer) remember(line []byte) {
 	t.recentMu.Lock()
 	if t.keep > 0 {
 		if len(t.recent) < t.keep {
-			t.recent = append(t.recent, e)
+			t.recent = append(t.recent, append([]byte(nil), line...))
 		} else {
-			t.recent[t.next] = e
+			// Reuse the slot's buffer: no allocation once the ring is full.
+			t.recent[t.next] = append(t.recent[t.next][:0], line...)
 			t.next = (t.next + 1) % t.keep
 		}
 	}
@@ -618,6 +647,14 @@ func (t *Tracer) remember(e Entry) {
 		}
 	}
 	t.recentMu.Unlock()
+	if len(subs) == 0 {
+		return
+	}
+	var e Entry
+	if err := json.Unmarshal(line, &e); err != nil {
+		t.log.Error("trace: cannot decode entry for subscribers", "error", err)
+		return
+	}
 	for _, fn := range subs {
 		t.callSub(fn, e)
 	}

@@ -558,7 +558,9 @@ func TestTail(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var fol syncBuf
 	done := make(chan error, 1)
-	go func() { done <- Tail(ctx, dir, &fol, TailOptions{Follow: true, Poll: 10 * time.Millisecond}) }()
+	go func() { done <- Tail(ctx, dir, &fol, TailOptions{Lines: 1, Follow: true, Poll: 10 * time.Millisecond}) }()
+	// Once the last existing entry is printed, Tail is following.
+	waitFor(t, func() bool { return strings.Contains(fol.String(), "op11") })
 	tr = newTracer(t, Options{Dir: dir, Clock: clock, MaxFileBytes: 1500})
 	for i := 0; i < 8; i++ {
 		tr.Record(Entry{Action: "tool_call", Operation: fmt.Sprint("new", i), Success: true})
@@ -574,7 +576,7 @@ func TestTail(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := fol.String()
-	if strings.Contains(got, "op11") || strings.Count(got, "\n") != 9 {
+	if strings.Count(got, "op11") != 1 || strings.Count(got, "\n") != 10 || !strings.Contains(got, "new0") {
 		t.Fatalf("follow:\n%s", got)
 	}
 }
