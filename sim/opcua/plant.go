@@ -125,6 +125,10 @@ func newSimulator(seed uint64, points []Point) *simulator {
 func (s *simulator) step(cur []float64) []float64 {
 	next := make([]float64, len(cur))
 	for i, p := range s.points {
+		if p.Noise == 0 && p.Excursion == 0 { // constant tag (Options.ExtraTags)
+			next[i] = cur[i]
+			continue
+		}
 		target := p.Nominal
 		if s.excursion[i] > 0 {
 			s.excursion[i]--

@@ -49,6 +49,10 @@ type Options struct {
 	// Users enables user name authentication with these user → password
 	// pairs (see Users in the package documentation of limits).
 	Users map[string]string
+	// ExtraTags adds that many constant Double variables
+	// "ns=2;s=Tag.000"… under the folder "ns=2;s=Tags" (for load tests and
+	// benchmarks); their value is their index.
+	ExtraTags int
 	// Seed makes the simulation deterministic (default 1).
 	Seed uint64
 	// Tick is the simulation period (default 1s); negative disables the
@@ -121,6 +125,17 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 			s.values = append(s.values, p.Nominal)
 			s.stamps = append(s.stamps, time.Now().UTC())
 		}
+	}
+	if o.ExtraTags < 0 || o.ExtraTags > 100000 {
+		return nil, errors.New("sim opcua: ExtraTags must be between 0 and 100000")
+	}
+	for i := range o.ExtraTags {
+		name := fmt.Sprintf("Tag.%03d", i)
+		s.index["ns=2;s="+name] = len(s.points)
+		s.index[name] = len(s.points)
+		s.points = append(s.points, Point{NodeID: "ns=2;s=" + name, Name: name, AssetID: "TAGS", Parameter: name, Nominal: float64(i)})
+		s.values = append(s.values, float64(i))
+		s.stamps = append(s.stamps, time.Now().UTC())
 	}
 	for _, sec := range o.Security {
 		if _, err := policyURI(sec.Policy); err != nil {
@@ -281,23 +296,17 @@ func (s *Server) startLocked() error {
 		plant.AddNode(folder)
 		plantFolder.AddRef(folder, id.Organizes, true)
 		for _, p := range a.Points {
-			i := s.index[p.NodeID]
-			n := server.NewNode(
-				ua.NewStringNodeID(2, p.Name),
-				map[ua.AttributeID]*ua.DataValue{
-					ua.AttributeIDNodeClass:       server.DataValueFromValue(uint32(ua.NodeClassVariable)),
-					ua.AttributeIDBrowseName:      server.DataValueFromValue(attrs.BrowseName(p.Parameter)),
-					ua.AttributeIDDisplayName:     server.DataValueFromValue(attrs.DisplayName(p.Name, "en")),
-					ua.AttributeIDDescription:     server.DataValueFromValue(&ua.LocalizedText{EncodingMask: ua.LocalizedTextText, Text: p.Parameter + " [" + p.Unit + "]"}),
-					ua.AttributeIDDataType:        server.DataValueFromValue(ua.NewNumericExpandedNodeID(0, id.Double)),
-					ua.AttributeIDAccessLevel:     server.DataValueFromValue(byte(ua.AccessLevelTypeCurrentRead)),
-					ua.AttributeIDUserAccessLevel: server.DataValueFromValue(byte(ua.AccessLevelTypeCurrentRead)),
-				},
-				nil,
-				func() *ua.DataValue { return s.dataValue(i) },
-			)
-			plant.AddNode(n)
-			folder.AddRef(n, id.HasComponent, true)
+			folder.AddRef(s.variable(plant, p), id.HasComponent, true)
+		}
+	}
+	if s.opts.ExtraTags > 0 {
+		tags := objectNode(ua.NewStringNodeID(2, "Tags"), "Tags")
+		plant.AddNode(tags)
+		plantFolder.AddRef(tags, id.Organizes, true)
+		for _, p := range s.points {
+			if p.AssetID == "TAGS" {
+				tags.AddRef(s.variable(plant, p), id.HasComponent, true)
+			}
 		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -314,6 +323,27 @@ func (s *Server) startLocked() error {
 	s.srv, s.proxy, s.stopSrv = srv, px, cancel
 	s.log.Info("OPC-UA plant simulator listening", "url", s.urlLocked(), "secure_endpoints", len(s.opts.Security), "none_endpoint", !s.opts.DisableNone)
 	return nil
+}
+
+// variable creates the Double variable node of p in ns.
+func (s *Server) variable(ns *server.NodeNameSpace, p Point) *server.Node {
+	i := s.index[p.NodeID]
+	n := server.NewNode(
+		ua.NewStringNodeID(2, p.Name),
+		map[ua.AttributeID]*ua.DataValue{
+			ua.AttributeIDNodeClass:       server.DataValueFromValue(uint32(ua.NodeClassVariable)),
+			ua.AttributeIDBrowseName:      server.DataValueFromValue(attrs.BrowseName(p.Parameter)),
+			ua.AttributeIDDisplayName:     server.DataValueFromValue(attrs.DisplayName(p.Name, "en")),
+			ua.AttributeIDDescription:     server.DataValueFromValue(&ua.LocalizedText{EncodingMask: ua.LocalizedTextText, Text: p.Parameter + " [" + p.Unit + "]"}),
+			ua.AttributeIDDataType:        server.DataValueFromValue(ua.NewNumericExpandedNodeID(0, id.Double)),
+			ua.AttributeIDAccessLevel:     server.DataValueFromValue(byte(ua.AccessLevelTypeCurrentRead)),
+			ua.AttributeIDUserAccessLevel: server.DataValueFromValue(byte(ua.AccessLevelTypeCurrentRead)),
+		},
+		nil,
+		func() *ua.DataValue { return s.dataValue(i) },
+	)
+	ns.AddNode(n)
+	return n
 }
 
 func objectNode(nid *ua.NodeID, name string) *server.Node {
