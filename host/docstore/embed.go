@@ -1,0 +1,331 @@
+package docstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"math"
+	"strings"
+
+	chromem "github.com/philippgille/chromem-go"
+)
+
+// Embedder turns text into a dense vector. Name identifies the vector
+// space: it is recorded in the data directory, and a store reopened with a
+// different name drops its vectors and re-ingests (vectors from two models
+// are not comparable).
+type Embedder interface {
+	// Name identifies the model and its configuration, e.g. "local-hash-v1/512".
+	Name() string
+	// Embed returns the embedding of text. It must be safe for concurrent use.
+	Embed(ctx context.Context, text string) ([]float32, error)
+}
+
+// LocalDims is the dimension of the built-in local embedding.
+const LocalDims = 512
+
+// localEmbedderName is bumped whenever the feature set changes.
+const localEmbedderName = "local-hash-v1/512"
+
+// LocalEmbedder is the default, offline embedding: a feature-hashed bag of
+// word unigrams, word bigrams, character trigrams and maintenance concepts
+// (a small built-in synonym table), with sublinear term frequency and a
+// static IDF-like prior, signed-hashed into LocalDims dimensions and L2
+// normalised. It needs no model download and no network, is deterministic
+// across runs and machines, and does not depend on the corpus (so vectors
+// stay valid as documents come and go). See doc.go for the rationale.
+type LocalEmbedder struct{}
+
+// NewLocalEmbedder returns the built-in offline embedder.
+func NewLocalEmbedder() LocalEmbedder { return LocalEmbedder{} }
+
+// Name implements Embedder.
+func (LocalEmbedder) Name() string { return localEmbedderName }
+
+// Embed implements Embedder. It never fails except on a cancelled context.
+func (LocalEmbedder) Embed(ctx context.Context, text string) ([]float32, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return localEmbed(text), nil
+}
+
+// EmbedQuery embeds a query with corpus-aware term weights: every feature
+// derived from a query word is multiplied by idf(word). Document vectors
+// stay corpus-independent (Embed); because cosine similarity is a sum of
+// per-feature products, weighting only the query side applies IDF to the
+// match exactly once, like BM25, without ever re-embedding stored chunks.
+// A nil idf is the same as Embed.
+func (LocalEmbedder) EmbedQuery(ctx context.Context, text string, idf func(term string) float64) ([]float32, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return localEmbedWeighted(text, idf), nil
+}
+
+// queryEmbedder is implemented by embedders that can weight query terms by
+// corpus statistics.
+type queryEmbedder interface {
+	EmbedQuery(ctx context.Context, text string, idf func(term string) float64) ([]float32, error)
+}
+
+// Feature weights of the local embedding. Unigrams carry most of the
+// signal; concepts bridge synonyms; bigrams reward phrase matches;
+// character trigrams give robustness to inflection and compounding
+// (lubricate/lubrication, overheat/overheating) and are spread so that one
+// word's trigrams together weigh about as much as a third of the word.
+const (
+	wUnigram = 1.0
+	wCode    = 1.6 // tokens with digits: part numbers, tags, ratings
+	wConcept = 0.9
+	wBigram  = 0.6
+	wTrigram = 0.35
+)
+
+// feature accumulates one hashed feature: how often it occurred and the
+// sum of its per-occurrence weights.
+type feature struct {
+	n, w float64
+}
+
+// localEmbed computes the local (document-side) embedding of text.
+func localEmbed(text string) []float32 { return localEmbedWeighted(text, nil) }
+
+// localEmbedWeighted computes the local embedding; when idf is non-nil,
+// every feature derived from a word is multiplied by idf(word) (query
+// side, see EmbedQuery).
+func localEmbedWeighted(text string, idf func(term string) float64) []float32 {
+	feats := make(map[string]*feature, len(text)/3)
+	var order []string // first-occurrence order keeps float sums deterministic
+	add := func(key string, w float64) {
+		f := feats[key]
+		if f == nil {
+			f = &feature{}
+			feats[key] = f
+			order = append(order, key)
+		}
+		f.n++
+		f.w += w
+	}
+	var prev string
+	rawTokens(text, func(t string) {
+		if isStopword(t) {
+			prev = ""
+			return
+		}
+		s := stem(t)
+		q := 1.0
+		if idf != nil {
+			q = idf(s)
+		}
+		if idf != nil {
+			// Query side: the corpus IDF replaces the static prior.
+			add("u:"+s, q)
+		} else {
+			add("u:"+s, prior(s))
+		}
+		if c, ok := conceptOf(s); ok {
+			add("c:"+c, q*wConcept)
+		}
+		if prev != "" {
+			add("b:"+prev+" "+s, q*wBigram)
+			if c, ok := conceptOf(prev + " " + s); ok {
+				add("c:"+c, q*wConcept)
+			}
+		}
+		prev = s
+		if !hasDigit(s) && len(s) > 3 {
+			r := []rune("<" + s + ">")
+			per := q * wTrigram / math.Sqrt(float64(len(r)-2))
+			for i := 0; i+3 <= len(r); i++ {
+				add("t:"+string(r[i:i+3]), per)
+			}
+		}
+	})
+	vec := make([]float64, LocalDims)
+	for _, key := range order {
+		f := feats[key]
+		h := fnv.New64a()
+		h.Write([]byte(key))
+		sum := h.Sum64()
+		sign := 1.0
+		if sum>>63 == 1 {
+			sign = -1
+		}
+		// Mean weight times sublinear term frequency 1+ln(tf).
+		vec[sum%LocalDims] += sign * (f.w / f.n) * (1 + math.Log(f.n))
+	}
+	var norm float64
+	for _, v := range vec {
+		norm += v * v
+	}
+	out := make([]float32, LocalDims)
+	if norm == 0 {
+		// An empty or stop-word-only text gets a fixed unit vector so that
+		// chromem-go's normalisation never divides by zero.
+		out[0] = 1
+		return out
+	}
+	norm = math.Sqrt(norm)
+	for i, v := range vec {
+		out[i] = float32(v / norm)
+	}
+	return out
+}
+
+// prior is the static IDF-like weight of a token: codes with digits are the
+// rarest and most telling, long words are rarer than short ones, and a
+// handful of words that appear in every maintenance text weigh less.
+func prior(tok string) float64 {
+	if hasDigit(tok) {
+		return wCode
+	}
+	if _, ok := commonWords[tok]; ok {
+		return 0.35 * wUnigram
+	}
+	l := float64(len(tok))
+	return wUnigram * math.Min(1.2, 0.5+0.1*l)
+}
+
+// commonWords are frequent in every maintenance manual and therefore weak
+// evidence of topic.
+var commonWords = func() map[string]struct{} {
+	m := map[string]struct{}{}
+	for _, w := range strings.Fields(`use used using check ensure make sure before after during
+		then step section manual see note warning caution figure table page procedure
+		maintenance equipment unit operation operating normal value values type model
+		following required recommended always never one two three first second new old`) {
+		m[w] = struct{}{}
+	}
+	return m
+}()
+
+// conceptTable maps words and two-word phrases (already stemmed) to a
+// maintenance concept, so "rolling element" and "bearing", or "megger" and
+// "insulation resistance", land on a shared feature.
+var conceptTable = func() map[string]string {
+	groups := map[string]string{
+		"bearing":       "bearing bearings rolling-element rolling ball-bearing roller cuscinetto",
+		"seal":          "seal gland packing mechanical-seal tenuta o-ring gasket",
+		"leak":          "leak leakage leaking drip dripping weep weeping seepage perdita",
+		"vibration":     "vibration vibrate vibrating oscillation shaking shake vibrazione rms velocity",
+		"temperature":   "temperature overheat overheating hot heat thermal temperatura",
+		"lubrication":   "lubrication lubricate lubricant grease greasing oil relubrication lubrificazione",
+		"insulation":    "insulation megger megohm ir polarization polarisation isolamento winding",
+		"replace":       "replace replacement renew change swap substitute sostituzione install",
+		"inspect":       "inspect inspection check examine verify visual ispezione",
+		"alignment":     "alignment misalignment align aligned coupling laser dial-indicator",
+		"pressure":      "pressure bar psi discharge suction head pressione",
+		"cavitation":    "cavitation npsh npsha npshr suction-pressure",
+		"noise":         "noise noisy rumble knocking grinding squeal squealing rumore",
+		"torque":        "torque tighten tightening nm torque-wrench",
+		"fault":         "fault failure trip tripped alarm malfunction breakdown guasto troubleshooting",
+		"motor":         "motor electric-motor winding stator rotor induction",
+		"pump":          "pump centrifugal impeller volute pompa",
+		"compressor":    "compressor compression screw-compressor compressore",
+		"gearbox":       "gearbox gear gears reducer reductor riduttore",
+		"valve":         "valve actuator positioner stem trim valvola",
+		"belt":          "belt conveyor tracking idler pulley nastro",
+		"filter":        "filter strainer filtro clogged",
+		"exchanger":     "exchanger tube shell fouling scambiatore",
+		"clean":         "clean cleaning flush flushing descale descaling pulizia",
+		"interval":      "interval frequency every hours schedule periodic intervallo",
+		"isolation":     "lockout tagout loto isolate isolation de-energise de-energize",
+		"calibration":   "calibration calibrate stroke span zero",
+		"tension":       "tension tensioning slack tighten",
+		"wear":          "wear worn abrasion erosion usura",
+		"startup":       "startup start-up commissioning prime priming",
+		"specification": "specification spec rating rated datasheet nameplate",
+	}
+	m := map[string]string{}
+	for concept, words := range groups {
+		for _, w := range strings.Fields(words) {
+			m[stem(w)] = concept
+			m[strings.ReplaceAll(w, "-", " ")] = concept
+		}
+	}
+	return m
+}()
+
+// conceptOf returns the concept of a stemmed word or "word word" phrase,
+// also trying the word without an -ed or -ing ending (renewed → renew,
+// leaking → leak, tightening → tighten, lubricated → lubricate).
+func conceptOf(s string) (string, bool) {
+	if c, ok := conceptTable[s]; ok {
+		return c, true
+	}
+	if strings.Contains(s, " ") || len(s) < 5 {
+		return "", false
+	}
+	for _, suf := range []string{"ing", "ed"} {
+		if base, ok := strings.CutSuffix(s, suf); ok {
+			for _, cand := range []string{base, base + "e"} {
+				if c, ok := conceptTable[cand]; ok {
+					return c, true
+				}
+			}
+		}
+	}
+	return "", false
+}
+
+// EmbedderConfig selects an embedding provider. The zero value is the local
+// offline embedder. It decodes from the [docstore.embedder] table of
+// machina.toml; the API key is resolved by the caller from the secrets
+// registry and never read from the configuration file.
+type EmbedderConfig struct {
+	// Provider is "local" (default), "openai" (any OpenAI-compatible
+	// /embeddings endpoint) or "ollama".
+	Provider string `toml:"provider" json:"provider"`
+	// BaseURL of the endpoint, e.g. "https://api.openai.com/v1" or
+	// "http://127.0.0.1:11434/api". Empty uses the provider's default.
+	BaseURL string `toml:"base_url" json:"base_url"`
+	// Model name, e.g. "text-embedding-3-small" or "nomic-embed-text".
+	Model string `toml:"model" json:"model"`
+	// APIKey for the openai provider; filled from a secret at runtime.
+	APIKey string `toml:"-" json:"-"`
+}
+
+// NewEmbedder builds the Embedder selected by cfg. Remote providers use
+// chromem-go's HTTP helpers; no request is made until the first Embed.
+func NewEmbedder(cfg EmbedderConfig) (Embedder, error) {
+	switch strings.ToLower(cfg.Provider) {
+	case "", "local":
+		return NewLocalEmbedder(), nil
+	case "openai", "openai-compatible":
+		if cfg.Model == "" {
+			return nil, errors.New("docstore: embedder provider openai needs a model")
+		}
+		base := cfg.BaseURL
+		if base == "" {
+			base = chromem.BaseURLOpenAI
+		}
+		return funcEmbedder{
+			name: "openai:" + base + "#" + cfg.Model,
+			fn:   chromem.NewEmbeddingFuncOpenAICompat(base, cfg.APIKey, cfg.Model, nil),
+		}, nil
+	case "ollama":
+		if cfg.Model == "" {
+			return nil, errors.New("docstore: embedder provider ollama needs a model")
+		}
+		return funcEmbedder{
+			name: "ollama:" + cfg.BaseURL + "#" + cfg.Model,
+			fn:   chromem.NewEmbeddingFuncOllama(cfg.Model, cfg.BaseURL),
+		}, nil
+	default:
+		return nil, fmt.Errorf("docstore: unknown embedder provider %q (want local, openai or ollama)", cfg.Provider)
+	}
+}
+
+// funcEmbedder adapts a chromem-go EmbeddingFunc.
+type funcEmbedder struct {
+	name string
+	fn   chromem.EmbeddingFunc
+}
+
+func (f funcEmbedder) Name() string { return f.name }
+
+func (f funcEmbedder) Embed(ctx context.Context, text string) ([]float32, error) {
+	return f.fn(ctx, text)
+}
