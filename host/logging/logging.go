@@ -97,6 +97,7 @@ type scrubWriter struct {
 	s Scrubber
 }
 
+// Write scrubs p and writes it; it reports len(p) on success.
 func (sw *scrubWriter) Write(p []byte) (int, error) {
 	in := string(p)
 	out := sw.s.ScrubString(in)

@@ -234,6 +234,9 @@ func (r *Registry) load(rf ref) (Value, error) {
 	default:
 		return Value{}, fmt.Errorf("secret %q: unknown source %q", rf.name, rf.scheme)
 	}
+	if len(v) < MinScrubLen {
+		r.warnOnce("short:"+rf.name, "secret is too short to be scrubbed from logs and traces", "name", rf.name, "min_bytes", MinScrubLen)
+	}
 	r.scrub.Add(v)
 	return NewValue(v), nil
 }

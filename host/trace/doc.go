@@ -10,6 +10,9 @@
 // prev_hash, hash) lets Verify detect edited, deleted or reordered lines;
 // Tail prints entries for humans or machines.
 //
+// One Tracer owns one directory: two processes must not share a trace
+// directory (their hash chains would interleave).
+//
 // It must not block callers (a full buffer drops and counts entries), hold
 // package-level state, or ever write a secret value, an URL query string or
 // a credential header.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"net/url"
 	"time"
 )
 
@@ -123,4 +124,32 @@ func NewID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go ≥ 1.24)
 	return hex.EncodeToString(b[:])
+}
+
+// HTTPEntry builds the child entry for one outbound plugin HTTP request:
+// action plugin_http, the method, the origin (scheme://host[:port], no
+// user info) and the path of u — never its query string or fragment —
+// the status, the response size, the duration, and Success/Error from err
+// (a transport failure or a refusal by the HTTP gate). Set Plugin and
+// record it with RecordContext so ParentID points at the plugin call.
+func HTTPEntry(method string, u *url.URL, status int, respBytes int64, d time.Duration, err error) Entry {
+	e := Entry{
+		Action:     ActionPluginHTTP,
+		HTTPMethod: method,
+		HTTPStatus: status,
+		HTTPBytes:  respBytes,
+		DurationMS: float64(d.Microseconds()) / 1000,
+		Success:    err == nil,
+	}
+	if u != nil {
+		e.HTTPOrigin = u.Scheme + "://" + u.Host
+		e.HTTPPath = u.EscapedPath()
+		if e.HTTPPath == "" {
+			e.HTTPPath = "/"
+		}
+	}
+	if err != nil {
+		e.Error = err.Error()
+	}
+	return e
 }

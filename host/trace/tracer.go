@@ -464,7 +464,11 @@ func (t *Tracer) reportDrops() {
 // write appends one entry to the buffer, rotating files as needed.
 func (t *Tracer) write(it item) {
 	defer t.release(it)
-	day := it.ts.UTC().Format(time.DateOnly)
+	ts := it.ts
+	if now := t.clock(); ts.After(now.Add(time.Minute)) {
+		ts = now // a bogus future timestamp must not pin a future file
+	}
+	day := ts.UTC().Format(time.DateOnly)
 	if day < t.w.cur.day {
 		day = t.w.cur.day // never go back to an older file
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -161,15 +162,16 @@ func TestUTCDayRollover(t *testing.T) {
 	now = now.Add(2 * time.Second)
 	mu.Unlock()
 	tr.Record(Entry{Action: "after-midnight", Success: true})
+	tr.Record(Entry{Action: "bogus-future", Timestamp: now.AddDate(1, 0, 0), Success: true})
 	closeTracer(t, tr)
 	names, es := readEntries(t, dir)
 	if strings.Join(names, ",") != "traces-2026-11-23.jsonl,traces-2026-11-24.jsonl" {
 		t.Fatalf("files %v", names)
 	}
-	if es[0]["timestamp"] != "2026-11-23T23:59:59Z" || es[1]["action"] != "explicit" || es[2]["action"] != "after-midnight" {
+	if len(es) != 4 || es[0]["timestamp"] != "2026-11-23T23:59:59Z" || es[1]["action"] != "explicit" || es[2]["action"] != "after-midnight" {
 		t.Fatalf("entries %v", es)
 	}
-	if rep, err := Verify(dir); err != nil || !rep.OK || rep.Entries != 3 {
+	if rep, err := Verify(dir); err != nil || !rep.OK || rep.Entries != 4 {
 		t.Fatalf("verify across days: %+v %v", rep, err)
 	}
 }
@@ -438,7 +440,10 @@ func TestSpanAndContext(t *testing.T) {
 	ctx := WithCall(context.Background(), Call{ClientID: "client-a", ConversationID: "conv-1"})
 	ctx, tool := tr.Start(ctx, Entry{Action: ActionToolCall, Operation: "machina_list_assets"})
 	ctx2, plug := tr.Start(ctx, Entry{Action: ActionPluginCall, Plugin: "cmms-maximo", PluginSHA256: "ab12"})
-	tr.RecordContext(ctx2, Entry{Action: ActionPluginHTTP, HTTPMethod: "GET", HTTPOrigin: "https://m", HTTPPath: "/oslc", HTTPStatus: 200, HTTPBytes: 10, Success: true})
+	u, _ := url.Parse("https://user:pw@m:8443/oslc/os/mxasset?oslc.where=x&_lid=maxadmin&_lpwd=hunter2#frag")
+	he := HTTPEntry("GET", u, 200, 10, 1500*time.Microsecond, nil)
+	he.Plugin = "cmms-maximo"
+	tr.RecordContext(ctx2, he)
 	plug.End(errors.New("boom"))
 	plug.End(nil) // ignored
 	tool.End(nil)
@@ -462,6 +467,10 @@ func TestSpanAndContext(t *testing.T) {
 		if e["client_id"] != "client-a" || e["conversation_id"] != "conv-1" {
 			t.Fatalf("call identity: %v", e)
 		}
+	}
+	if httpE["http_origin"] != "https://m:8443" || httpE["http_path"] != "/oslc/os/mxasset" || httpE["http_status"] != float64(200) ||
+		httpE["http_bytes"] != float64(10) || httpE["duration_ms"] != 1.5 || httpE["success"] != true || httpE["action"] != ActionPluginHTTP {
+		t.Fatalf("http entry: %v", httpE)
 	}
 	if plugE["success"] != false || plugE["error"] != "boom" || toolE["success"] != true {
 		t.Fatalf("span results: %v %v", plugE, toolE)
