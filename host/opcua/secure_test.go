@@ -43,8 +43,11 @@ func TestSecureSessions(t *testing.T) {
 			sim := startSim(t, simopcua.Options{DisableNone: true, Security: []simopcua.Security{{Policy: tc.policy, Mode: tc.mode}}})
 			cert, key, trust := pki(t, sim.CertificatePEM())
 			log, logs := testLogger(t)
-			m := startManager(t, hostopcua.Config{Endpoints: []hostopcua.EndpointConfig{
-				secureEndpoint(sim.URL(), tc.policy, tc.mode, cert, key, trust)}}, hostopcua.Options{Logger: log})
+			ec := secureEndpoint(sim.URL(), tc.policy, tc.mode, cert, key, trust)
+			if tc.mode == "Sign" { // trust a list of files instead of a directory
+				ec.TrustDir, ec.TrustFiles = "", []string{filepath.Join(trust, "server.pem")}
+			}
+			m := startManager(t, hostopcua.Config{Endpoints: []hostopcua.EndpointConfig{ec}}, hostopcua.Options{Logger: log})
 			waitConnected(t, m)
 			rs, err := m.Read(context.Background(), "c-201.pressure")
 			if err != nil || rs[0].Value != 8.0 {
@@ -171,5 +174,32 @@ func TestUsernamePasswordFromSecretSource(t *testing.T) {
 	})
 	if !contains(h.LastError, `password secret "opcua_password" unavailable`) {
 		t.Errorf("last error = %q", h.LastError)
+	}
+}
+
+func TestCertificateFilesChangedReconnects(t *testing.T) {
+	sim := startSim(t, simopcua.Options{DisableNone: true, Security: []simopcua.Security{{Policy: "Basic256Sha256", Mode: "SignAndEncrypt"}}})
+	cert, key, trust := pki(t, sim.CertificatePEM())
+	m := startManager(t, hostopcua.Config{Endpoints: []hostopcua.EndpointConfig{
+		secureEndpoint(sim.URL(), "Basic256Sha256", "SignAndEncrypt", cert, key, trust)}}, hostopcua.Options{})
+	waitConnected(t, m)
+	c, _ := m.Client("plant")
+	// rotate the client certificate in place
+	newCert, newKey, err := hostopcua.GenerateCertificate(hostopcua.CertOptions{Hosts: []string{"127.0.0.1"}, CommonName: "rotated"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(key, newKey, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cert, newCert, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 15*time.Second, "a reconnect with the rotated certificate", func() bool {
+		h := c.Health(context.Background())
+		return h.Reconnects >= 1 && h.State == hostopcua.StateConnected
+	})
+	if _, err := m.Read(context.Background(), "p-101.vibration"); err != nil {
+		t.Fatal(err)
 	}
 }
