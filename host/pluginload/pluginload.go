@@ -16,6 +16,7 @@ import (
 	"github.com/machina-go/machina/host/plugin"
 	"github.com/machina-go/machina/host/policy"
 	"github.com/machina-go/machina/host/secrets"
+	"github.com/machina-go/machina/host/trace"
 )
 
 // maxModuleBytes caps the size of a module file read by the loader.
@@ -39,8 +40,11 @@ type Deps struct {
 	// Logger is the host logger; each plugin logs under
 	// Logger.Named("plugin").Named(name). Default: null logger.
 	Logger hclog.Logger
-	// Observer receives one event per outbound plugin HTTP request (the
-	// tracer's child records); nil records nothing.
+	// Tracer, when set, records one "plugin_http" entry per outbound plugin
+	// HTTP request (see TraceObserver).
+	Tracer *trace.Tracer
+	// Observer, when set, also receives one event per outbound plugin HTTP
+	// request.
 	Observer policy.HTTPObserver
 	// Mailer implements mail for plugins granted mail; nil refuses mail.
 	Mailer policy.Mailer
@@ -180,7 +184,7 @@ func load(ctx context.Context, cfg *config.Config, p config.Plugin, deps Deps) (
 		Logger:    logger,
 		KVDir:     filepath.Join(cfg.DataDir, "kv"),
 		Sandbox:   deps.Sandbox,
-		Observer:  deps.Observer,
+		Observer:  observerFor(deps, p.Name, rep.SHA256),
 		Mailer:    deps.Mailer,
 		TLSConfig: deps.TLSConfig,
 	})
@@ -199,6 +203,14 @@ func load(ctx context.Context, cfg *config.Config, p config.Plugin, deps Deps) (
 		return nil, err
 	}
 	return &Loaded{Name: p.Name, Config: p, Plugin: pl, Host: host, Policy: pol, Mismatches: mism, Report: rep}, nil
+}
+
+// observerFor combines the tracer and the caller's observer for one plugin.
+func observerFor(deps Deps, name, sha string) policy.HTTPObserver {
+	if deps.Tracer == nil {
+		return deps.Observer
+	}
+	return TraceObserver{Tracer: deps.Tracer, Plugin: name, SHA256: sha, Next: deps.Observer}
 }
 
 func readModule(path string) ([]byte, error) {

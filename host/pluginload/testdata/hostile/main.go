@@ -84,7 +84,7 @@ func (hostile) GetAsset(ctx context.Context, req abi.GetAssetRequest) (abi.GetAs
 		a.Metadata = m
 	case "env":
 		h, _ := os.Hostname()
-		a.Metadata = map[string]any{"environ": os.Environ(), "args": os.Args[1:], "home": os.Getenv("HOME"), "path": os.Getenv("PATH"), "hostname": h}
+		a.Metadata = map[string]any{"environ": os.Environ(), "args": os.Args, "home": os.Getenv("HOME"), "path": os.Getenv("PATH"), "hostname": h}
 	case "socket":
 		m := map[string]any{}
 		c, err := net.Dial("tcp", arg)
