@@ -36,8 +36,8 @@ func traceUsage(w io.Writer) {
 	fmt.Fprint(w, `Usage: machina trace <subcommand> [arguments]
 
 Subcommands:
-  verify [--json] [DIR]                      check the hash chain of the trace files
-  tail [--follow] [--json] [-n N] [--dir DIR] print the latest trace entries
+  verify [--json] [DIR]                        check the hash chain of the trace files
+  tail [--follow] [--json] [-n N] [--dir DIR]  print the latest trace entries
 
 DIR defaults to $MACHINA_TRACE_DIR, else ./traces.
 `)

@@ -116,6 +116,8 @@ type writerState struct {
 	prev     string
 	reported uint64 // drops already reported in a trace_dropped entry
 	lastErr  time.Time
+	// lastDropLog rate-limits the drop warning.
+	lastDropLog time.Time
 }
 
 // New creates the trace directory, restores the hash chain from the newest
@@ -447,7 +449,10 @@ func (t *Tracer) reportDrops() {
 	}
 	n := d - t.w.reported
 	t.w.reported = d
-	t.log.Warn("trace: entries dropped (buffer full or write failure)", "count", n, "total", d)
+	if now := time.Now(); now.Sub(t.w.lastDropLog) >= 10*time.Second {
+		t.w.lastDropLog = now
+		t.log.Warn("trace: entries dropped (buffer full or write failure)", "count", n, "total", d)
+	}
 	it, err := t.encode(Entry{
 		ID:        NewID(),
 		Timestamp: t.clock(),
