@@ -589,3 +589,25 @@ func TestTail(t *testing.T) {
 		t.Fatalf("follow:\n%s", got)
 	}
 }
+
+func TestRestartAfterCrashMidLine(t *testing.T) {
+	dir, path := chainDir(t, 3)
+	b, _ := os.ReadFile(path)
+	if err := os.WriteFile(path, b[:len(b)-20], 0o600); err != nil { // line 3 cut short
+		t.Fatal(err)
+	}
+	day := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	tr := newTracer(t, Options{Dir: dir, HashChain: true, Clock: func() time.Time { return day }})
+	tr.Record(Entry{Action: "after-crash", Success: true})
+	closeTracer(t, tr)
+	// The partial line is terminated and reported; the new entry continues
+	// the chain from the last complete line (seq 3 follows seq 2).
+	rep, err := Verify(dir)
+	if err != nil || rep.OK || rep.Line != 3 || !strings.Contains(rep.Reason, "JSON") {
+		t.Fatalf("%+v %v", rep, err)
+	}
+	editLines(t, path, func(l [][]byte) [][]byte { return append(l[:2], l[3:]...) })
+	if rep, err := Verify(dir); err != nil || !rep.OK || rep.LastSeq != 3 {
+		t.Fatalf("after removing the partial line: %+v %v", rep, err)
+	}
+}
