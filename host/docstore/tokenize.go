@@ -52,7 +52,8 @@ var stopwords = func() map[string]struct{} {
 		has have how i if in into is it its of on or our shall should so such than that the
 		their them then there these they this to was were what when where which while who why
 		will with would you your we my me not no all any each must may also only per via
-		il lo la le gli i un una di da del della dei delle e è per con su che`) {
+		il lo la le gli i un una di da dal dallo dalla del dello della dei degli delle al allo
+		alla ai agli nel nella e è per con su che come quando non`) {
 		m[w] = struct{}{}
 	}
 	return m
@@ -101,7 +102,8 @@ func stem(tok string) string {
 func Tokenize(text string) []string {
 	out := make([]string, 0, len(text)/6)
 	rawTokens(text, func(t string) {
-		if isStopword(t) {
+		// Single characters ("d'olio" → d, list markers, units) are noise.
+		if isStopword(t) || utf8.RuneCountInString(t) < 2 {
 			return
 		}
 		out = append(out, stem(t))
