@@ -14,14 +14,18 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hashicorp/go-hclog"
+	"github.com/machina-go/machina/host/config"
 	"github.com/machina-go/machina/host/opcua"
+	"github.com/machina-go/machina/host/secrets"
 )
 
 // runOPCUA dispatches "machina opcua <subcommand>".
 func runOPCUA(ctx context.Context, c *cli, args []string) int {
 	usage := func() {
 		fmt.Fprintln(c.stderr, "Usage: machina opcua <subcommand> [flags]\n\nSubcommands:\n"+
-			"  gen-cert   create a self-signed OPC-UA client application certificate and key\n\n"+
+			"  gen-cert   create a self-signed OPC-UA client application certificate and key\n"+
+			"  check      connect to the [[opcua.endpoint]]s of machina.toml and report health and readings\n\n"+
 			"Run 'machina opcua <subcommand> -h' for its flags.")
 	}
 	if len(args) == 0 {
@@ -31,6 +35,8 @@ func runOPCUA(ctx context.Context, c *cli, args []string) int {
 	switch args[0] {
 	case "gen-cert":
 		return runOPCUAGenCert(ctx, c, args[1:])
+	case "check":
+		return runOPCUACheck(ctx, c, args[1:])
 	case "-h", "--help", "help":
 		usage()
 		return 0
@@ -147,4 +153,140 @@ func describeCert(path string) (map[string]any, error) {
 		"application_uri": uri, "sans": sans, "not_after": cert.NotAfter.UTC().Format(time.RFC3339),
 		"sha256": hex.EncodeToString(sum[:]), "subject": cert.Subject.String(),
 	}, nil
+}
+
+// checkResult is one endpoint in "machina opcua check --json".
+type checkResult struct {
+	Health   opcua.EndpointHealth `json:"health"`
+	Readings []opcua.Reading      `json:"readings,omitempty"`
+	Error    string               `json:"error,omitempty"`
+}
+
+func runOPCUACheck(ctx context.Context, c *cli, args []string) int {
+	fs := flag.NewFlagSet("machina opcua check", flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	cfgPath := fs.String("config", "machina.toml", "configuration `file`")
+	only := fs.String("endpoint", "", "check only the endpoint with this `name`")
+	timeout := fs.Duration("timeout", 15*time.Second, "how long to wait for each session")
+	jsonOut := fs.Bool("json", false, "print the result as JSON")
+	verbose := fs.Bool("v", false, "log connection attempts to stderr")
+	fs.Usage = func() {
+		fmt.Fprintln(c.stderr, "Usage: machina opcua check [--config FILE] [--endpoint NAME] [--json]\n\n"+
+			"Connects to each [[opcua.endpoint]] with its security settings, certificates, trust list and\n"+
+			"password secret, then prints its health and the values of its aliases. Exit status 1 when an\n"+
+			"endpoint cannot be reached or reports a state other than Running.\n\nFlags:")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return 2
+	}
+	cfg, err := config.Load(*cfgPath, c.getenv)
+	if err != nil {
+		fmt.Fprintln(c.stderr, "machina opcua check:", err)
+		return 1
+	}
+	var ocfg opcua.Config
+	if err := cfg.Decode(cfg.OPCUA, &ocfg); err != nil {
+		fmt.Fprintln(c.stderr, "machina opcua check: [opcua]:", err)
+		return 1
+	}
+	ocfg.ResolvePaths(cfg.Dir())
+	if *only != "" {
+		var keep []opcua.EndpointConfig
+		for _, e := range ocfg.Endpoints {
+			if e.Name == *only {
+				keep = append(keep, e)
+			}
+		}
+		if len(keep) == 0 {
+			fmt.Fprintf(c.stderr, "machina opcua check: no endpoint named %q in %s\n", *only, *cfgPath)
+			return 2
+		}
+		ocfg.Endpoints = keep
+	}
+	if len(ocfg.Endpoints) == 0 {
+		fmt.Fprintf(c.stderr, "machina opcua check: %s has no [[opcua.endpoint]]\n", *cfgPath)
+		return 1
+	}
+	level := hclog.Off
+	if *verbose {
+		level = hclog.Info
+	}
+	log := hclog.New(&hclog.LoggerOptions{Name: "machina", Output: c.stderr, Level: level})
+	reg, err := secrets.NewRegistry(cfg.Secrets, secrets.Options{Getenv: c.getenv, Logger: log})
+	if err != nil {
+		fmt.Fprintln(c.stderr, "machina opcua check: [secrets]:", err)
+		return 1
+	}
+	m, err := opcua.NewManager(ocfg, opcua.Options{Logger: log, Secrets: opcua.SecretFunc(func(ctx context.Context, name string) (string, error) {
+		v, err := reg.Get(ctx, name)
+		return v.Reveal(), err
+	})})
+	if err != nil {
+		fmt.Fprintln(c.stderr, "machina opcua check:", err)
+		return 1
+	}
+	if err := m.Start(ctx); err != nil {
+		fmt.Fprintln(c.stderr, "machina opcua check:", err)
+		return 1
+	}
+	defer m.Close()
+	results := make([]checkResult, 0, len(ocfg.Endpoints))
+	code := 0
+	for _, e := range ocfg.Endpoints {
+		cl, _ := m.Client(e.Name)
+		wctx, cancel := context.WithTimeout(ctx, *timeout)
+		werr := cl.WaitConnected(wctx)
+		cancel()
+		r := checkResult{Health: cl.Health(ctx)}
+		if werr != nil {
+			r.Error = werr.Error()
+			code = 1
+		} else {
+			var names []string
+			for _, a := range e.Aliases {
+				names = append(names, a.Name)
+			}
+			if len(names) > 0 {
+				rs, err := m.Read(ctx, names...)
+				r.Readings = rs
+				if err != nil {
+					r.Error = err.Error()
+					code = 1
+				}
+			}
+			if r.Health.Status != opcua.HealthOK {
+				code = 1
+			}
+		}
+		results = append(results, r)
+	}
+	if *jsonOut {
+		enc := json.NewEncoder(c.stdout)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(results)
+		return code
+	}
+	for _, r := range results {
+		h := r.Health
+		fmt.Fprintf(c.stdout, "%s  %s  %s (%s/%s)  state=%s server=%s\n", h.Name, strings.ToUpper(h.Status), h.URL, h.SecurityPolicy, h.SecurityMode, h.State, h.ServerState)
+		if r.Error != "" {
+			fmt.Fprintf(c.stdout, "  error: %s\n", r.Error)
+		}
+		for _, rd := range r.Readings {
+			v := fmt.Sprint(rd.Value)
+			if rd.Quality != "good" {
+				v = rd.Quality
+			}
+			fmt.Fprintf(c.stdout, "  %-28s %-26s %s %s\n", rd.Alias, rd.NodeID, v, rd.Unit)
+		}
+	}
+	return code
 }

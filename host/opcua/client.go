@@ -241,14 +241,14 @@ func (c *Client) connect(ctx context.Context, stateCh chan opcua.ConnState) (*op
 	var ep *ua.EndpointDescription
 	var offered []string
 	for _, e := range eps {
-		offered = append(offered, strings.TrimPrefix(e.SecurityPolicyURI, ua.SecurityPolicyURIPrefix)+"/"+e.SecurityMode.String())
+		offered = append(offered, strings.TrimPrefix(e.SecurityPolicyURI, ua.SecurityPolicyURIPrefix)+"/"+modeName(e.SecurityMode))
 		if e.SecurityPolicyURI == c.policy && e.SecurityMode == c.mode && ep == nil {
 			ep = e
 		}
 	}
 	if ep == nil {
 		return nil, fmt.Errorf("server %s offers no endpoint with security policy %s and mode %s (it offers: %s)",
-			c.cfg.URL, strings.TrimPrefix(c.policy, ua.SecurityPolicyURIPrefix), c.mode, strings.Join(offered, ", "))
+			c.cfg.URL, strings.TrimPrefix(c.policy, ua.SecurityPolicyURIPrefix), modeName(c.mode), strings.Join(offered, ", "))
 	}
 	if trust != nil {
 		if err := trust.check(ep.ServerCertificate); err != nil {
@@ -273,7 +273,7 @@ func (c *Client) connect(ctx context.Context, stateCh chan opcua.ConnState) (*op
 	}
 	if err := cl.Connect(dctx); err != nil {
 		_ = cl.Close(context.Background())
-		return nil, fmt.Errorf("connect to %s (%s/%s): %w", c.cfg.URL, strings.TrimPrefix(c.policy, ua.SecurityPolicyURIPrefix), c.mode, err)
+		return nil, fmt.Errorf("connect to %s (%s/%s): %w", c.cfg.URL, strings.TrimPrefix(c.policy, ua.SecurityPolicyURIPrefix), modeName(c.mode), err)
 	}
 	c.mu.Lock()
 	c.files = stamps
@@ -334,7 +334,7 @@ func (c *Client) session(ctx context.Context) (up bool, err error) {
 	c.conn = cl
 	c.mu.Unlock()
 	c.setState(StateConnected, nil)
-	c.log.Info("OPC-UA session established", "url", c.cfg.URL, "policy", strings.TrimPrefix(c.policy, ua.SecurityPolicyURIPrefix), "mode", c.mode.String(), "monitored_items", len(c.monitored))
+	c.log.Info("OPC-UA session established", "url", c.cfg.URL, "policy", strings.TrimPrefix(c.policy, ua.SecurityPolicyURIPrefix), "mode", modeName(c.mode), "monitored_items", len(c.monitored))
 
 	watchdog := make(chan error, 1)
 	go c.watchdog(sctx, cl, watchdog)
@@ -534,4 +534,8 @@ func (c *Client) ReloadCertificates() error {
 	default:
 	}
 	return nil
+}
+
+func modeName(m ua.MessageSecurityMode) string {
+	return strings.TrimPrefix(m.String(), "MessageSecurityMode")
 }

@@ -193,10 +193,9 @@ func (c *Client) Health(ctx context.Context) EndpointHealth {
 	c.mu.Lock()
 	h := EndpointHealth{
 		Name: c.cfg.Name, URL: c.cfg.URL, State: c.state, Since: c.since, Reconnects: c.reconnects,
-		SecurityPolicy: strings.TrimPrefix(c.policy, ua.SecurityPolicyURIPrefix), SecurityMode: c.mode.String(),
+		SecurityPolicy: strings.TrimPrefix(c.policy, ua.SecurityPolicyURIPrefix), SecurityMode: modeName(c.mode),
 		Monitored: len(c.monitored), Status: HealthDegraded,
 	}
-	h.SecurityMode = strings.TrimPrefix(h.SecurityMode, "MessageSecurityMode")
 	if c.lastErr != nil {
 		h.LastError = c.lastErr.Error()
 	}

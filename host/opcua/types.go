@@ -98,3 +98,14 @@ var ErrNotConnected = errors.New("OPC-UA endpoint not connected")
 
 // ErrUnknownAlias is wrapped when an alias or asset has no configured node.
 var ErrUnknownAlias = errors.New("unknown OPC-UA alias")
+
+// SecretFunc adapts a function to SecretSource, e.g. a secrets registry:
+//
+//	opcua.SecretFunc(func(ctx context.Context, name string) (string, error) {
+//		v, err := reg.Get(ctx, name)
+//		return v.Reveal(), err
+//	})
+type SecretFunc func(ctx context.Context, name string) (string, error)
+
+// Secret calls f.
+func (f SecretFunc) Secret(ctx context.Context, name string) (string, error) { return f(ctx, name) }
