@@ -159,10 +159,14 @@ func (s *Scrubber) ScrubBytes(b []byte) []byte {
 type matcher struct {
 	filter   [1 << 16 / 64]uint64
 	byPrefix map[uint32][]string
+	minLen   int // shortest pattern
 }
 
 func newMatcher(longestFirst []string) *matcher {
-	m := &matcher{byPrefix: make(map[uint32][]string, len(longestFirst))}
+	m := &matcher{byPrefix: make(map[uint32][]string, len(longestFirst)), minLen: MinScrubLen}
+	if n := len(longestFirst); n > 0 {
+		m.minLen = len(longestFirst[n-1])
+	}
 	for _, p := range longestFirst {
 		k := key4(p, 0)
 		h := hash16(k)
@@ -181,9 +185,12 @@ func hash16(k uint32) uint32 { return (k * 2654435761) >> 16 }
 // scrub returns the scrubbed text and true, or nil and false when nothing
 // matched. Matches are leftmost, longest first, non-overlapping.
 func scrub[T string | []byte](m *matcher, s T) ([]byte, bool) {
+	if len(s) < m.minLen {
+		return nil, false
+	}
 	var out []byte
 	last := 0
-	for i := 0; i+MinScrubLen <= len(s); {
+	for i := 0; i+m.minLen <= len(s); {
 		k := key4(s, i)
 		h := hash16(k)
 		if m.filter[h>>6]&(1<<(h&63)) == 0 {
