@@ -151,18 +151,10 @@ func parseRef(name, s string) (ref, error) {
 	case "literal":
 		return ref{}, fmt.Errorf("secret %q: literal: values are not allowed; use env:NAME, file:PATH or systemd:NAME", name)
 	default:
-		return ref{}, fmt.Errorf("secret %q: unknown source %q (want env:NAME, file:PATH or systemd:NAME)", name, safeScheme(scheme))
+		// The text before ':' is not echoed: it may be part of a pasted value.
+		return ref{}, fmt.Errorf("secret %q: unknown source (want env:NAME, file:PATH, systemd:NAME or credential:NAME; vault and similar stores go through a wrapper that exports env vars)", name)
 	}
 	return ref{name: name, scheme: scheme, arg: arg}, nil
-}
-
-// safeScheme keeps an error message short and free of anything that could
-// be a pasted secret.
-func safeScheme(s string) string {
-	if len(s) > 16 {
-		return s[:3] + "…"
-	}
-	return s
 }
 
 // Names returns the defined secret names, sorted.
