@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
 	"flag"
@@ -77,7 +78,7 @@ func runPluginSign(_ context.Context, c *cli, args []string) int {
 		return 1
 	}
 	sum := sha256.Sum256(signed)
-	pub := key.Public()
-	fmt.Fprintf(c.stdout, "signed %s with key %s\nsha256 %s\n", dst, pluginsig.KeyID(pub.([]byte)), hex.EncodeToString(sum[:]))
+	pub, _ := key.Public().(ed25519.PublicKey)
+	fmt.Fprintf(c.stdout, "signed %s with key %s\nsha256 %s\n", dst, pluginsig.KeyID(pub), hex.EncodeToString(sum[:]))
 	return 0
 }
