@@ -312,10 +312,21 @@ func (c *Client) session(ctx context.Context) (up bool, err error) {
 
 	notify := make(chan *opcua.PublishNotificationData, 256)
 	if len(c.monitored) > 0 {
-		sub, err := cl.Subscribe(sctx, &opcua.SubscriptionParameters{Interval: ms(c.cfg.PublishingIntervalMS, defaultPublishingIntervalMS)}, notify)
+		interval := ms(c.cfg.PublishingIntervalMS, defaultPublishingIntervalMS)
+		// keep-alive about every 10 s, lifetime three keep-alives (Part 4
+		// 5.13.2: lifetime ≥ 3 × keep-alive), so a server drops an orphaned
+		// subscription of ours after ~30 s
+		keepAlive := uint32(max(1, int64(10*time.Second/interval)))
+		sub, err := cl.Subscribe(sctx, &opcua.SubscriptionParameters{Interval: interval, MaxKeepAliveCount: keepAlive, LifetimeCount: 3 * keepAlive}, notify)
 		if err != nil {
 			return false, fmt.Errorf("create subscription: %w", err)
 		}
+		defer func() {
+			// best effort: delete it on the server before the session goes
+			cctx, ccancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+			_ = sub.Cancel(cctx)
+			ccancel()
+		}()
 		reqs := make([]*ua.MonitoredItemCreateRequest, len(c.monitored))
 		for i, a := range c.monitored {
 			reqs[i] = opcua.NewMonitoredItemCreateRequestWithDefaults(a.nodeID, ua.AttributeIDValue, uint32(i))

@@ -515,7 +515,9 @@ func (s *Server) simulate(ctx context.Context) {
 		next := sim.step(cur)
 		vals := make(map[int]float64, len(next))
 		for i, v := range next {
-			vals[i] = v
+			if v != cur[i] {
+				vals[i] = v
+			}
 		}
 		s.set(vals)
 	}
