@@ -20,7 +20,7 @@ func runPluginBuild(ctx context.Context, c *cli, args []string) int {
 	fs.Usage = func() {
 		fmt.Fprintln(c.stderr, "Usage: machina plugin build DIR [-o FILE] [--json] [-v]\n\n"+
 			"Compiles DIR (a package main with plugin.toml) with GOOS=wasip1 GOARCH=wasm\n"+
-			"-buildmode=c-shared -trimpath and embeds plugin.toml in the module.\n")
+			"-buildmode=c-shared -trimpath and embeds plugin.toml in the module.")
 		fs.PrintDefaults()
 	}
 	dir, rest := splitPositional(args)
