@@ -13,6 +13,7 @@
 //	big:<MiB>              return that many MiB
 //	panic                  panic
 //	logflood:<n>           write n log lines
+//	httpn:<n>|<url>        GET url n times (benchmarks); metadata counts 200s
 package main
 
 import (
@@ -64,6 +65,16 @@ func (hostile) GetAsset(ctx context.Context, req abi.GetAssetRequest) (abi.GetAs
 		a.Metadata = httpMeta(ctx, abi.HTTPRequest{Method: "GET", URL: u, Headers: map[string]string{"X-Key": "{{secret:" + name + "}}"}})
 	case "authhdr":
 		a.Metadata = httpMeta(ctx, abi.HTTPRequest{Method: "GET", URL: arg, Headers: map[string]string{"Authorization": "Bearer stolen"}})
+	case "httpn":
+		ns, u, _ := strings.Cut(arg, "|")
+		n, _ := strconv.Atoi(ns)
+		ok := 0
+		for i := 0; i < n; i++ {
+			if resp, err := pdk.HTTP(ctx, abi.HTTPRequest{Method: "GET", URL: u}); err == nil && resp.Status == 200 {
+				ok++
+			}
+		}
+		a.Metadata = map[string]any{"ok": ok}
 	case "file":
 		m := map[string]any{}
 		if b, err := os.ReadFile("/etc/passwd"); err != nil {
