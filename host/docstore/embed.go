@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"math"
 	"strings"
 
@@ -89,26 +88,49 @@ type feature struct {
 	n, w float64
 }
 
+// FNV-1a, inlined so feature keys never have to be built as strings.
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+// fnvAdd folds s into the running hash h.
+func fnvAdd(h uint64, s string) uint64 {
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= fnvPrime
+	}
+	return h
+}
+
+// fnvByte folds one byte into h.
+func fnvByte(h uint64, c byte) uint64 {
+	h ^= uint64(c)
+	return h * fnvPrime
+}
+
 // localEmbed computes the local (document-side) embedding of text.
 func localEmbed(text string) []float32 { return localEmbedWeighted(text, nil) }
 
 // localEmbedWeighted computes the local embedding; when idf is non-nil,
 // every feature derived from a word is multiplied by idf(word) (query
-// side, see EmbedQuery).
+// side, see EmbedQuery). Features are identified by a 64-bit FNV-1a hash
+// of their kind and text ("u" word, "c" concept, "b" word pair, "t" word
+// trigram); the low bits pick the dimension and the top bit the sign.
 func localEmbedWeighted(text string, idf func(term string) float64) []float32 {
-	feats := make(map[string]*feature, len(text)/3)
-	var order []string // first-occurrence order keeps float sums deterministic
-	add := func(key string, w float64) {
-		f := feats[key]
-		if f == nil {
-			f = &feature{}
-			feats[key] = f
+	feats := make(map[uint64]feature, len(text)/2)
+	order := make([]uint64, 0, len(text)/2) // first-occurrence order keeps float sums deterministic
+	add := func(key uint64, w float64) {
+		f, ok := feats[key]
+		if !ok {
 			order = append(order, key)
 		}
 		f.n++
 		f.w += w
+		feats[key] = f
 	}
 	var prev string
+	var bounds [130]int
 	rawTokens(text, func(t string) {
 		if isStopword(t) {
 			prev = ""
@@ -121,40 +143,66 @@ func localEmbedWeighted(text string, idf func(term string) float64) []float32 {
 		}
 		if idf != nil {
 			// Query side: the corpus IDF replaces the static prior.
-			add("u:"+s, q)
+			add(fnvAdd(fnvByte(fnvOffset, 'u'), s), q)
 		} else {
-			add("u:"+s, prior(s))
+			add(fnvAdd(fnvByte(fnvOffset, 'u'), s), prior(s))
 		}
 		if c, ok := conceptOf(s); ok {
-			add("c:"+c, q*wConcept)
+			add(fnvAdd(fnvByte(fnvOffset, 'c'), c), q*wConcept)
 		}
 		if prev != "" {
-			add("b:"+prev+" "+s, q*wBigram)
-			if c, ok := conceptOf(prev + " " + s); ok {
-				add("c:"+c, q*wConcept)
+			add(fnvAdd(fnvByte(fnvAdd(fnvByte(fnvOffset, 'b'), prev), ' '), s), q*wBigram)
+			if _, ok := phraseStarts[prev]; ok {
+				if c, ok := conceptOf(prev + " " + s); ok {
+					add(fnvAdd(fnvByte(fnvOffset, 'c'), c), q*wConcept)
+				}
 			}
 		}
 		prev = s
-		if !hasDigit(s) && len(s) > 3 {
-			r := []rune("<" + s + ">")
-			per := q * wTrigram / math.Sqrt(float64(len(r)-2))
-			for i := 0; i+3 <= len(r); i++ {
-				add("t:"+string(r[i:i+3]), per)
+		if hasDigit(s) || len(s) <= 3 || len(s) > 120 {
+			return
+		}
+		// Character trigrams of "<s>", by rune.
+		nb := 0
+		bounds[nb] = -1 // the '<' sentinel
+		nb++
+		for i := range s {
+			bounds[nb] = i
+			nb++
+		}
+		bounds[nb] = len(s) // the '>' sentinel
+		nb++
+		per := q * wTrigram / math.Sqrt(float64(nb-2))
+		for i := 0; i+3 <= nb; i++ {
+			h := fnvByte(fnvOffset, 't')
+			lo, hi := bounds[i], bounds[i+2]
+			if lo < 0 {
+				h = fnvByte(h, '<')
+				lo = 0
 			}
+			end := hi
+			if i+3 < nb {
+				end = bounds[i+3]
+			}
+			if end > len(s) {
+				end = len(s)
+			}
+			h = fnvAdd(h, s[lo:end])
+			if i+3 == nb {
+				h = fnvByte(h, '>')
+			}
+			add(h, per)
 		}
 	})
 	vec := make([]float64, LocalDims)
 	for _, key := range order {
 		f := feats[key]
-		h := fnv.New64a()
-		h.Write([]byte(key))
-		sum := h.Sum64()
 		sign := 1.0
-		if sum>>63 == 1 {
+		if key>>63 == 1 {
 			sign = -1
 		}
 		// Mean weight times sublinear term frequency 1+ln(tf).
-		vec[sum%LocalDims] += sign * (f.w / f.n) * (1 + math.Log(f.n))
+		vec[key%LocalDims] += sign * (f.w / f.n) * (1 + math.Log(f.n))
 	}
 	var norm float64
 	for _, v := range vec {
@@ -243,6 +291,17 @@ var conceptTable = func() map[string]string {
 		for _, w := range strings.Fields(words) {
 			m[stem(w)] = concept
 			m[strings.ReplaceAll(w, "-", " ")] = concept
+		}
+	}
+	return m
+}()
+
+// phraseStarts are the first words of the two-word phrases in conceptTable.
+var phraseStarts = func() map[string]struct{} {
+	m := map[string]struct{}{}
+	for k := range conceptTable {
+		if first, _, ok := strings.Cut(k, " "); ok {
+			m[first] = struct{}{}
 		}
 	}
 	return m

@@ -28,7 +28,7 @@ import (
 //
 //	manifest.json          file → content hash and chunk ids; names the generation
 //	gen-<N>/chunks.gob.gz  chunk records and the lexical index (vocabulary + term lists)
-//	gen-<N>/vectors.gob.gz chromem-go export of the vector collection
+//	gen-<N>/vectors.gob    chromem-go export of the vector collection
 //
 // A save writes a new generation directory, then atomically replaces
 // manifest.json, then removes older generations, so a crash leaves either
@@ -36,7 +36,7 @@ import (
 const (
 	manifestName   = "manifest.json"
 	chunksName     = "chunks.gob.gz"
-	vectorsName    = "vectors.gob.gz"
+	vectorsName    = "vectors.gob"
 	collectionName = "machina_docs_v1"
 	formatVersion  = 1
 	dirPerm        = 0o750
@@ -313,7 +313,10 @@ func (s *Store) save() error {
 	}
 	pc := persistedChunks{Version: formatVersion, Generation: next, Terms: s.lex.terms, Chunks: s.slots}
 	if err := writeFileAtomic(filepath.Join(gdir, chunksName), func(w io.Writer) error {
-		zw := gzip.NewWriter(w)
+		zw, err := gzip.NewWriterLevel(w, gzip.BestSpeed)
+		if err != nil {
+			return err
+		}
 		if err := gob.NewEncoder(zw).Encode(&pc); err != nil {
 			return err
 		}
@@ -322,7 +325,9 @@ func (s *Store) save() error {
 		return fmt.Errorf("docstore: save chunks: %w", err)
 	}
 	if err := writeFileAtomic(filepath.Join(gdir, vectorsName), func(w io.Writer) error {
-		return s.db.ExportToWriter(w, true, "", collectionName)
+		// Uncompressed: float vectors barely compress and gzip would
+		// dominate save time.
+		return s.db.ExportToWriter(w, false, "", collectionName)
 	}); err != nil {
 		return fmt.Errorf("docstore: save vectors: %w", err)
 	}

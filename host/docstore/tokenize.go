@@ -17,26 +17,39 @@ func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) 
 // characters are kept when they connect letters or digits, so part numbers
 // and asset tags survive as one token; a trailing full stop does not.
 func rawTokens(text string, emit func(string)) {
-	var b strings.Builder
+	buf := make([]byte, 0, 64)
 	flush := func() {
-		if b.Len() > 0 {
-			emit(b.String())
-			b.Reset()
+		if len(buf) > 0 {
+			emit(string(buf))
+			buf = buf[:0]
 		}
 	}
 	for i := 0; i < len(text); {
-		r, n := utf8.DecodeRuneInString(text[i:])
-		switch {
-		case isWordRune(r):
-			b.WriteRune(unicode.ToLower(r))
-		case b.Len() > 0 && strings.ContainsRune(joiners, r):
-			next, _ := utf8.DecodeRuneInString(text[i+n:])
-			if i+n < len(text) && isWordRune(next) {
-				b.WriteRune(r)
-			} else {
+		c := text[i]
+		// ASCII fast path.
+		if c < utf8.RuneSelf {
+			switch {
+			case c >= 'a' && c <= 'z' || c >= '0' && c <= '9':
+				buf = append(buf, c)
+			case c >= 'A' && c <= 'Z':
+				buf = append(buf, c+'a'-'A')
+			case len(buf) > 0 && strings.IndexByte(joiners, c) >= 0:
+				next, _ := utf8.DecodeRuneInString(text[i+1:])
+				if i+1 < len(text) && isWordRune(next) {
+					buf = append(buf, c)
+				} else {
+					flush()
+				}
+			default:
 				flush()
 			}
-		default:
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(text[i:])
+		if isWordRune(r) {
+			buf = utf8.AppendRune(buf, unicode.ToLower(r))
+		} else {
 			flush()
 		}
 		i += n
