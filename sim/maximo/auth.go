@@ -1,0 +1,123 @@
+package maximo
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+// AuthMode is how clients authenticate to the simulator.
+type AuthMode string
+
+// Authentication modes, as offered by Maximo.
+const (
+	// AuthNone accepts every request (demos only).
+	AuthNone AuthMode = "none"
+	// AuthAPIKey expects the API key in the "apikey" header.
+	AuthAPIKey AuthMode = "apikey"
+	// AuthBasic expects HTTP Basic credentials.
+	AuthBasic AuthMode = "basic"
+	// AuthBearer expects "Authorization: Bearer <token>".
+	AuthBearer AuthMode = "bearer"
+)
+
+// ParseAuthMode validates a mode name.
+func ParseAuthMode(s string) (AuthMode, error) {
+	switch m := AuthMode(strings.ToLower(strings.TrimSpace(s))); m {
+	case AuthNone, AuthAPIKey, AuthBasic, AuthBearer:
+		return m, nil
+	}
+	return "", fmt.Errorf("unknown auth mode %q (want none, apikey, basic or bearer)", s)
+}
+
+// Auth holds the credentials the simulator accepts. Only the fields of
+// Mode are used.
+type Auth struct {
+	Mode     AuthMode
+	APIKey   string // AuthAPIKey
+	Username string // AuthBasic
+	Password string // AuthBasic
+	Token    string // AuthBearer
+}
+
+// Secret returns the one secret value of the mode (API key, password or
+// token), or "" for AuthNone.
+func (a Auth) Secret() string {
+	switch a.Mode {
+	case AuthAPIKey:
+		return a.APIKey
+	case AuthBasic:
+		return a.Password
+	case AuthBearer:
+		return a.Token
+	}
+	return ""
+}
+
+// String describes the mode without revealing any credential.
+func (a Auth) String() string {
+	if a.Mode == AuthBasic {
+		return fmt.Sprintf("basic (user %s)", a.Username)
+	}
+	return string(a.Mode)
+}
+
+// GenerateAuth returns fresh random credentials for mode.
+func GenerateAuth(mode AuthMode) (Auth, error) {
+	if _, err := ParseAuthMode(string(mode)); err != nil {
+		return Auth{}, err
+	}
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		return Auth{}, fmt.Errorf("generating credentials: %w", err)
+	}
+	v := base64.RawURLEncoding.EncodeToString(b)
+	a := Auth{Mode: mode}
+	switch mode {
+	case AuthAPIKey:
+		a.APIKey = "mxk-" + v
+	case AuthBasic:
+		a.Username, a.Password = "MXINTADM", "mxp-"+v
+	case AuthBearer:
+		a.Token = "mxt-" + v
+	}
+	return a, nil
+}
+
+func (a Auth) validate() error {
+	m, err := ParseAuthMode(string(a.Mode))
+	if err != nil {
+		return err
+	}
+	switch {
+	case m == AuthAPIKey && a.APIKey == "",
+		m == AuthBasic && (a.Username == "" || a.Password == ""),
+		m == AuthBearer && a.Token == "":
+		return fmt.Errorf("auth mode %s needs its credential", m)
+	}
+	return nil
+}
+
+func eq(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
+
+// check reports whether r carries the expected credentials, and the user id.
+func (a Auth) check(r *http.Request) (string, bool) {
+	switch a.Mode {
+	case AuthNone, "":
+		return "MAXADMIN", true
+	case AuthAPIKey:
+		k := r.Header.Get("apikey")
+		return "MXAPIUSER", k != "" && eq(k, a.APIKey)
+	case AuthBasic:
+		u, p, ok := r.BasicAuth()
+		return u, ok && eq(u, a.Username) && eq(p, a.Password)
+	case AuthBearer:
+		h := r.Header.Get("Authorization")
+		tok, ok := strings.CutPrefix(h, "Bearer ")
+		return "MXOAUTHUSER", ok && tok != "" && eq(tok, a.Token)
+	}
+	return "", false
+}
