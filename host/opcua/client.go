@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"strings"
@@ -212,8 +213,10 @@ func (c *Client) connect(ctx context.Context, stateCh chan opcua.ConnState) (*op
 	}
 	stamps := map[string]fileStamp{}
 	var trust *trustList
+	var kp *keyPair
 	if c.policy != ua.SecurityPolicyURINone {
-		kp, err := loadKeyPair(c.cfg.CertFile, c.cfg.KeyFile)
+		var err error
+		kp, err = loadKeyPair(c.cfg.CertFile, c.cfg.KeyFile)
 		if err != nil {
 			return nil, err
 		}
@@ -273,7 +276,15 @@ func (c *Client) connect(ctx context.Context, stateCh chan opcua.ConnState) (*op
 	}
 	if err := cl.Connect(dctx); err != nil {
 		_ = cl.Close(context.Background())
-		return nil, fmt.Errorf("connect to %s (%s/%s): %w", c.cfg.URL, strings.TrimPrefix(c.policy, ua.SecurityPolicyURIPrefix), modeName(c.mode), err)
+		where := fmt.Sprintf("connect to %s (%s/%s)", c.cfg.URL, strings.TrimPrefix(c.policy, ua.SecurityPolicyURIPrefix), modeName(c.mode))
+		if kp != nil && (errors.Is(err, io.EOF) || errors.Is(err, ua.StatusBadCertificateUntrusted) ||
+			errors.Is(err, ua.StatusBadSecurityChecksFailed) || errors.Is(err, ua.StatusBadCertificateInvalid)) {
+			// gopcua reports a server's ERR during OpenSecureChannel as EOF
+			return nil, fmt.Errorf("%s: %w: the server refused or closed the secure channel; if it keeps a trust list, "+
+				"add this client's certificate %s (subject %q, sha256 %s) to its trusted clients", where, err,
+				c.cfg.CertFile, kp.cert.Subject.String(), thumbprint(kp.certDER))
+		}
+		return nil, fmt.Errorf("%s: %w", where, err)
 	}
 	c.mu.Lock()
 	c.files = stamps

@@ -40,8 +40,18 @@ func TestSecureSessions(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.policy+"_"+tc.mode, func(t *testing.T) {
-			sim := startSim(t, simopcua.Options{DisableNone: true, Security: []simopcua.Security{{Policy: tc.policy, Mode: tc.mode}}})
-			cert, key, trust := pki(t, sim.CertificatePEM())
+			// both sides trust each other: the simulator gets its trust list
+			// once the client certificate exists, so it restarts with it
+			cert, key, trust := pki(t, nil)
+			clientPEM, err := os.ReadFile(cert)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sim := startSim(t, simopcua.Options{DisableNone: true, Security: []simopcua.Security{{Policy: tc.policy, Mode: tc.mode}},
+				TrustedClients: [][]byte{clientPEM}})
+			if err := os.WriteFile(filepath.Join(trust, "server.pem"), sim.CertificatePEM(), 0o644); err != nil {
+				t.Fatal(err)
+			}
 			log, logs := testLogger(t)
 			ec := secureEndpoint(sim.URL(), tc.policy, tc.mode, cert, key, trust)
 			if tc.mode == "Sign" { // trust a list of files instead of a directory
@@ -61,6 +71,27 @@ func TestSecureSessions(t *testing.T) {
 				t.Error("insecure warning logged for a secure endpoint")
 			}
 		})
+	}
+}
+
+func TestServerRefusesUntrustedClientCertificate(t *testing.T) {
+	trustedPEM, _, err := hostopcua.GenerateCertificate(hostopcua.CertOptions{Hosts: []string{"127.0.0.1"}, CommonName: "someone-else"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim := startSim(t, simopcua.Options{DisableNone: true, Security: []simopcua.Security{{Policy: "Basic256Sha256", Mode: "SignAndEncrypt"}},
+		TrustedClients: [][]byte{trustedPEM}})
+	cert, key, trust := pki(t, sim.CertificatePEM())
+	m := startManager(t, hostopcua.Config{Endpoints: []hostopcua.EndpointConfig{
+		secureEndpoint(sim.URL(), "Basic256Sha256", "SignAndEncrypt", cert, key, trust)}}, hostopcua.Options{})
+	c, _ := m.Client("plant")
+	var h hostopcua.EndpointHealth
+	eventually(t, 10*time.Second, "a refusal by the server", func() bool {
+		h = c.Health(context.Background())
+		return h.LastError != ""
+	})
+	if !contains(h.LastError, "add this client's certificate "+cert) || h.Status != hostopcua.HealthDegraded {
+		t.Errorf("health = %+v", h)
 	}
 }
 

@@ -33,6 +33,12 @@ func (s *securityFlag) Set(v string) error {
 	return nil
 }
 
+// fileList collects repeated file flags.
+type fileList []string
+
+func (f *fileList) String() string     { return strings.Join(*f, ",") }
+func (f *fileList) Set(v string) error { *f = append(*f, v); return nil }
+
 // RunSimCommand implements "machina sim opcua": it runs the demo plant
 // server until ctx ends. Exit codes: 0 ok, 1 failure, 2 usage.
 func RunSimCommand(ctx context.Context, stdout, stderr io.Writer, args []string) int {
@@ -46,6 +52,8 @@ func RunSimCommand(ctx context.Context, stdout, stderr io.Writer, args []string)
 	noNone := fs.Bool("no-none", false, "do not offer the unsecured None endpoint")
 	certFile := fs.String("cert-file", "", "server certificate `file` (PEM/DER); generated in memory when empty and --security is set")
 	keyFile := fs.String("key-file", "", "server RSA key `file` for --cert-file")
+	var trustClients fileList
+	fs.Var(&trustClients, "trust-client", "trust only these client certificate `file`s (PEM/DER) on secure endpoints; repeatable (default: any client certificate)")
 	writeCert := fs.String("write-cert", "", "write the server certificate (PEM) to `file` so clients can trust it")
 	printConfig := fs.Bool("print-config", false, "print a machina.toml [[opcua.endpoint]] block for this simulator to stdout")
 	jsonOut := fs.Bool("json", false, "print the endpoint and its points as JSON to stdout once listening")
@@ -73,8 +81,17 @@ func RunSimCommand(ctx context.Context, stdout, stderr io.Writer, args []string)
 	if t == 0 {
 		t = -1
 	}
+	var trusted [][]byte
+	for _, f := range trustClients {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			fmt.Fprintln(stderr, "machina sim opcua:", err)
+			return 1
+		}
+		trusted = append(trusted, b)
+	}
 	s, err := Start(ctx, Options{Addr: *listen, Security: sec, DisableNone: *noNone, CertFile: *certFile, KeyFile: *keyFile,
-		Seed: *seed, Tick: t, Logger: log})
+		Seed: *seed, Tick: t, Logger: log, TrustedClients: trusted})
 	if err != nil {
 		fmt.Fprintln(stderr, "machina sim opcua:", err)
 		return 1

@@ -10,9 +10,19 @@
 // same address. DemoEndpoint returns the matching host/opcua configuration
 // (aliases and thresholds).
 //
+// Security: secure endpoints (Basic256Sha256, Aes128_Sha256_RsaOaep,
+// Aes256_Sha256_RsaPss; Sign or SignAndEncrypt) need gopcua ≥ v0.9.0 (the
+// v0.8.0 server could not open secure channels, gopcua #815/#817). gopcua's
+// server has no client certificate trust list and accepts any user token, so
+// the simulator adds both: a small TCP proxy in front of gopcua reads the
+// client certificate from the first OpenSecureChannel request and refuses
+// certificates outside Options.TrustedClients with Bad_CertificateUntrusted,
+// and a replacement ActivateSession handler checks user names and passwords
+// against Options.Users (it cannot re-verify the session signature, see
+// activateSession). The proxy also makes Stop drop every connection at
+// once, like a real server restart.
+//
 // What it must not do: listen anywhere but the address it is given (the
-// command defaults to 127.0.0.1), or pretend to security it does not have:
-// gopcua v0.9.0's server does not validate client certificates against a
-// trust list (any client certificate is accepted on secure endpoints), so
-// this simulator is never a security boundary.
+// command defaults to 127.0.0.1), or serve as a security boundary: it is a
+// test and demo server.
 package opcua

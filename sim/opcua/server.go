@@ -3,6 +3,7 @@ package opcua
 import (
 	"context"
 	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
@@ -46,6 +47,11 @@ type Options struct {
 	// Hosts are the SANs of a generated certificate (default: Addr's host
 	// and localhost).
 	Hosts []string
+	// TrustedClients, when not nil, is the server's trust list of client
+	// certificates (PEM or DER each): a client opening a secure channel
+	// with any other certificate is refused with Bad_CertificateUntrusted.
+	// When nil, any client certificate is accepted (gopcua's behaviour).
+	TrustedClients [][]byte
 	// Users enables user name authentication with these user → password
 	// pairs (see Users in the package documentation of limits).
 	Users map[string]string
@@ -72,6 +78,7 @@ type Server struct {
 	key     *rsa.PrivateKey
 	points  []Point
 	index   map[string]int
+	trusted map[[32]byte]bool // client certificate trust list; nil = trust all
 
 	mu       sync.Mutex
 	values   []float64
@@ -153,6 +160,19 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	}
 	if err := s.loadOrGenerateCert(); err != nil {
 		return nil, err
+	}
+	if o.TrustedClients != nil {
+		s.trusted = map[[32]byte]bool{}
+		for i, c := range o.TrustedClients {
+			der := c
+			if b, _ := pem.Decode(c); b != nil {
+				der = b.Bytes
+			}
+			if _, err := x509.ParseCertificate(der); err != nil {
+				return nil, fmt.Errorf("sim opcua: trusted client certificate %d: %w", i, err)
+			}
+			s.trusted[sha256.Sum256(der)] = true
+		}
 	}
 	s.mu.Lock()
 	err = s.startLocked()
@@ -314,7 +334,11 @@ func (s *Server) startLocked() error {
 		cancel()
 		return fmt.Errorf("sim opcua: start internal server: %w", err)
 	}
-	px, err := startProxy(net.JoinHostPort(s.host, strconv.Itoa(s.port)), net.JoinHostPort("127.0.0.1", strconv.Itoa(inner)))
+	var check func(string, []byte) error
+	if s.trusted != nil {
+		check = s.checkClient
+	}
+	px, err := startProxy(net.JoinHostPort(s.host, strconv.Itoa(s.port)), net.JoinHostPort("127.0.0.1", strconv.Itoa(inner)), check)
 	if err != nil {
 		_ = srv.Close()
 		cancel()
@@ -365,6 +389,22 @@ func (s *Server) dataValue(i int) *ua.DataValue {
 		SourceTimestamp: at,
 		ServerTimestamp: time.Now().UTC(),
 	}
+}
+
+// checkClient enforces TrustedClients on a secure channel's certificate.
+func (s *Server) checkClient(policyURI string, sender []byte) error {
+	if policyURI == ua.SecurityPolicyURINone {
+		return nil
+	}
+	certs, err := x509.ParseCertificates(sender) // may be a chain; the first is the client's
+	if err != nil || len(certs) == 0 {
+		return errors.New("client certificate missing or unparsable")
+	}
+	if !s.trusted[sha256.Sum256(certs[0].Raw)] {
+		s.log.Warn("refused untrusted client certificate", "subject", certs[0].Subject.String())
+		return fmt.Errorf("client certificate %q is not trusted by this server", certs[0].Subject.String())
+	}
+	return nil
 }
 
 // URL is opc.tcp://host:port.
