@@ -1,30 +1,55 @@
-// Command telegram is a placeholder until its issue lands: it registers a plugin
-// that only answers health, reporting that it is not implemented.
+// Command telegram is Machina's Telegram messaging plugin: a sandboxed
+// wasm module that talks to the Telegram Bot API through the host.
+//
+// It never holds the bot token. Every URL it builds has the form
+// {base_url}/bot{{auth}}/<method>; the operator grants the origin
+// https://api.telegram.org with the url_path auth profile and the host puts
+// the token where {{auth}} stands, after its policy check, and scrubs the
+// token from every response.
+//
+// Operations:
+//   - poll: long polling getUpdates (timeout poll_timeout_s,
+//     allowed_updates ["message"]). The offset lives in the plugin's KV
+//     store and is saved before a batch is returned, so a restart resumes
+//     where it stopped and never delivers an update twice (at most once).
+//     Chats outside allowed_chat_ids are dropped and reported in
+//     PollResponse.Dropped; /start and /help get a short greeting, other
+//     commands are dropped; non-text content (stickers, photos, …) gets
+//     the reply "I can only read text messages." once per message. A 429
+//     stores Telegram's retry_after in KV and later polls return nothing
+//     without calling the API until it has passed.
+//   - send: sendMessage, split into parts of at most 4096 UTF-16 code units
+//     on line, then word boundaries. Text is sent as plain text by default
+//     (parse_mode "plain"): agent output is arbitrary text and must not be
+//     misread as markup. parse_mode "MarkdownV2" passes the text through as
+//     MarkdownV2 markup and falls back to plain text for a part Telegram
+//     cannot parse. A 429 is retried after retry_after when that is at most
+//     max_send_wait_s, otherwise reported as unavailable. Sends go only to
+//     allowed chats.
+//   - health: getMe.
+//
+// Configuration (all non-secret):
+//
+//	base_url          default "https://api.telegram.org"
+//	allowed_chat_ids  list of integers or strings, or one string such as
+//	                  "123, -100456"; required unless allow_all_chats
+//	allow_all_chats   accept every chat (default false)
+//	parse_mode        "plain" (default) or "MarkdownV2"
+//	poll_timeout_s    getUpdates long-poll timeout (default 5; keep it below
+//	                  the grant's limits.timeout minus a few seconds)
+//	poll_limit        updates per poll (default 20, at most 100)
+//	max_send_wait_s   longest retry_after a send waits for (default 5)
+//	greeting          reply to /start and /help
 package main
 
 import (
-	"context"
-
-	"github.com/machina-go/machina/abi"
 	"github.com/machina-go/machina/pdk"
 )
 
-func init() { pdk.RegisterMessaging(pdk.Info{Name: "telegram", Version: "0.0.0"}, stub{}) }
+// Version is the plugin version (keep in step with plugin.toml).
+const Version = "1.0.0"
 
+func init() { pdk.RegisterMessaging(pdk.Info{Name: "telegram", Version: Version}, newBot()) }
+
+// main never runs: a plugin is a wasm reactor whose exports the PDK owns.
 func main() {}
-
-type stub struct{}
-
-func (stub) Init(context.Context, pdk.Config) error { return nil }
-
-func (stub) Health(context.Context) (abi.HealthResponse, error) {
-	return abi.HealthResponse{Status: abi.HealthUnhealthy, Message: "telegram is not implemented yet"}, nil
-}
-
-func (stub) Send(context.Context, abi.SendRequest) (abi.SendResponse, error) {
-	return abi.SendResponse{}, abi.Unavailable("not implemented yet")
-}
-
-func (stub) Poll(context.Context, abi.PollRequest) (abi.PollResponse, error) {
-	return abi.PollResponse{}, nil
-}
