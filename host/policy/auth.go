@@ -35,6 +35,7 @@ func (h *Host) secretValue(ctx context.Context, o *Origin, name string) (string,
 		}
 		return "", unavailable("credentials for origin %s are not available on this host", o)
 	}
+	h.scrub.Add(v.Reveal())
 	return v.Reveal(), nil
 }
 

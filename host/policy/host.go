@@ -228,6 +228,10 @@ func (h *Host) MailFetch(ctx context.Context, req abi.MailFetchRequest) abi.Mail
 	if err != nil {
 		return abi.MailFetchResponse{Error: h.scrubError(err)}
 	}
+	for i := range msgs {
+		m := &msgs[i]
+		m.Subject, m.Text, m.From = h.scrub.ScrubString(m.Subject), h.scrub.ScrubString(m.Text), h.scrub.ScrubString(m.From)
+	}
 	return abi.MailFetchResponse{Messages: msgs}
 }
 

@@ -45,10 +45,14 @@ func refusedHeader(name string) bool {
 }
 
 // droppedHeaders are managed by the host (cookie jar, transport).
+// Accept-Encoding is the transport's so responses arrive decompressed and
+// can be scrubbed (a plugin asking for gzip would get a body the scrubber
+// cannot read); Range/If-Range would let a plugin fetch a reflected secret
+// in pieces that no single scrub pass recognises.
 var droppedHeaders = map[string]bool{
 	"Cookie": true, "Cookie2": true, "Host": true, "Content-Length": true,
 	"Transfer-Encoding": true, "Connection": true, "Keep-Alive": true, "Te": true,
-	"Trailer": true, "Upgrade": true,
+	"Trailer": true, "Upgrade": true, "Accept-Encoding": true, "Range": true, "If-Range": true,
 }
 
 // strippedResponseHeaders never reach the plugin.

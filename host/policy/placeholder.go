@@ -96,6 +96,7 @@ func (r *resolver) value(ctx context.Context, p placeholder) (string, *refusal) 
 		r.values = map[string]string{}
 	}
 	r.values[p.name] = v.Reveal()
+	r.h.scrub.Add(v.Reveal())
 	return v.Reveal(), nil
 }
 

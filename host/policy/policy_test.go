@@ -2,6 +2,7 @@ package policy_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -673,4 +674,55 @@ func TestLogRateLimitScrubAndCap(t *testing.T) {
 	if !strings.Contains(out, secrets.Redacted) {
 		t.Fatal("secret not redacted in the log")
 	}
+}
+
+func TestCompressedReflectionIsScrubbed(t *testing.T) {
+	e := newEnv(t)
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Range") != "" {
+			t.Error("plugin Range header reached the upstream")
+		}
+		body := []byte(`{"echo":"` + r.Header.Get("Authorization") + `"}`)
+		if strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+			w.Header().Set("Content-Encoding", "gzip")
+			zw := gzip.NewWriter(w)
+			zw.Write(body)
+			zw.Close()
+			return
+		}
+		w.Write(body)
+	})
+	h := e.host(manifestFor(anyLoopback), grantFor(srv.URL, config.Auth{Profile: abi.AuthBearer, TokenSecret: "tok"}, true), nil)
+	r := e.do(h, abi.HTTPRequest{URL: srv.URL, Headers: map[string]string{"Accept-Encoding": "gzip", "Range": "bytes=10-14"}})
+	if r.Error != nil || !strings.Contains(string(r.Body), "Bearer "+secrets.Redacted) {
+		t.Fatalf("response: %+v %q", r.Error, r.Body)
+	}
+}
+
+// fakeMailer is a stand-in for the #11 mail transport: it only proves the
+// seam is called after the grant check.
+type fakeMailer struct{ sent atomic.Int64 }
+
+func (m *fakeMailer) Send(context.Context, string, config.MailGrant, abi.MailMessage) (string, error) {
+	m.sent.Add(1)
+	return "<id@x>", nil
+}
+
+func (m *fakeMailer) Fetch(context.Context, string, config.MailGrant, abi.MailFetchRequest) ([]abi.MailMessage, error) {
+	return []abi.MailMessage{{Subject: "token " + tokenValue, Text: "hi"}}, nil
+}
+
+func TestMailSeam(t *testing.T) {
+	e := newEnv(t)
+	e.reg.Get(context.Background(), "tok")
+	m := manifestFor()
+	m.Mail = true
+	fm := &fakeMailer{}
+	h := e.host(m, config.Grant{Mail: &config.MailGrant{SMTPAddr: "smtp.example.com:465"}}, func(o *policy.Options) { o.Mailer = fm })
+	if r := h.MailSend(context.Background(), abi.MailSendRequest{}); r.Error != nil || fm.sent.Load() != 1 {
+		t.Fatalf("send: %+v", r.Error)
+	}
+	r := h.MailFetch(context.Background(), abi.MailFetchRequest{})
+	b, _ := json.Marshal(r)
+	e.assertNoSecrets("fetched mail", string(b))
 }
