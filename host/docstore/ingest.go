@@ -160,14 +160,14 @@ func (s *Store) IngestDir(ctx context.Context, dir string, progress func(Progres
 			s.files[p] = e
 		}
 		err = s.save()
-		sum.TotalChunks = len(s.chunks)
+		sum.TotalChunks, sum.FlaggedTotal = len(s.chunks), s.flaggedLocked()
 		s.mu.Unlock()
 		if err != nil {
 			return sum, err
 		}
 	} else {
 		s.mu.RLock()
-		sum.TotalChunks = len(s.chunks)
+		sum.TotalChunks, sum.FlaggedTotal = len(s.chunks), s.flaggedLocked()
 		s.mu.RUnlock()
 	}
 	sum.Duration = time.Since(start)

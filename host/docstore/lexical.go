@@ -98,7 +98,10 @@ func (x *lexIndex) search(query string, n int, docs []*lexDoc, keep func(slot in
 		return nil
 	}
 	seen := map[uint32]bool{}
-	scores := map[int32]float64{}
+	// A dense score array is much cheaper than a map once common terms
+	// touch a large share of the corpus.
+	scores := make([]float64, x.n)
+	var touched []int32
 	for _, t := range Tokenize(query) {
 		id, ok := x.vocab[t]
 		if !ok || seen[id] {
@@ -114,15 +117,18 @@ func (x *lexIndex) search(query string, n int, docs []*lexDoc, keep func(slot in
 		for _, p := range ps {
 			tf := float64(p.tf)
 			dl := float64(docs[p.slot].Len)
+			if scores[p.slot] == 0 {
+				touched = append(touched, p.slot)
+			}
 			scores[p.slot] += idf * tf * (bm25K1 + 1) / (tf + bm25K1*(1-bm25B+bm25B*dl/x.avgLen))
 		}
 	}
-	out := make([]scored, 0, len(scores))
-	for slot, s := range scores {
+	out := make([]scored, 0, min(len(touched), 4*n+16))
+	for _, slot := range touched {
 		if keep != nil && !keep(int(slot)) {
 			continue
 		}
-		out = append(out, scored{int(slot), s})
+		out = append(out, scored{int(slot), scores[slot]})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].score != out[j].score {

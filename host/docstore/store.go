@@ -433,13 +433,18 @@ type Stats struct {
 func (s *Store) Stats() Stats {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	st := Stats{Files: len(s.files), Chunks: len(s.chunks), Embedder: s.emb.Name(), Dir: s.dir}
+	return Stats{Files: len(s.files), Chunks: len(s.chunks), FlaggedChunks: s.flaggedLocked(), Embedder: s.emb.Name(), Dir: s.dir}
+}
+
+// flaggedLocked counts flagged chunks. Caller holds mu.
+func (s *Store) flaggedLocked() int {
+	n := 0
 	for _, c := range s.chunks {
 		if len(c.FlagReasons) > 0 {
-			st.FlaggedChunks++
+			n++
 		}
 	}
-	return st
+	return n
 }
 
 // chunkID is the deterministic id of a chunk: the MD5 (an identifier, not a
@@ -610,6 +615,7 @@ type Summary struct {
 	ChunksRemoved int            `json:"chunks_removed"`
 	TotalChunks   int            `json:"total_chunks"`
 	FlaggedChunks int            `json:"flagged_chunks"`
+	FlaggedTotal  int            `json:"flagged_chunks_in_store"`
 	Flagged       []FlaggedChunk `json:"flagged,omitempty"`
 	Warnings      []string       `json:"warnings,omitempty"`
 	Errors        []FileError    `json:"errors,omitempty"`
