@@ -3,7 +3,6 @@ package opcua_test
 import (
 	"context"
 	"testing"
-	"time"
 
 	hostopcua "github.com/machina-go/machina/host/opcua"
 	simopcua "github.com/machina-go/machina/sim/opcua"
@@ -83,5 +82,4 @@ func TestInsecureReadBrowseHealth(t *testing.T) {
 	if len(h) != 1 || h[0].Status != hostopcua.HealthOK || h[0].ServerState != "Running" || h[0].State != hostopcua.StateConnected {
 		t.Errorf("health = %+v", h)
 	}
-	_ = time.Second
 }
