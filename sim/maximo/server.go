@@ -401,7 +401,9 @@ func parseSelect(s string) map[string]bool {
 	return sel
 }
 
-func isLean(q url.Values) bool { return q.Get("lean") == "1" || strings.EqualFold(q.Get("lean"), "true") }
+func isLean(q url.Values) bool {
+	return q.Get("lean") == "1" || strings.EqualFold(q.Get("lean"), "true")
+}
 
 // list serves a collection query.
 func (s *Server) list(r *http.Request, os objectStructure, out *bytes.Buffer, oversized bool) *httpErr {
@@ -480,6 +482,9 @@ func (s *Server) list(r *http.Request, os objectStructure, out *bytes.Buffer, ov
 	}
 	body := map[string]any{"member": rows, "responseInfo": info, "href": self}
 	if !lean {
+		if next != "" {
+			info["nextPage"] = map[string]any{"rdf:resource": next}
+		}
 		body = map[string]any{"rdfs:member": rows, "oslc:responseInfo": prefixKeys(info, "oslc:"), "rdf:about": self}
 	}
 	return encode(out, body)
@@ -770,4 +775,3 @@ func (s *Server) admin(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "SIM0002E", "unknown admin endpoint (GET /_sim/stats, GET|PUT|DELETE /_sim/faults)")
 	}
 }
-

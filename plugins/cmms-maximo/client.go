@@ -1,0 +1,321 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/pdk"
+)
+
+// Retry policy of the reference: up to maxRetries retries with backoff
+// min(base·2^n, maxBackoff); 429 is always retried (honouring a numeric
+// Retry-After), 503 and network errors only for idempotent requests.
+const (
+	maxRetries = 3
+	maxBackoff = 8 * time.Second
+)
+
+// backoff returns the wait before retry n (0-based).
+func backoff(base time.Duration, n int) time.Duration {
+	d := base << n
+	if d > maxBackoff || d <= 0 {
+		return maxBackoff
+	}
+	return d
+}
+
+// request is one HTTP exchange with Maximo.
+type request struct {
+	method     string
+	url        string
+	headers    map[string]string
+	body       []byte
+	idempotent bool
+}
+
+// send performs r with the retry policy and maps failures to ABI errors.
+// It returns the final response when its status is 2xx.
+func (m *maximo) send(ctx context.Context, r request) (abi.HTTPResponse, error) {
+	headers := map[string]string{"Accept": "application/json"}
+	for k, v := range r.headers {
+		headers[k] = v
+	}
+	req := abi.HTTPRequest{Method: r.method, URL: r.url, Headers: headers, Body: r.body, TimeoutMS: m.cfg.TimeoutMS}
+	var (
+		resp abi.HTTPResponse
+		err  error
+	)
+	for attempt := 0; ; attempt++ {
+		resp, err = pdk.HTTP(ctx, req)
+		wait := backoff(m.retryBase, attempt)
+		retry := false
+		switch {
+		case err != nil:
+			// The host reports transport failures as unavailable; policy
+			// refusals (unauthorized, invalid_argument) are final.
+			retry = r.idempotent && abi.AsError(err).Code == abi.CodeUnavailable
+		case resp.Status == 429:
+			retry = true
+			if ra, ok := retryAfter(resp.Headers); ok {
+				if ra > maxBackoff {
+					retry = false // longer than we may wait inside one call
+				} else {
+					wait = ra
+				}
+			}
+		case resp.Status == 503:
+			retry = r.idempotent
+		}
+		if !retry || attempt >= maxRetries {
+			break
+		}
+		pdk.Logf(ctx, abi.LogDebug, "maximo %s: retry %d in %s", r.method, attempt+1, wait)
+		if err := sleep(ctx, wait); err != nil {
+			return resp, abi.Unavailable("cancelled while waiting to retry: %v", err)
+		}
+	}
+	if err != nil {
+		return resp, err
+	}
+	if resp.Status >= 200 && resp.Status < 300 {
+		return resp, nil
+	}
+	return resp, statusError(r, resp)
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// retryAfter reads a numeric Retry-After (seconds).
+func retryAfter(h map[string]string) (time.Duration, bool) {
+	for k, v := range h {
+		if strings.EqualFold(k, "Retry-After") {
+			n, err := strconv.Atoi(strings.TrimSpace(v))
+			if err != nil || n < 0 {
+				return 0, false
+			}
+			return time.Duration(n) * time.Second, true
+		}
+	}
+	return 0, false
+}
+
+// maximoMessage extracts Error.message from a Maximo error body.
+func maximoMessage(body []byte) string {
+	var e struct {
+		Error struct {
+			Message string `json:"message"`
+		} `json:"Error"`
+		OSLCError struct {
+			Message string `json:"oslc:message"`
+		} `json:"oslc:Error"`
+	}
+	if json.Unmarshal(body, &e) != nil {
+		return ""
+	}
+	msg := e.Error.Message
+	if msg == "" {
+		msg = e.OSLCError.Message
+	}
+	if len(msg) > 300 {
+		msg = msg[:300] + "…"
+	}
+	return msg
+}
+
+// statusError maps a non-2xx response to an ABI error.
+func statusError(r request, resp abi.HTTPResponse) error {
+	what := r.method + " " + pathOf(r.url)
+	msg := maximoMessage(resp.Body)
+	detail := ""
+	if msg != "" {
+		detail = ": " + msg
+	}
+	switch {
+	case resp.Status == 401 || resp.Status == 403:
+		return abi.Unauthorized("Maximo refused the credentials for %s (HTTP %d)", what, resp.Status)
+	case resp.Status == 404:
+		return abi.NotFound("Maximo %s: not found (HTTP 404)%s", what, detail)
+	case resp.Status == 400 && !r.idempotent:
+		return abi.InvalidArgument("Maximo rejected %s (HTTP 400)%s", what, detail)
+	case resp.Status == 429:
+		return abi.Unavailable("Maximo is rate limiting %s (HTTP 429) after retries", what)
+	case resp.Status == 502 || resp.Status == 503 || resp.Status == 504:
+		return abi.Unavailable("Maximo %s is unavailable (HTTP %d) after retries", what, resp.Status)
+	}
+	return abi.Upstream("Maximo %s failed (HTTP %d)%s", what, resp.Status, detail)
+}
+
+func pathOf(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return "?"
+	}
+	return p.Path
+}
+
+// page is one OSLC collection page, lean or not.
+type page struct {
+	Member       []map[string]any `json:"member"`
+	RDFSMember   []map[string]any `json:"rdfs:member"`
+	ResponseInfo *responseInfo    `json:"responseInfo"`
+	OSLCRespInfo *responseInfo    `json:"oslc:responseInfo"`
+}
+
+type responseInfo struct {
+	NextPage     *struct{ Href string } `json:"nextPage"`
+	OSLCNextPage *struct {
+		Href string `json:"rdf:resource"`
+	} `json:"oslc:nextPage"`
+}
+
+func (p *page) members() []map[string]any {
+	if p.Member != nil {
+		return p.Member
+	}
+	for _, m := range p.RDFSMember {
+		unprefix(m)
+	}
+	return p.RDFSMember
+}
+
+func (p *page) next() string {
+	for _, ri := range []*responseInfo{p.ResponseInfo, p.OSLCRespInfo} {
+		if ri == nil {
+			continue
+		}
+		if ri.NextPage != nil && ri.NextPage.Href != "" {
+			return ri.NextPage.Href
+		}
+		if ri.OSLCNextPage != nil && ri.OSLCNextPage.Href != "" {
+			return ri.OSLCNextPage.Href
+		}
+	}
+	return ""
+}
+
+// unprefix strips the spi:/rdf: namespace prefixes of a non-lean member.
+func unprefix(m map[string]any) {
+	for k, v := range m {
+		if i := strings.IndexByte(k, ':'); i >= 0 {
+			delete(m, k)
+			name := k[i+1:]
+			if k == "rdf:about" {
+				name = "href"
+			}
+			m[name] = v
+		}
+	}
+}
+
+// query is a collection read.
+type query struct {
+	os     string
+	where  *where
+	sel    string
+	limit  int // caller's limit (0: none)
+	single bool
+}
+
+// collect reads every page of q up to the row cap. truncated reports rows
+// left unread because of the cap or the caller's limit.
+func (m *maximo) collect(ctx context.Context, q query) (rows []map[string]any, truncated bool, err error) {
+	if q.where != nil && q.where.err != nil {
+		return nil, false, q.where.err
+	}
+	limit := m.cfg.MaxRows
+	if q.limit > 0 && q.limit < limit {
+		limit = q.limit
+	}
+	size := m.cfg.PageSize
+	if q.single {
+		size = 2 // enough to notice a key that is not unique
+	} else if limit < size {
+		size = limit
+	}
+	v := url.Values{}
+	if m.lean {
+		v.Set("lean", "1")
+	}
+	v.Set("oslc.pageSize", strconv.Itoa(size))
+	sel := q.sel
+	if sel == "" {
+		sel = "*"
+	}
+	v.Set("oslc.select", sel)
+	clause := ""
+	if q.where != nil {
+		clause = q.where.String()
+	}
+	if m.cfg.SiteID != "" {
+		site, err := oslcString("site_id", m.cfg.SiteID)
+		if err != nil {
+			return nil, false, err
+		}
+		if clause != "" {
+			clause = "siteid=" + site + " and (" + clause + ")"
+		} else {
+			clause = "siteid=" + site
+		}
+	}
+	if clause != "" {
+		v.Set("oslc.where", clause)
+	}
+	next := m.base + "/maximo/oslc/os/" + q.os + "?" + v.Encode()
+	for pages := 0; next != ""; pages++ {
+		if pages > 0 && !strings.HasPrefix(next, m.base+"/") {
+			return nil, false, abi.Upstream("Maximo returned a next page outside %s; refusing to follow it", m.base)
+		}
+		resp, err := m.send(ctx, request{method: "GET", url: next, idempotent: true})
+		if err != nil {
+			return nil, false, err
+		}
+		var p page
+		if err := json.Unmarshal(resp.Body, &p); err != nil {
+			return nil, false, abi.Upstream("Maximo returned malformed JSON for %s: %v", q.os, err)
+		}
+		members := p.members()
+		rows = append(rows, members...)
+		next = p.next()
+		if len(rows) >= limit {
+			truncated = len(rows) > limit || next != ""
+			rows = rows[:limit]
+			break
+		}
+	}
+	return rows, truncated, nil
+}
+
+// one reads the single record of os matching attr="id".
+func (m *maximo) one(ctx context.Context, os, attr, field, id string) (map[string]any, error) {
+	rows, _, err := m.collect(ctx, query{os: os, where: new(where).eq(attr, field, id), single: true, limit: 2})
+	if err != nil {
+		return nil, err
+	}
+	switch len(rows) {
+	case 0:
+		return nil, abi.NotFound("%s %q not found in Maximo", field, id)
+	case 1:
+		return rows[0], nil
+	}
+	return nil, abi.Upstream("Maximo returned several records for %s %q", field, id)
+}
