@@ -242,6 +242,7 @@ func (r *Report) auditExports(add addFunc, opts Options) {
 			}
 		}
 	}
+	var wrongKind []string
 	for _, e := range r.Exports {
 		if opts.Descriptor != nil {
 			break
@@ -256,7 +257,7 @@ func (r *Report) auditExports(add addFunc, opts Options) {
 			add(Low, "export_unknown", "exports %s, which is not an ABI v1 operation; the host never calls it", e)
 			continue
 		case !op.ForKind(r.Kind):
-			add(Info, "export_wrong_kind", "exports %s, which is not defined for %s plugins; the host never calls it", e, r.Kind)
+			wrongKind = append(wrongKind, e)
 			continue
 		}
 		d.Operations = append(d.Operations, Operation{Name: op.Name, Class: op.Class, Capability: op.Capability})
@@ -265,13 +266,20 @@ func (r *Report) auditExports(add addFunc, opts Options) {
 			writes = append(writes, e)
 		}
 	}
+	if len(wrongKind) > 0 {
+		add(Info, "export_wrong_kind", "exports %s, not defined for %s plugins (the PDK exports every operation); the host never calls them", strings.Join(wrongKind, ", "), r.Kind)
+	}
 	d.Capabilities = abi.CapabilitiesOf(ops)
 	if d.Capabilities == nil {
 		d.Capabilities = []abi.Capability{}
 	}
 	r.Descriptor = d
 	if len(writes) > 0 {
-		add(Info, "write_operations", "serves write operations (%s); sandbox mode never lets them reach the plugin", strings.Join(writes, ", "))
+		may := "serves"
+		if opts.Descriptor == nil {
+			may = "exports (and may serve)"
+		}
+		add(Info, "write_operations", "%s write operations (%s); sandbox mode never lets them reach the plugin", may, strings.Join(writes, ", "))
 	}
 }
 

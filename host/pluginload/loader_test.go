@@ -103,4 +103,7 @@ func TestLoaderIgnoresUnrequestedGrant(t *testing.T) {
 	if len(h.loaded["hostile"].Mismatches) == 0 {
 		t.Fatal("mismatches not reported on Loaded")
 	}
+	if d := h.loaded["hostile"].Report.Descriptor; len(d.Operations) != 3 || !strings.Contains(d.Source, "machina_describe") {
+		t.Fatalf("loaded report descriptor = %+v", d)
+	}
 }
