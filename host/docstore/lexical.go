@@ -1,6 +1,7 @@
 package docstore
 
 import (
+	"container/heap"
 	"math"
 	"sort"
 )
@@ -102,7 +103,7 @@ func (x *lexIndex) search(query string, n int, docs []*lexDoc, keep func(slot in
 	// touch a large share of the corpus.
 	scores := make([]float64, x.n)
 	var touched []int32
-	for _, t := range Tokenize(query) {
+	for _, t := range tokenizeQuery(query) {
 		id, ok := x.vocab[t]
 		if !ok || seen[id] {
 			continue
@@ -123,23 +124,45 @@ func (x *lexIndex) search(query string, n int, docs []*lexDoc, keep func(slot in
 			scores[p.slot] += idf * tf * (bm25K1 + 1) / (tf + bm25K1*(1-bm25B+bm25B*dl/x.avgLen))
 		}
 	}
-	out := make([]scored, 0, min(len(touched), 4*n+16))
+	// Keep the n best in a min-heap (root = worst kept), then sort them.
+	h := make(scoredHeap, 0, n+1)
 	for _, slot := range touched {
 		if keep != nil && !keep(int(slot)) {
 			continue
 		}
-		out = append(out, scored{int(slot), scores[slot]})
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].score != out[j].score {
-			return out[i].score > out[j].score
+		c := scored{int(slot), scores[slot]}
+		if len(h) < n {
+			heap.Push(&h, c)
+		} else if better(c, h[0]) {
+			h[0] = c
+			heap.Fix(&h, 0)
 		}
-		return out[i].slot < out[j].slot
-	})
-	if len(out) > n {
-		out = out[:n]
 	}
+	out := []scored(h)
+	sort.Slice(out, func(i, j int) bool { return better(out[i], out[j]) })
 	return out
+}
+
+// better orders by score, then by slot (lower first) for stable ties.
+func better(a, b scored) bool {
+	if a.score != b.score {
+		return a.score > b.score
+	}
+	return a.slot < b.slot
+}
+
+// scoredHeap is a min-heap by better: the root is the worst element.
+type scoredHeap []scored
+
+func (h scoredHeap) Len() int           { return len(h) }
+func (h scoredHeap) Less(i, j int) bool { return better(h[j], h[i]) }
+func (h scoredHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *scoredHeap) Push(x any)        { *h = append(*h, x.(scored)) }
+func (h *scoredHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
 }
 
 // idf returns the BM25 inverse document frequency of a (tokenized) term;

@@ -112,7 +112,15 @@ func stem(tok string) string {
 // index: lower-cased, stop words removed, plurals folded, and compound
 // codes kept whole ("6310-2rs") and also split into their parts ("6310",
 // "2rs") so a query for either form matches.
-func Tokenize(text string) []string {
+func Tokenize(text string) []string { return tokenize(text, true) }
+
+// tokenizeQuery tokenizes a query: compound codes stay whole only. The
+// index already holds their parts, so splitting the query as well would
+// count a code twice and let a bare number ("101") outvote the words.
+func tokenizeQuery(text string) []string { return tokenize(text, false) }
+
+// tokenize implements Tokenize; parts controls compound splitting.
+func tokenize(text string, parts bool) []string {
 	out := make([]string, 0, len(text)/6)
 	rawTokens(text, func(t string) {
 		// Single characters ("d'olio" → d, list markers, units) are noise.
@@ -120,7 +128,7 @@ func Tokenize(text string) []string {
 			return
 		}
 		out = append(out, stem(t))
-		if strings.ContainsAny(t, joiners) {
+		if parts && strings.ContainsAny(t, joiners) {
 			for _, p := range strings.FieldsFunc(t, func(r rune) bool { return strings.ContainsRune(joiners, r) }) {
 				if utf8.RuneCountInString(p) > 1 && !isStopword(p) {
 					out = append(out, stem(p))
