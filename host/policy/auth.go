@@ -66,11 +66,7 @@ func (h *Host) attachAuth(ctx context.Context, o *Origin, r *http.Request, force
 		if rf != nil {
 			return rf
 		}
-		prefix := a.Prefix
-		if prefix == "" {
-			prefix = "Bearer "
-		}
-		r.Header.Set("Authorization", prefix+tok)
+		r.Header.Set("Authorization", "Bearer "+tok)
 	case "header":
 		tok, rf := h.secretValue(ctx, o, a.TokenSecret)
 		if rf != nil {

@@ -15,7 +15,11 @@
 //     tracer;
 //   - the key-value store (one JSON file per plugin, written atomically,
 //     mode 0600, within the granted quota);
-//   - plugin logs (token bucket, length cap, scrubbed, into hclog);
+//   - plugin logs (token bucket, default 50 lines/s with a burst of 200;
+//     dropped lines are counted and reported as one "N plugin log lines
+//     suppressed" line when the next line passes or the host closes;
+//     messages capped at 2 KiB, control characters neutralised, fields
+//     capped and redacted by key, everything scrubbed, into hclog);
 //   - the mail seam (Mailer), refused unless mail is granted.
 //
 // Conventions a plugin author sees:
@@ -25,7 +29,23 @@
 //     (the host's per-plugin cookie jar is the only cookie source) and
 //     Set-Cookie never reaches the plugin. Host, Content-Length,
 //     Transfer-Encoding, Connection and other hop-by-hop headers are
-//     managed by the host and dropped.
+//     managed by the host and dropped, and so are Accept-Encoding (the
+//     transport negotiates gzip and hands the plugin the decoded, scrubbed
+//     body) and Range/If-Range (which could fetch a reflected secret in
+//     pieces the scrubber cannot recognise).
+//   - Auth profiles: basic (username or username_secret, password_secret),
+//     bearer (token_secret → "Authorization: Bearer …"), header (token_secret
+//     in the header named by header, default Authorization, after prefix),
+//     oauth2_client_credentials (client_id + client_secret_secret sent with
+//     HTTP Basic to token_url, scopes space-joined; the token is cached
+//     until expires_in minus 30 s — 5 min when absent — and refetched once
+//     on a 401), url_path (below). The token endpoint is dialled with the
+//     same address policy as the origin (allow_private included).
+//   - Scrubbing covers every secret value the registry knows, the oauth2
+//     access tokens the host fetched, and their encodings (base64, URL,
+//     JSON). It protects against the plugin's code, and against an upstream
+//     that reflects credentials literally; an upstream that transforms them
+//     otherwise is outside what the host can recognise.
 //   - {{secret:NAME}} is replaced in header values, the URL path and
 //     application/x-www-form-urlencoded bodies, only when NAME is requested
 //     by the manifest and granted for that origin; a placeholder anywhere
