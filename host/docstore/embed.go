@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"time"
 
 	chromem "github.com/philippgille/chromem-go"
 )
@@ -385,6 +386,15 @@ type funcEmbedder struct {
 
 func (f funcEmbedder) Name() string { return f.name }
 
+// remoteTimeout bounds one remote embedding request when the caller's
+// context has no deadline (chromem-go's HTTP client has no timeout).
+const remoteTimeout = 60 * time.Second
+
 func (f funcEmbedder) Embed(ctx context.Context, text string) ([]float32, error) {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, remoteTimeout)
+		defer cancel()
+	}
 	return f.fn(ctx, text)
 }

@@ -38,6 +38,11 @@ func (s *Store) IngestDir(ctx context.Context, dir string, progress func(Progres
 	if err != nil {
 		return sum, fmt.Errorf("docstore: documents directory: %w", err)
 	}
+	// Resolve a symlinked directory: the walk does not follow links, and
+	// an unresolved link would look empty and drop the directory's chunks.
+	if abs, err = filepath.EvalSymlinks(abs); err != nil {
+		return sum, fmt.Errorf("docstore: documents directory: %w", err)
+	}
 	if !fi.IsDir() {
 		return sum, fmt.Errorf("docstore: %s is not a directory", filepath.Base(abs))
 	}
@@ -127,7 +132,7 @@ func (s *Store) IngestDir(ctx context.Context, dir string, progress func(Progres
 		newRecs = append(newRecs, recs...)
 		report(Progress{Phase: "file", File: rel, Done: i + 1, Total: len(paths), Bytes: sum.Bytes})
 	}
-	prefix := abs + string(filepath.Separator)
+	prefix := strings.TrimSuffix(abs, string(filepath.Separator)) + string(filepath.Separator)
 	for path, ent := range known {
 		if !seen[path] && strings.HasPrefix(path, prefix) {
 			dropped = append(dropped, path)
@@ -181,6 +186,9 @@ func (s *Store) IngestDir(ctx context.Context, dir string, progress func(Progres
 func (s *Store) scan(ctx context.Context, abs string) ([]string, error) {
 	var paths []string
 	dataDir, _ := filepath.Abs(s.dir)
+	if r, err := filepath.EvalSymlinks(dataDir); err == nil {
+		dataDir = r
+	}
 	err := filepath.WalkDir(abs, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if path == abs {

@@ -539,3 +539,55 @@ func TestCancelledIngest(t *testing.T) {
 		t.Fatalf("cancelled ingest changed state: %+v", st)
 	}
 }
+
+func TestSymlinkedDirectory(t *testing.T) {
+	docs := copySamples(t)
+	link := filepath.Join(t.TempDir(), "manuals")
+	if err := os.Symlink(docs, link); err != nil {
+		t.Skip("symlinks unavailable:", err)
+	}
+	s := openStore(t, t.TempDir())
+	ctx := context.Background()
+	sum, err := s.IngestDir(ctx, docs, nil)
+	if err != nil || sum.Added != 9 {
+		t.Fatalf("%+v %v", sum, err)
+	}
+	// The same directory through a link is the same directory.
+	sum, err = s.IngestDir(ctx, link, nil)
+	if err != nil || sum.Unchanged != 9 || sum.Removed != 0 || sum.Added != 0 {
+		t.Fatalf("through symlink: %+v %v", sum, err)
+	}
+}
+
+func TestConcurrentSearchDuringIngest(t *testing.T) {
+	s, docs, _ := ingestSamples(t)
+	ctx := context.Background()
+	if err := os.WriteFile(filepath.Join(docs, "extra_notes.md"), []byte("# Notes\n\n## 1 Seal\n\nSeal notes for P-101.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.IngestDir(ctx, docs, nil)
+		done <- err
+	}()
+	errs := make(chan error, 4)
+	for w := 0; w < 4; w++ {
+		go func() {
+			for i := 0; i < 20; i++ {
+				if _, err := s.Search(ctx, Query{Text: probeQueries[i%len(probeQueries)], Mode: Mode(i % 3)}); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for w := 0; w < 4; w++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
