@@ -726,3 +726,28 @@ func TestMailSeam(t *testing.T) {
 	b, _ := json.Marshal(r)
 	e.assertNoSecrets("fetched mail", string(b))
 }
+
+func TestMalformedRequestsRefused(t *testing.T) {
+	e := newEnv(t)
+	srv := newServer(t, echoHeaders)
+	h := e.host(manifestFor(anyLoopback), grantFor(srv.URL, config.Auth{}, true, "apikey"), nil)
+	for _, c := range []struct {
+		req  abi.HTTPRequest
+		code abi.Code
+		want string
+	}{
+		{abi.HTTPRequest{URL: srv.URL + "/{{secret:bad name}}"}, abi.CodeUnauthorized, "malformed placeholder"},
+		{abi.HTTPRequest{URL: srv.URL, Headers: map[string]string{"X": "{{secret:apikey"}}, abi.CodeUnauthorized, "malformed placeholder"},
+		{abi.HTTPRequest{URL: srv.URL, Headers: map[string]string{"X": "a\r\nInjected: 1"}}, abi.CodeInvalidArgument, "invalid value"},
+		{abi.HTTPRequest{URL: srv.URL, Headers: map[string]string{"Bad Name": "x"}}, abi.CodeInvalidArgument, "invalid header name"},
+		{abi.HTTPRequest{Method: "GET POST", URL: srv.URL}, abi.CodeInvalidArgument, "invalid HTTP method"},
+		{abi.HTTPRequest{Method: "CONNECT", URL: srv.URL}, abi.CodeUnauthorized, "not allowed"},
+		{abi.HTTPRequest{URL: "/relative"}, abi.CodeUnauthorized, "only http and https"},
+		{abi.HTTPRequest{URL: "http://%zz"}, abi.CodeInvalidArgument, "invalid URL"},
+	} {
+		wantRefusal(t, e.do(h, c.req), c.code, c.want)
+	}
+	if srv.hits.Load() != 0 {
+		t.Fatal("a malformed request reached the server")
+	}
+}
