@@ -19,11 +19,12 @@
 //     tables are atomic chunks (is_table). Chunk ids are the MD5 of
 //     source, section title, page and index (deterministic, as in the
 //     reference).
-//   - Retrieval: BM25 (k1=1.5, b=0.75) over a technical tokenizer that
-//     keeps codes such as 6310-2RS, P-101 and WO-2026-0087 whole (and also
-//     indexes their parts); cosine similarity over chromem-go; reciprocal
-//     rank fusion with k=60; equality filters on any metadata key, with
-//     asset_id matching any asset a document covers.
+//   - Retrieval: BM25 (k1=1.5, b=0.75) over the technical tokenizer;
+//     cosine similarity through chromem-go's exhaustive search; reciprocal
+//     rank fusion with k=60 over min(corpus, max(6·top_k, top_k+50))
+//     candidates per method; equality filters on any metadata key (applied
+//     inside both methods, not after), with asset_id matching any asset a
+//     document covers (documents may list several).
 //   - Prompt-injection hygiene: an ingestion-time scanner marks chunks with
 //     instruction-like text (flagged + reasons, reported in the Summary;
 //     they are kept, not dropped); every Result has its source passed
@@ -32,37 +33,55 @@
 //     and neutralises marker look-alikes inside the text.
 //   - Persistence: manifest.json plus one generation directory holding the
 //     chunk records with the lexical index (gob+gzip) and the chromem-go
-//     export of the vectors. Directory 0750, files 0600, atomic renames.
+//     export of the vector collection (gob). A save writes a new
+//     generation, fsyncs, and then atomically replaces manifest.json.
+//     Directory 0750, files 0600. One process should own a data directory.
 //
 // # The default embedding (LocalEmbedder)
 //
 // Dense retrieval must work offline with no model download. LocalEmbedder
 // is a deterministic feature-hashing embedder ("local-hash-v1/512"):
 //
-//   - features: stemmed word unigrams (weight 1.0, or 1.6 for tokens with
-//     digits — part numbers, tags, ratings), adjacent-word bigrams (0.6),
-//     character trigrams of each word longer than three letters (0.35 in
-//     total per word, so "lubricate" and "lubrication" or "overheat" and
-//     "overheating" share most of their mass), and maintenance concepts
-//     from a ~30-entry built-in synonym table (0.9), so "rolling element"
-//     meets "bearing", "megger" meets "insulation resistance", "weeping"
-//     meets "leak";
-//   - weighting: sublinear term frequency 1+ln(1+tf) on top of a static
-//     IDF-like prior (stop words dropped, ubiquitous maintenance words such
-//     as "check" or "procedure" down-weighted, longer words up-weighted);
-//   - FNV-1a hashing into 512 dimensions with a sign bit (so collisions
-//     cancel rather than accumulate), then L2 normalisation.
+//   - features of every non-stop-word token (light plural folding):
+//     the word itself (weight 1.0; 1.6 for tokens with digits — part
+//     numbers, tags, ratings), the adjacent-word bigram (0.6), character
+//     trigrams of words longer than three letters (0.35 in total per word,
+//     so "lubricate"/"lubrication" or "overheat"/"overheating" share most
+//     of their mass), and a maintenance concept from a ~30-entry built-in
+//     synonym table (0.9), so "rolling element" meets "bearing", "megger"
+//     meets "insulation", "weeping" meets "leak" — with common Italian
+//     terms (tenuta, cuscinetto, riduttore, perdita, …) in the same groups;
+//   - document side: sublinear term frequency (mean weight × (1+ln tf))
+//     times a static IDF-like prior (stop words dropped, ubiquitous
+//     maintenance words such as "check" or "procedure" down-weighted,
+//     longer words up-weighted);
+//   - query side (EmbedQuery): the static prior is replaced by the corpus
+//     BM25 IDF of each query word. Cosine similarity is a sum of per-feature
+//     products, so weighting only the query applies IDF exactly once, like
+//     BM25, while stored vectors stay corpus-independent;
+//   - 64-bit FNV-1a feature hashing into 512 dimensions with a sign bit
+//     (collisions cancel instead of accumulating), then L2 normalisation.
 //
-// Why not LSA or corpus IDF: both make a vector depend on the corpus at
-// ingest time, so stored vectors would silently drift as documents are
-// added or removed, and incremental ingestion would need periodic full
-// re-embedding. The hashing embedder is corpus-independent, costs
-// microseconds per chunk, and measurably complements BM25 on paraphrased
-// queries (see the evaluation test); it is not a semantic model and will
-// not bridge languages or concepts outside its synonym table. Operators who
-// want a neural model select the "openai" (any OpenAI-compatible endpoint)
-// or "ollama" provider in EmbedderConfig; the embedder name is recorded and
-// a change triggers a clean rebuild on the next ingest.
+// Why not LSA or document-side corpus IDF: both make a stored vector
+// depend on the corpus at ingest time, so vectors would drift as documents
+// come and go and incremental ingestion would need periodic re-embedding.
+// The hashing embedder costs tens of microseconds per chunk and is
+// genuinely complementary to BM25: on the labelled set in
+// samples/manuals/queries.json it finds paraphrased, inflected and Italian
+// queries that BM25 misses (see TestRetrievalEvaluation). It is not a
+// neural model: it does not understand concepts outside its synonym table.
+// Operators who want one select the "openai" (any OpenAI-compatible
+// endpoint) or "ollama" provider in EmbedderConfig; the embedder name is
+// recorded in the data directory and a change triggers a clean rebuild.
+//
+// # Tokenizer
+//
+// Lower-cased letters and digits, with '-', '.', '/' and '_' kept inside a
+// token when letters or digits surround them, so 6310-2RS, P-101,
+// WO-2026-0087, M12x1.5 and 400/230 stay whole; single characters and a
+// small English/Italian stop list are dropped. At index time compound
+// codes are also indexed by their parts ("6310", "2rs"); queries keep them
+// whole, so a code is never counted twice.
 //
 // # What it must not do
 //

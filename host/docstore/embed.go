@@ -384,12 +384,14 @@ type funcEmbedder struct {
 	fn   chromem.EmbeddingFunc
 }
 
+// Name implements Embedder.
 func (f funcEmbedder) Name() string { return f.name }
 
 // remoteTimeout bounds one remote embedding request when the caller's
 // context has no deadline (chromem-go's HTTP client has no timeout).
 const remoteTimeout = 60 * time.Second
 
+// Embed implements Embedder.
 func (f funcEmbedder) Embed(ctx context.Context, text string) ([]float32, error) {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
