@@ -15,6 +15,7 @@ func pluginCommands() []command {
 		{"diff", "show what an upgrade changes in a plugin's capabilities", runPluginDiff},
 		{"sign", "sign a module with an ed25519 key (--key FILE)", runPluginSign},
 		{"keygen", "create an ed25519 signing key pair (--out DIR)", runPluginKeygen},
+		{"test", "run the CMMS conformance kit against a simulator (--sim maximo)", runPluginTest},
 	}
 }
 

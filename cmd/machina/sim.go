@@ -1,5 +1,47 @@
 package main
 
-import "context"
+import (
+	"context"
+	"fmt"
+	"io"
 
-func runSim(_ context.Context, c *cli, _ []string) int { return notYet(c, "machina sim") }
+	"github.com/machina-go/machina/sim/maximo"
+	"github.com/machina-go/machina/sim/opcua"
+)
+
+// simulators lists the `machina sim` simulators; add one line per simulator.
+func simulators() []command {
+	return []command{
+		{"maximo", "IBM Maximo OSLC JSON API (mxasset, mxwo, mxinventory, mxpm) with faults", func(ctx context.Context, c *cli, args []string) int {
+			return maximo.RunSimCommand(ctx, c.stdout, c.stderr, c.getenv, args)
+		}},
+		{"opcua", "demo plant OPC-UA server", func(ctx context.Context, c *cli, args []string) int {
+			return opcua.RunSimCommand(ctx, c.stdout, c.stderr, args)
+		}},
+	}
+}
+
+func runSim(ctx context.Context, c *cli, args []string) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
+		simUsage(c.stderr)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	for _, s := range simulators() {
+		if s.name == args[0] {
+			return s.run(ctx, c, args[1:])
+		}
+	}
+	fmt.Fprintf(c.stderr, "machina sim: unknown simulator %q\n\n", args[0])
+	simUsage(c.stderr)
+	return 2
+}
+
+func simUsage(w io.Writer) {
+	fmt.Fprintln(w, "Usage: machina sim <name> [flags]\n\nSimulators (for tests, the conformance kit and demos; loopback by default):")
+	for _, s := range simulators() {
+		fmt.Fprintf(w, "  %-8s %s\n", s.name, s.summary)
+	}
+}
