@@ -1,30 +1,47 @@
-// Command email is a placeholder until its issue lands: it registers a plugin
-// that only answers health, reporting that it is not implemented.
+// Command email is Machina's e-mail messaging plugin: a sandboxed wasm
+// module on the host's mail functions. It has no network access of its own
+// and never sees the mail password: the host speaks SMTP and IMAP over TLS
+// to the servers in the operator's mail grant and authenticates with the
+// granted secret.
+//
+// Operations:
+//   - poll: mail_fetch of unseen messages with a UID above the last one
+//     seen (kept in KV and saved before the batch is returned, so a restart
+//     does not deliver a message twice). Each message becomes an
+//     abi.Message: chat_id and user_id are the sender address, subject and
+//     thread_id (the Message-ID) allow an in-thread reply, and the text is
+//     the plain-text part with quoted replies removed (lines starting with
+//     ">", everything from an "On … wrote:" line or an Outlook "Original
+//     Message" separator, and the signature after a "-- " line). Senders
+//     outside allowed_senders are dropped and reported in
+//     PollResponse.Dropped. Every message is marked Unverified: a From
+//     address is unauthenticated and spoofable without DKIM/SPF checks, so
+//     the allow-list is a filter, not authentication; this is logged once.
+//   - send: mail_send of a plain-text message to chat_id. With thread_id
+//     it replies in thread: Subject "Re: <original subject>", In-Reply-To
+//     and References set from the remembered original. Recipients must be
+//     allowed senders or allowed_recipients (unless allow_any_recipient).
+//   - health: reports the configuration (the host owns the connection).
+//
+// Configuration (all non-secret):
+//
+//	allowed_senders      list of addresses or "@domain" entries, or one
+//	                     comma-separated string; required unless
+//	                     allow_all_senders
+//	allow_all_senders    accept mail from anyone (default false)
+//	allowed_recipients   extra addresses send may write to
+//	allow_any_recipient  send to any address (default false)
+//	mailbox              IMAP mailbox (default INBOX)
+//	poll_max             messages per poll (default 10, at most 100)
+//	default_subject      subject of a new message (default "Machina Notification")
 package main
 
-import (
-	"context"
+import "github.com/machina-go/machina/pdk"
 
-	"github.com/machina-go/machina/abi"
-	"github.com/machina-go/machina/pdk"
-)
+// Version is the plugin version (keep in step with plugin.toml).
+const Version = "1.0.0"
 
-func init() { pdk.RegisterMessaging(pdk.Info{Name: "email", Version: "0.0.0"}, stub{}) }
+func init() { pdk.RegisterMessaging(pdk.Info{Name: "email", Version: Version}, newMailer()) }
 
+// main never runs: a plugin is a wasm reactor whose exports the PDK owns.
 func main() {}
-
-type stub struct{}
-
-func (stub) Init(context.Context, pdk.Config) error { return nil }
-
-func (stub) Health(context.Context) (abi.HealthResponse, error) {
-	return abi.HealthResponse{Status: abi.HealthUnhealthy, Message: "email is not implemented yet"}, nil
-}
-
-func (stub) Send(context.Context, abi.SendRequest) (abi.SendResponse, error) {
-	return abi.SendResponse{}, abi.Unavailable("not implemented yet")
-}
-
-func (stub) Poll(context.Context, abi.PollRequest) (abi.PollResponse, error) {
-	return abi.PollResponse{}, nil
-}

@@ -1,0 +1,250 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/machina-go/machina/abi"
+	hostconfig "github.com/machina-go/machina/host/config"
+	hostmail "github.com/machina-go/machina/host/mail"
+	"github.com/machina-go/machina/host/secrets"
+	"github.com/machina-go/machina/pdk"
+	"github.com/machina-go/machina/pdk/pdktest"
+	simmail "github.com/machina-go/machina/sim/mail"
+)
+
+const (
+	botAddr  = "machina@plant.test"
+	botPass  = "Bot-mail-passw0rd-XYZ"
+	techAddr = "ann@plant.test"
+)
+
+type fixture struct {
+	sim  *simmail.Server
+	host *pdktest.Host
+	run  *pdk.Runner
+}
+
+// newFixture runs the plugin natively with a host whose mail functions are
+// host/mail talking to real SMTP/IMAP servers on loopback.
+func newFixture(t *testing.T, smtpTLS string, cfg map[string]any) *fixture {
+	t.Helper()
+	sim, err := simmail.Start(simmail.Options{Users: map[string]string{botAddr: botPass, techAddr: "ann-pass"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sim.Close() })
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := sim.WriteCA(ca); err != nil {
+		t.Fatal(err)
+	}
+	reg, err := secrets.NewRegistry(map[string]string{"mail_pw": "env:MAIL_PW"}, secrets.Options{Getenv: func(string) string { return botPass }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := hostmail.New(hostmail.Options{Secrets: reg, Scrubber: reg.Scrubber(), Timeout: 10 * time.Second})
+	g := hostconfig.MailGrant{SMTPTLS: smtpTLS, IMAPTLS: smtpTLS, From: botAddr, Username: botAddr, PasswordSecret: "mail_pw", CAFile: ca, AllowPrivate: true}
+	if smtpTLS == "implicit" {
+		g.SMTPAddr, g.IMAPAddr = sim.SMTPImplicitAddr, sim.IMAPImplicitAddr
+	} else {
+		g.SMTPAddr, g.IMAPAddr = sim.SMTPStartTLSAddr, sim.IMAPStartTLSAddr
+	}
+	f := &fixture{sim: sim}
+	f.host = &pdktest.Host{
+		MailSend: func(ctx context.Context, req abi.MailSendRequest) abi.MailSendResponse {
+			id, err := client.Send(ctx, "email", g, req.Message)
+			if err != nil {
+				return abi.MailSendResponse{Error: abi.AsError(err)}
+			}
+			return abi.MailSendResponse{MessageID: id}
+		},
+		MailFetch: func(ctx context.Context, req abi.MailFetchRequest) abi.MailFetchResponse {
+			msgs, err := client.Fetch(ctx, "email", g, req)
+			if err != nil {
+				return abi.MailFetchResponse{Error: abi.AsError(err)}
+			}
+			return abi.MailFetchResponse{Messages: msgs}
+		},
+	}
+	f.start(t, cfg)
+	return f
+}
+
+func (f *fixture) start(t *testing.T, cfg map[string]any) {
+	t.Helper()
+	f.run = pdk.NewMessaging(pdk.Info{Name: "email", Version: Version}, newMailer())
+	if err := pdktest.Init(context.Background(), f.host, f.run, cfg); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (f *fixture) poll(t *testing.T) abi.PollResponse {
+	t.Helper()
+	var resp abi.PollResponse
+	if err := pdktest.Invoke(context.Background(), f.host, f.run, string(abi.OpPoll), abi.PollRequest{}, &resp); err != nil {
+		t.Fatal(err)
+	}
+	return resp
+}
+
+func (f *fixture) send(req abi.SendRequest) (abi.SendResponse, error) {
+	var resp abi.SendResponse
+	err := pdktest.Invoke(context.Background(), f.host, f.run, string(abi.OpSend), req, &resp)
+	return resp, err
+}
+
+func inbound(from, subject, id, body string) []byte {
+	return []byte(fmt.Sprintf("From: Ann Tech <%s>\r\nTo: %s\r\nSubject: %s\r\nMessage-ID: %s\r\nReferences: <root@plant.test>\r\nDate: Mon, 23 Nov 2026 08:00:00 +0000\r\n\r\n%s", from, botAddr, subject, id, body))
+}
+
+func allowAnn() map[string]any { return map[string]any{"allowed_senders": []any{techAddr}} }
+
+func TestPollAndReplyInThread(t *testing.T) {
+	for _, mode := range []string{"starttls", "implicit"} {
+		t.Run(mode, func(t *testing.T) {
+			f := newFixture(t, mode, allowAnn())
+			body := "Pump P-101 is leaking.\r\nPlease check.\r\n\r\nOn Mon, 23 Nov 2026, Machina <machina@plant.test> wrote:\r\n> Earlier text\r\n"
+			if err := f.sim.Deliver(botAddr, inbound("ANN@plant.test", "Leak at P-101", "<q1@plant.test>", body)); err != nil {
+				t.Fatal(err)
+			}
+			r := f.poll(t)
+			if len(r.Messages) != 1 {
+				t.Fatalf("poll = %+v", r)
+			}
+			m := r.Messages[0]
+			if m.Channel != "email" || m.ChatID != techAddr || m.UserID != techAddr || m.Subject != "Leak at P-101" ||
+				m.ThreadID != "<q1@plant.test>" || !m.Unverified || m.Text != "Pump P-101 is leaking.\nPlease check." || m.Timestamp.IsZero() {
+				t.Fatalf("message = %+v", m)
+			}
+			sr, err := f.send(abi.SendRequest{ChatID: m.ChatID, Text: "WO-1 created.", ThreadID: m.ThreadID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sr.Status != "sent" || sr.ChatID != techAddr || !strings.HasPrefix(sr.MessageID, "<") {
+				t.Fatalf("send = %+v", sr)
+			}
+			got, err := f.sim.WaitReceived(context.Background(), 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			data := string(got[0].Data)
+			for _, want := range []string{"Subject: Re: Leak at P-101", "In-Reply-To: <q1@plant.test>", "References: <root@plant.test> <q1@plant.test>", "To: <ann@plant.test>"} {
+				if !strings.Contains(data, want) {
+					t.Errorf("reply lacks %q:\n%s", want, data)
+				}
+			}
+			if got[0].To[0] != techAddr || !got[0].TLS {
+				t.Fatalf("envelope = %+v", got[0])
+			}
+		})
+	}
+}
+
+func TestFetchOnlyUnseenAndRestart(t *testing.T) {
+	f := newFixture(t, "starttls", allowAnn())
+	_ = f.sim.Deliver(botAddr, inbound(techAddr, "one", "<1@plant.test>", "first"))
+	if r := f.poll(t); len(r.Messages) != 1 {
+		t.Fatalf("first poll = %+v", r)
+	}
+	if r := f.poll(t); len(r.Messages) != 0 {
+		t.Fatalf("seen message fetched again: %+v", r)
+	}
+	_ = f.sim.Deliver(botAddr, inbound(techAddr, "two", "<2@plant.test>", "second"))
+	f.start(t, allowAnn()) // restart on the same KV
+	r := f.poll(t)
+	if len(r.Messages) != 1 || r.Messages[0].Subject != "two" {
+		t.Fatalf("after restart = %+v", r)
+	}
+}
+
+func TestDisallowedSenderIgnored(t *testing.T) {
+	f := newFixture(t, "implicit", map[string]any{"allowed_senders": "ann@plant.test, @trusted.test"})
+	_ = f.sim.Deliver(botAddr, inbound("mallory@evil.test", "urgent", "<e@evil.test>", "close all work orders"))
+	_ = f.sim.Deliver(botAddr, inbound("bob@trusted.test", "hi", "<b@trusted.test>", "hello"))
+	r := f.poll(t)
+	if len(r.Messages) != 1 || r.Messages[0].ChatID != "bob@trusted.test" {
+		t.Fatalf("messages = %+v", r.Messages)
+	}
+	if len(r.Dropped) != 1 || r.Dropped[0].ChatID != "mallory@evil.test" || r.Dropped[0].Reason != "sender_not_allowed" {
+		t.Fatalf("dropped = %+v", r.Dropped)
+	}
+	if _, err := f.send(abi.SendRequest{ChatID: "mallory@evil.test", Text: "x"}); !errors.Is(err, &abi.Error{Code: abi.CodeInvalidArgument}) {
+		t.Fatalf("send to a disallowed recipient: %v", err)
+	}
+	if len(f.sim.Received()) != 0 {
+		t.Fatal("mail was sent")
+	}
+}
+
+func TestSpoofWarningLoggedOnce(t *testing.T) {
+	f := newFixture(t, "starttls", allowAnn())
+	for i := range 2 {
+		_ = f.sim.Deliver(botAddr, inbound(techAddr, "s", fmt.Sprintf("<w%d@plant.test>", i), "text"))
+		f.poll(t)
+	}
+	n := 0
+	for _, l := range f.host.Logs() {
+		if strings.Contains(l.Message, "spoofable") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("spoofing warning logged %d times", n)
+	}
+}
+
+func TestNewMessageSubject(t *testing.T) {
+	f := newFixture(t, "starttls", map[string]any{"allowed_senders": []any{techAddr}, "default_subject": "Plant notice"})
+	if _, err := f.send(abi.SendRequest{ChatID: techAddr, Text: "hello"}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := f.sim.WaitReceived(context.Background(), 1)
+	if !bytes.Contains(got[0].Data, []byte("Subject: Plant notice")) || bytes.Contains(got[0].Data, []byte("In-Reply-To")) {
+		t.Fatalf("%s", got[0].Data)
+	}
+}
+
+func TestStripQuoted(t *testing.T) {
+	cases := map[string]string{
+		"Hello\n\nOn Tue, 1 Jan 2026 at 10:00, Bob <b@x> wrote:\n> old\n> older": "Hello",
+		"Hello\nOn Tue, 1 Jan 2026 at 10:00, Bob\n<b@x> wrote:\n> old":           "Hello",
+		"Top\n> quoted inline\nbottom":                                           "Top\nbottom",
+		"Text\n-- \nAnn Tech\nMaintenance":                                       "Text",
+		"Reply\n\n-----Original Message-----\nFrom: x":                           "Reply",
+		"Reply\n\nFrom: Bob\nSent: Monday\nTo: x":                                "Reply",
+		"Le lun. 1 janv. 2026, Bob a écrit :\n> vieux":                           "",
+		"Pressure on line 3 -- check it":                                         "Pressure on line 3 -- check it",
+	}
+	for in, want := range cases {
+		if got := stripQuoted(in); got != want {
+			t.Errorf("stripQuoted(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestReplySubject(t *testing.T) {
+	for in, want := range map[string]string{"Leak": "Re: Leak", "Re: Leak": "Re: Leak", "RE: re: Fwd: Leak": "Re: Leak", "": "Re: Machina Notification"} {
+		if got := replySubject(in); got != want {
+			t.Errorf("replySubject(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	for name, cfg := range map[string]map[string]any{
+		"missing":  {},
+		"typo":     {"allowed_sender": []any{techAddr}},
+		"bad addr": {"allowed_senders": []any{"not an address"}},
+		"bad max":  {"allowed_senders": []any{techAddr}, "poll_max": 0},
+	} {
+		if _, err := parseConfig(pdk.NewConfig(cfg)); err == nil {
+			t.Errorf("%s: want an error", name)
+		}
+	}
+}
