@@ -204,8 +204,8 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	r.desc = main.Plugin.Descriptor()
 	rep.Plugin, rep.Version = r.desc.Name, r.desc.Version
 	r.record(Check{Name: "load", Status: Pass,
-		Expected: "the module passes the audit and loads through the host with a grant for " + sim.BaseURL(),
-		Got:      fmt.Sprintf("%s %s (%s) loaded; operations: %s", r.desc.Name, r.desc.Version, r.desc.Kind, joinOps(r.desc.Operations)),
+		Expected:   "the module passes the audit and loads through the host with a grant for " + sim.BaseURL(),
+		Got:        fmt.Sprintf("%s %s (%s) loaded; operations: %s", r.desc.Name, r.desc.Version, r.desc.Kind, joinOps(r.desc.Operations)),
 		DurationMS: ms(time.Since(loadStart))})
 	if r.desc.Kind != abi.KindCMMS {
 		r.record(Check{Name: "kind", Status: Fail, Expected: "a cmms plugin", Got: "kind " + string(r.desc.Kind)})
