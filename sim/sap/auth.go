@@ -1,0 +1,121 @@
+package sap
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+// AuthMode is how clients authenticate to the simulator.
+type AuthMode string
+
+// Authentication modes, as offered by SAP gateways.
+const (
+	// AuthNone accepts every request (demos only).
+	AuthNone AuthMode = "none"
+	// AuthBasic expects HTTP Basic credentials.
+	AuthBasic AuthMode = "basic"
+	// AuthOAuth2 expects a bearer token issued by /oauth/token for the
+	// client credentials.
+	AuthOAuth2 AuthMode = "oauth2"
+)
+
+// ParseAuthMode validates a mode name.
+func ParseAuthMode(s string) (AuthMode, error) {
+	switch m := AuthMode(strings.ToLower(strings.TrimSpace(s))); m {
+	case AuthNone, AuthBasic, AuthOAuth2:
+		return m, nil
+	}
+	return "", fmt.Errorf("unknown auth mode %q (want none, basic or oauth2)", s)
+}
+
+// Auth holds the credentials the simulator accepts. Only the fields of Mode
+// are used.
+type Auth struct {
+	Mode         AuthMode
+	Username     string // AuthBasic
+	Password     string // AuthBasic
+	ClientID     string // AuthOAuth2
+	ClientSecret string // AuthOAuth2
+}
+
+// Secret returns the mode's secret (password or client secret), or "".
+func (a Auth) Secret() string {
+	switch a.Mode {
+	case AuthBasic:
+		return a.Password
+	case AuthOAuth2:
+		return a.ClientSecret
+	}
+	return ""
+}
+
+// String describes the mode without revealing any credential.
+func (a Auth) String() string {
+	switch a.Mode {
+	case AuthBasic:
+		return fmt.Sprintf("basic (user %s)", a.Username)
+	case AuthOAuth2:
+		return fmt.Sprintf("oauth2 (client %s)", a.ClientID)
+	}
+	return string(a.Mode)
+}
+
+// randomString returns n random bytes, base64url-encoded.
+func randomString(n int) (string, error) {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("sap sim: random: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// GenerateAuth returns fresh random credentials for mode.
+func GenerateAuth(mode AuthMode) (Auth, error) {
+	if _, err := ParseAuthMode(string(mode)); err != nil {
+		return Auth{}, err
+	}
+	v, err := randomString(24)
+	if err != nil {
+		return Auth{}, err
+	}
+	a := Auth{Mode: mode}
+	switch mode {
+	case AuthBasic:
+		a.Username, a.Password = "MACHINA_RFC", "sapp-"+v
+	case AuthOAuth2:
+		a.ClientID, a.ClientSecret = "sb-machina-pm", "sapcs-"+v
+	}
+	return a, nil
+}
+
+func (a Auth) validate() error {
+	m, err := ParseAuthMode(string(a.Mode))
+	if err != nil {
+		return err
+	}
+	switch {
+	case m == AuthBasic && (a.Username == "" || a.Password == ""),
+		m == AuthOAuth2 && (a.ClientID == "" || a.ClientSecret == ""):
+		return fmt.Errorf("auth mode %s needs its credentials", m)
+	}
+	return nil
+}
+
+func eq(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
+
+// checkClient reports whether the OAuth2 client credentials of a token
+// request are right: client_secret_basic (RFC 6749 §2.3.1, form-encoded
+// id and secret) or client_secret_post.
+func (a Auth) checkClient(r *http.Request) bool {
+	id, secret, ok := r.BasicAuth()
+	if ok {
+		id, secret = formUnescape(id), formUnescape(secret)
+	} else {
+		id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
+	}
+	return id != "" && eq(id, a.ClientID) && eq(secret, a.ClientSecret)
+}

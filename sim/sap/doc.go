@@ -1,0 +1,43 @@
+// Package sap is an SAP PM OData simulator: a real HTTP server (an
+// http.Handler usable with httptest or any listener) that serves the SAP
+// S/4HANA maintenance APIs connectors use, with seeded, deterministic plant
+// data, for plugin tests, the conformance kit (host/conformance) and demos
+// (`machina sim sap`).
+//
+// Services under BasePath (/sap/opu/odata/sap):
+//
+//   - API_EQUIPMENT/Equipment (assets in a functional-location hierarchy)
+//   - API_MAINTENANCEORDER/MaintenanceOrder (orders with compound system
+//     statuses such as "REL PCNF MANC"); POST creates, PATCH
+//     MaintenanceOrder('<id>') updates (MERGE, PUT and X-HTTP-Method
+//     tunnelling are refused with 405)
+//   - API_MAINTENANCEPLAN/MaintenancePlan
+//   - API_MAINTNOTIFICATION/MaintenanceNotification (read only)
+//   - API_BILL_OF_MATERIAL_SRV/BillOfMaterialItem (equipment BOM items)
+//   - <service>/$metadata for each
+//
+// Query options: $filter (eq, ne, and, or, not-free parentheses, quoted
+// strings with ” as the escaped quote, plus substringof('x',F) for v2 and
+// contains(F,'x') for v4), $top, $skip, $select, $format=json, and
+// server-driven paging ($skiptoken with d.__next or @odata.nextLink) when a
+// page exceeds Options.ServerPageSize. Options.ODataVersion chooses the
+// body shape: v2 ({"d":{"results":[…]}}, /Date(ms)/ dates) or v4
+// ({"value":[…]}, ISO dates).
+//
+// Security behaviour of a real gateway: the sap-client header (or query
+// parameter) is checked (missing → 400, wrong → 401); authentication is
+// HTTP Basic or OAuth2 client credentials (POST /oauth/token,
+// form-encoded, client authentication by Basic header or form fields;
+// the bearer is checked on every call and expires); writes need a CSRF
+// token fetched with "X-CSRF-Token: Fetch" and bound to the session cookie
+// the fetch set. A token expires after Options.CSRFTTL or on demand
+// (ExpireCSRF, Faults.CSRFReject); a write with a missing, foreign or
+// expired token gets 403 with "x-csrf-token: Required".
+//
+// Faults (slow, 429, 503, malformed JSON, oversized pages, forced CSRF
+// rejections, reflected request headers) are set with SetFaults or through
+// /_sim/faults; Stats counts requests, writes and CSRF events.
+//
+// It must not be used as a production SAP system: data lives in memory and
+// is lost on exit, and nothing here is a security boundary.
+package sap
