@@ -7,11 +7,14 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 	"unicode"
+
+	"github.com/BurntSushi/toml"
 )
 
 func TestTokenize(t *testing.T) {
@@ -380,5 +383,36 @@ func TestOpenAICompatibleEmbedder(t *testing.T) {
 	}
 	if !sawAuth.Load() || calls.Load() < 10 {
 		t.Fatalf("endpoint calls %d, auth seen %v", calls.Load(), sawAuth.Load())
+	}
+}
+
+func TestConfigOptions(t *testing.T) {
+	var cfg Config
+	if _, err := toml.Decode(`
+dir = "/srv/ds"
+chunk_size = 800
+chunk_overlap = 100
+[embedder]
+provider = "openai"
+base_url = "http://127.0.0.1:1/v1"
+model = "m"
+api_key_secret = "openai"
+`, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	asked := ""
+	opts, err := cfg.Options("/data", nil, func(name string) (string, error) { asked = name; return "k", nil })
+	if err != nil || asked != "openai" || opts.Dir != "/srv/ds" || opts.ChunkSize != 800 || opts.Embedder == nil {
+		t.Fatalf("%+v %v %q", opts, err, asked)
+	}
+	opts, err = Config{}.Options("/data", nil, nil)
+	if err != nil || opts.Dir != filepath.Join("/data", "docstore") || opts.Embedder.Name() != localEmbedderName {
+		t.Fatalf("defaults: %+v %v", opts, err)
+	}
+	if _, err := (Config{ChunkSize: 100, ChunkOverlap: 100}).Options("/d", nil, nil); err == nil {
+		t.Fatal("overlap >= size accepted")
+	}
+	if _, err := (Config{Embedder: EmbedderSecret{APIKeySecret: "x"}}).Options("/d", nil, nil); err == nil {
+		t.Fatal("secret without resolver accepted")
 	}
 }
