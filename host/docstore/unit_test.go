@@ -402,7 +402,7 @@ api_key_secret = "openai"
 	}
 	asked := ""
 	opts, err := cfg.Options("/data", nil, func(name string) (string, error) { asked = name; return "k", nil })
-	if err != nil || asked != "openai" || opts.Dir != "/srv/ds" || opts.ChunkSize != 800 || opts.Embedder == nil {
+	if err != nil || asked != "openai" || opts.Dir != "/srv/ds" || opts.ChunkSize != 800 || !strings.HasPrefix(opts.Embedder.Name(), "openai:http://127.0.0.1:1/v1#m") {
 		t.Fatalf("%+v %v %q", opts, err, asked)
 	}
 	opts, err = Config{}.Options("/data", nil, nil)
