@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/url"
 	"strings"
 	"time"
 
@@ -362,7 +363,7 @@ func NewEmbedder(cfg EmbedderConfig) (Embedder, error) {
 			base = chromem.BaseURLOpenAI
 		}
 		return funcEmbedder{
-			name: "openai:" + base + "#" + cfg.Model,
+			name: "openai:" + redactURL(base) + "#" + cfg.Model,
 			fn:   chromem.NewEmbeddingFuncOpenAICompat(base, cfg.APIKey, cfg.Model, nil),
 		}, nil
 	case "ollama":
@@ -370,12 +371,26 @@ func NewEmbedder(cfg EmbedderConfig) (Embedder, error) {
 			return nil, errors.New("docstore: embedder provider ollama needs a model")
 		}
 		return funcEmbedder{
-			name: "ollama:" + cfg.BaseURL + "#" + cfg.Model,
+			name: "ollama:" + redactURL(cfg.BaseURL) + "#" + cfg.Model,
 			fn:   chromem.NewEmbeddingFuncOllama(cfg.Model, cfg.BaseURL),
 		}, nil
 	default:
 		return nil, fmt.Errorf("docstore: unknown embedder provider %q (want local, openai or ollama)", cfg.Provider)
 	}
+}
+
+// redactURL drops user info and query from an endpoint URL so the
+// embedder name (logged, and stored in the manifest) never carries a
+// credential.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "invalid-url"
+	}
+	u.User = nil
+	u.RawQuery = ""
+	u.Fragment = ""
+	return u.String()
 }
 
 // funcEmbedder adapts a chromem-go EmbeddingFunc.

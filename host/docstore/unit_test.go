@@ -327,6 +327,10 @@ func TestNewEmbedderConfig(t *testing.T) {
 	if e, err := NewEmbedder(EmbedderConfig{}); err != nil || e.Name() != localEmbedderName {
 		t.Fatalf("default: %v %v", e, err)
 	}
+	e, err := NewEmbedder(EmbedderConfig{Provider: "ollama", BaseURL: "http://user:hunter2@127.0.0.1:11434/api?key=abc", Model: "nomic"})
+	if err != nil || strings.Contains(e.Name(), "hunter2") || strings.Contains(e.Name(), "abc") {
+		t.Fatalf("name leaks credentials: %q %v", e.Name(), err)
+	}
 	for _, bad := range []EmbedderConfig{{Provider: "openai"}, {Provider: "ollama"}, {Provider: "cohere", Model: "x"}} {
 		if _, err := NewEmbedder(bad); err == nil {
 			t.Errorf("%+v accepted", bad)
