@@ -29,6 +29,8 @@ var remotePrefixes = [...]string{"http://", "https://", "s3://", "gs://", "ftp:/
 //     bare file name and is returned unchanged.
 //  6. Otherwise the text after the last '/' or '\' is returned; an empty
 //     base name (trailing separator) becomes "<document>".
+//     Unlike the reference, credentials in a remote URL's authority
+//     ("https://user:pass@host/…") are removed.
 //  7. A drive-relative path without separators ("C:file.md") loses its
 //     two-character prefix; if nothing is left, "<document>".
 func SafeSource(source string) string {
@@ -37,7 +39,7 @@ func SafeSource(source string) string {
 	}
 	for _, p := range remotePrefixes {
 		if strings.HasPrefix(source, p) {
-			return source
+			return stripUserinfo(source, len(p))
 		}
 	}
 	s := source
@@ -169,4 +171,18 @@ func boundaryBefore(text string, i int) bool {
 		return false
 	}
 	return true
+}
+
+// stripUserinfo removes "user[:password]@" from the authority of a URL whose
+// scheme prefix is n bytes long.
+func stripUserinfo(u string, n int) string {
+	rest := u[n:]
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	if at := strings.LastIndex(rest[:end], "@"); at >= 0 {
+		return u[:n] + rest[at+1:]
+	}
+	return u
 }

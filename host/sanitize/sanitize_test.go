@@ -7,6 +7,8 @@ func TestSafeSource(t *testing.T) {
 		{"empty", "", ""},
 		// Remote identifiers pass unchanged.
 		{"http", "http://example.com/docs/manual.pdf", "http://example.com/docs/manual.pdf"},
+		{"url credentials dropped", "https://svc:hunter2@docs.example.com/m/p101.pdf", "https://docs.example.com/m/p101.pdf"},
+		{"at in path kept", "https://docs.example.com/m/a@b.pdf", "https://docs.example.com/m/a@b.pdf"},
 		{"https", "https://wiki.plant.local/a/b/pump.md", "https://wiki.plant.local/a/b/pump.md"},
 		{"s3", "s3://bucket/manuals/pump.pdf", "s3://bucket/manuals/pump.pdf"},
 		{"gs", "gs://bucket/x/y.pdf", "gs://bucket/x/y.pdf"},
