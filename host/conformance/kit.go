@@ -135,6 +135,9 @@ type run struct {
 // (unreadable module, unknown simulator); plugin problems are failed
 // checks in the report.
 func Run(ctx context.Context, opts Options) (*Report, error) {
+	if rep, err := runMessagingIfKind(ctx, opts); rep != nil || err != nil {
+		return rep, err // messaging plugins: see messaging.go
+	}
 	if opts.Sim == "" {
 		opts.Sim = "maximo"
 	}
