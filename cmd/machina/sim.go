@@ -7,6 +7,7 @@ import (
 
 	"github.com/machina-go/machina/sim/maximo"
 	"github.com/machina-go/machina/sim/opcua"
+	"github.com/machina-go/machina/sim/telegram"
 )
 
 // simulators lists the `machina sim` simulators; add one line per simulator.
@@ -17,6 +18,9 @@ func simulators() []command {
 		}},
 		{"opcua", "demo plant OPC-UA server", func(ctx context.Context, c *cli, args []string) int {
 			return opcua.RunSimCommand(ctx, c.stdout, c.stderr, args)
+		}},
+		{"telegram", "Telegram Bot API (getMe, getUpdates long polling, sendMessage); token from $MACHINA_TELEGRAM_BOT_TOKEN", func(ctx context.Context, c *cli, args []string) int {
+			return telegram.RunSimCommand(ctx, c.stdout, c.stderr, c.getenv, args)
 		}},
 	}
 }
