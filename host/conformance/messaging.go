@@ -221,7 +221,7 @@ func (s *MessagingSim) LoadMessaging(ctx context.Context, l MessagingLoad) (*plu
 		KVDir:    l.KVDir,
 		Sandbox:  l.Sandbox,
 		Observer: observer,
-		Mailer:   hostmail.New(hostmail.Options{Secrets: reg, Scrubber: reg.Scrubber(), Logger: l.Logger.Named("mail")}),
+		Mailer:   hostmail.New(hostmail.Options{Secrets: reg, Scrubber: reg.Scrubber(), Logger: l.Logger.Named("mail"), Sandbox: l.Sandbox}),
 	})
 	if err != nil {
 		return nil, err

@@ -65,6 +65,9 @@ type Options struct {
 	MaxMessageBytes int64
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Sandbox reports whether sandbox mode is on; Send then refuses
+	// (defence in depth: the router already keeps send from plugins).
+	Sandbox func() bool
 }
 
 // Client implements policy.Mailer. It is safe for concurrent use.
@@ -94,6 +97,9 @@ func New(opts Options) *Client {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.Sandbox == nil {
+		opts.Sandbox = func() bool { return false }
 	}
 	return &Client{opts: opts, log: opts.Logger}
 }

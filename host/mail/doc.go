@@ -6,7 +6,7 @@
 // Client implements policy.Mailer; the policy host calls it only for
 // plugins whose manifest requests mail and whose grant allows it. Wire it
 // with pluginload.Deps{Mailer: mail.New(mail.Options{Secrets: reg,
-// Scrubber: reg.Scrubber(), Logger: log})}.
+// Scrubber: reg.Scrubber(), Logger: log, Sandbox: gate.Enabled})}.
 //
 // Transport rules:
 //   - TLS always: implicit TLS (smtp_tls/imap_tls = "implicit", the default
@@ -23,6 +23,8 @@
 //     address, whatever the plugin says), validates recipients, subject and
 //     message ids (no header injection) and authenticates with PLAIN (or
 //     LOGIN when PLAIN is not offered) only after TLS is up.
+//   - In sandbox mode (Options.Sandbox) mail_send is refused, as the HTTP
+//     gate refuses writes: defence in depth behind the router's gate.
 //   - mail_fetch selects the mailbox, searches UNSEEN (and UID > since_uid
 //     when that is set and still below UIDNEXT; a larger value means the
 //     mailbox was recreated and is ignored), fetches at most Max messages

@@ -251,3 +251,18 @@ func TestParseMultipartAndHTML(t *testing.T) {
 		t.Fatalf("html = %q", msgs[1].Text)
 	}
 }
+
+func TestSandboxRefusesSend(t *testing.T) {
+	e := newEnv(t)
+	on := true
+	reg, _ := secrets.NewRegistry(map[string]string{"mail_password": "env:X"}, secrets.Options{Getenv: func(string) string { return botPass }})
+	c := hostmail.New(hostmail.Options{Secrets: reg, Sandbox: func() bool { return on }})
+	_, err := c.Send(context.Background(), "email", e.grant("implicit", "implicit"), abi.MailMessage{To: []string{techAddr}, Subject: "s", Text: "t"})
+	if !errors.Is(err, &abi.Error{Code: abi.CodeUnauthorized}) || len(e.sim.Received()) != 0 {
+		t.Fatalf("sandbox send: %v, %d received", err, len(e.sim.Received()))
+	}
+	// Reading stays allowed.
+	if _, err := c.Fetch(context.Background(), "email", e.grant("implicit", "implicit"), abi.MailFetchRequest{}); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -20,6 +20,10 @@ import (
 // Send implements policy.Mailer: it submits msg over SMTP with TLS and
 // returns the Message-ID it set (with angle brackets).
 func (c *Client) Send(ctx context.Context, plugin string, grant config.MailGrant, msg abi.MailMessage) (string, error) {
+	if c.opts.Sandbox() {
+		c.log.Info("sandbox_write_blocked", "operation", "mail_send", "plugin", plugin)
+		return "", abi.Unauthorized("sandbox mode: mail is not sent")
+	}
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
 	if grant.SMTPAddr == "" {
