@@ -18,7 +18,7 @@ import (
 // fixture is the connector running natively against the simulator over
 // loopback, with the host's role (attaching the API key) played by pdktest.
 type fixture struct {
-	t    *testing.T
+	t    testing.TB
 	sim  *maxsim.Server
 	url  string
 	host *pdktest.Host
@@ -29,11 +29,17 @@ var testTypeMap = map[string]any{"PUMP": "rotating_equipment", "TA": "static_equ
 
 func newFixture(t *testing.T, cfg map[string]any) *fixture {
 	t.Helper()
+	return newFixtureWith(t, maxsim.Options{Seed: 1}, cfg)
+}
+
+func newFixtureWith(t testing.TB, simOpts maxsim.Options, cfg map[string]any) *fixture {
+	t.Helper()
 	auth, err := maxsim.GenerateAuth(maxsim.AuthAPIKey)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sim, err := maxsim.NewServer(maxsim.Options{Auth: auth, Seed: 1})
+	simOpts.Auth = auth
+	sim, err := maxsim.NewServer(simOpts)
 	if err != nil {
 		t.Fatal(err)
 	}
