@@ -1,22 +1,33 @@
-// Command cmms-sap is a placeholder until its issue lands: it registers a plugin
-// that only answers health, reporting that it is not implemented.
+// Command cmms-sap is Machina's SAP PM CMMS plugin: every CMMS operation of
+// ABI v1 over the SAP S/4HANA OData APIs API_EQUIPMENT, API_MAINTENANCEORDER,
+// API_MAINTENANCEPLAN, API_MAINTNOTIFICATION (health) and a configurable
+// bill-of-material service for spare parts, in OData v2 or v4.
+//
+// The plugin never holds a credential: the host attaches the operator's
+// auth profile (basic, or oauth2_client_credentials — the host fetches and
+// caches the token) for the granted origin, and keeps the session cookies
+// in its per-plugin cookie jar. Writes follow SAP's CSRF protocol: a token
+// fetched with "X-CSRF-Token: Fetch" in the same cookie session, retried
+// exactly once when SAP answers 403 "x-csrf-token: Required". The token is
+// never logged and is redacted from any error text.
+//
+// The connector logic lives in plain Go files of this package (config.go,
+// client.go, odata.go, csrf.go, mapping.go, sap.go) and is unit-tested
+// natively with pdk/pdktest against the simulator in sim/sap, and as wasm
+// through the real host (host/plugin + host/policy).
 package main
 
-import (
-	"context"
+import "github.com/machina-go/machina/pdk"
 
-	"github.com/machina-go/machina/abi"
-	"github.com/machina-go/machina/pdk"
+// Name and Version must match plugin.toml.
+const (
+	pluginName    = "cmms-sap"
+	pluginVersion = "1.0.0"
 )
 
-func init() { pdk.RegisterCMMS(pdk.Info{Name: "cmms-sap", Version: "0.0.0"}, stub{}) }
-
-func main() {}
-
-type stub struct{}
-
-func (stub) Init(context.Context, pdk.Config) error { return nil }
-
-func (stub) Health(context.Context) (abi.HealthResponse, error) {
-	return abi.HealthResponse{Status: abi.HealthUnhealthy, Message: "cmms-sap is not implemented yet"}, nil
+func init() {
+	pdk.RegisterCMMS(pdk.Info{Name: pluginName, Version: pluginVersion}, &sapPM{})
 }
+
+// main never runs: the module is a reactor whose exports the PDK owns.
+func main() {}

@@ -1,0 +1,218 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/pdk"
+)
+
+// Retry policy of the reference: up to maxRetries retries with backoff
+// min(base·2^n, maxBackoff); 429 is always retried (honouring a numeric
+// Retry-After), 503 and network errors only for idempotent requests.
+const (
+	maxRetries = 3
+	maxBackoff = 8 * time.Second
+)
+
+// csrfHeader is the CSRF token header. The host's tracer records no
+// headers, and its redaction treats any *token* key as secret.
+const csrfHeader = "X-CSRF-Token"
+
+// backoff returns the wait before retry n (0-based).
+func backoff(base time.Duration, n int) time.Duration {
+	d := base << n
+	if d > maxBackoff || d <= 0 {
+		return maxBackoff
+	}
+	return d
+}
+
+// request is one HTTP exchange with the gateway.
+type request struct {
+	method     string
+	url        string
+	headers    map[string]string
+	body       []byte
+	idempotent bool
+}
+
+// do performs r with the retry policy. It returns the final response
+// whatever its status; only transport failures are errors.
+func (s *sapPM) do(ctx context.Context, r request) (abi.HTTPResponse, error) {
+	headers := map[string]string{"Accept": "application/json"}
+	if s.cfg.SAPClient != "" {
+		headers["sap-client"] = s.cfg.SAPClient
+	}
+	for k, v := range r.headers {
+		headers[k] = v
+	}
+	req := abi.HTTPRequest{Method: r.method, URL: r.url, Headers: headers, Body: r.body, TimeoutMS: s.cfg.TimeoutMS}
+	var (
+		resp abi.HTTPResponse
+		err  error
+	)
+	for attempt := 0; ; attempt++ {
+		resp, err = pdk.HTTP(ctx, req)
+		wait := backoff(s.retryBase, attempt)
+		retry := false
+		switch {
+		case err != nil:
+			// The host reports transport failures as unavailable; policy
+			// refusals (unauthorized, invalid_argument) are final.
+			retry = r.idempotent && abi.AsError(err).Code == abi.CodeUnavailable
+		case resp.Status == 429:
+			retry = true
+			if ra, ok := retryAfter(resp.Headers); ok {
+				if ra > maxBackoff {
+					retry = false // longer than we may wait inside one call
+				} else {
+					wait = ra
+				}
+			}
+		case resp.Status == 503:
+			retry = r.idempotent
+		}
+		if !retry || attempt >= maxRetries {
+			break
+		}
+		pdk.Logf(ctx, abi.LogDebug, "sap %s %s: retry %d in %s", r.method, pathOf(r.url), attempt+1, wait)
+		if err := sleep(ctx, wait); err != nil {
+			return resp, abi.Unavailable("cancelled while waiting to retry: %v", err)
+		}
+	}
+	if err != nil {
+		return resp, abi.AsError(err)
+	}
+	return resp, nil
+}
+
+// send is do plus status mapping: only a 2xx response is returned.
+func (s *sapPM) send(ctx context.Context, r request) (abi.HTTPResponse, error) {
+	resp, err := s.do(ctx, r)
+	if err != nil {
+		return resp, err
+	}
+	if resp.Status >= 200 && resp.Status < 300 {
+		return resp, nil
+	}
+	return resp, s.statusError(r, resp)
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// header returns a response header case-insensitively.
+func header(h map[string]string, name string) (string, bool) {
+	for k, v := range h {
+		if strings.EqualFold(k, name) {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+// retryAfter reads a numeric Retry-After (seconds).
+func retryAfter(h map[string]string) (time.Duration, bool) {
+	v, ok := header(h, "Retry-After")
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil || n < 0 {
+		return 0, false
+	}
+	return time.Duration(n) * time.Second, true
+}
+
+// credentialRE finds credentials a leaky gateway may echo in an error.
+var credentialRE = regexp.MustCompile(`(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{6,}`)
+
+// redact removes the CSRF token and anything that looks like an
+// Authorization value from text the plugin is about to return or log.
+func (s *sapPM) redact(text string) string {
+	s.mu.Lock()
+	tok := s.csrf
+	s.mu.Unlock()
+	if tok != "" {
+		text = strings.ReplaceAll(text, tok, "[REDACTED]")
+	}
+	return credentialRE.ReplaceAllString(text, "$1 [REDACTED]")
+}
+
+// sapMessage extracts the message of an OData v2 or v4 error body.
+func sapMessage(body []byte) string {
+	var e struct {
+		Error struct {
+			Code    string          `json:"code"`
+			Message json.RawMessage `json:"message"`
+		} `json:"error"`
+	}
+	if json.Unmarshal(body, &e) != nil {
+		return ""
+	}
+	var msg string
+	if json.Unmarshal(e.Error.Message, &msg) != nil {
+		var v2 struct {
+			Value string `json:"value"`
+		}
+		_ = json.Unmarshal(e.Error.Message, &v2)
+		msg = v2.Value
+	}
+	if len(msg) > 300 {
+		msg = msg[:300] + "…"
+	}
+	return msg
+}
+
+// statusError maps a non-2xx response to an ABI error.
+func (s *sapPM) statusError(r request, resp abi.HTTPResponse) error {
+	what := r.method + " " + pathOf(r.url)
+	detail := ""
+	if msg := s.redact(sapMessage(resp.Body)); msg != "" {
+		detail = ": " + msg
+	}
+	switch {
+	case resp.Status == 401:
+		return abi.Unauthorized("SAP refused the credentials for %s (HTTP 401)%s", what, detail)
+	case resp.Status == 403:
+		return abi.Unauthorized("SAP refused %s (HTTP 403)%s", what, detail)
+	case resp.Status == 404:
+		return abi.NotFound("SAP %s: not found (HTTP 404)%s", what, detail)
+	case resp.Status == 400 && !r.idempotent:
+		return abi.InvalidArgument("SAP rejected %s (HTTP 400)%s", what, detail)
+	case resp.Status == 429:
+		return abi.Unavailable("SAP is rate limiting %s (HTTP 429) after retries", what)
+	case resp.Status == 502 || resp.Status == 503 || resp.Status == 504:
+		return abi.Unavailable("SAP %s is unavailable (HTTP %d)", what, resp.Status)
+	}
+	return abi.Upstream("SAP %s failed (HTTP %d)%s", what, resp.Status, detail)
+}
+
+func pathOf(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return "?"
+	}
+	return p.EscapedPath()
+}

@@ -1,0 +1,168 @@
+package main
+
+import (
+	"context"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/pdk"
+)
+
+// OData protocol versions accepted in odata_version.
+const (
+	odataV2   = "v2"
+	odataV4   = "v4"
+	odataAuto = "auto"
+)
+
+// settings is the plugin's non-secret configuration ([plugin.config]).
+type settings struct {
+	// BaseURL is the OData gateway base, e.g.
+	// https://my.s4hana.ondemand.com/sap/opu/odata/sap (required).
+	BaseURL string `json:"base_url"`
+	// ODataVersion is v2, v4 or auto (default: auto, from the body shape).
+	ODataVersion string `json:"odata_version"`
+	// SAPClient is sent as the sap-client header (e.g. "100").
+	SAPClient string `json:"sap_client"`
+	// PageSize is $top per request (default 100).
+	PageSize int `json:"page_size"`
+	// MaxRows is the hard cap of rows one read may scan (default 50000);
+	// beyond it the read fails and asks for a narrower $filter.
+	MaxRows int `json:"max_rows"`
+	// TimeoutMS is the per-request timeout asked of the host (default 30000).
+	TimeoutMS int `json:"timeout_ms"`
+	// RetryBaseMS is the first retry's backoff (default 500).
+	RetryBaseMS int `json:"retry_base_ms"`
+	// BOM service, entity set and fields for spare parts.
+	BOMService        string `json:"bom_service"`
+	BOMEntitySet      string `json:"bom_entity_set"`
+	BOMMaterialField  string `json:"bom_material_field"`
+	BOMEquipmentField string `json:"bom_equipment_field"`
+}
+
+// sapPM implements every CMMS operation of the ABI.
+type sapPM struct {
+	cfg       settings
+	base      string
+	retryBase time.Duration
+
+	mu       sync.Mutex
+	csrf     string // cached CSRF token of the host's cookie session
+	detected string // protocol version seen in a body (auto mode)
+}
+
+var (
+	_ pdk.CMMS               = (*sapPM)(nil)
+	_ pdk.AssetReader        = (*sapPM)(nil)
+	_ pdk.WorkOrderLister    = (*sapPM)(nil)
+	_ pdk.WorkOrderGetter    = (*sapPM)(nil)
+	_ pdk.WorkOrderCreator   = (*sapPM)(nil)
+	_ pdk.WorkOrderUpdater   = (*sapPM)(nil)
+	_ pdk.WorkOrderCloser    = (*sapPM)(nil)
+	_ pdk.WorkOrderCanceller = (*sapPM)(nil)
+	_ pdk.HistoryReader      = (*sapPM)(nil)
+	_ pdk.SparePartsReader   = (*sapPM)(nil)
+	_ pdk.PlanReader         = (*sapPM)(nil)
+)
+
+var (
+	identRE   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,127}$`)
+	serviceRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_;=.,]{0,127}$`)
+	clientRE  = regexp.MustCompile(`^[0-9]{3}$`)
+)
+
+// Init validates and stores the configuration.
+func (s *sapPM) Init(ctx context.Context, c pdk.Config) error {
+	var st settings
+	if err := c.Decode(&st); err != nil {
+		return abi.InvalidArgument("%v", err)
+	}
+	st.BaseURL = strings.TrimRight(strings.TrimSpace(st.BaseURL), "/")
+	u, err := url.Parse(st.BaseURL)
+	if st.BaseURL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return abi.InvalidArgument("config base_url must be the OData gateway base such as https://my.s4hana.ondemand.com/sap/opu/odata/sap (got %q)", st.BaseURL)
+	}
+	st.ODataVersion = strings.ToLower(strings.TrimSpace(st.ODataVersion))
+	switch st.ODataVersion {
+	case "":
+		st.ODataVersion = odataAuto
+	case odataV2, odataV4, odataAuto:
+	default:
+		return abi.InvalidArgument("config odata_version must be v2, v4 or auto (got %q)", st.ODataVersion)
+	}
+	st.SAPClient = strings.TrimSpace(st.SAPClient)
+	if st.SAPClient != "" && !clientRE.MatchString(st.SAPClient) {
+		return abi.InvalidArgument("config sap_client must be three digits such as \"100\"")
+	}
+	if st.PageSize == 0 {
+		st.PageSize = 100
+	}
+	if st.PageSize < 1 || st.PageSize > 5000 {
+		return abi.InvalidArgument("config page_size must be between 1 and 5000")
+	}
+	if st.MaxRows == 0 {
+		st.MaxRows = 50000
+	}
+	if st.MaxRows < 1 {
+		return abi.InvalidArgument("config max_rows must be positive")
+	}
+	if st.TimeoutMS == 0 {
+		st.TimeoutMS = 30000
+	}
+	if st.TimeoutMS < 0 {
+		return abi.InvalidArgument("config timeout_ms must be positive")
+	}
+	if st.RetryBaseMS <= 0 {
+		st.RetryBaseMS = 500
+	}
+	if st.BOMService == "" {
+		st.BOMService = "API_BILL_OF_MATERIAL_SRV"
+	}
+	if st.BOMEntitySet == "" {
+		st.BOMEntitySet = "BillOfMaterialItem"
+	}
+	if st.BOMMaterialField == "" {
+		st.BOMMaterialField = "BillOfMaterialComponent"
+	}
+	if !serviceRE.MatchString(st.BOMService) {
+		return abi.InvalidArgument("config bom_service is not a valid OData service name")
+	}
+	for name, v := range map[string]string{"bom_entity_set": st.BOMEntitySet, "bom_material_field": st.BOMMaterialField} {
+		if !identRE.MatchString(v) {
+			return abi.InvalidArgument("config %s is not a valid OData identifier", name)
+		}
+	}
+	if st.BOMEquipmentField != "" && !identRE.MatchString(st.BOMEquipmentField) {
+		return abi.InvalidArgument("config bom_equipment_field is not a valid OData identifier")
+	}
+	s.mu.Lock()
+	s.cfg, s.base = st, st.BaseURL
+	s.retryBase = time.Duration(st.RetryBaseMS) * time.Millisecond
+	s.csrf, s.detected = "", ""
+	s.mu.Unlock()
+	return nil
+}
+
+// version returns the protocol version in use: the configured one, or the
+// one detected from a response body in auto mode ("" before any).
+func (s *sapPM) version() string {
+	if s.cfg.ODataVersion != odataAuto {
+		return s.cfg.ODataVersion
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.detected
+}
+
+func (s *sapPM) noteVersion(v string) {
+	if s.cfg.ODataVersion != odataAuto {
+		return
+	}
+	s.mu.Lock()
+	s.detected = v
+	s.mu.Unlock()
+}

@@ -1,0 +1,310 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/machina-go/machina/abi"
+)
+
+// Entity set paths under base_url.
+const (
+	pathEquipment = "API_EQUIPMENT/Equipment"
+	pathOrder     = "API_MAINTENANCEORDER/MaintenanceOrder"
+	pathPlan      = "API_MAINTENANCEPLAN/MaintenancePlan"
+)
+
+// maxLiteral caps a value interpolated into $filter or a key predicate.
+const maxLiteral = 256
+
+// odataLiteral validates v and renders it as an OData string literal:
+// quotes doubled, control characters and invalid UTF-8 refused, so a value
+// can never leave its literal and widen the query.
+func odataLiteral(field, v string) (string, error) {
+	if strings.TrimSpace(v) == "" {
+		return "", abi.InvalidArgument("%s is empty", field)
+	}
+	if len(v) > maxLiteral {
+		return "", abi.InvalidArgument("%s is longer than %d bytes", field, maxLiteral)
+	}
+	if !utf8.ValidString(v) {
+		return "", abi.InvalidArgument("%s is not valid UTF-8", field)
+	}
+	for _, r := range v {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return "", abi.InvalidArgument("%s contains a control character", field)
+		}
+	}
+	return "'" + strings.ReplaceAll(v, "'", "''") + "'", nil
+}
+
+// filter builds a $filter of clauses joined with "and". The first invalid
+// value is kept as err and reported by collect.
+type filter struct {
+	parts []string
+	err   error
+}
+
+// eq adds "prop eq '<v>'"; field names the value in errors.
+func (f *filter) eq(prop, field, v string) *filter {
+	lit, err := odataLiteral(field, v)
+	if err != nil {
+		if f.err == nil {
+			f.err = err
+		}
+		return f
+	}
+	f.parts = append(f.parts, prop+" eq "+lit)
+	return f
+}
+
+// raw adds a clause built from constants only.
+func (f *filter) raw(clause string) *filter {
+	f.parts = append(f.parts, clause)
+	return f
+}
+
+func (f *filter) String() string {
+	if len(f.parts) == 1 {
+		return f.parts[0]
+	}
+	out := make([]string, len(f.parts))
+	for i, p := range f.parts {
+		if strings.Contains(p, " or ") {
+			p = "(" + p + ")"
+		}
+		out[i] = p
+	}
+	return strings.Join(out, " and ")
+}
+
+// containsAny renders "(contains(prop,'a') or …)" in the dialect of
+// version (substringof for v2), or "" when the version is unknown.
+func containsAny(version, prop string, codes ...string) string {
+	var parts []string
+	for _, c := range codes {
+		switch version {
+		case odataV2:
+			parts = append(parts, "substringof('"+c+"',"+prop+")")
+		case odataV4:
+			parts = append(parts, "contains("+prop+",'"+c+"')")
+		default:
+			return ""
+		}
+	}
+	return strings.Join(parts, " or ")
+}
+
+// queryEscape escapes a query value with %20 for spaces.
+func queryEscape(v string) string { return strings.ReplaceAll(url.QueryEscape(v), "+", "%20") }
+
+// collectionURL builds a read URL with system query options.
+func (s *sapPM) collectionURL(path, flt, sel string, top, skip int) string {
+	var b strings.Builder
+	b.WriteString(s.base + "/" + path + "?$format=json&$top=" + strconv.Itoa(top))
+	if skip > 0 {
+		b.WriteString("&$skip=" + strconv.Itoa(skip))
+	}
+	if flt != "" {
+		b.WriteString("&$filter=" + queryEscape(flt))
+	}
+	if sel != "" {
+		b.WriteString("&$select=" + queryEscape(sel))
+	}
+	return b.String()
+}
+
+// parseBody decodes an OData v2 or v4 body into rows (a single entity is
+// wrapped in a list) and the server-driven next link.
+func (s *sapPM) parseBody(body []byte, what string) (rows []map[string]any, next string, err error) {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(body, &top); err != nil {
+		return nil, "", abi.Upstream("SAP returned malformed JSON for %s: %v", what, err)
+	}
+	want := s.cfg.ODataVersion
+	if d, ok := top["d"]; ok {
+		if want == odataV4 {
+			return nil, "", abi.Upstream("SAP returned an OData v2 body (d) for %s but odata_version is v4", what)
+		}
+		s.noteVersion(odataV2)
+		var coll struct {
+			Results *[]map[string]any `json:"results"`
+			Next    string            `json:"__next"`
+		}
+		if json.Unmarshal(d, &coll) == nil && coll.Results != nil {
+			return clean(*coll.Results), coll.Next, nil
+		}
+		var list []map[string]any
+		if json.Unmarshal(d, &list) == nil {
+			return clean(list), "", nil
+		}
+		var one map[string]any
+		if err := json.Unmarshal(d, &one); err != nil {
+			return nil, "", abi.Upstream("SAP returned an unexpected OData v2 body for %s", what)
+		}
+		return clean([]map[string]any{one}), "", nil
+	}
+	if v, ok := top["value"]; ok {
+		if want == odataV2 {
+			return nil, "", abi.Upstream("SAP returned an OData v4 body (value) for %s but odata_version is v2", what)
+		}
+		s.noteVersion(odataV4)
+		var list []map[string]any
+		if err := json.Unmarshal(v, &list); err != nil {
+			return nil, "", abi.Upstream("SAP returned an unexpected OData v4 body for %s", what)
+		}
+		if raw, ok := top["@odata.nextLink"]; ok {
+			_ = json.Unmarshal(raw, &next)
+		}
+		return clean(list), next, nil
+	}
+	if want == odataV2 {
+		return nil, "", abi.Upstream("SAP returned a body without d for %s but odata_version is v2", what)
+	}
+	// a v4 single entity
+	var one map[string]any
+	if err := json.Unmarshal(body, &one); err != nil {
+		return nil, "", abi.Upstream("SAP returned malformed JSON for %s: %v", what, err)
+	}
+	return clean([]map[string]any{one}), "", nil
+}
+
+// clean drops protocol annotations (__metadata, @odata.*, deferred
+// navigation properties) from rows.
+func clean(rows []map[string]any) []map[string]any {
+	for _, r := range rows {
+		for k, v := range r {
+			if strings.HasPrefix(k, "__") || strings.HasPrefix(k, "@") || strings.Contains(k, "@odata.") {
+				delete(r, k)
+				continue
+			}
+			if m, ok := v.(map[string]any); ok {
+				if _, deferred := m["__deferred"]; deferred {
+					delete(r, k)
+				}
+			}
+		}
+	}
+	return rows
+}
+
+// query is a collection read.
+type query struct {
+	path   string
+	filter *filter
+	sel    string
+	limit  int                       // caller's limit (0: none)
+	keep   func(map[string]any) bool // client-side filter (nil: keep all)
+	single bool                      // a key lookup
+}
+
+// resolveNext makes a next link absolute and checks it stays under base.
+func (s *sapPM) resolveNext(cur, next string) (string, error) {
+	cu, err := url.Parse(cur)
+	if err != nil {
+		return "", abi.Internal("bad request URL")
+	}
+	nu, err := url.Parse(next)
+	if err != nil {
+		return "", abi.Upstream("SAP returned an invalid next link")
+	}
+	abs := cu.ResolveReference(nu).String()
+	if !strings.HasPrefix(abs, s.base+"/") {
+		return "", abi.Upstream("SAP returned a next link outside %s; refusing to follow it", s.base)
+	}
+	return abs, nil
+}
+
+// collect reads q with $top/$skip paging, following server-driven next
+// links when present. A caller's limit returns Truncated; scanning more
+// than max_rows rows is an error, as in the reference.
+func (s *sapPM) collect(ctx context.Context, q query) (rows []map[string]any, truncated bool, err error) {
+	flt := ""
+	if q.filter != nil {
+		if q.filter.err != nil {
+			return nil, false, q.filter.err
+		}
+		flt = q.filter.String()
+	}
+	if q.limit < 0 {
+		return nil, false, abi.InvalidArgument("limit must not be negative")
+	}
+	capRows := s.cfg.MaxRows
+	limit := 0
+	switch {
+	case q.single:
+		limit = 1
+	case q.limit > 0 && q.limit <= capRows:
+		limit = q.limit
+	}
+	scanned, skip := 0, 0
+	// top is the next window's $top: a page, bounded so that we read at
+	// most one row beyond the limit or the cap.
+	top := func() int {
+		n := min(s.cfg.PageSize, capRows+1-scanned)
+		if limit > 0 && q.keep == nil {
+			n = min(n, limit+1-len(rows))
+		}
+		return n
+	}
+	windowTop := top()
+	next := s.collectionURL(q.path, flt, q.sel, windowTop, skip)
+	windowRows := 0
+	for {
+		resp, err := s.send(ctx, request{method: "GET", url: next, idempotent: true})
+		if err != nil {
+			return nil, false, err
+		}
+		page, link, err := s.parseBody(resp.Body, q.path)
+		if err != nil {
+			return nil, false, err
+		}
+		scanned += len(page)
+		windowRows += len(page)
+		for _, r := range page {
+			if q.keep == nil || q.keep(r) {
+				rows = append(rows, r)
+			}
+		}
+		if limit > 0 && len(rows) > limit {
+			return rows[:limit], true, nil
+		}
+		if scanned > capRows {
+			return nil, false, abi.InvalidArgument("SAP %s returned more than %d rows (max_rows); narrow the query with a $filter", q.path, capRows)
+		}
+		if link != "" {
+			if next, err = s.resolveNext(next, link); err != nil {
+				return nil, false, err
+			}
+			continue
+		}
+		if windowRows < windowTop {
+			return rows, false, nil // a short window: no more rows
+		}
+		skip += windowRows
+		windowRows = 0
+		if windowTop = top(); windowTop <= 0 {
+			return rows, false, nil
+		}
+		next = s.collectionURL(q.path, flt, q.sel, windowTop, skip)
+	}
+}
+
+// one reads the single entity of path whose key property equals id.
+func (s *sapPM) one(ctx context.Context, path, prop, field, id string) (map[string]any, error) {
+	rows, truncated, err := s.collect(ctx, query{path: path, filter: new(filter).eq(prop, field, id), single: true})
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case truncated:
+		return nil, abi.Upstream("SAP returned several %s entities for %s %q", path, field, id)
+	case len(rows) == 0:
+		return nil, abi.NotFound("%s %q not found in SAP", field, id)
+	}
+	return rows[0], nil
+}

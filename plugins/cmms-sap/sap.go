@@ -1,0 +1,317 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/pdk"
+)
+
+// Health reads API_EQUIPMENT/$metadata (and reports whether
+// API_MAINTNOTIFICATION answers too).
+func (s *sapPM) Health(ctx context.Context) (abi.HealthResponse, error) {
+	meta := map[string]string{"Accept": "application/xml"}
+	_, err := s.send(ctx, request{method: "GET", url: s.base + "/API_EQUIPMENT/$metadata", headers: meta, idempotent: true})
+	if err != nil {
+		e := abi.AsError(err)
+		msg := e.Message
+		if e.Code == abi.CodeUnauthorized {
+			msg = "SAP authentication failed: " + msg
+		}
+		return abi.HealthResponse{Status: abi.HealthUnhealthy, Message: msg}, nil
+	}
+	details := map[string]any{"base_url": s.base, "odata_version": s.cfg.ODataVersion}
+	if s.cfg.SAPClient != "" {
+		details["sap_client"] = s.cfg.SAPClient
+	}
+	if _, err := s.send(ctx, request{method: "GET", url: s.base + "/API_MAINTNOTIFICATION/$metadata", headers: meta, idempotent: true}); err != nil {
+		details["notifications"] = "unavailable: " + abi.AsError(err).Message
+	} else {
+		details["notifications"] = "available"
+	}
+	if s.cfg.BOMEquipmentField == "" {
+		details["warning"] = "bom_equipment_field_unconfigured"
+		pdk.Log(ctx, abi.LogWarn, "bom_equipment_field_unconfigured: spare parts cannot be filtered by asset", nil)
+	}
+	return abi.HealthResponse{Status: abi.HealthHealthy, Message: "SAP OData services reachable", Details: details}, nil
+}
+
+// ListAssets reads API_EQUIPMENT/Equipment.
+func (s *sapPM) ListAssets(ctx context.Context, req abi.ListAssetsRequest) (abi.ListAssetsResponse, error) {
+	rows, truncated, err := s.collect(ctx, query{path: pathEquipment, limit: req.Limit})
+	if err != nil {
+		return abi.ListAssetsResponse{}, err
+	}
+	out := abi.ListAssetsResponse{Assets: make([]abi.Asset, 0, len(rows)), Truncated: truncated}
+	for _, r := range rows {
+		out.Assets = append(out.Assets, mapAsset(r))
+	}
+	return out, nil
+}
+
+// GetAsset reads one equipment by number.
+func (s *sapPM) GetAsset(ctx context.Context, req abi.GetAssetRequest) (abi.GetAssetResponse, error) {
+	r, err := s.one(ctx, pathEquipment, "Equipment", "asset_id", req.AssetID)
+	if err != nil {
+		return abi.GetAssetResponse{}, err
+	}
+	return abi.GetAssetResponse{Asset: mapAsset(r)}, nil
+}
+
+// statusQuery narrows an order query to the given statuses: a server-side
+// prefilter on the system-status codes when the dialect is known, and an
+// exact client-side check of the compound status (a "REL" substring does
+// not make an order assigned when it also carries CNF).
+func (s *sapPM) statusQuery(q *query, want ...abi.Status) {
+	var codes []string
+	for _, st := range want {
+		codes = append(codes, statusCodes(st)...)
+	}
+	if pre := containsAny(s.version(), "MaintenanceOrderSystemStatus", codes...); pre != "" {
+		q.filter.raw(pre)
+	}
+	q.keep = func(r map[string]any) bool {
+		got := parseSystemStatus(scalar(r["MaintenanceOrderSystemStatus"]))
+		for _, st := range want {
+			if got == st {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// ListWorkOrders reads maintenance orders, optionally by equipment and
+// status.
+func (s *sapPM) ListWorkOrders(ctx context.Context, req abi.ListWorkOrdersRequest) (abi.ListWorkOrdersResponse, error) {
+	q := query{path: pathOrder, filter: new(filter), limit: req.Limit}
+	if req.AssetID != "" {
+		q.filter.eq("Equipment", "asset_id", req.AssetID)
+	}
+	if req.Status != "" {
+		st, err := abi.ParseStatus(string(req.Status))
+		if err != nil {
+			return abi.ListWorkOrdersResponse{}, err
+		}
+		s.statusQuery(&q, st)
+	}
+	return s.workOrders(ctx, q)
+}
+
+func (s *sapPM) workOrders(ctx context.Context, q query) (abi.ListWorkOrdersResponse, error) {
+	if q.filter != nil && len(q.filter.parts) == 0 && q.filter.err == nil {
+		q.filter = nil
+	}
+	rows, truncated, err := s.collect(ctx, q)
+	if err != nil {
+		return abi.ListWorkOrdersResponse{}, err
+	}
+	now := time.Now().UTC()
+	out := abi.ListWorkOrdersResponse{WorkOrders: make([]abi.WorkOrder, 0, len(rows)), Truncated: truncated}
+	for _, r := range rows {
+		out.WorkOrders = append(out.WorkOrders, mapWorkOrder(r, now))
+	}
+	return out, nil
+}
+
+// GetWorkOrder reads one maintenance order.
+func (s *sapPM) GetWorkOrder(ctx context.Context, req abi.GetWorkOrderRequest) (abi.WorkOrderResponse, error) {
+	r, err := s.one(ctx, pathOrder, "MaintenanceOrder", "work_order_id", req.WorkOrderID)
+	if err != nil {
+		return abi.WorkOrderResponse{}, err
+	}
+	return abi.WorkOrderResponse{WorkOrder: mapWorkOrder(r, time.Now().UTC())}, nil
+}
+
+// CreateWorkOrder posts a maintenance order (SAP assigns the number).
+func (s *sapPM) CreateWorkOrder(ctx context.Context, req abi.CreateWorkOrderRequest) (abi.WorkOrderResponse, error) {
+	if _, err := odataLiteral("asset_id", req.AssetID); err != nil {
+		return abi.WorkOrderResponse{}, err
+	}
+	if strings.TrimSpace(req.Description) == "" {
+		return abi.WorkOrderResponse{}, abi.InvalidArgument("description is required")
+	}
+	if req.Type == "" {
+		req.Type = abi.TypeCorrective
+	}
+	if req.Priority == "" {
+		req.Priority = abi.PriorityMedium
+	}
+	if !req.Type.Valid() {
+		return abi.WorkOrderResponse{}, abi.InvalidArgument("invalid work order type %q", req.Type)
+	}
+	if !req.Priority.Valid() {
+		return abi.WorkOrderResponse{}, abi.InvalidArgument("invalid priority %q", req.Priority)
+	}
+	body := map[string]any{
+		"MaintenanceOrderDesc": req.Description, "Equipment": req.AssetID,
+		"MaintenanceOrderType": orderTypeCode(req.Type), "MaintPriority": priorityCode(req.Priority),
+	}
+	if req.AssignedTo != "" {
+		body["MaintOrdPersonResponsible"] = req.AssignedTo
+	}
+	if req.FailureMode != "" {
+		body["MaintenanceActivityType"] = req.FailureMode
+	}
+	b, _ := json.Marshal(body)
+	resp, err := s.write(ctx, "POST", s.base+"/"+pathOrder, b)
+	if err != nil {
+		return abi.WorkOrderResponse{}, err
+	}
+	if len(strings.TrimSpace(string(resp.Body))) == 0 {
+		return abi.WorkOrderResponse{}, abi.Upstream("SAP accepted the order (HTTP %d) but returned no entity", resp.Status)
+	}
+	rows, _, err := s.parseBody(resp.Body, pathOrder)
+	if err != nil {
+		return abi.WorkOrderResponse{}, err
+	}
+	if len(rows) != 1 {
+		return abi.WorkOrderResponse{}, abi.Upstream("SAP returned %d entities for the created order", len(rows))
+	}
+	return abi.WorkOrderResponse{WorkOrder: mapWorkOrder(rows[0], time.Now().UTC())}, nil
+}
+
+// UpdateWorkOrder changes status, responsible person or description with
+// PATCH MaintenanceOrder('<id>'). A status change is checked against the
+// life cycle (abi.CheckTransition) on the current order before anything is
+// written.
+func (s *sapPM) UpdateWorkOrder(ctx context.Context, req abi.UpdateWorkOrderRequest) (abi.WorkOrderResponse, error) {
+	if req.Status == "" && req.AssignedTo == "" && req.Description == "" {
+		return abi.WorkOrderResponse{}, abi.InvalidArgument("nothing to update: set status, assigned_to or description")
+	}
+	lit, err := odataLiteral("work_order_id", req.WorkOrderID)
+	if err != nil {
+		return abi.WorkOrderResponse{}, err
+	}
+	cur, err := s.GetWorkOrder(ctx, abi.GetWorkOrderRequest{WorkOrderID: req.WorkOrderID})
+	if err != nil {
+		return abi.WorkOrderResponse{}, err
+	}
+	wo := cur.WorkOrder
+	body := map[string]any{}
+	if req.Status != "" {
+		to, err := abi.ParseStatus(string(req.Status))
+		if err != nil {
+			return abi.WorkOrderResponse{}, err
+		}
+		if to != wo.Status {
+			if err := abi.CheckTransition(wo.Status, to); err != nil {
+				return abi.WorkOrderResponse{}, err
+			}
+			body["MaintenanceOrderSystemStatus"] = statusCode(to)
+		}
+	}
+	if req.AssignedTo != "" {
+		body["MaintOrdPersonResponsible"] = req.AssignedTo
+	}
+	if req.Description != "" {
+		body["MaintenanceOrderDesc"] = req.Description
+	}
+	if len(body) == 0 {
+		return cur, nil
+	}
+	b, _ := json.Marshal(body)
+	u := s.base + "/" + pathOrder + "(" + url.PathEscape(lit) + ")"
+	if _, err := s.write(ctx, "PATCH", u, b); err != nil {
+		return abi.WorkOrderResponse{}, err
+	}
+	return s.GetWorkOrder(ctx, abi.GetWorkOrderRequest{WorkOrderID: req.WorkOrderID})
+}
+
+// CloseWorkOrder moves a completed order to closed (TECO).
+func (s *sapPM) CloseWorkOrder(ctx context.Context, req abi.CloseWorkOrderRequest) (abi.WorkOrderResponse, error) {
+	return s.UpdateWorkOrder(ctx, abi.UpdateWorkOrderRequest{WorkOrderID: req.WorkOrderID, Status: abi.StatusClosed})
+}
+
+// CancelWorkOrder cancels an order (DLFL, deletion flag). SAP has no
+// reason field on the order; the reason is not sent.
+func (s *sapPM) CancelWorkOrder(ctx context.Context, req abi.CancelWorkOrderRequest) (abi.WorkOrderResponse, error) {
+	return s.UpdateWorkOrder(ctx, abi.UpdateWorkOrderRequest{WorkOrderID: req.WorkOrderID, Status: abi.StatusCancelled})
+}
+
+// MaintenanceHistory lists the completed and closed orders of an
+// equipment (CNF, TECO, CLSD).
+func (s *sapPM) MaintenanceHistory(ctx context.Context, req abi.MaintenanceHistoryRequest) (abi.ListWorkOrdersResponse, error) {
+	q := query{path: pathOrder, filter: new(filter).eq("Equipment", "asset_id", req.AssetID), limit: req.Limit}
+	s.statusQuery(&q, abi.StatusCompleted, abi.StatusClosed)
+	return s.workOrders(ctx, q)
+}
+
+// ListSpareParts reads the configured BOM entity set. An asset filter
+// needs bom_equipment_field: without it (and without a sku) the unbounded
+// read is refused and an empty list returned, with a warning, as the
+// reference does. Items of the same material are merged.
+func (s *sapPM) ListSpareParts(ctx context.Context, req abi.ListSparePartsRequest) (abi.ListSparePartsResponse, error) {
+	c := s.cfg
+	f := new(filter)
+	if req.SKU != "" {
+		f.eq(c.BOMMaterialField, "sku", req.SKU)
+	}
+	if req.AssetID != "" {
+		if c.BOMEquipmentField == "" {
+			if req.SKU == "" {
+				pdk.Log(ctx, abi.LogWarn, "bom_asset_filter_unsupported: set bom_equipment_field to list spare parts by asset; returning no parts", nil)
+				return abi.ListSparePartsResponse{SpareParts: []abi.SparePart{}}, nil
+			}
+		} else {
+			f.eq(c.BOMEquipmentField, "asset_id", req.AssetID)
+		}
+	}
+	q := query{path: c.BOMService + "/" + c.BOMEntitySet, limit: req.Limit}
+	if len(f.parts) > 0 || f.err != nil {
+		q.filter = f
+	}
+	rows, truncated, err := s.collect(ctx, q)
+	if err != nil {
+		return abi.ListSparePartsResponse{}, err
+	}
+	out := abi.ListSparePartsResponse{SpareParts: make([]abi.SparePart, 0, len(rows)), Truncated: truncated}
+	index := map[string]int{}
+	for _, r := range rows {
+		p := mapSparePart(r, c.BOMMaterialField, c.BOMEquipmentField)
+		if p.SKU == "" {
+			continue
+		}
+		if i, ok := index[p.SKU]; ok {
+			for _, a := range p.CompatibleAssets {
+				if !contains(out.SpareParts[i].CompatibleAssets, a) {
+					out.SpareParts[i].CompatibleAssets = append(out.SpareParts[i].CompatibleAssets, a)
+				}
+			}
+			continue
+		}
+		index[p.SKU] = len(out.SpareParts)
+		out.SpareParts = append(out.SpareParts, p)
+	}
+	return out, nil
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// GetMaintenancePlan reads maintenance plans, optionally for one equipment.
+func (s *sapPM) GetMaintenancePlan(ctx context.Context, req abi.GetMaintenancePlanRequest) (abi.GetMaintenancePlanResponse, error) {
+	q := query{path: pathPlan}
+	if req.AssetID != "" {
+		q.filter = new(filter).eq("Equipment", "asset_id", req.AssetID)
+	}
+	rows, _, err := s.collect(ctx, q)
+	if err != nil {
+		return abi.GetMaintenancePlanResponse{}, err
+	}
+	out := abi.GetMaintenancePlanResponse{Plans: make([]abi.MaintenancePlan, 0, len(rows))}
+	for _, r := range rows {
+		out.Plans = append(out.Plans, mapPlan(r))
+	}
+	return out, nil
+}
