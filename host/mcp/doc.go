@@ -1,0 +1,24 @@
+// Package mcp is Machina's MCP surface, built on mark3labs/mcp-go: the 15
+// machina_* tools (names, parameters, defaults and result shapes of the
+// reference; registered only for the capabilities present, in the fixed
+// order of the reference's CAPABILITY_TO_TOOL table; annotations derived
+// from the ABI operation table), the four machina://v1 resources, the three
+// prompts with their capability-honesty and prompt-injection guards, and the
+// two transports: stdio (protocol only on stdout) and streamable HTTP at
+// /mcp with bearer-token auth, per-token scope, Origin/Host validation and
+// /health.
+//
+// Tool errors are real MCP tool errors (isError results) whose text comes
+// from package router, which sanitises it; arguments are validated here
+// with messages that list the valid values.
+//
+// Scope enforcement (read-only tokens): the HTTP middleware inspects the
+// JSON-RPC body of every POST to /mcp and answers 403 insufficient_scope
+// before mcp-go sees a tools/call (or a batch containing one) of a write
+// tool; the tool handler checks the scope again from the request context as
+// defence in depth (then the refusal is an isError result).
+//
+// It must not call plugins or connectors (everything goes through package
+// router), and it never writes anything but protocol frames to the stdio
+// transport's output.
+package mcp
