@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -79,7 +80,7 @@ func runPluginAudit(ctx context.Context, c *cli, args []string) int {
 			if opts.Plugin != nil {
 				cfgMap = opts.Plugin.Config
 			}
-			opts.Descriptor, opts.DescriptorNote = describeModule(ctx, wasm, cfgMap)
+			opts.Descriptor, opts.DescriptorNote = describeModule(ctx, c, wasm, cfgMap)
 		}
 	}
 	rep, err := audit.Audit(wasm, opts)
@@ -187,9 +188,20 @@ func printAudit(w io.Writer, r *audit.Report) {
 
 // describeModule runs the module's machina_describe (and machina_init with
 // cfg) once under a deny-all host to learn the operations it really serves.
-func describeModule(ctx context.Context, wasm []byte, cfg map[string]any) (*abi.Descriptor, string) {
+// Compiled code is cached in $MACHINA_CACHE_DIR, else the user's cache
+// directory (as `machina demo` does), else in memory.
+func describeModule(ctx context.Context, c *cli, wasm []byte, cfg map[string]any) (*abi.Descriptor, string) {
 	const static = "static: derived from the exports, because machina_describe could not run under a deny-all host: "
-	eng, err := plugin.NewEngine(plugin.EngineOptions{})
+	dir := c.getenv("MACHINA_CACHE_DIR")
+	if dir == "" {
+		if base, err := os.UserCacheDir(); err == nil {
+			dir = filepath.Join(base, "machina", "wazero")
+		}
+	}
+	eng, err := plugin.NewEngine(plugin.EngineOptions{CacheDir: dir})
+	if err != nil {
+		eng, err = plugin.NewEngine(plugin.EngineOptions{})
+	}
 	if err != nil {
 		return nil, static + err.Error()
 	}

@@ -21,7 +21,13 @@ import (
 func runPluginCLI(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	c := &cli{stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}
+	cache := testplugin.CacheDir(t)
+	c := &cli{stdout: &out, stderr: &errb, getenv: func(k string) string {
+		if k == "MACHINA_CACHE_DIR" {
+			return cache
+		}
+		return ""
+	}}
 	code := run(context.Background(), c, append([]string{"plugin"}, args...))
 	return code, out.String(), errb.String()
 }

@@ -56,8 +56,8 @@ func runPluginDiff(ctx context.Context, c *cli, args []string) int {
 	if !*static && reps[0].Max() != audit.High && reps[1].Max() != audit.High {
 		// Use the plugins' own descriptors only when both are available, so
 		// the comparison is like for like.
-		d0, n0 := describeModule(ctx, wasms[0], nil)
-		d1, n1 := describeModule(ctx, wasms[1], nil)
+		d0, n0 := describeModule(ctx, c, wasms[0], nil)
+		d1, n1 := describeModule(ctx, c, wasms[1], nil)
 		if d0 != nil && d1 != nil {
 			reps[0], _ = audit.Audit(wasms[0], audit.Options{File: files[0], Descriptor: d0, DescriptorNote: n0})
 			reps[1], _ = audit.Audit(wasms[1], audit.Options{File: files[1], Descriptor: d1, DescriptorNote: n1})
