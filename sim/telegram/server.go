@@ -105,6 +105,10 @@ type Fault struct {
 	RetryAfter int
 	// Times is how many calls fail (default 1).
 	Times int
+	// Echo appends the request path (which carries the token) to the error
+	// description, as some gateways echo the URL, so tests can check the
+	// host scrubs it before the plugin sees it.
+	Echo bool
 }
 
 // Server is a running Bot API simulator.
@@ -383,7 +387,14 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 				Description: fmt.Sprintf("Too Many Requests: retry after %d", fault.RetryAfter),
 				Parameters:  map[string]int{"retry_after": fault.RetryAfter}})
 		} else {
-			writeErr(w, fault.Status, http.StatusText(fault.Status))
+			desc := http.StatusText(fault.Status)
+			if fault.Status == http.StatusBadRequest {
+				desc = "Bad Request: rejected"
+			}
+			if fault.Echo {
+				desc += " (" + r.URL.Path + ")"
+			}
+			writeErr(w, fault.Status, desc)
 		}
 		return
 	}
