@@ -227,6 +227,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if oversized && overBytes > len(body) && status == 200 {
 		s.faulted.Add(1)
+		body = bytes.TrimRight(body, " \n")
 		body = append(body[:len(body)-1], []byte(`,"padding":"`+strings.Repeat("x", overBytes-len(body))+`"}`)...)
 	}
 	if len(body) > 0 {
