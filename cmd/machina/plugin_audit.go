@@ -174,8 +174,12 @@ func printAudit(w io.Writer, r *audit.Report) {
 		if g.KVQuota > 0 {
 			fmt.Fprintf(w, "  kv %d bytes\n", g.KVQuota)
 		}
-		fmt.Fprintf(w, "  limits: request %d B, response %d B, timeout %v, %d requests/min\n",
-			g.HTTP.MaxRequestBytes, g.HTTP.MaxResponseBytes, g.HTTP.Timeout, g.HTTP.RequestsPerMinute)
+		rate := "unlimited"
+		if g.HTTP.RequestsPerMinute > 0 {
+			rate = fmt.Sprintf("%d/min", g.HTTP.RequestsPerMinute)
+		}
+		fmt.Fprintf(w, "  limits: request %d B, response %d B, timeout %v, requests %s\n",
+			g.HTTP.MaxRequestBytes, g.HTTP.MaxResponseBytes, g.HTTP.Timeout, rate)
 	}
 	fmt.Fprintln(w, "\nfindings:")
 	if len(r.Findings) == 0 {

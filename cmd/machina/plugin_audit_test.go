@@ -229,7 +229,7 @@ func TestPluginKeygenAndSign(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("keygen: exit %d %s", code, stderr)
 	}
-	keyFile := filepath.Join(dir, "keys", "machina-signing.key")
+	keyFile := filepath.Join(dir, "keys", "machina-plugin.key")
 	if st, err := os.Stat(keyFile); err != nil || st.Mode().Perm() != 0o600 {
 		t.Fatalf("private key file: %v", err)
 	}

@@ -12,7 +12,7 @@ func runPluginKeygen(_ context.Context, c *cli, args []string) int {
 	fs := flag.NewFlagSet("machina plugin keygen", flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
 	out := fs.String("out", "", "directory for the key pair (created 0700 if missing)")
-	name := fs.String("name", "machina-signing", "file name stem: NAME.key (private, 0600) and NAME.pub")
+	name := fs.String("name", "machina-plugin", "file name stem: NAME.key (private, 0600) and NAME.pub")
 	fs.Usage = func() {
 		fmt.Fprintln(c.stderr, "Usage: machina plugin keygen --out DIR [--name NAME]\n\n"+
 			"Writes a new ed25519 signing key pair: DIR/NAME.key (PKCS#8 PEM, mode 0600)\n"+

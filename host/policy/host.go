@@ -115,6 +115,7 @@ type Host struct {
 	tokenClients [2]*http.Client
 	tokens       *tokenCache
 	rate         *bucket
+	unlimited    bool // no requests_per_minute limit
 	logs         *logLimiter
 	kv           *kvStore
 
@@ -169,6 +170,7 @@ func New(opts Options) (*Host, error) {
 		tokenClients: newTokenClients(opts.TLSConfig),
 		tokens:       newTokenCache(),
 		rate:         newBucket(float64(pol.HTTP.RequestsPerMinute)/60, float64(pol.HTTP.RequestsPerMinute), opts.Now),
+		unlimited:    pol.HTTP.RequestsPerMinute <= 0,
 		logs:         newLogLimiter(opts.LogRate, opts.LogBurst, opts.MaxLogMessage, opts.Now),
 	}
 	for i := range pol.Origins {

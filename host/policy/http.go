@@ -139,7 +139,7 @@ func (h *Host) doHTTP(ctx context.Context, method string, req abi.HTTPRequest, e
 		}
 		return abi.HTTPResponse{}, refuse("origin %s is not granted to this plugin", ev.Origin)
 	}
-	if !h.rate.take() {
+	if !h.unlimited && !h.rate.take() {
 		return abi.HTTPResponse{}, unavailable("rate limit of %d requests per minute exceeded", h.pol.HTTP.RequestsPerMinute)
 	}
 	if len(req.Body) > h.pol.HTTP.MaxRequestBytes {

@@ -10,12 +10,12 @@ import (
 	"github.com/machina-go/machina/host/config"
 )
 
-// Default HTTP limits, used when the grant leaves a limit at zero.
+// Default HTTP limits, used when the grant leaves a limit at zero. The
+// request rate is unlimited unless the grant sets requests_per_minute.
 const (
-	DefaultMaxRequestBytes   = 1 << 20
-	DefaultMaxResponseBytes  = 4 << 20
-	DefaultHTTPTimeout       = 30 * time.Second
-	DefaultRequestsPerMinute = 1200
+	DefaultMaxRequestBytes  = 1 << 20
+	DefaultMaxResponseBytes = 4 << 20
+	DefaultHTTPTimeout      = 30 * time.Second
 )
 
 // Policy is the effective policy of one plugin: what its manifest requests
@@ -73,10 +73,11 @@ func containsColon(s string) bool {
 
 // HTTPLimits caps the plugin's HTTP use.
 type HTTPLimits struct {
-	MaxRequestBytes   int           `json:"max_request_bytes"`
-	MaxResponseBytes  int           `json:"max_response_bytes"`
-	Timeout           time.Duration `json:"timeout"`
-	RequestsPerMinute int           `json:"requests_per_minute"`
+	MaxRequestBytes  int           `json:"max_request_bytes"`
+	MaxResponseBytes int           `json:"max_response_bytes"`
+	Timeout          time.Duration `json:"timeout"`
+	// RequestsPerMinute limits http_request calls (0: unlimited).
+	RequestsPerMinute int `json:"requests_per_minute"`
 }
 
 // MismatchKind classifies a difference between request and grant.
@@ -228,9 +229,6 @@ func limitsOf(l config.Limits) HTTPLimits {
 	}
 	if h.Timeout <= 0 {
 		h.Timeout = DefaultHTTPTimeout
-	}
-	if h.RequestsPerMinute <= 0 {
-		h.RequestsPerMinute = DefaultRequestsPerMinute
 	}
 	return h
 }
