@@ -1,0 +1,231 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/host/config"
+	"github.com/machina-go/machina/host/manifest"
+	"github.com/machina-go/machina/host/plugin"
+	"github.com/machina-go/machina/host/policy"
+	"github.com/machina-go/machina/host/secrets"
+	"github.com/machina-go/machina/host/wasmfile"
+	"github.com/machina-go/machina/internal/testplugin"
+	sapsim "github.com/machina-go/machina/sim/sap"
+)
+
+// staticSecrets is the host's secret store for the tests.
+type staticSecrets map[string]string
+
+func (s staticSecrets) Get(_ context.Context, name string) (secrets.Value, error) {
+	return secrets.NewValue(s[name]), nil
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// wasmFixture is the built module loaded by the real runtime, with the
+// real policy host (HTTP gate, auth profiles, oauth2 token cache, cookie
+// jar, response scrubbing) in front of the simulator.
+type wasmFixture struct {
+	t    testing.TB
+	sim  *sapsim.Server
+	auth sapsim.Auth
+	p    *plugin.Plugin
+	logs *syncBuffer
+}
+
+func newWasmFixture(t testing.TB, opts sapsim.Options, cfg map[string]any) *wasmFixture {
+	t.Helper()
+	if opts.Auth.Mode == "" {
+		a, err := sapsim.GenerateAuth(sapsim.AuthOAuth2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts.Auth = a
+	}
+	opts.SAPClient = "100"
+	sim, err := sapsim.NewServer(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(sim)
+	t.Cleanup(ts.Close)
+	wasm := testplugin.Build(t, "plugins/cmms-sap")
+	mod, err := wasmfile.Parse(wasm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	man, _, err := manifest.FromModule(mod)
+	if err != nil {
+		t.Fatal(err)
+	}
+	og := config.OriginGrant{Origin: ts.URL, AllowPrivate: true}
+	store := staticSecrets{}
+	switch opts.Auth.Mode {
+	case sapsim.AuthOAuth2:
+		og.Auth = config.Auth{Profile: abi.AuthOAuth2, TokenURL: ts.URL + sapsim.TokenPath, ClientID: opts.Auth.ClientID, ClientSecretSecret: "sap_client_secret"}
+		store["sap_client_secret"] = opts.Auth.ClientSecret
+	case sapsim.AuthBasic:
+		og.Auth = config.Auth{Profile: abi.AuthBasic, Username: opts.Auth.Username, PasswordSecret: "sap_password"}
+		store["sap_password"] = opts.Auth.Password
+	}
+	pol, mismatches := policy.Resolve(man, config.Grant{HTTP: []config.OriginGrant{og}})
+	for _, m := range mismatches {
+		if m.Kind != policy.RequestNotGranted {
+			t.Fatalf("grant mismatch: %+v", m)
+		}
+	}
+	logs := &syncBuffer{}
+	logger := hclog.New(&hclog.LoggerOptions{Name: pluginName, Output: logs, Level: hclog.Debug})
+	host, err := policy.New(policy.Options{Policy: pol, Secrets: store, Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { host.Close() })
+	eng, err := plugin.NewEngine(plugin.EngineOptions{CacheDir: testplugin.CacheDir(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf := map[string]any{"base_url": ts.URL + sapsim.BasePath, "sap_client": "100", "retry_base_ms": 1, "bom_equipment_field": "Equipment"}
+	for k, v := range cfg {
+		conf[k] = v
+	}
+	p, err := eng.Load(context.Background(), wasm, plugin.LoadOptions{Config: conf, Host: host, Limits: plugin.Limits{PoolSize: 1}, Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close(context.Background()); eng.Close(context.Background()) })
+	return &wasmFixture{t: t, sim: sim, auth: opts.Auth, p: p, logs: logs}
+}
+
+func (f *wasmFixture) call(op abi.OpName, req, resp any) error {
+	return f.p.CallOp(context.Background(), op, req, resp)
+}
+
+// The wasm module through the real host: OAuth2 (the host fetches and
+// caches the token), both protocol versions, paging, escaping, and the CSRF
+// session kept by the host's cookie jar — expiry mid-session (one retry,
+// then success) and a second 403 (clear error, no loop).
+func TestWasmThroughPolicyHost(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the wasm module")
+	}
+	for _, v := range []string{sapsim.V2, sapsim.V4} {
+		t.Run(v, func(t *testing.T) {
+			f := newWasmFixture(t, sapsim.Options{ODataVersion: v, ServerPageSize: 16}, map[string]any{"page_size": 20})
+			var h abi.HealthResponse
+			if err := f.call(abi.OpHealth, abi.HealthRequest{}, &h); err != nil || h.Status != abi.HealthHealthy {
+				t.Fatalf("health: %v %+v", err, h)
+			}
+			var l abi.ListAssetsResponse
+			if err := f.call(abi.OpListAssets, abi.ListAssetsRequest{}, &l); err != nil || len(l.Assets) != len(f.sim.Records(sapsim.SetEquipment)) {
+				t.Fatalf("list: %v %d", err, len(l.Assets))
+			}
+			var g abi.GetAssetResponse
+			if err := f.call(abi.OpGetAsset, abi.GetAssetRequest{AssetID: `10000001' or Equipment ne '`}, &g); abi.AsError(err).Code != abi.CodeNotFound {
+				t.Fatalf("escaping: %v", err)
+			}
+			var w abi.WorkOrderResponse
+			if err := f.call(abi.OpCreateWorkOrder, abi.CreateWorkOrderRequest{AssetID: "10000001", Description: "Seal leak", Priority: abi.PriorityHigh}, &w); err != nil || w.WorkOrder.Status != abi.StatusCreated {
+				t.Fatalf("create: %v %+v", err, w.WorkOrder)
+			}
+			id := w.WorkOrder.ID
+			f.sim.ExpireCSRF()
+			before := f.sim.Stats()
+			if err := f.call(abi.OpUpdateWorkOrder, abi.UpdateWorkOrderRequest{WorkOrderID: id, Status: abi.StatusAssigned}, &w); err != nil || w.WorkOrder.Status != abi.StatusAssigned {
+				t.Fatalf("update after expiry: %v %+v", err, w.WorkOrder)
+			}
+			after := f.sim.Stats()
+			if after.CSRFRejected-before.CSRFRejected != 1 || after.Writes-before.Writes != 2 || after.WritesDone-before.WritesDone != 1 {
+				t.Fatalf("expiry: %+v → %+v", before, after)
+			}
+			f.sim.SetFaults(sapsim.Faults{CSRFReject: -1})
+			before = f.sim.Stats()
+			err := f.call(abi.OpCancelWorkOrder, abi.CancelWorkOrderRequest{WorkOrderID: id}, &w)
+			if e := abi.AsError(err); e == nil || e.Code != abi.CodeUnauthorized || !strings.Contains(e.Message, "again") {
+				t.Fatalf("second 403: %v", err)
+			}
+			after = f.sim.Stats()
+			if after.Writes-before.Writes != 2 || after.WritesDone != before.WritesDone {
+				t.Fatalf("second 403 must stop after two attempts: %+v → %+v", before, after)
+			}
+			f.sim.SetFaults(sapsim.Faults{})
+			if st := f.sim.Stats(); st.TokensIssued != 1 {
+				t.Fatalf("the host should cache the access token: %d issued", st.TokensIssued)
+			}
+		})
+	}
+}
+
+// Neither the OAuth2 client secret, nor the bearer token, nor the CSRF
+// token appears in anything plugin-visible that leaves the plugin: its
+// results, its errors and its logs — even when the gateway reflects the
+// request headers in an error body (the host scrubs the bearer it learned,
+// the plugin redacts its CSRF token).
+func TestWasmSecretsStayOutOfPluginOutput(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the wasm module")
+	}
+	f := newWasmFixture(t, sapsim.Options{}, nil)
+	var outputs []string
+	record := func(v any, err error) {
+		b, _ := json.Marshal(v)
+		outputs = append(outputs, string(b))
+		if err != nil {
+			outputs = append(outputs, err.Error())
+		}
+	}
+	var w abi.WorkOrderResponse
+	record(w, f.call(abi.OpCreateWorkOrder, abi.CreateWorkOrderRequest{AssetID: "10000001", Description: "x"}, &w))
+	for _, op := range []func() error{
+		func() error {
+			return f.call(abi.OpUpdateWorkOrder, abi.UpdateWorkOrderRequest{WorkOrderID: w.WorkOrder.ID, Description: "y"}, &w)
+		},
+		func() error { var l abi.ListAssetsResponse; return f.call(abi.OpListAssets, abi.ListAssetsRequest{}, &l) },
+	} {
+		f.sim.SetFaults(sapsim.Faults{ReflectHeaders: 1})
+		err := op()
+		if err == nil || !strings.Contains(err.Error(), "request headers") {
+			t.Fatalf("reflect fault: %v", err)
+		}
+		record(nil, err)
+	}
+	var h abi.HealthResponse
+	record(h, f.call(abi.OpHealth, abi.HealthRequest{}, &h))
+	outputs = append(outputs, f.logs.String())
+	all := strings.Join(outputs, "\n")
+	secretsSeen := append(f.sim.IssuedSecrets(), f.auth.ClientSecret)
+	if len(secretsSeen) < 3 {
+		t.Fatalf("expected a CSRF token, an access token and the client secret, got %d", len(secretsSeen))
+	}
+	for _, s := range secretsSeen {
+		if strings.Contains(all, s) {
+			t.Fatalf("a secret leaked into plugin output or logs: %.100s", strings.ReplaceAll(all, s, "<SECRET>"))
+		}
+	}
+	if !strings.Contains(all, "REDACTED") {
+		t.Fatalf("reflected credentials were not redacted: %.300s", all)
+	}
+}
