@@ -751,3 +751,30 @@ func TestMalformedRequestsRefused(t *testing.T) {
 		t.Fatal("a malformed request reached the server")
 	}
 }
+
+func TestConcurrentUse(t *testing.T) {
+	e := newEnv(t)
+	srv := newServer(t, echoHeaders)
+	m := manifestFor(anyLoopback)
+	m.KV = &abi.KVRequest{QuotaBytes: 1 << 16}
+	g := grantFor(srv.URL, config.Auth{Profile: abi.AuthBearer, TokenSecret: "tok"}, true)
+	g.KV.QuotaBytes = 1 << 16
+	h := e.host(m, g, func(o *policy.Options) { o.KVDir = t.TempDir() })
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			for j := 0; j < 10; j++ {
+				if r := h.HTTPRequest(ctx, abi.HTTPRequest{URL: srv.URL + "/c"}); r.Error != nil {
+					t.Error(r.Error)
+				}
+				h.KVSet(ctx, abi.KVSetRequest{Key: fmt.Sprintf("k%d", i), Value: []byte("v")})
+				h.KVGet(ctx, abi.KVGetRequest{Key: "k0"})
+				h.Log(ctx, abi.LogRecord{Message: "x"})
+			}
+		}(i)
+	}
+	wg.Wait()
+}
