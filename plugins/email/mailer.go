@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/machina-go/machina/abi"
 	"github.com/machina-go/machina/pdk"
@@ -15,9 +16,11 @@ import (
 
 // KV keys.
 const (
-	stateKey   = "poll_state"
-	maxThreads = 32
-	maxRefs    = 10
+	stateKey    = "poll_state"
+	maxThreads  = 32
+	maxRefs     = 5
+	maxSubject  = 200
+	stateBudget = 12 << 10
 )
 
 // spoofWarning is the reference's warning about e-mail identity.
@@ -74,11 +77,17 @@ func (m *mailer) load(ctx context.Context) (state, error) {
 	return st, nil
 }
 
+// save stores the state, forgetting the oldest threads so that it stays
+// within stateBudget bytes (the KV quota is 16 KiB).
 func (m *mailer) save(ctx context.Context, st state) error {
 	if len(st.Threads) > maxThreads {
 		st.Threads = st.Threads[len(st.Threads)-maxThreads:]
 	}
 	v, _ := json.Marshal(st)
+	for len(v) > stateBudget && len(st.Threads) > 0 {
+		st.Threads = st.Threads[1:]
+		v, _ = json.Marshal(st)
+	}
 	return pdk.KVSet(ctx, stateKey, v)
 }
 
@@ -137,7 +146,7 @@ func (m *mailer) Poll(ctx context.Context, req abi.PollRequest) (abi.PollRespons
 			if len(refs) > maxRefs {
 				refs = refs[len(refs)-maxRefs:]
 			}
-			st.Threads = append(st.Threads, thread{ID: mm.MessageID, Subject: mm.Subject, Refs: refs})
+			st.Threads = append(st.Threads, thread{ID: mm.MessageID, Subject: truncate(mm.Subject, maxSubject), Refs: refs})
 		}
 		out.Messages = append(out.Messages, msg)
 	}
@@ -202,6 +211,17 @@ func (m *mailer) Send(ctx context.Context, req abi.SendRequest) (abi.SendRespons
 		return abi.SendResponse{}, err
 	}
 	return abi.SendResponse{Status: "sent", ChatID: to, MessageID: id, Parts: 1}, nil
+}
+
+// truncate cuts s to at most n bytes on a rune boundary.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 func oneLine(s string) string {

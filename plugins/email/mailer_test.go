@@ -248,3 +248,25 @@ func TestConfigErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestStateStaysWithinQuota(t *testing.T) {
+	f := newFixture(t, "starttls", allowAnn())
+	long := strings.Repeat("ü", 600)
+	for i := range 60 {
+		refs := ""
+		for j := range 12 {
+			refs += fmt.Sprintf(" <%s-%d-%d@plant.test>", strings.Repeat("r", 200), i, j)
+		}
+		raw := fmt.Sprintf("From: %s\r\nTo: %s\r\nSubject: %s\r\nMessage-ID: <t%d@plant.test>\r\nReferences:%s\r\n\r\nbody\r\n", techAddr, botAddr, long, i, refs)
+		if err := f.sim.Deliver(botAddr, []byte(raw)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 7 {
+		f.poll(t) // 10 per poll; fails if the state outgrows the KV store
+	}
+	v, found, err := pdk.KVGet(pdk.WithNativeHost(context.Background(), f.host), stateKey)
+	if err != nil || !found || len(v) > stateBudget {
+		t.Fatalf("state of %d bytes (found %v, %v)", len(v), found, err)
+	}
+}
