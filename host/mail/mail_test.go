@@ -32,7 +32,7 @@ type env struct {
 	caFile string
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	sim, err := simmail.Start(simmail.Options{Users: map[string]string{botAddr: botPass, techAddr: techPass}, InsecureSMTP: true})
 	if err != nil {

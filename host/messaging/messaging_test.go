@@ -46,7 +46,7 @@ type world struct {
 	loaded   map[string]*pluginload.Loaded
 }
 
-func newWorld(t *testing.T, names ...string) *world {
+func newWorld(t testing.TB, names ...string) *world {
 	t.Helper()
 	dir := t.TempDir()
 	w := &world{logs: &syncBuf{}, gate: sandbox.New(false, nil), sims: map[string]*conformance.MessagingSim{}, loaded: map[string]*pluginload.Loaded{}}
@@ -81,7 +81,7 @@ func newWorld(t *testing.T, names ...string) *world {
 	return w
 }
 
-func (w *world) router(t *testing.T, h messaging.Handler) *messaging.Router {
+func (w *world) router(t testing.TB, h messaging.Handler) *messaging.Router {
 	t.Helper()
 	var chans []messaging.Channel
 	for n, l := range w.loaded {
