@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -27,7 +29,7 @@ type Embedder interface {
 const LocalDims = 512
 
 // localEmbedderName is bumped whenever the feature set changes.
-const localEmbedderName = "local-hash-v1/512"
+const localEmbedderName = "local-hash-v2/512"
 
 // LocalEmbedder is the default, offline embedding: a feature-hashed bag of
 // word unigrams, word bigrams, character trigrams and maintenance concepts
@@ -149,14 +151,14 @@ func localEmbedWeighted(text string, idf func(term string) float64) []float32 {
 		} else {
 			add(fnvAdd(fnvByte(fnvOffset, 'u'), s), prior(s))
 		}
-		if c, ok := conceptOf(s); ok {
-			add(fnvAdd(fnvByte(fnvOffset, 'c'), c), q*wConcept)
+		for _, c := range conceptOf(s) {
+			add(fnvAdd(fnvByte(fnvOffset, 'c'), c.name), q*c.w)
 		}
 		if prev != "" {
 			add(fnvAdd(fnvByte(fnvAdd(fnvByte(fnvOffset, 'b'), prev), ' '), s), q*wBigram)
 			if _, ok := phraseStarts[prev]; ok {
-				if c, ok := conceptOf(prev + " " + s); ok {
-					add(fnvAdd(fnvByte(fnvOffset, 'c'), c), q*wConcept)
+				for _, c := range conceptOf(prev + " " + s) {
+					add(fnvAdd(fnvByte(fnvOffset, 'c'), c.name), q*c.w)
 				}
 			}
 		}
@@ -251,10 +253,22 @@ var commonWords = func() map[string]struct{} {
 	return m
 }()
 
-// conceptTable maps words and two-word phrases (already stemmed) to a
-// maintenance concept, so "rolling element" and "bearing", or "megger" and
-// "insulation resistance", land on a shared feature.
-var conceptTable = func() map[string]string {
+// concept is one maintenance concept a word stands for, with the weight
+// of its feature.
+type concept struct {
+	name string
+	w    float64
+}
+
+// conceptTable maps words and two-word phrases (already stemmed) to
+// maintenance concepts, so "rolling element" and "bearing", or "megger" and
+// "insulation resistance", land on a shared feature. A word listed in k
+// groups ("winding": insulation and motor; "tighten": torque and tension)
+// stands for all k, each with weight wConcept/k, so every word carries the
+// same concept mass. Concepts are sorted by name, so the table — and every
+// vector — is the same in every process (building it from map iteration
+// order made shared words pick a random concept per process).
+var conceptTable = func() map[string][]concept {
 	groups := map[string]string{
 		"bearing":       "bearing bearings rolling-element rolling ball-bearing roller cuscinetto",
 		"seal":          "seal gland packing mechanical-seal tenuta o-ring gasket guarnizione",
@@ -288,12 +302,28 @@ var conceptTable = func() map[string]string {
 		"startup":       "startup start-up commissioning prime priming",
 		"specification": "specification spec rating rated datasheet nameplate",
 	}
-	m := map[string]string{}
-	for concept, words := range groups {
-		for _, w := range strings.Fields(words) {
-			m[stem(w)] = concept
-			m[strings.ReplaceAll(w, "-", " ")] = concept
+	names := make([]string, 0, len(groups))
+	for name := range groups {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	sets := map[string][]string{}
+	for _, name := range names {
+		for _, w := range strings.Fields(groups[name]) {
+			for _, k := range []string{stem(w), strings.ReplaceAll(w, "-", " ")} {
+				if !slices.Contains(sets[k], name) {
+					sets[k] = append(sets[k], name)
+				}
+			}
 		}
+	}
+	m := make(map[string][]concept, len(sets))
+	for k, ns := range sets {
+		cs := make([]concept, len(ns))
+		for i, n := range ns {
+			cs[i] = concept{name: n, w: wConcept / float64(len(ns))}
+		}
+		m[k] = cs
 	}
 	return m
 }()
@@ -309,26 +339,26 @@ var phraseStarts = func() map[string]struct{} {
 	return m
 }()
 
-// conceptOf returns the concept of a stemmed word or "word word" phrase,
+// conceptOf returns the concepts of a stemmed word or "word word" phrase,
 // also trying the word without an -ed or -ing ending (renewed → renew,
 // leaking → leak, tightening → tighten, lubricated → lubricate).
-func conceptOf(s string) (string, bool) {
+func conceptOf(s string) []concept {
 	if c, ok := conceptTable[s]; ok {
-		return c, true
+		return c
 	}
 	if strings.Contains(s, " ") || len(s) < 5 {
-		return "", false
+		return nil
 	}
 	for _, suf := range []string{"ing", "ed"} {
 		if base, ok := strings.CutSuffix(s, suf); ok {
 			for _, cand := range []string{base, base + "e"} {
 				if c, ok := conceptTable[cand]; ok {
-					return c, true
+					return c
 				}
 			}
 		}
 	}
-	return "", false
+	return nil
 }
 
 // EmbedderConfig selects an embedding provider. The zero value is the local

@@ -90,31 +90,59 @@ func TestRetrievalEvaluation(t *testing.T) {
 		}
 	}
 
-	scores := map[Mode]evalScores{}
+	// The set is split deterministically by index parity. The fusion has
+	// no constant fitted to these labels (k=60 is the reference's value
+	// and the tie-break is parameter-free), so the halves are a check that
+	// hybrid's advantage is not carried by a handful of queries: the
+	// figures are logged for both halves and the full set, and the
+	// requirement is asserted on the full set.
+	var even, odd []labelledQuery
+	for i, q := range qs {
+		if i%2 == 0 {
+			even = append(even, q)
+		} else {
+			odd = append(odd, q)
+		}
+	}
+	sets := []struct {
+		name string
+		qs   []labelledQuery
+	}{{"full", qs}, {"even", even}, {"odd", odd}}
+
 	var table strings.Builder
-	fmt.Fprintf(&table, "\n%d labelled queries, %d chunks\n%-8s  %9s  %6s\n", len(qs), len(s.slots), "method", "recall@5", "MRR")
-	for _, m := range []Mode{Lexical, Dense, Hybrid} {
-		sc := evaluate(t, s, qs, m)
-		scores[m] = sc
-		fmt.Fprintf(&table, "%-8s  %9.4f  %6.4f\n", m, sc.recall5, sc.mrr)
+	fmt.Fprintf(&table, "\n%d labelled queries (even half %d, odd half %d), %d chunks\n", len(qs), len(even), len(odd), len(s.slots))
+	fmt.Fprintf(&table, "%-5s  %-8s  %9s  %6s\n", "set", "method", "recall@5", "MRR")
+	var full map[Mode]evalScores
+	for _, set := range sets {
+		scores := map[Mode]evalScores{}
+		for _, m := range []Mode{Lexical, Dense, Hybrid} {
+			sc := evaluate(t, s, set.qs, m)
+			scores[m] = sc
+			fmt.Fprintf(&table, "%-5s  %-8s  %9.4f  %6.4f\n", set.name, m, sc.recall5, sc.mrr)
+		}
+		h, l, d := scores[Hybrid], scores[Lexical], scores[Dense]
+		verdict := "hybrid >= best single method on both metrics"
+		if h.recall5 < max(l.recall5, d.recall5) || h.mrr < max(l.mrr, d.mrr) {
+			verdict = "hybrid BELOW the best single method"
+		}
+		fmt.Fprintf(&table, "%-5s  %s\n", set.name, verdict)
+		if set.name == "full" {
+			full = scores
+		}
 	}
 	t.Log(table.String())
 	for _, m := range []Mode{Lexical, Dense, Hybrid} {
-		if len(scores[m].misses) > 0 {
-			t.Logf("%s misses: %s", m, strings.Join(scores[m].misses, "; "))
+		if len(full[m].misses) > 0 {
+			t.Logf("%s misses: %s", m, strings.Join(full[m].misses, "; "))
 		}
 	}
-	// Hybrid must match or beat the better single method. Recall@5 is
-	// compared exactly. MRR is compared with a tolerance of half of the
-	// smallest meaningful step (one query moving from rank 1 to rank 2
-	// changes MRR by 0.5/N): below that, differences are rank jitter of a
-	// single query, not a property of the method.
-	h, l, d := scores[Hybrid], scores[Lexical], scores[Dense]
+	// Hybrid must match or beat the better single method on the full set,
+	// on both metrics, with no tolerance.
+	h, l, d := full[Hybrid], full[Lexical], full[Dense]
 	if h.recall5 < max(l.recall5, d.recall5) {
 		t.Errorf("hybrid recall@5 %.4f below the better single method (lexical %.4f, dense %.4f)", h.recall5, l.recall5, d.recall5)
 	}
-	tol := 0.5 / float64(len(qs)) / 2
-	if h.mrr < max(l.mrr, d.mrr)-tol {
-		t.Errorf("hybrid MRR %.4f below the better single method (lexical %.4f, dense %.4f; tolerance %.4f)", h.mrr, l.mrr, d.mrr, tol)
+	if h.mrr < max(l.mrr, d.mrr) {
+		t.Errorf("hybrid MRR %.4f below the better single method (lexical %.4f, dense %.4f)", h.mrr, l.mrr, d.mrr)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -94,8 +95,9 @@ var ErrEmptyQuery = errors.New("docstore: empty query")
 
 // Search retrieves the chunks best matching q. Each method over-fetches
 // min(corpus, max(6·top_k, top_k+50)) candidates after filtering; hybrid
-// fuses the two rankings with RRF (k=60). Scores are BM25 (lexical),
-// cosine similarity (dense) or the RRF sum (hybrid).
+// fuses the two rankings with RRF (k=60), breaking exact RRF ties by the
+// summed min-max normalised method scores (see fuseRRF). Scores are BM25
+// (lexical), cosine similarity (dense) or the RRF sum (hybrid).
 func (s *Store) Search(ctx context.Context, q Query) ([]Result, error) {
 	text := strings.TrimSpace(q.Text)
 	if text == "" {
@@ -203,29 +205,92 @@ type ranked struct {
 }
 
 // fuseRRF merges rankings by reciprocal rank fusion:
-// score(d) = Σ 1/(RRFK + rank), rank 1-based. Ties break by slot order.
-// Contributions are summed in list order, so the result is deterministic.
+// score(d) = Σ 1/(RRFK + rank), rank 1-based, over the lists holding d.
+//
+// Each chunk's contributions are summed from its best rank down, so two
+// chunks with the same multiset of ranks (rank i in one list and j in the
+// other, against j and i) get bitwise-equal scores: an exact RRF tie.
+// Such ties are common — with two lists every swapped pair of ranks
+// produces one — and RRF alone says nothing about them. They are broken by
+// the evidence RRF discards: the sum, over the lists holding the chunk, of
+// its min-max normalised method score ((score-min)/(max-min) over that
+// list's candidates; 1 when all candidates score alike; 0 for a list that
+// does not hold the chunk). The chunk the methods score more decisively,
+// relative to each method's own spread, goes first. Remaining ties break
+// by slot order. Fused scores are the RRF sums and never reordered, so
+// Result scores stay non-increasing; the procedure has no tunable
+// constant besides k.
 func fuseRRF(lists ...[]ranked) []ranked {
-	idx := map[string]int{}
-	var out []ranked
+	n, total := len(lists), 0
 	for _, l := range lists {
+		total += len(l)
+	}
+	idx := make(map[string]int, total)
+	out := make([]ranked, 0, total)
+	norm := make([]float64, 0, total) // per fused chunk: Σ normalised method scores
+	ranks := make([]int, 0, n*total)  // per fused chunk: n 1-based ranks, 0 when absent
+	for li, l := range lists {
+		lo, hi := scoreRange(l)
 		for i, r := range l {
 			j, ok := idx[r.id]
 			if !ok {
 				j = len(out)
 				idx[r.id] = j
 				out = append(out, ranked{id: r.id, slot: r.slot})
+				norm = append(norm, 0)
+				for range n {
+					ranks = append(ranks, 0)
+				}
 			}
-			out[j].score += 1 / float64(RRFK+i+1)
+			ranks[j*n+li] = i + 1
+			if hi > lo {
+				norm[j] += (r.score - lo) / (hi - lo)
+			} else {
+				norm[j]++
+			}
 		}
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].score != out[j].score {
-			return out[i].score > out[j].score
+	for j := range out {
+		rs := ranks[j*n : (j+1)*n]
+		slices.Sort(rs)
+		for _, rk := range rs {
+			if rk > 0 {
+				out[j].score += 1 / float64(RRFK+rk)
+			}
 		}
-		return out[i].slot < out[j].slot
+	}
+	order := make([]int, len(out))
+	for i := range order {
+		order[i] = i
+	}
+	sort.Slice(order, func(a, b int) bool {
+		x, y := order[a], order[b]
+		if out[x].score != out[y].score {
+			return out[x].score > out[y].score
+		}
+		if norm[x] != norm[y] {
+			return norm[x] > norm[y]
+		}
+		return out[x].slot < out[y].slot
 	})
-	return out
+	fused := make([]ranked, len(out))
+	for i, j := range order {
+		fused[i] = out[j]
+	}
+	return fused
+}
+
+// scoreRange returns the lowest and highest score in l (0, 0 when empty).
+func scoreRange(l []ranked) (lo, hi float64) {
+	for i, r := range l {
+		if i == 0 || r.score < lo {
+			lo = r.score
+		}
+		if i == 0 || r.score > hi {
+			hi = r.score
+		}
+	}
+	return lo, hi
 }
 
 // translateFilters maps user filters onto stored metadata keys: keys are
