@@ -174,7 +174,13 @@ func isAutomatic(addr string) bool {
 
 // Send sends a plain-text message, in thread when thread_id is set.
 func (m *mailer) Send(ctx context.Context, req abi.SendRequest) (abi.SendResponse, error) {
-	a, err := mail.ParseAddress(strings.TrimSpace(req.ChatID))
+	// "email:<address>" is the host's channel syntax; accept it (and
+	// mailto:) here too.
+	target := strings.TrimSpace(req.ChatID)
+	for _, p := range []string{"email:", "mailto:"} {
+		target = strings.TrimPrefix(target, p)
+	}
+	a, err := mail.ParseAddress(target)
 	if err != nil || strings.ContainsAny(req.ChatID, "\r\n") {
 		return abi.SendResponse{}, abi.InvalidArgument("chat_id %q is not an e-mail address", req.ChatID)
 	}

@@ -201,7 +201,7 @@ func TestSpoofWarningLoggedOnce(t *testing.T) {
 
 func TestNewMessageSubject(t *testing.T) {
 	f := newFixture(t, "starttls", map[string]any{"allowed_senders": []any{techAddr}, "default_subject": "Plant notice"})
-	if _, err := f.send(abi.SendRequest{ChatID: techAddr, Text: "hello"}); err != nil {
+	if _, err := f.send(abi.SendRequest{ChatID: "email:" + techAddr, Text: "hello"}); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := f.sim.WaitReceived(context.Background(), 1)

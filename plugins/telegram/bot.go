@@ -322,7 +322,8 @@ func toMessage(m *tgMessage, chat string) abi.Message {
 
 // Send sends a text, split into parts when it is too long.
 func (b *bot) Send(ctx context.Context, req abi.SendRequest) (abi.SendResponse, error) {
-	chat := strings.TrimSpace(req.ChatID)
+	// "telegram:<id>" is the host's channel syntax; accept it here too.
+	chat := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(req.ChatID), "telegram:"))
 	if c, err := canonicalChatID(chat); err == nil {
 		chat = c
 	} else if !(b.cfg.allowAll && strings.HasPrefix(chat, "@") && len(chat) > 1) {

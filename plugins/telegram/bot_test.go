@@ -92,7 +92,7 @@ func TestPollReplyRoundTrip(t *testing.T) {
 	if m.Channel != "telegram" || m.ChatID != "42" || m.UserID != "42" || m.UserName != "Ann" || m.Text != "Pump P-101 is leaking" || m.Timestamp.IsZero() {
 		t.Fatalf("message = %+v", m)
 	}
-	sr, err := f.send(m.ChatID, "Work order WO-1 created.")
+	sr, err := f.send("telegram:"+m.ChatID, "Work order WO-1 created.")
 	if err != nil {
 		t.Fatal(err)
 	}
