@@ -102,6 +102,7 @@ type Factory func(ctx context.Context, opts SimOptions) (Simulator, error)
 func Simulators() map[string]Factory {
 	return map[string]Factory{
 		"maximo": StartMaximo,
+		"sap":    StartSAP,
 	}
 }
 

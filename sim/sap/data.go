@@ -238,7 +238,7 @@ func seedData(seed uint64, minEquipment int) *dataset {
 	d.records[SetOrder] = orders
 
 	var plans []record
-	units := []struct{ v, u string }{{"30", "DAY"}, {"2", "WK"}, {"3", "MON"}, {"500", "H"}, {"14", "TAG"}, {"1", "MON"}}
+	units := []struct{ v, u string }{{"30", "DAY"}, {"2", "WK"}, {"3", "MON"}, {"6", "MON"}, {"14", "TAG"}, {"1", "WOC"}}
 	for i := 0; i < 18; i++ {
 		eq := equipment[(i*3)%len(equipment)]
 		u := units[i%len(units)]
