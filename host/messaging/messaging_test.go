@@ -151,6 +151,13 @@ func TestResolve(t *testing.T) {
 	}
 }
 
+// failing is a channel whose upstream is down (routing logic only).
+type failing struct{}
+
+func (failing) CallOp(context.Context, abi.OpName, any, any) error {
+	return abi.Unavailable("upstream down")
+}
+
 // nopPlugin is only used by the pure Resolve test (no call is made).
 type nopPlugin struct{}
 
@@ -260,7 +267,15 @@ func TestRunDeliversAndStops(t *testing.T) {
 	w := newWorld(t, "telegram", "email")
 	tg := w.sims["telegram"].Telegram
 	rec := newRecorder()
-	r := w.router(t, rec)
+	// A channel whose polls keep failing must not hold up the others.
+	chans := []messaging.Channel{{Name: "broken", Plugin: failing{}}}
+	for n, l := range w.loaded {
+		chans = append(chans, messaging.Channel{Name: n, Plugin: l.Plugin})
+	}
+	r, err := messaging.New(messaging.Options{Channels: chans, Handler: rec, Logger: w.logger, MinPollInterval: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- r.Run(ctx) }()
@@ -281,6 +296,9 @@ func TestRunDeliversAndStops(t *testing.T) {
 	cancel()
 	select {
 	case err := <-done:
+		if !strings.Contains(w.logs.String(), "poll failed; backing off") {
+			t.Error("the failing channel was not reported")
+		}
 		if err != context.Canceled {
 			t.Fatalf("Run returned %v", err)
 		}
