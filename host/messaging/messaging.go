@@ -176,14 +176,32 @@ func (r *Router) Resolve(target string) (channel, chatID string, err error) {
 	return "", "", abi.InvalidArgument("channel %q is ambiguous: write <channel>:<chat id> with one of %s", target, strings.Join(r.names, ", "))
 }
 
-// Send sends text to target through its channel's plugin, or returns the
-// sandbox's blocked result without calling it.
-func (r *Router) Send(ctx context.Context, target, text string) (SendResult, error) {
+// Send sends text to chatID through the named channel's plugin (operation
+// send), or returns the sandbox's blocked result without calling it.
+func (r *Router) Send(ctx context.Context, channel, chatID, text string) (SendResult, error) {
+	if _, ok := r.channels[channel]; !ok {
+		if len(r.names) == 0 {
+			return SendResult{}, ErrNoChannel
+		}
+		return SendResult{}, abi.InvalidArgument("unknown channel %q (channels: %s)", channel, strings.Join(r.names, ", "))
+	}
+	if strings.TrimSpace(chatID) == "" {
+		return SendResult{}, abi.InvalidArgument("chat id is empty")
+	}
+	res, err := r.send(ctx, channel, abi.SendRequest{ChatID: strings.TrimSpace(chatID), Text: text}, "send_message")
+	res.Channel = channel + ":" + strings.TrimSpace(chatID)
+	return res, err
+}
+
+// SendTarget is Send for machina_send_message's single channel argument:
+// target is "<channel>:<chat id>" or a bare chat id (see Resolve). The
+// result's Channel is the target as given.
+func (r *Router) SendTarget(ctx context.Context, target, text string) (SendResult, error) {
 	name, chat, err := r.Resolve(target)
 	if err != nil {
 		return SendResult{}, err
 	}
-	res, err := r.send(ctx, name, abi.SendRequest{ChatID: chat, Text: text}, "send_message")
+	res, err := r.Send(ctx, name, chat, text)
 	res.Channel = target
 	return res, err
 }
