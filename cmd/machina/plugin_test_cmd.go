@@ -18,8 +18,8 @@ import (
 func runPluginTest(ctx context.Context, c *cli, args []string) int {
 	fs := flag.NewFlagSet("machina plugin test", flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
-	sim := fs.String("sim", "maximo", "simulator to test against: "+strings.Join(conformance.SimulatorNames(), ", "))
-	auth := fs.String("auth", "", "simulator authentication mode (maximo: apikey (default), basic, bearer)")
+	sim := fs.String("sim", "", "simulator to test against: "+strings.Join(conformance.SimulatorNames(), ", ")+" (default: <name> for a plugin named cmms-<name>, else maximo)")
+	auth := fs.String("auth", "", "simulator authentication mode (maximo: apikey (default), basic, bearer; sap: oauth2 (default), basic)")
 	asJSON := fs.Bool("json", false, "print the report as JSON on stdout")
 	verbose := fs.Bool("v", false, "log the kit's diagnostics to stderr")
 	fs.Usage = func() {
@@ -45,6 +45,9 @@ func runPluginTest(ctx context.Context, c *cli, args []string) int {
 	if file == "" || fs.NArg() > 1 {
 		fs.Usage()
 		return 2
+	}
+	if *sim == "" {
+		*sim = conformance.DefaultSimulator(file)
 	}
 	level := hclog.Off
 	if *verbose {

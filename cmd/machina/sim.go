@@ -7,6 +7,7 @@ import (
 
 	"github.com/machina-go/machina/sim/maximo"
 	"github.com/machina-go/machina/sim/opcua"
+	"github.com/machina-go/machina/sim/sap"
 	"github.com/machina-go/machina/sim/telegram"
 )
 
@@ -15,6 +16,9 @@ func simulators() []command {
 	return []command{
 		{"maximo", "IBM Maximo OSLC JSON API (mxasset, mxwo, mxinventory, mxpm) with faults", func(ctx context.Context, c *cli, args []string) int {
 			return maximo.RunSimCommand(ctx, c.stdout, c.stderr, c.getenv, args)
+		}},
+		{"sap", "SAP PM OData v2/v4 (equipment, orders with CSRF writes, plans, BOM) with basic or OAuth2 auth and faults", func(ctx context.Context, c *cli, args []string) int {
+			return sap.RunSimCommand(ctx, c.stdout, c.stderr, c.getenv, args)
 		}},
 		{"opcua", "demo plant OPC-UA server", func(ctx context.Context, c *cli, args []string) int {
 			return opcua.RunSimCommand(ctx, c.stdout, c.stderr, args)
