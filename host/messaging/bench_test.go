@@ -13,7 +13,7 @@ func BenchmarkTelegramSendWasm(b *testing.B) {
 	r := w.router(b, nil)
 	ctx := context.Background()
 	for b.Loop() {
-		if _, err := r.Send(ctx, "telegram", "4242", "Work order WO-1 created."); err != nil {
+		if _, err := r.SendTo(ctx, "telegram", "4242", "Work order WO-1 created."); err != nil {
 			b.Fatal(err)
 		}
 	}

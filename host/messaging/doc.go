@@ -1,11 +1,12 @@
 // Package messaging routes messages between Machina and its messaging
-// plugins (Telegram, e-mail): Send(ctx, channel, chatID, text) delivers a
-// text through a named channel (operation send), SendTarget does the same
-// for machina_send_message's single "channel" argument, and Run keeps one poll loop per channel (operation
+// plugins (Telegram, e-mail): SendTo(ctx, channel, chatID, text) delivers
+// a text through a named channel (operation send), Send(ctx, target, text)
+// does the same for machina_send_message's single "channel" argument, and
+// Run keeps one poll loop per channel (operation
 // poll) that hands each incoming message to a Handler and sends the
 // handler's reply back in the same conversation.
 //
-// Targets. SendTarget(ctx, target, text) takes the reference's single
+// Targets. Send(ctx, target, text) takes the reference's single
 // "channel" argument of machina_send_message and reads it as
 //
 //	<channel>:<chat id>   e.g. "telegram:123456789", "telegram:-1001234",

@@ -176,9 +176,10 @@ func (r *Router) Resolve(target string) (channel, chatID string, err error) {
 	return "", "", abi.InvalidArgument("channel %q is ambiguous: write <channel>:<chat id> with one of %s", target, strings.Join(r.names, ", "))
 }
 
-// Send sends text to chatID through the named channel's plugin (operation
-// send), or returns the sandbox's blocked result without calling it.
-func (r *Router) Send(ctx context.Context, channel, chatID, text string) (SendResult, error) {
+// SendTo sends text to chatID through the named channel's plugin
+// (operation send), or returns the sandbox's blocked result without
+// calling it.
+func (r *Router) SendTo(ctx context.Context, channel, chatID, text string) (SendResult, error) {
 	if _, ok := r.channels[channel]; !ok {
 		if len(r.names) == 0 {
 			return SendResult{}, ErrNoChannel
@@ -193,15 +194,15 @@ func (r *Router) Send(ctx context.Context, channel, chatID, text string) (SendRe
 	return res, err
 }
 
-// SendTarget is Send for machina_send_message's single channel argument:
+// Send is SendTo for machina_send_message's single channel argument:
 // target is "<channel>:<chat id>" or a bare chat id (see Resolve). The
 // result's Channel is the target as given.
-func (r *Router) SendTarget(ctx context.Context, target, text string) (SendResult, error) {
+func (r *Router) Send(ctx context.Context, target, text string) (SendResult, error) {
 	name, chat, err := r.Resolve(target)
 	if err != nil {
 		return SendResult{}, err
 	}
-	res, err := r.Send(ctx, name, chat, text)
+	res, err := r.SendTo(ctx, name, chat, text)
 	res.Channel = target
 	return res, err
 }

@@ -187,14 +187,14 @@ func TestTelegramPollReplyAndSend(t *testing.T) {
 	if len(sent) != 1 || sent[0].ChatID != "4242" || sent[0].Text != "Received: Pump P-101 leaks" {
 		t.Fatalf("reply = %+v", sent)
 	}
-	res, err := r.SendTarget(ctx, "telegram:4242", "WO-7 created")
+	res, err := r.Send(ctx, "telegram:4242", "WO-7 created")
 	if err != nil || res.Status != "sent" || res.Channel != "telegram:4242" || res.MessageID == "" {
 		t.Fatalf("send = %+v, %v", res, err)
 	}
-	if res, err := r.SendTarget(ctx, "4242", "bare id"); err != nil || res.Status != "sent" {
+	if res, err := r.Send(ctx, "4242", "bare id"); err != nil || res.Status != "sent" {
 		t.Fatalf("bare send = %+v, %v", res, err)
 	}
-	if _, err := r.Send(ctx, "telegram", "666", "not allowed"); err == nil {
+	if _, err := r.SendTo(ctx, "telegram", "666", "not allowed"); err == nil {
 		t.Fatal("send to a disallowed chat succeeded")
 	}
 	w.tracer.Close(ctx)
@@ -210,7 +210,7 @@ func TestSandboxBlocksSendsAndReplies(t *testing.T) {
 	w.gate.Set(true)
 	r := w.router(t, messaging.EchoHandler{Reply: true})
 	ctx := context.Background()
-	res, err := r.SendTarget(ctx, "telegram:4242", "must not leave")
+	res, err := r.Send(ctx, "telegram:4242", "must not leave")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -337,14 +337,14 @@ func TestSecretsNeverVisible(t *testing.T) {
 	}
 	// Upstream errors that echo the URL (and so the token).
 	tg.Fail(simtg.Fault{Method: "sendMessage", Status: 400, Echo: true})
-	note(r.Send(ctx, "telegram", "4242", "x"))
+	note(r.SendTo(ctx, "telegram", "4242", "x"))
 	tg.Fail(simtg.Fault{Method: "getUpdates", Status: 400, Echo: true})
 	note(r.PollOnce(ctx, "telegram"))
 	tg.Fail(simtg.Fault{Method: "getMe", Status: 502, Echo: true})
 	var h abi.HealthResponse
 	note(h, w.loaded["telegram"].Plugin.CallOp(ctx, abi.OpHealth, abi.HealthRequest{}, &h))
 	note(h, nil)
-	note(r.SendTarget(ctx, "email:"+conformance.MessagingTechAddr, "reply"))
+	note(r.Send(ctx, "email:"+conformance.MessagingTechAddr, "reply"))
 	// A wrong mail password: the error must not carry the real one.
 	bad, err := w.sims["email"].LoadMessaging(ctx, conformance.MessagingLoad{Wasm: testplugin.Build(t, "plugins/email"), Engine: w.engine,
 		KVDir: t.TempDir(), Secret: "wrong-password-value", Logger: w.logger, Tracer: w.tracer})
