@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/machina-go/machina/abi"
 	"github.com/machina-go/machina/pdk"
@@ -346,5 +347,29 @@ func TestSplitText(t *testing.T) {
 	}
 	if strings.Join(got, "") != strings.Repeat("😀", 5) {
 		t.Fatalf("%q", got)
+	}
+}
+
+// TestSplitTextProperties checks, on generated texts, that every part fits,
+// no rune is split and no word is lost or reordered.
+func TestSplitTextProperties(t *testing.T) {
+	alphabet := []string{"a", "bc", "ü", "😀", " ", "\n", "\t", "word", "x\u00a0y"}
+	seed := uint32(7)
+	next := func(n int) int { seed = seed*1664525 + 1013904223; return int(seed>>8) % n }
+	for i := 0; i < 300; i++ {
+		var b strings.Builder
+		for j := next(400); j >= 0; j-- {
+			b.WriteString(alphabet[next(len(alphabet))])
+		}
+		text, limit := b.String(), 2+next(60)
+		parts := splitText(text, limit)
+		for _, p := range parts {
+			if n := len(utf16.Encode([]rune(p))); n > limit || !utf8.ValidString(p) || strings.TrimSpace(p) == "" {
+				t.Fatalf("limit %d: bad part %q (%d units)", limit, p, n)
+			}
+		}
+		if got, want := strings.Join(parts, ""), text; strings.Join(strings.Fields(got), "") != strings.Join(strings.Fields(want), "") {
+			t.Fatalf("limit %d: text changed:\n%q\n%q", limit, want, got)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // maxMessageUnits is Telegram's text limit in UTF-16 code units.
@@ -16,46 +17,52 @@ func utf16Len(r rune) int {
 }
 
 // splitText splits text into parts of at most limit UTF-16 code units,
-// preferring to cut after a line break, then at a space, and only then in
-// the middle of a word. Surrogate pairs are never split. Parts that would
-// be blank are dropped; the separator at a cut is dropped.
+// preferring to cut at a line break, then at a space, in the second half
+// of the window (so parts do not become tiny), and only then in the middle
+// of a word. Runes (and so surrogate pairs) are never split. The separator
+// at a cut is dropped, trailing blanks are trimmed and blank parts are
+// skipped. Parts are substrings of text: no copying.
 func splitText(text string, limit int) []string {
-	runes := []rune(text)
 	var parts []string
-	start := 0
-	for start < len(runes) {
-		end, units := start, 0
-		for end < len(runes) && units+utf16Len(runes[end]) <= limit {
-			units += utf16Len(runes[end])
-			end++
+	for len(text) > 0 {
+		units, end := 0, 0
+		nl, sp, spSize := -1, -1, 0
+		for end < len(text) {
+			r, size := utf8.DecodeRuneInString(text[end:])
+			u := utf16Len(r)
+			if units+u > limit {
+				break
+			}
+			if units >= limit/2 {
+				if r == '\n' {
+					nl = end
+				} else if unicode.IsSpace(r) {
+					sp, spSize = end, size
+				}
+			}
+			units += u
+			end += size
 		}
 		cut, next := end, end
-		if end < len(runes) {
-			// Look back for a line break, then a space, in the second half
-			// of the window so parts do not become tiny.
-			// The rune just past the window counts: a window that ends right
-			// before a separator needs no look-back.
-			lo := start + (end-start)/2
-			isNL := func(r rune) bool { return r == '\n' }
-			if i := lastIndex(runes[lo:end+1], isNL); i >= 0 {
-				cut, next = lo+i, lo+i+1
-			} else if i := lastIndex(runes[lo:end+1], unicode.IsSpace); i >= 0 {
-				cut, next = lo+i, lo+i+1
+		if end < len(text) {
+			// The rune just past the window counts: a window that ends
+			// right before a separator needs no look-back.
+			r, size := utf8.DecodeRuneInString(text[end:])
+			switch {
+			case r == '\n':
+				cut, next = end, end+size
+			case nl >= 0:
+				cut, next = nl, nl+1
+			case unicode.IsSpace(r):
+				cut, next = end, end+size
+			case sp >= 0:
+				cut, next = sp, sp+spSize
 			}
 		}
-		if p := strings.TrimRightFunc(string(runes[start:cut]), unicode.IsSpace); strings.TrimSpace(p) != "" {
+		if p := strings.TrimRightFunc(text[:cut], unicode.IsSpace); strings.TrimSpace(p) != "" {
 			parts = append(parts, p)
 		}
-		start = next
+		text = text[next:]
 	}
 	return parts
-}
-
-func lastIndex(rs []rune, f func(rune) bool) int {
-	for i := len(rs) - 1; i >= 0; i-- {
-		if f(rs[i]) {
-			return i
-		}
-	}
-	return -1
 }
