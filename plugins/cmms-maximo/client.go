@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/url"
 	"strconv"
 	"strings"
@@ -175,42 +176,50 @@ func pathOf(u string) string {
 
 // page is one OSLC collection page, lean or not.
 type page struct {
-	Member       []map[string]any `json:"member"`
-	RDFSMember   []map[string]any `json:"rdfs:member"`
-	ResponseInfo *responseInfo    `json:"responseInfo"`
-	OSLCRespInfo *responseInfo    `json:"oslc:responseInfo"`
+	members []map[string]any
+	next    string
 }
 
-type responseInfo struct {
-	NextPage     *struct{ Href string } `json:"nextPage"`
-	OSLCNextPage *struct {
-		Href string `json:"rdf:resource"`
-	} `json:"oslc:nextPage"`
-}
-
-func (p *page) members() []map[string]any {
-	if p.Member != nil {
-		return p.Member
+// parsePage reads a collection page: lean ({"member":[…],
+// "responseInfo":{"nextPage":{"href":…}}}) or not ({"rdfs:member":[…],
+// "oslc:responseInfo":{"oslc:nextPage":{"rdf:resource":…}}}).
+func parsePage(b []byte) (page, error) {
+	v, err := decodeJSON(b)
+	if err != nil {
+		return page{}, err
 	}
-	for _, m := range p.RDFSMember {
-		unprefix(m)
+	top, ok := v.(map[string]any)
+	if !ok {
+		return page{}, errors.New("the page is not a JSON object")
 	}
-	return p.RDFSMember
-}
-
-func (p *page) next() string {
-	for _, ri := range []*responseInfo{p.ResponseInfo, p.OSLCRespInfo} {
-		if ri == nil {
-			continue
+	var p page
+	raw, lean := top["member"].([]any)
+	if !lean {
+		raw, _ = top["rdfs:member"].([]any)
+	}
+	p.members = make([]map[string]any, 0, len(raw))
+	for _, m := range raw {
+		mm, ok := m.(map[string]any)
+		if !ok {
+			return page{}, errors.New("a member is not an object")
 		}
-		if ri.NextPage != nil && ri.NextPage.Href != "" {
-			return ri.NextPage.Href
+		if !lean {
+			unprefix(mm)
 		}
-		if ri.OSLCNextPage != nil && ri.OSLCNextPage.Href != "" {
-			return ri.OSLCNextPage.Href
+		p.members = append(p.members, mm)
+	}
+	for _, k := range []string{"responseInfo", "oslc:responseInfo"} {
+		ri, _ := top[k].(map[string]any)
+		for _, nk := range []string{"nextPage", "oslc:nextPage"} {
+			np, _ := ri[nk].(map[string]any)
+			for _, hk := range []string{"href", "rdf:resource"} {
+				if h, _ := np[hk].(string); h != "" && p.next == "" {
+					p.next = h
+				}
+			}
 		}
 	}
-	return ""
+	return p, nil
 }
 
 // unprefix strips the spi:/rdf: namespace prefixes of a non-lean member.
@@ -289,13 +298,12 @@ func (m *maximo) collect(ctx context.Context, q query) (rows []map[string]any, t
 		if err != nil {
 			return nil, false, err
 		}
-		var p page
-		if err := json.Unmarshal(resp.Body, &p); err != nil {
+		p, err := parsePage(resp.Body)
+		if err != nil {
 			return nil, false, abi.Upstream("Maximo returned malformed JSON for %s: %v", q.os, err)
 		}
-		members := p.members()
-		rows = append(rows, members...)
-		next = p.next()
+		rows = append(rows, p.members...)
+		next = p.next
 		if len(rows) >= limit {
 			truncated = len(rows) > limit || next != ""
 			rows = rows[:limit]

@@ -249,8 +249,9 @@ func (m *maximo) leanQuery() string {
 // Location header when Maximo sent no body.
 func (m *maximo) writeResult(ctx context.Context, resp abi.HTTPResponse) (abi.WorkOrderResponse, error) {
 	if len(strings.TrimSpace(string(resp.Body))) > 0 {
-		var rec map[string]any
-		if err := json.Unmarshal(resp.Body, &rec); err != nil {
+		v, err := decodeJSON(resp.Body)
+		rec, ok := v.(map[string]any)
+		if err != nil || !ok {
 			return abi.WorkOrderResponse{}, abi.Upstream("Maximo returned malformed JSON for the written work order: %v", err)
 		}
 		if !m.lean {
@@ -402,7 +403,7 @@ func (m *maximo) ListSpareParts(ctx context.Context, req abi.ListSparePartsReque
 
 // GetMaintenancePlan reads mxpm, optionally for one asset.
 func (m *maximo) GetMaintenancePlan(ctx context.Context, req abi.GetMaintenancePlanRequest) (abi.GetMaintenancePlanResponse, error) {
-	q := query{os: "mxpm"}
+	q := query{os: "mxpm", sel: "*,jobplan{jpnum,jobtask{jptask,description}}"}
 	if req.AssetID != "" {
 		q.where = new(where).eq("assetnum", "asset_id", req.AssetID)
 	}

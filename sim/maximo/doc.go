@@ -11,7 +11,8 @@
 //     numbers, and, or, parentheses, attr in ["a","b"]; a double quote
 //     inside a value is written twice, "" — a "%" at either end of a value
 //     makes it a case-insensitive LIKE, as in Maximo), oslc.select (a
-//     comma list, * for all, child{…} selects a child object), oslc.pageSize
+//     comma list; * selects the attributes of the main object, child
+//     objects such as sparepart{itemnum} or jobplan{…} only when named), oslc.pageSize
 //     and pageno with responseInfo.nextPage as an absolute href, lean=1
 //     (without it, keys carry the spi:/rdfs:/oslc: prefixes)
 //   - GET {resource href} for one record

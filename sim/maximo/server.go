@@ -340,10 +340,12 @@ func hrefOf(r *http.Request, os objectStructure, rec record) string {
 }
 
 // render returns the member JSON of rec with the selected attributes.
-func render(r *http.Request, os objectStructure, rec record, sel map[string]bool, lean bool) map[string]any {
+func render(r *http.Request, os objectStructure, rec record, sel selection, lean bool) map[string]any {
 	m := make(map[string]any, len(rec)+1)
 	for k, v := range rec {
-		if sel == nil || sel[k] {
+		// "*" (sel == nil) selects the attributes of the main object;
+		// child objects (sparepart, jobplan) only when named, as in Maximo.
+		if _, child := v.([]any); (sel.all && !child) || sel.names[k] {
 			m[k] = v
 		}
 	}
@@ -362,12 +364,20 @@ func render(r *http.Request, os objectStructure, rec record, sel map[string]bool
 	return out
 }
 
-func parseSelect(s string) map[string]bool {
+// selection is a parsed oslc.select: all attributes of the main object
+// ("*" or no select) and/or named attributes and child objects.
+type selection struct {
+	all   bool
+	names map[string]bool
+}
+
+func parseSelect(s string) selection {
+	sel := selection{names: map[string]bool{}}
 	s = strings.TrimSpace(s)
-	if s == "" || s == "*" {
-		return nil
+	if s == "" {
+		sel.all = true
+		return sel
 	}
-	sel := map[string]bool{}
 	depth := 0
 	start := 0
 	for i := 0; i <= len(s); i++ {
@@ -391,11 +401,12 @@ func parseSelect(s string) map[string]bool {
 		if j := strings.IndexByte(part, '{'); j >= 0 {
 			part = part[:j]
 		}
-		if part == "*" {
-			return nil
-		}
-		if part != "" {
-			sel[strings.ToLower(part)] = true
+		switch part {
+		case "*":
+			sel.all = true
+		case "":
+		default:
+			sel.names[strings.ToLower(part)] = true
 		}
 		start = i + 1
 	}
