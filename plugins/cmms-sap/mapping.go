@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -73,8 +72,6 @@ func number(s string) float64 {
 	return f
 }
 
-var dateRE = regexp.MustCompile(`^/Date\((-?\d+)([+-]\d{1,4})?\)/$`)
-
 // parseDate reads SAP dates: /Date(ms[±offset])/ (ms are UTC), ISO 8601
 // with or without zone (naive means UTC), YYYY-MM-DD and YYYYMMDD.
 func parseDate(s string) (time.Time, bool) {
@@ -82,8 +79,19 @@ func parseDate(s string) (time.Time, bool) {
 	if s == "" || s == "00000000" {
 		return time.Time{}, false
 	}
-	if m := dateRE.FindStringSubmatch(s); m != nil {
-		ms, err := strconv.ParseInt(m[1], 10, 64)
+	if inner, ok := strings.CutPrefix(s, "/Date("); ok {
+		inner, ok = strings.CutSuffix(inner, ")/")
+		if !ok {
+			return time.Time{}, false
+		}
+		if i := strings.LastIndexAny(inner, "+-"); i > 0 {
+			off := inner[i+1:]
+			if len(off) == 0 || len(off) > 4 || strings.Trim(off, "0123456789") != "" {
+				return time.Time{}, false
+			}
+			inner = inner[:i] // the offset is informational: ms are UTC
+		}
+		ms, err := strconv.ParseInt(inner, 10, 64)
 		if err != nil {
 			return time.Time{}, false
 		}

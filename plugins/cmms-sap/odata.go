@@ -119,58 +119,74 @@ func (s *sapPM) collectionURL(path, flt, sel string, top, skip int) string {
 }
 
 // parseBody decodes an OData v2 or v4 body into rows (a single entity is
-// wrapped in a list) and the server-driven next link.
+// wrapped in a list) and the server-driven next link. The common shapes
+// (a v2 or v4 collection) are decoded in one pass: JSON decoding is the
+// dominant cost of a list inside wasm.
 func (s *sapPM) parseBody(body []byte, what string) (rows []map[string]any, next string, err error) {
+	var env struct {
+		D *struct {
+			Results *[]map[string]any `json:"results"`
+			Next    string            `json:"__next"`
+		} `json:"d"`
+		Value    *[]map[string]any `json:"value"`
+		NextLink string            `json:"@odata.nextLink"`
+	}
+	if json.Unmarshal(body, &env) == nil {
+		switch {
+		case env.D != nil && env.D.Results != nil:
+			if err := s.expect(odataV2, what); err != nil {
+				return nil, "", err
+			}
+			return clean(*env.D.Results), env.D.Next, nil
+		case env.Value != nil:
+			if err := s.expect(odataV4, what); err != nil {
+				return nil, "", err
+			}
+			return clean(*env.Value), env.NextLink, nil
+		}
+	}
+	// rarer shapes: a v2 single entity or array in d, a v4 single entity
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(body, &top); err != nil {
 		return nil, "", abi.Upstream("SAP returned malformed JSON for %s: %v", what, err)
 	}
-	want := s.cfg.ODataVersion
 	if d, ok := top["d"]; ok {
-		if want == odataV4 {
-			return nil, "", abi.Upstream("SAP returned an OData v2 body (d) for %s but odata_version is v4", what)
-		}
-		s.noteVersion(odataV2)
-		var coll struct {
-			Results *[]map[string]any `json:"results"`
-			Next    string            `json:"__next"`
-		}
-		if json.Unmarshal(d, &coll) == nil && coll.Results != nil {
-			return clean(*coll.Results), coll.Next, nil
+		if err := s.expect(odataV2, what); err != nil {
+			return nil, "", err
 		}
 		var list []map[string]any
 		if json.Unmarshal(d, &list) == nil {
 			return clean(list), "", nil
 		}
 		var one map[string]any
-		if err := json.Unmarshal(d, &one); err != nil {
+		if err := json.Unmarshal(d, &one); err != nil || one == nil {
 			return nil, "", abi.Upstream("SAP returned an unexpected OData v2 body for %s", what)
 		}
 		return clean([]map[string]any{one}), "", nil
 	}
-	if v, ok := top["value"]; ok {
-		if want == odataV2 {
-			return nil, "", abi.Upstream("SAP returned an OData v4 body (value) for %s but odata_version is v2", what)
-		}
-		s.noteVersion(odataV4)
-		var list []map[string]any
-		if err := json.Unmarshal(v, &list); err != nil {
-			return nil, "", abi.Upstream("SAP returned an unexpected OData v4 body for %s", what)
-		}
-		if raw, ok := top["@odata.nextLink"]; ok {
-			_ = json.Unmarshal(raw, &next)
-		}
-		return clean(list), next, nil
+	if _, ok := top["value"]; ok {
+		return nil, "", abi.Upstream("SAP returned an unexpected OData v4 body for %s", what)
 	}
-	if want == odataV2 {
+	if s.cfg.ODataVersion == odataV2 {
 		return nil, "", abi.Upstream("SAP returned a body without d for %s but odata_version is v2", what)
 	}
-	// a v4 single entity
 	var one map[string]any
 	if err := json.Unmarshal(body, &one); err != nil {
 		return nil, "", abi.Upstream("SAP returned malformed JSON for %s: %v", what, err)
 	}
 	return clean([]map[string]any{one}), "", nil
+}
+
+// expect checks a body's protocol version against odata_version and
+// records it in auto mode.
+func (s *sapPM) expect(v, what string) error {
+	switch {
+	case s.cfg.ODataVersion == odataAuto:
+		s.noteVersion(v)
+	case s.cfg.ODataVersion != v:
+		return abi.Upstream("SAP returned an OData %s body for %s but odata_version is %s", v, what, s.cfg.ODataVersion)
+	}
+	return nil
 }
 
 // clean drops protocol annotations (__metadata, @odata.*, deferred

@@ -72,6 +72,16 @@ func newWasmFixture(t testing.TB, opts sapsim.Options, cfg map[string]any) *wasm
 	}
 	ts := httptest.NewServer(sim)
 	t.Cleanup(ts.Close)
+	p, logs := loadWasm(t, ts.URL, opts.Auth, cfg)
+	return &wasmFixture{t: t, sim: sim, auth: opts.Auth, p: p, logs: logs}
+}
+
+// loadWasm loads the module behind a policy host that grants the
+// simulator at base with the auth profile matching a.
+func loadWasm(t testing.TB, base string, a sapsim.Auth, cfg map[string]any) (*plugin.Plugin, *syncBuffer) {
+	t.Helper()
+	opts := sapsim.Options{Auth: a}
+	ts := struct{ URL string }{base}
 	wasm := testplugin.Build(t, "plugins/cmms-sap")
 	mod, err := wasmfile.Parse(wasm)
 	if err != nil {
@@ -117,7 +127,7 @@ func newWasmFixture(t testing.TB, opts sapsim.Options, cfg map[string]any) *wasm
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { p.Close(context.Background()); eng.Close(context.Background()) })
-	return &wasmFixture{t: t, sim: sim, auth: opts.Auth, p: p, logs: logs}
+	return p, logs
 }
 
 func (f *wasmFixture) call(op abi.OpName, req, resp any) error {
@@ -203,7 +213,10 @@ func TestWasmSecretsStayOutOfPluginOutput(t *testing.T) {
 		func() error {
 			return f.call(abi.OpUpdateWorkOrder, abi.UpdateWorkOrderRequest{WorkOrderID: w.WorkOrder.ID, Description: "y"}, &w)
 		},
-		func() error { var l abi.ListAssetsResponse; return f.call(abi.OpListAssets, abi.ListAssetsRequest{}, &l) },
+		func() error {
+			var l abi.ListAssetsResponse
+			return f.call(abi.OpListAssets, abi.ListAssetsRequest{}, &l)
+		},
 	} {
 		f.sim.SetFaults(sapsim.Faults{ReflectHeaders: 1})
 		err := op()
