@@ -311,6 +311,7 @@ func toMessage(m *tgMessage, chat string) abi.Message {
 		Channel:   "telegram",
 		ChatID:    chat,
 		Text:      m.Text,
+		ThreadID:  strconv.FormatInt(m.MessageID, 10), // a reply quotes it
 		Timestamp: time.Unix(m.Date, 0).UTC(),
 	}
 	if m.From != nil {
@@ -336,9 +337,16 @@ func (b *bot) Send(ctx context.Context, req abi.SendRequest) (abi.SendResponse, 
 		return abi.SendResponse{}, abi.InvalidArgument("text is empty")
 	}
 	parts := splitText(req.Text, maxMessageUnits)
+	var replyTo int64
+	if n, err := strconv.ParseInt(strings.TrimSpace(req.ThreadID), 10, 64); err == nil && n > 0 {
+		replyTo = n
+	}
 	var first string
 	for i, p := range parts {
-		id, err := b.sendText(ctx, chat, p, b.cfg.markdown)
+		if i > 0 {
+			replyTo = 0 // only the first part quotes the message
+		}
+		id, err := b.sendPart(ctx, chat, p, b.cfg.markdown, replyTo)
 		if err != nil {
 			e := abi.AsError(err)
 			if i > 0 {
@@ -353,9 +361,15 @@ func (b *bot) Send(ctx context.Context, req abi.SendRequest) (abi.SendResponse, 
 	return abi.SendResponse{Status: "sent", ChatID: chat, MessageID: first, Parts: len(parts)}, nil
 }
 
-// sendText sends one part, waiting out a 429 when retry_after is short and
-// falling back to plain text when MarkdownV2 does not parse.
+// sendText sends one plain-text message.
 func (b *bot) sendText(ctx context.Context, chat, text string, markdown bool) (string, error) {
+	return b.sendPart(ctx, chat, text, markdown, 0)
+}
+
+// sendPart sends one part (quoting message replyTo when it is set),
+// waiting out a 429 when retry_after is short and falling back to plain
+// text when MarkdownV2 does not parse.
+func (b *bot) sendPart(ctx context.Context, chat, text string, markdown bool, replyTo int64) (string, error) {
 	var chatParam any = chat
 	if n, err := strconv.ParseInt(chat, 10, 64); err == nil {
 		chatParam = n
@@ -364,6 +378,9 @@ func (b *bot) sendText(ctx context.Context, chat, text string, markdown bool) (s
 		params := map[string]any{"chat_id": chatParam, "text": text}
 		if markdown {
 			params["parse_mode"] = "MarkdownV2"
+		}
+		if replyTo > 0 {
+			params["reply_parameters"] = map[string]any{"message_id": replyTo, "allow_sending_without_reply": true}
 		}
 		var res struct {
 			MessageID int64 `json:"message_id"`

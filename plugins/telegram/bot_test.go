@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -93,7 +94,9 @@ func TestPollReplyRoundTrip(t *testing.T) {
 	if m.Channel != "telegram" || m.ChatID != "42" || m.UserID != "42" || m.UserName != "Ann" || m.Text != "Pump P-101 is leaking" || m.Timestamp.IsZero() {
 		t.Fatalf("message = %+v", m)
 	}
-	sr, err := f.send("telegram:"+m.ChatID, "Work order WO-1 created.")
+	var sr abi.SendResponse
+	err := pdktest.Invoke(context.Background(), f.host, f.run, string(abi.OpSend),
+		abi.SendRequest{ChatID: "telegram:" + m.ChatID, Text: "Work order WO-1 created.", ThreadID: m.ThreadID}, &sr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +104,7 @@ func TestPollReplyRoundTrip(t *testing.T) {
 		t.Fatalf("send = %+v", sr)
 	}
 	sent := f.sim.Sent()
-	if len(sent) != 1 || sent[0].ChatID != "42" || sent[0].Text != "Work order WO-1 created." || sent[0].ParseMode != "" {
+	if len(sent) != 1 || sent[0].ChatID != "42" || sent[0].Text != "Work order WO-1 created." || sent[0].ParseMode != "" || sent[0].ReplyTo == 0 || m.ThreadID != fmt.Sprint(sent[0].ReplyTo) {
 		t.Fatalf("sent = %+v", sent)
 	}
 	// The update is confirmed: the next poll is empty.

@@ -90,6 +90,8 @@ type Sent struct {
 	ChatID    string `json:"chat_id"`
 	Text      string `json:"text"`
 	ParseMode string `json:"parse_mode,omitempty"`
+	// ReplyTo is reply_parameters.message_id (0: not a reply).
+	ReplyTo int64 `json:"reply_to,omitempty"`
 }
 
 // Fault makes the next Times calls of Method (empty: any method) fail.
@@ -585,10 +587,19 @@ func (s *Server) sendMessage(w http.ResponseWriter, p map[string]string) {
 			return
 		}
 	}
+	var reply struct {
+		MessageID int64 `json:"message_id"`
+	}
+	if rp := p["reply_parameters"]; rp != "" {
+		if err := json.Unmarshal([]byte(rp), &reply); err != nil {
+			writeErr(w, http.StatusBadRequest, "Bad Request: can't parse reply parameters JSON object")
+			return
+		}
+	}
 	s.mu.Lock()
 	id := s.nextMsg
 	s.nextMsg++
-	s.sent = append(s.sent, Sent{MessageID: id, ChatID: chat, Text: text, ParseMode: mode})
+	s.sent = append(s.sent, Sent{MessageID: id, ChatID: chat, Text: text, ParseMode: mode, ReplyTo: reply.MessageID})
 	close(s.sentWake)
 	s.sentWake = make(chan struct{})
 	s.mu.Unlock()
