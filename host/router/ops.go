@@ -319,7 +319,8 @@ func (r *Router) Alarms(ctx context.Context, assetID string) ([]abi.Alarm, error
 }
 
 // SendMessage sends text to a channel (chat id or address) through the
-// first messaging connector, or returns the sandbox's blocked response.
+// Messenger when one is configured, else through the first messaging
+// connector, or returns the sandbox's blocked response.
 func (r *Router) SendMessage(ctx context.Context, channel, text string) (SendResult, error) {
 	channel = strings.TrimSpace(channel)
 	if err := required("channel", channel); err != nil {
@@ -327,6 +328,16 @@ func (r *Router) SendMessage(ctx context.Context, channel, text string) (SendRes
 	}
 	if err := required("text", strings.TrimSpace(text)); err != nil {
 		return SendResult{}, err
+	}
+	if r.messenger != nil {
+		res, err := r.messenger.Send(ctx, channel, text)
+		if err != nil {
+			return SendResult{}, abi.Unavailable("%s", Sanitize(err.Error()))
+		}
+		if res.Status == "blocked" {
+			return SendResult{Sandboxed: sandbox.SendResponse()}, nil
+		}
+		return SendResult{Status: res.Status, Channel: channel, MessageID: res.MessageID}, nil
 	}
 	c, err := r.resolve(abi.CapSendMessage, "No messaging connector configured (Telegram or Email plugin)")
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/host/messaging"
 	"github.com/machina-go/machina/host/plugin"
 	"github.com/machina-go/machina/host/registry"
 	"github.com/machina-go/machina/host/sandbox"
@@ -27,15 +28,26 @@ type Options struct {
 	Tracer *trace.Tracer
 	// Logger receives write audit lines and raw errors; nil discards.
 	Logger hclog.Logger
+	// Messenger, when set, serves machina_send_message with channel routing
+	// ("telegram:<chat>", "email:<address>", or a bare id for the only
+	// channel); without it sends go through the first messaging connector.
+	Messenger Messenger
+}
+
+// Messenger sends a text through a named messaging channel; package
+// messaging's Router implements it (and applies the sandbox gate itself).
+type Messenger interface {
+	Send(ctx context.Context, target, text string) (messaging.SendResult, error)
 }
 
 // Router dispatches typed operations to connectors. It is safe for
 // concurrent use.
 type Router struct {
-	reg    *registry.Registry
-	gate   *sandbox.Gate
-	tracer *trace.Tracer
-	logger hclog.Logger
+	reg       *registry.Registry
+	gate      *sandbox.Gate
+	tracer    *trace.Tracer
+	logger    hclog.Logger
+	messenger Messenger
 }
 
 // New returns a router.
@@ -49,7 +61,7 @@ func New(o Options) (*Router, error) {
 	if o.Sandbox == nil {
 		o.Sandbox = sandbox.New(false, o.Logger)
 	}
-	return &Router{reg: o.Registry, gate: o.Sandbox, tracer: o.Tracer, logger: o.Logger}, nil
+	return &Router{reg: o.Registry, gate: o.Sandbox, tracer: o.Tracer, logger: o.Logger, messenger: o.Messenger}, nil
 }
 
 // Registry returns the registry the router dispatches to.
