@@ -14,7 +14,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -24,6 +23,7 @@ import (
 	"github.com/machina-go/machina/host/plugin"
 	"github.com/machina-go/machina/host/pluginload"
 	"github.com/machina-go/machina/host/policy"
+	"github.com/machina-go/machina/host/sandbox"
 	"github.com/machina-go/machina/host/trace"
 )
 
@@ -120,15 +120,12 @@ type run struct {
 	facts   Facts
 	desc    abi.Descriptor
 	main    *pluginload.Loaded
-	sandbox atomic.Bool
+	sandbox sandboxSwitch
 	logs    *syncBuffer
 	outputs syncBuffer // every plugin result and error text
 	secrets map[string]string
 	tracer  *trace.Tracer
 	report  *Report
-	// gated counts write operations the kit's sandbox gate kept from the
-	// plugin.
-	gated int
 }
 
 // Run executes the kit. An error means the kit could not run at all
@@ -186,7 +183,8 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &run{ctx: ctx, opts: opts, sim: sim, facts: sim.Facts(), logs: logs, secrets: secrets, tracer: tracer, report: rep}
+	r := &run{ctx: ctx, opts: opts, sim: sim, facts: sim.Facts(), logs: logs, secrets: secrets, tracer: tracer, report: rep,
+		sandbox: sandboxSwitch{sandbox.New(false, opts.Logger.Named("sandbox"))}}
 
 	loadStart := time.Now()
 	stat, _ := audit.Audit(wasm, audit.Options{File: opts.Module})
@@ -299,12 +297,22 @@ func joinOps(ops []abi.OpName) string {
 	return strings.Join(s, ", ")
 }
 
-// call runs one operation through the kit's sandbox gate (the host
-// classifies operations, never the plugin: abi.IsWrite) and records the
-// output for the secrecy check.
+// sandboxSwitch is the host's sandbox gate (package sandbox) as the checks
+// use it: Load/Store switch it, Blocks classifies with abi's table.
+type sandboxSwitch struct{ *sandbox.Gate }
+
+// Load reports whether sandbox mode is on.
+func (s sandboxSwitch) Load() bool { return s.Enabled() }
+
+// Store switches sandbox mode.
+func (s sandboxSwitch) Store(on bool) { s.Set(on) }
+
+// call runs one operation through the host's sandbox gate (a write in
+// sandbox mode never reaches the plugin) and records the output for the
+// secrecy check. CMMS writes are also checked through the host's router.
 func (r *run) call(l *pluginload.Loaded, op abi.OpName, req, resp any) error {
-	if r.sandbox.Load() && abi.IsWrite(op) {
-		r.gated++
+	if r.sandbox.Blocks(op) {
+		r.sandbox.Block(op, "plugin", l.Name)
 		return errSandboxed
 	}
 	return r.callDirect(l, op, req, resp)
