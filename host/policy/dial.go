@@ -104,6 +104,7 @@ type EgressDeniedError struct {
 	Reason string
 }
 
+// Error implements error; it names the address and why it is restricted.
 func (e *EgressDeniedError) Error() string {
 	return fmt.Sprintf("egress to %s (%s address) denied: the origin is not granted allow_private", e.IP, e.Reason)
 }

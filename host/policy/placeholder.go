@@ -27,6 +27,7 @@ type placeholder struct {
 	auth bool
 }
 
+// String renders the placeholder canonically, for refusal messages.
 func (p placeholder) String() string {
 	if p.auth {
 		return authPlaceholder
