@@ -508,6 +508,10 @@ func (h *agentHandler) Handle(ctx context.Context, msg abi.Message) (string, err
 	return reply, nil
 }
 
+// HasLLM reports whether the agent has a language model (it may exist for
+// the alarm workflow alone).
+func (a *App) HasLLM() bool { return a.Agent != nil && a.agentCfg.enabled() }
+
 func (a *App) answers(channel string) bool {
 	if len(a.agentCfg.Channels) == 0 {
 		return true
