@@ -30,7 +30,8 @@ type Policy struct {
 	Requested []abi.OriginRequest `json:"requested,omitempty"`
 	// Mail is the mail grant when mail is both requested and granted.
 	Mail *config.MailGrant `json:"mail,omitempty"`
-	// KVQuota is the key-value quota in bytes; 0 means no key-value store.
+	// KVQuota is the key-value quota in bytes: the smaller of the manifest's
+	// request (when set) and the grant; 0 means no key-value store.
 	KVQuota int64 `json:"kv_quota_bytes"`
 	// HTTP are the HTTP limits with defaults applied.
 	HTTP HTTPLimits `json:"http_limits"`
