@@ -103,6 +103,9 @@ func lex(s string) ([]token, error) {
 			i++
 			closed := false
 			for i < len(s) {
+				if s[i] < 0x20 || s[i] == 0x7f {
+					return nil, fmt.Errorf("control character in a string literal at offset %d", i)
+				}
 				if s[i] == '\'' {
 					if i+1 < len(s) && s[i+1] == '\'' {
 						b.WriteByte('\'')
