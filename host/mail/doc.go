@@ -29,7 +29,10 @@
 //     when that is set and still below UIDNEXT; a larger value means the
 //     mailbox was recreated and is ignored), fetches at most Max messages
 //     without marking them, parses them (first text/plain part, else
-//     text/html reduced to text), then marks them \Seen.
+//     text/html reduced to text), then marks them \Seen. Automatic mail
+//     (RFC 3834 Auto-Submitted, X-Autoreply, Precedence bulk/junk) is marked
+//     seen but not returned, so a bot never answers an out-of-office reply
+//     (mail loops); mail_send sets Auto-Submitted: auto-generated itself.
 //
 // It must not log or return a password, keep connections or credentials
 // between calls, or decide which plugin may use mail (package policy does).

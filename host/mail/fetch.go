@@ -138,7 +138,11 @@ func (c *Client) Fetch(ctx context.Context, plugin string, grant config.MailGran
 			mm = abi.MailMessage{Text: "[message not fetched: larger than the host's limit]"}
 			c.log.Warn("mail message too large; body skipped", "plugin", plugin, "uid", uint32(u), "bytes", n)
 		} else if raw, ok := bodies[u]; ok {
-			mm = parseMessage(raw, c.opts.MaxText)
+			var auto bool
+			if mm, auto = parseMessageAuto(raw, c.opts.MaxText); auto {
+				c.log.Info("automatic mail (auto-reply, bounce) skipped and marked seen", "plugin", plugin, "uid", uint32(u))
+				continue
+			}
 		} else {
 			continue // expunged meanwhile
 		}

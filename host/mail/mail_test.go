@@ -43,10 +43,13 @@ func newEnv(t testing.TB) *env {
 	if err := sim.WriteCA(ca); err != nil {
 		t.Fatal(err)
 	}
-	reg, err := secrets.NewRegistry(map[string]string{"mail_password": "env:TEST_MAIL_PASSWORD"}, secrets.Options{
+	reg, err := secrets.NewRegistry(map[string]string{"mail_password": "env:TEST_MAIL_PASSWORD", "ann_password": "env:TEST_ANN_PASSWORD"}, secrets.Options{
 		Getenv: func(k string) string {
-			if k == "TEST_MAIL_PASSWORD" {
+			switch k {
+			case "TEST_MAIL_PASSWORD":
 				return botPass
+			case "TEST_ANN_PASSWORD":
+				return techPass
 			}
 			return ""
 		},
@@ -82,8 +85,8 @@ func TestSendAndFetchRoundTrip(t *testing.T) {
 			e := newEnv(t)
 			ctx := context.Background()
 			g := e.grant(mode, mode)
-			// The bot mails itself so the IMAP side can read it back.
-			id, err := e.client.Send(ctx, "email", g, abi.MailMessage{To: []string{botAddr}, Subject: "Pump P-101 — leak", Text: "Line one\nLine two ünïcode"})
+			// The bot mails Ann; Ann's mailbox is read back over IMAP.
+			id, err := e.client.Send(ctx, "email", g, abi.MailMessage{To: []string{techAddr}, Subject: "Pump P-101 — leak", Text: "Line one\nLine two ünïcode"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -94,7 +97,19 @@ func TestSendAndFetchRoundTrip(t *testing.T) {
 			if !got[0].TLS || got[0].User != botAddr || got[0].From != botAddr {
 				t.Fatalf("envelope = %+v", got[0])
 			}
-			msgs, err := e.client.Fetch(ctx, "email", g, abi.MailFetchRequest{})
+			ann := g
+			ann.Username, ann.PasswordSecret = techAddr, "ann_password"
+			raw := got[0].Data
+			if !bytes.Contains(raw, []byte("Auto-Submitted: auto-generated")) {
+				t.Fatalf("sent mail lacks Auto-Submitted:\n%s", raw)
+			}
+			// Deliver it again without Auto-Submitted (a human forward) so
+			// the fetch returns it: the original is automatic and skipped.
+			human := bytes.Replace(raw, []byte("Auto-Submitted: auto-generated\r\n"), nil, 1)
+			if err := e.sim.Deliver(techAddr, human); err != nil {
+				t.Fatal(err)
+			}
+			msgs, err := e.client.Fetch(ctx, "email", ann, abi.MailFetchRequest{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -102,14 +117,15 @@ func TestSendAndFetchRoundTrip(t *testing.T) {
 				t.Fatalf("fetched %d messages", len(msgs))
 			}
 			m := msgs[0]
-			if m.MessageID != id || m.From != botAddr || m.Subject != "Pump P-101 — leak" || m.Text != "Line one\nLine two ünïcode" || m.UID == 0 || m.Date == "" {
+			if m.MessageID != id || m.From != botAddr || m.Subject != "Pump P-101 — leak" || m.Text != "Line one\nLine two ünïcode" || m.UID != 2 || m.Date == "" {
 				t.Fatalf("message = %+v (id %s)", m, id)
 			}
-			// Fetched messages are marked seen: the next fetch is empty.
-			if n, _ := e.sim.Unseen(botAddr); n != 0 {
+			// Fetched (and skipped) messages are marked seen: the next fetch
+			// is empty.
+			if n, _ := e.sim.Unseen(techAddr); n != 0 {
 				t.Fatalf("unseen = %d", n)
 			}
-			again, err := e.client.Fetch(ctx, "email", g, abi.MailFetchRequest{})
+			again, err := e.client.Fetch(ctx, "email", ann, abi.MailFetchRequest{})
 			if err != nil || len(again) != 0 {
 				t.Fatalf("second fetch = %v, %v", again, err)
 			}
@@ -264,5 +280,24 @@ func TestSandboxRefusesSend(t *testing.T) {
 	// Reading stays allowed.
 	if _, err := c.Fetch(context.Background(), "email", e.grant("implicit", "implicit"), abi.MailFetchRequest{}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestFetchSkipsAutomaticMail(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	g := e.grant("implicit", "implicit")
+	for _, hdr := range []string{"Auto-Submitted: auto-replied", "Precedence: bulk", "X-Autoreply: yes", "Auto-Submitted: no"} {
+		raw := "From: " + techAddr + "\r\nTo: " + botAddr + "\r\nSubject: " + hdr + "\r\n" + hdr + "\r\n\r\nOut of office\r\n"
+		if err := e.sim.Deliver(botAddr, []byte(raw)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	msgs, err := e.client.Fetch(ctx, "email", g, abi.MailFetchRequest{})
+	if err != nil || len(msgs) != 1 || msgs[0].Subject != "Auto-Submitted: no" {
+		t.Fatalf("fetched %+v, %v", msgs, err)
+	}
+	if n, _ := e.sim.Unseen(botAddr); n != 0 {
+		t.Fatalf("automatic mail left unseen: %d", n)
 	}
 }

@@ -19,15 +19,33 @@ import (
 // text/plain part (or of the first text/html part reduced to text), capped
 // at maxText bytes. It never fails: what cannot be parsed is left empty.
 func parseMessage(raw []byte, maxText int) abi.MailMessage {
-	var out abi.MailMessage
+	m, _ := parseMessageAuto(raw, maxText)
+	return m
+}
+
+// parseMessageAuto is parseMessage that also reports whether the message
+// is automatic (RFC 3834 Auto-Submitted other than "no", X-Autoreply,
+// X-Autorespond, or Precedence bulk/junk/auto_reply): out-of-office
+// answers and bounces that a bot must never answer.
+func parseMessageAuto(raw []byte, maxText int) (out abi.MailMessage, automatic bool) {
 	mr, err := gomail.CreateReader(bytes.NewReader(raw))
 	if mr == nil {
 		out.Text = "[unparsable message]"
-		return out
+		return out, false
 	}
 	defer mr.Close()
 	_ = err // unknown charsets/encodings still give a usable reader
 	h := mr.Header
+	if v := strings.ToLower(strings.TrimSpace(h.Get("Auto-Submitted"))); v != "" && v != "no" {
+		automatic = true
+	}
+	switch strings.ToLower(strings.TrimSpace(h.Get("Precedence"))) {
+	case "bulk", "junk", "auto_reply":
+		automatic = true
+	}
+	if h.Has("X-Autoreply") || h.Has("X-Autorespond") {
+		automatic = true
+	}
 	if from, err := h.AddressList("From"); err == nil && len(from) > 0 {
 		out.From = strings.ToLower(from[0].Address)
 	} else if f := h.Get("From"); f != "" {
@@ -101,7 +119,7 @@ func parseMessage(raw []byte, maxText int) abi.MailMessage {
 		text = text[:cut] + "\n[truncated]"
 	}
 	out.Text = text
-	return out
+	return out, automatic
 }
 
 // decodeCharset returns b as UTF-8. go-message converts utf-8 and us-ascii;
