@@ -36,6 +36,7 @@ import (
 	"github.com/machina-go/machina/host/plugin"
 	"github.com/machina-go/machina/host/pluginload"
 	"github.com/machina-go/machina/host/policy"
+	"github.com/machina-go/machina/host/sandbox"
 	"github.com/machina-go/machina/host/secrets"
 	"github.com/machina-go/machina/host/trace"
 	simmail "github.com/machina-go/machina/sim/mail"
@@ -305,7 +306,8 @@ func runMessaging(ctx context.Context, opts Options, wasm []byte, stat *audit.Re
 		return nil, err
 	}
 	r := &run{ctx: ctx, opts: opts, logs: &syncBuffer{}, tracer: tracer, report: rep,
-		secrets: map[string]string{sim.SecretName: sim.Secret}}
+		secrets: map[string]string{sim.SecretName: sim.Secret},
+		sandbox: sandboxSwitch{sandbox.New(false, opts.Logger.Named("sandbox"))}}
 	m := &msgRun{run: r, sim: sim, engine: engine, wasm: wasm, dir: tmp}
 	start := time.Now()
 	main, err := m.load(filepath.Join(tmp, "kv"), "")
