@@ -102,7 +102,11 @@ func (s *Server) handler(t tool) server.ToolHandlerFunc {
 			sp.End(err)
 			return mcp.NewToolResultError(err.Message), nil
 		}
-		v, err := t.Run(ctx, s.router, a)
+		// Detached from request cancellation: a write must not be abandoned
+		// half-way, and every plugin call is bounded by the runtime's
+		// per-call timeout. (Also works around spurious cancellation of
+		// concurrent stdio requests seen with mcp-go v1.2.1.)
+		v, err := t.Run(context.WithoutCancel(ctx), s.router, a)
 		var text string
 		if err == nil {
 			text, err = marshal(v)
