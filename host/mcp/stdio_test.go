@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/machina-go/machina/internal/testplugin"
 	machinamcp "github.com/machina-go/machina/host/mcp"
+	"github.com/machina-go/machina/internal/testplugin"
 	"github.com/mark3labs/mcp-go/client"
 )
 
