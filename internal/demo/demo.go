@@ -49,7 +49,12 @@ type Options struct {
 	// LLM, when set, enables the agent against an OpenAI-compatible server
 	// (e.g. Ollama at http://127.0.0.1:11434/v1) with this model.
 	LLMURL, LLMModel string
-	Logger           hclog.Logger
+	// Static stops the OPC-UA plant's simulation loop: values change only
+	// through SetValue (tests).
+	Static bool
+	// NoConfirmations lets the agent write without asking (tests).
+	NoConfirmations bool
+	Logger          hclog.Logger
 }
 
 // TelegramChat is the demo's allowed Telegram chat (technicians' group).
@@ -155,7 +160,11 @@ func Start(ctx context.Context, o Options) (*Env, error) {
 		return nil, err
 	}
 	// OPC-UA plant.
-	e.OPCUA, err = simopcua.Start(ctx, simopcua.Options{Addr: "127.0.0.1:0", Logger: o.Logger.Named("sim-opcua")})
+	tick := time.Duration(0)
+	if o.Static {
+		tick = -1
+	}
+	e.OPCUA, err = simopcua.Start(ctx, simopcua.Options{Addr: "127.0.0.1:0", Tick: tick, Logger: o.Logger.Named("sim-opcua")})
 	if err != nil {
 		return nil, err
 	}
@@ -288,7 +297,7 @@ manuals = %q
 		paths["email"], e.Plugins["email"], smtpAddr, "127.0.0.1:"+iport, caFile, manuals)
 
 	if o.LLMURL != "" {
-		fmt.Fprintf(&b, "\n[agent]\nprovider = \"openai\"\nbase_url = %q\nmodel = %q\n", o.LLMURL, o.LLMModel)
+		fmt.Fprintf(&b, "\n[agent]\nprovider = \"openai\"\nbase_url = %q\nmodel = %q\nconfirmations = %v\n", o.LLMURL, o.LLMModel, !o.NoConfirmations)
 	} else {
 		b.WriteString("\n[agent]\n")
 	}
