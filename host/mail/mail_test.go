@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -299,5 +300,40 @@ func TestFetchSkipsAutomaticMail(t *testing.T) {
 	}
 	if n, _ := e.sim.Unseen(botAddr); n != 0 {
 		t.Fatalf("automatic mail left unseen: %d", n)
+	}
+}
+
+func TestTimeoutOnSilentServer(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // accept and never say a word
+		}
+	}()
+	e := newEnv(t)
+	c := hostmail.New(hostmail.Options{Secrets: nil, Timeout: 300 * time.Millisecond})
+	g := e.grant("starttls", "starttls")
+	g.SMTPAddr, g.IMAPAddr, g.PasswordSecret = ln.Addr().String(), ln.Addr().String(), ""
+	start := time.Now()
+	if _, err := c.Send(context.Background(), "email", g, abi.MailMessage{To: []string{techAddr}, Subject: "s", Text: "t"}); !errors.Is(err, &abi.Error{Code: abi.CodeUnavailable}) {
+		t.Fatalf("silent SMTP server: %v", err)
+	}
+	g.IMAPTLS = "implicit"
+	g.PasswordSecret = "mail_password"
+	reg, _ := secrets.NewRegistry(map[string]string{"mail_password": "env:X"}, secrets.Options{Getenv: func(string) string { return botPass }})
+	c = hostmail.New(hostmail.Options{Secrets: reg, Timeout: 300 * time.Millisecond})
+	if _, err := c.Fetch(context.Background(), "email", g, abi.MailFetchRequest{}); !errors.Is(err, &abi.Error{Code: abi.CodeUnavailable}) {
+		t.Fatalf("silent IMAP server: %v", err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Fatalf("calls took %v despite a 300 ms timeout", d)
 	}
 }
