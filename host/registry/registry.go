@@ -256,7 +256,7 @@ func (r *Registry) PrimaryCMMS() (*Connector, error) {
 	if first == nil {
 		return nil, fmt.Errorf("No CMMS connector configured: %w", ErrNoConnector)
 	}
-	if !warned && len(r.Find(abi.CapReadAssets)) > 1 {
+	if !warned {
 		r.mu.Lock()
 		if !r.warned {
 			r.warned = true
