@@ -57,9 +57,10 @@ func (m *maximo) send(ctx context.Context, r request) (abi.HTTPResponse, error) 
 		retry := false
 		switch {
 		case err != nil:
-			// The host reports transport failures as unavailable; policy
-			// refusals (unauthorized, invalid_argument) are final.
-			retry = r.idempotent && abi.AsError(err).Code == abi.CodeUnavailable
+			// The host reports timeouts as unavailable and other transport
+			// failures (refused, reset) as upstream; policy refusals
+			// (unauthorized, invalid_argument) are final.
+			retry = r.idempotent && (abi.AsError(err).Code == abi.CodeUnavailable || isTransportFailure(err))
 		case resp.Status == 429:
 			retry = true
 			if ra, ok := retryAfter(resp.Headers); ok {
@@ -81,12 +82,24 @@ func (m *maximo) send(ctx context.Context, r request) (abi.HTTPResponse, error) 
 		}
 	}
 	if err != nil {
+		if isTransportFailure(err) {
+			return resp, abi.Unavailable("Maximo is unreachable: %s", abi.AsError(err).Message)
+		}
 		return resp, err
 	}
 	if resp.Status >= 200 && resp.Status < 300 {
 		return resp, nil
 	}
 	return resp, statusError(r, resp)
+}
+
+// isTransportFailure reports a network failure the host relayed (connection
+// refused or reset: code upstream, "request to <origin> failed: …"), as
+// opposed to a policy refusal or an over-size response, which retrying
+// cannot fix.
+func isTransportFailure(err error) bool {
+	e := abi.AsError(err)
+	return e.Code == abi.CodeUpstream && strings.HasPrefix(e.Message, "request to ") && strings.Contains(e.Message, " failed: ")
 }
 
 func sleep(ctx context.Context, d time.Duration) error {

@@ -23,6 +23,7 @@ import (
 // loader, the policy host (origin grant with allow_private, the "header"
 // auth profile attaching the API key, response scrubbing) and the runtime.
 type wasmFixture struct {
+	ts     *httptest.Server
 	sim    *maxsim.Server
 	url    string
 	loaded *pluginload.Loaded
@@ -77,7 +78,7 @@ func newWasmFixture(tb testing.TB, simOpts maxsim.Options, cfg map[string]any) *
 			tb.Fatalf("policy mismatch: %v", m)
 		}
 	}
-	return &wasmFixture{sim: sim, url: ts.URL, loaded: l}
+	return &wasmFixture{ts: ts, sim: sim, url: ts.URL, loaded: l}
 }
 
 func (f *wasmFixture) call(op abi.OpName, req, resp any) error {
@@ -141,5 +142,17 @@ func TestWasmOversizedResponse(t *testing.T) {
 	f.sim.SetFaults(maxsim.Faults{})
 	if err := f.call(abi.OpListAssets, abi.ListAssetsRequest{}, &l); err != nil {
 		t.Fatalf("plugin stopped serving: %v", err)
+	}
+}
+
+// A Maximo that cannot be reached is unavailable (after the read retries).
+func TestWasmUpstreamDown(t *testing.T) {
+	f := newWasmFixture(t, maxsim.Options{Seed: 1}, nil)
+	f.ts.Close()
+	var g abi.GetAssetResponse
+	wantCode(t, f.call(abi.OpGetAsset, abi.GetAssetRequest{AssetID: "P-101"}, &g), abi.CodeUnavailable)
+	var h abi.HealthResponse
+	if err := f.call(abi.OpHealth, abi.HealthRequest{}, &h); err != nil || h.Status != abi.HealthUnhealthy {
+		t.Fatalf("health: %v %+v", err, h)
 	}
 }
