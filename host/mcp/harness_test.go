@@ -268,3 +268,7 @@ func toolReq(name string, args map[string]any) mcp.CallToolRequest {
 }
 
 func toolsList() mcp.ListToolsRequest { return mcp.ListToolsRequest{} }
+
+func contextWithCancel() (context.Context, context.CancelFunc) {
+	return context.WithCancel(context.Background())
+}
