@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"github.com/machina-go/machina/abi"
 	"os"
 	"strings"
 
@@ -24,6 +25,12 @@ func DefaultSimulator(module string) string {
 	m, _, err := manifest.FromModule(mod)
 	if err != nil {
 		return "maximo"
+	}
+	if m.Kind == abi.KindMessaging {
+		if m.Mail {
+			return SimEmail
+		}
+		return SimTelegram
 	}
 	if name, ok := strings.CutPrefix(m.Name, "cmms-"); ok {
 		if _, known := Simulators()[name]; known {

@@ -211,6 +211,9 @@ func (h *Host) MailSend(ctx context.Context, req abi.MailSendRequest) abi.MailSe
 	if h.mailer == nil {
 		return abi.MailSendResponse{Error: abi.Unavailable("mail is granted but this host has no mail transport")}
 	}
+	if h.sandbox != nil && h.sandbox() {
+		return abi.MailSendResponse{Error: abi.Unauthorized("sandbox mode: mail_send is refused")}
+	}
 	id, err := h.mailer.Send(ctx, h.pol.Plugin, *h.pol.Mail, req.Message)
 	if err != nil {
 		return abi.MailSendResponse{Error: h.scrubError(err)}

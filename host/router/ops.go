@@ -2,6 +2,7 @@ package router
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	"github.com/machina-go/machina/abi"
@@ -332,6 +333,10 @@ func (r *Router) SendMessage(ctx context.Context, channel, text string) (SendRes
 	if r.messenger != nil {
 		res, err := r.messenger.Send(ctx, channel, text)
 		if err != nil {
+			var ae *abi.Error
+			if errors.As(err, &ae) {
+				return SendResult{}, &abi.Error{Code: ae.Code, Message: Sanitize(ae.Message)}
+			}
 			return SendResult{}, abi.Unavailable("%s", Sanitize(err.Error()))
 		}
 		if res.Status == "blocked" {
