@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"net/url"
 	"strconv"
 	"strings"
@@ -119,62 +118,60 @@ func (s *sapPM) collectionURL(path, flt, sel string, top, skip int) string {
 }
 
 // parseBody decodes an OData v2 or v4 body into rows (a single entity is
-// wrapped in a list) and the server-driven next link. The common shapes
-// (a v2 or v4 collection) are decoded in one pass: JSON decoding is the
-// dominant cost of a list inside wasm.
+// wrapped in a list) and the server-driven next link. It uses parseJSON:
+// JSON decoding is the dominant cost of a list inside wasm.
 func (s *sapPM) parseBody(body []byte, what string) (rows []map[string]any, next string, err error) {
-	var env struct {
-		D *struct {
-			Results *[]map[string]any `json:"results"`
-			Next    string            `json:"__next"`
-		} `json:"d"`
-		Value    *[]map[string]any `json:"value"`
-		NextLink string            `json:"@odata.nextLink"`
-	}
-	if json.Unmarshal(body, &env) == nil {
-		switch {
-		case env.D != nil && env.D.Results != nil:
-			if err := s.expect(odataV2, what); err != nil {
-				return nil, "", err
-			}
-			return clean(*env.D.Results), env.D.Next, nil
-		case env.Value != nil:
-			if err := s.expect(odataV4, what); err != nil {
-				return nil, "", err
-			}
-			return clean(*env.Value), env.NextLink, nil
-		}
-	}
-	// rarer shapes: a v2 single entity or array in d, a v4 single entity
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(body, &top); err != nil {
+	v, err := parseJSON(body)
+	if err != nil {
 		return nil, "", abi.Upstream("SAP returned malformed JSON for %s: %v", what, err)
+	}
+	top, ok := v.(map[string]any)
+	if !ok {
+		return nil, "", abi.Upstream("SAP returned a JSON value that is not an object for %s", what)
 	}
 	if d, ok := top["d"]; ok {
 		if err := s.expect(odataV2, what); err != nil {
 			return nil, "", err
 		}
-		var list []map[string]any
-		if json.Unmarshal(d, &list) == nil {
-			return clean(list), "", nil
+		switch x := d.(type) {
+		case map[string]any:
+			if res, ok := x["results"].([]any); ok {
+				rows, err := objects(res, what)
+				next, _ := x["__next"].(string)
+				return rows, next, err
+			}
+			return clean([]map[string]any{x}), "", nil
+		case []any:
+			rows, err := objects(x, what)
+			return rows, "", err
 		}
-		var one map[string]any
-		if err := json.Unmarshal(d, &one); err != nil || one == nil {
-			return nil, "", abi.Upstream("SAP returned an unexpected OData v2 body for %s", what)
-		}
-		return clean([]map[string]any{one}), "", nil
+		return nil, "", abi.Upstream("SAP returned an unexpected OData v2 body for %s", what)
 	}
-	if _, ok := top["value"]; ok {
-		return nil, "", abi.Upstream("SAP returned an unexpected OData v4 body for %s", what)
+	if val, ok := top["value"].([]any); ok {
+		if err := s.expect(odataV4, what); err != nil {
+			return nil, "", err
+		}
+		rows, err := objects(val, what)
+		next, _ := top["@odata.nextLink"].(string)
+		return rows, next, err
 	}
 	if s.cfg.ODataVersion == odataV2 {
 		return nil, "", abi.Upstream("SAP returned a body without d for %s but odata_version is v2", what)
 	}
-	var one map[string]any
-	if err := json.Unmarshal(body, &one); err != nil {
-		return nil, "", abi.Upstream("SAP returned malformed JSON for %s: %v", what, err)
+	return clean([]map[string]any{top}), "", nil // a v4 single entity
+}
+
+// objects converts a JSON array of entities.
+func objects(list []any, what string) ([]map[string]any, error) {
+	rows := make([]map[string]any, 0, len(list))
+	for _, e := range list {
+		m, ok := e.(map[string]any)
+		if !ok {
+			return nil, abi.Upstream("SAP returned a non-object entity for %s", what)
+		}
+		rows = append(rows, m)
 	}
-	return clean([]map[string]any{one}), "", nil
+	return clean(rows), nil
 }
 
 // expect checks a body's protocol version against odata_version and
