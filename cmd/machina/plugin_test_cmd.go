@@ -12,6 +12,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/machina-go/machina/host/conformance"
+	"github.com/machina-go/machina/host/pluginbuild"
 )
 
 // runPluginTest implements `machina plugin test FILE [--sim NAME] [--json]`.
@@ -23,7 +24,8 @@ func runPluginTest(ctx context.Context, c *cli, args []string) int {
 	asJSON := fs.Bool("json", false, "print the report as JSON on stdout")
 	verbose := fs.Bool("v", false, "log the kit's diagnostics to stderr")
 	fs.Usage = func() {
-		fmt.Fprintln(c.stderr, "Usage: machina plugin test FILE [--sim NAME] [--auth MODE] [--json]\n\n"+
+		fmt.Fprintln(c.stderr, "Usage: machina plugin test FILE|DIR [--sim NAME] [--auth MODE] [--json]\n\n"+
+			"FILE is a built module; a plugin folder (DIR) is built first.\n\n"+
 			"Runs the CMMS conformance kit: starts the simulator in-process on loopback,\n"+
 			"loads the plugin through the real host (audit, policy host, a generated grant\n"+
 			"for the simulator's origin with a generated credential) and reports each\n"+
@@ -45,6 +47,22 @@ func runPluginTest(ctx context.Context, c *cli, args []string) int {
 	if file == "" || fs.NArg() > 1 {
 		fs.Usage()
 		return 2
+	}
+	if st, err := os.Stat(file); err == nil && st.IsDir() {
+		// a plugin folder: build it first, as `machina plugin build` would.
+		tmp, err := os.MkdirTemp("", "machina-plugin-test-*")
+		if err != nil {
+			fmt.Fprintln(c.stderr, "machina plugin test:", err)
+			return 1
+		}
+		defer os.RemoveAll(tmp)
+		res, err := pluginbuild.Build(ctx, file, filepath.Join(tmp, filepath.Base(filepath.Clean(file))+".wasm"), pluginbuild.Options{})
+		if err != nil {
+			fmt.Fprintln(c.stderr, "machina plugin test: building", file+":", err)
+			return 1
+		}
+		fmt.Fprintf(c.stderr, "built %s (sha256 %s)\n", file, res.SHA256)
+		file = res.Path
 	}
 	if *sim == "" {
 		*sim = conformance.DefaultSimulator(file)
