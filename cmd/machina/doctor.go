@@ -10,8 +10,7 @@ import (
 	"github.com/machina-go/machina/host/doctor"
 )
 
-// doctorExtras are the checks contributed by components with their own
-// configuration sections (plugin audit, OPC-UA); see doctor_checks.go.
+// runDoctor is `machina doctor`; component checks are in doctor_checks.go.
 func runDoctor(_ context.Context, c *cli, args []string) int {
 	fs := flag.NewFlagSet("machina doctor", flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
@@ -46,9 +45,4 @@ func runDoctor(_ context.Context, c *cli, args []string) int {
 		return 1
 	}
 	return 0
-}
-
-// doctorOptions wires component-specific checks into doctor.
-func doctorOptions(c *cli) doctor.Options {
-	return doctor.Options{Getenv: c.getenv}
 }

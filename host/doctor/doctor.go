@@ -132,7 +132,9 @@ func Run(cfg *config.Config, opts Options) []Finding {
 		}
 		wasm, err := os.ReadFile(p.Path)
 		if err != nil {
-			add(High, "plugin", fmt.Sprintf("plugin %s: %v", p.Name, err), "fix plugin.path")
+			// A missing module is an availability problem (the server starts
+			// without it), not an exposure.
+			add(Medium, "plugin", fmt.Sprintf("plugin %s: module %s cannot be read", p.Name, p.Path), "install the module or fix plugin.path")
 			continue
 		}
 		sum := sha256.Sum256(wasm)
