@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/machina-go/machina/abi"
 	"github.com/machina-go/machina/host/config"
@@ -53,6 +54,12 @@ func workOrderDiff(got, want abi.WorkOrder) diff {
 	d.cmp("type", got.Type, want.Type)
 	d.cmp("description", got.Description, want.Description)
 	d.cmp("assigned_to", got.AssignedTo, want.AssignedTo)
+	if !want.CreatedAt.IsZero() && !got.CreatedAt.Equal(want.CreatedAt) {
+		d = append(d, fmt.Sprintf("created_at = %s, want %s", got.CreatedAt.UTC().Format(time.RFC3339), want.CreatedAt.UTC().Format(time.RFC3339)))
+	}
+	if !want.UpdatedAt.IsZero() && !got.UpdatedAt.Equal(want.UpdatedAt) {
+		d = append(d, fmt.Sprintf("updated_at = %s, want %s", got.UpdatedAt.UTC().Format(time.RFC3339), want.UpdatedAt.UTC().Format(time.RFC3339)))
+	}
 	return d
 }
 

@@ -181,6 +181,9 @@ func (m *maximoSim) Facts() Facts {
 			prio, _ := w["wopriority"].(float64)
 			f.WorkOrder = abi.WorkOrder{ID: str(w, "wonum"), AssetID: str(w, "assetnum"), Description: str(w, "description"),
 				Status: mxStatus[st], Priority: mxPriority[prio], Type: mxWorktype[str(w, "worktype")], AssignedTo: lead}
+			// dates are ISO 8601 with an offset; the domain holds them in UTC.
+			f.WorkOrder.CreatedAt, _ = time.Parse(time.RFC3339, str(w, "reportdate"))
+			f.WorkOrder.UpdatedAt, _ = time.Parse(time.RFC3339, str(w, "changedate"))
 		}
 	}
 	return f

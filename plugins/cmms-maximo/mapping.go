@@ -56,23 +56,32 @@ func worktypeCode(t abi.WorkOrderType) string {
 	return "CM"
 }
 
-// fields consumes a Maximo record: each read marks the key as used, and
-// rest returns what is left for metadata.
+// fields consumes a Maximo record in place: each read removes the key, so
+// what is left is the metadata (no second map per record).
 type fields struct {
-	m    map[string]any
-	used map[string]bool
+	m map[string]any
 }
 
-func newFields(m map[string]any) *fields { return &fields{m: m, used: make(map[string]bool, 24)} }
+func newFields(m map[string]any) *fields { return &fields{m: m} }
+
+// peek returns a string attribute without consuming it.
+func (f *fields) peek(k string) string {
+	s, _ := f.m[k].(string)
+	return strings.TrimSpace(s)
+}
 
 func (f *fields) str(keys ...string) string {
 	var out string
 	for _, k := range keys {
-		f.used[k] = true
+		v, ok := f.m[k]
+		if !ok {
+			continue
+		}
+		delete(f.m, k)
 		if out != "" {
 			continue
 		}
-		switch v := f.m[k].(type) {
+		switch v := v.(type) {
 		case string:
 			out = strings.TrimSpace(v)
 		case float64:
@@ -88,11 +97,15 @@ func (f *fields) num(keys ...string) (float64, bool) {
 		ok  bool
 	)
 	for _, k := range keys {
-		f.used[k] = true
+		v, present := f.m[k]
+		if !present {
+			continue
+		}
+		delete(f.m, k)
 		if ok {
 			continue
 		}
-		switch v := f.m[k].(type) {
+		switch v := v.(type) {
 		case float64:
 			out, ok = v, true
 		case string:
@@ -107,9 +120,8 @@ func (f *fields) num(keys ...string) (float64, bool) {
 func (f *fields) time(keys ...string) time.Time {
 	var out time.Time
 	for _, k := range keys {
-		f.used[k] = true
-		if out.IsZero() {
-			out = parseTime(f.str(k))
+		if t := parseTime(f.str(k)); out.IsZero() {
+			out = t
 		}
 	}
 	return out
@@ -117,17 +129,10 @@ func (f *fields) time(keys ...string) time.Time {
 
 // rest returns the unconsumed attributes (nil when none).
 func (f *fields) rest() map[string]any {
-	var out map[string]any
-	for k, v := range f.m {
-		if f.used[k] {
-			continue
-		}
-		if out == nil {
-			out = make(map[string]any, len(f.m)-len(f.used))
-		}
-		out[k] = v
+	if len(f.m) == 0 {
+		return nil
 	}
-	return out
+	return f.m
 }
 
 // parseTime reads Maximo's ISO 8601 dates: with a zone offset or Z they are
@@ -177,15 +182,13 @@ func mapAsset(m map[string]any, typeMap map[string]abi.AssetType) abi.Asset {
 	}
 	a.Criticality = criticalityFromPriority(f.num("priority"))
 	a.Type = abi.AssetRotating
-	class, atype := strings.ToUpper(f.str("classstructureid")), strings.ToUpper(f.str("assettype"))
+	// classstructureid and assettype stay in metadata: peek, not consume.
+	class, atype := strings.ToUpper(f.peek("classstructureid")), strings.ToUpper(f.peek("assettype"))
 	if t, ok := typeMap[class]; ok && class != "" {
 		a.Type = t
 	} else if t, ok := typeMap[atype]; ok && atype != "" {
 		a.Type = t
 	}
-	// classstructureid and assettype stay in metadata: they are not consumed.
-	delete(f.used, "classstructureid")
-	delete(f.used, "assettype")
 	a.Metadata = f.rest()
 	return a
 }
@@ -218,8 +221,12 @@ func mapWorkOrder(m map[string]any) abi.WorkOrder {
 	if d, ok := f.num("estdur"); ok && d >= 0 {
 		w.EstimatedDurationHours = d
 	}
-	w.CreatedAt = f.time("reportdate", "changedate")
-	w.UpdatedAt = f.time("changedate")
+	changed := f.time("changedate")
+	w.CreatedAt = f.time("reportdate")
+	if w.CreatedAt.IsZero() {
+		w.CreatedAt = changed
+	}
+	w.UpdatedAt = changed
 	if w.UpdatedAt.IsZero() {
 		w.UpdatedAt = w.CreatedAt
 	}

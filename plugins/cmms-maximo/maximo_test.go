@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/machina-go/machina/abi"
 	"github.com/machina-go/machina/pdk"
@@ -249,6 +250,9 @@ func TestWorkOrders(t *testing.T) {
 	if w.Priority != prio || w.AssetID != rec["assetnum"] || w.Description != rec["description"] || w.CreatedAt.IsZero() || w.UpdatedAt.Location().String() != "UTC" {
 		t.Fatalf("mapping: %+v vs %v", w, rec)
 	}
+	if want := parseTime(rec["changedate"].(string)); !w.UpdatedAt.Equal(want) || w.CreatedAt.Equal(want) || !w.CreatedAt.Equal(parseTime(rec["reportdate"].(string))) {
+		t.Fatalf("dates: created %v updated %v (reportdate %v, changedate %v)", w.CreatedAt, w.UpdatedAt, rec["reportdate"], rec["changedate"])
+	}
 	if w.AssignedTo == "" {
 		t.Fatalf("assigned_to from lead/assignedownergroup: %+v", w)
 	}
@@ -430,5 +434,23 @@ func TestSiteFilter(t *testing.T) {
 	f = newFixture(t, map[string]any{"site_id": maxsim.SiteID})
 	if err := f.call(abi.OpListAssets, abi.ListAssetsRequest{}, &l); err != nil || len(l.Assets) != len(f.sim.Records(maxsim.OSAsset)) {
 		t.Fatalf("site: %v %d", err, len(l.Assets))
+	}
+}
+
+func TestParseTime(t *testing.T) {
+	for in, want := range map[string]string{
+		"2024-03-01T10:00:00+01:00":     "2024-03-01T09:00:00Z",
+		"2024-03-01T10:00:00-00:00":     "2024-03-01T10:00:00Z",
+		"2024-03-01T10:00:00Z":          "2024-03-01T10:00:00Z",
+		"2024-03-01T10:00:00.123-05:00": "2024-03-01T15:00:00.123Z",
+		"2024-03-01T10:00:00":           "2024-03-01T10:00:00Z",
+		"2024-03-01":                    "2024-03-01T00:00:00Z",
+	} {
+		if got := parseTime(in).Format(time.RFC3339Nano); got != want {
+			t.Errorf("parseTime(%q) = %s, want %s", in, got, want)
+		}
+	}
+	if !parseTime("yesterday").IsZero() || !parseTime("").IsZero() {
+		t.Error("garbage parsed")
 	}
 }
