@@ -421,7 +421,8 @@ func TestRunSimCommand(t *testing.T) {
 		got.Write(buf[:n])
 	}
 	cancel()
-	go io.Copy(&got, pr)
+	rest, _ := io.ReadAll(pr) // until the command returns and closes the pipe
+	got.Write(rest)
 	if rc := <-done; rc != 0 {
 		t.Fatalf("exit %d", rc)
 	}
