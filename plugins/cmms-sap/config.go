@@ -37,6 +37,13 @@ type settings struct {
 	TimeoutMS int `json:"timeout_ms"`
 	// RetryBaseMS is the first retry's backoff (default 500).
 	RetryBaseMS int `json:"retry_base_ms"`
+	// Service paths under base_url (defaults: the S/4HANA OData v2 API
+	// names; an OData v4 gateway may need e.g.
+	// "api_maintenanceorder/srvd_a2x/sap/maintenanceorder/0001").
+	EquipmentService    string `json:"equipment_service"`
+	OrderService        string `json:"order_service"`
+	PlanService         string `json:"plan_service"`
+	NotificationService string `json:"notification_service"`
 	// BOM service, entity set and fields for spare parts.
 	BOMService        string `json:"bom_service"`
 	BOMEntitySet      string `json:"bom_entity_set"`
@@ -71,7 +78,7 @@ var (
 
 var (
 	identRE   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,127}$`)
-	serviceRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_;=.,]{0,127}$`)
+	segmentRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_;=.,]{0,127}$`)
 	clientRE  = regexp.MustCompile(`^[0-9]{3}$`)
 )
 
@@ -119,17 +126,26 @@ func (s *sapPM) Init(ctx context.Context, c pdk.Config) error {
 	if st.RetryBaseMS <= 0 {
 		st.RetryBaseMS = 500
 	}
-	if st.BOMService == "" {
-		st.BOMService = "API_BILL_OF_MATERIAL_SRV"
-	}
 	if st.BOMEntitySet == "" {
 		st.BOMEntitySet = "BillOfMaterialItem"
 	}
 	if st.BOMMaterialField == "" {
 		st.BOMMaterialField = "BillOfMaterialComponent"
 	}
-	if !serviceRE.MatchString(st.BOMService) {
-		return abi.InvalidArgument("config bom_service is not a valid OData service name")
+	for _, sv := range []struct {
+		key string
+		v   *string
+		def string
+	}{{"equipment_service", &st.EquipmentService, "API_EQUIPMENT"}, {"order_service", &st.OrderService, "API_MAINTENANCEORDER"},
+		{"plan_service", &st.PlanService, "API_MAINTENANCEPLAN"}, {"notification_service", &st.NotificationService, "API_MAINTNOTIFICATION"},
+		{"bom_service", &st.BOMService, "API_BILL_OF_MATERIAL_SRV"}} {
+		*sv.v = strings.Trim(strings.TrimSpace(*sv.v), "/")
+		if *sv.v == "" {
+			*sv.v = sv.def
+		}
+		if !validServicePath(*sv.v) {
+			return abi.InvalidArgument("config %s is not a valid OData service path", sv.key)
+		}
 	}
 	for name, v := range map[string]string{"bom_entity_set": st.BOMEntitySet, "bom_material_field": st.BOMMaterialField} {
 		if !identRE.MatchString(v) {
@@ -146,6 +162,13 @@ func (s *sapPM) Init(ctx context.Context, c pdk.Config) error {
 	s.mu.Unlock()
 	return nil
 }
+
+// path returns the path of an entity set (or $metadata) of a service.
+func (s *sapPM) path(service, set string) string { return service + "/" + set }
+
+func (s *sapPM) equipmentPath() string { return s.path(s.cfg.EquipmentService, setEquipment) }
+func (s *sapPM) orderPath() string     { return s.path(s.cfg.OrderService, setOrder) }
+func (s *sapPM) planPath() string      { return s.path(s.cfg.PlanService, setPlan) }
 
 // version returns the protocol version in use: the configured one, or the
 // one detected from a response body in auto mode ("" before any).
@@ -165,4 +188,19 @@ func (s *sapPM) noteVersion(v string) {
 	s.mu.Lock()
 	s.detected = v
 	s.mu.Unlock()
+}
+
+// validServicePath accepts 1–9 slash-separated OData path segments (no
+// empty, "." or ".." segment, no query or escape characters).
+func validServicePath(p string) bool {
+	segs := strings.Split(p, "/")
+	if len(segs) > 9 {
+		return false
+	}
+	for _, seg := range segs {
+		if !segmentRE.MatchString(seg) || strings.Contains(seg, "..") {
+			return false
+		}
+	}
+	return true
 }

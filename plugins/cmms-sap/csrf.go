@@ -24,7 +24,7 @@ func (s *sapPM) csrfToken(ctx context.Context, refresh bool) (string, error) {
 	if tok != "" && !refresh {
 		return tok, nil
 	}
-	r := request{method: "GET", url: s.base + "/" + pathOrder + "?$top=1&$format=json",
+	r := request{method: "GET", url: s.base + "/" + s.orderPath() + "?$top=1&$format=json",
 		headers: map[string]string{csrfHeader: "Fetch"}, idempotent: true}
 	resp, err := s.do(ctx, r)
 	if err != nil {

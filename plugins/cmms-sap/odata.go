@@ -10,11 +10,11 @@ import (
 	"github.com/machina-go/machina/abi"
 )
 
-// Entity set paths under base_url.
+// Entity sets, under their configurable services.
 const (
-	pathEquipment = "API_EQUIPMENT/Equipment"
-	pathOrder     = "API_MAINTENANCEORDER/MaintenanceOrder"
-	pathPlan      = "API_MAINTENANCEPLAN/MaintenancePlan"
+	setEquipment = "Equipment"
+	setOrder     = "MaintenanceOrder"
+	setPlan      = "MaintenancePlan"
 )
 
 // maxLiteral caps a value interpolated into $filter or a key predicate.

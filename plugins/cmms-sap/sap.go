@@ -11,11 +11,11 @@ import (
 	"github.com/machina-go/machina/pdk"
 )
 
-// Health reads API_EQUIPMENT/$metadata (and reports whether
-// API_MAINTNOTIFICATION answers too).
+// Health reads the equipment service's $metadata (and reports whether
+// the notification service answers too).
 func (s *sapPM) Health(ctx context.Context) (abi.HealthResponse, error) {
 	meta := map[string]string{"Accept": "application/xml"}
-	_, err := s.send(ctx, request{method: "GET", url: s.base + "/API_EQUIPMENT/$metadata", headers: meta, idempotent: true})
+	_, err := s.send(ctx, request{method: "GET", url: s.base + "/" + s.path(s.cfg.EquipmentService, "$metadata"), headers: meta, idempotent: true})
 	if err != nil {
 		e := abi.AsError(err)
 		msg := e.Message
@@ -28,7 +28,7 @@ func (s *sapPM) Health(ctx context.Context) (abi.HealthResponse, error) {
 	if s.cfg.SAPClient != "" {
 		details["sap_client"] = s.cfg.SAPClient
 	}
-	if _, err := s.send(ctx, request{method: "GET", url: s.base + "/API_MAINTNOTIFICATION/$metadata", headers: meta, idempotent: true}); err != nil {
+	if _, err := s.send(ctx, request{method: "GET", url: s.base + "/" + s.path(s.cfg.NotificationService, "$metadata"), headers: meta, idempotent: true}); err != nil {
 		details["notifications"] = "unavailable: " + abi.AsError(err).Message
 	} else {
 		details["notifications"] = "available"
@@ -42,7 +42,7 @@ func (s *sapPM) Health(ctx context.Context) (abi.HealthResponse, error) {
 
 // ListAssets reads API_EQUIPMENT/Equipment.
 func (s *sapPM) ListAssets(ctx context.Context, req abi.ListAssetsRequest) (abi.ListAssetsResponse, error) {
-	rows, truncated, err := s.collect(ctx, query{path: pathEquipment, limit: req.Limit})
+	rows, truncated, err := s.collect(ctx, query{path: s.equipmentPath(), limit: req.Limit})
 	if err != nil {
 		return abi.ListAssetsResponse{}, err
 	}
@@ -55,7 +55,7 @@ func (s *sapPM) ListAssets(ctx context.Context, req abi.ListAssetsRequest) (abi.
 
 // GetAsset reads one equipment by number.
 func (s *sapPM) GetAsset(ctx context.Context, req abi.GetAssetRequest) (abi.GetAssetResponse, error) {
-	r, err := s.one(ctx, pathEquipment, "Equipment", "asset_id", req.AssetID)
+	r, err := s.one(ctx, s.equipmentPath(), "Equipment", "asset_id", req.AssetID)
 	if err != nil {
 		return abi.GetAssetResponse{}, err
 	}
@@ -88,7 +88,7 @@ func (s *sapPM) statusQuery(q *query, want ...abi.Status) {
 // ListWorkOrders reads maintenance orders, optionally by equipment and
 // status.
 func (s *sapPM) ListWorkOrders(ctx context.Context, req abi.ListWorkOrdersRequest) (abi.ListWorkOrdersResponse, error) {
-	q := query{path: pathOrder, filter: new(filter), limit: req.Limit}
+	q := query{path: s.orderPath(), filter: new(filter), limit: req.Limit}
 	if req.AssetID != "" {
 		q.filter.eq("Equipment", "asset_id", req.AssetID)
 	}
@@ -120,7 +120,7 @@ func (s *sapPM) workOrders(ctx context.Context, q query) (abi.ListWorkOrdersResp
 
 // GetWorkOrder reads one maintenance order.
 func (s *sapPM) GetWorkOrder(ctx context.Context, req abi.GetWorkOrderRequest) (abi.WorkOrderResponse, error) {
-	r, err := s.one(ctx, pathOrder, "MaintenanceOrder", "work_order_id", req.WorkOrderID)
+	r, err := s.one(ctx, s.orderPath(), "MaintenanceOrder", "work_order_id", req.WorkOrderID)
 	if err != nil {
 		return abi.WorkOrderResponse{}, err
 	}
@@ -158,14 +158,14 @@ func (s *sapPM) CreateWorkOrder(ctx context.Context, req abi.CreateWorkOrderRequ
 		body["MaintenanceActivityType"] = req.FailureMode
 	}
 	b, _ := json.Marshal(body)
-	resp, err := s.write(ctx, "POST", s.base+"/"+pathOrder, b)
+	resp, err := s.write(ctx, "POST", s.base+"/"+s.orderPath(), b)
 	if err != nil {
 		return abi.WorkOrderResponse{}, err
 	}
 	if len(strings.TrimSpace(string(resp.Body))) == 0 {
 		return abi.WorkOrderResponse{}, abi.Upstream("SAP accepted the order (HTTP %d) but returned no entity", resp.Status)
 	}
-	rows, _, err := s.parseBody(resp.Body, pathOrder)
+	rows, _, err := s.parseBody(resp.Body, s.orderPath())
 	if err != nil {
 		return abi.WorkOrderResponse{}, err
 	}
@@ -215,7 +215,7 @@ func (s *sapPM) UpdateWorkOrder(ctx context.Context, req abi.UpdateWorkOrderRequ
 		return cur, nil
 	}
 	b, _ := json.Marshal(body)
-	u := s.base + "/" + pathOrder + "(" + url.PathEscape(lit) + ")"
+	u := s.base + "/" + s.orderPath() + "(" + url.PathEscape(lit) + ")"
 	if _, err := s.write(ctx, "PATCH", u, b); err != nil {
 		return abi.WorkOrderResponse{}, err
 	}
@@ -236,7 +236,7 @@ func (s *sapPM) CancelWorkOrder(ctx context.Context, req abi.CancelWorkOrderRequ
 // MaintenanceHistory lists the completed and closed orders of an
 // equipment (CNF, TECO, CLSD).
 func (s *sapPM) MaintenanceHistory(ctx context.Context, req abi.MaintenanceHistoryRequest) (abi.ListWorkOrdersResponse, error) {
-	q := query{path: pathOrder, filter: new(filter).eq("Equipment", "asset_id", req.AssetID), limit: req.Limit}
+	q := query{path: s.orderPath(), filter: new(filter).eq("Equipment", "asset_id", req.AssetID), limit: req.Limit}
 	s.statusQuery(&q, abi.StatusCompleted, abi.StatusClosed)
 	return s.workOrders(ctx, q)
 }
@@ -301,7 +301,7 @@ func contains(list []string, v string) bool {
 
 // GetMaintenancePlan reads maintenance plans, optionally for one equipment.
 func (s *sapPM) GetMaintenancePlan(ctx context.Context, req abi.GetMaintenancePlanRequest) (abi.GetMaintenancePlanResponse, error) {
-	q := query{path: pathPlan}
+	q := query{path: s.planPath()}
 	if req.AssetID != "" {
 		q.filter = new(filter).eq("Equipment", "asset_id", req.AssetID)
 	}

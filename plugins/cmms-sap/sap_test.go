@@ -681,3 +681,37 @@ func TestNoTokensInPluginOutput(t *testing.T) {
 		t.Fatal("the reflected values were not redacted")
 	}
 }
+
+// Service paths are configurable, e.g. for S/4HANA's OData v4 layout.
+func TestServicePaths(t *testing.T) {
+	v4 := map[string]string{
+		"api_equipment/srvd_a2x/sap/equipment/0001":               "API_EQUIPMENT",
+		"api_maintenanceorder/srvd_a2x/sap/maintenanceorder/0001": "API_MAINTENANCEORDER",
+		"api_maintenanceplan/srvd_a2x/sap/maintenanceplan/0001":   "API_MAINTENANCEPLAN",
+	}
+	f := newFixture(t, sapsim.Options{ODataVersion: sapsim.V4, ServiceAliases: v4}, map[string]any{
+		"odata_version": "v4", "notification_service": "API_MAINTNOTIFICATION",
+		"equipment_service": "api_equipment/srvd_a2x/sap/equipment/0001/", "order_service": "api_maintenanceorder/srvd_a2x/sap/maintenanceorder/0001",
+		"plan_service": "api_maintenanceplan/srvd_a2x/sap/maintenanceplan/0001"})
+	var h abi.HealthResponse
+	if err := f.call(abi.OpHealth, abi.HealthRequest{}, &h); err != nil || h.Status != abi.HealthHealthy {
+		t.Fatalf("health: %v %+v", err, h)
+	}
+	var w abi.WorkOrderResponse
+	if err := f.call(abi.OpCreateWorkOrder, abi.CreateWorkOrderRequest{AssetID: "10000001", Description: "v4 layout"}, &w); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.call(abi.OpUpdateWorkOrder, abi.UpdateWorkOrderRequest{WorkOrderID: w.WorkOrder.ID, Status: abi.StatusAssigned}, &w); err != nil || w.WorkOrder.Status != abi.StatusAssigned {
+		t.Fatalf("update: %v %+v", err, w.WorkOrder)
+	}
+	var p abi.GetMaintenancePlanResponse
+	if err := f.call(abi.OpGetMaintenancePlan, abi.GetMaintenancePlanRequest{}, &p); err != nil || len(p.Plans) == 0 {
+		t.Fatalf("plans: %v", err)
+	}
+	r := pdk.NewCMMS(pdk.Info{Name: pluginName, Version: pluginVersion}, &sapPM{})
+	for _, bad := range []string{"../x", "a//b", "a/../b", "a b", "a?x=1"} {
+		if err := pdktest.Init(context.Background(), &pdktest.Host{}, r, map[string]any{"base_url": "http://x", "order_service": bad}); err == nil {
+			t.Errorf("order_service %q accepted", bad)
+		}
+	}
+}

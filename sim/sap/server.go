@@ -46,6 +46,10 @@ type Options struct {
 	// ServerPageSize is the most entities one response carries before the
 	// server pages with $skiptoken (default 1000).
 	ServerPageSize int
+	// ServiceAliases serves a service under another path too, e.g.
+	// {"api_maintenanceorder/srvd_a2x/sap/maintenanceorder/0001":
+	// "API_MAINTENANCEORDER"} for S/4HANA's OData v4 layout.
+	ServiceAliases map[string]string
 	// Seed makes the generated data deterministic (0 is a valid seed).
 	Seed uint64
 	// MinEquipment pads the plant with extra equipment up to this many
@@ -111,6 +115,7 @@ type Server struct {
 	csrfTTL    time.Duration
 	tokenTTL   time.Duration
 	serverPage int
+	aliases    map[string]string
 	log        hclog.Logger
 	now        func() time.Time
 
@@ -156,7 +161,7 @@ func NewServer(opts Options) (*Server, error) {
 		opts.ServerPageSize = 1000
 	}
 	return &Server{auth: opts.Auth, version: opts.ODataVersion, client: opts.SAPClient, csrfTTL: opts.CSRFTTL,
-		tokenTTL: opts.TokenTTL, serverPage: opts.ServerPageSize, log: opts.Logger, now: opts.Now,
+		tokenTTL: opts.TokenTTL, serverPage: opts.ServerPageSize, aliases: maps.Clone(opts.ServiceAliases), log: opts.Logger, now: opts.Now,
 		data: seedData(opts.Seed, opts.MinEquipment), sessions: map[string]*session{}, access: map[string]time.Time{}}, nil
 }
 
@@ -530,6 +535,12 @@ func (s *Server) route(r *http.Request, out *bytes.Buffer, oversized bool) (int,
 		return 0, nil, errf(404, "/IWFND/MED/170", "No service found for namespace, name %s", truncate(r.URL.Path, 80))
 	}
 	service, resource, _ := strings.Cut(rest, "/")
+	for alias, target := range s.aliases {
+		if r, ok := strings.CutPrefix(rest, alias+"/"); ok {
+			service, resource = target, r
+			break
+		}
+	}
 	if !knownService(service) {
 		return 0, nil, errf(404, "/IWFND/MED/170", "No service found for namespace '/SAP/', name '%s', version '0001'", truncate(service, 60))
 	}
