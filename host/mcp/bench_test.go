@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/machina-go/machina/abi"
 	machinamcp "github.com/machina-go/machina/host/mcp"
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/client/transport"
@@ -110,4 +111,41 @@ func runCalls(b *testing.B, url, token string) float64 {
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
 	return rate
+}
+
+// BenchmarkLayers splits the cost of one machina_get_asset: the plugin
+// call alone (wasm, pooled instances), the router (plus tracer), and the
+// MCP server in process (no HTTP).
+func BenchmarkLayers(b *testing.B) {
+	e := newEnv(b, envOpts{quiet: true, trace: true})
+	ctx := context.Background()
+	b.Run("plugin-callop", func(b *testing.B) {
+		p := e.plugins["memcmms"]
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				var resp abi.GetAssetResponse
+				if err := p.CallOp(ctx, abi.OpGetAsset, abi.GetAssetRequest{AssetID: "P-101"}, &resp); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
+	b.Run("mcp-inprocess", func(b *testing.B) {
+		c, err := client.NewInProcessClient(e.srv.MCPServer())
+		if err != nil {
+			b.Fatal(err)
+		}
+		initialize(b, c)
+		defer c.Close()
+		req := toolReq("machina_get_asset", map[string]any{"asset_id": "P-101"})
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if res, err := c.CallTool(ctx, req); err != nil || res.IsError {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
 }
