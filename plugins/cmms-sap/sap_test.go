@@ -715,3 +715,29 @@ func TestServicePaths(t *testing.T) {
 		}
 	}
 }
+
+func TestNextLinksStayUnderBase(t *testing.T) {
+	s := &sapPM{base: "http://sap.example/sap/opu/odata/sap"}
+	cur := s.base + "/API_EQUIPMENT/Equipment?$top=10"
+	if got, err := s.resolveNext(cur, "Equipment?$top=10&$skiptoken=4"); err != nil || got != s.base+"/API_EQUIPMENT/Equipment?$top=10&$skiptoken=4" {
+		t.Fatalf("relative: %q %v", got, err)
+	}
+	for _, bad := range []string{"http://evil.example/sap/opu/odata/sap/API_EQUIPMENT/Equipment", "//evil.example/x", "/other/path", "https://sap.example/sap/opu/odata/sap/x"} {
+		if _, err := s.resolveNext(cur, bad); err == nil {
+			t.Errorf("%q followed", bad)
+		}
+	}
+}
+
+// A configured protocol version that the server does not speak is a clear
+// error, not a silent empty result.
+func TestVersionMismatch(t *testing.T) {
+	f := newFixture(t, sapsim.Options{ODataVersion: sapsim.V4}, map[string]any{"odata_version": "v2"})
+	var l abi.ListAssetsResponse
+	e := wantCode(t, f.call(abi.OpListAssets, abi.ListAssetsRequest{}, &l), abi.CodeUpstream)
+	if !strings.Contains(e.Message, "odata_version") {
+		t.Fatalf("message: %s", e.Message)
+	}
+	g := newFixture(t, sapsim.Options{ODataVersion: sapsim.V2}, map[string]any{"odata_version": "v4"})
+	wantCode(t, g.call(abi.OpListAssets, abi.ListAssetsRequest{}, &l), abi.CodeUpstream)
+}
