@@ -21,15 +21,16 @@ const testToken = "0123456789abcdef0123456789abcdef"
 var wantTools = []string{
 	"machina_list_assets", "machina_get_asset", "machina_list_work_orders", "machina_get_work_order",
 	"machina_create_work_order", "machina_update_work_order", "machina_close_work_order", "machina_cancel_work_order",
-	"machina_list_spare_parts", "machina_get_maintenance_plan", "machina_get_maintenance_history", "machina_send_message",
+	"machina_list_spare_parts", "machina_get_maintenance_plan", "machina_get_maintenance_history",
+	"machina_search_manuals", "machina_get_sensor_reading", "machina_get_alarms", "machina_send_message",
 }
 
 func TestHTTPEndToEnd(t *testing.T) {
-	e := newEnv(t, envOpts{chat: true, trace: true})
+	e := newEnv(t, envOpts{chat: true, trace: true, natives: true})
 	ts, _ := tokenStore(t, e.dir, `{"`+testToken+`": "alice"}`, hclog.NewNullLogger())
 	s := e.serveHTTP(t, ts, machinamcp.HTTPOptions{})
 	c := connect(t, s.url, testToken)
-	exerciseEverything(t, c, e)
+	exerciseEverything(t, c, e, true)
 
 	// The client id reached the tracer.
 	var sawClient bool
@@ -48,7 +49,7 @@ func TestHTTPEndToEnd(t *testing.T) {
 
 // exerciseEverything lists and calls every tool (valid and invalid
 // arguments), reads every resource and gets every prompt.
-func exerciseEverything(t *testing.T, c *client.Client, e *env) {
+func exerciseEverything(t *testing.T, c *client.Client, e *env, ingested bool) {
 	ctx := context.Background()
 	tl, err := c.ListTools(ctx, mcp.ListToolsRequest{})
 	if err != nil {
@@ -178,6 +179,33 @@ func exerciseEverything(t *testing.T, c *client.Client, e *env) {
 			}
 		}},
 		{"machina_get_maintenance_history", map[string]any{"asset_id": ""}, "asset_id is required", nil},
+		{"machina_search_manuals", map[string]any{"query": "bearing replacement vibration"}, "", func(t *testing.T, s string) {
+			hits := decode[[]map[string]any](t, s)
+			if ingested && (len(hits) == 0 || hits[0]["source"] != "pump_p101_manual.md") {
+				t.Errorf("search: %s", s)
+			}
+			for _, h := range hits {
+				if src, _ := h["source"].(string); strings.Contains(src, "/") {
+					t.Errorf("source path leaked: %s", src)
+				}
+			}
+		}},
+		{"machina_search_manuals", map[string]any{"query": "bearing", "top_k": 2, "asset_id": "P-101", "filters": map[string]any{"doc_type": "manual"}}, "", nil},
+		{"machina_search_manuals", map[string]any{"query": ""}, "query is required", nil},
+		{"machina_search_manuals", map[string]any{"query": "x", "top_k": 0}, "top_k must be between 1 and 100", nil},
+		{"machina_search_manuals", map[string]any{"query": "x", "top_k": 2.5}, "top_k must be an integer", nil},
+		{"machina_search_manuals", map[string]any{"query": "x", "filters": map[string]any{"doc_type": 3}}, "filters.doc_type must be a string", nil},
+		{"machina_get_sensor_reading", map[string]any{"asset_id": "P-101"}, "", func(t *testing.T, s string) {
+			if r := decode[map[string]any](t, s); r["asset_id"] != "P-101" {
+				t.Errorf("sensor reading: %s", s)
+			}
+		}},
+		{"machina_get_sensor_reading", map[string]any{"asset_id": "NOPE"}, "no OPC-UA node is configured for asset", nil},
+		{"machina_get_sensor_reading", map[string]any{}, "asset_id is required", nil},
+		{"machina_get_alarms", nil, "", func(t *testing.T, s string) {
+			decode[[]map[string]any](t, s)
+		}},
+		{"machina_get_alarms", map[string]any{"asset_id": 5}, "asset_id must be a string", nil},
 		{"machina_send_message", map[string]any{"channel": "12345", "text": "Pump P-101 needs attention"}, "", func(t *testing.T, s string) {
 			if s != `{"status":"sent","channel":"12345"}` {
 				t.Errorf("send: %s", s)

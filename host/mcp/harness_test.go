@@ -64,6 +64,7 @@ type envOpts struct {
 	chat    bool // also load memchat
 	quiet   bool // memcmms does not log per call
 	trace   bool
+	natives bool // also a real document store and OPC-UA (simulator)
 }
 
 // writePlugin builds a test plugin and writes it to dir.
@@ -129,6 +130,9 @@ func newEnv(t testing.TB, o envOpts) *env {
 			t.Fatal(err)
 		}
 		e.plugins[l.Name] = l.Plugin
+	}
+	if o.natives {
+		e.addNatives(t)
 	}
 	rt, err := router.New(router.Options{Registry: e.reg, Sandbox: e.gate, Tracer: e.tracer, Logger: log})
 	if err != nil {

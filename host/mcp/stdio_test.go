@@ -62,7 +62,7 @@ func machinaBinary(t *testing.T) string {
 // and logs the failure.
 func stdioConfig(t *testing.T) (string, string) {
 	dir := t.TempDir()
-	text := pluginTOML(t, dir, envOpts{chat: true}) +
+	text := pluginTOML(t, dir, envOpts{chat: true}) + nativesTOML(t, dir, startSim(t)) +
 		fmt.Sprintf("[[plugin]]\nname = \"broken\"\npath = %q\nallow_unpinned = true\n", filepath.Join(dir, "missing", "broken.wasm"))
 	// Use the shared compilation cache so the subprocess does not recompile.
 	p := filepath.Join(dir, "machina.toml")
@@ -83,7 +83,7 @@ func TestStdioEndToEnd(t *testing.T) {
 	}
 	t.Cleanup(func() { c.Close() })
 	initialize(t, c)
-	exerciseEverything(t, c, nil)
+	exerciseEverything(t, c, nil, false)
 }
 
 // TestStdioOnlyProtocolOnStdout drives the binary with raw JSON-RPC lines

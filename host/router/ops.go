@@ -278,7 +278,7 @@ func (r *Router) SearchManuals(ctx context.Context, query string, topK int, asse
 		return e
 	})
 	if err != nil {
-		return nil, r.public(c, "search_manuals", err, "")
+		return nil, r.publicNative(c, "search_manuals", err)
 	}
 	return out, nil
 }
@@ -300,7 +300,7 @@ func (r *Router) SensorReading(ctx context.Context, assetID string) (any, error)
 		return e
 	})
 	if err != nil {
-		return nil, r.public(c, "get_sensor_reading", err, "No sensor readings for asset '"+assetID+"'")
+		return nil, r.publicNative(c, "get_sensor_reading", err)
 	}
 	return out, nil
 }

@@ -204,6 +204,18 @@ func (r *Router) public(c *registry.Connector, op abi.OpName, err error, notFoun
 	return abi.Internal("internal error in %s", name)
 }
 
+// publicNative is public for native components (document store, OPC-UA),
+// whose plain errors are written for operators and carry no secrets: they
+// are shown sanitised rather than replaced by a generic text.
+func (r *Router) publicNative(c *registry.Connector, op abi.OpName, err error) error {
+	var ae *abi.Error
+	if errors.As(err, &ae) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return r.public(c, op, err, "")
+	}
+	r.logger.Warn("native connector error", "connector", c.Name, "operation", string(op), "error", err)
+	return abi.Unavailable("%s: %s", c.Name, Sanitize(err.Error()))
+}
+
 // required returns an invalid_argument error when v is blank.
 func required(name, v string) error {
 	if v == "" {
