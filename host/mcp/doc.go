@@ -18,6 +18,15 @@
 // tool; the tool handler checks the scope again from the request context as
 // defence in depth (then the refusal is an isError result).
 //
+// Identity: the HTTP middleware puts the token's client id in the request
+// context with trace.WithCall (stdio uses client id "stdio"; the agent's
+// in-process client sets the chat user), so tool_call entries, the router's
+// plugin_call entries, plugin HTTP entries and write audit lines carry it.
+//
+// Tool handlers run detached from request cancellation (bounded by the
+// plugin runtime's per-call timeout): a write is never abandoned half-way
+// because a client went away.
+//
 // It must not call plugins or connectors (everything goes through package
 // router), and it never writes anything but protocol frames to the stdio
 // transport's output.
