@@ -135,7 +135,7 @@ Flags:
 	fmt.Fprintf(stdout, "sap simulator listening on %s%s (OData %s, auth %s, sap-client %q, %d equipment)\n",
 		base, BasePath, *odata, mode, *client, len(srv.Records(SetEquipment)))
 	if *printConfig {
-		fmt.Fprint(stdout, ConfigSnippet(base, mode, *odata, *client))
+		fmt.Fprint(stdout, ConfigSnippet(base, mode, *odata, *client, auth.ClientID))
 	}
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
@@ -179,15 +179,15 @@ func writeEnvFile(path string, a Auth) (string, error) {
 
 // ConfigSnippet returns a machina.toml block that points cmms-sap at a
 // simulator on base; secrets are referenced by environment variable name
-// only.
-func ConfigSnippet(base string, mode AuthMode, version, client string) string {
+// only (the OAuth2 client id is not a secret and is written as is).
+func ConfigSnippet(base string, mode AuthMode, version, client, clientID string) string {
 	var auth, secrets string
 	switch mode {
 	case AuthBasic:
 		auth = "[plugin.grant.http.auth]\nprofile = \"basic\"\nusername_secret = \"sap_user\"\npassword_secret = \"sap_password\"\n"
 		secrets = "sap_user = \"env:" + EnvUser + "\"\nsap_password = \"env:" + EnvPassword + "\"\n"
 	case AuthOAuth2:
-		auth = fmt.Sprintf("[plugin.grant.http.auth]\nprofile = \"oauth2_client_credentials\"\ntoken_url = %q\nclient_id = \"<value of %s>\"\nclient_secret_secret = \"sap_client_secret\"\n", base+TokenPath, EnvClientID)
+		auth = fmt.Sprintf("[plugin.grant.http.auth]\nprofile = \"oauth2_client_credentials\"\ntoken_url = %q\nclient_id = %q\nclient_secret_secret = \"sap_client_secret\"\n", base+TokenPath, clientID)
 		secrets = "sap_client_secret = \"env:" + EnvClientSecret + "\"\n"
 	}
 	return fmt.Sprintf(`
