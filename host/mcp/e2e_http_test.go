@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/machina-go/machina/abi"
 	machinamcp "github.com/machina-go/machina/host/mcp"
+	"github.com/machina-go/machina/host/trace"
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
 )
@@ -32,18 +33,21 @@ func TestHTTPEndToEnd(t *testing.T) {
 	c := connect(t, s.url, testToken)
 	exerciseEverything(t, c, e, true)
 
-	// The client id reached the tracer.
-	var sawClient bool
-	for _, en := range e.tracer.Recent(200) {
-		if en.Action == "tool_call" && en.ClientID == "alice" {
-			sawClient = true
+	// The client id reached the tracer, on the tool call and below it.
+	if !waitTrace(t, e.tracer, func(es []trace.Entry) bool {
+		var tool, plugin bool
+		for _, en := range es {
+			tool = tool || (en.Action == "tool_call" && en.ClientID == "alice")
+			plugin = plugin || (en.Action == "plugin_call" && en.ClientID == "alice" && en.ParentID != "")
 		}
+		return tool && plugin
+	}) {
+		t.Error("no tool_call and plugin_call trace entries carry client id alice")
+	}
+	for _, en := range e.tracer.Recent(500) {
 		if en.Action == "plugin_call" && en.ClientID != "alice" {
 			t.Errorf("plugin_call entry without client id: %+v", en)
 		}
-	}
-	if !sawClient {
-		t.Error("no tool_call trace entry carries client id alice")
 	}
 }
 

@@ -276,3 +276,18 @@ func toolsList() mcp.ListToolsRequest { return mcp.ListToolsRequest{} }
 func contextWithCancel() (context.Context, context.CancelFunc) {
 	return context.WithCancel(context.Background())
 }
+
+// waitTrace polls the tracer's recent entries until ok holds for them (the
+// tracer records in the background).
+func waitTrace(t testing.TB, tr *trace.Tracer, ok func([]trace.Entry) bool) bool {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if ok(tr.Recent(500)) {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

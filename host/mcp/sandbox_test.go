@@ -1,6 +1,7 @@
 package mcp_test
 
 import (
+	"github.com/machina-go/machina/host/trace"
 	"strings"
 	"testing"
 
@@ -66,17 +67,16 @@ func TestSandboxWritesNeverReachPlugins(t *testing.T) {
 	if !strings.Contains(e.logs.String(), "sandbox_write_blocked") {
 		t.Error("no sandbox_write_blocked log line")
 	}
-	blocked := 0
-	for _, en := range e.tracer.Recent(100) {
-		if en.Action == "sandbox_write_blocked" {
-			blocked++
-			if en.Metadata["sandbox"] != true || en.ParentID == "" {
-				t.Errorf("blocked entry: %+v", en)
+	if !waitTrace(t, e.tracer, func(es []trace.Entry) bool {
+		blocked := 0
+		for _, en := range es {
+			if en.Action == "sandbox_write_blocked" && en.Metadata["sandbox"] == true && en.ParentID != "" {
+				blocked++
 			}
 		}
-	}
-	if blocked != len(cases) {
-		t.Errorf("%d sandbox_write_blocked trace entries, want %d", blocked, len(cases))
+		return blocked == len(cases)
+	}) {
+		t.Errorf("want %d sandbox_write_blocked trace entries under their tool calls", len(cases))
 	}
 
 	// Turning sandbox off lets writes through (the same plugins).

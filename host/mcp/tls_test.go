@@ -19,6 +19,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	machinamcp "github.com/machina-go/machina/host/mcp"
+	"github.com/machina-go/machina/host/trace"
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/client/transport"
 )
@@ -89,11 +90,14 @@ func TestHTTPNativeTLSAndLegacyToken(t *testing.T) {
 	if text, isErr := call(t, c, "machina_get_asset", map[string]any{"asset_id": "P-101"}); isErr {
 		t.Fatal(text)
 	}
-	var attributed bool
-	for _, en := range e.tracer.Recent(50) {
-		attributed = attributed || (en.Action == "tool_call" && en.ClientID == machinamcp.UnattributedClient)
-	}
-	if !attributed {
+	if !waitTrace(t, e.tracer, func(es []trace.Entry) bool {
+		for _, en := range es {
+			if en.Action == "tool_call" && en.ClientID == machinamcp.UnattributedClient {
+				return true
+			}
+		}
+		return false
+	}) {
 		t.Error("legacy calls are not attributed to machina-unattributed")
 	}
 	// Plain HTTP to the TLS port fails.
