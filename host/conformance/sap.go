@@ -49,7 +49,7 @@ func StartSAP(_ context.Context, opts SimOptions) (Simulator, error) {
 	if opts.Logger == nil {
 		opts.Logger = hclog.NewNullLogger()
 	}
-	srv, err := sap.NewServer(sap.Options{Auth: auth, SAPClient: sapClient, Seed: 1, Logger: opts.Logger})
+	srv, err := sap.NewServer(sap.Options{Auth: auth, SAPClient: sapClient, RequireIfMatch: true, Seed: 1, Logger: opts.Logger})
 	if err != nil {
 		return nil, err
 	}

@@ -61,7 +61,7 @@ func (s *sapPM) dropToken(tok string) {
 // new token and retries exactly once; a second refusal is an error, never
 // a loop. Nothing else is retried beyond the transport policy (a write is
 // not idempotent).
-func (s *sapPM) write(ctx context.Context, method, u string, body []byte) (abi.HTTPResponse, error) {
+func (s *sapPM) write(ctx context.Context, method, u string, body []byte, extra map[string]string) (abi.HTTPResponse, error) {
 	r := request{method: method, url: u, body: body}
 	var resp abi.HTTPResponse
 	for attempt := 0; attempt < 2; attempt++ {
@@ -70,6 +70,9 @@ func (s *sapPM) write(ctx context.Context, method, u string, body []byte) (abi.H
 			return resp, err
 		}
 		r.headers = map[string]string{csrfHeader: tok, "Content-Type": "application/json"}
+		for k, v := range extra {
+			r.headers[k] = v
+		}
 		resp, err = s.do(ctx, r)
 		if err != nil {
 			return resp, err
@@ -82,8 +85,11 @@ func (s *sapPM) write(ctx context.Context, method, u string, body []byte) (abi.H
 			return resp, abi.Unauthorized("SAP refused the CSRF token for %s %s again after fetching a new one (HTTP 403, x-csrf-token: Required); the write was not applied — check that the host keeps this origin's session cookies", method, pathOf(u))
 		}
 	}
-	if resp.Status >= 200 && resp.Status < 300 {
+	switch {
+	case resp.Status >= 200 && resp.Status < 300:
 		return resp, nil
+	case resp.Status == 412:
+		return resp, abi.Upstream("SAP refused %s %s: the entity was changed by someone else since it was read (HTTP 412); read it again and retry", method, pathOf(u))
 	}
 	return resp, s.statusError(r, resp)
 }

@@ -186,10 +186,18 @@ func (s *sapPM) expect(v, what string) error {
 	return nil
 }
 
+// etagKey is where clean keeps an entity's ETag (v2 __metadata.etag, v4
+// @odata.etag); it ends up in the domain object's metadata.
+const etagKey = "odata_etag"
+
 // clean drops protocol annotations (__metadata, @odata.*, deferred
-// navigation properties) from rows.
+// navigation properties) from rows, keeping the ETag under etagKey.
 func clean(rows []map[string]any) []map[string]any {
 	for _, r := range rows {
+		tag, _ := r["@odata.etag"].(string)
+		if md, ok := r["__metadata"].(map[string]any); ok && tag == "" {
+			tag, _ = md["etag"].(string)
+		}
 		for k, v := range r {
 			if strings.HasPrefix(k, "__") || strings.HasPrefix(k, "@") || strings.Contains(k, "@odata.") {
 				delete(r, k)
@@ -200,6 +208,9 @@ func clean(rows []map[string]any) []map[string]any {
 					delete(r, k)
 				}
 			}
+		}
+		if tag != "" {
+			r[etagKey] = tag
 		}
 	}
 	return rows

@@ -158,7 +158,7 @@ func (s *sapPM) CreateWorkOrder(ctx context.Context, req abi.CreateWorkOrderRequ
 		body["MaintenanceActivityType"] = req.FailureMode
 	}
 	b, _ := json.Marshal(body)
-	resp, err := s.write(ctx, "POST", s.base+"/"+s.orderPath(), b)
+	resp, err := s.write(ctx, "POST", s.base+"/"+s.orderPath(), b, nil)
 	if err != nil {
 		return abi.WorkOrderResponse{}, err
 	}
@@ -216,7 +216,14 @@ func (s *sapPM) UpdateWorkOrder(ctx context.Context, req abi.UpdateWorkOrderRequ
 	}
 	b, _ := json.Marshal(body)
 	u := s.base + "/" + s.orderPath() + "(" + url.PathEscape(lit) + ")"
-	if _, err := s.write(ctx, "PATCH", u, b); err != nil {
+	// optimistic concurrency: the ETag of the order the transition was
+	// checked on, so a concurrent change fails (412) instead of being
+	// overwritten
+	var extra map[string]string
+	if tag, _ := wo.Metadata[etagKey].(string); tag != "" {
+		extra = map[string]string{"If-Match": tag}
+	}
+	if _, err := s.write(ctx, "PATCH", u, b, extra); err != nil {
 		return abi.WorkOrderResponse{}, err
 	}
 	return s.GetWorkOrder(ctx, abi.GetWorkOrderRequest{WorkOrderID: req.WorkOrderID})

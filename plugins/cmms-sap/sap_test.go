@@ -47,6 +47,7 @@ func newFixture(t *testing.T, opts sapsim.Options, cfg map[string]any) *fixture 
 	if opts.SAPClient == "" {
 		opts.SAPClient = "100"
 	}
+	opts.RequireIfMatch = true // every PATCH must carry the order's ETag
 	sim, err := sapsim.NewServer(opts)
 	if err != nil {
 		t.Fatal(err)

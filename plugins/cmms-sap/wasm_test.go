@@ -65,7 +65,7 @@ func newWasmFixture(t testing.TB, opts sapsim.Options, cfg map[string]any) *wasm
 		}
 		opts.Auth = a
 	}
-	opts.SAPClient = "100"
+	opts.SAPClient, opts.RequireIfMatch = "100", true
 	sim, err := sapsim.NewServer(opts)
 	if err != nil {
 		t.Fatal(err)

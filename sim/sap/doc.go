@@ -10,7 +10,9 @@
 //   - API_MAINTENANCEORDER/MaintenanceOrder (orders with compound system
 //     statuses such as "REL PCNF MANC"); POST creates, PATCH
 //     MaintenanceOrder('<id>') updates (MERGE, PUT and X-HTTP-Method
-//     tunnelling are refused with 405)
+//     tunnelling are refused with 405); entities carry weak ETags
+//     (__metadata.etag, @odata.etag), a stale If-Match fails with 412 and,
+//     with Options.RequireIfMatch, a missing one with 428
 //   - API_MAINTENANCEPLAN/MaintenancePlan
 //   - API_MAINTNOTIFICATION/MaintenanceNotification (read only)
 //   - API_BILL_OF_MATERIAL_SRV/BillOfMaterialItem (equipment BOM items)

@@ -46,6 +46,10 @@ type Options struct {
 	// ServerPageSize is the most entities one response carries before the
 	// server pages with $skiptoken (default 1000).
 	ServerPageSize int
+	// RequireIfMatch makes a PATCH without an If-Match header fail with 428
+	// Precondition Required, as on ETag-enabled SAP entity sets. A stale
+	// If-Match always fails with 412.
+	RequireIfMatch bool
 	// ServiceAliases serves a service under another path too, e.g.
 	// {"api_maintenanceorder/srvd_a2x/sap/maintenanceorder/0001":
 	// "API_MAINTENANCEORDER"} for S/4HANA's OData v4 layout.
@@ -116,6 +120,7 @@ type Server struct {
 	tokenTTL   time.Duration
 	serverPage int
 	aliases    map[string]string
+	ifMatch    bool
 	log        hclog.Logger
 	now        func() time.Time
 
@@ -161,7 +166,7 @@ func NewServer(opts Options) (*Server, error) {
 		opts.ServerPageSize = 1000
 	}
 	return &Server{auth: opts.Auth, version: opts.ODataVersion, client: opts.SAPClient, csrfTTL: opts.CSRFTTL,
-		tokenTTL: opts.TokenTTL, serverPage: opts.ServerPageSize, aliases: maps.Clone(opts.ServiceAliases), log: opts.Logger, now: opts.Now,
+		tokenTTL: opts.TokenTTL, serverPage: opts.ServerPageSize, aliases: maps.Clone(opts.ServiceAliases), ifMatch: opts.RequireIfMatch, log: opts.Logger, now: opts.Now,
 		data: seedData(opts.Seed, opts.MinEquipment), sessions: map[string]*session{}, access: map[string]time.Time{}}, nil
 }
 
@@ -717,11 +722,28 @@ func (s *Server) render(r *http.Request, es entitySet, rec record, sel map[strin
 		}
 		m[k] = v
 	}
+	tag := etag(rec)
 	if s.version == V2 {
 		uri := baseURL(r) + BasePath + "/" + es.service + "/" + es.name + "('" + url.PathEscape(strings.ReplaceAll(scalarString(rec[es.key]), "'", "''")) + "')"
-		m["__metadata"] = map[string]any{"id": uri, "uri": uri, "type": es.service + "." + es.typeName}
+		md := map[string]any{"id": uri, "uri": uri, "type": es.service + "." + es.typeName}
+		if tag != "" {
+			md["etag"] = tag
+		}
+		m["__metadata"] = md
+	} else if tag != "" {
+		m["@odata.etag"] = tag
 	}
 	return m
+}
+
+// etag is the entity's weak ETag, from its last change time ("" when it
+// has none).
+func etag(rec record) string {
+	t, ok := rec["LastChangeDateTime"].(time.Time)
+	if !ok {
+		return ""
+	}
+	return `W/"datetimeoffset'` + t.UTC().Format("2006-01-02T15%3A04%3A05.0000000Z") + `'"`
 }
 
 func (s *Server) formatTime(t time.Time, k kind) any {
@@ -997,7 +1019,7 @@ func (s *Server) create(r *http.Request, es entitySet, out *bytes.Buffer) (int, 
 	rec["MaintenancePlanningPlant"] = Plant
 	rec["CreationDate"] = now.Truncate(24 * time.Hour)
 	rec["MaintOrdBasicStartDate"] = now.Truncate(24 * time.Hour)
-	rec["LastChangeDateTime"] = now.Truncate(time.Second)
+	rec["LastChangeDateTime"] = now
 	s.data.records[es.id()] = append(s.data.records[es.id()], rec)
 	s.writesDone.Add(1)
 	loc := baseURL(r) + BasePath + "/" + es.service + "/" + es.name + "('" + rec["MaintenanceOrder"].(string) + "')"
@@ -1053,6 +1075,12 @@ func (s *Server) update(r *http.Request, es entitySet, key string) (int, *httpEr
 	if rec == nil {
 		return 0, errf(404, "/IWBEP/CM_MGW_RT/020", "Resource not found for segment '%s'", es.name)
 	}
+	switch im := r.Header.Get("If-Match"); {
+	case im == "" && s.ifMatch:
+		return 0, errf(428, "/IWBEP/CM_MGW_RT/025", "Precondition required: send If-Match with the entity's ETag")
+	case im != "" && im != "*" && im != etag(rec):
+		return 0, errf(412, "/IWBEP/CM_MGW_RT/026", "Precondition failed: order %s was changed by another user", key)
+	}
 	if to, ok := p["MaintenanceOrderSystemStatus"]; ok {
 		cur := scalarString(rec["MaintenanceOrderSystemStatus"])
 		from := effectiveStatus(cur)
@@ -1086,7 +1114,7 @@ func (s *Server) update(r *http.Request, es entitySet, key string) (int, *httpEr
 		}
 		rec[k] = v
 	}
-	rec["LastChangeDateTime"] = s.now().UTC().Truncate(time.Second)
+	rec["LastChangeDateTime"] = s.now().UTC()
 	s.writesDone.Add(1)
 	return http.StatusNoContent, nil
 }

@@ -306,8 +306,8 @@ func TestCSRFBoundToSession(t *testing.T) {
 	s := basicServer(t, Options{})
 	c := newClient(t, s)
 	order := BasePath + "/API_MAINTENANCEORDER/MaintenanceOrder"
-	json := map[string]string{"Content-Type": "application/json"}
-	if resp, _ := c.do("POST", order, json, `{"MaintenanceOrderDesc":"x","Equipment":"10000001"}`); resp.StatusCode != 403 || resp.Header.Get("x-csrf-token") != "Required" {
+	ctJSON := map[string]string{"Content-Type": "application/json"}
+	if resp, _ := c.do("POST", order, ctJSON, `{"MaintenanceOrderDesc":"x","Equipment":"10000001"}`); resp.StatusCode != 403 || resp.Header.Get("x-csrf-token") != "Required" {
 		t.Fatalf("write without token: %d", resp.StatusCode)
 	}
 	resp, _ := c.do("GET", order+"?$top=1&$format=json", map[string]string{"X-CSRF-Token": "Fetch"}, "")
@@ -329,9 +329,30 @@ func TestCSRFBoundToSession(t *testing.T) {
 	if resp, _ := c.do("PATCH", key, hdr, `{"MaintenanceOrderSystemStatus":"TECO"}`); resp.StatusCode != 400 {
 		t.Fatalf("invalid transition: %d", resp.StatusCode)
 	}
-	if resp, _ := c.do("PATCH", key, hdr, `{"MaintenanceOrderDesc":"new"}`); resp.StatusCode != 204 {
+	_, b := c.do("GET", key+"?$format=json", nil, "")
+	var ent struct {
+		D struct {
+			Metadata struct {
+				ETag string `json:"etag"`
+			} `json:"__metadata"`
+		} `json:"d"`
+	}
+	json.Unmarshal(b, &ent)
+	tag := ent.D.Metadata.ETag
+	if !strings.HasPrefix(tag, `W/"`) {
+		t.Fatalf("etag %q", tag)
+	}
+	if resp, _ := c.do("PATCH", key, map[string]string{"Content-Type": "application/json", "X-CSRF-Token": tok, "If-Match": `W/"stale"`}, `{"MaintenanceOrderDesc":"new"}`); resp.StatusCode != 412 {
+		t.Fatalf("stale If-Match: %d", resp.StatusCode)
+	}
+	if resp, _ := c.do("PATCH", key, map[string]string{"Content-Type": "application/json", "X-CSRF-Token": tok, "If-Match": tag}, `{"MaintenanceOrderDesc":"new"}`); resp.StatusCode != 204 {
 		t.Fatalf("patch: %d", resp.StatusCode)
 	}
+	s.ifMatch = true
+	if resp, _ := c.do("PATCH", key, hdr, `{"MaintenanceOrderDesc":"newer"}`); resp.StatusCode != 428 {
+		t.Fatalf("missing If-Match: %d", resp.StatusCode)
+	}
+	s.ifMatch = false
 	for _, m := range []struct{ method, tunnel string }{{"MERGE", ""}, {"POST", "MERGE"}, {"PUT", ""}} {
 		h := map[string]string{"Content-Type": "application/json", "X-CSRF-Token": tok, "X-HTTP-Method": m.tunnel}
 		if resp, _ := c.do(m.method, key, h, `{"MaintenanceOrderDesc":"x"}`); resp.StatusCode != 405 {
