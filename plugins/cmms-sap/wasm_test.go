@@ -185,6 +185,14 @@ func TestWasmThroughPolicyHost(t *testing.T) {
 			if st := f.sim.Stats(); st.TokensIssued != 1 {
 				t.Fatalf("the host should cache the access token: %d issued", st.TokensIssued)
 			}
+			// a revoked access token: the host refetches it once on 401
+			f.sim.ExpireAccessTokens()
+			if err := f.call(abi.OpGetWorkOrder, abi.GetWorkOrderRequest{WorkOrderID: id}, &w); err != nil {
+				t.Fatalf("after token revocation: %v", err)
+			}
+			if st := f.sim.Stats(); st.TokensIssued != 2 {
+				t.Fatalf("want one token refetch, %d issued", st.TokensIssued)
+			}
 		})
 	}
 }
