@@ -12,7 +12,8 @@
 // never logged and is redacted from any error text.
 //
 // The connector logic lives in plain Go files of this package (config.go,
-// client.go, odata.go, csrf.go, mapping.go, sap.go) and is unit-tested
+// client.go, odata.go, json.go, csrf.go, mapping.go, sap.go; see
+// README.md) and is unit-tested
 // natively with pdk/pdktest against the simulator in sim/sap, and as wasm
 // through the real host (host/plugin + host/policy).
 package main
