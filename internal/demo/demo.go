@@ -55,7 +55,31 @@ type Options struct {
 	// NoConfirmations lets the agent write without asking (tests).
 	NoConfirmations bool
 	Logger          hclog.Logger
+	// SecretSources chooses where the host reads each generated secret
+	// (maximo_apikey, sap_client_secret, telegram_bot_token,
+	// mail_password); a secret not listed is a 0600 file (file:), the
+	// default. See SecretSource.
+	SecretSources map[string]SecretSource
 }
+
+// SecretSource is where the generated configuration tells the host to read
+// one secret from.
+type SecretSource string
+
+// Secret sources of Options.SecretSources.
+const (
+	// SourceFile is a 0600 file under StateDir/secrets (file:PATH).
+	SourceFile SecretSource = "file"
+	// SourceEnv is an environment variable (env:NAME) listed in Env.Environ:
+	// the caller must put it into the host's environment.
+	SourceEnv SecretSource = "env"
+	// SourceSystemd is a credential in StateDir/credentials (systemd:NAME);
+	// Env.Environ holds CREDENTIALS_DIRECTORY.
+	SourceSystemd SecretSource = "systemd"
+	// SourceDotEnv is an environment variable (env:NAME) assigned in the
+	// 0600 file Env.DotEnvPath, to be loaded with secrets.LoadDotEnv.
+	SourceDotEnv SecretSource = "dotenv"
+)
 
 // TelegramChat is the demo's allowed Telegram chat (technicians' group).
 const TelegramChat = 4242
@@ -72,6 +96,16 @@ type Env struct {
 	OPCUA      *simopcua.Server
 	// Plugins lists the plugins configured, with their sha256.
 	Plugins map[string]string
+	// Environ holds the environment variables the host needs for secrets
+	// read from SourceEnv and SourceSystemd (empty with the default file
+	// sources).
+	Environ map[string]string
+	// DotEnvPath is the .env file holding the SourceDotEnv secrets ("" when
+	// there are none).
+	DotEnvPath string
+	// Secrets maps each generated secret's name to its value, so tests can
+	// assert that none of them leaks.
+	Secrets map[string]string
 
 	closers []func()
 }
@@ -97,7 +131,7 @@ func Start(ctx context.Context, o Options) (*Env, error) {
 	if err := os.Chmod(o.StateDir, 0o700); err != nil {
 		return nil, err
 	}
-	e := &Env{Plugins: map[string]string{}}
+	e := &Env{Plugins: map[string]string{}, Environ: map[string]string{}, Secrets: map[string]string{}}
 	ok := false
 	defer func() {
 		if !ok {
@@ -106,7 +140,31 @@ func Start(ctx context.Context, o Options) (*Env, error) {
 	}()
 	secrets := map[string]string{}
 	var b bytes.Buffer
+	var dotenv bytes.Buffer
 	put := func(name, value string) error {
+		e.Secrets[name] = value
+		envName := "MACHINA_DEMO_" + strings.ToUpper(name)
+		switch src := o.SecretSources[name]; src {
+		case "", SourceFile:
+		case SourceEnv:
+			secrets[name] = "env:" + envName
+			e.Environ[envName] = value
+			return nil
+		case SourceDotEnv:
+			secrets[name] = "env:" + envName
+			fmt.Fprintf(&dotenv, "%s=%s\n", envName, value)
+			return nil
+		case SourceSystemd:
+			dir := filepath.Join(o.StateDir, "credentials")
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				return err
+			}
+			secrets[name] = "systemd:" + name
+			e.Environ["CREDENTIALS_DIRECTORY"] = dir
+			return os.WriteFile(filepath.Join(dir, name), []byte(value+"\n"), 0o600)
+		default:
+			return fmt.Errorf("secret %s: unknown source %q (want file, env, systemd or dotenv)", name, src)
+		}
 		path := filepath.Join(o.StateDir, "secrets", name)
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			return err
@@ -173,6 +231,12 @@ func Start(ctx context.Context, o Options) (*Env, error) {
 	for name, v := range map[string]string{"maximo_apikey": mxAuth.APIKey, "sap_client_secret": sapAuth.ClientSecret,
 		"telegram_bot_token": tgToken, "mail_password": mailPass} {
 		if err := put(name, v); err != nil {
+			return nil, err
+		}
+	}
+	if dotenv.Len() > 0 {
+		e.DotEnvPath = filepath.Join(o.StateDir, ".env")
+		if err := os.WriteFile(e.DotEnvPath, dotenv.Bytes(), 0o600); err != nil {
 			return nil, err
 		}
 	}
