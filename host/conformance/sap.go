@@ -211,6 +211,10 @@ func (s *sapSim) Facts() Facts {
 			f.WorkOrder = abi.WorkOrder{ID: str(w, "MaintenanceOrder"), AssetID: str(w, "Equipment"), Description: str(w, "MaintenanceOrderDesc"),
 				Status: st, Priority: sapPriority[str(w, "MaintPriority")], Type: sapType[str(w, "MaintenanceOrderType")],
 				AssignedTo: str(w, "MaintOrdPersonResponsible")}
+			// dates are time.Time in the simulator's records (rendered as
+			// /Date(ms)/ in v2, ISO 8601 in v4); the domain holds them in UTC.
+			f.WorkOrder.CreatedAt, _ = w["CreationDate"].(time.Time)
+			f.WorkOrder.UpdatedAt, _ = w["LastChangeDateTime"].(time.Time)
 		}
 	}
 	return f
