@@ -23,7 +23,8 @@ import (
 type Target struct {
 	Issue  string `json:"issue"`
 	Figure string `json:"figure"`
-	// Bench is the benchmark name without the -N suffix (Pkg-relative).
+	// Bench is the benchmark name without the -N suffix, optionally
+	// prefixed by the last element of its package path ("cmms-sap.Benchmark…").
 	Bench string `json:"bench"`
 	// Metric is the unit to read: "ns/op" or a custom b.ReportMetric unit.
 	Metric string `json:"metric"`
@@ -35,7 +36,9 @@ type Target struct {
 	// compared with Goal using Op ("<=" or ">=").
 	Op   string  `json:"op"`
 	Goal float64 `json:"goal"`
-	// Unit is how to print values: "µs", "ms", "s", "/s", or "" (raw).
+	// Unit is how to print values: "µs", "ms", "s" scale ns/op; "µs-raw" and
+	// "ms-raw" print a metric already in that unit; anything else is
+	// printed after the raw value.
 	Unit string `json:"unit"`
 }
 
@@ -63,8 +66,14 @@ func parse(r io.Reader) map[string]map[string]float64 {
 	out := map[string]map[string]float64{}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	pkg := ""
 	for sc.Scan() {
-		m := line.FindStringSubmatch(strings.TrimSpace(sc.Text()))
+		text := strings.TrimSpace(sc.Text())
+		if p, ok := strings.CutPrefix(text, "pkg: "); ok {
+			pkg = p[strings.LastIndex(p, "/")+1:]
+			continue
+		}
+		m := line.FindStringSubmatch(text)
 		if m == nil {
 			continue
 		}
@@ -75,7 +84,12 @@ func parse(r io.Reader) map[string]map[string]float64 {
 				metrics[f[i+1]] = v
 			}
 		}
+		// Keyed both as "<package>.<benchmark>" and by the bare name (the
+		// last package wins when names repeat).
 		out[m[1]] = metrics
+		if pkg != "" {
+			out[pkg+"."+m[1]] = metrics
+		}
 	}
 	return out
 }
@@ -112,7 +126,9 @@ func write(w io.Writer, targets []Target, res map[string]map[string]float64) {
 	}
 	var names []string
 	for n := range res {
-		names = append(names, n)
+		if strings.Contains(n, ".") {
+			names = append(names, n)
+		}
 	}
 	sort.Strings(names)
 	fmt.Fprintln(w, "\n<details><summary>All benchmark lines</summary>\n\n| benchmark | metrics |\n|---|---|")
@@ -143,6 +159,10 @@ func format(v float64, unit string) string {
 		return fmt.Sprintf("%.1f ms", v/1e6)
 	case "s":
 		return fmt.Sprintf("%.2f s", v/1e9)
+	case "µs-raw":
+		return fmt.Sprintf("%.0f µs", v)
+	case "ms-raw":
+		return fmt.Sprintf("%.1f ms", v)
 	default:
 		return strconv.FormatFloat(v, 'g', 4, 64) + " " + unit
 	}
