@@ -57,6 +57,90 @@ func BenchmarkToolsCallGetAsset(b *testing.B) {
 			b.ReportMetric(rate/bareRate, "ratio")
 		}
 	})
+	// The machine is shared, so load changes between the two runs above;
+	// "interleaved" alternates batches of 200 calls on both servers within
+	// one run and compares their totals (b.N calls each).
+	b.Run("interleaved", func(b *testing.B) {
+		bareC, machC := poolOf(b, bareURL, ""), poolOf(b, ms.url, testToken)
+		var bareLat, machLat []time.Duration
+		var bareT, machT time.Duration
+		b.ResetTimer()
+		for done := 0; done < b.N; done += 200 {
+			n := min(200, b.N-done)
+			d, l := batch(b, bareC, n)
+			bareT, bareLat = bareT+d, append(bareLat, l...)
+			d, l = batch(b, machC, n)
+			machT, machLat = machT+d, append(machLat, l...)
+		}
+		b.StopTimer()
+		br, mr := float64(len(bareLat))/bareT.Seconds(), float64(len(machLat))/machT.Seconds()
+		b.ReportMetric(br, "bare-calls/s")
+		b.ReportMetric(mr, "machina-calls/s")
+		b.ReportMetric(float64(pct(bareLat, 50).Microseconds()), "bare-p50-µs")
+		b.ReportMetric(float64(pct(bareLat, 99).Microseconds()), "bare-p99-µs")
+		b.ReportMetric(float64(pct(machLat, 50).Microseconds()), "machina-p50-µs")
+		b.ReportMetric(float64(pct(machLat, 99).Microseconds()), "machina-p99-µs")
+		b.ReportMetric(mr/br, "ratio")
+	})
+}
+
+func pct(l []time.Duration, p int) time.Duration {
+	if len(l) == 0 {
+		return 0
+	}
+	s := append([]time.Duration(nil), l...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[len(s)*p/100]
+}
+
+// poolOf opens 8 initialised clients.
+func poolOf(b *testing.B, url, token string) []*client.Client {
+	var cs []*client.Client
+	for range 8 {
+		c, err := client.NewStreamableHttpClient(url+"/mcp", transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer " + token}))
+		if err != nil {
+			b.Fatal(err)
+		}
+		initialize(b, c)
+		b.Cleanup(func() { c.Close() })
+		cs = append(cs, c)
+	}
+	return cs
+}
+
+// batch runs n calls spread over the clients concurrently and returns the
+// wall time and the latencies.
+func batch(b *testing.B, cs []*client.Client, n int) (time.Duration, []time.Duration) {
+	req := toolReq("machina_get_asset", map[string]any{"asset_id": "P-101"})
+	var mu sync.Mutex
+	var lat []time.Duration
+	var wg sync.WaitGroup
+	work := make(chan struct{}, n)
+	for range n {
+		work <- struct{}{}
+	}
+	close(work)
+	start := time.Now()
+	for _, c := range cs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range work {
+				t0 := time.Now()
+				res, err := c.CallTool(context.Background(), req)
+				if err != nil || res.IsError {
+					b.Errorf("call: %v", err)
+					return
+				}
+				d := time.Since(t0)
+				mu.Lock()
+				lat = append(lat, d)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return time.Since(start), lat
 }
 
 // runCalls runs b.N calls from 4×GOMAXPROCS concurrent clients and
