@@ -86,7 +86,10 @@ func (s *Server) Handler(o HTTPOptions, port string) (http.Handler, error) {
 
 // Serve serves HTTP on ln until ctx is done, then shuts down gracefully.
 func (s *Server) Serve(ctx context.Context, ln net.Listener, o HTTPOptions) error {
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	host, port, _ := net.SplitHostPort(ln.Addr().String())
+	if ip := net.ParseIP(host); ip != nil && !ip.IsLoopback() && len(o.AllowedHosts) == 0 {
+		s.logger.Warn("listening beyond loopback, but only localhost Host headers are accepted; set mcp.allowed_hosts to the names clients use", "listen", ln.Addr().String())
+	}
 	h, err := s.Handler(o, port)
 	if err != nil {
 		return err
