@@ -331,6 +331,13 @@ func (r *Router) SendMessage(ctx context.Context, channel, text string) (SendRes
 		return SendResult{}, err
 	}
 	if r.messenger != nil {
+		if r.gate.Blocks(abi.OpSend) {
+			// Trace the blocked write here, as for every other write.
+			if c, err := r.resolve(abi.CapSendMessage, ""); err == nil {
+				r.blocked(ctx, c, abi.OpSend, "", abi.SendRequest{ChatID: channel})
+			}
+			return SendResult{Sandboxed: sandbox.SendResponse()}, nil
+		}
 		res, err := r.messenger.Send(ctx, channel, text)
 		if err != nil {
 			var ae *abi.Error
