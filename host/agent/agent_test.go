@@ -10,12 +10,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mark3labs/mcp-go/mcp"
-	"github.com/mark3labs/mcp-go/server"
 	"github.com/machina-go/machina/abi"
 	"github.com/machina-go/machina/host/llm"
 	"github.com/machina-go/machina/host/llm/llmtest"
 	"github.com/machina-go/machina/host/trace"
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
 )
 
 var plant = []abi.Asset{
