@@ -21,15 +21,6 @@ const (
 	maxBackoff = 8 * time.Second
 )
 
-// backoff returns the wait before retry n (0-based).
-func backoff(base time.Duration, n int) time.Duration {
-	d := base << n
-	if d > maxBackoff || d <= 0 {
-		return maxBackoff
-	}
-	return d
-}
-
 // request is one HTTP exchange with Maximo.
 type request struct {
 	method     string
@@ -47,40 +38,18 @@ func (m *maximo) send(ctx context.Context, r request) (abi.HTTPResponse, error) 
 		headers[k] = v
 	}
 	req := abi.HTTPRequest{Method: r.method, URL: r.url, Headers: headers, Body: r.body, TimeoutMS: m.cfg.TimeoutMS}
-	var (
-		resp abi.HTTPResponse
-		err  error
-	)
-	for attempt := 0; ; attempt++ {
-		resp, err = pdk.HTTP(ctx, req)
-		wait := backoff(m.retryBase, attempt)
-		retry := false
-		switch {
-		case err != nil:
-			// The host reports timeouts as unavailable and other transport
-			// failures (refused, reset) as upstream; policy refusals
-			// (unauthorized, invalid_argument) are final.
-			retry = r.idempotent && (abi.AsError(err).Code == abi.CodeUnavailable || isTransportFailure(err))
-		case resp.Status == 429:
-			retry = true
-			if ra, ok := retryAfter(resp.Headers); ok {
-				if ra > maxBackoff {
-					retry = false // longer than we may wait inside one call
-				} else {
-					wait = ra
-				}
-			}
-		case resp.Status == 503:
-			retry = r.idempotent
-		}
-		if !retry || attempt >= maxRetries {
-			break
-		}
-		pdk.Logf(ctx, abi.LogDebug, "maximo %s: retry %d in %s", r.method, attempt+1, wait)
-		if err := sleep(ctx, wait); err != nil {
-			return resp, abi.Unavailable("cancelled while waiting to retry: %v", err)
-		}
-	}
+	resp, err := pdk.HTTPWithRetry(ctx, req, pdk.RetryPolicy{
+		Idempotent: r.idempotent, Base: m.retryBase, Max: maxBackoff, Retries: maxRetries,
+		// The host reports timeouts as unavailable and other transport
+		// failures (refused, reset) as upstream; policy refusals
+		// (unauthorized, invalid_argument) are final.
+		Transient: func(err error) bool {
+			return abi.AsError(err).Code == abi.CodeUnavailable || isTransportFailure(err)
+		},
+		OnRetry: func(n int, wait time.Duration) {
+			pdk.Logf(ctx, abi.LogDebug, "maximo %s: retry %d in %s", r.method, n, wait)
+		},
+	})
 	if err != nil {
 		if isTransportFailure(err) {
 			return resp, abi.Unavailable("Maximo is unreachable: %s", abi.AsError(err).Message)
@@ -100,37 +69,6 @@ func (m *maximo) send(ctx context.Context, r request) (abi.HTTPResponse, error) 
 func isTransportFailure(err error) bool {
 	e := abi.AsError(err)
 	return e.Code == abi.CodeUpstream && strings.HasPrefix(e.Message, "request to ") && strings.Contains(e.Message, " failed: ")
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return nil
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// retryAfter reads a numeric Retry-After (seconds).
-func retryAfter(h map[string]string) (time.Duration, bool) {
-	for k, v := range h {
-		if strings.EqualFold(k, "Retry-After") {
-			n, err := strconv.Atoi(strings.TrimSpace(v))
-			if err != nil || n < 0 {
-				return 0, false
-			}
-			return time.Duration(n) * time.Second, true
-		}
-	}
-	return 0, false
 }
 
 // maximoMessage extracts Error.message from a Maximo error body.

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/url"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -24,15 +23,6 @@ const (
 // csrfHeader is the CSRF token header. The host's tracer records no
 // headers, and its redaction treats any *token* key as secret.
 const csrfHeader = "X-CSRF-Token"
-
-// backoff returns the wait before retry n (0-based).
-func backoff(base time.Duration, n int) time.Duration {
-	d := base << n
-	if d > maxBackoff || d <= 0 {
-		return maxBackoff
-	}
-	return d
-}
 
 // request is one HTTP exchange with the gateway.
 type request struct {
@@ -54,39 +44,15 @@ func (s *sapPM) do(ctx context.Context, r request) (abi.HTTPResponse, error) {
 		headers[k] = v
 	}
 	req := abi.HTTPRequest{Method: r.method, URL: r.url, Headers: headers, Body: r.body, TimeoutMS: s.cfg.TimeoutMS}
-	var (
-		resp abi.HTTPResponse
-		err  error
-	)
-	for attempt := 0; ; attempt++ {
-		resp, err = pdk.HTTP(ctx, req)
-		wait := backoff(s.retryBase, attempt)
-		retry := false
-		switch {
-		case err != nil:
-			// The host reports transport failures as unavailable; policy
-			// refusals (unauthorized, invalid_argument) are final.
-			retry = r.idempotent && abi.AsError(err).Code == abi.CodeUnavailable
-		case resp.Status == 429:
-			retry = true
-			if ra, ok := retryAfter(resp.Headers); ok {
-				if ra > maxBackoff {
-					retry = false // longer than we may wait inside one call
-				} else {
-					wait = ra
-				}
-			}
-		case resp.Status == 503:
-			retry = r.idempotent
-		}
-		if !retry || attempt >= maxRetries {
-			break
-		}
-		pdk.Logf(ctx, abi.LogDebug, "sap %s %s: retry %d in %s", r.method, pathOf(r.url), attempt+1, wait)
-		if err := sleep(ctx, wait); err != nil {
-			return resp, abi.Unavailable("cancelled while waiting to retry: %v", err)
-		}
-	}
+	// The host reports transport failures as unavailable (the policy's
+	// default Transient); policy refusals (unauthorized, invalid_argument)
+	// are final.
+	resp, err := pdk.HTTPWithRetry(ctx, req, pdk.RetryPolicy{
+		Idempotent: r.idempotent, Base: s.retryBase, Max: maxBackoff, Retries: maxRetries,
+		OnRetry: func(n int, wait time.Duration) {
+			pdk.Logf(ctx, abi.LogDebug, "sap %s %s: retry %d in %s", r.method, pathOf(r.url), n, wait)
+		},
+	})
 	if err != nil {
 		return resp, abi.AsError(err)
 	}
@@ -105,23 +71,6 @@ func (s *sapPM) send(ctx context.Context, r request) (abi.HTTPResponse, error) {
 	return resp, s.statusError(r, resp)
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return nil
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
 // header returns a response header case-insensitively.
 func header(h map[string]string, name string) (string, bool) {
 	for k, v := range h {
@@ -130,19 +79,6 @@ func header(h map[string]string, name string) (string, bool) {
 		}
 	}
 	return "", false
-}
-
-// retryAfter reads a numeric Retry-After (seconds).
-func retryAfter(h map[string]string) (time.Duration, bool) {
-	v, ok := header(h, "Retry-After")
-	if !ok {
-		return 0, false
-	}
-	n, err := strconv.Atoi(strings.TrimSpace(v))
-	if err != nil || n < 0 {
-		return 0, false
-	}
-	return time.Duration(n) * time.Second, true
 }
 
 // credentialRE finds credentials a leaky gateway may echo in an error.
