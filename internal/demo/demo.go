@@ -107,6 +107,7 @@ type Env struct {
 	// assert that none of them leaks.
 	Secrets map[string]string
 
+	logger  hclog.Logger
 	closers []func()
 }
 
@@ -275,8 +276,7 @@ func Start(ctx context.Context, o Options) (*Env, error) {
 	if err != nil {
 		return nil, err
 	}
-	host, port, _ := net.SplitHostPort(e.Mail.SMTPImplicitAddr)
-	_ = host
+	_, port, _ := net.SplitHostPort(e.Mail.SMTPImplicitAddr)
 	smtpAddr := "127.0.0.1:" + port
 	_, iport, _ := net.SplitHostPort(e.Mail.IMAPImplicitAddr)
 
@@ -387,7 +387,7 @@ func (e *Env) serve(h http.Handler) (string, error) {
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			_ = err
+			e.logger.Error("simulator stopped", "addr", ln.Addr().String(), "error", err)
 		}
 	}()
 	e.closers = append(e.closers, func() {
