@@ -140,3 +140,18 @@ func TestDescriptorValidate(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+func TestCreateWorkOrderRequestNormalize(t *testing.T) {
+	r := CreateWorkOrderRequest{AssetID: "P-101", Description: "seal"}
+	if err := r.Normalize(); err != nil || r.Type != TypeCorrective || r.Priority != PriorityMedium {
+		t.Fatalf("defaults: %+v %v", r, err)
+	}
+	for _, bad := range []CreateWorkOrderRequest{
+		{Description: "x"}, {AssetID: "P-1", Description: " "},
+		{AssetID: "P-1", Description: "x", Type: "urgent"}, {AssetID: "P-1", Description: "x", Priority: "asap"},
+	} {
+		if err := bad.Normalize(); err == nil || AsError(err).Code != CodeInvalidArgument {
+			t.Errorf("%+v: want invalid_argument, got %v", bad, err)
+		}
+	}
+}

@@ -1,5 +1,7 @@
 package abi
 
+import "strings"
+
 // InitRequest is the input of machina_init: the operator's non-secret plugin
 // configuration as a JSON object.
 type InitRequest struct {
@@ -178,4 +180,29 @@ type Dropped struct {
 type PollResponse struct {
 	Messages []Message `json:"messages"`
 	Dropped  []Dropped `json:"dropped,omitempty"`
+}
+
+// Normalize applies the defaults (type corrective, priority medium) and
+// checks the required fields and enum values, so every CMMS plugin validates
+// a create the same way. It returns an invalid_argument error.
+func (r *CreateWorkOrderRequest) Normalize() error {
+	if strings.TrimSpace(r.AssetID) == "" {
+		return InvalidArgument("asset_id is required")
+	}
+	if strings.TrimSpace(r.Description) == "" {
+		return InvalidArgument("description is required")
+	}
+	if r.Type == "" {
+		r.Type = TypeCorrective
+	}
+	if r.Priority == "" {
+		r.Priority = PriorityMedium
+	}
+	if !r.Type.Valid() {
+		return InvalidArgument("invalid work order type %q", r.Type)
+	}
+	if !r.Priority.Valid() {
+		return InvalidArgument("invalid priority %q", r.Priority)
+	}
+	return nil
 }

@@ -195,23 +195,8 @@ func writeHeaders(patch bool) map[string]string {
 
 // CreateWorkOrder posts a new work order to mxwo (Maximo assigns wonum).
 func (m *maximo) CreateWorkOrder(ctx context.Context, req abi.CreateWorkOrderRequest) (abi.WorkOrderResponse, error) {
-	if strings.TrimSpace(req.AssetID) == "" {
-		return abi.WorkOrderResponse{}, abi.InvalidArgument("asset_id is required")
-	}
-	if strings.TrimSpace(req.Description) == "" {
-		return abi.WorkOrderResponse{}, abi.InvalidArgument("description is required")
-	}
-	if req.Type == "" {
-		req.Type = abi.TypeCorrective
-	}
-	if req.Priority == "" {
-		req.Priority = abi.PriorityMedium
-	}
-	if !req.Type.Valid() {
-		return abi.WorkOrderResponse{}, abi.InvalidArgument("invalid work order type %q", req.Type)
-	}
-	if !req.Priority.Valid() {
-		return abi.WorkOrderResponse{}, abi.InvalidArgument("invalid priority %q", req.Priority)
+	if err := req.Normalize(); err != nil {
+		return abi.WorkOrderResponse{}, err
 	}
 	body := map[string]any{
 		"description": req.Description, "assetnum": req.AssetID,

@@ -132,20 +132,8 @@ func (s *sapPM) CreateWorkOrder(ctx context.Context, req abi.CreateWorkOrderRequ
 	if _, err := odataLiteral("asset_id", req.AssetID); err != nil {
 		return abi.WorkOrderResponse{}, err
 	}
-	if strings.TrimSpace(req.Description) == "" {
-		return abi.WorkOrderResponse{}, abi.InvalidArgument("description is required")
-	}
-	if req.Type == "" {
-		req.Type = abi.TypeCorrective
-	}
-	if req.Priority == "" {
-		req.Priority = abi.PriorityMedium
-	}
-	if !req.Type.Valid() {
-		return abi.WorkOrderResponse{}, abi.InvalidArgument("invalid work order type %q", req.Type)
-	}
-	if !req.Priority.Valid() {
-		return abi.WorkOrderResponse{}, abi.InvalidArgument("invalid priority %q", req.Priority)
+	if err := req.Normalize(); err != nil {
+		return abi.WorkOrderResponse{}, err
 	}
 	body := map[string]any{
 		"MaintenanceOrderDesc": req.Description, "Equipment": req.AssetID,
