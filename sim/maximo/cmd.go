@@ -5,11 +5,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/machina-go/machina/sim/internal/simhttp"
 	"io"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -141,30 +140,16 @@ Flags:
 }
 
 func writeEnvFile(path string, a Auth) (string, error) {
-	var b strings.Builder
+	var vars [][2]string
 	switch a.Mode {
 	case AuthAPIKey:
-		fmt.Fprintf(&b, "%s=%s\n", EnvAPIKey, a.APIKey)
+		vars = [][2]string{{EnvAPIKey, a.APIKey}}
 	case AuthBasic:
-		fmt.Fprintf(&b, "%s=%s\n%s=%s\n", EnvUser, a.Username, EnvPassword, a.Password)
+		vars = [][2]string{{EnvUser, a.Username}, {EnvPassword, a.Password}}
 	case AuthBearer:
-		fmt.Fprintf(&b, "%s=%s\n", EnvToken, a.Token)
+		vars = [][2]string{{EnvToken, a.Token}}
 	}
-	if path == "" {
-		f, err := os.CreateTemp("", "maximo-sim-*.env")
-		if err != nil {
-			return "", err
-		}
-		path = f.Name()
-		f.Close()
-	}
-	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
-		return "", err
-	}
-	if err := os.Chmod(path, 0o600); err != nil {
-		return "", err
-	}
-	return filepath.Abs(path)
+	return simhttp.WriteEnvFile(path, "maximo-sim-*.env", vars)
 }
 
 // ConfigSnippet returns a machina.toml block that points cmms-maximo at a

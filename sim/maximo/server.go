@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"github.com/machina-go/machina/sim/internal/simhttp"
 	"io"
 	"maps"
 	"net/http"
@@ -152,23 +153,13 @@ func deepCopy(r record) map[string]any {
 }
 
 // take consumes one unit of a fault counter.
-func take(n *int) bool {
-	switch {
-	case *n < 0:
-		return true
-	case *n > 0:
-		*n--
-		return true
-	}
-	return false
-}
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	rw := &statusWriter{ResponseWriter: w, status: 200}
+	rw := simhttp.NewStatusWriter(w)
 	start := time.Now()
 	defer func() {
-		s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", rw.status, "duration", time.Since(start))
+		s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", rw.Status, "duration", time.Since(start))
 	}()
 	if strings.HasPrefix(r.URL.Path, "/_sim/") {
 		s.admin(rw, r)
@@ -182,11 +173,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	slow := s.faults.SlowMS
-	unavailable := take(&s.faults.Unavailable)
-	limited := !unavailable && take(&s.faults.RateLimit)
+	unavailable := simhttp.Take(&s.faults.Unavailable)
+	limited := !unavailable && simhttp.Take(&s.faults.RateLimit)
 	retryAfter := s.faults.RetryAfter
-	malformed := !unavailable && !limited && take(&s.faults.Malformed)
-	oversized := !unavailable && !limited && !malformed && take(&s.faults.Oversized)
+	malformed := !unavailable && !limited && simhttp.Take(&s.faults.Malformed)
+	oversized := !unavailable && !limited && !malformed && simhttp.Take(&s.faults.Oversized)
 	overBytes := s.faults.OversizedBytes
 	s.mu.Unlock()
 	if slow > 0 {
@@ -235,16 +226,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rw.WriteHeader(status)
 	_, _ = rw.Write(body)
-}
-
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	w.status = code
-	w.ResponseWriter.WriteHeader(code)
 }
 
 // apiError is Maximo's error body.
@@ -323,20 +304,13 @@ func (s *Server) route(r *http.Request, user string, out *bytes.Buffer, oversize
 }
 
 // baseURL is the absolute origin the client used.
-func baseURL(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
-}
 
 func restID(os objectStructure, rec record) string {
 	return "_" + base64.RawURLEncoding.EncodeToString([]byte(scalarString(rec[os.key])+"/"+scalarString(rec["siteid"])))
 }
 
 func hrefOf(r *http.Request, os objectStructure, rec record) string {
-	return baseURL(r) + osPrefix + os.name + "/" + restID(os, rec)
+	return simhttp.BaseURL(r) + osPrefix + os.name + "/" + restID(os, rec)
 }
 
 // render returns the member JSON of rec with the selected attributes.
@@ -474,11 +448,11 @@ func (s *Server) list(r *http.Request, os objectStructure, out *bytes.Buffer, ov
 		if to < total {
 			nq := maps.Clone(q)
 			nq.Set("pageno", strconv.Itoa(page+1))
-			next = baseURL(r) + r.URL.Path + "?" + nq.Encode()
+			next = simhttp.BaseURL(r) + r.URL.Path + "?" + nq.Encode()
 		}
 		rows = rows[from:to]
 	}
-	self := baseURL(r) + r.URL.RequestURI()
+	self := simhttp.BaseURL(r) + r.URL.RequestURI()
 	info := map[string]any{"href": self, "pagenum": page}
 	if pageSize > 0 {
 		info["totalPages"] = (total + pageSize - 1) / pageSize

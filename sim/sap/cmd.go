@@ -5,11 +5,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/machina-go/machina/sim/internal/simhttp"
 	"io"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -153,28 +152,14 @@ Flags:
 }
 
 func writeEnvFile(path string, a Auth) (string, error) {
-	var b strings.Builder
+	var vars [][2]string
 	switch a.Mode {
 	case AuthBasic:
-		fmt.Fprintf(&b, "%s=%s\n%s=%s\n", EnvUser, a.Username, EnvPassword, a.Password)
+		vars = [][2]string{{EnvUser, a.Username}, {EnvPassword, a.Password}}
 	case AuthOAuth2:
-		fmt.Fprintf(&b, "%s=%s\n%s=%s\n", EnvClientID, a.ClientID, EnvClientSecret, a.ClientSecret)
+		vars = [][2]string{{EnvClientID, a.ClientID}, {EnvClientSecret, a.ClientSecret}}
 	}
-	if path == "" {
-		f, err := os.CreateTemp("", "sap-sim-*.env")
-		if err != nil {
-			return "", err
-		}
-		path = f.Name()
-		f.Close()
-	}
-	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
-		return "", err
-	}
-	if err := os.Chmod(path, 0o600); err != nil {
-		return "", err
-	}
-	return filepath.Abs(path)
+	return simhttp.WriteEnvFile(path, "sap-sim-*.env", vars)
 }
 
 // ConfigSnippet returns a machina.toml block that points cmms-sap at a

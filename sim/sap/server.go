@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/machina-go/machina/sim/internal/simhttp"
 	"io"
 	"maps"
 	"net/http"
@@ -255,26 +256,6 @@ func (s *Server) find(es entitySet, id string) record {
 }
 
 // take consumes one unit of a fault counter.
-func take(n *int) bool {
-	switch {
-	case *n < 0:
-		return true
-	case *n > 0:
-		*n--
-		return true
-	}
-	return false
-}
-
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	w.status = code
-	w.ResponseWriter.WriteHeader(code)
-}
 
 // httpErr is an OData error answer.
 type httpErr struct {
@@ -311,10 +292,10 @@ func (s *Server) writeErr(w http.ResponseWriter, e *httpErr) {
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	rw := &statusWriter{ResponseWriter: w, status: 200}
+	rw := simhttp.NewStatusWriter(w)
 	start := time.Now()
 	defer func() {
-		s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", rw.status, "duration", time.Since(start))
+		s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", rw.Status, "duration", time.Since(start))
 	}()
 	switch {
 	case strings.HasPrefix(r.URL.Path, "/_sim/"):
@@ -333,12 +314,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	slow := s.faults.SlowMS
-	unavailable := take(&s.faults.Unavailable)
-	limited := !unavailable && take(&s.faults.RateLimit)
+	unavailable := simhttp.Take(&s.faults.Unavailable)
+	limited := !unavailable && simhttp.Take(&s.faults.RateLimit)
 	retryAfter := s.faults.RetryAfter
-	reflect := !unavailable && !limited && take(&s.faults.ReflectHeaders)
-	malformed := !unavailable && !limited && !reflect && !write && take(&s.faults.Malformed)
-	oversized := !unavailable && !limited && !reflect && !malformed && !write && take(&s.faults.Oversized)
+	reflect := !unavailable && !limited && simhttp.Take(&s.faults.ReflectHeaders)
+	malformed := !unavailable && !limited && !reflect && !write && simhttp.Take(&s.faults.Malformed)
+	oversized := !unavailable && !limited && !reflect && !malformed && !write && simhttp.Take(&s.faults.Oversized)
 	overBytes := s.faults.OversizedBytes
 	s.mu.Unlock()
 	if slow > 0 {
@@ -525,13 +506,6 @@ func (s *Server) tokenEndpoint(w http.ResponseWriter, r *http.Request) {
 }
 
 // baseURL is the absolute origin the client used.
-func baseURL(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
-}
 
 // route serves an authenticated API request into out.
 func (s *Server) route(r *http.Request, out *bytes.Buffer, oversized bool) (int, map[string]string, *httpErr) {
@@ -698,7 +672,7 @@ func (s *Server) checkCSRF(r *http.Request) *httpErr {
 	if c, err := r.Cookie(s.sessionCookie()); err == nil {
 		ss = s.sessions[c.Value]
 	}
-	forced := take(&s.faults.CSRFReject)
+	forced := simhttp.Take(&s.faults.CSRFReject)
 	if forced && ss != nil {
 		ss.token = ""
 	}
@@ -724,7 +698,7 @@ func (s *Server) render(r *http.Request, es entitySet, rec record, sel map[strin
 	}
 	tag := etag(rec)
 	if s.version == V2 {
-		uri := baseURL(r) + BasePath + "/" + es.service + "/" + es.name + "('" + url.PathEscape(strings.ReplaceAll(scalarString(rec[es.key]), "'", "''")) + "')"
+		uri := simhttp.BaseURL(r) + BasePath + "/" + es.service + "/" + es.name + "('" + url.PathEscape(strings.ReplaceAll(scalarString(rec[es.key]), "'", "''")) + "')"
 		md := map[string]any{"id": uri, "uri": uri, "type": es.service + "." + es.typeName}
 		if tag != "" {
 			md["etag"] = tag
@@ -848,7 +822,7 @@ func (s *Server) list(r *http.Request, es entitySet, out *bytes.Buffer, oversize
 		if to < len(rows) {
 			nq := maps.Clone(q)
 			nq.Set("$skiptoken", strconv.Itoa(to))
-			next = baseURL(r) + r.URL.Path + "?" + encodeQuery(nq)
+			next = simhttp.BaseURL(r) + r.URL.Path + "?" + encodeQuery(nq)
 		}
 		rows = rows[from:to]
 	}
@@ -1022,7 +996,7 @@ func (s *Server) create(r *http.Request, es entitySet, out *bytes.Buffer) (int, 
 	rec["LastChangeDateTime"] = now
 	s.data.records[es.id()] = append(s.data.records[es.id()], rec)
 	s.writesDone.Add(1)
-	loc := baseURL(r) + BasePath + "/" + es.service + "/" + es.name + "('" + rec["MaintenanceOrder"].(string) + "')"
+	loc := simhttp.BaseURL(r) + BasePath + "/" + es.service + "/" + es.name + "('" + rec["MaintenanceOrder"].(string) + "')"
 	return http.StatusCreated, loc, encode(out, s.entityBody(r, es, rec, nil))
 }
 

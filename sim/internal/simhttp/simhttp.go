@@ -1,0 +1,79 @@
+// Package simhttp holds the plumbing the HTTP simulators share: counted
+// fault switches, the request's base URL, a status-recording response
+// writer, and the 0600 env file that hands generated credentials to an
+// operator. Protocol behaviour (error bodies, queries, auth) stays in each
+// simulator.
+package simhttp
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Take consumes one use of a fault counter: a negative count fires on every
+// request, a positive one fires and decrements, zero is off.
+func Take(n *int) bool {
+	switch {
+	case *n < 0:
+		return true
+	case *n > 0:
+		*n--
+		return true
+	}
+	return false
+}
+
+// BaseURL is the scheme and host the client used to reach the simulator.
+func BaseURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+// StatusWriter records the status code written through it.
+type StatusWriter struct {
+	http.ResponseWriter
+	Status int
+}
+
+// NewStatusWriter wraps w; the status is 200 until WriteHeader says
+// otherwise.
+func NewStatusWriter(w http.ResponseWriter) *StatusWriter {
+	return &StatusWriter{ResponseWriter: w, Status: http.StatusOK}
+}
+
+// WriteHeader implements http.ResponseWriter.
+func (w *StatusWriter) WriteHeader(code int) {
+	w.Status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// WriteEnvFile writes KEY=value lines to path with mode 0600, or to a new
+// temporary file named after pattern when path is empty, and returns the
+// absolute path.
+func WriteEnvFile(path, pattern string, vars [][2]string) (string, error) {
+	var b strings.Builder
+	for _, kv := range vars {
+		fmt.Fprintf(&b, "%s=%s\n", kv[0], kv[1])
+	}
+	if path == "" {
+		f, err := os.CreateTemp("", pattern)
+		if err != nil {
+			return "", err
+		}
+		path = f.Name()
+		f.Close()
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		return "", err
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		return "", err
+	}
+	return filepath.Abs(path)
+}
