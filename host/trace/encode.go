@@ -162,53 +162,11 @@ func (r redactor) appendValue(b []byte, v any, depth int) []byte {
 	case error:
 		return appendString(b, r.str(x.Error()))
 	case map[string]any:
-		b = append(b, '{')
-		for i, mk := range r.sortedKeys(keysOf(x)) {
-			k := mk.orig
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendString(b, mk.out)
-			b = append(b, ':')
-			if secrets.LooksSecretKey(k) {
-				b = appendString(b, secrets.Redacted)
-			} else {
-				b = r.appendValue(b, x[k], depth+1)
-			}
-		}
-		return append(b, '}')
+		return appendObject(r, b, x, func(b []byte, v any) []byte { return r.appendValue(b, v, depth+1) })
 	case map[string]string:
-		b = append(b, '{')
-		for i, mk := range r.sortedKeys(keysOf(x)) {
-			k := mk.orig
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendString(b, mk.out)
-			b = append(b, ':')
-			if secrets.LooksSecretKey(k) {
-				b = appendString(b, secrets.Redacted)
-			} else {
-				b = appendString(b, r.str(x[k]))
-			}
-		}
-		return append(b, '}')
+		return appendObject(r, b, x, func(b []byte, v string) []byte { return appendString(b, r.str(v)) })
 	case map[string][]string:
-		b = append(b, '{')
-		for i, mk := range r.sortedKeys(keysOf(x)) {
-			k := mk.orig
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendString(b, mk.out)
-			b = append(b, ':')
-			if secrets.LooksSecretKey(k) {
-				b = appendString(b, secrets.Redacted)
-			} else {
-				b = r.appendValue(b, x[k], depth+1)
-			}
-		}
-		return append(b, '}')
+		return appendObject(r, b, x, func(b []byte, v []string) []byte { return r.appendValue(b, v, depth+1) })
 	case []any:
 		b = append(b, '[')
 		for i, e := range x {
@@ -274,6 +232,25 @@ func (r redactor) sortedKeys(keys []string) []mapKey {
 	}
 	slices.SortFunc(out, func(a, b mapKey) int { return strings.Compare(a.out, b.out) })
 	return out
+}
+
+// appendObject encodes m as a JSON object with sorted keys, replacing the
+// value of every key that looks secret and encoding the others with value.
+func appendObject[V any](r redactor, b []byte, m map[string]V, value func([]byte, V) []byte) []byte {
+	b = append(b, '{')
+	for i, mk := range r.sortedKeys(keysOf(m)) {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, mk.out)
+		b = append(b, ':')
+		if secrets.LooksSecretKey(mk.orig) {
+			b = appendString(b, secrets.Redacted)
+		} else {
+			b = value(b, m[mk.orig])
+		}
+	}
+	return append(b, '}')
 }
 
 func keysOf[V any](m map[string]V) []string {
