@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/machina-go/machina/internal/syncbuf"
 	"io"
 	"io/fs"
 	"net"
@@ -38,23 +39,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 )
 
-// syncBuffer is the host's stderr: written by many goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = syncbuf.Buffer
 
 // environ is the host's environment; the test changes it mid-run to rotate
 // env: secrets.

@@ -1,10 +1,10 @@
 package logging_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/machina-go/machina/internal/syncbuf"
 	"strings"
 	"sync"
 	"testing"
@@ -20,23 +20,7 @@ const (
 	secretB = `pa"ss<w>ord&22`
 )
 
-// syncBuf is a goroutine-safe buffer.
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuf = syncbuf.Buffer
 
 type creds struct {
 	User     string

@@ -1,12 +1,11 @@
 package opcua_test
 
 import (
-	"bytes"
 	"context"
+	"github.com/machina-go/machina/internal/syncbuf"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,23 +14,7 @@ import (
 	simopcua "github.com/machina-go/machina/sim/opcua"
 )
 
-// syncBuffer is a goroutine-safe log sink.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = syncbuf.Buffer
 
 func testLogger(t testing.TB) (hclog.Logger, *syncBuffer) {
 	buf := &syncBuffer{}

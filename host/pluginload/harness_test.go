@@ -1,13 +1,13 @@
 package pluginload_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/machina-go/machina/internal/syncbuf"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -44,22 +44,7 @@ tok = "env:T_TOK"
 other = "env:T_OTHER"
 `
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = syncbuf.Buffer
 
 type recorder struct {
 	mu  sync.Mutex

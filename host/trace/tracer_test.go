@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/machina-go/machina/internal/syncbuf"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -508,23 +509,7 @@ func TestSubscriberPanicIsolated(t *testing.T) {
 	}
 }
 
-// syncBuf is a goroutine-safe buffer.
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuf = syncbuf.Buffer
 
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
