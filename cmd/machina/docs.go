@@ -22,24 +22,11 @@ import (
 
 // runDocs dispatches "machina docs <ingest|search|stats>".
 func runDocs(ctx context.Context, c *cli, args []string) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		docsUsage(c.stderr)
-		if len(args) == 0 {
-			return 2
-		}
-		return 0
-	}
-	switch args[0] {
-	case "ingest":
-		return runDocsIngest(ctx, c, args[1:])
-	case "search":
-		return runDocsSearch(ctx, c, args[1:])
-	case "stats":
-		return runDocsStats(ctx, c, args[1:])
-	}
-	fmt.Fprintf(c.stderr, "machina docs: unknown subcommand %q\n\n", args[0])
-	docsUsage(c.stderr)
-	return 2
+	return dispatch(ctx, c, "machina docs", "subcommand", []command{
+		{"ingest", "ingest manuals", runDocsIngest},
+		{"search", "search the ingested manuals", runDocsSearch},
+		{"stats", "show what the store holds", runDocsStats},
+	}, docsUsage, args)
 }
 
 func docsUsage(w io.Writer) {

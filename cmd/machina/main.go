@@ -70,6 +70,13 @@ func run(ctx context.Context, c *cli, args []string) int {
 		fmt.Fprintln(c.stderr, "machina:", err)
 		return 2
 	}
+	return dispatch(ctx, c, "machina", "command", commands(), usage, args)
+}
+
+// dispatch runs the entry of subs named by args[0], for the top level and
+// every command group. No argument prints usage and exits 2; -h, --help
+// and help print usage and exit 0; an unknown name exits 2 after usage.
+func dispatch(ctx context.Context, c *cli, prefix, kind string, subs []command, usage func(io.Writer), args []string) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		usage(c.stderr)
 		if len(args) == 0 {
@@ -77,12 +84,12 @@ func run(ctx context.Context, c *cli, args []string) int {
 		}
 		return 0
 	}
-	for _, cmd := range commands() {
-		if cmd.name == args[0] {
-			return cmd.run(ctx, c, args[1:])
+	for _, sub := range subs {
+		if sub.name == args[0] {
+			return sub.run(ctx, c, args[1:])
 		}
 	}
-	fmt.Fprintf(c.stderr, "machina: unknown command %q\n\n", args[0])
+	fmt.Fprintf(c.stderr, "%s: unknown %s %q\n\n", prefix, kind, args[0])
 	usage(c.stderr)
 	return 2
 }

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -22,28 +23,17 @@ import (
 
 // runOPCUA dispatches "machina opcua <subcommand>".
 func runOPCUA(ctx context.Context, c *cli, args []string) int {
-	usage := func() {
-		fmt.Fprintln(c.stderr, "Usage: machina opcua <subcommand> [flags]\n\nSubcommands:\n"+
-			"  gen-cert   create a self-signed OPC-UA client application certificate and key\n"+
-			"  check      connect to the [[opcua.endpoint]]s of machina.toml and report health and readings\n\n"+
-			"Run 'machina opcua <subcommand> -h' for its flags.")
-	}
-	if len(args) == 0 {
-		usage()
-		return 2
-	}
-	switch args[0] {
-	case "gen-cert":
-		return runOPCUAGenCert(ctx, c, args[1:])
-	case "check":
-		return runOPCUACheck(ctx, c, args[1:])
-	case "-h", "--help", "help":
-		usage()
-		return 0
-	}
-	fmt.Fprintf(c.stderr, "machina opcua: unknown subcommand %q\n\n", args[0])
-	usage()
-	return 2
+	return dispatch(ctx, c, "machina opcua", "subcommand", []command{
+		{"gen-cert", "create a client certificate and key", runOPCUAGenCert},
+		{"check", "check the configured endpoints", runOPCUACheck},
+	}, opcuaUsage, args)
+}
+
+func opcuaUsage(w io.Writer) {
+	fmt.Fprintln(w, "Usage: machina opcua <subcommand> [flags]\n\nSubcommands:\n"+
+		"  gen-cert   create a self-signed OPC-UA client application certificate and key\n"+
+		"  check      connect to the [[opcua.endpoint]]s of machina.toml and report health and readings\n\n"+
+		"Run 'machina opcua <subcommand> -h' for its flags.")
 }
 
 // hostList collects repeated --host values.

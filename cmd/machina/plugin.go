@@ -20,21 +20,7 @@ func pluginCommands() []command {
 }
 
 func runPlugin(ctx context.Context, c *cli, args []string) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		pluginUsage(c.stderr)
-		if len(args) == 0 {
-			return 2
-		}
-		return 0
-	}
-	for _, sub := range pluginCommands() {
-		if sub.name == args[0] {
-			return sub.run(ctx, c, args[1:])
-		}
-	}
-	fmt.Fprintf(c.stderr, "machina plugin: unknown subcommand %q\n\n", args[0])
-	pluginUsage(c.stderr)
-	return 2
+	return dispatch(ctx, c, "machina plugin", "subcommand", pluginCommands(), pluginUsage, args)
 }
 
 func pluginUsage(w io.Writer) {

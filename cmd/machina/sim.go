@@ -30,21 +30,7 @@ func simulators() []command {
 }
 
 func runSim(ctx context.Context, c *cli, args []string) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		simUsage(c.stderr)
-		if len(args) == 0 {
-			return 2
-		}
-		return 0
-	}
-	for _, s := range simulators() {
-		if s.name == args[0] {
-			return s.run(ctx, c, args[1:])
-		}
-	}
-	fmt.Fprintf(c.stderr, "machina sim: unknown simulator %q\n\n", args[0])
-	simUsage(c.stderr)
-	return 2
+	return dispatch(ctx, c, "machina sim", "simulator", simulators(), simUsage, args)
 }
 
 func simUsage(w io.Writer) {

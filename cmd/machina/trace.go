@@ -14,22 +14,10 @@ import (
 
 // runTrace dispatches `machina trace verify|tail`.
 func runTrace(ctx context.Context, c *cli, args []string) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		traceUsage(c.stderr)
-		if len(args) == 0 {
-			return 2
-		}
-		return 0
-	}
-	switch args[0] {
-	case "verify":
-		return runTraceVerify(ctx, c, args[1:])
-	case "tail":
-		return runTraceTail(ctx, c, args[1:])
-	}
-	fmt.Fprintf(c.stderr, "machina trace: unknown subcommand %q\n\n", args[0])
-	traceUsage(c.stderr)
-	return 2
+	return dispatch(ctx, c, "machina trace", "subcommand", []command{
+		{"verify", "check the hash chain of the trace files", runTraceVerify},
+		{"tail", "print the latest trace entries", runTraceTail},
+	}, traceUsage, args)
 }
 
 func traceUsage(w io.Writer) {
