@@ -79,40 +79,58 @@ func Parse(b []byte) (*Module, error) {
 	if !bytes.HasPrefix(b, magic) {
 		return nil, ErrNotWasm
 	}
-	r := &reader{b: b, off: len(magic)}
 	m := &Module{}
-	for !r.eof() {
-		id, err := r.byte()
-		if err != nil {
-			return nil, err
-		}
-		size, err := r.u32()
-		if err != nil {
-			return nil, err
-		}
-		if uint64(r.off)+uint64(size) > uint64(len(b)) {
-			return nil, fmt.Errorf("section %d at offset %d overruns the module", id, r.off)
-		}
-		sec := &reader{b: b[:r.off+int(size)], off: r.off}
-		r.off += int(size)
+	err := eachSection(b, func(id byte, _ int, sec *reader) error {
+		var err error
 		switch id {
 		case 0:
 			name, err := sec.name()
 			if err != nil {
-				return nil, fmt.Errorf("custom section: %w", err)
+				return fmt.Errorf("custom section: %w", err)
 			}
 			m.Customs = append(m.Customs, CustomSection{Name: name, Data: append([]byte(nil), sec.b[sec.off:]...)})
 		case 2:
 			if m.Imports, err = parseImports(sec); err != nil {
-				return nil, fmt.Errorf("import section: %w", err)
+				return fmt.Errorf("import section: %w", err)
 			}
 		case 7:
 			if m.Exports, err = parseExports(sec); err != nil {
-				return nil, fmt.Errorf("export section: %w", err)
+				return fmt.Errorf("export section: %w", err)
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return m, nil
+}
+
+// eachSection walks the sections after the header, calling fn with each
+// section's id, the offset where the section (its id byte) starts, and a
+// reader bounded to its payload.
+func eachSection(b []byte, fn func(id byte, start int, payload *reader) error) error {
+	r := &reader{b: b, off: len(magic)}
+	for !r.eof() {
+		start := r.off
+		id, err := r.byte()
+		if err != nil {
+			return err
+		}
+		size, err := r.u32()
+		if err != nil {
+			return err
+		}
+		if uint64(r.off)+uint64(size) > uint64(len(b)) {
+			return fmt.Errorf("section %d at offset %d overruns the module", id, r.off)
+		}
+		end := r.off + int(size)
+		if err := fn(id, start, &reader{b: b[:end], off: r.off}); err != nil {
+			return err
+		}
+		r.off = end
+	}
+	return nil
 }
 
 func parseImports(r *reader) ([]Import, error) {
@@ -211,30 +229,17 @@ func RemoveCustomSections(b []byte, name string) ([]byte, error) {
 		return nil, ErrNotWasm
 	}
 	out := append([]byte(nil), magic...)
-	r := &reader{b: b, off: len(magic)}
-	for !r.eof() {
-		start := r.off
-		id, err := r.byte()
-		if err != nil {
-			return nil, err
-		}
-		size, err := r.u32()
-		if err != nil {
-			return nil, err
-		}
-		end := r.off + int(size)
-		if end > len(b) {
-			return nil, fmt.Errorf("section %d overruns the module", id)
-		}
+	err := eachSection(b, func(id byte, start int, sec *reader) error {
 		if id == 0 {
-			sec := &reader{b: b[:end], off: r.off}
 			if n, err := sec.name(); err == nil && n == name {
-				r.off = end
-				continue
+				return nil
 			}
 		}
-		out = append(out, b[start:end]...)
-		r.off = end
+		out = append(out, b[start:len(sec.b)]...)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
