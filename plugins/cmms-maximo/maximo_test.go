@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/machina-go/machina/abi"
+	maxsim "github.com/machina-go/machina/internal/sim/maximo"
 	"github.com/machina-go/machina/pdk"
 	"github.com/machina-go/machina/pdk/pdktest"
-	maxsim "github.com/machina-go/machina/sim/maximo"
 )
 
 // fixture is the connector running natively against the simulator over

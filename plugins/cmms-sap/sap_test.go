@@ -14,9 +14,9 @@ import (
 	"time"
 
 	"github.com/machina-go/machina/abi"
+	sapsim "github.com/machina-go/machina/internal/sim/sap"
 	"github.com/machina-go/machina/pdk"
 	"github.com/machina-go/machina/pdk/pdktest"
-	sapsim "github.com/machina-go/machina/sim/sap"
 )
 
 // fixture is the connector running natively against the simulator over
