@@ -21,10 +21,12 @@ const (
 )
 
 // AssetTypes lists every AssetType.
-var AssetTypes = []AssetType{AssetRotating, AssetStatic, AssetInstrument, AssetElectrical, AssetPiping, AssetStructural, AssetHVAC, AssetSafety}
+func AssetTypes() []AssetType {
+	return []AssetType{AssetRotating, AssetStatic, AssetInstrument, AssetElectrical, AssetPiping, AssetStructural, AssetHVAC, AssetSafety}
+}
 
 // Valid reports whether t is a known asset type.
-func (t AssetType) Valid() bool { return oneOf(t, AssetTypes) }
+func (t AssetType) Valid() bool { return oneOf(t, AssetTypes()) }
 
 // Criticality ranks how much an asset matters to production.
 type Criticality string
@@ -37,10 +39,12 @@ const (
 )
 
 // Criticalities lists every Criticality.
-var Criticalities = []Criticality{CriticalityA, CriticalityB, CriticalityC}
+func Criticalities() []Criticality {
+	return []Criticality{CriticalityA, CriticalityB, CriticalityC}
+}
 
 // Valid reports whether c is a known criticality.
-func (c Criticality) Valid() bool { return oneOf(c, Criticalities) }
+func (c Criticality) Valid() bool { return oneOf(c, Criticalities()) }
 
 // Asset is a piece of equipment registered in a CMMS.
 type Asset struct {
@@ -130,10 +134,12 @@ const (
 )
 
 // Severities lists every Severity.
-var Severities = []Severity{SeverityCritical, SeverityWarning, SeverityInfo}
+func Severities() []Severity {
+	return []Severity{SeverityCritical, SeverityWarning, SeverityInfo}
+}
 
 // Valid reports whether s is a known severity.
-func (s Severity) Valid() bool { return oneOf(s, Severities) }
+func (s Severity) Valid() bool { return oneOf(s, Severities()) }
 
 // Alarm is a threshold crossing on a measured parameter.
 type Alarm struct {
@@ -217,13 +223,13 @@ func parseEnum[T ~string](kind, s string, set []T, upper bool) (T, error) {
 
 // ParseAssetType validates an asset type string.
 func ParseAssetType(s string) (AssetType, error) {
-	return parseEnum("asset type", s, AssetTypes, false)
+	return parseEnum("asset type", s, AssetTypes(), false)
 }
 
 // ParseCriticality validates a criticality string.
 func ParseCriticality(s string) (Criticality, error) {
-	return parseEnum("criticality", s, Criticalities, true)
+	return parseEnum("criticality", s, Criticalities(), true)
 }
 
 // ParseSeverity validates a severity string.
-func ParseSeverity(s string) (Severity, error) { return parseEnum("severity", s, Severities, false) }
+func ParseSeverity(s string) (Severity, error) { return parseEnum("severity", s, Severities(), false) }

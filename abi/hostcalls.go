@@ -34,36 +34,6 @@ const (
 	LogError LogLevel = "error"
 )
 
-// LogRecord is the input of the log host function.
-type LogRecord struct {
-	Level   LogLevel       `json:"level"`
-	Message string         `json:"message"`
-	Fields  map[string]any `json:"fields,omitempty"`
-}
-
-// KVGetRequest is the input of kv_get.
-type KVGetRequest struct {
-	Key string `json:"key"`
-}
-
-// KVGetResponse is the output of kv_get.
-type KVGetResponse struct {
-	Found bool   `json:"found"`
-	Value []byte `json:"value,omitempty"`
-	Error *Error `json:"error,omitempty"`
-}
-
-// KVSetRequest is the input of kv_set. A nil Value deletes the key.
-type KVSetRequest struct {
-	Key   string `json:"key"`
-	Value []byte `json:"value"`
-}
-
-// KVSetResponse is the output of kv_set.
-type KVSetResponse struct {
-	Error *Error `json:"error,omitempty"`
-}
-
 // MailMessage is an e-mail sent through mail_send or returned by mail_fetch.
 type MailMessage struct {
 	UID        uint32   `json:"uid,omitempty"` // IMAP UID (fetch only)
@@ -77,17 +47,6 @@ type MailMessage struct {
 	Date       string   `json:"date,omitempty"`
 }
 
-// MailSendRequest is the input of mail_send.
-type MailSendRequest struct {
-	Message MailMessage `json:"message"`
-}
-
-// MailSendResponse is the output of mail_send.
-type MailSendResponse struct {
-	MessageID string `json:"message_id,omitempty"`
-	Error     *Error `json:"error,omitempty"`
-}
-
 // MailFetchRequest is the input of mail_fetch: unseen messages, or those with
 // a UID greater than SinceUID when it is set. Fetched messages are marked
 // seen.
@@ -96,22 +55,3 @@ type MailFetchRequest struct {
 	SinceUID uint32 `json:"since_uid,omitempty"`
 	Max      int    `json:"max,omitempty"`
 }
-
-// MailFetchResponse is the output of mail_fetch.
-type MailFetchResponse struct {
-	Messages []MailMessage `json:"messages"`
-	Error    *Error        `json:"error,omitempty"`
-}
-
-// Host function names in the Namespace import module.
-const (
-	HostHTTPRequest = "http_request"
-	HostLog         = "log"
-	HostKVGet       = "kv_get"
-	HostKVSet       = "kv_set"
-	HostMailSend    = "mail_send"
-	HostMailFetch   = "mail_fetch"
-)
-
-// HostFunctions lists every host function of ABI v1.
-var HostFunctions = []string{HostHTTPRequest, HostLog, HostKVGet, HostKVSet, HostMailSend, HostMailFetch}

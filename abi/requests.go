@@ -2,15 +2,6 @@ package abi
 
 import "strings"
 
-// InitRequest is the input of machina_init: the operator's non-secret plugin
-// configuration as a JSON object.
-type InitRequest struct {
-	Config map[string]any `json:"config"`
-}
-
-// InitResponse is the output of machina_init.
-type InitResponse struct{}
-
 // HealthStatus is the state reported by health.
 type HealthStatus string
 

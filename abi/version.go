@@ -17,19 +17,6 @@ const (
 // Version is the ABI version as "major.minor".
 const Version = "1.0"
 
-// Namespace is the wasm import module of every Machina host function.
-const Namespace = "machina"
-
-// ManifestSection is the name of the wasm custom section that carries the
-// plugin's plugin.toml, byte for byte.
-const ManifestSection = "machina.manifest"
-
-// Export names every plugin provides in addition to its operations.
-const (
-	ExportDescribe = "machina_describe"
-	ExportInit     = "machina_init"
-)
-
 // ParseVersion splits "major.minor" into its numbers.
 func ParseVersion(v string) (major, minor int, err error) {
 	a, b, ok := strings.Cut(strings.TrimSpace(v), ".")

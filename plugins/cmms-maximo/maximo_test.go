@@ -73,9 +73,9 @@ func wantCode(t *testing.T, err error, code abi.Code) {
 }
 
 func TestDescriptorServesEveryCMMSOperation(t *testing.T) {
-	d := pdk.NewCMMS(pdk.Info{Name: pluginName, Version: pluginVersion}, &maximo{}).Describe()
+	d := pdk.NewCMMS(pdk.Info{Name: pluginName, Version: pluginVersion}, &maximo{}).Operations()
 	for _, op := range abi.Operations() {
-		if op.ForKind(abi.KindCMMS) && !d.Has(op.Name) {
+		if op.ForKind(abi.KindCMMS) && !slices.Contains(d, op.Name) {
 			t.Errorf("descriptor lacks %s", op.Name)
 		}
 	}
@@ -226,7 +226,7 @@ func TestWorkOrders(t *testing.T) {
 		}
 		seen[w.Status] = true
 	}
-	if len(seen) != len(abi.Statuses) {
+	if len(seen) != len(abi.Statuses()) {
 		t.Fatalf("statuses seen: %v", seen)
 	}
 	var l abi.ListWorkOrdersResponse

@@ -8,6 +8,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -124,9 +125,9 @@ func wantCode(t *testing.T, err error, code abi.Code) *abi.Error {
 }
 
 func TestDescriptorServesEveryCMMSOperation(t *testing.T) {
-	d := pdk.NewCMMS(pdk.Info{Name: pluginName, Version: pluginVersion}, &sapPM{}).Describe()
+	d := pdk.NewCMMS(pdk.Info{Name: pluginName, Version: pluginVersion}, &sapPM{}).Operations()
 	for _, op := range abi.Operations() {
-		if op.ForKind(abi.KindCMMS) && !d.Has(op.Name) {
+		if op.ForKind(abi.KindCMMS) && !slices.Contains(d, op.Name) {
 			t.Errorf("descriptor lacks %s", op.Name)
 		}
 	}
@@ -204,7 +205,7 @@ func TestBothODataVersions(t *testing.T) {
 					t.Fatalf("dates/type: %+v", w.WorkOrder)
 				}
 				// status filters respect compound statuses after detection
-				for _, st := range abi.Statuses {
+				for _, st := range abi.Statuses() {
 					var lw abi.ListWorkOrdersResponse
 					if err := f.call(abi.OpListWorkOrders, abi.ListWorkOrdersRequest{Status: st}, &lw); err != nil {
 						t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 	"github.com/machina-go/machina/host/internal/policy"
 	"github.com/machina-go/machina/host/internal/secrets"
 	"github.com/machina-go/machina/host/internal/wasmfile"
+	"github.com/machina-go/machina/internal/wire"
 )
 
 // Severity ranks a finding. A high finding means the loader refuses the
@@ -78,9 +79,9 @@ type Signature struct {
 
 // Requested is what the manifest asks for.
 type Requested struct {
-	HTTP []abi.OriginRequest `json:"http"`
-	Mail bool                `json:"mail"`
-	KV   *abi.KVRequest      `json:"kv,omitempty"`
+	HTTP []wire.OriginRequest `json:"http"`
+	Mail bool                 `json:"mail"`
+	KV   *wire.KVRequest      `json:"kv,omitempty"`
 }
 
 // Report is the audit of one module.
@@ -94,7 +95,7 @@ type Report struct {
 	SHA256      string                    `json:"sha256"`
 	Size        int                       `json:"size"`
 	Signature   Signature                 `json:"signature"`
-	Manifest    abi.Manifest              `json:"manifest"`
+	Manifest    wire.Manifest             `json:"manifest"`
 	Descriptor  Descriptor                `json:"descriptor"`
 	Imports     []plugin.ClassifiedImport `json:"imports"`
 	Exports     []string                  `json:"exports"`
@@ -117,7 +118,7 @@ type Options struct {
 	// by running machina_describe under a deny-all host (the PDK exports
 	// every operation, so the exports alone over-approximate what a plugin
 	// serves). Nil derives the operations from the exports.
-	Descriptor *abi.Descriptor
+	Descriptor *wire.Descriptor
 	// DescriptorNote says how Descriptor was obtained, or why it could not
 	// be (shown in the report).
 	DescriptorNote string
@@ -165,7 +166,7 @@ func Audit(wasm []byte, opts Options) (*Report, error) {
 		Requested: Requested{HTTP: m.HTTP, Mail: m.Mail, KV: m.KV},
 	}
 	if r.Requested.HTTP == nil {
-		r.Requested.HTTP = []abi.OriginRequest{}
+		r.Requested.HTTP = []wire.OriginRequest{}
 	}
 	sort.Strings(r.Exports)
 	add := func(s Severity, code, f string, a ...any) {
@@ -209,7 +210,7 @@ func (r *Report) auditExports(add addFunc, opts Options) {
 	for _, e := range r.Exports {
 		has[e] = true
 	}
-	for _, e := range []string{abi.ExportDescribe, abi.ExportInit, string(abi.OpHealth)} {
+	for _, e := range []string{wire.ExportDescribe, wire.ExportInit, string(abi.OpHealth)} {
 		if !has[e] {
 			add(High, "export_missing", "does not export %s (mandatory); the loader refuses this module", e)
 		}
@@ -248,7 +249,7 @@ func (r *Report) auditExports(add addFunc, opts Options) {
 			break
 		}
 		switch e {
-		case abi.ExportDescribe, abi.ExportInit, "_initialize", "_start":
+		case wire.ExportDescribe, wire.ExportInit, "_initialize", "_start":
 			continue
 		}
 		op, ok := abi.LookupOperation(abi.OpName(e))
@@ -285,7 +286,7 @@ func (r *Report) auditExports(add addFunc, opts Options) {
 
 func (r *Report) auditRequests(add addFunc) {
 	for _, o := range r.Requested.HTTP {
-		p, err := abi.ParseOriginPattern(o.Pattern)
+		p, err := wire.ParseOriginPattern(o.Pattern)
 		if err != nil {
 			continue
 		}

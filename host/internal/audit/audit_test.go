@@ -5,14 +5,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/machina-go/machina/abi"
 	"github.com/machina-go/machina/host/internal/config"
 	"github.com/machina-go/machina/host/internal/wasmfile"
+	"github.com/machina-go/machina/internal/wire"
 )
 
 func tiny(t *testing.T, manifest string) []byte {
 	t.Helper()
-	b, err := wasmfile.AppendCustomSection([]byte("\x00asm\x01\x00\x00\x00"), abi.ManifestSection, []byte(manifest))
+	b, err := wasmfile.AppendCustomSection([]byte("\x00asm\x01\x00\x00\x00"), wire.ManifestSection, []byte(manifest))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +43,7 @@ func TestAuditFindingsAndGrant(t *testing.T) {
 	wasm := tiny(t, base+"[[http]]\norigin = \"https://*.example.com:*\"\nauth = [\"bearer\"]\n")
 	r, err := Audit(wasm, Options{Plugin: &config.Plugin{Name: "p", AllowUnpinned: true,
 		Config: map[string]any{"token": "v"},
-		Grant:  config.Grant{HTTP: []config.OriginGrant{{Origin: "https://a.example.com:8443", Auth: config.Auth{Profile: abi.AuthBearer}}}}}})
+		Grant:  config.Grant{HTTP: []config.OriginGrant{{Origin: "https://a.example.com:8443", Auth: config.Auth{Profile: wire.AuthBearer}}}}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/internal/wire"
 )
 
 // Ident identifies one side of a diff.
@@ -146,11 +146,11 @@ func Diff(old, new *Report) DiffResult {
 	return d
 }
 
-func originMap(rs []abi.OriginRequest) map[string]abi.OriginRequest {
-	m := map[string]abi.OriginRequest{}
+func originMap(rs []wire.OriginRequest) map[string]wire.OriginRequest {
+	m := map[string]wire.OriginRequest{}
 	for _, r := range rs {
 		key := r.Pattern
-		if p, err := abi.ParseOriginPattern(r.Pattern); err == nil {
+		if p, err := wire.ParseOriginPattern(r.Pattern); err == nil {
 			key = p.String()
 		}
 		if prev, ok := m[key]; ok { // merge duplicates
@@ -163,7 +163,7 @@ func originMap(rs []abi.OriginRequest) map[string]abi.OriginRequest {
 	return m
 }
 
-func originDetail(r abi.OriginRequest) string {
+func originDetail(r wire.OriginRequest) string {
 	parts := []string{"auth: " + strings.Join(authStrings(r.Auth), ", ")}
 	if len(r.Secrets) > 0 {
 		parts = append(parts, "secrets: "+strings.Join(r.Secrets, ", "))
@@ -171,9 +171,9 @@ func originDetail(r abi.OriginRequest) string {
 	return strings.Join(parts, "; ")
 }
 
-func authStrings(a []abi.AuthProfile) []string {
+func authStrings(a []wire.AuthProfile) []string {
 	if len(a) == 0 {
-		return []string{string(abi.AuthNone)}
+		return []string{string(wire.AuthNone)}
 	}
 	out := make([]string, 0, len(a))
 	for _, p := range a {

@@ -11,10 +11,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/machina-go/machina/abi"
 	"github.com/machina-go/machina/host/internal/audit"
 	"github.com/machina-go/machina/host/internal/config"
 	"github.com/machina-go/machina/host/internal/plugin"
+	"github.com/machina-go/machina/internal/wire"
 )
 
 func runPluginAudit(ctx context.Context, c *cli, args []string) int {
@@ -194,7 +194,7 @@ func printAudit(w io.Writer, r *audit.Report) {
 // cfg) once under a deny-all host to learn the operations it really serves.
 // Compiled code is cached in $MACHINA_CACHE_DIR, else the user's cache
 // directory (as `machina demo` does), else in memory.
-func describeModule(ctx context.Context, c *cli, wasm []byte, cfg map[string]any) (*abi.Descriptor, string) {
+func describeModule(ctx context.Context, c *cli, wasm []byte, cfg map[string]any) (*wire.Descriptor, string) {
 	const static = "static: derived from the exports, because machina_describe could not run under a deny-all host: "
 	dir := c.getenv("MACHINA_CACHE_DIR")
 	if dir == "" {

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
-	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/internal/wire"
 )
 
 // Config is machina.toml.
@@ -116,7 +116,7 @@ type OriginGrant struct {
 
 // Auth binds an auth profile and its secrets (by name) to an origin.
 type Auth struct {
-	Profile abi.AuthProfile `toml:"profile"`
+	Profile wire.AuthProfile `toml:"profile"`
 	// basic
 	Username       string `toml:"username"`        // literal user name (not secret)
 	UsernameSecret string `toml:"username_secret"` // or a secret name
@@ -345,7 +345,7 @@ func (c *Config) Validate() error {
 		if p.Name != "" {
 			where = "plugin " + p.Name
 		}
-		if !abi.ValidName(p.Name) {
+		if !wire.ValidName(p.Name) {
 			add("%s: name %q must be the plugin's manifest name", where, p.Name)
 		}
 		if seen[p.Name] {
@@ -403,7 +403,7 @@ func (a Auth) secretNames() []string {
 // validateOrigin checks a concrete origin: scheme, host, optional port, no
 // path and no wildcard.
 func validateOrigin(o string) error {
-	p, err := abi.ParseOriginPattern(o)
+	p, err := wire.ParseOriginPattern(o)
 	if err != nil {
 		return err
 	}

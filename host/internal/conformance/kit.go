@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/machina-go/machina/internal/syncbuf"
+	"github.com/machina-go/machina/internal/wire"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/machina-go/machina/abi"
@@ -102,7 +103,7 @@ type run struct {
 	opts    Options
 	sim     Simulator
 	facts   Facts
-	desc    abi.Descriptor
+	desc    wire.Descriptor
 	main    *pluginload.Loaded
 	sandbox sandboxSwitch
 	logs    *syncBuffer

@@ -13,6 +13,7 @@ import (
 	"github.com/machina-go/machina/abi"
 	"github.com/machina-go/machina/host/internal/config"
 	"github.com/machina-go/machina/internal/sim/maximo"
+	"github.com/machina-go/machina/internal/wire"
 )
 
 // maximoSim adapts sim/maximo to the kit.
@@ -79,13 +80,13 @@ func (m *maximoSim) Auth() (config.Auth, map[string]string, map[string]string) {
 	wrong := "wrong-" + strings.Repeat("x", 20)
 	switch m.auth.Mode {
 	case maximo.AuthBasic:
-		return config.Auth{Profile: abi.AuthBasic, Username: m.auth.Username, PasswordSecret: "maximo_password"},
+		return config.Auth{Profile: wire.AuthBasic, Username: m.auth.Username, PasswordSecret: "maximo_password"},
 			map[string]string{"maximo_password": m.auth.Password}, map[string]string{"maximo_password": wrong}
 	case maximo.AuthBearer:
-		return config.Auth{Profile: abi.AuthBearer, TokenSecret: "maximo_token"},
+		return config.Auth{Profile: wire.AuthBearer, TokenSecret: "maximo_token"},
 			map[string]string{"maximo_token": m.auth.Token}, map[string]string{"maximo_token": wrong}
 	}
-	return config.Auth{Profile: abi.AuthHeader, Header: "apikey", TokenSecret: "maximo_apikey"},
+	return config.Auth{Profile: wire.AuthHeader, Header: "apikey", TokenSecret: "maximo_apikey"},
 		map[string]string{"maximo_apikey": m.auth.APIKey}, map[string]string{"maximo_apikey": wrong}
 }
 

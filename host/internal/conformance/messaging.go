@@ -41,6 +41,7 @@ import (
 	"github.com/machina-go/machina/host/internal/trace"
 	simmail "github.com/machina-go/machina/internal/sim/mail"
 	simtg "github.com/machina-go/machina/internal/sim/telegram"
+	"github.com/machina-go/machina/internal/wire"
 )
 
 // Messaging simulator names.
@@ -99,7 +100,7 @@ func StartMessagingSim(name, dir string, logger hclog.Logger) (*MessagingSim, er
 		s.Telegram, s.Secret, s.SecretName, s.Origin = tg, token, "telegram_bot_token", tg.URL()
 		s.Grant = config.Grant{
 			HTTP: []config.OriginGrant{{Origin: tg.URL(), AllowPrivate: true,
-				Auth: config.Auth{Profile: abi.AuthURLPath, TokenSecret: s.SecretName}}},
+				Auth: config.Auth{Profile: wire.AuthURLPath, TokenSecret: s.SecretName}}},
 			KV:     config.KVGrant{QuotaBytes: 4096},
 			Limits: config.Limits{Timeout: config.Duration{Duration: 30 * time.Second}},
 		}
@@ -179,7 +180,7 @@ func (s *MessagingSim) LoadMessaging(ctx context.Context, l MessagingLoad) (*plu
 		return nil, fmt.Errorf("refused by the audit: %s", strings.Join(msgs, "; "))
 	}
 	man := rep.Manifest
-	man.HTTP = append([]abi.OriginRequest(nil), man.HTTP...)
+	man.HTTP = append([]wire.OriginRequest(nil), man.HTTP...)
 	if s.Origin != "" {
 		for i := range man.HTTP {
 			man.HTTP[i].Pattern = s.Origin
@@ -244,7 +245,7 @@ func randomSecret() string {
 }
 
 // messagingSimFor picks the simulator for a messaging module.
-func messagingSimFor(requested string, m abi.Manifest) string {
+func messagingSimFor(requested string, m wire.Manifest) string {
 	switch requested {
 	case SimTelegram, SimEmail:
 		return requested
@@ -288,7 +289,7 @@ func runMessaging(ctx context.Context, opts Options, wasm []byte, stat *audit.Re
 	}
 	defer sim.Close()
 	if sim.Telegram != nil {
-		rep.Upstream, rep.Auth = sim.Telegram.URL(), string(abi.AuthURLPath)
+		rep.Upstream, rep.Auth = sim.Telegram.URL(), string(wire.AuthURLPath)
 	} else {
 		rep.Upstream, rep.Auth = "smtp://"+sim.Mail.SMTPStartTLSAddr+" imaps://"+sim.Mail.IMAPImplicitAddr, "mail"
 	}

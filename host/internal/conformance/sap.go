@@ -13,6 +13,7 @@ import (
 	"github.com/machina-go/machina/abi"
 	"github.com/machina-go/machina/host/internal/config"
 	"github.com/machina-go/machina/internal/sim/sap"
+	"github.com/machina-go/machina/internal/wire"
 )
 
 // sapSim adapts sim/sap to the kit.
@@ -79,10 +80,10 @@ func (s *sapSim) PluginConfig() map[string]any {
 func (s *sapSim) Auth() (config.Auth, map[string]string, map[string]string) {
 	wrong := "wrong-" + strings.Repeat("x", 20)
 	if s.auth.Mode == sap.AuthBasic {
-		return config.Auth{Profile: abi.AuthBasic, Username: s.auth.Username, PasswordSecret: "sap_password"},
+		return config.Auth{Profile: wire.AuthBasic, Username: s.auth.Username, PasswordSecret: "sap_password"},
 			map[string]string{"sap_password": s.auth.Password}, map[string]string{"sap_password": wrong}
 	}
-	return config.Auth{Profile: abi.AuthOAuth2, TokenURL: s.base + sap.TokenPath, ClientID: s.auth.ClientID, ClientSecretSecret: "sap_client_secret"},
+	return config.Auth{Profile: wire.AuthOAuth2, TokenURL: s.base + sap.TokenPath, ClientID: s.auth.ClientID, ClientSecretSecret: "sap_client_secret"},
 		map[string]string{"sap_client_secret": s.auth.ClientSecret}, map[string]string{"sap_client_secret": wrong}
 }
 

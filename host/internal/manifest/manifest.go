@@ -10,13 +10,13 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
-	"github.com/machina-go/machina/abi"
 	"github.com/machina-go/machina/host/internal/wasmfile"
+	"github.com/machina-go/machina/internal/wire"
 )
 
 // Parse decodes and validates plugin.toml text.
-func Parse(text []byte) (abi.Manifest, error) {
-	var m abi.Manifest
+func Parse(text []byte) (wire.Manifest, error) {
+	var m wire.Manifest
 	md, err := toml.Decode(string(text), &m)
 	if err != nil {
 		return m, fmt.Errorf("plugin.toml: %w", err)
@@ -37,10 +37,10 @@ func Parse(text []byte) (abi.Manifest, error) {
 
 // FromModule returns the manifest embedded in a parsed module, and its raw
 // text.
-func FromModule(mod *wasmfile.Module) (abi.Manifest, []byte, error) {
-	text, ok := mod.Custom(abi.ManifestSection)
+func FromModule(mod *wasmfile.Module) (wire.Manifest, []byte, error) {
+	text, ok := mod.Custom(wire.ManifestSection)
 	if !ok {
-		return abi.Manifest{}, nil, fmt.Errorf("module has no %q custom section: build it with `machina plugin build`", abi.ManifestSection)
+		return wire.Manifest{}, nil, fmt.Errorf("module has no %q custom section: build it with `machina plugin build`", wire.ManifestSection)
 	}
 	m, err := Parse(text)
 	return m, text, err

@@ -111,7 +111,7 @@ func Describe() Description {
 			opsByCap[op.Capability] = append(opsByCap[op.Capability], string(op.Name))
 		}
 	}
-	for _, c := range abi.Capabilities {
+	for _, c := range abi.Capabilities() {
 		d.Capabilities = append(d.Capabilities, CapabilityInfo{Capability: string(c), ServedBy: servedBy(c),
 			Operations: orEmpty(opsByCap[c]), Tools: orEmpty(byCap[c])})
 		if len(byCap[c]) == 0 {

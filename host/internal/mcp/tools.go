@@ -271,7 +271,7 @@ func orEmpty[T any](s []T) []T {
 // tools is the reference's CAPABILITY_TO_TOOL table, in its order: the
 // registration order is this order, filtered by the capabilities present.
 func tools() []tool {
-	statusEnum := enumStrings(abi.Statuses)
+	statusEnum := enumStrings(abi.Statuses())
 	return []tool{
 		{Name: "machina_list_assets", Capability: abi.CapReadAssets, Op: abi.OpListAssets,
 			Description: "List all assets registered in the primary CMMS (id, name, type, location, criticality).",
@@ -344,8 +344,8 @@ func tools() []tool {
 			Params: []param{
 				{Name: "asset_id", Type: "string", Required: true, Description: "Asset the work is for (must exist)"},
 				{Name: "description", Type: "string", Required: true, Description: "What must be done and why"},
-				{Name: "priority", Type: "string", Default: "medium", Enum: enumStrings(abi.Priorities), Description: "Priority"},
-				{Name: "work_order_type", Type: "string", Default: "corrective", Enum: enumStrings(abi.WorkOrderTypes), Description: "Work order type"},
+				{Name: "priority", Type: "string", Default: "medium", Enum: enumStrings(abi.Priorities()), Description: "Priority"},
+				{Name: "work_order_type", Type: "string", Default: "corrective", Enum: enumStrings(abi.WorkOrderTypes()), Description: "Work order type"},
 				{Name: "failure_mode", Type: "string", Default: "", Description: "Failure mode code, e.g. BEAR-WEAR-01"},
 			},
 			Run: func(ctx context.Context, r *router.Router, a args) (any, error) {

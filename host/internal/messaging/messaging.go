@@ -13,6 +13,7 @@ import (
 	"github.com/machina-go/machina/abi"
 	"github.com/machina-go/machina/host/internal/sandbox"
 	"github.com/machina-go/machina/host/internal/trace"
+	"github.com/machina-go/machina/internal/wire"
 )
 
 // Defaults.
@@ -136,7 +137,7 @@ func New(opts Options) (*Router, error) {
 	}
 	r := &Router{opts: opts, log: opts.Logger, channels: map[string]Plugin{}}
 	for _, c := range opts.Channels {
-		if !abi.ValidName(c.Name) || c.Plugin == nil {
+		if !wire.ValidName(c.Name) || c.Plugin == nil {
 			return nil, fmt.Errorf("messaging: invalid channel %q", c.Name)
 		}
 		if _, dup := r.channels[c.Name]; dup {

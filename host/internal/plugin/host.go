@@ -9,6 +9,7 @@ import (
 	extism "github.com/extism/go-sdk"
 	"github.com/hashicorp/go-hclog"
 	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/internal/wire"
 )
 
 // Host answers a plugin's host-function calls. One Host is bound to one
@@ -17,11 +18,11 @@ import (
 // trap. The context carries the call's identity (see package trace).
 type Host interface {
 	HTTPRequest(ctx context.Context, req abi.HTTPRequest) abi.HTTPResponse
-	Log(ctx context.Context, rec abi.LogRecord)
-	KVGet(ctx context.Context, req abi.KVGetRequest) abi.KVGetResponse
-	KVSet(ctx context.Context, req abi.KVSetRequest) abi.KVSetResponse
-	MailSend(ctx context.Context, req abi.MailSendRequest) abi.MailSendResponse
-	MailFetch(ctx context.Context, req abi.MailFetchRequest) abi.MailFetchResponse
+	Log(ctx context.Context, rec wire.LogRecord)
+	KVGet(ctx context.Context, req wire.KVGetRequest) wire.KVGetResponse
+	KVSet(ctx context.Context, req wire.KVSetRequest) wire.KVSetResponse
+	MailSend(ctx context.Context, req wire.MailSendRequest) wire.MailSendResponse
+	MailFetch(ctx context.Context, req abi.MailFetchRequest) wire.MailFetchResponse
 }
 
 // DenyHost grants nothing: every HTTP and mail call is refused, logs go to
@@ -46,22 +47,22 @@ func (h *DenyHost) HTTPRequest(context.Context, abi.HTTPRequest) abi.HTTPRespons
 }
 
 // Log implements Host.
-func (h *DenyHost) Log(_ context.Context, rec abi.LogRecord) {
+func (h *DenyHost) Log(_ context.Context, rec wire.LogRecord) {
 	if h.Logger != nil {
 		logRecord(h.Logger, rec)
 	}
 }
 
 // KVGet implements Host.
-func (h *DenyHost) KVGet(_ context.Context, req abi.KVGetRequest) abi.KVGetResponse {
+func (h *DenyHost) KVGet(_ context.Context, req wire.KVGetRequest) wire.KVGetResponse {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	v, ok := h.kv[req.Key]
-	return abi.KVGetResponse{Found: ok, Value: v}
+	return wire.KVGetResponse{Found: ok, Value: v}
 }
 
 // KVSet implements Host.
-func (h *DenyHost) KVSet(_ context.Context, req abi.KVSetRequest) abi.KVSetResponse {
+func (h *DenyHost) KVSet(_ context.Context, req wire.KVSetRequest) wire.KVSetResponse {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.kv == nil {
@@ -76,7 +77,7 @@ func (h *DenyHost) KVSet(_ context.Context, req abi.KVSetRequest) abi.KVSetRespo
 		add = 0
 	}
 	if h.used-old+add > h.QuotaBytes {
-		return abi.KVSetResponse{Error: abi.Unavailable("kv quota of %d bytes exceeded", h.QuotaBytes)}
+		return wire.KVSetResponse{Error: abi.Unavailable("kv quota of %d bytes exceeded", h.QuotaBytes)}
 	}
 	h.used = h.used - old + add
 	if req.Value == nil {
@@ -84,21 +85,21 @@ func (h *DenyHost) KVSet(_ context.Context, req abi.KVSetRequest) abi.KVSetRespo
 	} else {
 		h.kv[req.Key] = append([]byte(nil), req.Value...)
 	}
-	return abi.KVSetResponse{}
+	return wire.KVSetResponse{}
 }
 
 // MailSend implements Host.
-func (h *DenyHost) MailSend(context.Context, abi.MailSendRequest) abi.MailSendResponse {
-	return abi.MailSendResponse{Error: errNotGranted("mail")}
+func (h *DenyHost) MailSend(context.Context, wire.MailSendRequest) wire.MailSendResponse {
+	return wire.MailSendResponse{Error: errNotGranted("mail")}
 }
 
 // MailFetch implements Host.
-func (h *DenyHost) MailFetch(context.Context, abi.MailFetchRequest) abi.MailFetchResponse {
-	return abi.MailFetchResponse{Error: errNotGranted("mail")}
+func (h *DenyHost) MailFetch(context.Context, abi.MailFetchRequest) wire.MailFetchResponse {
+	return wire.MailFetchResponse{Error: errNotGranted("mail")}
 }
 
 // logRecord writes a plugin log record to an hclog logger.
-func logRecord(l hclog.Logger, rec abi.LogRecord) {
+func logRecord(l hclog.Logger, rec wire.LogRecord) {
 	args := make([]any, 0, 2*len(rec.Fields))
 	for k, v := range rec.Fields {
 		args = append(args, k, v)
@@ -131,38 +132,38 @@ func hostFunctions(h Host, maxIn int) []extism.HostFunction {
 		return nil
 	}
 	fns := []fn{
-		{abi.HostHTTPRequest, func(ctx context.Context, in []byte) any {
+		{wire.HostHTTPRequest, func(ctx context.Context, in []byte) any {
 			var req abi.HTTPRequest
 			if e := decode(in, &req); e != nil {
 				return abi.HTTPResponse{Error: e}
 			}
 			return h.HTTPRequest(ctx, req)
 		}},
-		{abi.HostKVGet, func(ctx context.Context, in []byte) any {
-			var req abi.KVGetRequest
+		{wire.HostKVGet, func(ctx context.Context, in []byte) any {
+			var req wire.KVGetRequest
 			if e := decode(in, &req); e != nil {
-				return abi.KVGetResponse{Error: e}
+				return wire.KVGetResponse{Error: e}
 			}
 			return h.KVGet(ctx, req)
 		}},
-		{abi.HostKVSet, func(ctx context.Context, in []byte) any {
-			var req abi.KVSetRequest
+		{wire.HostKVSet, func(ctx context.Context, in []byte) any {
+			var req wire.KVSetRequest
 			if e := decode(in, &req); e != nil {
-				return abi.KVSetResponse{Error: e}
+				return wire.KVSetResponse{Error: e}
 			}
 			return h.KVSet(ctx, req)
 		}},
-		{abi.HostMailSend, func(ctx context.Context, in []byte) any {
-			var req abi.MailSendRequest
+		{wire.HostMailSend, func(ctx context.Context, in []byte) any {
+			var req wire.MailSendRequest
 			if e := decode(in, &req); e != nil {
-				return abi.MailSendResponse{Error: e}
+				return wire.MailSendResponse{Error: e}
 			}
 			return h.MailSend(ctx, req)
 		}},
-		{abi.HostMailFetch, func(ctx context.Context, in []byte) any {
+		{wire.HostMailFetch, func(ctx context.Context, in []byte) any {
 			var req abi.MailFetchRequest
 			if e := decode(in, &req); e != nil {
-				return abi.MailFetchResponse{Error: e}
+				return wire.MailFetchResponse{Error: e}
 			}
 			return h.MailFetch(ctx, req)
 		}},
@@ -190,21 +191,21 @@ func hostFunctions(h Host, maxIn int) []extism.HostFunction {
 			}
 			stack[0] = off
 		}, []extism.ValueType{extism.ValueTypePTR}, []extism.ValueType{extism.ValueTypePTR})
-		hf.SetNamespace(abi.Namespace)
+		hf.SetNamespace(wire.Namespace)
 		out = append(out, hf)
 	}
-	logFn := extism.NewHostFunctionWithStack(abi.HostLog, func(ctx context.Context, p *extism.CurrentPlugin, stack []uint64) {
+	logFn := extism.NewHostFunctionWithStack(wire.HostLog, func(ctx context.Context, p *extism.CurrentPlugin, stack []uint64) {
 		in, err := p.ReadBytes(stack[0])
 		if err != nil || len(in) > maxIn {
 			return
 		}
-		var rec abi.LogRecord
+		var rec wire.LogRecord
 		if json.Unmarshal(in, &rec) != nil {
 			return
 		}
 		safeCall(func() any { h.Log(ctx, rec); return nil })
 	}, []extism.ValueType{extism.ValueTypePTR}, nil)
-	logFn.SetNamespace(abi.Namespace)
+	logFn.SetNamespace(wire.Namespace)
 	return append(out, logFn)
 }
 

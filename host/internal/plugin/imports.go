@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"sort"
 
-	"github.com/machina-go/machina/abi"
 	"github.com/machina-go/machina/host/internal/wasmfile"
+	"github.com/machina-go/machina/internal/wire"
 )
 
 // Verdict classifies one import of a module.
@@ -57,8 +57,8 @@ func ClassifyImport(imp wasmfile.Import) Verdict {
 		return VerdictForbidden
 	}
 	switch imp.Module {
-	case abi.Namespace:
-		for _, f := range abi.HostFunctions {
+	case wire.Namespace:
+		for _, f := range wire.HostFunctions() {
 			if imp.Name == f {
 				return VerdictABI
 			}

@@ -19,6 +19,7 @@ import (
 	"github.com/machina-go/machina/abi"
 	"github.com/machina-go/machina/host/internal/manifest"
 	"github.com/machina-go/machina/host/internal/wasmfile"
+	"github.com/machina-go/machina/internal/wire"
 	"github.com/tetratelabs/wazero"
 )
 
@@ -39,8 +40,8 @@ type LoadOptions struct {
 // for concurrent use.
 type Plugin struct {
 	compiled   *extism.CompiledPlugin
-	manifest   abi.Manifest
-	descriptor abi.Descriptor
+	manifest   wire.Manifest
+	descriptor wire.Descriptor
 	sha        string
 	imports    []ClassifiedImport
 	exports    []string
@@ -96,7 +97,7 @@ func (e *Engine) Load(ctx context.Context, wasm []byte, opts LoadOptions) (*Plug
 	if host == nil {
 		host = &DenyHost{Logger: logger}
 	}
-	cfg, err := json.Marshal(abi.InitRequest{Config: opts.Config})
+	cfg, err := json.Marshal(wire.InitRequest{Config: opts.Config})
 	if err != nil {
 		return nil, fmt.Errorf("plugin %s: encoding config: %w", man.Name, err)
 	}
@@ -141,12 +142,12 @@ func (p *Plugin) describe(ctx context.Context) error {
 		p.slots <- struct{}{}
 		return err
 	}
-	out, err := p.invoke(ctx, inst, abi.ExportDescribe, nil)
+	out, err := p.invoke(ctx, inst, wire.ExportDescribe, nil)
 	if err != nil {
 		p.discard(ctx, inst)
 		return fmt.Errorf("describe: %w", err)
 	}
-	var d abi.Descriptor
+	var d wire.Descriptor
 	if err := json.Unmarshal(out, &d); err != nil {
 		p.discard(ctx, inst)
 		return fmt.Errorf("describe: bad descriptor: %w", err)
@@ -195,7 +196,7 @@ func (p *Plugin) newInstance(ctx context.Context, initialise bool) (*instance, e
 }
 
 func (p *Plugin) initInstance(ctx context.Context, inst *instance) error {
-	if _, err := p.invoke(ctx, inst, abi.ExportInit, p.config); err != nil {
+	if _, err := p.invoke(ctx, inst, wire.ExportInit, p.config); err != nil {
 		return fmt.Errorf("init: %w", err)
 	}
 	return nil
@@ -234,7 +235,7 @@ func (p *Plugin) invoke(ctx context.Context, inst *instance, export string, inpu
 			return res, nil
 		}
 	}
-	var env abi.Envelope
+	var env wire.Envelope
 	if err := json.Unmarshal(out, &env); err != nil {
 		return nil, &trapError{reason: "output is not an ABI envelope"}
 	}
@@ -397,11 +398,11 @@ func (p *Plugin) Close(ctx context.Context) error {
 }
 
 // Manifest returns the embedded manifest.
-func (p *Plugin) Manifest() abi.Manifest { return p.manifest }
+func (p *Plugin) Manifest() wire.Manifest { return p.manifest }
 
 // Descriptor returns the verified descriptor; Capabilities are derived from
 // Operations by the host.
-func (p *Plugin) Descriptor() abi.Descriptor { return p.descriptor }
+func (p *Plugin) Descriptor() wire.Descriptor { return p.descriptor }
 
 // SHA256 returns the module's hex sha256.
 func (p *Plugin) SHA256() string { return p.sha }

@@ -14,6 +14,7 @@ import (
 	"github.com/machina-go/machina/host/internal/pluginbuild"
 	"github.com/machina-go/machina/host/internal/testplugin"
 	"github.com/machina-go/machina/host/internal/wasmfile"
+	"github.com/machina-go/machina/internal/wire"
 )
 
 func newEngine(t testing.TB) *plugin.Engine {
@@ -208,11 +209,11 @@ func TestABIMajorMismatchRefused(t *testing.T) {
 		t.Fatalf("manifest check: want an error naming 2.0 and %s, got %v", abi.Version, err)
 	}
 	// Same module, manifest claiming 1.0: the descriptor check must catch it.
-	stripped, err := wasmfile.RemoveCustomSections(wasm, abi.ManifestSection)
+	stripped, err := wasmfile.RemoveCustomSections(wasm, wire.ManifestSection)
 	if err != nil {
 		t.Fatal(err)
 	}
-	lying, _ := wasmfile.AppendCustomSection(stripped, abi.ManifestSection,
+	lying, _ := wasmfile.AppendCustomSection(stripped, wire.ManifestSection,
 		[]byte("name = \"abi-two\"\nversion = \"2.0.0\"\nabi = \"1.0\"\nkind = \"cmms\"\n"))
 	_, err = e.Load(context.Background(), lying, plugin.LoadOptions{})
 	if err == nil || !strings.Contains(err.Error(), "plugin ABI 2.0") || !strings.Contains(err.Error(), "host ABI "+abi.Version) {

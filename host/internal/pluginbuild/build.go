@@ -19,9 +19,9 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/machina-go/machina/abi"
 	"github.com/machina-go/machina/host/internal/manifest"
 	"github.com/machina-go/machina/host/internal/wasmfile"
+	"github.com/machina-go/machina/internal/wire"
 )
 
 // Options tunes a build.
@@ -40,7 +40,7 @@ type Result struct {
 	Path     string
 	SHA256   string
 	Size     int
-	Manifest abi.Manifest
+	Manifest wire.Manifest
 }
 
 // Build compiles dir (a package main with plugin.toml) into out.
@@ -55,7 +55,7 @@ func Build(ctx context.Context, dir, out string, opts Options) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("reading manifest: %w", err)
 	}
-	var m abi.Manifest
+	var m wire.Manifest
 	if !opts.SkipManifestCheck {
 		if m, err = manifest.Parse(text); err != nil {
 			return Result{}, err
@@ -90,7 +90,7 @@ func Build(ctx context.Context, dir, out string, opts Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	wasm, err = wasmfile.AppendCustomSection(wasm, abi.ManifestSection, text)
+	wasm, err = wasmfile.AppendCustomSection(wasm, wire.ManifestSection, text)
 	if err != nil {
 		return Result{}, err
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/machina-go/machina/host/internal/pluginload"
 	"github.com/machina-go/machina/host/internal/policy"
 	"github.com/machina-go/machina/host/internal/testplugin"
+	"github.com/machina-go/machina/internal/wire"
 )
 
 // The HTTP gate benchmarks share one loopback keep-alive server returning a
@@ -96,7 +97,7 @@ func benchGrant(origin string) config.Grant {
 
 func BenchmarkHTTPGateFromGo(b *testing.B) {
 	srv := benchServer(b)
-	pol, _ := policy.Resolve(abi.Manifest{Name: "bench", HTTP: []abi.OriginRequest{{Pattern: "http://127.0.0.1:*"}}}, benchGrant(srv.URL))
+	pol, _ := policy.Resolve(wire.Manifest{Name: "bench", HTTP: []wire.OriginRequest{{Pattern: "http://127.0.0.1:*"}}}, benchGrant(srv.URL))
 	h, err := policy.New(policy.Options{Policy: pol})
 	if err != nil {
 		b.Fatal(err)
@@ -123,7 +124,7 @@ func BenchmarkHTTPGateFromPlugin(b *testing.B) {
 	}
 	defer eng.Close(context.Background())
 	wasm := hostileWasm(b)
-	pol, _ := policy.Resolve(abi.Manifest{Name: "hostile", HTTP: []abi.OriginRequest{{Pattern: "http://127.0.0.1:*"}}}, benchGrant(srv.URL))
+	pol, _ := policy.Resolve(wire.Manifest{Name: "hostile", HTTP: []wire.OriginRequest{{Pattern: "http://127.0.0.1:*"}}}, benchGrant(srv.URL))
 	h, err := policy.New(policy.Options{Policy: pol})
 	if err != nil {
 		b.Fatal(err)

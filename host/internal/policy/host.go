@@ -14,6 +14,7 @@ import (
 	"github.com/machina-go/machina/abi"
 	"github.com/machina-go/machina/host/internal/config"
 	"github.com/machina-go/machina/host/internal/secrets"
+	"github.com/machina-go/machina/internal/wire"
 )
 
 // Secrets resolves named secrets at use; *secrets.Registry implements it.
@@ -204,40 +205,40 @@ func (h *Host) Close() error {
 }
 
 // MailSend implements plugin.Host.
-func (h *Host) MailSend(ctx context.Context, req abi.MailSendRequest) abi.MailSendResponse {
+func (h *Host) MailSend(ctx context.Context, req wire.MailSendRequest) wire.MailSendResponse {
 	if h.pol.Mail == nil {
-		return abi.MailSendResponse{Error: abi.Unauthorized("mail is not granted")}
+		return wire.MailSendResponse{Error: abi.Unauthorized("mail is not granted")}
 	}
 	if h.mailer == nil {
-		return abi.MailSendResponse{Error: abi.Unavailable("mail is granted but this host has no mail transport")}
+		return wire.MailSendResponse{Error: abi.Unavailable("mail is granted but this host has no mail transport")}
 	}
 	if h.sandbox != nil && h.sandbox() {
-		return abi.MailSendResponse{Error: abi.Unauthorized("sandbox mode: mail_send is refused")}
+		return wire.MailSendResponse{Error: abi.Unauthorized("sandbox mode: mail_send is refused")}
 	}
 	id, err := h.mailer.Send(ctx, h.pol.Plugin, *h.pol.Mail, req.Message)
 	if err != nil {
-		return abi.MailSendResponse{Error: h.scrubError(err)}
+		return wire.MailSendResponse{Error: h.scrubError(err)}
 	}
-	return abi.MailSendResponse{MessageID: id}
+	return wire.MailSendResponse{MessageID: id}
 }
 
 // MailFetch implements plugin.Host.
-func (h *Host) MailFetch(ctx context.Context, req abi.MailFetchRequest) abi.MailFetchResponse {
+func (h *Host) MailFetch(ctx context.Context, req abi.MailFetchRequest) wire.MailFetchResponse {
 	if h.pol.Mail == nil {
-		return abi.MailFetchResponse{Error: abi.Unauthorized("mail is not granted")}
+		return wire.MailFetchResponse{Error: abi.Unauthorized("mail is not granted")}
 	}
 	if h.mailer == nil {
-		return abi.MailFetchResponse{Error: abi.Unavailable("mail is granted but this host has no mail transport")}
+		return wire.MailFetchResponse{Error: abi.Unavailable("mail is granted but this host has no mail transport")}
 	}
 	msgs, err := h.mailer.Fetch(ctx, h.pol.Plugin, *h.pol.Mail, req)
 	if err != nil {
-		return abi.MailFetchResponse{Error: h.scrubError(err)}
+		return wire.MailFetchResponse{Error: h.scrubError(err)}
 	}
 	for i := range msgs {
 		m := &msgs[i]
 		m.Subject, m.Text, m.From = h.scrub.ScrubString(m.Subject), h.scrub.ScrubString(m.Text), h.scrub.ScrubString(m.From)
 	}
-	return abi.MailFetchResponse{Messages: msgs}
+	return wire.MailFetchResponse{Messages: msgs}
 }
 
 // scrubError turns any error into an *abi.Error with a scrubbed message.

@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/internal/wire"
 )
 
 // maxKVKey caps a key's length.
@@ -91,31 +92,31 @@ func (s *kvStore) save() error {
 }
 
 // KVGet implements plugin.Host.
-func (h *Host) KVGet(_ context.Context, req abi.KVGetRequest) abi.KVGetResponse {
+func (h *Host) KVGet(_ context.Context, req wire.KVGetRequest) wire.KVGetResponse {
 	if h.kv == nil {
-		return abi.KVGetResponse{Error: abi.Unauthorized("kv is not granted to this plugin")}
+		return wire.KVGetResponse{Error: abi.Unauthorized("kv is not granted to this plugin")}
 	}
 	if req.Key == "" || len(req.Key) > maxKVKey {
-		return abi.KVGetResponse{Error: abi.InvalidArgument("kv key must be 1 to %d bytes", maxKVKey)}
+		return wire.KVGetResponse{Error: abi.InvalidArgument("kv key must be 1 to %d bytes", maxKVKey)}
 	}
 	s := h.kv
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	v, ok := s.data[req.Key]
 	if !ok {
-		return abi.KVGetResponse{}
+		return wire.KVGetResponse{}
 	}
-	return abi.KVGetResponse{Found: true, Value: append([]byte(nil), v...)}
+	return wire.KVGetResponse{Found: true, Value: append([]byte(nil), v...)}
 }
 
 // KVSet implements plugin.Host. A nil value deletes the key. A failed
 // write leaves the previous state in memory and on disk.
-func (h *Host) KVSet(_ context.Context, req abi.KVSetRequest) abi.KVSetResponse {
+func (h *Host) KVSet(_ context.Context, req wire.KVSetRequest) wire.KVSetResponse {
 	if h.kv == nil {
-		return abi.KVSetResponse{Error: abi.Unauthorized("kv is not granted to this plugin")}
+		return wire.KVSetResponse{Error: abi.Unauthorized("kv is not granted to this plugin")}
 	}
 	if req.Key == "" || len(req.Key) > maxKVKey {
-		return abi.KVSetResponse{Error: abi.InvalidArgument("kv key must be 1 to %d bytes", maxKVKey)}
+		return wire.KVSetResponse{Error: abi.InvalidArgument("kv key must be 1 to %d bytes", maxKVKey)}
 	}
 	s := h.kv
 	s.mu.Lock()
@@ -129,7 +130,7 @@ func (h *Host) KVSet(_ context.Context, req abi.KVSetRequest) abi.KVSetResponse 
 		used += int64(len(req.Key) + len(req.Value))
 	}
 	if used > s.quota {
-		return abi.KVSetResponse{Error: abi.Unavailable("kv quota of %d bytes exceeded", s.quota)}
+		return wire.KVSetResponse{Error: abi.Unavailable("kv quota of %d bytes exceeded", s.quota)}
 	}
 	if req.Value == nil {
 		delete(s.data, req.Key)
@@ -143,8 +144,8 @@ func (h *Host) KVSet(_ context.Context, req abi.KVSetRequest) abi.KVSetResponse 
 			delete(s.data, req.Key)
 		}
 		h.log.Error("kv store write failed", "error", err)
-		return abi.KVSetResponse{Error: abi.Unavailable("kv store write failed")}
+		return wire.KVSetResponse{Error: abi.Unavailable("kv store write failed")}
 	}
 	s.used = used
-	return abi.KVSetResponse{}
+	return wire.KVSetResponse{}
 }

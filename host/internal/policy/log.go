@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/machina-go/machina/abi"
 	"github.com/machina-go/machina/host/internal/secrets"
+	"github.com/machina-go/machina/internal/wire"
 )
 
 // maxLogFields caps the fields of one plugin log record.
@@ -57,7 +58,7 @@ func (l *logLimiter) flush(log hclog.Logger) {
 
 // Log implements plugin.Host: the plugin's log line goes to the host log
 // under the plugin's name, rate-limited, length-capped and scrubbed.
-func (h *Host) Log(_ context.Context, rec abi.LogRecord) {
+func (h *Host) Log(_ context.Context, rec wire.LogRecord) {
 	ok, suppressed := h.logs.admit()
 	if !ok {
 		return

@@ -6,8 +6,8 @@ import (
 	"sort"
 	"time"
 
-	"github.com/machina-go/machina/abi"
 	"github.com/machina-go/machina/host/internal/config"
+	"github.com/machina-go/machina/internal/wire"
 )
 
 // Default HTTP limits, used when the grant leaves a limit at zero. The
@@ -27,7 +27,7 @@ type Policy struct {
 	Origins []Origin `json:"origins"`
 	// Requested is the manifest's HTTP request list, kept so a refusal can
 	// say "requested but not granted".
-	Requested []abi.OriginRequest `json:"requested,omitempty"`
+	Requested []wire.OriginRequest `json:"requested,omitempty"`
 	// Mail is the mail grant when mail is both requested and granted.
 	Mail *config.MailGrant `json:"mail,omitempty"`
 	// KVQuota is the key-value quota in bytes: the smaller of the manifest's
@@ -110,19 +110,19 @@ type Mismatch struct {
 // Resolve computes the effective policy: manifest request ∩ operator grant.
 // A grant for something not requested is ignored, a request that is not
 // granted is unavailable; each is reported as a Mismatch.
-func Resolve(m abi.Manifest, g config.Grant) (Policy, []Mismatch) {
+func Resolve(m wire.Manifest, g config.Grant) (Policy, []Mismatch) {
 	p := Policy{Plugin: m.Name, Requested: m.HTTP, HTTP: limitsOf(g.Limits)}
 	var out []Mismatch
 	add := func(k MismatchKind, subj, f string, a ...any) {
 		out = append(out, Mismatch{Kind: k, Subject: subj, Message: fmt.Sprintf(f, a...)})
 	}
 	type parsed struct {
-		req abi.OriginRequest
-		pat abi.OriginPattern
+		req wire.OriginRequest
+		pat wire.OriginPattern
 	}
 	var reqs []parsed
 	for _, r := range m.HTTP {
-		pat, err := abi.ParseOriginPattern(r.Pattern)
+		pat, err := wire.ParseOriginPattern(r.Pattern)
 		if err != nil {
 			continue // manifest validation rejects these earlier
 		}
@@ -131,7 +131,7 @@ func Resolve(m abi.Manifest, g config.Grant) (Policy, []Mismatch) {
 	matched := make([]bool, len(reqs))
 	seen := map[string]bool{}
 	for _, og := range g.HTTP {
-		pat, err := abi.ParseOriginPattern(og.Origin)
+		pat, err := wire.ParseOriginPattern(og.Origin)
 		if err != nil || pat.Port == "*" || pat.Host[0] == '*' {
 			add(InvalidGrant, og.Origin, "grant origin %q is not a concrete origin; ignored", og.Origin)
 			continue
@@ -142,7 +142,7 @@ func Resolve(m abi.Manifest, g config.Grant) (Policy, []Mismatch) {
 			continue
 		}
 		seen[key] = true
-		var accepts []abi.AuthProfile
+		var accepts []wire.AuthProfile
 		var secrets []string
 		var pattern string
 		for i, r := range reqs {
@@ -153,7 +153,7 @@ func Resolve(m abi.Manifest, g config.Grant) (Policy, []Mismatch) {
 				}
 				auth := r.req.Auth
 				if len(auth) == 0 {
-					auth = []abi.AuthProfile{abi.AuthNone}
+					auth = []wire.AuthProfile{wire.AuthNone}
 				}
 				accepts = append(accepts, auth...)
 				secrets = append(secrets, r.req.Secrets...)
@@ -165,7 +165,7 @@ func Resolve(m abi.Manifest, g config.Grant) (Policy, []Mismatch) {
 		}
 		auth := og.Auth
 		if auth.Profile == "" {
-			auth.Profile = abi.AuthNone
+			auth.Profile = wire.AuthNone
 		}
 		if !slices.Contains(accepts, auth.Profile) {
 			add(AuthNotAccepted, key, "origin %s is granted with auth profile %q but the plugin accepts only %v for it; origin unavailable", key, auth.Profile, dedupe(accepts))
@@ -258,7 +258,7 @@ func (p *Policy) lookup(scheme, host, port string) (*Origin, bool) {
 // requested reports whether the manifest requested a concrete origin.
 func (p *Policy) requested(scheme, host, port string) bool {
 	for _, r := range p.Requested {
-		if pat, err := abi.ParseOriginPattern(r.Pattern); err == nil && pat.Match(scheme, host, port) {
+		if pat, err := wire.ParseOriginPattern(r.Pattern); err == nil && pat.Match(scheme, host, port) {
 			return true
 		}
 	}

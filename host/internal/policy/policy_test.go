@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/machina-go/machina/internal/syncbuf"
+	"github.com/machina-go/machina/internal/wire"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/machina-go/machina/abi"
@@ -101,7 +102,7 @@ func (e *env) assertNoSecrets(what, s string) {
 }
 
 // host builds a policy host for a manifest and grant.
-func (e *env) host(m abi.Manifest, g config.Grant, mod func(*policy.Options)) *policy.Host {
+func (e *env) host(m wire.Manifest, g config.Grant, mod func(*policy.Options)) *policy.Host {
 	e.t.Helper()
 	if m.Name == "" {
 		m.Name = "test"
@@ -159,11 +160,11 @@ func portOf(s *httptest.Server) string {
 	return u.Port()
 }
 
-func manifestFor(reqs ...abi.OriginRequest) abi.Manifest {
-	return abi.Manifest{Name: "test", Version: "1", ABI: "1.0", Kind: abi.KindCMMS, HTTP: reqs}
+func manifestFor(reqs ...wire.OriginRequest) wire.Manifest {
+	return wire.Manifest{Name: "test", Version: "1", ABI: "1.0", Kind: abi.KindCMMS, HTTP: reqs}
 }
 
-var anyLoopback = abi.OriginRequest{Pattern: "http://127.0.0.1:*", Auth: abi.AuthProfiles, Secrets: []string{"apikey"}}
+var anyLoopback = wire.OriginRequest{Pattern: "http://127.0.0.1:*", Auth: wire.AuthProfiles(), Secrets: []string{"apikey"}}
 
 func grantFor(origin string, auth config.Auth, private bool, secretNames ...string) config.Grant {
 	return config.Grant{HTTP: []config.OriginGrant{{Origin: origin, AllowPrivate: private, Auth: auth, Secrets: secretNames}}}
@@ -177,14 +178,14 @@ func echoHeaders(w http.ResponseWriter, r *http.Request) {
 
 func TestResolve(t *testing.T) {
 	m := manifestFor(
-		abi.OriginRequest{Pattern: "https://*.example.com", Auth: []abi.AuthProfile{abi.AuthBearer}, Secrets: []string{"a", "b"}},
-		abi.OriginRequest{Pattern: "https://api.other.org"},
+		wire.OriginRequest{Pattern: "https://*.example.com", Auth: []wire.AuthProfile{wire.AuthBearer}, Secrets: []string{"a", "b"}},
+		wire.OriginRequest{Pattern: "https://api.other.org"},
 	)
-	m.KV = &abi.KVRequest{QuotaBytes: 100}
+	m.KV = &wire.KVRequest{QuotaBytes: 100}
 	g := config.Grant{
 		HTTP: []config.OriginGrant{
-			{Origin: "https://x.example.com", Auth: config.Auth{Profile: abi.AuthBearer}, Secrets: []string{"a", "c"}},
-			{Origin: "https://y.example.com", Auth: config.Auth{Profile: abi.AuthBasic}},
+			{Origin: "https://x.example.com", Auth: config.Auth{Profile: wire.AuthBearer}, Secrets: []string{"a", "c"}},
+			{Origin: "https://y.example.com", Auth: config.Auth{Profile: wire.AuthBasic}},
 			{Origin: "https://never.requested.net"},
 		},
 		Mail: &config.MailGrant{},
@@ -237,7 +238,7 @@ func TestOriginAllowList(t *testing.T) {
 	e := newEnv(t)
 	srv := newServer(t, echoHeaders)
 	other := newServer(t, echoHeaders)
-	h := e.host(manifestFor(abi.OriginRequest{Pattern: "http://127.0.0.1:" + portOf(srv.Server)}),
+	h := e.host(manifestFor(wire.OriginRequest{Pattern: "http://127.0.0.1:" + portOf(srv.Server)}),
 		grantFor(srv.URL, config.Auth{}, true), nil)
 	if r := e.do(h, abi.HTTPRequest{URL: srv.URL + "/ok"}); r.Error != nil || r.Status != 200 {
 		t.Fatalf("granted origin: %+v", r)
@@ -261,7 +262,7 @@ func TestOriginAllowList(t *testing.T) {
 
 func TestRequestedButNotGranted(t *testing.T) {
 	e := newEnv(t)
-	h := e.host(manifestFor(abi.OriginRequest{Pattern: "https://api.example.com"}), config.Grant{}, nil)
+	h := e.host(manifestFor(wire.OriginRequest{Pattern: "https://api.example.com"}), config.Grant{}, nil)
 	wantRefusal(t, e.do(h, abi.HTTPRequest{URL: "https://api.example.com/x"}), abi.CodeUnauthorized, "requested by the plugin but not granted")
 }
 
@@ -269,7 +270,7 @@ func TestLoopbackNameWithoutAllowPrivate(t *testing.T) {
 	e := newEnv(t)
 	srv := newServer(t, echoHeaders)
 	origin := "http://localhost:" + portOf(srv.Server)
-	h := e.host(manifestFor(abi.OriginRequest{Pattern: "http://localhost:*"}), grantFor(origin, config.Auth{}, false), nil)
+	h := e.host(manifestFor(wire.OriginRequest{Pattern: "http://localhost:*"}), grantFor(origin, config.Auth{}, false), nil)
 	wantRefusal(t, e.do(h, abi.HTTPRequest{URL: origin + "/x"}), abi.CodeUnauthorized, "loopback address) denied")
 	if srv.hits.Load() != 0 {
 		t.Fatal("loopback server was reached")
@@ -278,7 +279,7 @@ func TestLoopbackNameWithoutAllowPrivate(t *testing.T) {
 
 func TestMetadataAddressRefusedBeforeConnecting(t *testing.T) {
 	e := newEnv(t)
-	h := e.host(manifestFor(abi.OriginRequest{Pattern: "http://169.254.169.254"}), grantFor("http://169.254.169.254", config.Auth{}, false), nil)
+	h := e.host(manifestFor(wire.OriginRequest{Pattern: "http://169.254.169.254"}), grantFor("http://169.254.169.254", config.Auth{}, false), nil)
 	start := time.Now()
 	r := e.do(h, abi.HTTPRequest{URL: "http://169.254.169.254/latest/meta-data/"})
 	wantRefusal(t, r, abi.CodeUnauthorized, "cloud metadata address) denied")
@@ -333,10 +334,10 @@ func TestAuthProfilesAndScrubbing(t *testing.T) {
 		check   func(r *http.Request) bool
 		request abi.HTTPRequest
 	}{
-		{"basic", config.Auth{Profile: abi.AuthBasic, Username: "svc", PasswordSecret: "pass"}, "/b",
+		{"basic", config.Auth{Profile: wire.AuthBasic, Username: "svc", PasswordSecret: "pass"}, "/b",
 			nil, abi.HTTPRequest{}},
-		{"bearer", config.Auth{Profile: abi.AuthBearer, TokenSecret: "tok"}, "/t", nil, abi.HTTPRequest{}},
-		{"header", config.Auth{Profile: abi.AuthHeader, TokenSecret: "apikey", Header: "apikey", Prefix: "K "}, "/h", nil, abi.HTTPRequest{}},
+		{"bearer", config.Auth{Profile: wire.AuthBearer, TokenSecret: "tok"}, "/t", nil, abi.HTTPRequest{}},
+		{"header", config.Auth{Profile: wire.AuthHeader, TokenSecret: "apikey", Header: "apikey", Prefix: "K "}, "/h", nil, abi.HTTPRequest{}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -385,7 +386,7 @@ func TestURLPathToken(t *testing.T) {
 		gotPath.Store(r.URL.Path)
 		fmt.Fprintf(w, `{"ok":true,"echo":%q}`, r.URL.Path)
 	})
-	h := e.host(manifestFor(anyLoopback), grantFor(srv.URL, config.Auth{Profile: abi.AuthURLPath, TokenSecret: "tg"}, true), nil)
+	h := e.host(manifestFor(anyLoopback), grantFor(srv.URL, config.Auth{Profile: wire.AuthURLPath, TokenSecret: "tg"}, true), nil)
 	r := e.do(h, abi.HTTPRequest{URL: srv.URL + "/bot{{auth}}/getUpdates?offset=3"})
 	if r.Error != nil || r.Status != 200 {
 		t.Fatalf("%+v", r)
@@ -398,7 +399,7 @@ func TestURLPathToken(t *testing.T) {
 	}
 	wantRefusal(t, e.do(h, abi.HTTPRequest{URL: srv.URL + "/getMe"}), abi.CodeUnauthorized, "put {{auth}} in the URL path")
 	// {{auth}} on an origin with another profile.
-	h2 := e.host(manifestFor(anyLoopback), grantFor(srv.URL, config.Auth{Profile: abi.AuthBearer, TokenSecret: "tok"}, true), nil)
+	h2 := e.host(manifestFor(anyLoopback), grantFor(srv.URL, config.Auth{Profile: wire.AuthBearer, TokenSecret: "tok"}, true), nil)
 	wantRefusal(t, e.do(h2, abi.HTTPRequest{URL: srv.URL + "/bot{{auth}}/x"}), abi.CodeUnauthorized, "only for origins bound to the url_path")
 }
 
@@ -566,7 +567,7 @@ func TestOAuth2ClientCredentials(t *testing.T) {
 		}
 		w.Write([]byte("token was " + r.Header.Get("Authorization")))
 	})
-	auth := config.Auth{Profile: abi.AuthOAuth2, TokenURL: tokenSrv.URL + "/token", ClientID: "client-1", ClientSecretSecret: "cs", Scopes: []string{"read", "write"}}
+	auth := config.Auth{Profile: wire.AuthOAuth2, TokenURL: tokenSrv.URL + "/token", ClientID: "client-1", ClientSecretSecret: "cs", Scopes: []string{"read", "write"}}
 	h := e.host(manifestFor(anyLoopback), grantFor(api.URL, auth, true), nil)
 	for i := 0; i < 3; i++ {
 		r := e.do(h, abi.HTTPRequest{URL: api.URL + "/x"})
@@ -591,14 +592,14 @@ func TestKV(t *testing.T) {
 	e := newEnv(t)
 	dir := t.TempDir()
 	m := manifestFor()
-	m.KV = &abi.KVRequest{QuotaBytes: 64}
+	m.KV = &wire.KVRequest{QuotaBytes: 64}
 	g := config.Grant{KV: config.KVGrant{QuotaBytes: 1000}}
 	h := e.host(m, g, func(o *policy.Options) { o.KVDir = dir })
 	ctx := context.Background()
-	if r := h.KVSet(ctx, abi.KVSetRequest{Key: "offset", Value: []byte("42")}); r.Error != nil {
+	if r := h.KVSet(ctx, wire.KVSetRequest{Key: "offset", Value: []byte("42")}); r.Error != nil {
 		t.Fatal(r.Error)
 	}
-	if r := h.KVSet(ctx, abi.KVSetRequest{Key: "big", Value: make([]byte, 64)}); r.Error == nil || !strings.Contains(r.Error.Message, "quota of 64 bytes") {
+	if r := h.KVSet(ctx, wire.KVSetRequest{Key: "big", Value: make([]byte, 64)}); r.Error == nil || !strings.Contains(r.Error.Message, "quota of 64 bytes") {
 		t.Fatalf("quota: %+v", r.Error)
 	}
 	st, err := os.Stat(filepath.Join(dir, "test.json"))
@@ -607,18 +608,18 @@ func TestKV(t *testing.T) {
 	}
 	// A new host (restart) sees the value.
 	h2 := e.host(m, g, func(o *policy.Options) { o.KVDir = dir })
-	if r := h2.KVGet(ctx, abi.KVGetRequest{Key: "offset"}); !r.Found || string(r.Value) != "42" {
+	if r := h2.KVGet(ctx, wire.KVGetRequest{Key: "offset"}); !r.Found || string(r.Value) != "42" {
 		t.Fatalf("persisted value: %+v", r)
 	}
-	if r := h2.KVSet(ctx, abi.KVSetRequest{Key: "offset"}); r.Error != nil {
+	if r := h2.KVSet(ctx, wire.KVSetRequest{Key: "offset"}); r.Error != nil {
 		t.Fatal(r.Error)
 	}
-	if r := h2.KVGet(ctx, abi.KVGetRequest{Key: "offset"}); r.Found {
+	if r := h2.KVGet(ctx, wire.KVGetRequest{Key: "offset"}); r.Found {
 		t.Fatal("delete failed")
 	}
 	// Not requested → refused.
 	h3 := e.host(manifestFor(), g, nil)
-	if r := h3.KVGet(ctx, abi.KVGetRequest{Key: "x"}); r.Error == nil || r.Error.Code != abi.CodeUnauthorized {
+	if r := h3.KVGet(ctx, wire.KVGetRequest{Key: "x"}); r.Error == nil || r.Error.Code != abi.CodeUnauthorized {
 		t.Fatalf("kv without request: %+v", r)
 	}
 }
@@ -626,7 +627,7 @@ func TestKV(t *testing.T) {
 func TestMailRefusedUnlessGranted(t *testing.T) {
 	e := newEnv(t)
 	h := e.host(manifestFor(), config.Grant{}, nil)
-	if r := h.MailSend(context.Background(), abi.MailSendRequest{}); r.Error == nil || r.Error.Message != "mail is not granted" {
+	if r := h.MailSend(context.Background(), wire.MailSendRequest{}); r.Error == nil || r.Error.Message != "mail is not granted" {
 		t.Fatalf("%+v", r.Error)
 	}
 	if r := h.MailFetch(context.Background(), abi.MailFetchRequest{}); r.Error == nil || r.Error.Message != "mail is not granted" {
@@ -644,9 +645,9 @@ func TestLogRateLimitScrubAndCap(t *testing.T) {
 	e.reg.Get(context.Background(), "tok") // make sure the scrubber knows it
 	ctx := context.Background()
 	for i := 0; i < 50; i++ {
-		h.Log(ctx, abi.LogRecord{Level: abi.LogInfo, Message: fmt.Sprintf("line %d token=%s\nforged line", i, tokenValue), Fields: map[string]any{"password": "x", "n": i}})
+		h.Log(ctx, wire.LogRecord{Level: abi.LogInfo, Message: fmt.Sprintf("line %d token=%s\nforged line", i, tokenValue), Fields: map[string]any{"password": "x", "n": i}})
 	}
-	h.Log(ctx, abi.LogRecord{Level: abi.LogInfo, Message: strings.Repeat("y", 500)})
+	h.Log(ctx, wire.LogRecord{Level: abi.LogInfo, Message: strings.Repeat("y", 500)})
 	h.Close()
 	out := e.logBuf.String()
 	if n := strings.Count(out, "line "); n != 5 {
@@ -679,7 +680,7 @@ func TestCompressedReflectionIsScrubbed(t *testing.T) {
 		}
 		w.Write(body)
 	})
-	h := e.host(manifestFor(anyLoopback), grantFor(srv.URL, config.Auth{Profile: abi.AuthBearer, TokenSecret: "tok"}, true), nil)
+	h := e.host(manifestFor(anyLoopback), grantFor(srv.URL, config.Auth{Profile: wire.AuthBearer, TokenSecret: "tok"}, true), nil)
 	r := e.do(h, abi.HTTPRequest{URL: srv.URL, Headers: map[string]string{"Accept-Encoding": "gzip", "Range": "bytes=10-14"}})
 	if r.Error != nil || !strings.Contains(string(r.Body), "Bearer "+secrets.Redacted) {
 		t.Fatalf("response: %+v %q", r.Error, r.Body)
@@ -706,7 +707,7 @@ func TestMailSeam(t *testing.T) {
 	m.Mail = true
 	fm := &fakeMailer{}
 	h := e.host(m, config.Grant{Mail: &config.MailGrant{SMTPAddr: "smtp.example.com:465"}}, func(o *policy.Options) { o.Mailer = fm })
-	if r := h.MailSend(context.Background(), abi.MailSendRequest{}); r.Error != nil || fm.sent.Load() != 1 {
+	if r := h.MailSend(context.Background(), wire.MailSendRequest{}); r.Error != nil || fm.sent.Load() != 1 {
 		t.Fatalf("send: %+v", r.Error)
 	}
 	r := h.MailFetch(context.Background(), abi.MailFetchRequest{})
@@ -743,8 +744,8 @@ func TestConcurrentUse(t *testing.T) {
 	e := newEnv(t)
 	srv := newServer(t, echoHeaders)
 	m := manifestFor(anyLoopback)
-	m.KV = &abi.KVRequest{QuotaBytes: 1 << 16}
-	g := grantFor(srv.URL, config.Auth{Profile: abi.AuthBearer, TokenSecret: "tok"}, true)
+	m.KV = &wire.KVRequest{QuotaBytes: 1 << 16}
+	g := grantFor(srv.URL, config.Auth{Profile: wire.AuthBearer, TokenSecret: "tok"}, true)
 	g.KV.QuotaBytes = 1 << 16
 	h := e.host(m, g, func(o *policy.Options) { o.KVDir = t.TempDir() })
 	ctx := context.Background()
@@ -757,9 +758,9 @@ func TestConcurrentUse(t *testing.T) {
 				if r := h.HTTPRequest(ctx, abi.HTTPRequest{URL: srv.URL + "/c"}); r.Error != nil {
 					t.Error(r.Error)
 				}
-				h.KVSet(ctx, abi.KVSetRequest{Key: fmt.Sprintf("k%d", i), Value: []byte("v")})
-				h.KVGet(ctx, abi.KVGetRequest{Key: "k0"})
-				h.Log(ctx, abi.LogRecord{Message: "x"})
+				h.KVSet(ctx, wire.KVSetRequest{Key: fmt.Sprintf("k%d", i), Value: []byte("v")})
+				h.KVGet(ctx, wire.KVGetRequest{Key: "k0"})
+				h.Log(ctx, wire.LogRecord{Message: "x"})
 			}
 		}(i)
 	}

@@ -1,5 +1,5 @@
 // Package registry maps Machina's capabilities (the reference's 26 wire
-// strings, abi.Capabilities) to the components that serve them: CMMS and
+// strings, abi.Capabilities()) to the components that serve them: CMMS and
 // messaging plugins (anything with CallOp, e.g. *plugin.Plugin), the document
 // store (DocumentSearcher) and live sensors (SensorSource). It selects the
 // primary CMMS (at most one marked primary, else the first that reads

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/internal/wire"
 )
 
 // Kind is the kind of component behind a connector.
@@ -27,7 +28,7 @@ type OpCaller interface {
 	// CallOp runs one operation; plugin errors are *abi.Error.
 	CallOp(ctx context.Context, op abi.OpName, req, resp any) error
 	// Descriptor is what the plugin reported at load.
-	Descriptor() abi.Descriptor
+	Descriptor() wire.Descriptor
 	// SHA256 is the module's hash (for traces).
 	SHA256() string
 }
@@ -207,12 +208,12 @@ func (r *Registry) Connectors() []*Connector {
 }
 
 // Capabilities is the union of the capabilities served, in the order of
-// abi.Capabilities (deterministic).
+// abi.Capabilities() (deterministic).
 func (r *Registry) Capabilities() []abi.Capability {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	var out []abi.Capability
-	for _, cp := range abi.Capabilities {
+	for _, cp := range abi.Capabilities() {
 		for _, c := range r.connectors {
 			if c.Serves(cp) {
 				out = append(out, cp)

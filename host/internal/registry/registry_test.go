@@ -8,12 +8,13 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/internal/wire"
 )
 
 // desc is a descriptor-only connector for the selection logic (pure unit
 // tests; the real plugins are exercised in host/mcp's end-to-end tests).
 type desc struct {
-	d      abi.Descriptor
+	d      wire.Descriptor
 	health abi.HealthResponse
 	err    error
 }
@@ -27,11 +28,11 @@ func (f desc) CallOp(_ context.Context, op abi.OpName, _, resp any) error {
 	}
 	return nil
 }
-func (f desc) Descriptor() abi.Descriptor { return f.d }
-func (f desc) SHA256() string             { return "abc" }
+func (f desc) Descriptor() wire.Descriptor { return f.d }
+func (f desc) SHA256() string              { return "abc" }
 
 func cmms(name string, ops ...abi.OpName) desc {
-	return desc{d: abi.Descriptor{Name: name, Kind: abi.KindCMMS, Operations: append([]abi.OpName{abi.OpHealth}, ops...)},
+	return desc{d: wire.Descriptor{Name: name, Kind: abi.KindCMMS, Operations: append([]abi.OpName{abi.OpHealth}, ops...)},
 		health: abi.HealthResponse{Status: abi.HealthHealthy}}
 }
 

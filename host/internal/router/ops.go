@@ -131,7 +131,7 @@ func (r *Router) UpdateWorkOrder(ctx context.Context, req abi.UpdateWorkOrderReq
 		return WriteResult{}, err
 	}
 	if req.Status != "" && !req.Status.Valid() {
-		return WriteResult{}, abi.InvalidArgument("Invalid status '%s'. Valid values: %s", req.Status, join(abi.Statuses))
+		return WriteResult{}, abi.InvalidArgument("Invalid status '%s'. Valid values: %s", req.Status, join(abi.Statuses()))
 	}
 	if req.Status == "" && req.AssignedTo == "" && req.Description == "" {
 		return WriteResult{}, abi.InvalidArgument("nothing to update: set status, assigned_to or description")

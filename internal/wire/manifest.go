@@ -1,9 +1,12 @@
-package abi
+package wire
 
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
+
+	"github.com/machina-go/machina/abi"
 )
 
 // AuthProfile names a way the host attaches credentials to a request.
@@ -20,20 +23,22 @@ const (
 )
 
 // AuthProfiles lists every AuthProfile.
-var AuthProfiles = []AuthProfile{AuthNone, AuthBasic, AuthBearer, AuthHeader, AuthOAuth2, AuthURLPath}
+func AuthProfiles() []AuthProfile {
+	return []AuthProfile{AuthNone, AuthBasic, AuthBearer, AuthHeader, AuthOAuth2, AuthURLPath}
+}
 
 // Valid reports whether a is a known profile.
-func (a AuthProfile) Valid() bool { return oneOf(a, AuthProfiles) }
+func (a AuthProfile) Valid() bool { return slices.Contains(AuthProfiles(), a) }
 
 // Manifest is plugin.toml: what a plugin is and what it asks for. It is
 // embedded in the module's "machina.manifest" custom section so the host can
 // audit it without running any plugin code.
 type Manifest struct {
-	Name        string `toml:"name" json:"name"`
-	Version     string `toml:"version" json:"version"`
-	ABI         string `toml:"abi" json:"abi"`
-	Kind        Kind   `toml:"kind" json:"kind"`
-	Description string `toml:"description" json:"description,omitempty"`
+	Name        string   `toml:"name" json:"name"`
+	Version     string   `toml:"version" json:"version"`
+	ABI         string   `toml:"abi" json:"abi"`
+	Kind        abi.Kind `toml:"kind" json:"kind"`
+	Description string   `toml:"description" json:"description,omitempty"`
 	// HTTP lists the origins the plugin wants to reach.
 	HTTP []OriginRequest `toml:"http" json:"http,omitempty"`
 	// Mail asks for the host's mail_send/mail_fetch functions.
@@ -72,7 +77,7 @@ func (m *Manifest) Validate() error {
 	if strings.TrimSpace(m.Version) == "" {
 		return fmt.Errorf("manifest %s: version is empty", m.Name)
 	}
-	if err := CheckCompatible(m.ABI); err != nil {
+	if err := abi.CheckCompatible(m.ABI); err != nil {
 		return fmt.Errorf("manifest %s: %w", m.Name, err)
 	}
 	if !m.Kind.Valid() {

@@ -1,21 +1,24 @@
-package abi
+package wire
 
 import (
 	"fmt"
 	"regexp"
+	"slices"
+
+	"github.com/machina-go/machina/abi"
 )
 
 // Descriptor is the output of machina_describe: what the plugin says it is.
 // The host checks it against the embedded manifest and the operation table.
 type Descriptor struct {
-	ABI        string   `json:"abi"`
-	Name       string   `json:"name"`
-	Version    string   `json:"version"`
-	Kind       Kind     `json:"kind"`
-	Operations []OpName `json:"operations"`
+	ABI        string       `json:"abi"`
+	Name       string       `json:"name"`
+	Version    string       `json:"version"`
+	Kind       abi.Kind     `json:"kind"`
+	Operations []abi.OpName `json:"operations"`
 	// Capabilities is informational: the host derives the capabilities a
 	// plugin serves from Operations with CapabilitiesOf.
-	Capabilities []Capability `json:"capabilities"`
+	Capabilities []abi.Capability `json:"capabilities"`
 }
 
 var nameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,62}$`)
@@ -28,7 +31,7 @@ func ValidName(s string) bool { return nameRE.MatchString(s) }
 // valid name and kind, and only operations of the table defined for that
 // kind. health is mandatory.
 func (d *Descriptor) Validate() error {
-	if err := CheckCompatible(d.ABI); err != nil {
+	if err := abi.CheckCompatible(d.ABI); err != nil {
 		return err
 	}
 	if !ValidName(d.Name) {
@@ -37,9 +40,9 @@ func (d *Descriptor) Validate() error {
 	if !d.Kind.Valid() {
 		return fmt.Errorf("descriptor: unknown kind %q", d.Kind)
 	}
-	seen := map[OpName]bool{}
+	seen := map[abi.OpName]bool{}
 	for _, n := range d.Operations {
-		op, ok := LookupOperation(n)
+		op, ok := abi.LookupOperation(n)
 		if !ok {
 			return fmt.Errorf("descriptor: unknown operation %q", n)
 		}
@@ -51,11 +54,11 @@ func (d *Descriptor) Validate() error {
 		}
 		seen[n] = true
 	}
-	if !seen[OpHealth] {
-		return fmt.Errorf("descriptor: operation %q is mandatory", OpHealth)
+	if !seen[abi.OpHealth] {
+		return fmt.Errorf("descriptor: operation %q is mandatory", abi.OpHealth)
 	}
 	return nil
 }
 
 // Has reports whether the descriptor lists the operation.
-func (d *Descriptor) Has(n OpName) bool { return oneOf(n, d.Operations) }
+func (d *Descriptor) Has(n abi.OpName) bool { return slices.Contains(d.Operations, n) }
