@@ -19,3 +19,32 @@ func TestConformanceKit(t *testing.T) {
 		}
 	}
 }
+
+// A copy of the plugin that is wrong in a way SAP's documentation rules
+// out fails the kit, with the check that says why.
+func TestConformanceKitCatchesMutants(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds wasm modules")
+	}
+	for _, m := range []struct {
+		name  string
+		edit  plugintest.Edit
+		check string
+	}{
+		{"ignores SystemStatusText", plugintest.Edit{File: "mapping.go",
+			Old: `var statusFields = []string{"SystemStatusText", "MaintenanceOrderSystemStatus"}`,
+			New: `var statusFields = []string{"MaintenanceOrderSystemStatus"}`}, "sap/status"},
+		{"reads P as piping (the reference's table)", plugintest.Edit{File: "codes.go",
+			Old: `"M": abi.AssetRotating, "E": abi.AssetElectrical,`,
+			New: `"M": abi.AssetRotating, "P": abi.AssetPiping, "E": abi.AssetElectrical,`}, "sap/equipment_category"},
+	} {
+		t.Run(m.name, func(t *testing.T) {
+			rep, code := plugintest.Kit(t, plugintest.Mutant(t, "plugins/cmms-sap", m.edit))
+			c, ok := rep.Find(m.check)
+			if code == 0 || !ok || c.Status != "fail" {
+				t.Fatalf("the kit did not fail %s (exit %d): %+v", m.check, code, c)
+			}
+			t.Logf("%s: %s", m.check, c.Got)
+		})
+	}
+}

@@ -74,7 +74,7 @@ var parts = []struct{ mat, desc, mfr string }{
 // (Options.CustomerCodes) defines only the customer ones.
 var (
 	standardOrderTypes = []string{"PM01", "PM02", "PM03", "PM04"}
-	customerOrderTypes = []string{"YBA1", "YBA2"}
+	customerOrderTypes = []string{"YBA1", "YBA2", "YBA3", "YBA4"}
 )
 
 // validityEnd is the ValidityEndDate of current equipment (9999-12-31).

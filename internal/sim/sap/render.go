@@ -2,6 +2,8 @@ package sap
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -88,12 +90,15 @@ func (s *Server) formatValue(v any, k kind) any {
 	return v
 }
 
-// etag is the entity's weak ETag, from its last change time ("" when it
-// has none).
+// etag is the entity's weak ETag: from its last change time, or, for an
+// entity without one (LastChangeDateTime null, as on corpus orders), from a
+// hash of its content.
 func etag(rec record) string {
 	t, ok := rec["LastChangeDateTime"].(time.Time)
 	if !ok {
-		return ""
+		b, _ := json.Marshal(rec)
+		sum := sha256.Sum256(b)
+		return `W/"'` + hex.EncodeToString(sum[:8]) + `'"`
 	}
 	return `W/"datetimeoffset'` + strings.ReplaceAll(t.UTC().Format("2006-01-02T15:04:05.0000000Z"), ":", "%3A") + `'"`
 }
