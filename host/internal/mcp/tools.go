@@ -214,11 +214,11 @@ type woHistory struct {
 }
 
 type partSummary struct {
-	SKU           string  `json:"sku"`
-	Name          string  `json:"name"`
-	StockQuantity float64 `json:"stock_quantity"`
-	ReorderPoint  float64 `json:"reorder_point"`
-	UnitCost      float64 `json:"unit_cost"`
+	SKU           string   `json:"sku"`
+	Name          string   `json:"name"`
+	StockQuantity *float64 `json:"stock_quantity"` // null: unknown
+	ReorderPoint  float64  `json:"reorder_point"`
+	UnitCost      *float64 `json:"unit_cost"` // null: unknown
 }
 
 type planSummary struct {
