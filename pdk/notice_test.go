@@ -10,7 +10,9 @@ import (
 )
 
 // typer maps a made-up vendor's work types with pdk.CodeTable.
-type typer struct{ types pdk.CodeTable[abi.WorkOrderType] }
+type typer struct {
+	types pdk.CodeTable[abi.WorkOrderType]
+}
 
 func (t *typer) Init(context.Context, pdk.Config) error {
 	t.types = pdk.NewCodeTable("worktype", map[string]abi.WorkOrderType{"cm": abi.TypeCorrective}, abi.TypeCorrective).

@@ -682,7 +682,9 @@ func TestNoticesOncePerCodeAndPlugin(t *testing.T) {
 	})
 	e.reg.Get(context.Background(), "tok")
 	ctx := context.Background()
-	send := func(n abi.Notice) { h.Log(ctx, wire.LogRecord{Level: abi.LogWarn, Message: n.Message(), Fields: n.Fields()}) }
+	send := func(n abi.Notice) {
+		h.Log(ctx, wire.LogRecord{Level: abi.LogWarn, Message: n.Message(), Fields: n.Fields()})
+	}
 	h.Log(ctx, wire.LogRecord{Message: "uses the only token of the bucket"})
 	for i := 0; i < 3; i++ {
 		send(abi.Notice{Kind: abi.NoticeUnmapped, Field: "worktype", Code: "CAL", Fallback: "corrective"})
