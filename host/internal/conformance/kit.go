@@ -19,6 +19,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/host/internal/app"
 	"github.com/machina-go/machina/host/internal/audit"
 	"github.com/machina-go/machina/host/internal/config"
 	"github.com/machina-go/machina/host/internal/plugin"
@@ -110,6 +111,9 @@ type run struct {
 	facts   Facts
 	desc    wire.Descriptor
 	main    *pluginload.Loaded
+	host    *app.App // the host main runs in
+	engine  *plugin.Engine
+	dir     string // the run's state directory
 	sandbox sandboxSwitch
 	logs    *syncBuffer
 	outputs *syncBuffer // every plugin result and error text
@@ -175,7 +179,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		return nil, err
 	}
 	r := &run{ctx: ctx, opts: opts, sim: sim, facts: sim.Facts(), logs: logs, outputs: &syncBuffer{}, secrets: secrets, tracer: tracer, report: rep,
-		sandbox: sandboxSwitch{sandbox.New(false, opts.Logger.Named("sandbox"))}}
+		sandbox: sandboxSwitch{sandbox.New(false, opts.Logger.Named("sandbox"))}, engine: engine, dir: tmp}
 
 	loadStart := time.Now()
 	stat, _ := audit.Audit(wasm, audit.Options{File: opts.Module})
@@ -183,7 +187,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	if stat != nil {
 		name, rep.Plugin, rep.Version = stat.Name, stat.Name, stat.Version
 	}
-	main, loadErr := r.load(ctx, engine, tmp, name, prof, secrets)
+	host, main, loadErr := r.load(ctx, name, prof, secrets)
 	if loadErr != nil {
 		r.record(Check{Name: "load", Status: Fail,
 			Expected: "the module passes the audit and loads through the host with a grant for " + sim.BaseURL() + " (" + string(prof.Profile) + " auth)",
@@ -191,7 +195,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		_ = tracer.Close(context.Background())
 		return r.finish(), nil
 	}
-	r.main = main
+	r.host, r.main = host, main
 	defer main.Close(context.Background())
 	r.desc = main.Plugin.Descriptor()
 	rep.Plugin, rep.Version = r.desc.Name, r.desc.Version
@@ -206,14 +210,14 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 
 	r.cmmsChecks()
 	r.vendorChecks()
-	r.errorChecks(ctx, engine, tmp, name, prof, wrong)
+	r.errorChecks(ctx, name, prof, wrong)
 	r.writeChecks()
 	r.sandboxChecks()
 	if sh, ok := sim.(Shaped); ok {
 		shapes := sh.Shapes()
 		rep.Shapes = shapes
 		for _, shape := range shapes[1:] {
-			r.runShape(ctx, factory, engine, tmp, name, shape)
+			r.runShape(ctx, factory, name, shape)
 		}
 	}
 	_ = tracer.Close(context.Background())
@@ -234,7 +238,7 @@ type vendorChecker interface{ vendorChecks(r *run) }
 // runShape runs the payload-dependent checks (reads, vendor checks,
 // writes) against a simulator serving shape, on a fresh plugin instance;
 // its checks are named "<shape>/…" and its secrets join the secrecy check.
-func (r *run) runShape(ctx context.Context, factory Factory, engine *plugin.Engine, dir, name, shape string) {
+func (r *run) runShape(ctx context.Context, factory Factory, name, shape string) {
 	sim, err := factory(ctx, SimOptions{Auth: r.opts.Auth, Logger: r.opts.Logger.Named("sim"), Shape: shape})
 	sub := *r
 	sub.prefix = shape + "/"
@@ -248,13 +252,13 @@ func (r *run) runShape(ctx context.Context, factory Factory, engine *plugin.Engi
 		r.secrets[k+"@"+shape] = v
 	}
 	sub.sim, sub.facts = sim, sim.Facts()
-	l, err := sub.load(ctx, engine, dir, name, prof, secrets)
+	h, l, err := sub.load(ctx, name, prof, secrets)
 	if err != nil {
 		sub.record(Check{Name: "load", Status: Fail, Expected: "the module loads against the " + shape + " simulator", Got: err.Error()})
 		return
 	}
 	defer l.Close(context.Background())
-	sub.main = l
+	sub.host, sub.main = h, l
 	sub.cmmsChecks()
 	sub.vendorChecks()
 	sub.writeChecks()
@@ -264,43 +268,32 @@ func envName(secret string) string {
 	return "MACHINA_CONFORMANCE_" + strings.ToUpper(strings.NewReplacer("-", "_", ".", "_").Replace(secret))
 }
 
-// load loads the module through pluginload with a generated configuration.
-func (r *run) load(ctx context.Context, engine *plugin.Engine, dir, name string, prof config.Auth, secrets map[string]string) (*pluginload.Loaded, error) {
-	refs := map[string]string{}
-	env := map[string]string{}
-	for k, v := range secrets {
-		refs[k] = "env:" + envName(k)
-		env[envName(k)] = v
-	}
-	cfg := &config.Config{DataDir: dir, Secrets: refs}
-	p := config.Plugin{
-		Name:   name,
-		Path:   r.opts.Module,
-		SHA256: r.report.SHA256,
-		Config: r.sim.PluginConfig(),
-		Grant: config.Grant{
-			HTTP:   []config.OriginGrant{{Origin: r.sim.BaseURL(), AllowPrivate: true, Auth: prof}},
-			Limits: config.Limits{Timeout: config.Duration{Duration: 30 * time.Second}},
+// load starts the module in a host built from a generated configuration
+// (see kitHost), with the simulator's grant and the given credentials.
+func (r *run) load(ctx context.Context, name string, prof config.Auth, secrets map[string]string) (*app.App, *pluginload.Loaded, error) {
+	a, l, err := kitHost{
+		Plugin: config.Plugin{
+			Name:   name,
+			Path:   r.opts.Module,
+			SHA256: r.report.SHA256,
+			Config: r.sim.PluginConfig(),
+			Grant: config.Grant{
+				HTTP:   []config.OriginGrant{{Origin: r.sim.BaseURL(), AllowPrivate: true, Auth: prof}},
+				Limits: config.Limits{Timeout: config.Duration{Duration: 30 * time.Second}},
+			},
 		},
-	}
-	logger := hclog.New(&hclog.LoggerOptions{Name: "machina", Output: r.logs, Level: hclog.Trace})
-	l, err := pluginload.Load(ctx, cfg, p, pluginload.Deps{
-		Engine:  engine,
-		Getenv:  func(k string) string { return env[k] },
-		Logger:  logger,
-		Tracer:  r.tracer,
-		Sandbox: r.sandbox.Load,
-	})
+		Secrets: secrets, DataDir: r.dir, Engine: r.engine, Tracer: r.tracer, Gate: r.sandbox.Gate, Logs: r.logs,
+	}.build(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for _, m := range l.Mismatches {
 		if m.Kind == policy.GrantNotRequested || m.Kind == policy.AuthNotAccepted {
 			l.Close(context.Background())
-			return nil, fmt.Errorf("%s — the conformance kit grants the simulator's loopback origin %s; the manifest must request it (e.g. [[http]] origin = \"http://127.0.0.1:*\") and accept the %q auth profile", m.Message, r.sim.BaseURL(), prof.Profile)
+			return nil, nil, fmt.Errorf("%s — the conformance kit grants the simulator's loopback origin %s; the manifest must request it (e.g. [[http]] origin = \"http://127.0.0.1:*\") and accept the %q auth profile", m.Message, r.sim.BaseURL(), prof.Profile)
 		}
 	}
-	return l, nil
+	return a, l, nil
 }
 
 func (r *run) record(c Check) {
