@@ -5,10 +5,11 @@ import (
 	"strings"
 
 	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/pdk"
 )
 
-// Kinds of customer-configured codes, as named in metadata.unmapped and
-// in the warning an unmapped code raises.
+// Fields of customer-configured codes, as named in metadata.unmapped and in
+// the notice an unmapped code raises.
 const (
 	kindOrderType         = "order_type"
 	kindPriority          = "priority"
@@ -17,63 +18,42 @@ const (
 	kindProcessPhase      = "process_phase"
 )
 
-// codeMap maps SAP codes of one kind to domain values: the documented
-// defaults overlaid with the site's map from [plugin.config]. Codes are
-// compared upper case.
-type codeMap[T ~string] struct {
-	m    map[string]T
-	site []string // codes the site mapped, sorted (preferred for writes)
-}
-
-// newCodeMap builds a map from defaults and a site's overrides; parse
-// validates each site value (an unknown domain value is a config error).
-func newCodeMap[T ~string](key string, defaults map[string]T, site map[string]string, parse func(string) (T, error)) (codeMap[T], error) {
-	c := codeMap[T]{m: map[string]T{}}
-	for k, v := range defaults {
-		c.m[k] = v
-	}
+// siteTable builds the code table of field: the documented defaults
+// overlaid with the site's map from [plugin.config] (key names the config
+// key in errors; parse validates each domain value). It also returns the
+// codes the site mapped, sorted: they are preferred for writes.
+func siteTable[T ~string](key, field string, defaults map[string]T, site map[string]string, parse func(string) (T, error), fallback T) (pdk.CodeTable[T], []string, error) {
+	over := map[string]T{}
+	var codes []string
 	for k, v := range site {
 		code := strings.ToUpper(strings.TrimSpace(k))
 		if code == "" {
-			return c, abi.InvalidArgument("config %s has an empty SAP code", key)
+			return pdk.CodeTable[T]{}, nil, abi.InvalidArgument("config %s has an empty SAP code", key)
 		}
 		t, err := parse(strings.TrimSpace(v))
 		if err != nil {
-			return c, abi.InvalidArgument("config %s.%s: %v", key, k, abi.AsError(err).Message)
+			return pdk.CodeTable[T]{}, nil, abi.InvalidArgument("config %s.%s: %v", key, k, abi.AsError(err).Message)
 		}
-		c.m[code] = t
-		c.site = append(c.site, code)
+		over[code] = t
+		codes = append(codes, code)
 	}
-	sort.Strings(c.site)
-	return c, nil
+	sort.Strings(codes)
+	return pdk.NewCodeTable(field, defaults, fallback).With(over), codes, nil
 }
 
-// lookup returns the domain value of code.
-func (c codeMap[T]) lookup(code string) (T, bool) {
-	t, ok := c.m[strings.ToUpper(strings.TrimSpace(code))]
-	return t, ok
-}
-
-// reverse returns the SAP code to write for t: a code the site mapped to t
-// first (a site with customer types usually has no standard ones), then
-// the first default (in sorted order), else def.
-func (c codeMap[T]) reverse(t T, def string) string {
-	for _, code := range c.site {
-		if c.m[code] == t {
+// writeCode returns the SAP code to write for v: a code the site mapped to
+// v first (a system with customer types usually has no standard ones), then
+// the first default, else def.
+func writeCode[T comparable](t pdk.CodeTable[T], site []string, v T, def string) string {
+	for _, code := range site {
+		if got, _ := t.Lookup(code); got == v {
 			return code
 		}
 	}
-	var codes []string
-	for code, v := range c.m {
-		if v == t {
-			codes = append(codes, code)
-		}
+	if codes := t.Reverse(func(x T) bool { return x == v }); len(codes) > 0 {
+		return codes[0]
 	}
-	if len(codes) == 0 {
-		return def
-	}
-	sort.Strings(codes)
-	return codes[0]
+	return def
 }
 
 // Documented defaults (plugins/cmms-sap/README.md, "Mappings"). SAP order

@@ -73,7 +73,6 @@ type sapPM struct {
 	retryBase time.Duration
 
 	mapper mapper
-	notes  onceLog
 
 	mu       sync.Mutex
 	csrf     string // cached CSRF token of the host's cookie session
@@ -189,21 +188,21 @@ func (s *sapPM) Init(ctx context.Context, c pdk.Config) error {
 	return nil
 }
 
-// newMapper builds the code maps from the documented defaults and the
+// newMapper builds the code tables from the documented defaults and the
 // site's maps.
 func newMapper(st settings) (mapper, error) {
 	var m mapper
 	var err error
-	if m.orderTypes, err = newCodeMap("order_type_map", defaultOrderTypes, st.OrderTypeMap, abi.ParseWorkOrderType); err != nil {
+	if m.orderTypes, m.siteOrderTypes, err = siteTable("order_type_map", kindOrderType, defaultOrderTypes, st.OrderTypeMap, abi.ParseWorkOrderType, fallbackOrderType); err != nil {
 		return m, err
 	}
-	if m.priorities, err = newCodeMap("priority_map", defaultPriorities, st.PriorityMap, abi.ParsePriority); err != nil {
+	if m.priorities, m.sitePriorities, err = siteTable("priority_map", kindPriority, defaultPriorities, st.PriorityMap, abi.ParsePriority, fallbackPriority); err != nil {
 		return m, err
 	}
-	if m.categories, err = newCodeMap("equipment_category_map", defaultCategories, st.EquipmentCategoryMap, abi.ParseAssetType); err != nil {
+	if m.categories, _, err = siteTable("equipment_category_map", kindEquipmentCategory, defaultCategories, st.EquipmentCategoryMap, abi.ParseAssetType, fallbackAssetType); err != nil {
 		return m, err
 	}
-	if m.phases, err = newCodeMap("process_phase_map", nil, st.ProcessPhaseMap, abi.ParseStatus); err != nil {
+	if m.phases, _, err = siteTable("process_phase_map", kindProcessPhase, nil, st.ProcessPhaseMap, abi.ParseStatus, fallbackStatus); err != nil {
 		return m, err
 	}
 	m.aliases = map[string]string{}

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/pdk"
 )
 
 // setNotification is the notification entity set of API_MAINTNOTIFICATION.
@@ -49,7 +50,7 @@ func (s *sapPM) attachFailureData(ctx context.Context, orders []abi.WorkOrder) {
 		rows, _, err := s.collect(ctx, query{path: s.notificationPath(), filter: new(filter).in("MaintenanceNotification", "notification", batch), expand: s.notificationExpand()})
 		if err != nil {
 			msg := abi.AsError(err).Message
-			s.notes.warn(ctx, "failure_data_unavailable", "failure data unavailable: reading maintenance notifications failed: "+msg, nil)
+			pdk.Log(ctx, abi.LogWarn, "failure data unavailable: reading maintenance notifications failed: "+msg, nil)
 			for _, id := range batch {
 				failed[id] = msg
 			}

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/pdk"
 )
 
 // fields consumes properties of one entity; what is left over becomes the
@@ -116,35 +118,32 @@ func (f fields) dateOr(now time.Time, keys ...string) time.Time {
 	return now
 }
 
-// mapper maps SAP entities to domain objects with the site's code maps.
+// mapper maps SAP entities to domain objects with the site's code tables.
+// Unknown codes map to the documented fallbacks, keep their raw value in
+// metadata.unmapped and are reported as notices (pdk.CodeTable.Map).
 type mapper struct {
-	orderTypes codeMap[abi.WorkOrderType]
-	priorities codeMap[abi.Priority]
-	categories codeMap[abi.AssetType]
-	phases     codeMap[abi.Status]
-	aliases    map[string]string // language-specific status short text → code
+	orderTypes     pdk.CodeTable[abi.WorkOrderType]
+	priorities     pdk.CodeTable[abi.Priority]
+	categories     pdk.CodeTable[abi.AssetType]
+	phases         pdk.CodeTable[abi.Status]
+	siteOrderTypes []string          // order types the site mapped (preferred for writes)
+	sitePriorities []string          // priorities the site mapped
+	aliases        map[string]string // language-specific status short text → code
 }
 
 // mapAsset maps an API_EQUIPMENT entity. Field names are the published
 // ones (AssetManufacturerName, ManufacturerPartTypeName,
 // ManufacturerSerialNumber); the reference's Manufacturer and ModelNumber
 // are read when a service returns them.
-func (m *mapper) mapAsset(row map[string]any) (abi.Asset, unmapped) {
+func (m *mapper) mapAsset(ctx context.Context, row map[string]any) abi.Asset {
 	f := fields(row)
-	var u unmapped
+	u := pdk.Unmapped{}
 	a := abi.Asset{ID: f.take("Equipment", "EquipmentNumber")}
 	a.Name = f.take("EquipmentName", "Description", "EquipmentDescription")
 	if a.Name == "" {
 		a.Name = a.ID
 	}
-	a.Type = fallbackAssetType
-	if cat := scalar(f["EquipmentCategory"]); cat != "" {
-		if t, ok := m.categories.lookup(cat); ok {
-			a.Type = t
-		} else {
-			u.note(kindEquipmentCategory, cat)
-		}
-	}
+	a.Type = m.categories.Map(ctx, scalar(f["EquipmentCategory"]), u)
 	a.Location = f.take("FunctionalLocation")
 	a.Manufacturer = f.take("AssetManufacturerName", "Manufacturer")
 	a.Model = f.take("ManufacturerPartTypeName", "ModelNumber")
@@ -163,8 +162,8 @@ func (m *mapper) mapAsset(row map[string]any) (abi.Asset, unmapped) {
 		a.InstallDate = t.Format("2006-01-02")
 		delete(f, "OperationStartDate")
 	}
-	a.Metadata = f.metadata()
-	return a, u
+	a.Metadata = u.Attach(f.metadata())
+	return a
 }
 
 // Order fields that carry the status, most authoritative first:
@@ -175,8 +174,9 @@ var statusFields = []string{"SystemStatusText", "MaintenanceOrderSystemStatus"}
 
 // orderStatus reads the order's status from its system status (the most
 // advanced life-cycle code wins), else from its process phase through the
-// site's process_phase_map. What it read goes to md.
-func (m *mapper) orderStatus(f fields, md map[string]any, u *unmapped) abi.Status {
+// site's process_phase_map. What it read goes to md; a status it cannot
+// place goes to u (the caller reports it).
+func (m *mapper) orderStatus(f fields, md map[string]any, u pdk.Unmapped) abi.Status {
 	raw := ""
 	for _, k := range statusFields {
 		if raw = f.take(k); raw == "" {
@@ -194,57 +194,48 @@ func (m *mapper) orderStatus(f fields, md map[string]any, u *unmapped) abi.Statu
 		if sub := f.take("MaintOrdProcessSubPhaseCode"); sub != "" {
 			md["process_sub_phase"] = sub
 		}
-		if st, ok := m.phases.lookup(phase); ok {
+		if st, ok := m.phases.Lookup(phase); ok {
 			md["status_source"] = "MaintOrdProcessPhaseCode"
 			return st
 		}
-		u.note(kindProcessPhase, phase)
+		u[kindProcessPhase] = phase
 	}
 	if raw == "" {
 		md["status_source"] = "none"
 	}
-	u.note(kindSystemStatus, raw)
+	u[kindSystemStatus] = raw
 	return fallbackStatus
 }
 
-// statusOf returns an order entity's status without consuming the entity.
+// statusOf returns an order entity's status without consuming the entity
+// or reporting anything.
 func (m *mapper) statusOf(row map[string]any) abi.Status {
 	f := fields{}
 	for _, k := range append(statusFields, "MaintOrdProcessPhaseCode") {
 		f[k] = row[k]
 	}
-	var u unmapped
-	return m.orderStatus(f, map[string]any{}, &u)
+	return m.orderStatus(f, map[string]any{}, pdk.Unmapped{})
 }
 
 // mapWorkOrder maps an API_MAINTENANCEORDER entity. Failure data is not
 // on the order (MaintenanceActivityType is an activity type, kept as
 // metadata.activity_type); it comes from the linked notification
 // (failure.go).
-func (m *mapper) mapWorkOrder(row map[string]any, now time.Time) (abi.WorkOrder, unmapped) {
+func (m *mapper) mapWorkOrder(ctx context.Context, row map[string]any, now time.Time) abi.WorkOrder {
 	f := fields(row)
-	var u unmapped
+	u := pdk.Unmapped{}
 	md := map[string]any{}
 	w := abi.WorkOrder{ID: f.take("MaintenanceOrder")}
-	w.Type = fallbackOrderType
-	if code := scalar(f["MaintenanceOrderType"]); code != "" {
-		if t, ok := m.orderTypes.lookup(code); ok {
-			w.Type = t
-		} else {
-			u.note(kindOrderType, code)
-		}
-	}
+	w.Type = m.orderTypes.Map(ctx, scalar(f["MaintenanceOrderType"]), u)
 	// "" is no priority at all (real SAP data has MaintPriority ""): the
-	// default, without a warning.
-	w.Priority = fallbackPriority
-	if code := scalar(f["MaintPriority"]); code != "" {
-		if p, ok := m.priorities.lookup(code); ok {
-			w.Priority = p
-		} else {
-			u.note(kindPriority, code)
+	// default, without a notice.
+	w.Priority = m.priorities.Map(ctx, scalar(f["MaintPriority"]), u)
+	w.Status = m.orderStatus(f, md, u)
+	for _, k := range []string{kindSystemStatus, kindProcessPhase} {
+		if code, ok := u[k]; ok {
+			pdk.Notify(ctx, abi.Notice{Kind: abi.NoticeUnmapped, Field: k, Code: code, Fallback: string(fallbackStatus)})
 		}
 	}
-	w.Status = m.orderStatus(f, md, &u)
 	if us := f.take("UserStatusText"); us != "" {
 		md["user_status"] = us
 	}
@@ -263,7 +254,8 @@ func (m *mapper) mapWorkOrder(row map[string]any, now time.Time) (abi.WorkOrder,
 	for k, v := range md {
 		w.Metadata[k] = v
 	}
-	return w, u
+	w.Metadata = u.Attach(w.Metadata)
+	return w
 }
 
 // mapSparePart maps a BOM item (or material) entity.

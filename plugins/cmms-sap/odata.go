@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/pdk"
 )
 
 // Entity sets, under their configurable services.
@@ -227,32 +228,24 @@ type query struct {
 }
 
 // resolveNext makes a server-driven next link absolute and keeps it on
-// the configured origin. A relative link resolves against the current
-// request (v2) or the service root (v4: relative to the context URL). A
-// link naming another host — SAP behind a reverse proxy or load balancer
-// reports its internal host name — has its path and query re-based onto
-// base_url's origin (noted once); the other host is never contacted. The
-// result must stay under base_url.
+// the configured origin (pdk.ResolveLink). A relative link resolves
+// against the current request (v2) or the service root (v4: relative to
+// the context URL). A link naming another host — SAP behind a reverse
+// proxy or load balancer reports its internal host name — has its path and
+// query re-based onto base_url's origin, with a notice; the other host is
+// never contacted. The result must stay under base_url.
 func (s *sapPM) resolveNext(ctx context.Context, cur, service, next string) (string, error) {
-	ref, err := url.Parse(cur)
+	ref := cur
+	if s.version() == odataV4 {
+		ref = s.base + "/" + service + "/"
+	}
+	out, rebased, err := pdk.ResolveLink(ref, next)
 	if err != nil {
-		return "", abi.Internal("bad request URL")
+		return "", abi.Upstream("SAP returned a next link that cannot be followed: %v", err)
 	}
-	nu, err := url.Parse(next)
-	if err != nil {
-		return "", abi.Upstream("SAP returned an invalid next link")
+	if rebased {
+		pdk.Notify(ctx, abi.Notice{Kind: abi.NoticeRebased, Field: "next link", Code: pdk.Origin(next), Fallback: pdk.Origin(s.base)})
 	}
-	if !nu.IsAbs() && nu.Host == "" && s.version() == odataV4 {
-		ref, _ = url.Parse(s.base + "/" + service + "/")
-	}
-	abs := ref.ResolveReference(nu)
-	bu, _ := url.Parse(s.base)
-	if abs.Scheme != bu.Scheme || abs.Host != bu.Host || abs.User != nil {
-		s.notes.log(ctx, abi.LogInfo, "rebased/"+abs.Host, "SAP next links name "+abs.Scheme+"://"+abs.Host+
-			" (the gateway's own host name, e.g. behind a proxy); following them on the configured origin "+bu.Scheme+"://"+bu.Host, nil)
-		abs.Scheme, abs.Host, abs.User = bu.Scheme, bu.Host, nil
-	}
-	out := abs.String()
 	if !strings.HasPrefix(out, s.base+"/") {
 		return "", abi.Upstream("SAP returned a next link outside %s; refusing to follow it", s.base)
 	}

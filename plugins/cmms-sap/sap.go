@@ -62,11 +62,9 @@ func (s *sapPM) GetAsset(ctx context.Context, req abi.GetAssetRequest) (abi.GetA
 	return abi.GetAssetResponse{Asset: s.asset(ctx, r)}, nil
 }
 
-// asset maps an equipment and reports its unmapped codes.
+// asset maps an equipment.
 func (s *sapPM) asset(ctx context.Context, r map[string]any) abi.Asset {
-	a, u := s.mapper.mapAsset(r)
-	a.Metadata = u.apply(ctx, &s.notes, a.Metadata)
-	return a
+	return s.mapper.mapAsset(ctx, r)
 }
 
 // statusQuery narrows an order query to the given statuses. The check is
@@ -114,21 +112,15 @@ func (s *sapPM) workOrders(ctx context.Context, q query) (abi.ListWorkOrdersResp
 	return abi.ListWorkOrdersResponse{WorkOrders: s.orders(ctx, rows), Truncated: truncated}, nil
 }
 
-// orders maps order entities, adds the failure data of their linked
-// notifications and reports unmapped codes.
+// orders maps order entities and adds the failure data of their linked
+// notifications.
 func (s *sapPM) orders(ctx context.Context, rows []map[string]any) []abi.WorkOrder {
 	now := time.Now().UTC()
 	out := make([]abi.WorkOrder, 0, len(rows))
-	var notes []unmapped
 	for _, r := range rows {
-		w, u := s.mapper.mapWorkOrder(r, now)
-		out = append(out, w)
-		notes = append(notes, u)
+		out = append(out, s.mapper.mapWorkOrder(ctx, r, now))
 	}
 	s.attachFailureData(ctx, out)
-	for i := range out {
-		out[i].Metadata = notes[i].apply(ctx, &s.notes, out[i].Metadata)
-	}
 	return out
 }
 
@@ -157,7 +149,8 @@ func (s *sapPM) CreateWorkOrder(ctx context.Context, req abi.CreateWorkOrderRequ
 	}
 	body := map[string]any{
 		"MaintenanceOrderDesc": req.Description, "Equipment": req.AssetID,
-		"MaintenanceOrderType": s.mapper.orderTypes.reverse(req.Type, "PM01"), "MaintPriority": s.mapper.priorities.reverse(req.Priority, "3"),
+		"MaintenanceOrderType": writeCode(s.mapper.orderTypes, s.mapper.siteOrderTypes, req.Type, "PM01"),
+		"MaintPriority":        writeCode(s.mapper.priorities, s.mapper.sitePriorities, req.Priority, "3"),
 	}
 	if req.AssignedTo != "" {
 		body["MaintOrdPersonResponsible"] = req.AssignedTo

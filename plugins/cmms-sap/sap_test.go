@@ -396,21 +396,22 @@ func TestProcessPhase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, u := m.mapWorkOrder(map[string]any{"MaintenanceOrder": "1", "MaintOrdProcessPhaseCode": "04"}, time.Now())
-	if w.Status != abi.StatusInProgress || len(u) != 0 || w.Metadata["status_source"] != "MaintOrdProcessPhaseCode" {
-		t.Errorf("mapped phase: %s %v %v", w.Status, u, w.Metadata)
+	ctx := context.Background()
+	w := m.mapWorkOrder(ctx, map[string]any{"MaintenanceOrder": "1", "MaintOrdProcessPhaseCode": "04"}, time.Now())
+	if w.Status != abi.StatusInProgress || w.Metadata["unmapped"] != nil || w.Metadata["status_source"] != "MaintOrdProcessPhaseCode" {
+		t.Errorf("mapped phase: %s %v", w.Status, w.Metadata)
 	}
-	w, u = m.mapWorkOrder(map[string]any{"MaintenanceOrder": "1", "MaintOrdProcessPhaseCode": "09"}, time.Now())
-	if w.Status != abi.StatusCreated || u[kindProcessPhase] != "09" {
-		t.Errorf("unmapped phase: %s %v", w.Status, u)
+	w = m.mapWorkOrder(ctx, map[string]any{"MaintenanceOrder": "1", "MaintOrdProcessPhaseCode": "09"}, time.Now())
+	if u, _ := w.Metadata["unmapped"].(map[string]any); w.Status != abi.StatusCreated || u[kindProcessPhase] != "09" {
+		t.Errorf("unmapped phase: %s %v", w.Status, w.Metadata)
 	}
-	w, _ = m.mapWorkOrder(map[string]any{"MaintenanceOrder": "1", "SystemStatusText": "REL", "MaintOrdProcessPhaseCode": "04"}, time.Now())
+	w = m.mapWorkOrder(ctx, map[string]any{"MaintenanceOrder": "1", "SystemStatusText": "REL", "MaintOrdProcessPhaseCode": "04"}, time.Now())
 	if w.Status != abi.StatusAssigned {
 		t.Errorf("the system status must win over the phase: %s", w.Status)
 	}
-	w, u = m.mapWorkOrder(map[string]any{"MaintenanceOrder": "1"}, time.Now())
-	if w.Status != abi.StatusCreated || w.Metadata["status_source"] != "none" || len(u) != 1 {
-		t.Errorf("no status at all: %s %v %v", w.Status, u, w.Metadata)
+	w = m.mapWorkOrder(ctx, map[string]any{"MaintenanceOrder": "1"}, time.Now())
+	if u, _ := w.Metadata["unmapped"].(map[string]any); w.Status != abi.StatusCreated || w.Metadata["status_source"] != "none" || len(u) != 1 {
+		t.Errorf("no status at all: %s %v", w.Status, w.Metadata)
 	}
 }
 
@@ -434,7 +435,7 @@ func TestDates(t *testing.T) {
 	}
 	now := time.Now().UTC()
 	m, _ := newMapper(settings{})
-	w, _ := m.mapWorkOrder(map[string]any{"MaintenanceOrder": "1", "CreationDate": "garbage"}, now)
+	w := m.mapWorkOrder(context.Background(), map[string]any{"MaintenanceOrder": "1", "CreationDate": "garbage"}, now)
 	if !w.CreatedAt.Equal(now) || !w.UpdatedAt.Equal(now) {
 		t.Fatal("unparseable dates must map to now")
 	}
@@ -445,24 +446,25 @@ func TestDates(t *testing.T) {
 // customer equipment (SAP Help, EQCAT), so they are unmapped by default.
 func TestMappings(t *testing.T) {
 	m, _ := newMapper(settings{})
-	w, _ := m.mapWorkOrder(map[string]any{"MaintenanceOrder": "7", "MaintenanceOrderType": "PM03", "MaintPriority": "1", "Equipment": "E1",
+	ctx := context.Background()
+	w := m.mapWorkOrder(ctx, map[string]any{"MaintenanceOrder": "7", "MaintenanceOrderType": "PM03", "MaintPriority": "1", "Equipment": "E1",
 		"MaintenanceActivityType": "002", "ZZ_X": "1"}, time.Now())
 	if w.Type != abi.TypePredictive || w.Priority != abi.PriorityEmergency || w.FailureMode != "" || w.Metadata["activity_type"] != "002" || w.Metadata["ZZ_X"] != "1" {
 		t.Fatalf("%+v", w)
 	}
 	for code, want := range map[string]abi.WorkOrderType{"PM01": abi.TypeCorrective, "PM02": abi.TypePreventive, "PM04": abi.TypeImprovement, "ZZ": abi.TypeCorrective} {
-		if got, _ := m.mapWorkOrder(map[string]any{"MaintenanceOrderType": code}, time.Now()); got.Type != want {
+		if got := m.mapWorkOrder(ctx, map[string]any{"MaintenanceOrderType": code}, time.Now()); got.Type != want {
 			t.Errorf("%s: %s", code, got.Type)
 		}
 	}
 	for cat, want := range map[string]abi.AssetType{"M": abi.AssetRotating, "E": abi.AssetElectrical, "I": abi.AssetInstrument, "H": abi.AssetHVAC} {
-		if got, u := m.mapAsset(map[string]any{"Equipment": "1", "EquipmentCategory": cat}); got.Type != want || len(u) != 0 {
-			t.Errorf("%s: %s %v", cat, got.Type, u)
+		if got := m.mapAsset(ctx, map[string]any{"Equipment": "1", "EquipmentCategory": cat}); got.Type != want || got.Metadata["unmapped"] != nil {
+			t.Errorf("%s: %s %v", cat, got.Type, got.Metadata)
 		}
 	}
 	for _, cat := range []string{"P", "S", "X"} {
-		if got, u := m.mapAsset(map[string]any{"Equipment": "1", "EquipmentCategory": cat}); got.Type != abi.AssetRotating || u[kindEquipmentCategory] != cat {
-			t.Errorf("%s: %s %v", cat, got.Type, u)
+		if got := m.mapAsset(ctx, map[string]any{"Equipment": "1", "EquipmentCategory": cat}); got.Type != abi.AssetRotating || got.Metadata["unmapped"].(map[string]any)[kindEquipmentCategory] != cat {
+			t.Errorf("%s: %s %v", cat, got.Type, got.Metadata)
 		}
 	}
 	p := mapPlan(map[string]any{"MaintenancePlan": "1", "MaintPlanCycleValue": "2", "MaintPlanCycleUnit": "WK", "MaintenancePlanStatus": "INAC"})
@@ -791,13 +793,12 @@ func TestNextLinksStayOnTheGrantedOrigin(t *testing.T) {
 		"Equipment?$top=10&$skiptoken=4": s.base + "/API_EQUIPMENT/Equipment?$top=10&$skiptoken=4",
 		"http://s4h-app01.corp.internal:8000/sap/opu/odata/sap/API_EQUIPMENT/Equipment?$skiptoken=4": s.base + "/API_EQUIPMENT/Equipment?$skiptoken=4",
 		"https://sap.example/sap/opu/odata/sap/API_EQUIPMENT/Equipment?$skiptoken=4":                 s.base + "/API_EQUIPMENT/Equipment?$skiptoken=4",
-		"http://u:p@evil.example/sap/opu/odata/sap/API_EQUIPMENT/Equipment":                          s.base + "/API_EQUIPMENT/Equipment",
 	} {
 		if got, err := s.resolveNext(ctx, cur, "API_EQUIPMENT", next); err != nil || got != want {
 			t.Errorf("%q: %q %v", next, got, err)
 		}
 	}
-	for _, bad := range []string{"//evil.example/x", "/other/path", "http://evil.example/admin"} {
+	for _, bad := range []string{"//evil.example/x", "/other/path", "http://evil.example/admin", "http://u:p@evil.example/sap/opu/odata/sap/API_EQUIPMENT/Equipment", "ftp://sap.example/sap/opu/odata/sap/x"} {
 		if got, err := s.resolveNext(ctx, cur, "API_EQUIPMENT", bad); err == nil {
 			t.Errorf("%q followed as %q", bad, got)
 		}
