@@ -570,15 +570,29 @@ func TestCSRFSecondRejectionIsAnError(t *testing.T) {
 	}
 }
 
-// Without a cookie jar the token is not bound to any session: writes fail
-// clearly (this is why the host keeps a per-plugin jar).
+// Without a cookie jar the token is not bound to any session: against a
+// strict gateway (SAP's behaviour: the token is bound to the session and
+// anti-XSRF cookies of the fetch) each write attempt is refused with 403
+// Required, the plugin re-fetches once and gives up with an error naming
+// the cookies, never a loop. A lenient gateway accepts the same client,
+// which is why the host keeps a per-plugin cookie jar.
 func TestCSRFWithoutCookieJar(t *testing.T) {
 	f := newFixture(t, sapsim.Options{}, nil)
 	f.host.Client = &http.Client{Timeout: 30 * time.Second}
+	before := f.sim.Stats()
 	var w abi.WorkOrderResponse
 	e := wantCode(t, f.call(abi.OpCreateWorkOrder, abi.CreateWorkOrderRequest{AssetID: "10000001", Description: "x"}, &w), abi.CodeUnauthorized)
 	if !strings.Contains(e.Message, "session cookies") {
 		t.Fatalf("message: %s", e.Message)
+	}
+	after := f.sim.Stats()
+	if after.CSRFFetches-before.CSRFFetches != 2 || after.Writes-before.Writes != 2 || after.CSRFRejected-before.CSRFRejected != 2 || after.WritesDone != before.WritesDone {
+		t.Fatalf("want two fetches, two refused writes: %+v → %+v", before, after)
+	}
+	g := newFixture(t, sapsim.Options{LenientCSRF: true}, nil)
+	g.host.Client = &http.Client{Timeout: 30 * time.Second}
+	if err := g.call(abi.OpCreateWorkOrder, abi.CreateWorkOrderRequest{AssetID: "10000001", Description: "x"}, &w); err != nil {
+		t.Fatalf("lenient gateway: %v", err)
 	}
 }
 

@@ -62,7 +62,7 @@ func RunSimCommand(ctx context.Context, stdout, stderr io.Writer, getenv func(st
 	lenient := fs.Bool("lenient-csrf", false, "accept a CSRF token without the cookies of the session that fetched it (default: strict, as SAP Gateway)")
 	proxyOrigin := fs.String("proxy-origin", "", "name this `origin` (e.g. http://s4h-app01.corp.internal:8000) in next links and entity URIs, as SAP behind a reverse proxy does")
 	relativeNext := fs.Bool("relative-next", false, "OData v4: relative @odata.nextLink (resolved against the service root)")
-	customer := fs.Bool("customer-codes", false, "a customer-configured system: generated orders of types YBA1/YBA2, and only those types defined for new orders")
+	customer := fs.Bool("customer-codes", false, "a customer-configured system: generated orders of customer types YBA1-YBA4, and only those types defined for new orders")
 	verbose := fs.Bool("v", false, "log every request (debug)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, `Usage: machina sim sap [flags]

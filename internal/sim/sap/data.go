@@ -71,7 +71,8 @@ var parts = []struct{ mat, desc, mfr string }{
 }
 
 // Standard and customer order types. A system with customer codes
-// (Options.CustomerCodes) defines only the customer ones.
+// (Options.CustomerCodes) defines only the customer ones (YBA1 and YBA2
+// appear in SAP's sandbox; YBA3 and YBA4 are composed).
 var (
 	standardOrderTypes = []string{"PM01", "PM02", "PM03", "PM04"}
 	customerOrderTypes = []string{"YBA1", "YBA2", "YBA3", "YBA4"}
@@ -194,7 +195,7 @@ var causes = []struct{ code, text string }{{"AGE", "Ageing"}, {"LUBR", "Lubricat
 func generateOrders(equipment []record, base time.Time, customer bool) (orders, notifs []record) {
 	types := standardOrderTypes
 	if customer {
-		types = []string{"YBA1", "YBA2", "YBA2", "YBA1"}
+		types = customerOrderTypes
 	}
 	for i := 0; i < 48; i++ {
 		eq := equipment[(i*7)%min(len(equipment), 60)]

@@ -82,8 +82,9 @@ type Options struct {
 	// root), as OData 4.01 allows.
 	RelativeNextLink bool
 	// CustomerCodes makes the generated plant a customer-configured one:
-	// orders of the customer types YBA1/YBA2 only, and only those types
-	// are defined for new orders (PM01–PM04 are refused).
+	// orders of customer types (YBA1–YBA4) only, and only those types are
+	// defined for new orders (PM01–PM04 are refused). YBA1 and YBA2 are the
+	// sandbox's; YBA3 and YBA4 are composed.
 	CustomerCodes bool
 	// ServiceAliases serves a service under another path too, e.g.
 	// {"api_maintenanceorder/srvd_a2x/sap/maintenanceorder/0001":
