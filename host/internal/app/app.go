@@ -142,7 +142,8 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*App, error) {
 		a.Close()
 		return nil, err
 	}
-	a.MCP, err = mcp.New(mcp.Options{Router: a.Router, Tracer: a.Tracer, Logger: a.Logger.Named("mcp"), Version: opts.Version})
+	a.MCP, err = mcp.New(mcp.Options{Router: a.Router, Tracer: a.Tracer, Logger: a.Logger.Named("mcp"), Version: opts.Version,
+		NoWriteConfirmation: !cfg.MCP.ConfirmsWrites()})
 	if err != nil {
 		a.Close()
 		return nil, err
