@@ -10,11 +10,11 @@ import (
 // Maintenance tools: spare parts, preventive plans, an asset's history.
 
 type partSummary struct {
-	SKU           string  `json:"sku"`
-	Name          string  `json:"name"`
-	StockQuantity float64 `json:"stock_quantity"`
-	ReorderPoint  float64 `json:"reorder_point"`
-	UnitCost      float64 `json:"unit_cost"`
+	SKU           string   `json:"sku"`
+	Name          string   `json:"name"`
+	StockQuantity *float64 `json:"stock_quantity"` // null: unknown
+	ReorderPoint  float64  `json:"reorder_point"`
+	UnitCost      *float64 `json:"unit_cost"` // null: unknown
 }
 
 type planSummary struct {
