@@ -20,7 +20,8 @@ import (
 // the [docstore] of a machina.toml, then a stdio MCP session
 // against `machina serve` in which stdout carries nothing but JSON-RPC
 // frames (logs, a plugin that fails to start and malformed input go
-// elsewhere), and the server exits by itself at the end of its input.
+// elsewhere), a burst of calls right after the handshake all complete,
+// and the server exits by itself at the end of its input.
 func TestBinary(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "machina")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
@@ -79,6 +80,12 @@ allow_unpinned = true
 		`{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"machina_nope","arguments":{}}}`,
 		`not json at all`,
 	}
+	// A burst of reads the moment the handshake is done, as a desktop
+	// client sends them: every one completes.
+	const burst = 16
+	for i := range burst {
+		msgs = append(msgs, fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"machina_search_manuals","arguments":{"query":"seal"}}}`, 100+i))
+	}
 	go func() { _, _ = io.WriteString(stdin, strings.Join(msgs, "\n")+"\n") }()
 	answered := make(chan error, 1)
 	var frames []string
@@ -93,9 +100,13 @@ allow_unpinned = true
 				return
 			}
 			frames = append(frames, sc.Text())
+			if id, _ := m["id"].(float64); id >= 100 && (m["error"] != nil || !strings.Contains(sc.Text(), "pump.md")) {
+				answered <- fmt.Errorf("burst call %v failed: %s", id, sc.Text())
+				return
+			}
 			if id, ok := m["id"].(float64); ok {
 				ids[id] = true
-				if len(ids) == 4 {
+				if len(ids) == 4+burst {
 					stdin.Close() // end of input: the server must exit
 				}
 			}

@@ -9,9 +9,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/mark3labs/mcp-go/client"
-	"github.com/mark3labs/mcp-go/client/transport"
 )
 
 // serveStdio serves e over the stdio transport on in-memory pipes, as the
@@ -38,11 +35,7 @@ func (e *env) serveStdio(t *testing.T) (toServer io.WriteCloser, fromServer io.R
 
 func TestStdioEndToEnd(t *testing.T) {
 	e := newEnv(t, envOpts{chat: true, natives: true})
-	in, out, _ := e.serveStdio(t)
-	c := client.NewClient(transport.NewIO(out, in, io.NopCloser(strings.NewReader(""))))
-	t.Cleanup(func() { c.Close() })
-	initialize(t, c)
-	exerciseEverything(t, c, e, true)
+	exerciseEverything(t, serveStdioPipes(t, e), e, true)
 }
 
 // TestStdioOnlyProtocolOnStdout drives the transport with raw JSON-RPC
