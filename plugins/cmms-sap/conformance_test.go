@@ -1,6 +1,7 @@
 package main
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/machina-go/machina/internal/plugintest"
@@ -14,8 +15,18 @@ func TestConformanceKit(t *testing.T) {
 		t.Skip("builds the wasm module")
 	}
 	for _, auth := range []string{"oauth2", "basic"} {
-		if rep := plugintest.Conforms(t, "plugins/cmms-sap", "sap", "--auth", auth); rep.Skipped != 0 || rep.Passed < 25 {
+		rep := plugintest.Conforms(t, "plugins/cmms-sap", "sap", "--auth", auth)
+		if rep.Skipped != 0 || rep.Passed < 25 {
 			t.Fatalf("auth %s: %d passed, %d skipped", auth, rep.Passed, rep.Skipped)
+		}
+		// every shape of the simulator ran, with the SAP checks
+		if !slices.Equal(rep.Shapes, []string{"v2", "v4-relative-next", "legacy-status-field", "proxied-next", "customer-codes"}) {
+			t.Fatalf("shapes %v", rep.Shapes)
+		}
+		for _, shape := range rep.Shapes[1:] {
+			if c, ok := rep.Find(shape + "/sap/status"); !ok || c.Status != "pass" {
+				t.Fatalf("%s/sap/status: %+v", shape, c)
+			}
 		}
 	}
 }
