@@ -32,6 +32,8 @@ func (s sensors) LatestReadings(ctx context.Context, assetID string) (any, error
 
 func (s sensors) Alarms(assetID string) []abi.Alarm { return s.m.Alarms(assetID) }
 
+func (s sensors) WatchAlarms(buffer int) (<-chan abi.Alarm, func()) { return s.m.WatchAlarms(buffer) }
+
 // startOPCUA starts the OPC-UA manager when [[opcua.endpoint]] is configured.
 func (a *App) startOPCUA(ctx context.Context) {
 	oc, err := OPCUAConfig(a.Config)

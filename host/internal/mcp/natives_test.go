@@ -76,6 +76,9 @@ func (s sensorAdapter) LatestReadings(ctx context.Context, id string) (any, erro
 	return s.m.LatestReadings(ctx, id)
 }
 func (s sensorAdapter) Alarms(id string) []abi.Alarm { return s.m.Alarms(id) }
+func (s sensorAdapter) WatchAlarms(buffer int) (<-chan abi.Alarm, func()) {
+	return s.m.WatchAlarms(buffer)
+}
 
 // addNatives registers a real document store (one ingested manual) and a
 // real OPC-UA manager connected to the simulator.
@@ -93,8 +96,15 @@ func (e *env) addNatives(t testing.TB) {
 	if _, err := e.reg.AddDocuments("docstore", docAdapter{st}, nil); err != nil {
 		t.Fatal(err)
 	}
-	sim := startSim(t)
-	m, err := hostopcua.NewManager(hostopcua.Config{Endpoints: []hostopcua.EndpointConfig{demo.OPCUAEndpoint("plant", sim.URL())}}, hostopcua.Options{})
+	e.addSensors(t, demo.OPCUAEndpoint("plant", startSim(t).URL()))
+}
+
+// addSensors connects a real OPC-UA manager to endpoint ec and registers
+// it as the sensor connector.
+func (e *env) addSensors(t testing.TB, ec hostopcua.EndpointConfig) *hostopcua.Manager {
+	t.Helper()
+	ctx := context.Background()
+	m, err := hostopcua.NewManager(hostopcua.Config{Endpoints: []hostopcua.EndpointConfig{ec}}, hostopcua.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,4 +120,5 @@ func (e *env) addNatives(t testing.TB) {
 	if _, err := e.reg.AddSensors("opcua", sensorAdapter{m}, nil); err != nil {
 		t.Fatal(err)
 	}
+	return m
 }
