@@ -15,7 +15,7 @@ import (
 	"github.com/gopcua/opcua/id"
 	"github.com/gopcua/opcua/ua"
 	"github.com/hashicorp/go-hclog"
-	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/host/internal/sensor"
 )
 
 // alias is a resolved AliasConfig.
@@ -23,8 +23,9 @@ type alias struct {
 	cfg    AliasConfig
 	nodeID *ua.NodeID
 	source string
-	// state is touched only by the endpoint's session goroutine.
-	state *thresholdState
+	// point is the monitored point of an alias with a threshold; it is
+	// touched only by the endpoint's session goroutine.
+	point *sensor.Point
 }
 
 // Client is one supervised OPC-UA session to one endpoint. It reconnects
@@ -90,7 +91,8 @@ func newClient(cfg EndpointConfig, log hclog.Logger, secrets SecretSource, store
 			a.cfg.Parameter = ac.Name
 		}
 		if ac.Threshold != nil {
-			a.state = &thresholdState{cfg: *ac.Threshold}
+			a.point = sensor.NewPoint(sensor.Point{Source: a.source, AssetID: a.cfg.AssetID, Parameter: a.cfg.Parameter,
+				Unit: a.cfg.Unit, Alias: a.cfg.Name, Endpoint: cfg.Name}, *ac.Threshold)
 			c.monitored = append(c.monitored, a)
 		}
 		c.aliases = append(c.aliases, a)
@@ -475,29 +477,7 @@ func (c *Client) handleNotification(v any) {
 
 // evaluate runs the threshold state machine of a and records transitions.
 func (c *Client) evaluate(a *alias, v float64, at time.Time) {
-	for _, tr := range a.state.evaluate(v) {
-		key := a.source + "#" + tr.dir
-		if !tr.raised {
-			if ev, ok := c.store.clear(key, v, at); ok {
-				c.log.Info("alarm cleared", "id", ev.Alarm.ID, "asset_id", a.cfg.AssetID, "parameter", a.cfg.Parameter, "value", v)
-			}
-			continue
-		}
-		sev := abi.SeverityWarning
-		if s, err := abi.ParseSeverity(a.cfg.Threshold.Severity); err == nil && a.cfg.Threshold.Severity != "" {
-			sev = s
-		}
-		ev := AlarmEvent{
-			Alarm: abi.Alarm{
-				ID: newAlarmID(), AssetID: a.cfg.AssetID, Severity: sev, Parameter: a.cfg.Parameter,
-				Value: v, Threshold: tr.threshold, Unit: a.cfg.Unit, Timestamp: at, Source: a.source,
-			},
-			Direction: tr.dir, Alias: a.cfg.Name, Endpoint: c.cfg.Name,
-		}
-		if ev, ok := c.store.raise(key, ev); ok {
-			c.log.Warn("alarm raised", "id", ev.Alarm.ID, "asset_id", a.cfg.AssetID, "parameter", a.cfg.Parameter, "value", v, "threshold", tr.threshold, "direction", tr.dir)
-		}
-	}
+	a.point.Observe(c.store, c.log, v, at)
 }
 
 func toFloat(v any) (float64, bool) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/host/internal/sensor"
 )
 
 // Options are the dependencies of a Manager.
@@ -217,20 +218,7 @@ func (m *Manager) LatestReadings(ctx context.Context, assetID string) (*AssetRea
 	if err != nil {
 		return nil, err
 	}
-	res := &AssetReadings{AssetID: assetID, Timestamp: time.Now().UTC(), Values: map[string]any{}, Units: map[string]string{}, Readings: rs}
-	for _, r := range rs {
-		if r.Quality == "good" {
-			res.Values[r.Parameter] = r.Value
-		}
-		if r.Unit != "" {
-			res.Units[r.Parameter] = r.Unit
-		}
-		if r.AssetID != "" {
-			res.AssetID = r.AssetID // configured spelling
-		}
-	}
-	res.ActiveAlarms = len(m.store.Active(assetID))
-	return res, nil
+	return sensor.NewAssetReadings(assetID, rs, len(m.store.Active(assetID))), nil
 }
 
 // Alarms returns the active alarms of assetID (all assets when empty):
