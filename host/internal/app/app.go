@@ -21,6 +21,7 @@ import (
 	"github.com/machina-go/machina/host/internal/mail"
 	"github.com/machina-go/machina/host/internal/mcp"
 	"github.com/machina-go/machina/host/internal/messaging"
+	"github.com/machina-go/machina/host/internal/mqtt"
 	"github.com/machina-go/machina/host/internal/opcua"
 	"github.com/machina-go/machina/host/internal/plugin"
 	"github.com/machina-go/machina/host/internal/pluginload"
@@ -28,6 +29,7 @@ import (
 	"github.com/machina-go/machina/host/internal/router"
 	"github.com/machina-go/machina/host/internal/sandbox"
 	"github.com/machina-go/machina/host/internal/secrets"
+	"github.com/machina-go/machina/host/internal/sensor"
 	"github.com/machina-go/machina/host/internal/trace"
 )
 
@@ -47,18 +49,22 @@ type Options struct {
 
 // App is a running host.
 type App struct {
-	Config    *config.Config
-	Logger    hclog.Logger
-	Secrets   *secrets.Registry
-	Scrubber  *secrets.Scrubber
-	Tracer    *trace.Tracer
-	Gate      *sandbox.Gate
-	Registry  *registry.Registry
-	Router    *router.Router
-	MCP       *mcp.Server
-	Plugins   []*pluginload.Loaded
-	Docs      *docstore.Store
-	OPCUA     *opcua.Manager
+	Config   *config.Config
+	Logger   hclog.Logger
+	Secrets  *secrets.Registry
+	Scrubber *secrets.Scrubber
+	Tracer   *trace.Tracer
+	Gate     *sandbox.Gate
+	Registry *registry.Registry
+	Router   *router.Router
+	MCP      *mcp.Server
+	Plugins  []*pluginload.Loaded
+	Docs     *docstore.Store
+	OPCUA    *opcua.Manager
+	MQTT     *mqtt.Manager
+	// Alarms is the one alarm store of every sensor connector (OPC-UA,
+	// MQTT): machina_get_alarms and the alarm workflow read it.
+	Alarms    *sensor.AlarmStore
 	Messaging *messaging.Router
 	Agent     *agent.Agent
 	// Toolbox is the agent's in-process MCP client (nil without an agent).
@@ -120,7 +126,9 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*App, error) {
 		return nil, err
 	}
 	a.startDocstore(ctx)
+	a.Alarms = sensor.NewAlarmStore(1000, nil)
 	a.startOPCUA(ctx)
+	a.startMQTT(ctx)
 	if len(channels) > 0 {
 		handler := opts.MessageHandler
 		if handler == nil {
@@ -177,8 +185,8 @@ func (a *App) Run(ctx context.Context) error {
 			}
 		}()
 	}
-	if a.OPCUA != nil && a.Agent != nil && a.agentCfg.AlarmWorkflow.Enabled {
-		events, unsubscribe := a.OPCUA.Subscribe(64)
+	if (a.OPCUA != nil || a.MQTT != nil) && a.Agent != nil && a.agentCfg.AlarmWorkflow.Enabled {
+		events, unsubscribe := a.Alarms.Subscribe(64)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -338,15 +346,6 @@ func (a *App) startDocstore(ctx context.Context) {
 // (at once when there is none).
 func (a *App) Ingested() <-chan struct{} { return a.ingested }
 
-// sensors adapts *opcua.Manager to registry.SensorSource.
-type sensors struct{ m *opcua.Manager }
-
-func (s sensors) LatestReadings(ctx context.Context, assetID string) (any, error) {
-	return s.m.LatestReadings(ctx, assetID)
-}
-
-func (s sensors) Alarms(assetID string) []abi.Alarm { return s.m.Alarms(assetID) }
-
 // startOPCUA starts the OPC-UA manager when [[opcua.endpoint]] is configured.
 func (a *App) startOPCUA(ctx context.Context) {
 	cfg := a.Config
@@ -361,7 +360,7 @@ func (a *App) startOPCUA(ctx context.Context) {
 	if cfg.Dir() != "" {
 		oc.ResolvePaths(cfg.Dir())
 	}
-	m, err := opcua.NewManager(oc, opcua.Options{Logger: a.Logger.Named("opcua"), Secrets: opcua.SecretFunc(a.secretString)})
+	m, err := opcua.NewManager(oc, opcua.Options{Logger: a.Logger.Named("opcua"), Secrets: opcua.SecretFunc(a.secretString), Store: a.Alarms})
 	if err == nil {
 		err = m.Start(ctx)
 	}
@@ -371,7 +370,7 @@ func (a *App) startOPCUA(ctx context.Context) {
 	}
 	a.OPCUA = m
 	a.closers = append(a.closers, func() { _ = m.Close() })
-	_, err = a.Registry.AddSensors("opcua", sensors{m}, func(ctx context.Context) abi.HealthResponse {
+	_, err = a.Registry.AddSensors("opcua", m, func(ctx context.Context) abi.HealthResponse {
 		for _, h := range m.Health(ctx) {
 			if h.Status != opcua.HealthOK {
 				return abi.HealthResponse{Status: abi.HealthDegraded, Message: "endpoint " + h.Name + " " + h.State}

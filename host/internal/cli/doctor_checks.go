@@ -18,7 +18,7 @@ func doctorOptions(c *cli) doctor.Options {
 	return doctor.Options{
 		Getenv:         c.getenv,
 		PluginFindings: pluginFindings,
-		Extra:          []func(*config.Config) []doctor.Finding{opcuaFindings},
+		Extra:          []func(*config.Config) []doctor.Finding{opcuaFindings, mqttFindings},
 	}
 }
 

@@ -104,8 +104,8 @@ func newClient(cfg EndpointConfig, log hclog.Logger, secrets SecretSource, store
 // Name is the configured endpoint name.
 func (c *Client) Name() string { return c.cfg.Name }
 
-// run supervises the session until ctx ends.
-func (c *Client) run(ctx context.Context) {
+// Run supervises the session until ctx ends (sensor.Session).
+func (c *Client) Run(ctx context.Context) {
 	if c.policy == ua.SecurityPolicyURINone {
 		c.log.Warn("insecure_connection: OPC-UA security policy None: traffic to this endpoint is neither signed nor encrypted and the server is not authenticated", "url", c.cfg.URL)
 	}
@@ -265,7 +265,7 @@ func (c *Client) connect(ctx context.Context, stateCh chan opcua.ConnState) (*op
 		pw, err := c.secrets.Secret(dctx, c.cfg.PasswordSecret)
 		if err != nil {
 			// the error of a secret source may not quote the value, but be safe: only name it
-			return nil, fmt.Errorf("password secret %q unavailable: %w", c.cfg.PasswordSecret, sanitizeSecretErr(err))
+			return nil, fmt.Errorf("password secret %q unavailable: %w", c.cfg.PasswordSecret, sensor.SecretErr(err))
 		}
 		opts = append(opts, opcua.AuthUsername(c.cfg.Username, pw), opcua.SecurityFromEndpoint(ep, ua.UserTokenTypeUserName))
 	} else {
@@ -292,15 +292,6 @@ func (c *Client) connect(ctx context.Context, stateCh chan opcua.ConnState) (*op
 	c.files = stamps
 	c.mu.Unlock()
 	return cl, nil
-}
-
-// sanitizeSecretErr keeps only the error's class: secret sources must not
-// echo values, but an error message is not the place to trust that.
-func sanitizeSecretErr(err error) error {
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return err
-	}
-	return errors.New("secret source error")
 }
 
 // session runs one connection: connect, subscribe, then process

@@ -1,18 +1,15 @@
 package opcua
 
 import (
-	"context"
 	"errors"
 	"time"
 
 	"github.com/machina-go/machina/host/internal/sensor"
 )
 
-// SecretSource resolves a named secret (e.g. the OPC-UA password). The
-// secrets registry implements it; this package never stores the value.
-type SecretSource interface {
-	Secret(ctx context.Context, name string) (string, error)
-}
+// SecretSource resolves a named secret (the OPC-UA password); see
+// sensor.SecretSource. This package never stores the value.
+type SecretSource = sensor.SecretSource
 
 // Reading is one node value (see sensor.Reading); OPC-UA readings set
 // NodeID and Endpoint.
@@ -30,18 +27,18 @@ type BrowseEntry struct {
 	NodeClass   string `json:"node_class"`
 }
 
-// Connection states reported in EndpointHealth.State.
+// Connection states reported in EndpointHealth.State (see package sensor).
 const (
-	StateConnecting   = "connecting"
-	StateConnected    = "connected"
-	StateReconnecting = "reconnecting"
-	StateClosed       = "closed"
+	StateConnecting   = sensor.StateConnecting
+	StateConnected    = sensor.StateConnected
+	StateReconnecting = sensor.StateReconnecting
+	StateClosed       = sensor.StateClosed
 )
 
 // Health statuses reported in EndpointHealth.Status.
 const (
-	HealthOK       = "ok"
-	HealthDegraded = "degraded"
+	HealthOK       = sensor.HealthOK
+	HealthDegraded = sensor.HealthDegraded
 )
 
 // EndpointHealth describes one endpoint.
@@ -69,13 +66,5 @@ var ErrNotConnected = errors.New("OPC-UA endpoint not connected")
 // ErrUnknownAlias is wrapped when an alias or asset has no configured node.
 var ErrUnknownAlias = errors.New("unknown OPC-UA alias")
 
-// SecretFunc adapts a function to SecretSource, e.g. a secrets registry:
-//
-//	opcua.SecretFunc(func(ctx context.Context, name string) (string, error) {
-//		v, err := reg.Get(ctx, name)
-//		return v.Reveal(), err
-//	})
-type SecretFunc func(ctx context.Context, name string) (string, error)
-
-// Secret calls f.
-func (f SecretFunc) Secret(ctx context.Context, name string) (string, error) { return f(ctx, name) }
+// SecretFunc adapts a function to SecretSource; see sensor.SecretFunc.
+type SecretFunc = sensor.SecretFunc

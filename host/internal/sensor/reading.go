@@ -1,9 +1,13 @@
 package sensor
 
 import (
+	"errors"
 	"strings"
 	"time"
 )
+
+// ErrUnknownAsset is wrapped by a connector that has no point for an asset.
+var ErrUnknownAsset = errors.New("no sensor is configured for this asset")
 
 // Quality values of a Reading besides protocol-specific status names.
 const (
