@@ -123,6 +123,7 @@ func (r *Runner) describe() wire.Descriptor {
 // input; a panic inside the implementation is left to crash the instance,
 // which the host discards.
 func (r *Runner) Invoke(ctx context.Context, export string, input []byte) []byte {
+	ctx = withNotices(ctx)
 	var (
 		res any
 		err error

@@ -59,7 +59,7 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 		return 2
 	}
 
-	a, err := app.New(ctx, cfg, app.Options{Stderr: c.stderr, Getenv: c.getenv, Version: version})
+	a, err := app.Build(ctx, cfg, app.All, app.Options{Stderr: c.stderr, Getenv: c.getenv, Version: version})
 	if err != nil {
 		fmt.Fprintln(c.stderr, "machina serve:", err)
 		return 1

@@ -70,14 +70,16 @@ func (s *Server) Handler(o HTTPOptions, port string) (http.Handler, error) {
 			hosts = append(hosts, h+":"+port)
 		}
 	}
+	bound := newSessions()
 	streamable := server.NewStreamableHTTPServer(s.mcp,
 		server.WithEndpointPath(MCPPath),
+		server.WithSessionIdManagerResolver(bound),
 		// Host validation is done here, against the configured list.
 		server.WithDisableLocalhostProtection(true),
 		server.WithStreamableHTTPLogger(slog.New(slog.NewTextHandler(
 			s.logger.Named("http").StandardWriter(&hclog.StandardLoggerOptions{InferLevels: true}), nil))),
 	)
-	g := &gate{s: s, tokens: o.Tokens, origins: set(origins, normOrigin), hosts: set(hosts, strings.ToLower), next: streamable}
+	g := &gate{s: s, tokens: o.Tokens, origins: set(origins, normOrigin), hosts: set(hosts, strings.ToLower), next: streamable, sessions: bound}
 	mux := http.NewServeMux()
 	mux.Handle(MCPPath, g)
 	mux.HandleFunc("/health", func(w http.ResponseWriter, r *http.Request) { s.health(w, r, o.Tokens, o.HealthTimeout) })
@@ -142,11 +144,12 @@ func normOrigin(o string) string { return strings.ToLower(strings.TrimRight(o, "
 
 // gate is the /mcp middleware.
 type gate struct {
-	s       *Server
-	tokens  *TokenStore
-	origins map[string]bool
-	hosts   map[string]bool
-	next    http.Handler
+	s        *Server
+	tokens   *TokenStore
+	origins  map[string]bool
+	hosts    map[string]bool
+	next     http.Handler
+	sessions *sessions
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -191,22 +194,69 @@ func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		oauthError(w, http.StatusUnauthorized, "invalid_token", "Authentication required")
 		return
 	}
-	if client.Scope == ScopeRead && r.Method == http.MethodPost {
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
-		if err != nil {
-			writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"error": "request_too_large"})
+	// Every body is capped here, whatever the token's scope.
+	body, ok := readBody(w, r)
+	if !ok {
+		return
+	}
+	if id := r.Header.Get(sessionHeader); id != "" {
+		if g.sessions.check(id, client) != nil {
+			g.s.logger.Warn("refused a session id not issued to this client", "client_id", client.ID, "scope", client.Scope, "method", r.Method)
+			writeJSON(w, http.StatusNotFound, rpcError(-32001, "Session not found: start a new session with initialize"))
 			return
 		}
+	}
+	if client.Scope == ScopeRead && body != nil {
 		if name, bad := g.writeCall(body); bad {
 			g.s.logger.Warn("read-scoped client called a write tool", "client_id", client.ID, "tool", name)
 			oauthError(w, http.StatusForbidden, "insufficient_scope", "this token may only call read-only tools")
 			return
 		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
 	}
 	ctx := trace.WithCall(r.Context(), trace.Call{ClientID: client.ID})
 	ctx = WithScope(ctx, client.Scope)
+	ctx = withClient(ctx, client)
 	g.next.ServeHTTP(w, r.WithContext(ctx))
+}
+
+// sessionHeader carries the MCP session id (streamable HTTP transport).
+const sessionHeader = "Mcp-Session-Id"
+
+// readBody reads a POST body up to maxBody and puts it back on r, so that
+// nothing past the cap is ever buffered. An oversized body is answered with
+// 413 and a JSON-RPC error, and ok is false. Other methods get a capped
+// reader (mcp-go reads no body for GET and DELETE).
+func readBody(w http.ResponseWriter, r *http.Request) (body []byte, ok bool) {
+	tooLarge := func() {
+		w.Header().Set("Connection", "close")
+		writeJSON(w, http.StatusRequestEntityTooLarge, rpcError(-32600, fmt.Sprintf("request body exceeds the %d byte limit", maxBody)))
+	}
+	if r.ContentLength > maxBody {
+		tooLarge()
+		return nil, false
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	if r.Method != http.MethodPost {
+		return nil, true
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			tooLarge()
+		} else {
+			writeJSON(w, http.StatusBadRequest, rpcError(-32700, "cannot read the request body"))
+		}
+		return nil, false
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	return body, true
+}
+
+// rpcError is a JSON-RPC 2.0 error response without an id (the request was
+// not parsed).
+func rpcError(code int, msg string) map[string]any {
+	return map[string]any{"jsonrpc": "2.0", "id": nil, "error": map[string]any{"code": code, "message": msg}}
 }
 
 // writeCall reports whether a JSON-RPC body (one message or a batch) calls

@@ -94,8 +94,8 @@ func (s *Server) isWriteTool(name string) bool {
 func (s *Server) handler(t tool) server.ToolHandlerFunc {
 	write := t.class() == abi.ClassWrite
 	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		a := args(req.GetArguments())
-		in, _ := json.Marshal(a)
+		vals := req.GetArguments()
+		in, _ := json.Marshal(vals)
 		ctx, sp := s.tracer.Start(ctx, trace.Entry{Action: trace.ActionToolCall, Operation: t.Name, InputSummary: string(in)})
 		if write && ScopeFrom(ctx) == ScopeRead {
 			err := abi.Unauthorized("insufficient_scope: this client's token may only call read-only tools")
@@ -106,7 +106,7 @@ func (s *Server) handler(t tool) server.ToolHandlerFunc {
 		// half-way, and every plugin call is bounded by the runtime's
 		// per-call timeout. (Also works around spurious cancellation of
 		// concurrent stdio requests seen with mcp-go v1.2.1.)
-		v, err := t.Run(context.WithoutCancel(ctx), s.router, a)
+		v, err := t.call(context.WithoutCancel(ctx), s.router, vals)
 		var text string
 		if err == nil {
 			text, err = marshal(v)

@@ -13,6 +13,7 @@ const (
 	ActionToolCall         = "tool_call"
 	ActionPluginCall       = "plugin_call"
 	ActionPluginHTTP       = "plugin_http"
+	ActionPluginNotice     = "plugin_notice"
 	ActionLLMCall          = "llm_call"
 	ActionConnectorQuery   = "connector_query"
 	ActionConnectorConnect = "connector_connect"

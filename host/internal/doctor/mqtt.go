@@ -1,4 +1,4 @@
-package cli
+package doctor
 
 import (
 	"fmt"
@@ -7,23 +7,22 @@ import (
 	"strings"
 
 	"github.com/machina-go/machina/host/internal/config"
-	"github.com/machina-go/machina/host/internal/doctor"
 	"github.com/machina-go/machina/host/internal/mqtt"
 )
 
 // mqttFindings checks the [[mqtt.broker]] tables: invalid settings are
 // high; plain TCP is medium on loopback and high towards any other host.
-func mqttFindings(cfg *config.Config) []doctor.Finding {
+func mqttFindings(cfg *config.Config) []Finding {
 	var mc mqtt.Config
 	if err := cfg.DecodeStrict(cfg.MQTT, "mqtt", &mc); err != nil {
-		return []doctor.Finding{{Severity: doctor.High, Check: "mqtt", Message: "[mqtt]: " + err.Error(), Fix: "fix the [mqtt] section"}}
+		return []Finding{{Severity: High, Check: "mqtt", Message: "[mqtt]: " + err.Error(), Fix: "fix the [mqtt] section"}}
 	}
 	if len(mc.Brokers) == 0 {
 		return nil
 	}
-	var out []doctor.Finding
+	var out []Finding
 	if err := mc.Validate(); err != nil {
-		out = append(out, doctor.Finding{Severity: doctor.High, Check: "mqtt", Message: err.Error(), Fix: "fix the [[mqtt.broker]] tables"})
+		out = append(out, Finding{Severity: High, Check: "mqtt", Message: err.Error(), Fix: "fix the [[mqtt.broker]] tables"})
 	}
 	for _, b := range mc.Brokers {
 		u, err := url.Parse(b.URL)
@@ -35,11 +34,11 @@ func mqttFindings(cfg *config.Config) []doctor.Finding {
 		default:
 			continue
 		}
-		sev := doctor.Medium
+		sev := Medium
 		if ip := net.ParseIP(u.Hostname()); !(strings.EqualFold(u.Hostname(), "localhost") || (ip != nil && ip.IsLoopback())) {
-			sev = doctor.High
+			sev = High
 		}
-		out = append(out, doctor.Finding{Severity: sev, Check: "mqtt-tls",
+		out = append(out, Finding{Severity: sev, Check: "mqtt-tls",
 			Message: fmt.Sprintf("MQTT broker %s is reached over plain TCP: readings can be read and forged on the network and the broker is not authenticated", b.Name),
 			Fix:     "use an mqtts:// url with ca_file (and a client certificate or username with password_secret)"})
 	}
