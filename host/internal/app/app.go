@@ -258,7 +258,8 @@ func (a *App) buildParts(ctx context.Context) error {
 		return err
 	}
 	if a.Parts.Has(MCP) {
-		a.MCP, err = mcp.New(mcp.Options{Router: a.Router, Tracer: a.Tracer, Logger: a.Logger.Named("mcp"), Version: a.opts.Version})
+		a.MCP, err = mcp.New(mcp.Options{Router: a.Router, Tracer: a.Tracer, Logger: a.Logger.Named("mcp"), Version: a.opts.Version,
+			NoWriteConfirmation: !a.Config.MCP.ConfirmsWrites()})
 		if err != nil {
 			return err
 		}
