@@ -204,7 +204,7 @@ func exerciseEverything(t *testing.T, c *client.Client, e *env, ingested bool) {
 				t.Errorf("sensor reading: %s", s)
 			}
 		}},
-		{"machina_get_sensor_reading", map[string]any{"asset_id": "NOPE"}, "no OPC-UA node is configured for asset", nil},
+		{"machina_get_sensor_reading", map[string]any{"asset_id": "NOPE"}, `no sensor is configured for asset "NOPE"`, nil},
 		{"machina_get_sensor_reading", map[string]any{}, "asset_id is required", nil},
 		{"machina_get_alarms", nil, "", func(t *testing.T, s string) {
 			decode[[]map[string]any](t, s)

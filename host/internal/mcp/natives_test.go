@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
-	"github.com/machina-go/machina/abi"
 	"github.com/machina-go/machina/host/internal/demo"
 	"github.com/machina-go/machina/host/internal/docstore"
 	hostopcua "github.com/machina-go/machina/host/internal/opcua"
@@ -70,13 +69,6 @@ func (d docAdapter) SearchManuals(ctx context.Context, q string, k int, a string
 	return d.s.SearchManuals(ctx, q, k, a, f)
 }
 
-type sensorAdapter struct{ m *hostopcua.Manager }
-
-func (s sensorAdapter) LatestReadings(ctx context.Context, id string) (any, error) {
-	return s.m.LatestReadings(ctx, id)
-}
-func (s sensorAdapter) Alarms(id string) []abi.Alarm { return s.m.Alarms(id) }
-
 // addNatives registers a real document store (one ingested manual) and a
 // real OPC-UA manager connected to the simulator.
 func (e *env) addNatives(t testing.TB) {
@@ -107,7 +99,7 @@ func (e *env) addNatives(t testing.TB) {
 	if err := m.WaitConnected(wctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.reg.AddSensors("opcua", sensorAdapter{m}, nil); err != nil {
+	if _, err := e.reg.AddSensors("opcua", m, nil); err != nil {
 		t.Fatal(err)
 	}
 }

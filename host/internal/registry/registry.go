@@ -9,6 +9,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/host/internal/sensor"
 	"github.com/machina-go/machina/internal/wire"
 )
 
@@ -40,11 +41,14 @@ type DocumentSearcher interface {
 	SearchManuals(ctx context.Context, query string, topK int, assetID string, filters map[string]string) (any, error)
 }
 
-// SensorSource is live plant data (OPC-UA) as machina_get_sensor_reading and
-// machina_get_alarms need it.
+// SensorSource is live plant data (OPC-UA, MQTT) as
+// machina_get_sensor_reading and machina_get_alarms need it.
+// *opcua.Manager and *mqtt.Manager implement it.
 type SensorSource interface {
-	// LatestReadings returns a JSON-serialisable reading of the asset.
-	LatestReadings(ctx context.Context, assetID string) (any, error)
+	// LatestReadings returns the readings of the asset's configured
+	// points; an error wrapping sensor.ErrUnknownAsset means the source has
+	// no point for that asset.
+	LatestReadings(ctx context.Context, assetID string) (*sensor.AssetReadings, error)
 	// Alarms returns the active alarms of assetID ("" means all).
 	Alarms(assetID string) []abi.Alarm
 }
