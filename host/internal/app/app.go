@@ -263,6 +263,7 @@ func (a *App) buildParts(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		a.closers = append(a.closers, a.MCP.Close)
 	}
 	if a.Parts.Has(Agent) {
 		return a.startAgent(ctx)

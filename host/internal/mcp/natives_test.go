@@ -85,8 +85,15 @@ func (e *env) addNatives(t testing.TB) {
 	if _, err := e.reg.AddDocuments("docstore", docAdapter{st}, nil); err != nil {
 		t.Fatal(err)
 	}
-	sim := startSim(t)
-	m, err := hostopcua.NewManager(hostopcua.Config{Endpoints: []hostopcua.EndpointConfig{demo.OPCUAEndpoint("plant", sim.URL())}}, hostopcua.Options{})
+	e.addSensors(t, demo.OPCUAEndpoint("plant", startSim(t).URL()))
+}
+
+// addSensors connects a real OPC-UA manager to endpoint ec and registers
+// it as the sensor connector.
+func (e *env) addSensors(t testing.TB, ec hostopcua.EndpointConfig) *hostopcua.Manager {
+	t.Helper()
+	ctx := context.Background()
+	m, err := hostopcua.NewManager(hostopcua.Config{Endpoints: []hostopcua.EndpointConfig{ec}}, hostopcua.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,4 +109,5 @@ func (e *env) addNatives(t testing.TB) {
 	if _, err := e.reg.AddSensors("opcua", m, nil); err != nil {
 		t.Fatal(err)
 	}
+	return m
 }

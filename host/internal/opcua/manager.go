@@ -213,6 +213,26 @@ func (m *Manager) AlarmHistory(assetID string, limit int) []abi.Alarm {
 // Subscribe delivers alarm events; see AlarmStore.Subscribe.
 func (m *Manager) Subscribe(buffer int) (<-chan AlarmEvent, func()) { return m.store.Subscribe(buffer) }
 
+// WatchAlarms is Subscribe reduced to the alarms (raised, or cleared with
+// Cleared set), as registry.AlarmWatcher has it. cancel closes the channel.
+func (m *Manager) WatchAlarms(buffer int) (<-chan abi.Alarm, func()) {
+	if buffer <= 0 {
+		buffer = 64
+	}
+	events, cancel := m.store.Subscribe(buffer)
+	out := make(chan abi.Alarm, buffer)
+	go func() {
+		defer close(out)
+		for ev := range events {
+			select {
+			case out <- ev.Alarm:
+			default: // a slow watcher loses events, the store keeps them
+			}
+		}
+	}()
+	return out, cancel
+}
+
 // Health reports every endpoint, in configuration order.
 func (m *Manager) Health(ctx context.Context) []EndpointHealth {
 	out := make([]EndpointHealth, len(m.clients))

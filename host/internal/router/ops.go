@@ -335,6 +335,22 @@ func (r *Router) Alarms(ctx context.Context, assetID string) ([]abi.Alarm, error
 	return out, nil
 }
 
+// WatchAlarms streams alarm changes (raised, or cleared with Cleared set)
+// from the sensor connector; ok is false when none is configured or it
+// cannot push changes. cancel stops the stream.
+func (r *Router) WatchAlarms(buffer int) (alarms <-chan abi.Alarm, cancel func(), ok bool) {
+	c, err := r.resolve(abi.CapGetLatestReading, "")
+	if err != nil || c.Sensors == nil {
+		return nil, nil, false
+	}
+	w, can := c.Sensors.(registry.AlarmWatcher)
+	if !can {
+		return nil, nil, false
+	}
+	alarms, cancel = w.WatchAlarms(buffer)
+	return alarms, cancel, true
+}
+
 // SendMessage sends text to a channel (chat id or address) through the
 // Messenger when one is configured, else through the first messaging
 // connector, or returns the sandbox's blocked response.
