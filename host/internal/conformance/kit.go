@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -46,6 +47,11 @@ type Options struct {
 	Simulators map[string]Factory
 	// OnCheck, when set, is called after each check (for live output).
 	OnCheck func(Check)
+	// Shapes limits the response shapes run (names; empty: every shape
+	// the simulator serves, see Shaper).
+	Shapes []string
+	// NoCorpus skips the corpus scenarios (CorpusServer).
+	NoCorpus bool
 }
 
 // Status is the outcome of one check.
@@ -69,17 +75,21 @@ type Check struct {
 
 // Report is the result of a run.
 type Report struct {
-	Module    string  `json:"module"`
-	Plugin    string  `json:"plugin"`
-	Version   string  `json:"version"`
-	SHA256    string  `json:"sha256"`
-	Simulator string  `json:"simulator"`
-	Upstream  string  `json:"upstream"`
-	Auth      string  `json:"auth"`
-	Checks    []Check `json:"checks"`
-	Passed    int     `json:"passed"`
-	Failed    int     `json:"failed"`
-	Skipped   int     `json:"skipped"`
+	Module    string `json:"module"`
+	Plugin    string `json:"plugin"`
+	Version   string `json:"version"`
+	SHA256    string `json:"sha256"`
+	Simulator string `json:"simulator"`
+	Upstream  string `json:"upstream"`
+	Auth      string `json:"auth"`
+	// Shapes are the response shapes the checks ran in (the default
+	// first) and Corpus the corpus scenarios run.
+	Shapes  []Shape          `json:"shapes,omitempty"`
+	Corpus  []CorpusScenario `json:"corpus,omitempty"`
+	Checks  []Check          `json:"checks"`
+	Passed  int              `json:"passed"`
+	Failed  int              `json:"failed"`
+	Skipped int              `json:"skipped"`
 }
 
 // OK reports whether no check failed (and at least one passed).
@@ -97,14 +107,26 @@ func (r *Report) Find(name string) (Check, bool) {
 
 type syncBuffer = syncbuf.Buffer
 
+// CorpusScenario names a corpus scenario a run exercised.
+type CorpusScenario struct {
+	Name   string `json:"name"`
+	Shape  string `json:"shape"`
+	Source string `json:"source"`
+}
+
 // run is the state of one conformance run.
 type run struct {
 	ctx     context.Context
 	opts    Options
+	factory Factory
+	engine  *plugin.Engine
+	dir     string
+	name    string // the plugin's name for the host
 	sim     Simulator
 	facts   Facts
 	desc    wire.Descriptor
 	main    *pluginload.Loaded
+	prefix  string // check name prefix of the current shape
 	sandbox sandboxSwitch
 	logs    *syncBuffer
 	outputs syncBuffer // every plugin result and error text
@@ -152,8 +174,9 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	}
 	defer sim.Close()
 	rep.Upstream = sim.BaseURL()
-	prof, secrets, wrong := sim.Auth()
-	rep.Auth = string(prof.Profile)
+	if prof, _, _ := sim.Auth(); prof.Profile != "" {
+		rep.Auth = string(prof.Profile)
+	}
 
 	engine := opts.Engine
 	if engine == nil {
@@ -163,48 +186,109 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		}
 		defer engine.Close(context.Background())
 	}
-	logs := &syncBuffer{}
 	tracer, err := trace.New(trace.Options{Dir: filepath.Join(tmp, "traces"), Logger: opts.Logger.Named("trace"), Keep: 1000})
 	if err != nil {
 		return nil, err
 	}
-	r := &run{ctx: ctx, opts: opts, sim: sim, facts: sim.Facts(), logs: logs, secrets: secrets, tracer: tracer, report: rep,
-		sandbox: sandboxSwitch{sandbox.New(false, opts.Logger.Named("sandbox"))}}
-
-	loadStart := time.Now()
-	stat, _ := audit.Audit(wasm, audit.Options{File: opts.Module})
-	name := "plugin"
-	if stat != nil {
-		name, rep.Plugin, rep.Version = stat.Name, stat.Name, stat.Version
+	r := &run{ctx: ctx, opts: opts, factory: factory, engine: engine, dir: tmp, name: "plugin", sim: sim, logs: &syncBuffer{},
+		secrets: map[string]string{}, tracer: tracer, report: rep, sandbox: sandboxSwitch{sandbox.New(false, opts.Logger.Named("sandbox"))}}
+	if stat, _ := audit.Audit(wasm, audit.Options{File: opts.Module}); stat != nil {
+		r.name, rep.Plugin, rep.Version = stat.Name, stat.Name, stat.Version
 	}
-	main, loadErr := r.load(ctx, engine, tmp, name, prof, secrets)
-	if loadErr != nil {
-		r.record(Check{Name: "load", Status: Fail,
-			Expected: "the module passes the audit and loads through the host with a grant for " + sim.BaseURL() + " (" + string(prof.Profile) + " auth)",
-			Got:      loadErr.Error(), DurationMS: ms(time.Since(loadStart))})
-		_ = tracer.Close(context.Background())
-		return r.finish(), nil
-	}
-	r.main = main
-	defer main.Close(context.Background())
-	r.desc = main.Plugin.Descriptor()
-	rep.Plugin, rep.Version = r.desc.Name, r.desc.Version
-	r.record(Check{Name: "load", Status: Pass,
-		Expected:   "the module passes the audit and loads through the host with a grant for " + sim.BaseURL(),
-		Got:        fmt.Sprintf("%s %s (%s) loaded; operations: %s", r.desc.Name, r.desc.Version, r.desc.Kind, joinOps(r.desc.Operations)),
-		DurationMS: ms(time.Since(loadStart))})
-	if r.desc.Kind != abi.KindCMMS {
-		r.record(Check{Name: "kind", Status: Fail, Expected: "a cmms plugin", Got: "kind " + string(r.desc.Kind)})
-		return r.finish(), nil
-	}
-
-	r.cmmsChecks()
-	r.errorChecks(ctx, engine, tmp, name, prof, wrong)
-	r.writeChecks()
-	r.sandboxChecks()
+	r.runAll()
 	_ = tracer.Close(context.Background())
 	r.secretCheck(filepath.Join(tmp, "traces"))
 	return r.finish(), nil
+}
+
+// runAll runs the checks: every check in the default shape, the read and
+// write checks again in each other shape, then the corpus scenarios.
+func (r *run) runAll() {
+	shapes := r.shapes()
+	if len(shapes) > 0 {
+		r.report.Shapes = append(r.report.Shapes, shapes[0])
+	}
+	if !r.loadMain(Shape{}) {
+		return
+	}
+	if r.desc.Kind != abi.KindCMMS {
+		r.record(Check{Name: "kind", Status: Fail, Expected: "a cmms plugin", Got: "kind " + string(r.desc.Kind)})
+		r.main.Close(context.Background())
+		return
+	}
+	prof, _, wrong := r.sim.Auth()
+	r.cmmsChecks()
+	r.errorChecks(r.ctx, r.engine, r.dir, r.name, prof, wrong)
+	r.writeChecks()
+	r.sandboxChecks()
+	r.main.Close(context.Background())
+	for _, sh := range shapes[min(1, len(shapes)):] {
+		r.runShape(sh)
+	}
+	if cs, ok := r.sim.(CorpusServer); ok && !r.opts.NoCorpus {
+		r.corpusChecks(cs)
+	}
+}
+
+// shapes are the shapes to run, the default first (nil when the simulator
+// serves one shape only).
+func (r *run) shapes() []Shape {
+	sh, ok := r.sim.(Shaper)
+	if !ok {
+		return nil
+	}
+	var out []Shape
+	for i, s := range sh.Shapes() {
+		if i == 0 || len(r.opts.Shapes) == 0 || slices.Contains(r.opts.Shapes, s.Name) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// loadMain loads the plugin against r.sim in shape sh and records the
+// load check; false when it failed.
+func (r *run) loadMain(sh Shape) bool {
+	prof, secrets, _ := r.sim.Auth()
+	for k, v := range secrets {
+		r.secrets[k+"@"+r.sim.BaseURL()] = v
+	}
+	start := time.Now()
+	main, err := r.load(r.ctx, r.engine, r.dir, r.name, prof, secrets, sh.Config)
+	if err != nil {
+		r.record(Check{Name: "load", Status: Fail,
+			Expected: "the module passes the audit and loads through the host with a grant for " + r.sim.BaseURL() + " (" + string(prof.Profile) + " auth)",
+			Got:      err.Error(), DurationMS: ms(time.Since(start))})
+		return false
+	}
+	r.main, r.facts, r.desc = main, r.sim.Facts(), main.Plugin.Descriptor()
+	r.report.Plugin, r.report.Version = r.desc.Name, r.desc.Version
+	r.record(Check{Name: "load", Status: Pass,
+		Expected:   "the module passes the audit and loads through the host with a grant for " + r.sim.BaseURL(),
+		Got:        fmt.Sprintf("%s %s (%s) loaded; operations: %s", r.desc.Name, r.desc.Version, r.desc.Kind, joinOps(r.desc.Operations)),
+		DurationMS: ms(time.Since(start))})
+	return true
+}
+
+// runShape runs the read and write checks against a fresh simulator in
+// shape sh; their names carry the shape ("nonlean:list_assets/…").
+func (r *run) runShape(sh Shape) {
+	sim, err := r.factory(r.ctx, SimOptions{Auth: r.opts.Auth, Shape: sh.Name, Logger: r.opts.Logger.Named("sim")})
+	if err != nil {
+		r.record(Check{Name: sh.Name + ":start", Status: Fail, Expected: "the simulator starts in shape " + sh.Name, Got: err.Error()})
+		return
+	}
+	defer sim.Close()
+	saved := r.sim
+	r.sim, r.prefix = sim, sh.Name+":"
+	defer func() { r.sim, r.prefix = saved, "" }()
+	r.report.Shapes = append(r.report.Shapes, sh)
+	if !r.loadMain(sh) {
+		return
+	}
+	defer r.main.Close(context.Background())
+	r.cmmsChecks()
+	r.writeChecks()
 }
 
 func envName(secret string) string {
@@ -212,7 +296,7 @@ func envName(secret string) string {
 }
 
 // load loads the module through pluginload with a generated configuration.
-func (r *run) load(ctx context.Context, engine *plugin.Engine, dir, name string, prof config.Auth, secrets map[string]string) (*pluginload.Loaded, error) {
+func (r *run) load(ctx context.Context, engine *plugin.Engine, dir, name string, prof config.Auth, secrets map[string]string, over map[string]any) (*pluginload.Loaded, error) {
 	refs := map[string]string{}
 	env := map[string]string{}
 	for k, v := range secrets {
@@ -224,7 +308,7 @@ func (r *run) load(ctx context.Context, engine *plugin.Engine, dir, name string,
 		Name:   name,
 		Path:   r.opts.Module,
 		SHA256: r.report.SHA256,
-		Config: r.sim.PluginConfig(),
+		Config: overlayConfig(r.sim.PluginConfig(), over),
 		Grant: config.Grant{
 			HTTP:   []config.OriginGrant{{Origin: r.sim.BaseURL(), AllowPrivate: true, Auth: prof}},
 			Limits: config.Limits{Timeout: config.Duration{Duration: 30 * time.Second}},
@@ -250,7 +334,22 @@ func (r *run) load(ctx context.Context, engine *plugin.Engine, dir, name string,
 	return l, nil
 }
 
+// overlayConfig lays over on a copy of base.
+func overlayConfig(base, over map[string]any) map[string]any {
+	out := make(map[string]any, len(base)+len(over))
+	for k, v := range base {
+		out[k] = v
+	}
+	for k, v := range over {
+		out[k] = v
+	}
+	return out
+}
+
 func (r *run) record(c Check) {
+	if r.prefix != "" && !strings.HasPrefix(c.Name, r.prefix) {
+		c.Name = r.prefix + c.Name
+	}
 	r.report.Checks = append(r.report.Checks, c)
 	if r.opts.OnCheck != nil {
 		r.opts.OnCheck(c)

@@ -301,3 +301,11 @@ func LookupShape(name string) (NamedShape, bool) {
 	}
 	return NamedShape{}, false
 }
+
+// OperatingLocationCount is how many operating locations the
+// OperatingLocations shape mixes into an unfiltered asset listing.
+func (s *Server) OperatingLocationCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(operatingLocations(s.data.records[OSAsset]))
+}
