@@ -39,11 +39,11 @@ func TestConformanceKitCatchesMutants(t *testing.T) {
 		{name: "prefixes-top-level-only", file: "normalize.go",
 			from:  "\t\tfor k, e := range x {\n\t\t\tnormalize(e)\n",
 			to:    "\t\tfor k, e := range x {\n\t\t\tif k == \"rdfs:member\" || k == \"member\" || strings.HasSuffix(k, \"responseInfo\") || strings.HasSuffix(k, \"nextPage\") {\n\t\t\t\tnormalize(e)\n\t\t\t}\n",
-			fails: []string{"corpus/nonlean-nested-spare-parts", "nonlean:list_spare_parts/asset"}, got: "spare_parts = [], want 2 elements"},
+			fails: []string{"corpus/nonlean-nested-spare-parts", "nonlean/list_spare_parts/asset"}, got: "spare_parts = [], want 2 elements"},
 		{name: "status-maxvalue-ignored", file: "workorder.go",
 			from:  "\tcode := internal\n",
 			to:    "\tcode := \"\"\n",
-			fails: []string{"corpus/wo-status-maxvalue", "status-synonyms:list_work_orders/filter"}, got: `work_orders[0].status = "created", want "assigned"`},
+			fails: []string{"corpus/wo-status-maxvalue", "status-synonyms/list_work_orders/filter"}, got: `work_orders[0].status = "created", want "assigned"`},
 		{name: "criticality", file: "mapping.go",
 			from:  "case p <= 1:\n\t\treturn abi.CriticalityA",
 			to:    "case p <= 1:\n\t\treturn abi.CriticalityB",
@@ -69,8 +69,8 @@ func TestConformanceKitCatchesMutants(t *testing.T) {
 			}
 			// the text report names the check in its line and its verdict.
 			text, _ := plugintest.KitText(t, mod, append(args, "--no-corpus")...)
-			if !strings.Contains(text, "FAIL  nonlean:list_spare_parts/asset") || !strings.Contains(text, "RESULT: FAIL (") ||
-				!strings.Contains(text, "nonlean:list_spare_parts/asset") || !strings.Contains(text, "expected:") {
+			if !strings.Contains(text, "FAIL  nonlean/list_spare_parts/asset") || !strings.Contains(text, "RESULT: FAIL (") ||
+				!strings.Contains(text, "nonlean/list_spare_parts/asset") || !strings.Contains(text, "expected:") {
 				t.Fatalf("the report does not name the check:\n%s", text)
 			}
 		})

@@ -160,7 +160,14 @@ func (s *sapPM) CreateWorkOrder(ctx context.Context, req abi.CreateWorkOrderRequ
 	if len(rows) != 1 {
 		return abi.WorkOrderResponse{}, abi.Upstream("SAP returned %d entities for the created order", len(rows))
 	}
-	return abi.WorkOrderResponse{WorkOrder: mapWorkOrder(rows[0], time.Now().UTC())}, nil
+	w := mapWorkOrder(rows[0], time.Now().UTC())
+	// The published order API has no external reference to store the
+	// host's deterministic id in: create is not idempotent, and says so.
+	if w.Metadata == nil {
+		w.Metadata = map[string]any{}
+	}
+	w.Metadata["idempotent_create"] = false
+	return abi.WorkOrderResponse{WorkOrder: w}, nil
 }
 
 // UpdateWorkOrder changes status, responsible person or description with

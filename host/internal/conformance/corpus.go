@@ -98,7 +98,7 @@ func (r *run) corpusScenario(cs CorpusServer, sc *simcorpus.Scenario) (string, b
 		return "serving the scenario: " + err.Error(), false
 	}
 	prof, secrets, _ := r.sim.Auth()
-	l, err := r.load(r.ctx, r.engine, r.dir, r.name, prof, secrets, sc.Config)
+	_, l, err := r.load(r.ctx, r.name, prof, secrets, sc.Config)
 	if err != nil {
 		return "loading the plugin with the scenario's configuration: " + err.Error(), false
 	}

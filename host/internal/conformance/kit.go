@@ -20,6 +20,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/host/internal/app"
 	"github.com/machina-go/machina/host/internal/audit"
 	"github.com/machina-go/machina/host/internal/config"
 	"github.com/machina-go/machina/host/internal/plugin"
@@ -48,7 +49,7 @@ type Options struct {
 	// OnCheck, when set, is called after each check (for live output).
 	OnCheck func(Check)
 	// Shapes limits the response shapes run (names; empty: every shape
-	// the simulator serves, see Shaper).
+	// the simulator serves, see Shaped).
 	Shapes []string
 	// NoCorpus skips the corpus scenarios (CorpusServer).
 	NoCorpus bool
@@ -126,7 +127,8 @@ type run struct {
 	facts   Facts
 	desc    wire.Descriptor
 	main    *pluginload.Loaded
-	prefix  string // check name prefix of the current shape
+	host    *app.App // the host main runs in
+	prefix  string   // check name prefix of the current shape
 	sandbox sandboxSwitch
 	logs    *syncBuffer
 	outputs syncBuffer // every plugin result and error text
@@ -218,7 +220,8 @@ func (r *run) runAll() {
 	}
 	prof, _, wrong := r.sim.Auth()
 	r.cmmsChecks()
-	r.errorChecks(r.ctx, r.engine, r.dir, r.name, prof, wrong)
+	r.vendorChecks()
+	r.errorChecks(r.ctx, r.name, prof, wrong)
 	r.writeChecks()
 	r.sandboxChecks()
 	r.main.Close(context.Background())
@@ -233,7 +236,7 @@ func (r *run) runAll() {
 // shapes are the shapes to run, the default first (nil when the simulator
 // serves one shape only).
 func (r *run) shapes() []Shape {
-	sh, ok := r.sim.(Shaper)
+	sh, ok := r.sim.(Shaped)
 	if !ok {
 		return nil
 	}
@@ -254,14 +257,14 @@ func (r *run) loadMain(sh Shape) bool {
 		r.secrets[k+"@"+r.sim.BaseURL()] = v
 	}
 	start := time.Now()
-	main, err := r.load(r.ctx, r.engine, r.dir, r.name, prof, secrets, sh.Config)
+	host, main, err := r.load(r.ctx, r.name, prof, secrets, sh.Config)
 	if err != nil {
 		r.record(Check{Name: "load", Status: Fail,
 			Expected: "the module passes the audit and loads through the host with a grant for " + r.sim.BaseURL() + " (" + string(prof.Profile) + " auth)",
 			Got:      err.Error(), DurationMS: ms(time.Since(start))})
 		return false
 	}
-	r.main, r.facts, r.desc = main, r.sim.Facts(), main.Plugin.Descriptor()
+	r.host, r.main, r.facts, r.desc = host, main, r.sim.Facts(), main.Plugin.Descriptor()
 	r.report.Plugin, r.report.Version = r.desc.Name, r.desc.Version
 	r.record(Check{Name: "load", Status: Pass,
 		Expected:   "the module passes the audit and loads through the host with a grant for " + r.sim.BaseURL(),
@@ -271,16 +274,16 @@ func (r *run) loadMain(sh Shape) bool {
 }
 
 // runShape runs the read and write checks against a fresh simulator in
-// shape sh; their names carry the shape ("nonlean:list_assets/…").
+// shape sh; their names carry the shape ("nonlean/list_assets/…").
 func (r *run) runShape(sh Shape) {
 	sim, err := r.factory(r.ctx, SimOptions{Auth: r.opts.Auth, Shape: sh.Name, Logger: r.opts.Logger.Named("sim")})
 	if err != nil {
-		r.record(Check{Name: sh.Name + ":start", Status: Fail, Expected: "the simulator starts in shape " + sh.Name, Got: err.Error()})
+		r.record(Check{Name: sh.Name + "/start", Status: Fail, Expected: "the simulator starts in shape " + sh.Name, Got: err.Error()})
 		return
 	}
 	defer sim.Close()
 	saved := r.sim
-	r.sim, r.prefix = sim, sh.Name+":"
+	r.sim, r.prefix = sim, sh.Name+"/"
 	defer func() { r.sim, r.prefix = saved, "" }()
 	r.report.Shapes = append(r.report.Shapes, sh)
 	if !r.loadMain(sh) {
@@ -288,50 +291,53 @@ func (r *run) runShape(sh Shape) {
 	}
 	defer r.main.Close(context.Background())
 	r.cmmsChecks()
+	r.vendorChecks()
 	r.writeChecks()
+}
+
+// vendorChecker is a simulator with checks of its vendor's own behaviour
+// (e.g. a gateway's CSRF exchange), run in every shape after the CMMS
+// checks.
+type vendorChecker interface{ vendorChecks(r *run) }
+
+// vendorChecks runs the simulator's own checks, when it has any.
+func (r *run) vendorChecks() {
+	if v, ok := r.sim.(vendorChecker); ok {
+		v.vendorChecks(r)
+	}
 }
 
 func envName(secret string) string {
 	return "MACHINA_CONFORMANCE_" + strings.ToUpper(strings.NewReplacer("-", "_", ".", "_").Replace(secret))
 }
 
-// load loads the module through pluginload with a generated configuration.
-func (r *run) load(ctx context.Context, engine *plugin.Engine, dir, name string, prof config.Auth, secrets map[string]string, over map[string]any) (*pluginload.Loaded, error) {
-	refs := map[string]string{}
-	env := map[string]string{}
-	for k, v := range secrets {
-		refs[k] = "env:" + envName(k)
-		env[envName(k)] = v
-	}
-	cfg := &config.Config{DataDir: dir, Secrets: refs}
-	p := config.Plugin{
-		Name:   name,
-		Path:   r.opts.Module,
-		SHA256: r.report.SHA256,
-		Config: overlayConfig(r.sim.PluginConfig(), over),
-		Grant: config.Grant{
-			HTTP:   []config.OriginGrant{{Origin: r.sim.BaseURL(), AllowPrivate: true, Auth: prof}},
-			Limits: config.Limits{Timeout: config.Duration{Duration: 30 * time.Second}},
+// load starts the module in a host built from a generated configuration
+// (see kitHost), with the simulator's grant, the given credentials and the
+// simulator's plugin configuration with over laid on it.
+func (r *run) load(ctx context.Context, name string, prof config.Auth, secrets map[string]string, over map[string]any) (*app.App, *pluginload.Loaded, error) {
+	a, l, err := kitHost{
+		Plugin: config.Plugin{
+			Name:   name,
+			Path:   r.opts.Module,
+			SHA256: r.report.SHA256,
+			Config: overlayConfig(r.sim.PluginConfig(), over),
+			Grant: config.Grant{
+				HTTP:   []config.OriginGrant{{Origin: r.sim.BaseURL(), AllowPrivate: true, Auth: prof}},
+				Limits: config.Limits{Timeout: config.Duration{Duration: 30 * time.Second}},
+			},
 		},
-	}
-	logger := hclog.New(&hclog.LoggerOptions{Name: "machina", Output: r.logs, Level: hclog.Trace})
-	l, err := pluginload.Load(ctx, cfg, p, pluginload.Deps{
-		Engine:  engine,
-		Getenv:  func(k string) string { return env[k] },
-		Logger:  logger,
-		Tracer:  r.tracer,
-		Sandbox: r.sandbox.Load,
-	})
+		Secrets: secrets, DataDir: r.dir, Engine: r.engine, Tracer: r.tracer, Gate: r.sandbox.Gate, Logs: r.logs,
+	}.build(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for _, m := range l.Mismatches {
 		if m.Kind == policy.GrantNotRequested || m.Kind == policy.AuthNotAccepted {
 			l.Close(context.Background())
-			return nil, fmt.Errorf("%s — the conformance kit grants the simulator's loopback origin %s; the manifest must request it (e.g. [[http]] origin = \"http://127.0.0.1:*\") and accept the %q auth profile", m.Message, r.sim.BaseURL(), prof.Profile)
+			return nil, nil, fmt.Errorf("%s — the conformance kit grants the simulator's loopback origin %s; the manifest must request it (e.g. [[http]] origin = \"http://127.0.0.1:*\") and accept the %q auth profile", m.Message, r.sim.BaseURL(), prof.Profile)
 		}
 	}
-	return l, nil
+	return a, l, nil
 }
 
 // overlayConfig lays over on a copy of base.

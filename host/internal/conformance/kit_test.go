@@ -59,8 +59,8 @@ func TestMaximoPluginConforms(t *testing.T) {
 			!strings.Contains(b.String(), "Corpus scenarios (") {
 			t.Fatalf("shapes %v, %d corpus scenarios:\n%s", rep.Shapes, len(rep.Corpus), b.String())
 		}
-		for _, name := range []string{"nonlean:list_spare_parts/asset", "proxied-host:update_work_order", "relative-hrefs:list_assets/pagination",
-			"operating-locations:list_assets/pagination", "corpus/wo-status-maxvalue", "corpus/nonlean-nested-spare-parts"} {
+		for _, name := range []string{"nonlean/list_spare_parts/asset", "proxied-host/update_work_order", "relative-hrefs/list_assets/pagination",
+			"operating-locations/list_assets/pagination", "corpus/wo-status-maxvalue", "corpus/nonlean-nested-spare-parts"} {
 			if c, ok := rep.Find(name); !ok || c.Status != conformance.Pass {
 				t.Errorf("check %s: %+v", name, c)
 			}

@@ -103,7 +103,7 @@ type SimOptions struct {
 	// Auth selects the authentication mode (simulator specific; "" is its
 	// default).
 	Auth string
-	// Shape names the response shape to serve (see Shaper; "" is the
+	// Shape names the response shape to serve (see Shaped; "" is the
 	// default shape).
 	Shape string
 	// Logger receives the simulator's logs.
@@ -121,10 +121,10 @@ type Shape struct {
 	Config map[string]any `json:"-"`
 }
 
-// Shaper is implemented by simulators that serve several response shapes;
+// Shaped is implemented by simulators that serve several response shapes;
 // the first is the default. The Factory starts a simulator in the shape
 // named by SimOptions.Shape.
-type Shaper interface {
+type Shaped interface {
 	Shapes() []Shape
 }
 
