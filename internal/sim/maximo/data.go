@@ -227,7 +227,7 @@ func seedData(seed uint64, minAssets int) *dataset {
 	// emergency work; PDM is the site's own predictive type.
 	worktypes := []string{"CM", "PM", "PDM", "EM"}
 	leads := []string{"JSMITH", "MGARCIA", "LCHEN", "AKOWALSKI", ""}
-	failures := []struct{ code, problem, remark string }{
+	failures := []failureSeed{
 		{"PUMPS", "BEARING", "Bearing wear, high vibration"},
 		{"MOTORS", "OVERHEAT", "Winding temperature high"},
 		{"", "LEAK", ""},
@@ -246,6 +246,7 @@ func seedData(seed uint64, minAssets int) *dataset {
 		}
 		f := failures[rng.IntN(len(failures))]
 		st := statuses[i%len(statuses)]
+		f = plausibleFailure(eq, st, f, i)
 		report := rng.IntN(280)
 		w := record{
 			"wonum": fmt.Sprintf("WO%d", 1001+i), "description": woDescription(eq["description"].(string), i),

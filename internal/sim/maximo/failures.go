@@ -22,9 +22,38 @@ var failureHierarchy = map[string][]failureCode{
 
 // causes and remedies of the seeded failure reports, by problem.
 var (
-	causeOf  = map[string]failureCode{"BEARING": {"LUBE", "Insufficient lubrication"}, "OVERHEAT": {"COOLING", "Blocked cooling air"}, "LEAK": {"WEAR", "Seal face wear"}}
-	remedyOf = map[string]failureCode{"BEARING": {"REPLACE", "Replaced bearing"}, "OVERHEAT": {"CLEAN", "Cleaned cooling fins"}, "LEAK": {"RESEAL", "Replaced seal"}}
+	causeOf = map[string]failureCode{
+		"BEARING": {"LUBE", "Insufficient lubrication"}, "SEAL": {"DRYRUN", "Dry running"}, "CAVIT": {"NPSH", "Low suction pressure"},
+		"LEAK": {"WEAR", "Seal face wear"}, "OVERHEAT": {"COOLING", "Blocked cooling air"}, "INSUL": {"MOIST", "Moisture ingress"},
+		"VALVE": {"DEPOSIT", "Carbon deposits"}, "OILCARRY": {"SEPAR", "Separator element saturated"}, "FOULING": {"SCALE", "Scale build-up"},
+		"STICK": {"PACKING", "Over-tightened packing"}, "CORROS": {"COATING", "Coating damage"}, "DRIFT": {"AGING", "Sensor ageing"},
+		"SIGNAL": {"CABLE", "Damaged cable"}, "TRIP": {"OVERLOAD", "Overload"}, "CONTACT": {"CYCLES", "Switching cycles exceeded"},
+	}
+	remedyOf = map[string]failureCode{
+		"BEARING": {"REPLACE", "Replaced bearing"}, "SEAL": {"RESEAL", "Replaced seal"}, "CAVIT": {"ADJUST", "Raised suction level"},
+		"LEAK": {"RESEAL", "Replaced seal"}, "OVERHEAT": {"CLEAN", "Cleaned cooling fins"}, "INSUL": {"REWIND", "Rewound motor"},
+		"VALVE": {"REPLACE", "Replaced valve plate"}, "OILCARRY": {"REPLACE", "Replaced separator element"}, "FOULING": {"CLEAN", "Cleaned plates"},
+		"STICK": {"ADJUST", "Re-packed stem"}, "CORROS": {"REPAIR", "Repaired coating"}, "DRIFT": {"CALIB", "Recalibrated"},
+		"SIGNAL": {"REPLACE", "Replaced cable"}, "TRIP": {"RESET", "Reset and load reduced"}, "CONTACT": {"REPLACE", "Replaced contactor"},
+	}
 )
+
+// plausibleFailure gives a work order failure data that fits its
+// equipment: a work order with failure data, and every completed or
+// closed one, is reported against the equipment's failure class with one
+// of that class's problems.
+func plausibleFailure(eq record, status string, f failureSeed, i int) failureSeed {
+	class, _ := eq["failurecode"].(string)
+	probs := failureHierarchy[class]
+	if len(probs) == 0 || (f.code == "" && f.problem == "" && status != "COMP" && status != "CLOSE") {
+		return f
+	}
+	p := probs[i%len(probs)]
+	return failureSeed{code: class, problem: p.code, remark: p.description + " on " + scalarString(eq["assetnum"])}
+}
+
+// failureSeed is the failure data a seeded work order starts from.
+type failureSeed struct{ code, problem, remark string }
 
 // failureList renders a class's failure list as Maximo does with an
 // aliased code: $alias_this_attr$failurecode beside the failurecode
