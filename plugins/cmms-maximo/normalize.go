@@ -2,8 +2,9 @@ package main
 
 import (
 	"sort"
-	"strconv"
 	"strings"
+
+	"github.com/machina-go/machina/pdk"
 )
 
 // normalize rewrites a decoded OSLC JSON value in place so that lean and
@@ -86,16 +87,8 @@ func objects(v any) []map[string]any {
 	return nil
 }
 
-// scalar renders a string or number attribute ("" for anything else).
-func scalar(v any) string {
-	switch x := v.(type) {
-	case string:
-		return strings.TrimSpace(x)
-	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64)
-	}
-	return ""
-}
+// scalar renders a scalar attribute (pdk.Scalar).
+func scalar(v any) string { return pdk.Scalar(v) }
 
 // codeOf reads the code of attribute name of m, however Maximo sent it: the
 // aliased attribute "$alias_this_attr$name" (when a relation of the same

@@ -119,12 +119,12 @@ func (r *run) writeChecks() {
 	f := r.facts
 	l := r.main
 	var created abi.WorkOrder
+	create := abi.CreateWorkOrderRequest{ID: "WO-AUTO-C0FFEE00", AssetID: f.Asset.ID,
+		Description: "Conformance: bearing noise", Type: abi.TypePredictive, Priority: abi.PriorityHigh}
 	r.check("create_work_order", fmt.Sprintf("creating a predictive, high-priority work order on %s returns it in status created", f.Asset.ID), ops(abi.OpCreateWorkOrder), func() (string, bool) {
 		before := r.sim.Writes()
 		var resp abi.WorkOrderResponse
-		err := r.call(l, abi.OpCreateWorkOrder, abi.CreateWorkOrderRequest{ID: "WO-AUTO-C0FFEE00", AssetID: f.Asset.ID,
-			Description: "Conformance: bearing noise", Type: abi.TypePredictive, Priority: abi.PriorityHigh}, &resp)
-		if err != nil {
+		if err := r.call(l, abi.OpCreateWorkOrder, create, &resp); err != nil {
 			return errText(err), false
 		}
 		created = resp.WorkOrder
@@ -150,9 +150,7 @@ func (r *run) writeChecks() {
 		}
 		before := r.sim.Writes()
 		var resp abi.WorkOrderResponse
-		err := r.call(l, abi.OpCreateWorkOrder, abi.CreateWorkOrderRequest{ID: "WO-AUTO-C0FFEE00", AssetID: f.Asset.ID,
-			Description: "Conformance: bearing noise", Type: abi.TypePredictive, Priority: abi.PriorityHigh}, &resp)
-		if err != nil {
+		if err := r.call(l, abi.OpCreateWorkOrder, create, &resp); err != nil {
 			return errText(err), false
 		}
 		if resp.WorkOrder.Metadata["idempotent_create"] == false {
