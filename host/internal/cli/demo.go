@@ -131,7 +131,7 @@ func runDemo(ctx context.Context, c *cli, args []string) int {
 			return 1
 		}
 		say("machina demo: ready — serving MCP on stdio")
-		if err := a.MCP.ServeStdio(ctx, os.Stdin, c.stdout); err != nil {
+		if err := a.MCP.ServeStdio(ctx, c.input(), c.stdout); err != nil {
 			fmt.Fprintln(c.stderr, "machina demo:", err)
 			return 1
 		}

@@ -80,9 +80,9 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 	}()
 
 	if cfg.MCP.Transport == "stdio" {
-		// Everything but the protocol goes to stderr; os.Stdin and stdout
+		// Everything but the protocol goes to stderr; standard input and output
 		// are the transport.
-		if err := a.MCP.ServeStdio(ctx, os.Stdin, c.stdout); err != nil {
+		if err := a.MCP.ServeStdio(ctx, c.input(), c.stdout); err != nil {
 			log.Error("stdio transport failed", "error", err)
 			return 1
 		}

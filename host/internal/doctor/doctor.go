@@ -150,6 +150,7 @@ func Run(cfg *config.Config, opts Options) []Finding {
 		out = append(out, pluginFindings(p, wasm)...)
 	}
 	out = append(out, opcuaFindings(cfg)...)
+	out = append(out, mqttFindings(cfg)...)
 	sort.SliceStable(out, func(i, j int) bool { return rank[out[i].Severity] < rank[out[j].Severity] })
 	return out
 }
