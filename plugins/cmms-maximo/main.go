@@ -5,7 +5,7 @@ import "github.com/machina-go/machina/pdk"
 // Name and Version must match plugin.toml.
 const (
 	pluginName    = "cmms-maximo"
-	pluginVersion = "1.0.0"
+	pluginVersion = "1.1.0"
 )
 
 func init() {
