@@ -119,9 +119,15 @@ func (r *run) writeChecks() {
 	f := r.facts
 	l := r.main
 	var created abi.WorkOrder
-	create := abi.CreateWorkOrderRequest{ID: "WO-AUTO-C0FFEE00", AssetID: f.Asset.ID,
-		Description: "Conformance: bearing noise", Type: abi.TypePredictive, Priority: abi.PriorityHigh}
-	r.check("create_work_order", fmt.Sprintf("creating a predictive, high-priority work order on %s returns it in status created", f.Asset.ID), ops(abi.OpCreateWorkOrder), func() (string, bool) {
+	ctype, cprio := f.CreateType, f.CreatePriority
+	if ctype == "" {
+		ctype = abi.TypePredictive
+	}
+	if cprio == "" {
+		cprio = abi.PriorityHigh
+	}
+	create := abi.CreateWorkOrderRequest{ID: "WO-AUTO-C0FFEE00", AssetID: f.Asset.ID, Description: "Conformance: bearing noise", Type: ctype, Priority: cprio}
+	r.check("create_work_order", fmt.Sprintf("creating a %s, %s-priority work order on %s returns it in status created", ctype, cprio, f.Asset.ID), ops(abi.OpCreateWorkOrder), func() (string, bool) {
 		before := r.sim.Writes()
 		var resp abi.WorkOrderResponse
 		if err := r.call(l, abi.OpCreateWorkOrder, create, &resp); err != nil {
@@ -131,8 +137,8 @@ func (r *run) writeChecks() {
 		var d diff
 		d.cmp("asset_id", created.AssetID, f.Asset.ID)
 		d.cmp("status", created.Status, abi.StatusCreated)
-		d.cmp("type", created.Type, abi.TypePredictive)
-		d.cmp("priority", created.Priority, abi.PriorityHigh)
+		d.cmp("type", created.Type, ctype)
+		d.cmp("priority", created.Priority, cprio)
 		if created.ID == "" {
 			d = append(d, "id is empty")
 		}
@@ -175,10 +181,14 @@ func (r *run) writeChecks() {
 		}
 		return "status assigned, assigned_to CONFORMANCE", true
 	})
-	r.check("transitions/refused", fmt.Sprintf("closed → in_progress on %s fails with invalid_argument and writes nothing upstream", f.ClosedWorkOrderID), ops(abi.OpUpdateWorkOrder), func() (string, bool) {
+	refused, from := f.RefusedWorkOrderID, f.RefusedFrom
+	if refused == "" {
+		refused, from = f.ClosedWorkOrderID, abi.StatusClosed
+	}
+	r.check("transitions/refused", fmt.Sprintf("%s → in_progress on %s fails with invalid_argument and writes nothing upstream", from, refused), ops(abi.OpUpdateWorkOrder), func() (string, bool) {
 		before := r.sim.Writes()
 		var resp abi.WorkOrderResponse
-		err := r.call(l, abi.OpUpdateWorkOrder, abi.UpdateWorkOrderRequest{WorkOrderID: f.ClosedWorkOrderID, Status: abi.StatusInProgress}, &resp)
+		err := r.call(l, abi.OpUpdateWorkOrder, abi.UpdateWorkOrderRequest{WorkOrderID: refused, Status: abi.StatusInProgress}, &resp)
 		n := r.sim.Writes() - before
 		return fmt.Sprintf("%s; %d writes received upstream", errText(err), n), codeOf(err) == abi.CodeInvalidArgument && n == 0
 	})

@@ -38,6 +38,9 @@ type Options struct {
 	Sim string
 	// Auth selects the simulator's authentication mode ("" for its default).
 	Auth string
+	// Preset selects the rest simulator's dialect and the cmms-rest preset
+	// the plugin is configured with (upkeep, maintainx).
+	Preset string
 	// Engine runs the plugin; nil creates one with CacheDir.
 	Engine *plugin.Engine
 	// CacheDir is the wazero compilation cache used when Engine is nil.
@@ -170,7 +173,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	}
 	defer os.RemoveAll(tmp)
 
-	sim, err := factory(ctx, SimOptions{Auth: opts.Auth, Logger: opts.Logger.Named("sim")})
+	sim, err := factory(ctx, SimOptions{Auth: opts.Auth, Preset: opts.Preset, Logger: opts.Logger.Named("sim")})
 	if err != nil {
 		return nil, fmt.Errorf("starting the %s simulator: %w", opts.Sim, err)
 	}

@@ -73,6 +73,19 @@ type Facts struct {
 	SKU string
 	// PlanCount is the number of maintenance plans.
 	PlanCount int
+	// CreateType and CreatePriority are what create_work_order sends
+	// (default predictive, high): values the upstream can represent.
+	CreateType     abi.WorkOrderType
+	CreatePriority abi.Priority
+	// RefusedWorkOrderID is a work order in status RefusedFrom from which
+	// in_progress is not a valid transition (default ClosedWorkOrderID,
+	// closed).
+	RefusedWorkOrderID string
+	RefusedFrom        abi.Status
+	// PartsByAssetUnsupported: the upstream does not relate spare parts to
+	// assets, so list_spare_parts by asset must fail with invalid_argument
+	// rather than return parts of other assets.
+	PartsByAssetUnsupported bool
 }
 
 // Simulator is a running upstream stand-in on loopback.
@@ -106,6 +119,9 @@ type SimOptions struct {
 	// Shape names the response shape to serve (see Shaped; "" is the
 	// default shape).
 	Shape string
+	// Preset selects the dialect of the rest simulator (upkeep,
+	// maintainx), matching the cmms-rest preset under test.
+	Preset string
 	// Logger receives the simulator's logs.
 	Logger hclog.Logger
 }
@@ -148,6 +164,7 @@ func Simulators() map[string]Factory {
 	return map[string]Factory{
 		"maximo": StartMaximo,
 		"sap":    StartSAP,
+		"rest":   StartREST,
 	}
 }
 
