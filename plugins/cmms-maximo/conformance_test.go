@@ -1,8 +1,6 @@
 package main
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -28,9 +26,8 @@ type mutant struct {
 
 // Copies of the plugin with a classic connector bug fail the kit with the
 // check named: prefixes stripped only at the top level of a record,
-// status_maxvalue ignored, a criticality mapped wrong. The copies live under
-// testdata/ inside the module tree so the module's go.mod applies; they are
-// removed afterwards.
+// status_maxvalue ignored, a criticality mapped wrong (plugintest.Mutant
+// builds each copy).
 func TestConformanceKitCatchesMutants(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds mutant plugins")
@@ -50,7 +47,7 @@ func TestConformanceKitCatchesMutants(t *testing.T) {
 			fails: []string{"corpus/nonlean-assets"}, got: `assets[1].criticality = "B", want "A"`},
 	} {
 		t.Run(m.name, func(t *testing.T) {
-			mod := buildMutant(t, m)
+			mod := plugintest.Mutant(t, "plugins/cmms-maximo", plugintest.Edit{File: m.file, Old: m.from, New: m.to})
 			args := []string{"--shape", "nonlean,status-synonyms"}
 			rep, code := plugintest.Kit(t, mod, args...)
 			found := false
@@ -75,46 +72,4 @@ func TestConformanceKitCatchesMutants(t *testing.T) {
 			}
 		})
 	}
-}
-
-// buildMutant copies the plugin with m's change into testdata/ and builds it.
-func buildMutant(t *testing.T, m mutant) string {
-	t.Helper()
-	if err := os.MkdirAll("testdata", 0o755); err != nil {
-		t.Fatal(err)
-	}
-	dir, err := os.MkdirTemp("testdata", "mutant-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		os.RemoveAll(dir)
-		os.Remove("testdata") // only when empty
-	})
-	files, _ := filepath.Glob("*.go")
-	files = append(files, "plugin.toml")
-	for _, fn := range files {
-		if strings.HasSuffix(fn, "_test.go") {
-			continue
-		}
-		b, err := os.ReadFile(fn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if fn == m.file {
-			if strings.Count(string(b), m.from) != 1 {
-				t.Fatalf("%s no longer contains the code this mutant changes: %q", fn, m.from)
-			}
-			b = []byte(strings.Replace(string(b), m.from, m.to, 1))
-		}
-		if err := os.WriteFile(filepath.Join(dir, fn), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	abs, _ := filepath.Abs(dir)
-	out := filepath.Join(t.TempDir(), m.name+".wasm")
-	if msg := plugintest.Build(abs, out); msg != "" {
-		t.Fatal(msg)
-	}
-	return out
 }

@@ -31,7 +31,8 @@
 //
 // A simulator joins the kit through the Simulator interface and a Factory
 // in Simulators (see maximo.go and sap.go), plus optionally Shaped,
-// CorpusServer and its own vendor checks.
+// CorpusServer and checks of its vendor's documented behaviour
+// (vendorChecker, e.g. sapchecks.go).
 //
 // The kit must not weaken the host: it uses the same assembly, loader,
 // policy host, router and runtime as `machina serve`, and never shows a

@@ -134,7 +134,7 @@ type run struct {
 	prefix  string   // check name prefix of the current shape
 	sandbox sandboxSwitch
 	logs    *syncBuffer
-	outputs syncBuffer // every plugin result and error text
+	outputs *syncBuffer // every plugin result and error text
 	secrets map[string]string
 	tracer  *trace.Tracer
 	report  *Report
@@ -195,7 +195,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &run{ctx: ctx, opts: opts, factory: factory, engine: engine, dir: tmp, name: "plugin", sim: sim, logs: &syncBuffer{},
+	r := &run{ctx: ctx, opts: opts, factory: factory, engine: engine, dir: tmp, name: "plugin", sim: sim, logs: &syncBuffer{}, outputs: &syncBuffer{},
 		secrets: map[string]string{}, tracer: tracer, report: rep, sandbox: sandboxSwitch{sandbox.New(false, opts.Logger.Named("sandbox"))}}
 	if stat, _ := audit.Audit(wasm, audit.Options{File: opts.Module}); stat != nil {
 		r.name, rep.Plugin, rep.Version = stat.Name, stat.Name, stat.Version

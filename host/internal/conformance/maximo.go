@@ -90,6 +90,11 @@ func (m *maximoSim) PluginConfig() map[string]any {
 	}
 }
 
+var (
+	_ Shaped       = (*maximoSim)(nil)
+	_ CorpusServer = (*maximoSim)(nil)
+)
+
 // Shapes are the simulator's response shapes (package sim/maximo).
 func (m *maximoSim) Shapes() []Shape {
 	var out []Shape

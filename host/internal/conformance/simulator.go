@@ -127,8 +127,8 @@ type SimOptions struct {
 }
 
 // Shape is a response shape a simulator can serve (lean or namespaced
-// JSON, relative or proxied links, …): the kit runs the behaviour checks in
-// every shape.
+// JSON, relative or proxied links, protocol versions, gateway behaviour):
+// the kit runs the payload-dependent checks in every shape.
 type Shape struct {
 	Name        string `json:"name"`
 	Description string `json:"description"`
