@@ -83,15 +83,8 @@ func (h *hello) get(ctx context.Context, path string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch {
-	case resp.Status == 404:
-		return nil, abi.NotFound("%s not found", path)
-	case resp.Status == 401 || resp.Status == 403:
-		return nil, abi.Unauthorized("upstream refused credentials (HTTP %d)", resp.Status)
-	case resp.Status >= 500:
-		return nil, abi.Unavailable("upstream HTTP %d", resp.Status)
-	case resp.Status != 200:
-		return nil, abi.Upstream("upstream HTTP %d", resp.Status)
+	if resp.Status != 200 {
+		return nil, pdk.StatusError(pdk.HTTPStatus{System: "hello", Request: "GET " + path, Status: resp.Status, Idempotent: true})
 	}
 	return resp.Body, nil
 }
