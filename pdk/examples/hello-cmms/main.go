@@ -8,6 +8,7 @@ package main
 
 import (
 	"context"
+	_ "embed"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -17,9 +18,23 @@ import (
 	"github.com/machina-go/machina/pdk"
 )
 
-func init() {
-	pdk.RegisterCMMS(pdk.Info{Name: "hello-cmms", Version: "0.1.0"}, &hello{})
-}
+// manifest is plugin.toml, the one place the plugin's name and version
+// are written.
+//
+//go:embed plugin.toml
+var manifest string
+
+// info is the plugin's name and version, read from the manifest.
+func info() pdk.Info { return pdk.MustParseInfo(manifest) }
+
+func init() { pdk.RegisterCMMS(info(), &hello{}) }
+
+// The operations it serves: a misspelled or mistyped method fails the
+// build here instead of silently dropping an operation.
+var (
+	_ pdk.CMMS        = (*hello)(nil)
+	_ pdk.AssetReader = (*hello)(nil)
+)
 
 // main never runs: a plugin is a wasm reactor whose exports the PDK owns.
 func main() {}
