@@ -15,10 +15,11 @@ type HTTPStatus struct {
 	// Detail is the upstream's own error text, free of secrets ("" for
 	// none). It is left out of unauthorized errors.
 	Detail string
-	// Idempotent says the request may be repeated: a 400 then means the
-	// plugin asked wrongly (upstream), not that the caller's data was
-	// refused (invalid_argument).
-	Idempotent bool
+	// CallerData says the request carries the caller's data (a work order
+	// to write, an id or filter to look up): a 400, 409 or 422 then means
+	// that data was refused (invalid_argument). Without it they mean the
+	// plugin asked wrongly (upstream).
+	CallerData bool
 }
 
 // StatusError maps a non-2xx HTTP status to the ABI error the host and its
@@ -27,8 +28,8 @@ type HTTPStatus struct {
 //	401            unauthorized   (credentials refused; no upstream text)
 //	403            unauthorized   (not allowed; with the upstream's text)
 //	404            not_found
-//	400            invalid_argument for a request that is not idempotent
-//	               (the upstream refused the caller's data), else upstream
+//	400, 409, 422  invalid_argument when the request carries the caller's
+//	               data (the upstream refused it), else upstream
 //	429            unavailable    (rate limited, after HTTPWithRetry's retries)
 //	502, 503, 504  unavailable    (gateway or maintenance: try again later)
 //	anything else  upstream
@@ -48,8 +49,8 @@ func StatusError(s HTTPStatus) *abi.Error {
 		return abi.Unauthorized("%s refused access (HTTP 403)%s", what, detail)
 	case s.Status == 404:
 		return abi.NotFound("%s: not found (HTTP 404)%s", what, detail)
-	case s.Status == 400 && !s.Idempotent:
-		return abi.InvalidArgument("%s: rejected (HTTP 400)%s", what, detail)
+	case (s.Status == 400 || s.Status == 409 || s.Status == 422) && s.CallerData:
+		return abi.InvalidArgument("%s: rejected (HTTP %d)%s", what, s.Status, detail)
 	case s.Status == 429:
 		return abi.Unavailable("%s: rate limited (HTTP 429)", what)
 	case s.Status == 502 || s.Status == 503 || s.Status == 504:

@@ -11,31 +11,35 @@ import (
 
 // The codes follow RFC 9110's meaning of each status (401 missing or wrong
 // credentials, 403 refused authorisation, 404 no such resource, 400 a
-// request the server will not process, 429 from RFC 6585, 502/503/504 a
+// request the server will not process, 409 a conflict with the resource's
+// state, 422 content it cannot process, 429 from RFC 6585, 502/503/504 a
 // gateway or temporary unavailability) mapped to the ABI codes of
 // abi/README.md.
 func TestStatusError(t *testing.T) {
 	cases := []struct {
 		status     int
-		idempotent bool
+		callerData bool
 		code       abi.Code
 	}{
-		{401, true, abi.CodeUnauthorized},
-		{403, true, abi.CodeUnauthorized},
-		{404, true, abi.CodeNotFound},
-		{400, false, abi.CodeInvalidArgument},
-		{400, true, abi.CodeUpstream},
-		{409, false, abi.CodeUpstream},
-		{429, true, abi.CodeUnavailable},
-		{500, true, abi.CodeUpstream},
-		{502, true, abi.CodeUnavailable},
-		{503, false, abi.CodeUnavailable},
-		{504, true, abi.CodeUnavailable},
+		{401, false, abi.CodeUnauthorized},
+		{403, false, abi.CodeUnauthorized},
+		{404, false, abi.CodeNotFound},
+		{400, true, abi.CodeInvalidArgument},
+		{400, false, abi.CodeUpstream},
+		{409, true, abi.CodeInvalidArgument},
+		{422, true, abi.CodeInvalidArgument},
+		{422, false, abi.CodeUpstream},
+		{410, true, abi.CodeUpstream},
+		{429, false, abi.CodeUnavailable},
+		{500, false, abi.CodeUpstream},
+		{502, false, abi.CodeUnavailable},
+		{503, true, abi.CodeUnavailable},
+		{504, false, abi.CodeUnavailable},
 	}
 	for _, c := range cases {
-		err := pdk.StatusError(pdk.HTTPStatus{System: "Acme", Request: "GET /assets", Status: c.status, Detail: "upstream says no", Idempotent: c.idempotent})
+		err := pdk.StatusError(pdk.HTTPStatus{System: "Acme", Request: "GET /assets", Status: c.status, Detail: "upstream says no", CallerData: c.callerData})
 		if err.Code != c.code {
-			t.Errorf("HTTP %d (idempotent %v): code %s, want %s", c.status, c.idempotent, err.Code, c.code)
+			t.Errorf("HTTP %d (callerData %v): code %s, want %s", c.status, c.callerData, err.Code, c.code)
 		}
 		if !strings.Contains(err.Message, "Acme GET /assets") || !strings.Contains(err.Message, fmt.Sprint(c.status)) {
 			t.Errorf("HTTP %d: message %q names neither the request nor the status", c.status, err.Message)
@@ -50,7 +54,7 @@ func TestStatusError(t *testing.T) {
 func ExampleStatusError() {
 	resp := abi.HTTPResponse{Status: 404}
 	if resp.Status/100 != 2 {
-		err := pdk.StatusError(pdk.HTTPStatus{System: "Acme CMMS", Request: "GET /api/assets/P-101", Status: resp.Status, Idempotent: true})
+		err := pdk.StatusError(pdk.HTTPStatus{System: "Acme CMMS", Request: "GET /api/assets/P-101", Status: resp.Status, CallerData: true})
 		fmt.Println(err.Code)
 		fmt.Println(err.Message)
 	}

@@ -36,7 +36,7 @@ func (a *assets) ListAssets(ctx context.Context, _ abi.ListAssetsRequest) (abi.L
 		return abi.ListAssetsResponse{}, err
 	}
 	if resp.Status != 200 {
-		return abi.ListAssetsResponse{}, pdk.StatusError(pdk.HTTPStatus{System: "acme", Request: "GET /assets", Status: resp.Status, Idempotent: true})
+		return abi.ListAssetsResponse{}, pdk.StatusError(pdk.HTTPStatus{System: "acme", Request: "GET /assets", Status: resp.Status})
 	}
 	var out abi.ListAssetsResponse
 	err = json.Unmarshal(resp.Body, &out.Assets)

@@ -97,7 +97,7 @@ func maximoMessage(body []byte) string {
 // statusError maps a non-2xx response to an ABI error.
 func statusError(r request, resp abi.HTTPResponse) error {
 	return pdk.StatusError(pdk.HTTPStatus{System: "Maximo", Request: r.method + " " + pathOf(r.url), Status: resp.Status,
-		Detail: maximoMessage(resp.Body), Idempotent: r.idempotent})
+		Detail: maximoMessage(resp.Body), CallerData: !r.idempotent})
 }
 
 func pathOf(u string) string {

@@ -124,7 +124,7 @@ func sapMessage(body []byte) string {
 // statusError maps a non-2xx response to an ABI error.
 func (s *sapPM) statusError(r request, resp abi.HTTPResponse) error {
 	return pdk.StatusError(pdk.HTTPStatus{System: "SAP", Request: r.method + " " + pathOf(r.url), Status: resp.Status,
-		Detail: s.redact(sapMessage(resp.Body)), Idempotent: r.idempotent})
+		Detail: s.redact(sapMessage(resp.Body)), CallerData: !r.idempotent})
 }
 
 func pathOf(u string) string {

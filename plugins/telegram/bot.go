@@ -84,7 +84,7 @@ func (e *apiError) abiError() *abi.Error {
 	case 429:
 		return abi.Unavailable("telegram rate limit: retry after %d s", e.Parameters.RetryAfter)
 	}
-	return pdk.StatusError(pdk.HTTPStatus{System: "telegram", Status: e.Status, Detail: e.Description})
+	return pdk.StatusError(pdk.HTTPStatus{System: "telegram", Status: e.Status, Detail: e.Description, CallerData: true})
 }
 
 // toABI maps any error of call to an *abi.Error.

@@ -99,7 +99,7 @@ func (h *hello) get(ctx context.Context, path string) ([]byte, error) {
 		return nil, err
 	}
 	if resp.Status != 200 {
-		return nil, pdk.StatusError(pdk.HTTPStatus{System: "hello", Request: "GET " + path, Status: resp.Status, Idempotent: true})
+		return nil, pdk.StatusError(pdk.HTTPStatus{System: "hello", Request: "GET " + path, Status: resp.Status, CallerData: true})
 	}
 	return resp.Body, nil
 }
