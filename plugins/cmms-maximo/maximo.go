@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/machina-go/machina/abi"
-	"github.com/machina-go/machina/pdk"
 )
 
 // maximo implements every CMMS operation of the ABI.
@@ -20,20 +19,6 @@ type maximo struct {
 	sel       map[string]string // oslc.select by key
 	retryBase time.Duration
 }
-
-var (
-	_ pdk.CMMS               = (*maximo)(nil)
-	_ pdk.AssetReader        = (*maximo)(nil)
-	_ pdk.WorkOrderLister    = (*maximo)(nil)
-	_ pdk.WorkOrderGetter    = (*maximo)(nil)
-	_ pdk.WorkOrderCreator   = (*maximo)(nil)
-	_ pdk.WorkOrderUpdater   = (*maximo)(nil)
-	_ pdk.WorkOrderCloser    = (*maximo)(nil)
-	_ pdk.WorkOrderCanceller = (*maximo)(nil)
-	_ pdk.HistoryReader      = (*maximo)(nil)
-	_ pdk.SparePartsReader   = (*maximo)(nil)
-	_ pdk.PlanReader         = (*maximo)(nil)
-)
 
 func (m *maximo) mapper(ctx context.Context) mapper { return mapper{ctx: ctx, codes: m.codes} }
 
