@@ -85,7 +85,7 @@ var operations = []Operation{
 	{OpListSpareParts, []Kind{KindCMMS}, ClassRead, true, false, CapReadSpareParts, "list spare parts, optionally by asset or SKU"},
 	{OpGetMaintenancePlan, []Kind{KindCMMS}, ClassRead, true, false, CapReadMaintenancePlans, "list preventive maintenance plans"},
 	{OpSend, []Kind{KindMessaging}, ClassWrite, false, false, CapSendMessage, "send a message to a chat or address"},
-	{OpPoll, []Kind{KindMessaging}, ClassRead, false, false, CapReceiveMessage, "fetch new incoming messages"},
+	{OpPoll, []Kind{KindMessaging}, ClassRead, false, false, "", "fetch new incoming messages (for the host's channels; no tool, so no capability)"},
 }
 
 // Operations returns a copy of the fixed operation table.

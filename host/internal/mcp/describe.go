@@ -21,8 +21,6 @@ type Description struct {
 	Operations    []OperationInfo  `json:"operations"`
 	Resources     []ResourceInfo   `json:"resources"`
 	Prompts       []PromptInfo     `json:"prompts"`
-	// Gaps lists capabilities no MCP tool serves.
-	Gaps []string `json:"gaps"`
 }
 
 // CapabilityInfo is one capability wire string.
@@ -75,7 +73,7 @@ func servedBy(c abi.Capability) string {
 	case abi.CapSearchDocuments:
 		return "document store (native)"
 	case abi.CapGetLatestReading, abi.CapReadNodeValue, abi.CapReadNodeValues:
-		return "OPC-UA (native)"
+		return "OPC-UA and MQTT (native)"
 	}
 	for _, op := range abi.Operations() {
 		if op.Capability == c {
@@ -111,12 +109,14 @@ func Describe() Description {
 			opsByCap[op.Capability] = append(opsByCap[op.Capability], string(op.Name))
 		}
 	}
+	// Only capabilities a tool serves are listed: a capability without a
+	// tool is one no client or agent could use, so Machina never claims it.
 	for _, c := range abi.Capabilities() {
-		d.Capabilities = append(d.Capabilities, CapabilityInfo{Capability: string(c), ServedBy: servedBy(c),
-			Operations: orEmpty(opsByCap[c]), Tools: orEmpty(byCap[c])})
 		if len(byCap[c]) == 0 {
-			d.Gaps = append(d.Gaps, string(c))
+			continue
 		}
+		d.Capabilities = append(d.Capabilities, CapabilityInfo{Capability: string(c), ServedBy: servedBy(c),
+			Operations: orEmpty(opsByCap[c]), Tools: byCap[c]})
 	}
 	d.Resources = []ResourceInfo{
 		{AssetURIPrefix + "{asset_id}", "machina_asset"},

@@ -44,6 +44,8 @@ func tools() []tool {
 		searchManualsTool(),
 		sensorReadingTool(),
 		alarmsTool(),
+		readSensorNodeTool(),
+		readSensorNodesTool(),
 		sendMessageTool(),
 	}
 }
@@ -98,6 +100,9 @@ func (t tool) mcpTool() mcp.Tool {
 		case "object":
 			po = append(po, mcp.AdditionalProperties(map[string]any{"type": "string"}))
 			opts = append(opts, mcp.WithObject(p.Name, po...))
+		case "array":
+			po = append(po, mcp.WithStringItems())
+			opts = append(opts, mcp.WithArray(p.Name, po...))
 		}
 	}
 	if t.Output.schema != nil {
