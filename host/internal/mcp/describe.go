@@ -42,6 +42,9 @@ type ToolInfo struct {
 	Idempotent  bool    `json:"idempotent"`
 	Description string  `json:"description"`
 	Parameters  []param `json:"parameters"`
+	// OptIn names the setting that enables the tool ("mcp.vendor_tools"
+	// for the vendor tools, which serve no capability).
+	OptIn string `json:"opt_in,omitempty"`
 }
 
 // OperationInfo is one entry of the ABI operation table.
@@ -94,8 +97,12 @@ func Describe() Description {
 		if op == "" {
 			op = "native"
 		}
-		d.Tools = append(d.Tools, ToolInfo{Name: t.Name, Capability: string(t.Capability), Operation: op, Class: string(t.class()),
-			ReadOnly: ro, Destructive: de, Idempotent: id, Description: t.Description, Parameters: orEmpty(t.Params)})
+		info := ToolInfo{Name: t.Name, Capability: string(t.Capability), Operation: op, Class: string(t.class()),
+			ReadOnly: ro, Destructive: de, Idempotent: id, Description: t.Description, Parameters: orEmpty(t.Params)}
+		if t.Vendor {
+			info.OptIn = "mcp.vendor_tools"
+		}
+		d.Tools = append(d.Tools, info)
 	}
 	opsByCap := map[abi.Capability][]string{}
 	for _, op := range abi.Operations() {
@@ -152,7 +159,7 @@ func WriteDescribeText(w io.Writer) error {
 	d := Describe()
 	var b strings.Builder
 	fmt.Fprintf(&b, "Machina — MCP server %q, plugin ABI %s\n\n", d.Server, d.ABIVersion)
-	fmt.Fprintln(&b, "Tools (registered when a connector serves their capability):")
+	fmt.Fprintln(&b, "Tools (registered when a connector serves their capability; vendor tools only with [mcp] vendor_tools = true):")
 	for _, t := range d.Tools {
 		hint := "read-only"
 		if !t.ReadOnly {

@@ -21,6 +21,10 @@ type tool struct {
 	Params      []param
 	// Output is the result's schema (outputSchema) and structuredContent.
 	Output output
+	// Vendor marks an opt-in vendor tool ([mcp] vendor_tools): it serves
+	// no capability and is registered only when enabled and a plugin
+	// implements Op.
+	Vendor bool
 	Run    func(ctx context.Context, r *router.Router, a *args) (any, error)
 }
 
@@ -47,6 +51,8 @@ func tools() []tool {
 		readSensorNodeTool(),
 		readSensorNodesTool(),
 		sendMessageTool(),
+		sapNotificationTool(),
+		maximoAttributeTool(),
 	}
 }
 

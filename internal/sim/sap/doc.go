@@ -14,7 +14,7 @@
 //     (__metadata.etag, @odata.etag), a stale If-Match fails with 412 and,
 //     with Options.RequireIfMatch, a missing one with 428
 //   - API_MAINTENANCEPLAN/MaintenancePlan
-//   - API_MAINTNOTIFICATION/MaintenanceNotification (read only)
+//   - API_MAINTNOTIFICATION/MaintenanceNotification (read; create for the raw vendor tool)
 //   - API_BILL_OF_MATERIAL_SRV/BillOfMaterialItem (equipment BOM items)
 //   - <service>/$metadata for each
 //

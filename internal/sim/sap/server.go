@@ -570,6 +570,12 @@ func (s *Server) route(r *http.Request, out *bytes.Buffer, oversized bool) (int,
 		if loc != "" {
 			hdr["Location"] = loc
 		}
+	case !hasKey && r.Method == http.MethodPost && es.id() == SetNotification:
+		var loc string
+		status, loc, herr = s.createNotification(r, es, out)
+		if loc != "" {
+			hdr["Location"] = loc
+		}
 	case hasKey && r.Method == http.MethodPatch && es.id() == SetOrder:
 		status, herr = s.update(r, es, key)
 	case r.Method == http.MethodPut:
