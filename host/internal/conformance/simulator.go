@@ -108,6 +108,16 @@ type SimOptions struct {
 	Preset string
 	// Logger receives the simulator's logs.
 	Logger hclog.Logger
+	// Shape selects one of a Shaped simulator's shapes ("" for its first).
+	Shape string
+}
+
+// Shaped is a simulator that can serve its upstream in several shapes
+// (protocol versions, field layouts, gateway behaviour). The kit runs the
+// payload-dependent checks once per shape and reports the shapes.
+type Shaped interface {
+	// Shapes lists the shape names, the default first.
+	Shapes() []string
 }
 
 // Factory starts a simulator.

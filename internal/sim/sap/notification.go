@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-
-	"github.com/machina-go/machina/internal/sim/simhttp"
 )
 
 // notificationWritable are the properties a notification create may set
@@ -21,7 +19,7 @@ var notificationTypes = map[string]bool{"M1": true, "M2": true, "M3": true}
 // createNotification handles POST on API_MAINTNOTIFICATION/
 // MaintenanceNotification (CSRF already checked): the equipment must exist,
 // the type be defined; SAP numbers the notification.
-func (s *Server) createNotification(r *http.Request, es entitySet, out *bytes.Buffer) (int, string, *httpErr) {
+func (s *Server) createNotification(r *http.Request, es *entitySet, out *bytes.Buffer) (int, string, *httpErr) {
 	m, herr := readJSONBody(r)
 	if herr != nil {
 		return 0, "", herr
@@ -35,8 +33,8 @@ func (s *Server) createNotification(r *http.Request, es entitySet, out *bytes.Bu
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	eqs, _ := lookupSet("API_EQUIPMENT", "Equipment")
-	if s.find(eqs, p["Equipment"]) == nil {
+	eqs, _ := s.cat.byID(SetEquipment)
+	if s.find(eqs, map[string]string{"Equipment": p["Equipment"]}) == nil {
 		return 0, "", errf(400, "IM/021", "Equipment %s does not exist", truncate(p["Equipment"], 40))
 	}
 	rec := record{}
@@ -51,6 +49,5 @@ func (s *Server) createNotification(r *http.Request, es entitySet, out *bytes.Bu
 	rec["MaintNotifInternalStatus"] = "1"
 	s.data.records[es.id()] = append(s.data.records[es.id()], rec)
 	s.writesDone.Add(1)
-	loc := simhttp.BaseURL(r) + BasePath + "/" + es.service + "/" + es.name + "('" + id + "')"
-	return http.StatusCreated, loc, encode(out, s.entityBody(r, es, rec, nil))
+	return http.StatusCreated, s.uri(r, es, rec), encode(out, s.entityBody(r, es, rec, nil, nil))
 }
