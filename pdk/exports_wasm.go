@@ -60,6 +60,12 @@ func exportListSpareParts() int32 { return export(string(abi.OpListSpareParts)) 
 //go:wasmexport get_maintenance_plan
 func exportGetMaintenancePlan() int32 { return export(string(abi.OpGetMaintenancePlan)) }
 
+//go:wasmexport vendor_create_notification
+func exportVendorCreateNotification() int32 { return export(string(abi.OpVendorCreateNotification)) }
+
+//go:wasmexport vendor_update_attributes
+func exportVendorUpdateAttributes() int32 { return export(string(abi.OpVendorUpdateAttributes)) }
+
 //go:wasmexport send
 func exportSend() int32 { return export(string(abi.OpSend)) }
 

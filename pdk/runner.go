@@ -86,6 +86,12 @@ func NewCMMS(info Info, impl CMMS) *Runner {
 	if v, ok := impl.(PlanReader); ok {
 		r.handlers[abi.OpGetMaintenancePlan] = handle(v.GetMaintenancePlan)
 	}
+	if v, ok := impl.(NotificationCreator); ok {
+		r.handlers[abi.OpVendorCreateNotification] = handle(v.CreateNotification)
+	}
+	if v, ok := impl.(AttributeUpdater); ok {
+		r.handlers[abi.OpVendorUpdateAttributes] = handle(v.UpdateAttributes)
+	}
 	return r
 }
 

@@ -76,6 +76,10 @@ type MCP struct {
 	// ConfirmWrites makes write tools ask the user to confirm through MCP
 	// elicitation when the client supports it (default true).
 	ConfirmWrites *bool `toml:"confirm_writes"`
+	// VendorTools registers the reference's raw vendor tools
+	// (sap_pm_raw_iw38_notification, maximo_raw_attribute_update) when a
+	// plugin implements their operation (default false).
+	VendorTools bool `toml:"vendor_tools"`
 	// OAuth accepts access tokens from the operator's identity provider on
 	// streamable HTTP, besides the static tokens.
 	OAuth OAuth `toml:"oauth"`
