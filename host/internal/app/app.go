@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/machina-go/machina/host/internal/agent"
 	"github.com/machina-go/machina/host/internal/config"
 	"github.com/machina-go/machina/host/internal/docstore"
+	"github.com/machina-go/machina/host/internal/inbox"
 	"github.com/machina-go/machina/host/internal/logging"
 	"github.com/machina-go/machina/host/internal/mcp"
 	"github.com/machina-go/machina/host/internal/messaging"
@@ -276,13 +278,34 @@ func (a *App) startMessaging(channels []messaging.Channel) error {
 	if handler == nil {
 		handler = &agentHandler{app: a}
 	}
+	ledger, err := a.openInbox()
+	if err != nil {
+		return err
+	}
 	m, err := messaging.New(messaging.Options{Channels: channels, Handler: handler, Gate: a.Gate,
-		Logger: a.Logger.Named("messaging"), Tracer: a.Tracer})
+		Logger: a.Logger.Named("messaging"), Tracer: a.Tracer, Ledger: ledger})
 	if err != nil {
 		return fmt.Errorf("messaging: %w", err)
 	}
 	a.Messaging = m
 	return nil
+}
+
+// openInbox opens the ledger of incoming messages in
+// <data_dir>/state/inbox.jsonl, which keeps a message delivered again after
+// a restart from being answered twice.
+func (a *App) openInbox() (*inbox.Ledger, error) {
+	path := filepath.Join(a.Config.DataDir, "state", "inbox.jsonl")
+	ledger, rec, err := inbox.Open(inbox.Options{Path: path})
+	if err != nil {
+		return nil, fmt.Errorf("messaging: %w", err)
+	}
+	if rec.TornBytes > 0 || rec.Corrupt > 0 {
+		a.Logger.Warn("inbox ledger recovered after a crash", "path", path, "records", rec.Records,
+			"torn_bytes", rec.TornBytes, "corrupt_lines", rec.Corrupt)
+	}
+	a.closers = append(a.closers, func() { _ = ledger.Close() })
+	return ledger, nil
 }
 
 // Close stops every component in reverse start order.
