@@ -26,6 +26,10 @@ type fixture struct {
 	r    *pdk.Runner
 }
 
+// testWorkTypeMap is the simulated site's own predictive work type (IBM
+// ships none).
+var testWorkTypeMap = map[string]any{"PDM": "predictive"}
+
 var testTypeMap = map[string]any{"PUMP": "rotating_equipment", "TA": "static_equipment", "INSTRUMENT": "instrument", "ELECTRICAL": "electrical", "FACILITY": "structural"}
 
 func newFixture(t *testing.T, cfg map[string]any) *fixture {
@@ -49,7 +53,7 @@ func newFixtureWith(t testing.TB, simOpts maxsim.Options, cfg map[string]any) *f
 	f := &fixture{t: t, sim: sim, url: ts.URL,
 		host: &pdktest.Host{Auth: func(r *http.Request) { r.Header.Set("apikey", auth.APIKey) }},
 		r:    pdk.NewCMMS(info(), &maximo{})}
-	conf := map[string]any{"base_url": ts.URL, "page_size": 10, "retry_base_ms": 1, "asset_type_map": testTypeMap}
+	conf := map[string]any{"base_url": ts.URL, "page_size": 10, "retry_base_ms": 1, "asset_type_map": testTypeMap, "worktype_map": testWorkTypeMap}
 	for k, v := range cfg {
 		conf[k] = v
 	}
@@ -281,7 +285,7 @@ func TestWorkOrderWrites(t *testing.T) {
 		t.Fatalf("created %+v", w)
 	}
 	rec, _ := f.sim.Record(maxsim.OSWorkOrder, w.ID)
-	if rec["worktype"] != "CP" || rec["wopriority"].(float64) != 2 || rec["externalrefid"] != "WO-AUTO-1234ABCD" {
+	if rec["worktype"] != "PDM" || rec["wopriority"].(float64) != 2 || rec["externalrefid"] != "WA1234ABCD" {
 		t.Fatalf("stored %v", rec)
 	}
 	var e abi.WorkOrderResponse

@@ -35,7 +35,7 @@ func newWasmFixture(tb testing.TB, simOpts maxsim.Options, cfg map[string]any) *
 	}
 	ts := httptest.NewServer(sim)
 	tb.Cleanup(ts.Close)
-	conf := map[string]any{"base_url": ts.URL, "page_size": 10, "retry_base_ms": 1, "asset_type_map": testTypeMap}
+	conf := map[string]any{"base_url": ts.URL, "page_size": 10, "retry_base_ms": 1, "asset_type_map": testTypeMap, "worktype_map": testWorkTypeMap}
 	for k, v := range cfg {
 		conf[k] = v
 	}
