@@ -145,7 +145,7 @@ func TestSecretsNeverLeakEndToEnd(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	dir := t.TempDir()
-	env, err := demo.Start(ctx, demo.Options{PluginsDir: pluginsDir(t), ManualsDir: filepath.Join(testplugin.Root(), "samples", "manuals"),
+	env, err := demo.Start(ctx, demo.Options{PluginsDir: testplugin.DemoPlugins(t), ManualsDir: filepath.Join(testplugin.Root(), "samples", "manuals"),
 		StateDir: dir, Listen: "127.0.0.1:0", Static: true,
 		SecretSources: map[string]demo.SecretSource{
 			"maximo_apikey":      demo.SourceEnv,

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -18,31 +17,23 @@ import (
 )
 
 func runPluginAudit(ctx context.Context, c *cli, args []string) int {
-	fs := flag.NewFlagSet("machina plugin audit", flag.ContinueOnError)
-	fs.SetOutput(c.stderr)
+	fs := c.flagSet("machina plugin audit", "Usage: machina plugin audit FILE [--config machina.toml] [--json]\n\n"+
+		"Audits a plugin module: manifest, descriptor, sha256, signature, imports\n"+
+		"with verdicts, exports,\n"+
+		"requested capabilities, and — with --config — what the operator's grant\n"+
+		"gives it. Exits 1 when a finding is high (the loader would refuse it).\n\n"+
+		"The descriptor comes from running the module's machina_describe once under a\n"+
+		"deny-all host (no HTTP, secrets, mail; memory and time capped) when its\n"+
+		"imports pass the allow-list; with --static, or when that fails, it is\n"+
+		"derived from the exports. Nothing else is executed.")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	static := fs.Bool("static", false, "do not run machina_describe under a deny-all host; derive the operations from the exports")
 	cfgPath := fs.String("config", "", "machina.toml: also check the sha256 pin, signature, config keys and the grant of the [[plugin]] entry with the module's manifest name")
-	fs.Usage = func() {
-		fmt.Fprintln(c.stderr, "Usage: machina plugin audit FILE [--config machina.toml] [--json]\n\n"+
-			"Audits a plugin module: manifest, descriptor, sha256, signature, imports\n"+
-			"with verdicts, exports,\n"+
-			"requested capabilities, and — with --config — what the operator's grant\n"+
-			"gives it. Exits 1 when a finding is high (the loader would refuse it).\n\n"+
-			"The descriptor comes from running the module's machina_describe once under a\n"+
-			"deny-all host (no HTTP, secrets, mail; memory and time capped) when its\n"+
-			"imports pass the allow-list; with --static, or when that fails, it is\n"+
-			"derived from the exports. Nothing else is executed.")
-		fs.PrintDefaults()
+	file, code, ok := parseArg(fs, args)
+	if !ok {
+		return code
 	}
-	file, rest := splitPositional(args)
-	if err := fs.Parse(rest); err != nil {
-		return 2
-	}
-	if file == "" && fs.NArg() == 1 {
-		file = fs.Arg(0)
-	}
-	if file == "" || fs.NArg() > 1 {
+	if file == "" {
 		fs.Usage()
 		return 2
 	}

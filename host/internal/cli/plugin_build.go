@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"path/filepath"
 	"time"
@@ -12,23 +11,15 @@ import (
 )
 
 func runPluginBuild(ctx context.Context, c *cli, args []string) int {
-	fs := flag.NewFlagSet("machina plugin build", flag.ContinueOnError)
-	fs.SetOutput(c.stderr)
+	fs := c.flagSet("machina plugin build", "Usage: machina plugin build DIR [-o FILE] [--json] [-v]\n\n"+
+		"Compiles DIR (a package main with plugin.toml) with GOOS=wasip1 GOARCH=wasm\n"+
+		"-buildmode=c-shared -trimpath and embeds plugin.toml in the module.")
 	out := fs.String("o", "", "output file (default dist/plugins/<folder>.wasm)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	verbose := fs.Bool("v", false, "show the Go toolchain's output")
-	fs.Usage = func() {
-		fmt.Fprintln(c.stderr, "Usage: machina plugin build DIR [-o FILE] [--json] [-v]\n\n"+
-			"Compiles DIR (a package main with plugin.toml) with GOOS=wasip1 GOARCH=wasm\n"+
-			"-buildmode=c-shared -trimpath and embeds plugin.toml in the module.")
-		fs.PrintDefaults()
-	}
-	dir, rest := splitPositional(args)
-	if err := fs.Parse(rest); err != nil {
-		return 2
-	}
-	if dir == "" && fs.NArg() == 1 {
-		dir = fs.Arg(0)
+	dir, code, ok := parseArg(fs, args)
+	if !ok {
+		return code
 	}
 	if dir == "" {
 		fs.Usage()
@@ -63,13 +54,4 @@ func runPluginBuild(ctx context.Context, c *cli, args []string) int {
 	fmt.Fprintf(c.stdout, "%s %s -> %s (%d bytes, sha256 %s, %.1fs)\n", res.Manifest.Name, res.Manifest.Version,
 		*out, res.Size, res.SHA256, time.Since(start).Seconds())
 	return 0
-}
-
-// splitPositional takes a leading positional argument so flags may follow it
-// ("build DIR -o x" as well as "build -o x DIR").
-func splitPositional(args []string) (string, []string) {
-	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
-		return args[0], args[1:]
-	}
-	return "", args
 }

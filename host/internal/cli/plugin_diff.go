@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 
@@ -11,19 +10,14 @@ import (
 )
 
 func runPluginDiff(ctx context.Context, c *cli, args []string) int {
-	fs := flag.NewFlagSet("machina plugin diff", flag.ContinueOnError)
-	fs.SetOutput(c.stderr)
+	fs := c.flagSet("machina plugin diff", "Usage: machina plugin diff OLD.wasm NEW.wasm [--json]\n\n"+
+		"Prints what an upgrade changes in capabilities: name/version/ABI, requested\n"+
+		"origins with their auth profiles and secrets, imports, operations, mail and\n"+
+		"key-value requests. Operations come from each module's machina_describe run\n"+
+		"once under a deny-all host when both modules allow it (otherwise, or with\n"+
+		"--static, from the exports).")
 	asJSON := fs.Bool("json", false, "print JSON")
 	static := fs.Bool("static", false, "compare operations derived from the exports instead of running machina_describe under a deny-all host")
-	fs.Usage = func() {
-		fmt.Fprintln(c.stderr, "Usage: machina plugin diff OLD.wasm NEW.wasm [--json]\n\n"+
-			"Prints what an upgrade changes in capabilities: name/version/ABI, requested\n"+
-			"origins with their auth profiles and secrets, imports, operations, mail and\n"+
-			"key-value requests. Operations come from each module's machina_describe run\n"+
-			"once under a deny-all host when both modules allow it (otherwise, or with\n"+
-			"--static, from the exports).")
-		fs.PrintDefaults()
-	}
 	var files, flags []string
 	for i := 0; i < len(args); i++ {
 		if len(args[i]) > 1 && args[i][0] == '-' {
@@ -32,8 +26,8 @@ func runPluginDiff(ctx context.Context, c *cli, args []string) int {
 		}
 		files = append(files, args[i])
 	}
-	if err := fs.Parse(flags); err != nil {
-		return 2
+	if code, ok := parseFlags(fs, flags, -1); !ok {
+		return code
 	}
 	if len(files) != 2 {
 		fs.Usage()

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"strings"
@@ -16,21 +15,13 @@ import (
 )
 
 func runPluginInspect(_ context.Context, c *cli, args []string) int {
-	fs := flag.NewFlagSet("machina plugin inspect", flag.ContinueOnError)
-	fs.SetOutput(c.stderr)
+	fs := c.flagSet("machina plugin inspect", "Usage: machina plugin inspect FILE [--json]\n\n"+
+		"Prints the manifest embedded in a module and the descriptor derived from it,\n"+
+		"without executing any plugin code.")
 	asJSON := fs.Bool("json", false, "print JSON")
-	fs.Usage = func() {
-		fmt.Fprintln(c.stderr, "Usage: machina plugin inspect FILE [--json]\n\n"+
-			"Prints the manifest embedded in a module and the descriptor derived from it,\n"+
-			"without executing any plugin code.")
-		fs.PrintDefaults()
-	}
-	file, rest := splitPositional(args)
-	if err := fs.Parse(rest); err != nil {
-		return 2
-	}
-	if file == "" && fs.NArg() == 1 {
-		file = fs.Arg(0)
+	file, code, ok := parseArg(fs, args)
+	if !ok {
+		return code
 	}
 	if file == "" {
 		fs.Usage()

@@ -3,8 +3,6 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -43,25 +41,13 @@ func traceDir(c *cli, dir string) string {
 }
 
 func runTraceVerify(_ context.Context, c *cli, args []string) int {
-	fs := flag.NewFlagSet("machina trace verify", flag.ContinueOnError)
-	fs.SetOutput(c.stderr)
+	fs := c.flagSet("machina trace verify", "Usage: machina trace verify [--json] [DIR]\n\n"+
+		"Checks the hash chain (seq, prev_hash, hash) of every trace file in DIR and\n"+
+		"reports the first edited, deleted, reordered or truncated line.\n"+
+		"Exit status: 0 intact, 1 broken or unreadable, 2 usage.\n\nFlags:")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
-	fs.Usage = func() {
-		fmt.Fprintln(c.stderr, "Usage: machina trace verify [--json] [DIR]\n\n"+
-			"Checks the hash chain (seq, prev_hash, hash) of every trace file in DIR and\n"+
-			"reports the first edited, deleted, reordered or truncated line.\n"+
-			"Exit status: 0 intact, 1 broken or unreadable, 2 usage.\n\nFlags:")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fs.NArg() > 1 {
-		fs.Usage()
-		return 2
+	if code, ok := parseFlags(fs, args, 1); !ok {
+		return code
 	}
 	dir := traceDir(c, fs.Arg(0))
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
@@ -100,28 +86,16 @@ func runTraceVerify(_ context.Context, c *cli, args []string) int {
 }
 
 func runTraceTail(ctx context.Context, c *cli, args []string) int {
-	fs := flag.NewFlagSet("machina trace tail", flag.ContinueOnError)
-	fs.SetOutput(c.stderr)
+	fs := c.flagSet("machina trace tail", "Usage: machina trace tail [--follow] [--json] [-n N] [--dir DIR]\n\n"+
+		"Prints the latest trace entries, one line each (or raw JSON with --json);\n"+
+		"--follow keeps printing across file rotation until interrupted.\n\nFlags:")
 	follow := fs.Bool("follow", false, "keep printing new entries (also -f)")
 	fs.BoolVar(follow, "f", false, "same as --follow")
 	asJSON := fs.Bool("json", false, "print raw JSONL lines")
 	n := fs.Int("n", 10, "how many existing entries to print first (-1: all)")
 	dir := fs.String("dir", "", "trace directory (default $MACHINA_TRACE_DIR, else ./traces)")
-	fs.Usage = func() {
-		fmt.Fprintln(c.stderr, "Usage: machina trace tail [--follow] [--json] [-n N] [--dir DIR]\n\n"+
-			"Prints the latest trace entries, one line each (or raw JSON with --json);\n"+
-			"--follow keeps printing across file rotation until interrupted.\n\nFlags:")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fs.NArg() > 0 {
-		fs.Usage()
-		return 2
+	if code, ok := parseFlags(fs, args, 0); !ok {
+		return code
 	}
 	opts := trace.TailOptions{Lines: *n, Follow: *follow, JSON: *asJSON}
 	d := traceDir(c, *dir)
