@@ -206,6 +206,9 @@ func exportsOf(pdkPkg, mainPkg *types.Package, info *types.Info, files []*ast.Fi
 	if len(calls[0].Args) != 2 {
 		return Exports{}, fmt.Errorf("%s: unexpected registration call", fset.Position(calls[0].Pos()))
 	}
+	if pdkPkg.Scope().Lookup("Export") == nil {
+		return Exports{}, errors.New("the plugin's PDK has no pdk.Export, which the generated exports call: require a version of github.com/machina-go/machina that has it")
+	}
 	t := info.TypeOf(calls[0].Args[1])
 	if t == nil || types.IsInterface(t) {
 		return Exports{}, fmt.Errorf("%s: register a value of a concrete type (got %v): the build derives the exports from the methods of its type", fset.Position(calls[0].Args[1].Pos()), t)
