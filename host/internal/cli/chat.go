@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"os/user"
 	"strings"
 
@@ -43,7 +42,7 @@ func runChat(ctx context.Context, c *cli, args []string) int {
 	}
 	// Messages from chat channels are only logged while the terminal owns the
 	// agent.
-	a, err := app.New(ctx, cfg, app.Options{Stderr: c.stderr, Getenv: c.getenv, Version: version,
+	a, err := app.Build(ctx, cfg, app.All, app.Options{Stderr: c.stderr, Getenv: c.getenv, Version: version,
 		MessageHandler: &messaging.EchoHandler{}})
 	if err != nil {
 		fmt.Fprintln(c.stderr, "machina chat:", err)
@@ -54,7 +53,7 @@ func runChat(ctx context.Context, c *cli, args []string) int {
 		fmt.Fprintln(c.stderr, "machina chat: configure [agent] with a provider and model (see docs/operators.md)")
 		return 2
 	}
-	return chatLoop(ctx, a, os.Stdin, c.stdout)
+	return chatLoop(ctx, a, c.input(), c.stdout)
 }
 
 func chatLoop(ctx context.Context, a *app.App, in io.Reader, out io.Writer) int {

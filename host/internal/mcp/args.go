@@ -2,6 +2,7 @@ package mcp
 
 import (
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/machina-go/machina/abi"
@@ -134,4 +135,28 @@ func enum[T ~string](a *args, name string, parse func(string) (T, error), option
 		a.fail(err)
 	}
 	return v
+}
+
+// all reads every declared parameter (defaults filled in) and checks enum
+// values, for showing a call before it runs; the error is the first
+// argument error the tool itself would report.
+func (a *args) all() (map[string]any, error) {
+	out := make(map[string]any, len(a.params))
+	for name, p := range a.params {
+		switch p.Type {
+		case "integer":
+			out[name] = a.integer(name)
+		case "object":
+			if m := a.strMap(name); m != nil {
+				out[name] = m
+			}
+		default:
+			s := a.str(name)
+			if len(p.Enum) > 0 && s != "" && !slices.Contains(p.Enum, s) {
+				a.fail(abi.InvalidArgument("%s must be one of %s", name, strings.Join(p.Enum, ", ")))
+			}
+			out[name] = s
+		}
+	}
+	return out, a.err
 }

@@ -2,9 +2,11 @@ package mcp
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/machina-go/machina/abi"
@@ -27,6 +29,9 @@ type Options struct {
 	Logger hclog.Logger
 	// Version is the host version reported to clients and by /health.
 	Version string
+	// NoWriteConfirmation turns off asking the user (through elicitation)
+	// before a write tool runs (machina.toml mcp.confirm_writes = false).
+	NoWriteConfirmation bool
 }
 
 // Server is Machina's MCP server: tools, resources and prompts on one
@@ -37,8 +42,20 @@ type Server struct {
 	logger  hclog.Logger
 	version string
 	mcp     *server.MCPServer
-	tools   map[string]tool
-	names   []string
+
+	mu    sync.RWMutex
+	tools map[string]tool
+	names []string
+	// stopAlarms ends the alarm watch (nil until alarms are served).
+	stopAlarms func()
+	// stopWatch ends the registry watch.
+	stopWatch func()
+	subs      subscriptions
+	complete  completer
+
+	confirmWrites bool
+	// confirmKey keys the HMAC binding a confirmation to its arguments.
+	confirmKey [32]byte
 }
 
 // New builds the server and registers the tools of the capabilities the
@@ -54,39 +71,102 @@ func New(o Options) (*Server, error) {
 	if o.Version == "" {
 		o.Version = "dev"
 	}
-	s := &Server{router: o.Router, tracer: o.Tracer, logger: o.Logger, version: o.Version, tools: map[string]tool{}}
+	s := &Server{router: o.Router, tracer: o.Tracer, logger: o.Logger, version: o.Version, tools: map[string]tool{},
+		confirmWrites: !o.NoWriteConfirmation}
+	_, _ = rand.Read(s.confirmKey[:]) // crypto/rand.Read never fails (Go ≥ 1.24)
+	s.complete.router = o.Router
+	hooks := &server.Hooks{}
+	s.subs.hooks(hooks)
 	s.mcp = server.NewMCPServer(ServerName, o.Version,
-		server.WithToolCapabilities(false),
-		server.WithResourceCapabilities(false, false),
+		// Tools and resources follow the connectors present (listChanged);
+		// resources can be subscribed to (live alarms).
+		server.WithToolCapabilities(true),
+		server.WithResourceCapabilities(true, true),
 		server.WithPromptCapabilities(false),
+		server.WithCompletions(),
+		server.WithPromptCompletionProvider(&s.complete),
+		server.WithResourceCompletionProvider(&s.complete),
+		server.WithHooks(hooks),
 		server.WithRecovery(),
 	)
+	for _, t := range tools() {
+		if t.Output.err != nil {
+			return nil, fmt.Errorf("mcp: tool %s: %w", t.Name, t.Output.err)
+		}
+	}
+	s.addResources()
+	s.addPrompts()
+	s.sync()
+	s.stopWatch = o.Router.Registry().OnChange(s.connectorsChanged)
+	s.logger.Info("mcp_tools_registered", "count", len(s.ToolNames()), "sandbox", o.Router.Sandbox())
+	return s, nil
+}
+
+// sync registers the tools of the capabilities now present (in the
+// reference's table order) and, with a sensor connector, the live alarm
+// resources. Registering after start makes mcp-go send list_changed.
+func (s *Server) sync() {
 	present := map[abi.Capability]bool{}
-	for _, c := range o.Router.Capabilities() {
+	for _, c := range s.router.Capabilities() {
 		present[c] = true
 	}
+	var added []server.ServerTool
+	s.mu.Lock()
+	s.names = s.names[:0]
 	for _, t := range tools() {
 		if !present[t.Capability] {
 			continue
 		}
-		s.tools[t.Name] = t
+		if _, ok := s.tools[t.Name]; !ok {
+			s.tools[t.Name] = t
+			added = append(added, server.ServerTool{Tool: t.mcpTool(), Handler: s.handler(t)})
+		}
 		s.names = append(s.names, t.Name)
-		s.mcp.AddTool(t.mcpTool(), s.handler(t))
 	}
-	s.addResources()
-	s.addPrompts()
-	s.logger.Info("mcp_tools_registered", "count", len(s.names), "sandbox", o.Router.Sandbox())
-	return s, nil
+	s.mu.Unlock()
+	if len(added) > 0 {
+		s.mcp.AddTools(added...)
+	}
+	if present[abi.CapGetLatestReading] {
+		s.addAlarmResources()
+	}
+}
+
+// connectorsChanged follows a connector that appeared or failed after
+// start: tools and resources are synced, and clients are told the
+// resource list changed.
+func (s *Server) connectorsChanged() {
+	s.sync()
+	s.mcp.SendNotificationToAllClients(string(mcp.MethodNotificationResourcesListChanged), nil)
+}
+
+// Close stops following the registry and the alarms.
+func (s *Server) Close() {
+	s.mu.Lock()
+	stops := []func(){s.stopWatch, s.stopAlarms}
+	s.stopWatch, s.stopAlarms = nil, nil
+	s.mu.Unlock()
+	for _, stop := range stops {
+		if stop != nil {
+			stop()
+		}
+	}
 }
 
 // MCPServer is the underlying mcp-go server (e.g. for an in-process client).
 func (s *Server) MCPServer() *server.MCPServer { return s.mcp }
 
 // ToolNames lists the registered tools in registration order.
-func (s *Server) ToolNames() []string { return append([]string(nil), s.names...) }
+func (s *Server) ToolNames() []string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return append([]string(nil), s.names...)
+}
 
 // isWriteTool reports whether name is a registered tool of class write.
 func (s *Server) isWriteTool(name string) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	t, ok := s.tools[name]
 	return ok && t.class() == abi.ClassWrite
 }
@@ -95,6 +175,13 @@ func (s *Server) handler(t tool) server.ToolHandlerFunc {
 	write := t.class() == abi.ClassWrite
 	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		vals := req.GetArguments()
+		var d decision
+		if write && ScopeFrom(ctx) != ScopeRead {
+			var ask *mcp.CallToolResult
+			if d, ask = s.confirmation(ctx, t, req); ask != nil {
+				return ask, nil // asked; the tool call is traced when answered
+			}
+		}
 		in, _ := json.Marshal(vals)
 		ctx, sp := s.tracer.Start(ctx, trace.Entry{Action: trace.ActionToolCall, Operation: t.Name, InputSummary: string(in)})
 		if write && ScopeFrom(ctx) == ScopeRead {
@@ -102,11 +189,20 @@ func (s *Server) handler(t tool) server.ToolHandlerFunc {
 			sp.End(err)
 			return mcp.NewToolResultError(err.Message), nil
 		}
-		// Detached from request cancellation: a write must not be abandoned
-		// half-way, and every plugin call is bounded by the runtime's
-		// per-call timeout. (Also works around spurious cancellation of
-		// concurrent stdio requests seen with mcp-go v1.2.1.)
-		v, err := t.call(context.WithoutCancel(ctx), s.router, vals)
+		if d.asked {
+			s.recordDecision(ctx, t, string(in), d)
+			sp.Entry().Metadata = map[string]any{"confirmation": string(d.action)}
+		}
+		if d.refused() {
+			res := notConfirmedResult(t, d)
+			sp.Entry().OutputSummary = "not confirmed: " + string(d.action)
+			sp.End(nil)
+			return res, nil
+		}
+		v, err := t.call(s.runContext(ctx, write, req), s.router, vals)
+		if err == nil && !write && ctx.Err() != nil {
+			err = abi.Unavailable("cancelled by the client")
+		}
 		var text string
 		if err == nil {
 			text, err = marshal(v)
@@ -118,8 +214,21 @@ func (s *Server) handler(t tool) server.ToolHandlerFunc {
 			return mcp.NewToolResultError(msg), nil
 		}
 		sp.End(nil)
-		return mcp.NewToolResultText(text), nil
+		return mcp.NewToolResultStructured(t.Output.structured(v), text), nil
 	}
+}
+
+// runContext is the context a tool runs in. A read follows the request:
+// when the client cancels it (notifications/cancelled, or the HTTP request
+// ends) its plugin call stops. A write is detached from cancellation: once
+// it may have reached the CMMS it runs to completion and is traced
+// (every plugin call is bounded by the runtime's per-call timeout). Both
+// report progress when the request carries a progress token.
+func (s *Server) runContext(ctx context.Context, write bool, req mcp.CallToolRequest) context.Context {
+	if write {
+		ctx = context.WithoutCancel(ctx)
+	}
+	return s.withProgress(ctx, req)
 }
 
 // publicMessage is the client-visible text of a tool error: router and

@@ -31,6 +31,7 @@ type assetDetail struct {
 
 func listAssetsTool() tool {
 	return tool{Name: "machina_list_assets", Capability: abi.CapReadAssets, Op: abi.OpListAssets,
+		Output:      listOutput[assetSummary]("assets"),
 		Description: "List all assets registered in the primary CMMS (id, name, type, location, criticality).",
 		Run: func(ctx context.Context, r *router.Router, _ *args) (any, error) {
 			as, err := r.ListAssets(ctx)
@@ -42,6 +43,7 @@ func listAssetsTool() tool {
 
 func getAssetTool() tool {
 	return tool{Name: "machina_get_asset", Capability: abi.CapReadAssets, Op: abi.OpGetAsset,
+		Output:      objectOutput[assetDetail](),
 		Description: "Get one asset's details by id: type, location, criticality (A/B/C), manufacturer, model, parent and known failure modes.",
 		Params:      []param{{Name: "asset_id", Type: "string", Required: true, Description: "Asset identifier, e.g. P-101"}},
 		Run: func(ctx context.Context, r *router.Router, a *args) (any, error) {

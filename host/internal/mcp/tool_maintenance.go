@@ -38,6 +38,7 @@ type woHistory struct {
 
 func listSparePartsTool() tool {
 	return tool{Name: "machina_list_spare_parts", Capability: abi.CapReadSpareParts, Op: abi.OpListSpareParts,
+		Output:      listOutput[partSummary]("spare_parts"),
 		Description: "List spare parts with stock and reorder point, optionally only those compatible with an asset.",
 		Params:      []param{{Name: "asset_id", Type: "string", Default: "", Description: "Only parts compatible with this asset"}},
 		Run: func(ctx context.Context, r *router.Router, a *args) (any, error) {
@@ -54,6 +55,7 @@ func listSparePartsTool() tool {
 
 func maintenancePlanTool() tool {
 	return tool{Name: "machina_get_maintenance_plan", Capability: abi.CapReadMaintenancePlans, Op: abi.OpGetMaintenancePlan,
+		Output:      listOutput[planSummary]("plans"),
 		Description: "List the preventive maintenance plans (asset, name, interval in days, tasks).",
 		Run: func(ctx context.Context, r *router.Router, _ *args) (any, error) {
 			ps, err := r.MaintenancePlans(ctx, "")
@@ -65,6 +67,7 @@ func maintenancePlanTool() tool {
 
 func maintenanceHistoryTool() tool {
 	return tool{Name: "machina_get_maintenance_history", Capability: abi.CapReadMaintenanceHistory, Op: abi.OpMaintenanceHistory,
+		Output:      listOutput[woHistory]("work_orders"),
 		Description: "Get an asset's maintenance history: past work orders with type, status, failure mode and date.",
 		Params:      []param{{Name: "asset_id", Type: "string", Required: true, Description: "Asset identifier"}},
 		Run: func(ctx context.Context, r *router.Router, a *args) (any, error) {

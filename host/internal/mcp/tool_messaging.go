@@ -5,6 +5,7 @@ import (
 
 	"github.com/machina-go/machina/abi"
 	"github.com/machina-go/machina/host/internal/router"
+	"github.com/machina-go/machina/host/internal/sandbox"
 )
 
 // Messaging tools: machina_send_message.
@@ -16,6 +17,7 @@ type sent struct {
 
 func sendMessageTool() tool {
 	return tool{Name: "machina_send_message", Capability: abi.CapSendMessage, Op: abi.OpSend,
+		Output:      writeOutput[sent, sandbox.Blocked](),
 		Description: "Send a text message to a technician: channel is a Telegram chat id or an email address. In sandbox mode nothing is sent.",
 		Params: []param{
 			{Name: "channel", Type: "string", Required: true, Description: "Telegram chat id or email address"},

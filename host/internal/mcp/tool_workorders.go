@@ -6,6 +6,7 @@ import (
 
 	"github.com/machina-go/machina/abi"
 	"github.com/machina-go/machina/host/internal/router"
+	"github.com/machina-go/machina/host/internal/sandbox"
 )
 
 // Work order tools: list, get, create, update, close, cancel.
@@ -54,6 +55,7 @@ func workOrderIDParam() param {
 
 func listWorkOrdersTool() tool {
 	return tool{Name: "machina_list_work_orders", Capability: abi.CapReadWorkOrders, Op: abi.OpListWorkOrders,
+		Output:      listOutput[woSummary]("work_orders"),
 		Description: "List work orders, optionally filtered by asset and status (empty means no filter).",
 		Params: []param{
 			{Name: "asset_id", Type: "string", Default: "", Description: "Only work orders of this asset"},
@@ -72,6 +74,7 @@ func listWorkOrdersTool() tool {
 
 func getWorkOrderTool() tool {
 	return tool{Name: "machina_get_work_order", Capability: abi.CapGetWorkOrder, Op: abi.OpGetWorkOrder,
+		Output:      objectOutput[woDetail](),
 		Description: "Get one work order by id, with failure mode and creation time.",
 		Params:      []param{workOrderIDParam()},
 		Run: func(ctx context.Context, r *router.Router, a *args) (any, error) {
@@ -89,6 +92,7 @@ func getWorkOrderTool() tool {
 
 func createWorkOrderTool() tool {
 	return tool{Name: "machina_create_work_order", Capability: abi.CapCreateWorkOrder, Op: abi.OpCreateWorkOrder,
+		Output:      writeOutput[woCreated, sandbox.Created](),
 		Description: "Create a work order in the CMMS for an existing asset. The id is deterministic (WO-AUTO-…), so a retried request does not create a duplicate. In sandbox mode nothing is written.",
 		Params: []param{
 			{Name: "asset_id", Type: "string", Required: true, Description: "Asset the work is for (must exist)"},
@@ -118,6 +122,7 @@ func createWorkOrderTool() tool {
 
 func updateWorkOrderTool() tool {
 	return tool{Name: "machina_update_work_order", Capability: abi.CapUpdateWorkOrder, Op: abi.OpUpdateWorkOrder,
+		Output:      writeOutput[woSummary, sandbox.Logged](),
 		Description: "Update a work order's status, assignee or description (empty fields are left unchanged; set at least one).",
 		Params: []param{
 			workOrderIDParam(),
@@ -148,6 +153,7 @@ func updateWorkOrderTool() tool {
 
 func closeWorkOrderTool() tool {
 	return tool{Name: "machina_close_work_order", Capability: abi.CapCloseWorkOrder, Op: abi.OpCloseWorkOrder,
+		Output:      writeOutput[woStatus, sandbox.Logged](),
 		Description: "Close a completed work order.",
 		Params:      []param{workOrderIDParam()},
 		Run: func(ctx context.Context, r *router.Router, a *args) (any, error) {
@@ -162,6 +168,7 @@ func closeWorkOrderTool() tool {
 
 func cancelWorkOrderTool() tool {
 	return tool{Name: "machina_cancel_work_order", Capability: abi.CapCancelWorkOrder, Op: abi.OpCancelWorkOrder,
+		Output:      writeOutput[woStatus, sandbox.Logged](),
 		Description: "Cancel a work order, with an optional reason.",
 		Params: []param{
 			workOrderIDParam(),

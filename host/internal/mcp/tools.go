@@ -19,7 +19,9 @@ type tool struct {
 	Op          abi.OpName // ABI operation for annotations; "" for native reads
 	Description string
 	Params      []param
-	Run         func(ctx context.Context, r *router.Router, a *args) (any, error)
+	// Output is the result's schema (outputSchema) and structuredContent.
+	Output output
+	Run    func(ctx context.Context, r *router.Router, a *args) (any, error)
 }
 
 // tools is the reference's CAPABILITY_TO_TOOL table, in its order: the
@@ -97,6 +99,9 @@ func (t tool) mcpTool() mcp.Tool {
 			po = append(po, mcp.AdditionalProperties(map[string]any{"type": "string"}))
 			opts = append(opts, mcp.WithObject(p.Name, po...))
 		}
+	}
+	if t.Output.schema != nil {
+		opts = append(opts, mcp.WithRawOutputSchema(t.Output.schema))
 	}
 	return mcp.NewTool(t.Name, opts...)
 }

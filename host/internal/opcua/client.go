@@ -15,7 +15,7 @@ import (
 	"github.com/gopcua/opcua/id"
 	"github.com/gopcua/opcua/ua"
 	"github.com/hashicorp/go-hclog"
-	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/host/internal/sensor"
 )
 
 // alias is a resolved AliasConfig.
@@ -23,8 +23,9 @@ type alias struct {
 	cfg    AliasConfig
 	nodeID *ua.NodeID
 	source string
-	// state is touched only by the endpoint's session goroutine.
-	state *thresholdState
+	// point is the monitored point of an alias with a threshold; it is
+	// touched only by the endpoint's session goroutine.
+	point *sensor.Point
 }
 
 // Client is one supervised OPC-UA session to one endpoint. It reconnects
@@ -90,7 +91,8 @@ func newClient(cfg EndpointConfig, log hclog.Logger, secrets SecretSource, store
 			a.cfg.Parameter = ac.Name
 		}
 		if ac.Threshold != nil {
-			a.state = &thresholdState{cfg: *ac.Threshold}
+			a.point = sensor.NewPoint(sensor.Point{Source: a.source, AssetID: a.cfg.AssetID, Parameter: a.cfg.Parameter,
+				Unit: a.cfg.Unit, Alias: a.cfg.Name, Endpoint: cfg.Name}, *ac.Threshold)
 			c.monitored = append(c.monitored, a)
 		}
 		c.aliases = append(c.aliases, a)
@@ -102,8 +104,8 @@ func newClient(cfg EndpointConfig, log hclog.Logger, secrets SecretSource, store
 // Name is the configured endpoint name.
 func (c *Client) Name() string { return c.cfg.Name }
 
-// run supervises the session until ctx ends.
-func (c *Client) run(ctx context.Context) {
+// Run supervises the session until ctx ends (sensor.Session).
+func (c *Client) Run(ctx context.Context) {
 	if c.policy == ua.SecurityPolicyURINone {
 		c.log.Warn("insecure_connection: OPC-UA security policy None: traffic to this endpoint is neither signed nor encrypted and the server is not authenticated", "url", c.cfg.URL)
 	}
@@ -263,7 +265,7 @@ func (c *Client) connect(ctx context.Context, stateCh chan opcua.ConnState) (*op
 		pw, err := c.secrets.Secret(dctx, c.cfg.PasswordSecret)
 		if err != nil {
 			// the error of a secret source may not quote the value, but be safe: only name it
-			return nil, fmt.Errorf("password secret %q unavailable: %w", c.cfg.PasswordSecret, sanitizeSecretErr(err))
+			return nil, fmt.Errorf("password secret %q unavailable: %w", c.cfg.PasswordSecret, sensor.SecretErr(err))
 		}
 		opts = append(opts, opcua.AuthUsername(c.cfg.Username, pw), opcua.SecurityFromEndpoint(ep, ua.UserTokenTypeUserName))
 	} else {
@@ -290,15 +292,6 @@ func (c *Client) connect(ctx context.Context, stateCh chan opcua.ConnState) (*op
 	c.files = stamps
 	c.mu.Unlock()
 	return cl, nil
-}
-
-// sanitizeSecretErr keeps only the error's class: secret sources must not
-// echo values, but an error message is not the place to trust that.
-func sanitizeSecretErr(err error) error {
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return err
-	}
-	return errors.New("secret source error")
 }
 
 // session runs one connection: connect, subscribe, then process
@@ -475,29 +468,7 @@ func (c *Client) handleNotification(v any) {
 
 // evaluate runs the threshold state machine of a and records transitions.
 func (c *Client) evaluate(a *alias, v float64, at time.Time) {
-	for _, tr := range a.state.evaluate(v) {
-		key := a.source + "#" + tr.dir
-		if !tr.raised {
-			if ev, ok := c.store.clear(key, v, at); ok {
-				c.log.Info("alarm cleared", "id", ev.Alarm.ID, "asset_id", a.cfg.AssetID, "parameter", a.cfg.Parameter, "value", v)
-			}
-			continue
-		}
-		sev := abi.SeverityWarning
-		if s, err := abi.ParseSeverity(a.cfg.Threshold.Severity); err == nil && a.cfg.Threshold.Severity != "" {
-			sev = s
-		}
-		ev := AlarmEvent{
-			Alarm: abi.Alarm{
-				ID: newAlarmID(), AssetID: a.cfg.AssetID, Severity: sev, Parameter: a.cfg.Parameter,
-				Value: v, Threshold: tr.threshold, Unit: a.cfg.Unit, Timestamp: at, Source: a.source,
-			},
-			Direction: tr.dir, Alias: a.cfg.Name, Endpoint: c.cfg.Name,
-		}
-		if ev, ok := c.store.raise(key, ev); ok {
-			c.log.Warn("alarm raised", "id", ev.Alarm.ID, "asset_id", a.cfg.AssetID, "parameter", a.cfg.Parameter, "value", v, "threshold", tr.threshold, "direction", tr.dir)
-		}
-	}
+	a.point.Observe(c.store, c.log, v, at)
 }
 
 func toFloat(v any) (float64, bool) {

@@ -3,14 +3,12 @@ package opcua
 import (
 	"errors"
 	"fmt"
-	"math"
 	"net/url"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/gopcua/opcua/ua"
-	"github.com/machina-go/machina/abi"
 )
 
 // Security policy names accepted in configuration (the part after
@@ -110,21 +108,6 @@ type AliasConfig struct {
 	Parameter string           `toml:"parameter,omitempty"`
 	Unit      string           `toml:"unit,omitempty"`
 	Threshold *ThresholdConfig `toml:"threshold,omitempty"`
-}
-
-// ThresholdConfig turns an alias into a monitored item that raises alarms.
-// A high alarm is raised when the value rises above High and cleared only
-// when it falls below High−Hysteresis; a low alarm is raised below Low and
-// cleared above Low+Hysteresis. Deadband ignores changes smaller than it
-// relative to the last evaluated value (absolute deadband, as in OPC-UA's
-// DataChangeFilter, applied on the client).
-type ThresholdConfig struct {
-	High       *float64 `toml:"high,omitempty"`
-	Low        *float64 `toml:"low,omitempty"`
-	Deadband   float64  `toml:"deadband,omitempty"`
-	Hysteresis float64  `toml:"hysteresis,omitempty"`
-	// Severity of the raised alarm: critical, warning (default) or info.
-	Severity string `toml:"severity,omitempty"`
 }
 
 // Validate checks the whole configuration and reports every problem at once.
@@ -242,24 +225,8 @@ func (a *AliasConfig) validate() error {
 		add("asset_id is empty")
 	}
 	if t := a.Threshold; t != nil {
-		if t.High == nil && t.Low == nil {
-			add("threshold needs high, low or both")
-		}
-		if t.High != nil && t.Low != nil && *t.Low >= *t.High {
-			add("threshold low (%g) must be below high (%g)", *t.Low, *t.High)
-		}
-		for _, f := range []struct {
-			n string
-			v float64
-		}{{"deadband", t.Deadband}, {"hysteresis", t.Hysteresis}} {
-			if f.v < 0 || math.IsNaN(f.v) || math.IsInf(f.v, 0) {
-				add("threshold %s must be a finite number ≥ 0", f.n)
-			}
-		}
-		if t.Severity != "" {
-			if _, err := abi.ParseSeverity(t.Severity); err != nil {
-				add("threshold severity: %v", err)
-			}
+		if err := t.Validate(); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)

@@ -2,8 +2,10 @@ package pluginload
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/machina-go/machina/host/internal/policy"
+	"github.com/machina-go/machina/host/internal/progress"
 	"github.com/machina-go/machina/host/internal/trace"
 )
 
@@ -28,6 +30,11 @@ type TraceObserver struct {
 func (o TraceObserver) ObserveHTTP(ctx context.Context, ev policy.HTTPEvent) {
 	if o.Next != nil {
 		o.Next.ObserveHTTP(ctx, ev)
+	}
+	// Each upstream request of a paging plugin is one step of progress
+	// (no path: it is the trace's business, not the client's).
+	if ev.Refusal == "" && ev.Error == "" {
+		progress.Report(ctx, fmt.Sprintf("%s: upstream answered HTTP %d (%d bytes)", ev.Plugin, ev.Status, ev.ResponseBytes))
 	}
 	if o.Tracer == nil {
 		return

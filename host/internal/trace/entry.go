@@ -19,6 +19,9 @@ const (
 	ActionConnectorConnect = "connector_connect"
 	ActionWorkflowStep     = "workflow_step"
 	ActionTraceDropped     = "trace_dropped"
+	// ActionWriteConfirmation is the user's answer (metadata.decision:
+	// accept, decline or cancel) when a write tool asked for confirmation.
+	ActionWriteConfirmation = "write_confirmation"
 )
 
 // Entry is one trace record. The JSON names of the first group of fields

@@ -2,7 +2,6 @@ package sap
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -410,44 +409,5 @@ func TestFaultsAndAdmin(t *testing.T) {
 	c.pass = "x"
 	if resp, _ := c.do("GET", "/_sim/stats", nil, ""); resp.StatusCode != 401 {
 		t.Fatal("admin without credentials")
-	}
-}
-
-func TestRunSimCommand(t *testing.T) {
-	var out, errb bytes.Buffer
-	if rc := RunSimCommand(context.Background(), &out, &errb, func(string) string { return "" }, []string{"-h"}); rc != 0 || !strings.Contains(errb.String(), "-odata") {
-		t.Fatalf("-h: %d %s", rc, errb.String())
-	}
-	for _, args := range [][]string{{"--odata", "v3"}, {"--auth", "kerberos"}, {"extra"}} {
-		if rc := RunSimCommand(context.Background(), &out, &errb, func(string) string { return "" }, args); rc != 2 {
-			t.Fatalf("%v: %d", args, rc)
-		}
-	}
-	env := map[string]string{EnvClientID: "cid", EnvClientSecret: "s3cr3t-value-123"}
-	ctx, cancel := context.WithCancel(context.Background())
-	out.Reset()
-	done := make(chan int, 1)
-	pr, pw := io.Pipe()
-	go func() {
-		done <- RunSimCommand(ctx, pw, io.Discard, func(k string) string { return env[k] }, []string{"--listen", "127.0.0.1:0", "--odata", "v4", "--auth", "oauth2", "--print-config"})
-		pw.Close()
-	}()
-	buf := make([]byte, 4096)
-	var got strings.Builder
-	for !strings.Contains(got.String(), "listening on") {
-		n, err := pr.Read(buf)
-		if err != nil {
-			t.Fatalf("output: %q %v", got.String(), err)
-		}
-		got.Write(buf[:n])
-	}
-	cancel()
-	rest, _ := io.ReadAll(pr) // until the command returns and closes the pipe
-	got.Write(rest)
-	if rc := <-done; rc != 0 {
-		t.Fatalf("exit %d", rc)
-	}
-	if strings.Contains(got.String(), "s3cr3t") || !strings.Contains(got.String(), "OData v4") {
-		t.Fatalf("output: %s", got.String())
 	}
 }

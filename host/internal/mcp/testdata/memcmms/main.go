@@ -93,6 +93,11 @@ func (m *mem) GetAsset(ctx context.Context, req abi.GetAssetRequest) (abi.GetAss
 	if req.AssetID == "boom" {
 		return abi.GetAssetResponse{}, abi.Upstream("query failed at /home/operator/maximo/conf/db.properties line 3")
 	}
+	if req.AssetID == "spin" { // a read that never ends (until the host stops it)
+		for {
+			spins++
+		}
+	}
 	for _, a := range assets() {
 		if a.ID == req.AssetID {
 			return abi.GetAssetResponse{Asset: a}, nil
@@ -224,8 +229,16 @@ func (m *mem) CloseWorkOrder(ctx context.Context, req abi.CloseWorkOrderRequest)
 }
 
 func (m *mem) CancelWorkOrder(ctx context.Context, req abi.CancelWorkOrderRequest) (abi.WorkOrderResponse, error) {
+	if req.Reason == "slow" { // a write that takes a while upstream
+		for start := time.Now(); time.Since(start) < 1500*time.Millisecond; {
+			spins++
+		}
+	}
 	return m.setStatus(ctx, req.WorkOrderID, abi.StatusCancelled)
 }
+
+// spins keeps the busy loops from being optimised away.
+var spins int
 
 func (m *mem) MaintenanceHistory(ctx context.Context, req abi.MaintenanceHistoryRequest) (abi.ListWorkOrdersResponse, error) {
 	var out []abi.WorkOrder
