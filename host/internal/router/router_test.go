@@ -387,13 +387,6 @@ func (d docs) SearchManuals(ctx context.Context, q string, k int, a string, f ma
 	return d.s.SearchManuals(ctx, q, k, a, f)
 }
 
-type sensors struct{ m *opcua.Manager }
-
-func (s sensors) LatestReadings(ctx context.Context, id string) (any, error) {
-	return s.m.LatestReadings(ctx, id)
-}
-func (s sensors) Alarms(id string) []abi.Alarm { return s.m.Alarms(id) }
-
 // TestNativeConnectors: the document store and OPC-UA serve their
 // capabilities beside a plugin CMMS, each call traced as a
 // connector_query.
@@ -435,7 +428,7 @@ func TestNativeConnectors(t *testing.T) {
 	if err := m.WaitConnected(wctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.reg.AddSensors("opcua", sensors{m}, nil); err != nil {
+	if _, err := w.reg.AddSensors("opcua", m, nil); err != nil {
 		t.Fatal(err)
 	}
 
