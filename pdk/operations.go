@@ -77,6 +77,7 @@ func healthHandler(f func(context.Context) (abi.HealthResponse, error)) handler 
 // newRunner binds every interface of kind that impl implements.
 func newRunner(info Info, kind abi.Kind, init func(context.Context, Config) error, impl any) *Runner {
 	r := &Runner{info: info, kind: kind, init: init, handlers: map[abi.OpName]handler{}}
+	r.selector, _ = impl.(OperationSelector)
 	for _, oi := range OperationInterfaces() {
 		if oi.Kind == kind {
 			oi.bind(impl, r.handlers)

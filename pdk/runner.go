@@ -25,6 +25,10 @@ type Runner struct {
 	kind     abi.Kind
 	init     func(context.Context, Config) error
 	handlers map[abi.OpName]handler
+	// selector, when the implementation has one, narrows the served
+	// operations after Init; enabled is its answer (nil: all).
+	selector OperationSelector
+	enabled  map[abi.OpName]bool
 }
 
 type handler func(ctx context.Context, input []byte) (any, error)
@@ -96,17 +100,44 @@ func (r *Runner) Invoke(ctx context.Context, export string, input []byte) []byte
 				break
 			}
 		}
-		err = r.init(ctx, Config{values: req.Config})
-		res = wire.InitResponse{}
+		if err = r.init(ctx, Config{values: req.Config}); err == nil {
+			res = r.initResponse()
+		}
 	default:
 		h, ok := r.handlers[abi.OpName(export)]
 		if !ok {
 			err = abi.Errorf(abi.CodeInvalidArgument, "operation %q is not implemented by plugin %s", export, r.info.Name)
 			break
 		}
+		if r.enabled != nil && !r.enabled[abi.OpName(export)] {
+			err = abi.Errorf(abi.CodeInvalidArgument, "operation %q is not configured in plugin %s", export, r.info.Name)
+			break
+		}
 		res, err = h(ctx, input)
 	}
 	return envelope(res, err)
+}
+
+// initResponse asks the selector, when there is one, which operations the
+// configuration enables (health always is), remembers them and reports them
+// to the host (ABI 1.2).
+func (r *Runner) initResponse() wire.InitResponse {
+	if r.selector == nil {
+		return wire.InitResponse{}
+	}
+	r.enabled = map[abi.OpName]bool{abi.OpHealth: true}
+	for _, op := range r.selector.EnabledOperations() {
+		if _, implemented := r.handlers[op]; implemented {
+			r.enabled[op] = true
+		}
+	}
+	ops := make([]abi.OpName, 0, len(r.enabled))
+	for _, op := range r.Operations() {
+		if r.enabled[op] {
+			ops = append(ops, op)
+		}
+	}
+	return wire.InitResponse{Operations: ops}
 }
 
 func envelope(res any, err error) []byte {

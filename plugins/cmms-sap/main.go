@@ -11,9 +11,14 @@
 // exactly once when SAP answers 403 "x-csrf-token: Required". The token is
 // never logged and is redacted from any error text.
 //
+// Order statuses come from SystemStatusText (the reference precedence over
+// SAP's life-cycle codes), customer codes through site maps with unmapped
+// codes kept and reported, failure data from the linked notification; the
+// vendor corpus in testdata/corpus is the oracle of its tests.
+//
 // The connector logic lives in plain Go files of this package (config.go,
-// client.go, odata.go, json.go, csrf.go, mapping.go, sap.go; see
-// README.md) and is unit-tested
+// client.go, odata.go, json.go, csrf.go, codes.go, mapping.go, failure.go,
+// sap.go; see README.md) and is unit-tested
 // natively with pdk/pdktest against the simulator in sim/sap, and as wasm
 // through the real host (host/plugin + host/policy).
 package main

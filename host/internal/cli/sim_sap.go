@@ -28,14 +28,21 @@ func runSimSAP(ctx context.Context, c *cli, args []string) int {
 	minEquipment := fs.Int("min-equipment", 0, "pad the plant with extra equipment up to this many")
 	envFile := fs.String("env-file", "", "when the credential variables are unset, write generated credentials to this `file` (0600) as KEY=value lines (default: a new file in the temp directory)")
 	printConfig := fs.Bool("print-config", false, "print a machina.toml [[plugin]] block for cmms-sap against this simulator")
+	statusField := fs.String("status-field", sap.StatusText, "where orders carry their status: text (SystemStatusText and UserStatusText, as SAP's published API) or legacy (the reference's MaintenanceOrderSystemStatus)")
+	lenient := fs.Bool("lenient-csrf", false, "accept a CSRF token without the cookies of the session that fetched it (default: strict, as SAP Gateway)")
+	proxyOrigin := fs.String("proxy-origin", "", "name this `origin` (e.g. http://s4h-app01.corp.internal:8000) in next links and entity URIs, as SAP behind a reverse proxy does")
+	relativeNext := fs.Bool("relative-next", false, "OData v4: relative @odata.nextLink (resolved against the service root)")
+	customer := fs.Bool("customer-codes", false, "a customer-configured system: generated orders of customer types YBA1-YBA4, and only those types defined for new orders")
 	verbose := fs.Bool("v", false, "log every request (debug)")
 	fs.Usage = func() {
 		fmt.Fprintf(c.stderr, `Usage: machina sim sap [flags]
 
 Runs an SAP PM OData simulator (API_EQUIPMENT, API_MAINTENANCEORDER,
 API_MAINTENANCEPLAN, API_MAINTNOTIFICATION, API_BILL_OF_MATERIAL_SRV under
-%s) with a seeded plant until interrupted. Writes need a CSRF token
-(X-CSRF-Token: Fetch) bound to the session cookie. Logs go to stderr.
+%s) with a seeded plant, including the records of the vendor payload corpus
+(plugins/cmms-sap/testdata/corpus), until interrupted. Writes need a CSRF
+token (X-CSRF-Token: Fetch) bound to the session cookies of the fetch.
+Logs go to stderr.
 
 Credentials are read from the environment (%s and %s; %s and %s).
 When unset they are generated and written to --env-file; only the variable
@@ -74,7 +81,8 @@ Flags:
 		return 1
 	}
 	srv, err := sap.NewServer(sap.Options{Auth: auth, ODataVersion: *odata, SAPClient: *client, CSRFTTL: *csrfTTL,
-		ServerPageSize: *pageSize, Seed: *seed, MinEquipment: *minEquipment, Logger: simLogger("sim-sap", c.stderr, *verbose)})
+		ServerPageSize: *pageSize, Seed: *seed, MinEquipment: *minEquipment, Logger: simLogger("sim-sap", c.stderr, *verbose),
+		StatusField: *statusField, LenientCSRF: *lenient, ProxyOrigin: *proxyOrigin, RelativeNextLink: *relativeNext, CustomerCodes: *customer})
 	if err != nil {
 		fmt.Fprintf(c.stderr, "%s: %v\n", name, err)
 		return 1

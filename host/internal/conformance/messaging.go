@@ -280,7 +280,7 @@ func runMessaging(ctx context.Context, opts Options, wasm []byte, stat *audit.Re
 	if err != nil {
 		return nil, err
 	}
-	r := &run{ctx: ctx, opts: opts, logs: &syncBuffer{}, tracer: tracer, report: rep,
+	r := &run{ctx: ctx, opts: opts, logs: &syncBuffer{}, outputs: &syncBuffer{}, tracer: tracer, report: rep,
 		secrets: map[string]string{sim.SecretName: sim.Secret},
 		sandbox: sandboxSwitch{sandbox.New(false, opts.Logger.Named("sandbox"))}}
 	m := &msgRun{run: r, sim: sim, engine: engine, wasm: wasm, dir: tmp}

@@ -47,6 +47,11 @@
 // static tokens (httpauth.go over package oauth) and serves the RFC 9728
 // metadata.
 //
+// On stdio, the end of the client's input is held back until every request
+// read has been answered (stdio_drain.go): mcp-go v1.2.1 cancels requests in
+// flight at end of input and drops queued tool calls, which lost the calls
+// of clients that write their requests and close the pipe.
+//
 // It must not call plugins or connectors (everything goes through package
 // router), and it never writes anything but protocol frames to the stdio
 // transport's output.

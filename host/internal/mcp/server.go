@@ -200,7 +200,8 @@ func (s *Server) handler(t tool) server.ToolHandlerFunc {
 			return res, nil
 		}
 		v, err := t.call(s.runContext(ctx, write, req), s.router, vals)
-		if err == nil && !write && ctx.Err() != nil {
+		if !write && ctx.Err() != nil {
+			// Whatever the plugin call reported, the reason is the client.
 			err = abi.Unavailable("cancelled by the client")
 		}
 		var text string

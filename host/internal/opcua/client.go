@@ -316,14 +316,9 @@ func (c *Client) session(ctx context.Context) (up bool, err error) {
 
 	notify := make(chan *opcua.PublishNotificationData, 256)
 	if len(c.monitored) > 0 {
-		interval := ms(c.cfg.PublishingIntervalMS, defaultPublishingIntervalMS)
-		// keep-alive about every 10 s, lifetime three keep-alives (Part 4
-		// 5.13.2: lifetime ≥ 3 × keep-alive), so a server drops an orphaned
-		// subscription of ours after ~30 s
-		keepAlive := uint32(max(1, int64(10*time.Second/interval)))
-		sub, err := cl.Subscribe(sctx, &opcua.SubscriptionParameters{Interval: interval, MaxKeepAliveCount: keepAlive, LifetimeCount: 3 * keepAlive}, notify)
+		sub, err := c.subscribe(sctx, cl, notify)
 		if err != nil {
-			return false, fmt.Errorf("create subscription: %w", err)
+			return false, err
 		}
 		defer func() {
 			// best effort: delete it on the server before the session goes
@@ -331,19 +326,6 @@ func (c *Client) session(ctx context.Context) (up bool, err error) {
 			_ = sub.Cancel(cctx)
 			ccancel()
 		}()
-		reqs := make([]*ua.MonitoredItemCreateRequest, len(c.monitored))
-		for i, a := range c.monitored {
-			reqs[i] = opcua.NewMonitoredItemCreateRequestWithDefaults(a.nodeID, ua.AttributeIDValue, uint32(i))
-		}
-		res, err := sub.Monitor(sctx, ua.TimestampsToReturnBoth, reqs...)
-		if err != nil {
-			return false, fmt.Errorf("create monitored items: %w", err)
-		}
-		for i, r := range res.Results {
-			if r.StatusCode != ua.StatusOK && i < len(c.monitored) {
-				c.log.Error("monitored item refused by server", "alias", c.monitored[i].cfg.Name, "node_id", c.monitored[i].nodeID.String(), "status", r.StatusCode.Error())
-			}
-		}
 	}
 	c.mu.Lock()
 	c.conn = cl
@@ -371,6 +353,64 @@ func (c *Client) session(ctx context.Context) (up bool, err error) {
 			}
 			c.handleNotification(n.Value)
 		}
+	}
+}
+
+// subscribe creates the subscription and one monitored item per
+// threshold alias, each with an explicit sampling interval (see
+// EndpointConfig.SamplingIntervalMS), and logs what the server granted.
+func (c *Client) subscribe(ctx context.Context, cl *opcua.Client, notify chan *opcua.PublishNotificationData) (*opcua.Subscription, error) {
+	interval := ms(c.cfg.PublishingIntervalMS, defaultPublishingIntervalMS)
+	// keep-alive about every 10 s, lifetime three keep-alives (Part 4
+	// 5.13.2: lifetime ≥ 3 × keep-alive), so a server drops an orphaned
+	// subscription of ours after ~30 s
+	keepAlive := uint32(max(1, int64(10*time.Second/interval)))
+	sub, err := cl.Subscribe(ctx, &opcua.SubscriptionParameters{Interval: interval, MaxKeepAliveCount: keepAlive, LifetimeCount: 3 * keepAlive}, notify)
+	if err != nil {
+		return nil, fmt.Errorf("create subscription: %w", err)
+	}
+	reqs := make([]*ua.MonitoredItemCreateRequest, len(c.monitored))
+	for i, a := range c.monitored {
+		reqs[i] = opcua.NewMonitoredItemCreateRequestWithDefaults(a.nodeID, ua.AttributeIDValue, uint32(i))
+		reqs[i].RequestedParameters.SamplingInterval = float64(c.cfg.samplingInterval(a.cfg).Milliseconds())
+	}
+	res, err := sub.Monitor(ctx, ua.TimestampsToReturnBoth, reqs...)
+	if err != nil {
+		cctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+		_ = sub.Cancel(cctx)
+		cancel()
+		return nil, fmt.Errorf("create monitored items: %w", err)
+	}
+	c.logGranted(interval, sub.RevisedPublishingInterval, reqs, res.Results)
+	return sub, nil
+}
+
+// logGranted logs the publishing and sampling intervals the server granted
+// (OPC-UA servers revise what a client asks for) and the resulting bound
+// on alarm latency: one sampling plus one publishing interval after a
+// crossing. A grant slower than the request is a warning.
+func (c *Client) logGranted(asked, granted time.Duration, reqs []*ua.MonitoredItemCreateRequest, results []*ua.MonitoredItemCreateResult) {
+	if granted > asked {
+		c.log.Warn("server granted a slower publishing interval than requested", "requested_ms", asked.Milliseconds(), "revised_ms", granted.Milliseconds())
+	}
+	for i, r := range results {
+		if i >= len(c.monitored) || i >= len(reqs) {
+			break
+		}
+		a := c.monitored[i]
+		if r.StatusCode != ua.StatusOK {
+			c.log.Error("monitored item refused by server", "alias", a.cfg.Name, "node_id", a.nodeID.String(), "status", r.StatusCode.Error())
+			continue
+		}
+		want := reqs[i].RequestedParameters.SamplingInterval
+		fields := []any{"alias", a.cfg.Name, "node_id", a.nodeID.String(),
+			"requested_sampling_ms", want, "revised_sampling_ms", r.RevisedSamplingInterval, "revised_queue_size", r.RevisedQueueSize,
+			"revised_publishing_ms", granted.Milliseconds(), "alarm_latency_bound_ms", r.RevisedSamplingInterval + float64(granted.Milliseconds())}
+		if r.RevisedSamplingInterval > want {
+			c.log.Warn("server samples a monitored item slower than requested; alarms on it may lag by up to the revised sampling plus publishing interval", fields...)
+			continue
+		}
+		c.log.Info("monitored item granted", fields...)
 	}
 }
 

@@ -92,9 +92,16 @@ type EndpointConfig struct {
 	SessionTimeoutMS     int `toml:"session_timeout_ms,omitempty"`     // default 30000
 	RequestTimeoutMS     int `toml:"request_timeout_ms,omitempty"`     // default 10000
 	PublishingIntervalMS int `toml:"publishing_interval_ms,omitempty"` // default 500
-	HealthIntervalMS     int `toml:"health_interval_ms,omitempty"`     // default 5000: ServerStatus watchdog
-	ReconnectMinMS       int `toml:"reconnect_min_ms,omitempty"`       // default 500
-	ReconnectMaxMS       int `toml:"reconnect_max_ms,omitempty"`       // default 30000
+	// SamplingIntervalMS is the sampling interval requested for every
+	// monitored item (default: the publishing interval). Requesting it
+	// explicitly matters: a server picks its own default for an item that
+	// asks for 0 ("fastest practical"), and alarms then follow a threshold
+	// crossing only after that interval plus a publishing interval. The
+	// intervals the server grants are logged.
+	SamplingIntervalMS int `toml:"sampling_interval_ms,omitempty"`
+	HealthIntervalMS   int `toml:"health_interval_ms,omitempty"` // default 5000: ServerStatus watchdog
+	ReconnectMinMS     int `toml:"reconnect_min_ms,omitempty"`   // default 500
+	ReconnectMaxMS     int `toml:"reconnect_max_ms,omitempty"`   // default 30000
 	// Aliases map friendly names to nodes.
 	Aliases []AliasConfig `toml:"alias,omitempty"`
 }
@@ -108,6 +115,9 @@ type AliasConfig struct {
 	Parameter string           `toml:"parameter,omitempty"`
 	Unit      string           `toml:"unit,omitempty"`
 	Threshold *ThresholdConfig `toml:"threshold,omitempty"`
+	// SamplingIntervalMS overrides the endpoint's sampling_interval_ms for
+	// this alias's monitored item.
+	SamplingIntervalMS int `toml:"sampling_interval_ms,omitempty"`
 }
 
 // Validate checks the whole configuration and reports every problem at once.
@@ -189,7 +199,7 @@ func (e *EndpointConfig) Validate() error {
 		name string
 		v    int
 	}{{"session_timeout_ms", e.SessionTimeoutMS}, {"request_timeout_ms", e.RequestTimeoutMS},
-		{"publishing_interval_ms", e.PublishingIntervalMS}, {"health_interval_ms", e.HealthIntervalMS},
+		{"publishing_interval_ms", e.PublishingIntervalMS}, {"sampling_interval_ms", e.SamplingIntervalMS}, {"health_interval_ms", e.HealthIntervalMS},
 		{"reconnect_min_ms", e.ReconnectMinMS}, {"reconnect_max_ms", e.ReconnectMaxMS}} {
 		if v.v < 0 {
 			add("%s must not be negative", v.name)
@@ -223,6 +233,9 @@ func (a *AliasConfig) validate() error {
 	}
 	if strings.TrimSpace(a.AssetID) == "" {
 		add("asset_id is empty")
+	}
+	if a.SamplingIntervalMS < 0 {
+		add("sampling_interval_ms must not be negative")
 	}
 	if t := a.Threshold; t != nil {
 		if err := t.Validate(); err != nil {
@@ -294,6 +307,18 @@ func ms(v, def int) time.Duration {
 		v = def
 	}
 	return time.Duration(v) * time.Millisecond
+}
+
+// samplingInterval is the sampling interval requested for a: the alias's,
+// else the endpoint's, else the publishing interval.
+func (e *EndpointConfig) samplingInterval(a AliasConfig) time.Duration {
+	switch {
+	case a.SamplingIntervalMS > 0:
+		return ms(a.SamplingIntervalMS, 0)
+	case e.SamplingIntervalMS > 0:
+		return ms(e.SamplingIntervalMS, 0)
+	}
+	return ms(e.PublishingIntervalMS, defaultPublishingIntervalMS)
 }
 
 // hostPort is the host:port of the endpoint URL, used in alarm sources.
