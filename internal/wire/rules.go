@@ -3,6 +3,7 @@ package wire
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 )
@@ -12,10 +13,12 @@ import (
 // requests a plugin makes. Its text form is "METHOD[,METHOD…] /path", e.g.
 // "GET /bot{{auth}}/getUpdates" or "GET,HEAD /maximo/oslc/os/*".
 //
-// Path patterns match the URL path as the plugin wrote it (percent-decoded,
-// placeholders such as {{auth}} left in place), never the query string:
-//   - "*" inside a segment matches any run of characters except "/" (a
-//     segment pattern never matches an empty segment unless it is empty);
+// Path patterns match the URL path as the plugin wrote it, segment by
+// segment (the path is split at its literal slashes, then each segment is
+// percent-decoded, so an escaped %2F stays inside its segment; placeholders
+// such as {{auth}} are left in place), never the query string:
+//   - "*" inside a segment matches any run of characters (a segment
+//     pattern never matches an empty segment unless it is empty);
 //   - a segment that is exactly "**" matches any number of segments, none
 //     included;
 //   - everything else matches itself, case-sensitively.
@@ -70,9 +73,9 @@ func ParseRequestRules(ss []string) ([]RequestRule, error) {
 	return out, nil
 }
 
-// Match reports whether a request (upper-case method, decoded path) falls
+// Match reports whether a request (upper-case method, parsed path) falls
 // under the rule.
-func (r RequestRule) Match(method, path string) bool {
+func (r RequestRule) Match(method string, path RequestPath) bool {
 	if !slices.Contains(r.Methods, method) && !slices.Contains(r.Methods, "*") {
 		return false
 	}
@@ -83,7 +86,7 @@ func (r RequestRule) Match(method, path string) bool {
 func (r RequestRule) AnyMethod() bool { return slices.Contains(r.Methods, "*") }
 
 // MatchAny reports whether any of rules matches the request.
-func MatchAny(rules []RequestRule, method, path string) bool {
+func MatchAny(rules []RequestRule, method string, path RequestPath) bool {
 	for _, r := range rules {
 		if r.Match(method, path) {
 			return true
@@ -92,15 +95,75 @@ func MatchAny(rules []RequestRule, method, path string) bool {
 	return false
 }
 
-// MatchPath matches a path against a pattern (see RequestRule).
-func MatchPath(pattern, path string) bool {
-	if path == "" {
-		path = "/"
+// RequestPath is a request's URL path as its decoded segments (the path
+// "/a/b%2Fc" is ["a", "b/c"]; "/" is [""]).
+type RequestPath []string
+
+// String renders the decoded segments joined by "/".
+func (p RequestPath) String() string { return "/" + strings.Join(p, "/") }
+
+// ParseRequestPath splits an escaped URL path (url.URL.EscapedPath) at its
+// literal slashes and percent-decodes each segment. It refuses a path an
+// upstream could resolve differently from the way rules read it: a "." or
+// ".." segment (also with ;parameters, which some servers strip, and also
+// when it only appears once an escaped slash or backslash inside a segment
+// is decoded, as servers that decode before routing do), a backslash, a
+// control character.
+func ParseRequestPath(escaped string) (RequestPath, error) {
+	if escaped == "" {
+		escaped = "/"
 	}
-	if !strings.HasPrefix(pattern, "/") || !strings.HasPrefix(path, "/") {
+	if !strings.HasPrefix(escaped, "/") {
+		return nil, errors.New("the path must start with /")
+	}
+	raw := strings.Split(escaped[1:], "/")
+	out := make(RequestPath, len(raw))
+	for i, r := range raw {
+		seg, err := url.PathUnescape(r)
+		if err != nil {
+			return nil, errors.New("the path has an invalid percent-encoding")
+		}
+		if err := checkSegment(seg); err != nil {
+			return nil, err
+		}
+		out[i] = seg
+	}
+	return out, nil
+}
+
+// MustParseRequestPath is ParseRequestPath for literals in tests; it
+// panics on an invalid path.
+func MustParseRequestPath(escaped string) RequestPath {
+	p, err := ParseRequestPath(escaped)
+	if err != nil {
+		panic(err)
+	}
+	return p
+}
+
+func checkSegment(seg string) error {
+	for i := 0; i < len(seg); i++ {
+		if c := seg[i]; c < 0x20 || c == 0x7f || c == '\\' {
+			return errors.New("the path contains a backslash or a control character")
+		}
+	}
+	for _, part := range strings.Split(seg, "/") {
+		if isDotSegment(part) {
+			return errors.New(`the path contains a "." or ".." segment`)
+		}
+	}
+	return nil
+}
+
+// MatchPath matches a parsed path against a pattern (see RequestRule).
+func MatchPath(pattern string, path RequestPath) bool {
+	if !strings.HasPrefix(pattern, "/") {
 		return false
 	}
-	return matchSegments(strings.Split(pattern[1:], "/"), strings.Split(path[1:], "/"))
+	if len(path) == 0 {
+		path = RequestPath{""}
+	}
+	return matchSegments(strings.Split(pattern[1:], "/"), path)
 }
 
 func matchSegments(pat, segs []string) bool {
@@ -167,23 +230,9 @@ func checkPattern(p string) error {
 			return fmt.Errorf("segment %q: dot segments are not allowed", seg)
 		}
 	}
-	return CheckRequestPath(strings.ReplaceAll(p, "*", "x"))
-}
-
-// CheckRequestPath refuses a decoded request path that an upstream could
-// resolve differently from the way rules read it: dot segments (also with
-// ;parameters, which some servers strip), backslashes, control characters.
-// The HTTP gate applies it before matching; an encoded slash is checked on
-// the raw path by the gate.
-func CheckRequestPath(p string) error {
-	for i := 0; i < len(p); i++ {
-		if c := p[i]; c < 0x20 || c == 0x7f || c == '\\' {
-			return errors.New("the path contains a backslash or a control character")
-		}
-	}
-	for _, seg := range strings.Split(strings.TrimPrefix(p, "/"), "/") {
-		if isDotSegment(seg) {
-			return errors.New(`the path contains a "." or ".." segment`)
+	for _, seg := range strings.Split(p[1:], "/") {
+		if err := checkSegment(seg); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -16,6 +16,10 @@ func TestRequestRuleMatch(t *testing.T) {
 		{"GET /a/*", "GET", "/a/", false}, // * never matches an empty segment
 		{"GET /a/*", "GET", "/a/b/c", false},
 		{"GET /a/*(*)", "GET", "/a/MaintenanceOrder('4000001')", true},
+		{"GET /a/*(*)", "GET", "/a/MaintenanceOrder%28%274000001%27%29", true},
+		{"GET /a/*", "GET", "/a/x%2Fy", true}, // an escaped slash stays in its segment
+		{"GET /a/*/b", "GET", "/a/x%2Fy/b", true},
+		{"GET /bot{{auth}}/getMe", "GET", "/bot%7B%7Bauth%7D%7D/getMe", true},
 		{"GET /a/*(*)", "GET", "/a/MaintenanceOrder", false},
 		{"POST /m/os/mxwo/*", "POST", "/m/os/mxwo/_QkVERk9SRC8xMDAw", true},
 		{"POST /m/os/mxwo/*", "POST", "/m/os/mxwo", false},
@@ -32,7 +36,7 @@ func TestRequestRuleMatch(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", c.rule, err)
 		}
-		if got := r.Match(c.method, c.path); got != c.want {
+		if got := r.Match(c.method, MustParseRequestPath(c.path)); got != c.want {
 			t.Errorf("%q matches %s %s = %v, want %v", c.rule, c.method, c.path, got, c.want)
 		}
 	}
@@ -53,16 +57,22 @@ func TestRequestRuleParseErrors(t *testing.T) {
 	}
 }
 
-func TestCheckRequestPath(t *testing.T) {
-	for _, bad := range []string{"/a/../b", "/a/..", "/..;/b", "/a/./b", `/a\..\b`, "/a/\r"} {
-		if CheckRequestPath(bad) == nil {
+func TestParseRequestPath(t *testing.T) {
+	for _, bad := range []string{"/a/../b", "/a/..", "/..;/b", "/a/./b", `/a\..\b`, "/a/%5C", "/a/\r", "/a/..%2Fb",
+		"/a/x%2F..%2F..%2Fadmin", "/a/%2e%2e/b", "/a/%zz", "a/b"} {
+		if _, err := ParseRequestPath(bad); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
 	}
-	for _, ok := range []string{"/", "", "/a/b", "/a/..b", "/a/b.json", "/API_X;v=0002/Set"} {
-		if err := CheckRequestPath(ok); err != nil {
-			t.Errorf("%q refused: %v", ok, err)
+	for path, want := range map[string]string{"/": "/", "": "/", "/a/b": "/a/b", "/a/..b": "/a/..b", "/a/b.json": "/a/b.json",
+		"/API_X;v=0002/Set": "/API_X;v=0002/Set", "/a/b%2Fc": "/a/b/c", "/bot%7B%7Bauth%7D%7D/x": "/bot{{auth}}/x"} {
+		p, err := ParseRequestPath(path)
+		if err != nil || p.String() != want {
+			t.Errorf("%q = %q, %v; want %q", path, p, err, want)
 		}
+	}
+	if p := MustParseRequestPath("/a/b%2Fc"); len(p) != 2 || p[1] != "b/c" {
+		t.Fatalf("segments = %q", p)
 	}
 }
 

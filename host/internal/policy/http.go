@@ -197,13 +197,10 @@ func (h *Host) authorize(ctx context.Context, t *target, req abi.HTTPRequest) *r
 // allowed only outside sandbox mode and while a write operation runs; in
 // sandbox mode a read must also be GET or HEAD.
 func (h *Host) authorizeRequest(ctx context.Context, o *Origin, t *target, headers map[string]string) *refusal {
-	path := t.u.Path
-	what := t.method + " " + h.scrub.ScrubString(truncate(path, 200))
-	if err := wire.CheckRequestPath(path); err != nil {
+	what := t.method + " " + h.scrub.ScrubString(truncate(t.u.Path, 200))
+	path, err := wire.ParseRequestPath(t.u.EscapedPath())
+	if err != nil {
 		return refuse("%s: %v", what, err)
-	}
-	if raw := strings.ToLower(t.u.EscapedPath()); strings.Contains(raw, "%2f") || strings.Contains(raw, "%5c") {
-		return refuse("%s: an encoded slash or backslash in the path is not allowed", what)
 	}
 	read, write := o.Reads.Match(t.method, path), o.Writes.Match(t.method, path)
 	if !read && !write {

@@ -69,15 +69,15 @@ type Rules struct {
 	Grant    []wire.RequestRule `json:"grant,omitempty"`
 }
 
-// Match reports whether a request (upper-case method, decoded path) is
+// Match reports whether a request (upper-case method, parsed path) is
 // declared by the manifest and, when narrowed, by the grant.
-func (r Rules) Match(method, path string) bool {
+func (r Rules) Match(method string, path wire.RequestPath) bool {
 	return r.Declares(method, path) && (!r.Narrowed || wire.MatchAny(r.Grant, method, path))
 }
 
 // Declares reports whether the manifest declares the request, whatever
 // the grant says.
-func (r Rules) Declares(method, path string) bool { return wire.MatchAny(r.Declared, method, path) }
+func (r Rules) Declares(method string, path wire.RequestPath) bool { return wire.MatchAny(r.Declared, method, path) }
 
 // String renders scheme://host:port (brackets around IPv6 hosts).
 func (o Origin) String() string { return originString(o.Scheme, o.Host, o.Port) }

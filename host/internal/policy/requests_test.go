@@ -95,8 +95,9 @@ func TestDeclaredRequestsTricks(t *testing.T) {
 		{"GET", "/bot/getMe/..;/sendMessage", nil, `".." segment`},
 		{"GET", "/bot/getMe%2F..%2FsendMessage", nil, `".." segment`},
 		{"GET", "/bot/getMe/%2e%2e/sendMessage", nil, `".." segment`},
-		{"GET", "/api/search/a%2Fb", nil, "encoded slash"},
+		{"GET", "/api/search/..%2Fadmin", nil, `".." segment`},
 		{"GET", `/api/search/a\b`, nil, "backslash"},
+		{"GET", "/api/search/a%5C..%5Cb", nil, "backslash"},
 		{"GET", "/bot/GETME", nil, "not a request the plugin declared"},
 		{"GET", "/bot/sendMessage", nil, "not a request the plugin declared"},
 		{"POST", "/api/search/x", map[string]string{"x-http-method-override": "DELETE"}, "so it is a write"},
@@ -107,8 +108,12 @@ func TestDeclaredRequestsTricks(t *testing.T) {
 	if hits.n() != 0 {
 		t.Fatalf("refused requests reached the upstream: %v", hits.all())
 	}
-	// A POST declared a read passes outside sandbox mode.
+	// A POST declared a read passes outside sandbox mode, and an escaped
+	// slash stays inside its segment.
 	if r := h.HTTPRequest(read, abi.HTTPRequest{Method: "POST", URL: srv.URL + "/api/search/x"}); r.Error != nil {
+		t.Fatal(r.Error)
+	}
+	if r := h.HTTPRequest(read, abi.HTTPRequest{Method: "GET", URL: srv.URL + "/api/search/a%2Fb"}); r.Error != nil {
 		t.Fatal(r.Error)
 	}
 }
