@@ -77,7 +77,9 @@ func (r Rules) Match(method string, path wire.RequestPath) bool {
 
 // Declares reports whether the manifest declares the request, whatever
 // the grant says.
-func (r Rules) Declares(method string, path wire.RequestPath) bool { return wire.MatchAny(r.Declared, method, path) }
+func (r Rules) Declares(method string, path wire.RequestPath) bool {
+	return wire.MatchAny(r.Declared, method, path)
+}
 
 // String renders scheme://host:port (brackets around IPv6 hosts).
 func (o Origin) String() string { return originString(o.Scheme, o.Host, o.Port) }
