@@ -10,8 +10,9 @@ import (
 	"github.com/machina-go/machina/internal/wire"
 )
 
-// Info names a plugin. Name and Version must match plugin.toml; the host
-// refuses a module whose descriptor and manifest disagree.
+// Info names a plugin. Read it from the plugin's plugin.toml with
+// ParseInfo (see there), so the name and version are written once; the
+// host refuses a module whose descriptor and manifest disagree.
 type Info struct {
 	Name    string
 	Version string

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -91,24 +90,15 @@ func (p *plugin) send(ctx context.Context, method, u string, bodyT any, vs value
 	return out, nil
 }
 
-// statusError maps an HTTP status to the ABI's error codes.
+// statusError maps a non-2xx status to an ABI error (pdk.StatusError).
+// Every request carries the caller's data or the operator's configuration,
+// so a 400, 409 or 422 is reported as refused input.
 func (p *plugin) statusError(method, u string, resp abi.HTTPResponse) error {
-	s := resp.Status
-	if s >= 200 && s < 300 {
+	if resp.Status >= 200 && resp.Status < 300 {
 		return nil
 	}
-	what := method + " " + redact(u) + ": HTTP " + strconv.Itoa(s) + detail(resp.Body)
-	switch {
-	case s == 401 || s == 403:
-		return abi.Unauthorized("%s refused the credentials (%s)", p.cfg.Vendor, what)
-	case s == 404:
-		return abi.NotFound("%s", what)
-	case s == 400 || s == 409 || s == 422:
-		return abi.InvalidArgument("%s rejected the request (%s)", p.cfg.Vendor, what)
-	case s == 429 || s >= 500:
-		return abi.Unavailable("%s is unavailable (%s)", p.cfg.Vendor, what)
-	}
-	return abi.Upstream("%s answered unexpectedly (%s)", p.cfg.Vendor, what)
+	return pdk.StatusError(pdk.HTTPStatus{System: p.cfg.Vendor, Request: method + " " + redact(u), Status: resp.Status,
+		Detail: detail(resp.Body), CallerData: true})
 }
 
 // detail quotes the start of an error body (the host scrubs secrets and
@@ -121,7 +111,7 @@ func detail(body []byte) string {
 	if len(s) > 160 {
 		s = s[:160] + "…"
 	}
-	return ": " + s
+	return s
 }
 
 // redact drops the query string from a URL for messages.

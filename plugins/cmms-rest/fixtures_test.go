@@ -39,7 +39,7 @@ func replay(t *testing.T, routes map[string]string) string {
 func runner(t *testing.T, cfg map[string]any) (*pdk.Runner, *pdktest.Host) {
 	t.Helper()
 	h := &pdktest.Host{}
-	r := pdk.NewCMMS(pdk.Info{Name: "cmms-rest", Version: "1.0.0"}, &plugin{})
+	r := pdk.NewCMMS(info(), &plugin{})
 	if err := pdktest.Init(context.Background(), h, r, cfg); err != nil {
 		t.Fatal(err)
 	}

@@ -2,12 +2,40 @@ package main
 
 import (
 	"context"
+	_ "embed"
 
 	"github.com/machina-go/machina/abi"
 	"github.com/machina-go/machina/pdk"
 )
 
-func init() { pdk.RegisterCMMS(pdk.Info{Name: "cmms-rest", Version: "1.0.0"}, &plugin{}) }
+// manifest is plugin.toml, the one place the plugin's name and version
+// are written.
+//
+//go:embed plugin.toml
+var manifest string
+
+// info is the plugin's name and version, read from the manifest.
+func info() pdk.Info { return pdk.MustParseInfo(manifest) }
+
+func init() { pdk.RegisterCMMS(info(), &plugin{}) }
+
+// The operations it can serve (EnabledOperations narrows them to what the
+// configuration defines): a misspelled or mistyped method fails the build
+// here instead of silently dropping an operation.
+var (
+	_ pdk.CMMS               = (*plugin)(nil)
+	_ pdk.OperationSelector  = (*plugin)(nil)
+	_ pdk.AssetReader        = (*plugin)(nil)
+	_ pdk.WorkOrderLister    = (*plugin)(nil)
+	_ pdk.WorkOrderGetter    = (*plugin)(nil)
+	_ pdk.WorkOrderCreator   = (*plugin)(nil)
+	_ pdk.WorkOrderUpdater   = (*plugin)(nil)
+	_ pdk.WorkOrderCloser    = (*plugin)(nil)
+	_ pdk.WorkOrderCanceller = (*plugin)(nil)
+	_ pdk.HistoryReader      = (*plugin)(nil)
+	_ pdk.SparePartsReader   = (*plugin)(nil)
+	_ pdk.PlanReader         = (*plugin)(nil)
+)
 
 func main() {}
 

@@ -136,7 +136,16 @@ func (p *plugin) CreateWorkOrder(ctx context.Context, req abi.CreateWorkOrderReq
 	if err != nil {
 		return abi.WorkOrderResponse{}, err
 	}
-	return p.written(ctx, w.Create, rep, "")
+	resp, err := p.written(ctx, w.Create, rep, "")
+	if err == nil {
+		// A configured endpoint offers no lookup by the host's id: say
+		// that a retried create makes another work order (abi README §4).
+		if resp.WorkOrder.Metadata == nil {
+			resp.WorkOrder.Metadata = map[string]any{}
+		}
+		resp.WorkOrder.Metadata["idempotent_create"] = false
+	}
+	return resp, err
 }
 
 // written returns the work order a write answered with (its item), else

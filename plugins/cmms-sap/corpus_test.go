@@ -305,7 +305,7 @@ func TestCustomerCodesThroughSiteMaps(t *testing.T) {
 			t.Errorf("%s: created with type %v, read back %s", c.runtime, rec["MaintenanceOrderType"], w.WorkOrder.Type)
 		}
 	}
-	r := pdk.NewCMMS(pdk.Info{Name: pluginName, Version: pluginVersion}, &sapPM{})
+	r := pdk.NewCMMS(info(), &sapPM{})
 	for _, bad := range []map[string]any{
 		{"order_type_map": map[string]any{"YBA1": "urgent"}},
 		{"equipment_category_map": map[string]any{"": "piping"}},

@@ -60,7 +60,7 @@ func newFixture(t *testing.T, opts sapsim.Options, cfg map[string]any) *fixture 
 		t.Fatal(err)
 	}
 	f := &fixture{t: t, sim: sim, url: ts.URL, auth: opts.Auth,
-		r: pdk.NewCMMS(pdk.Info{Name: pluginName, Version: pluginVersion}, &sapPM{})}
+		r: pdk.NewCMMS(info(), &sapPM{})}
 	f.host = &pdktest.Host{Client: &http.Client{Jar: jar, Timeout: 30 * time.Second}, Auth: f.attach}
 	conf := map[string]any{"base_url": ts.URL + sapsim.BasePath, "sap_client": "100", "retry_base_ms": 1, "bom_equipment_field": "Equipment"}
 	for k, v := range cfg {
@@ -125,7 +125,7 @@ func wantCode(t *testing.T, err error, code abi.Code) *abi.Error {
 }
 
 func TestDescriptorServesEveryCMMSOperation(t *testing.T) {
-	d := pdk.NewCMMS(pdk.Info{Name: pluginName, Version: pluginVersion}, &sapPM{}).Operations()
+	d := pdk.NewCMMS(info(), &sapPM{}).Operations()
 	for _, op := range abi.Operations() {
 		if op.ForKind(abi.KindCMMS) && !slices.Contains(d, op.Name) {
 			t.Errorf("descriptor lacks %s", op.Name)
@@ -134,7 +134,7 @@ func TestDescriptorServesEveryCMMSOperation(t *testing.T) {
 }
 
 func TestInitRejectsBadConfig(t *testing.T) {
-	r := pdk.NewCMMS(pdk.Info{Name: pluginName, Version: pluginVersion}, &sapPM{})
+	r := pdk.NewCMMS(info(), &sapPM{})
 	h := &pdktest.Host{}
 	for _, cfg := range []map[string]any{
 		{},
@@ -787,7 +787,7 @@ func TestServicePaths(t *testing.T) {
 	if err := f.call(abi.OpGetMaintenancePlan, abi.GetMaintenancePlanRequest{}, &p); err != nil || len(p.Plans) == 0 {
 		t.Fatalf("plans: %v", err)
 	}
-	r := pdk.NewCMMS(pdk.Info{Name: pluginName, Version: pluginVersion}, &sapPM{})
+	r := pdk.NewCMMS(info(), &sapPM{})
 	for _, bad := range []string{"../x", "a//b", "a/../b", "a b", "a?x=1"} {
 		if err := pdktest.Init(context.Background(), &pdktest.Host{}, r, map[string]any{"base_url": "http://x", "order_service": bad}); err == nil {
 			t.Errorf("order_service %q accepted", bad)

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -50,6 +51,11 @@ type Options struct {
 	Simulators map[string]Factory
 	// OnCheck, when set, is called after each check (for live output).
 	OnCheck func(Check)
+	// Shapes limits the response shapes run (names; empty: every shape
+	// the simulator serves, see Shaped).
+	Shapes []string
+	// NoCorpus skips the corpus scenarios (CorpusServer).
+	NoCorpus bool
 }
 
 // Status is the outcome of one check.
@@ -80,15 +86,14 @@ type Report struct {
 	Simulator string `json:"simulator"`
 	Upstream  string `json:"upstream"`
 	Auth      string `json:"auth"`
-	// Shapes are the upstream shapes the plugin was run against (a
-	// simulator that serves several: protocol versions, field layouts,
-	// gateway behaviour); checks of every shape but the first are named
-	// "<shape>/<check>".
-	Shapes  []string `json:"shapes,omitempty"`
-	Checks  []Check  `json:"checks"`
-	Passed  int      `json:"passed"`
-	Failed  int      `json:"failed"`
-	Skipped int      `json:"skipped"`
+	// Shapes are the response shapes the checks ran in (the default
+	// first) and Corpus the corpus scenarios run.
+	Shapes  []Shape          `json:"shapes,omitempty"`
+	Corpus  []CorpusScenario `json:"corpus,omitempty"`
+	Checks  []Check          `json:"checks"`
+	Passed  int              `json:"passed"`
+	Failed  int              `json:"failed"`
+	Skipped int              `json:"skipped"`
 }
 
 // OK reports whether no check failed (and at least one passed).
@@ -106,24 +111,33 @@ func (r *Report) Find(name string) (Check, bool) {
 
 type syncBuffer = syncbuf.Buffer
 
+// CorpusScenario names a corpus scenario a run exercised.
+type CorpusScenario struct {
+	Name   string `json:"name"`
+	Shape  string `json:"shape"`
+	Source string `json:"source"`
+}
+
 // run is the state of one conformance run.
 type run struct {
 	ctx     context.Context
 	opts    Options
+	factory Factory
+	engine  *plugin.Engine
+	dir     string
+	name    string // the plugin's name for the host
 	sim     Simulator
 	facts   Facts
 	desc    wire.Descriptor
 	main    *pluginload.Loaded
 	host    *app.App // the host main runs in
-	engine  *plugin.Engine
-	dir     string // the run's state directory
+	prefix  string   // check name prefix of the current shape
 	sandbox sandboxSwitch
 	logs    *syncBuffer
 	outputs *syncBuffer // every plugin result and error text
 	secrets map[string]string
 	tracer  *trace.Tracer
 	report  *Report
-	prefix  string // "<shape>/" for the checks of a further shape
 }
 
 // Run executes the kit. An error means the kit could not run at all
@@ -165,8 +179,9 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	}
 	defer sim.Close()
 	rep.Upstream = sim.BaseURL()
-	prof, secrets, wrong := sim.Auth()
-	rep.Auth = string(prof.Profile)
+	if prof, _, _ := sim.Auth(); prof.Profile != "" {
+		rep.Auth = string(prof.Profile)
+	}
 
 	engine := opts.Engine
 	if engine == nil {
@@ -176,57 +191,117 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		}
 		defer engine.Close(context.Background())
 	}
-	logs := &syncBuffer{}
 	tracer, err := trace.New(trace.Options{Dir: filepath.Join(tmp, "traces"), Logger: opts.Logger.Named("trace"), Keep: 1000})
 	if err != nil {
 		return nil, err
 	}
-	r := &run{ctx: ctx, opts: opts, sim: sim, facts: sim.Facts(), logs: logs, outputs: &syncBuffer{}, secrets: secrets, tracer: tracer, report: rep,
-		sandbox: sandboxSwitch{sandbox.New(false, opts.Logger.Named("sandbox"))}, engine: engine, dir: tmp}
-
-	loadStart := time.Now()
-	stat, _ := audit.Audit(wasm, audit.Options{File: opts.Module})
-	name := "plugin"
-	if stat != nil {
-		name, rep.Plugin, rep.Version = stat.Name, stat.Name, stat.Version
+	r := &run{ctx: ctx, opts: opts, factory: factory, engine: engine, dir: tmp, name: "plugin", sim: sim, logs: &syncBuffer{}, outputs: &syncBuffer{},
+		secrets: map[string]string{}, tracer: tracer, report: rep, sandbox: sandboxSwitch{sandbox.New(false, opts.Logger.Named("sandbox"))}}
+	if stat, _ := audit.Audit(wasm, audit.Options{File: opts.Module}); stat != nil {
+		r.name, rep.Plugin, rep.Version = stat.Name, stat.Name, stat.Version
 	}
-	host, main, loadErr := r.load(ctx, name, prof, secrets)
-	if loadErr != nil {
-		r.record(Check{Name: "load", Status: Fail,
-			Expected: "the module passes the audit and loads through the host with a grant for " + sim.BaseURL() + " (" + string(prof.Profile) + " auth)",
-			Got:      loadErr.Error(), DurationMS: ms(time.Since(loadStart))})
-		_ = tracer.Close(context.Background())
-		return r.finish(), nil
-	}
-	r.host, r.main = host, main
-	defer main.Close(context.Background())
-	r.desc = main.Plugin.Descriptor()
-	rep.Plugin, rep.Version = r.desc.Name, r.desc.Version
-	r.record(Check{Name: "load", Status: Pass,
-		Expected:   "the module passes the audit and loads through the host with a grant for " + sim.BaseURL(),
-		Got:        fmt.Sprintf("%s %s (%s) loaded; operations: %s", r.desc.Name, r.desc.Version, r.desc.Kind, joinOps(r.desc.Operations)),
-		DurationMS: ms(time.Since(loadStart))})
-	if r.desc.Kind != abi.KindCMMS {
-		r.record(Check{Name: "kind", Status: Fail, Expected: "a cmms plugin", Got: "kind " + string(r.desc.Kind)})
-		return r.finish(), nil
-	}
-
-	r.cmmsChecks()
-	r.vendorChecks()
-	r.errorChecks(ctx, name, prof, wrong)
-	r.writeChecks()
-	r.sandboxChecks()
-	if sh, ok := sim.(Shaped); ok {
-		shapes := sh.Shapes()
-		rep.Shapes = shapes
-		for _, shape := range shapes[1:] {
-			r.runShape(ctx, factory, name, shape)
-		}
-	}
+	r.runAll()
 	_ = tracer.Close(context.Background())
 	r.secretCheck(filepath.Join(tmp, "traces"))
 	return r.finish(), nil
 }
+
+// runAll runs the checks: every check in the default shape, the read and
+// write checks again in each other shape, then the corpus scenarios.
+func (r *run) runAll() {
+	shapes := r.shapes()
+	if len(shapes) > 0 {
+		r.report.Shapes = append(r.report.Shapes, shapes[0])
+	}
+	if !r.loadMain(Shape{}) {
+		return
+	}
+	if r.desc.Kind != abi.KindCMMS {
+		r.record(Check{Name: "kind", Status: Fail, Expected: "a cmms plugin", Got: "kind " + string(r.desc.Kind)})
+		r.main.Close(context.Background())
+		return
+	}
+	prof, _, wrong := r.sim.Auth()
+	r.cmmsChecks()
+	r.vendorChecks()
+	r.errorChecks(r.ctx, r.name, prof, wrong)
+	r.writeChecks()
+	r.sandboxChecks()
+	r.main.Close(context.Background())
+	for _, sh := range shapes[min(1, len(shapes)):] {
+		r.runShape(sh)
+	}
+	if cs, ok := r.sim.(CorpusServer); ok && !r.opts.NoCorpus {
+		r.corpusChecks(cs)
+	}
+}
+
+// shapes are the shapes to run, the default first (nil when the simulator
+// serves one shape only).
+func (r *run) shapes() []Shape {
+	sh, ok := r.sim.(Shaped)
+	if !ok {
+		return nil
+	}
+	var out []Shape
+	for i, s := range sh.Shapes() {
+		if i == 0 || len(r.opts.Shapes) == 0 || slices.Contains(r.opts.Shapes, s.Name) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// loadMain loads the plugin against r.sim in shape sh and records the
+// load check; false when it failed.
+func (r *run) loadMain(sh Shape) bool {
+	prof, secrets, _ := r.sim.Auth()
+	for k, v := range secrets {
+		r.secrets[k+"@"+r.sim.BaseURL()] = v
+	}
+	start := time.Now()
+	host, main, err := r.load(r.ctx, r.name, prof, secrets, sh.Config)
+	if err != nil {
+		r.record(Check{Name: "load", Status: Fail,
+			Expected: "the module passes the audit and loads through the host with a grant for " + r.sim.BaseURL() + " (" + string(prof.Profile) + " auth)",
+			Got:      err.Error(), DurationMS: ms(time.Since(start))})
+		return false
+	}
+	r.host, r.main, r.facts, r.desc = host, main, r.sim.Facts(), main.Plugin.Descriptor()
+	r.report.Plugin, r.report.Version = r.desc.Name, r.desc.Version
+	r.record(Check{Name: "load", Status: Pass,
+		Expected:   "the module passes the audit and loads through the host with a grant for " + r.sim.BaseURL(),
+		Got:        fmt.Sprintf("%s %s (%s) loaded; operations: %s", r.desc.Name, r.desc.Version, r.desc.Kind, joinOps(r.desc.Operations)),
+		DurationMS: ms(time.Since(start))})
+	return true
+}
+
+// runShape runs the read and write checks against a fresh simulator in
+// shape sh; their names carry the shape ("nonlean/list_assets/…").
+func (r *run) runShape(sh Shape) {
+	sim, err := r.factory(r.ctx, SimOptions{Auth: r.opts.Auth, Shape: sh.Name, Logger: r.opts.Logger.Named("sim")})
+	if err != nil {
+		r.record(Check{Name: sh.Name + "/start", Status: Fail, Expected: "the simulator starts in shape " + sh.Name, Got: err.Error()})
+		return
+	}
+	defer sim.Close()
+	saved := r.sim
+	r.sim, r.prefix = sim, sh.Name+"/"
+	defer func() { r.sim, r.prefix = saved, "" }()
+	r.report.Shapes = append(r.report.Shapes, sh)
+	if !r.loadMain(sh) {
+		return
+	}
+	defer r.main.Close(context.Background())
+	r.cmmsChecks()
+	r.vendorChecks()
+	r.writeChecks()
+}
+
+// vendorChecker is a simulator with checks of its vendor's own behaviour
+// (e.g. a gateway's CSRF exchange), run in every shape after the CMMS
+// checks.
+type vendorChecker interface{ vendorChecks(r *run) }
 
 // vendorChecks runs the simulator's own checks, when it has any.
 func (r *run) vendorChecks() {
@@ -235,51 +310,20 @@ func (r *run) vendorChecks() {
 	}
 }
 
-// vendorChecker is a simulator with checks of its vendor's behaviour.
-type vendorChecker interface{ vendorChecks(r *run) }
-
-// runShape runs the payload-dependent checks (reads, vendor checks,
-// writes) against a simulator serving shape, on a fresh plugin instance;
-// its checks are named "<shape>/…" and its secrets join the secrecy check.
-func (r *run) runShape(ctx context.Context, factory Factory, name, shape string) {
-	sim, err := factory(ctx, SimOptions{Auth: r.opts.Auth, Logger: r.opts.Logger.Named("sim"), Shape: shape})
-	sub := *r
-	sub.prefix = shape + "/"
-	if err != nil {
-		sub.record(Check{Name: "load", Status: Fail, Expected: "the " + shape + " simulator starts", Got: err.Error()})
-		return
-	}
-	defer sim.Close()
-	prof, secrets, _ := sim.Auth()
-	for k, v := range secrets {
-		r.secrets[k+"@"+shape] = v
-	}
-	sub.sim, sub.facts = sim, sim.Facts()
-	h, l, err := sub.load(ctx, name, prof, secrets)
-	if err != nil {
-		sub.record(Check{Name: "load", Status: Fail, Expected: "the module loads against the " + shape + " simulator", Got: err.Error()})
-		return
-	}
-	defer l.Close(context.Background())
-	sub.host, sub.main = h, l
-	sub.cmmsChecks()
-	sub.vendorChecks()
-	sub.writeChecks()
-}
-
 func envName(secret string) string {
 	return "MACHINA_CONFORMANCE_" + strings.ToUpper(strings.NewReplacer("-", "_", ".", "_").Replace(secret))
 }
 
 // load starts the module in a host built from a generated configuration
-// (see kitHost), with the simulator's grant and the given credentials.
-func (r *run) load(ctx context.Context, name string, prof config.Auth, secrets map[string]string) (*app.App, *pluginload.Loaded, error) {
+// (see kitHost), with the simulator's grant, the given credentials and the
+// simulator's plugin configuration with over laid on it.
+func (r *run) load(ctx context.Context, name string, prof config.Auth, secrets map[string]string, over map[string]any) (*app.App, *pluginload.Loaded, error) {
 	a, l, err := kitHost{
 		Plugin: config.Plugin{
 			Name:   name,
 			Path:   r.opts.Module,
 			SHA256: r.report.SHA256,
-			Config: r.sim.PluginConfig(),
+			Config: overlayConfig(r.sim.PluginConfig(), over),
 			Grant: config.Grant{
 				HTTP:   []config.OriginGrant{{Origin: r.sim.BaseURL(), AllowPrivate: true, Auth: prof}},
 				Limits: config.Limits{Timeout: config.Duration{Duration: 30 * time.Second}},
@@ -299,8 +343,22 @@ func (r *run) load(ctx context.Context, name string, prof config.Auth, secrets m
 	return a, l, nil
 }
 
+// overlayConfig lays over on a copy of base.
+func overlayConfig(base, over map[string]any) map[string]any {
+	out := make(map[string]any, len(base)+len(over))
+	for k, v := range base {
+		out[k] = v
+	}
+	for k, v := range over {
+		out[k] = v
+	}
+	return out
+}
+
 func (r *run) record(c Check) {
-	c.Name = r.prefix + c.Name
+	if r.prefix != "" && !strings.HasPrefix(c.Name, r.prefix) {
+		c.Name = r.prefix + c.Name
+	}
 	r.report.Checks = append(r.report.Checks, c)
 	if r.opts.OnCheck != nil {
 		r.opts.OnCheck(c)

@@ -36,6 +36,7 @@ const sapPageSize = 10
 // simulator switches and the site configuration that goes with it.
 type sapShape struct {
 	name   string
+	desc   string
 	opts   sap.Options
 	config map[string]any // plugin config added for this shape
 }
@@ -43,11 +44,11 @@ type sapShape struct {
 // sapShapes are the shapes the kit runs a SAP plugin against, the default
 // first.
 var sapShapes = []sapShape{
-	{name: "v2", opts: sap.Options{ODataVersion: sap.V2}},
-	{name: "v4-relative-next", opts: sap.Options{ODataVersion: sap.V4, RelativeNextLink: true, ServerPageSize: 7}},
-	{name: "legacy-status-field", opts: sap.Options{ODataVersion: sap.V2, StatusField: sap.StatusLegacy}},
-	{name: "proxied-next", opts: sap.Options{ODataVersion: sap.V2, ServerPageSize: 7, ProxyOrigin: "http://s4h-app01.corp.internal:8000"}},
-	{name: "customer-codes", opts: sap.Options{ODataVersion: sap.V4, CustomerCodes: true}, config: map[string]any{
+	{name: "v2", desc: "OData v2: d.results, /Date(ms)/, __next, SystemStatusText", opts: sap.Options{ODataVersion: sap.V2}},
+	{name: "v4-relative-next", desc: "OData v4: value, ISO dates, a relative @odata.nextLink, server-driven paging", opts: sap.Options{ODataVersion: sap.V4, RelativeNextLink: true, ServerPageSize: 7}},
+	{name: "legacy-status-field", desc: "the reference's MaintenanceOrderSystemStatus instead of SystemStatusText", opts: sap.Options{ODataVersion: sap.V2, StatusField: sap.StatusLegacy}},
+	{name: "proxied-next", desc: "next links naming an internal host (s4h-app01.corp.internal:8000)", opts: sap.Options{ODataVersion: sap.V2, ServerPageSize: 7, ProxyOrigin: "http://s4h-app01.corp.internal:8000"}},
+	{name: "customer-codes", desc: "customer order types and equipment categories through the site's maps", opts: sap.Options{ODataVersion: sap.V4, CustomerCodes: true}, config: map[string]any{
 		"order_type_map":         map[string]any{"YBA1": "corrective", "YBA2": "preventive", "YBA3": "predictive", "YBA4": "improvement"},
 		"equipment_category_map": map[string]any{"X": "static_equipment", "P": "structural", "S": "rotating_equipment", "F": "safety"},
 	}},
@@ -101,11 +102,14 @@ func StartSAP(_ context.Context, opts SimOptions) (Simulator, error) {
 	return &sapSim{srv: srv, hs: hs, base: "http://" + ln.Addr().String(), auth: auth, shape: shape}, nil
 }
 
-// Shapes implements Shaped.
-func (s *sapSim) Shapes() []string {
-	out := make([]string, len(sapShapes))
+var _ Shaped = (*sapSim)(nil)
+
+// Shapes implements Shaped (each shape's site configuration comes with
+// PluginConfig).
+func (s *sapSim) Shapes() []Shape {
+	out := make([]Shape, len(sapShapes))
 	for i, sh := range sapShapes {
-		out[i] = sh.name
+		out[i] = Shape{Name: sh.name, Description: sh.desc}
 	}
 	return out
 }

@@ -298,6 +298,12 @@ primary = true
 [plugin.config]
 base_url = %q
 page_size = 100
+# the demo plant's site configuration: its asset types (plant, areas and
+# lines are FACILITY; tanks TANK; transmitters INSTRUMENT; MCC panels
+# ELECTRICAL), its own predictive work type and each asset's failure list.
+asset_type_map = { FACILITY = "structural", PUMP = "rotating_equipment", COMPRESSOR = "rotating_equipment", MOTOR = "electrical", ELECTRICAL = "electrical", TANK = "static_equipment", HEATEXCH = "static_equipment", VALVE = "piping", INSTRUMENT = "instrument" }
+worktype_map = { PDM = "predictive" }
+select = { asset = "*,failurelist{*}" }
 [[plugin.grant.http]]
 origin = %q
 allow_private = true

@@ -132,26 +132,10 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	if o.Sampling != nil {
 		s.sampler = newSampler(*o.Sampling)
 	}
-	for _, a := range PlantAssets() {
-		for _, p := range a.Points {
-			s.index[p.NodeID] = len(s.points)
-			s.index[p.Name] = len(s.points)
-			s.points = append(s.points, p)
-			s.values = append(s.values, p.Nominal)
-			s.stamps = append(s.stamps, time.Now().UTC())
-		}
-	}
 	if o.ExtraTags < 0 || o.ExtraTags > 100000 {
 		return nil, errors.New("sim opcua: ExtraTags must be between 0 and 100000")
 	}
-	for i := range o.ExtraTags {
-		name := fmt.Sprintf("Tag.%03d", i)
-		s.index["ns=2;s="+name] = len(s.points)
-		s.index[name] = len(s.points)
-		s.points = append(s.points, Point{NodeID: "ns=2;s=" + name, Name: name, AssetID: "TAGS", Parameter: name, Nominal: float64(i)})
-		s.values = append(s.values, float64(i))
-		s.stamps = append(s.stamps, time.Now().UTC())
-	}
+	s.addPoints(o.ExtraTags)
 	for _, sec := range o.Security {
 		if _, err := policyURI(sec.Policy); err != nil {
 			return nil, err
@@ -201,6 +185,26 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 		}
 	}()
 	return s, nil
+}
+
+// addPoints registers the plant's points and extra constant tags.
+func (s *Server) addPoints(extraTags int) {
+	add := func(p Point) {
+		s.index[p.NodeID] = len(s.points)
+		s.index[p.Name] = len(s.points)
+		s.points = append(s.points, p)
+		s.values = append(s.values, p.Nominal)
+		s.stamps = append(s.stamps, time.Now().UTC())
+	}
+	for _, a := range PlantAssets() {
+		for _, p := range a.Points {
+			add(p)
+		}
+	}
+	for i := range extraTags {
+		name := fmt.Sprintf("Tag.%03d", i)
+		add(Point{NodeID: "ns=2;s=" + name, Name: name, AssetID: "TAGS", Parameter: name, Nominal: float64(i)})
+	}
 }
 
 func freePort(host string) (int, error) {

@@ -6,13 +6,17 @@ package main
 
 import (
 	"context"
+	_ "embed"
 
 	"github.com/machina-go/machina/abi"
 	"github.com/machina-go/machina/pdk"
 )
 
+//go:embed plugin.toml
+var manifest string
+
 func init() {
-	pdk.RegisterCMMS(pdk.Info{Name: "initloop", Version: "0.0.1"}, &loop{})
+	pdk.RegisterCMMS(pdk.MustParseInfo(manifest), &loop{})
 	for spin := 0; ; spin++ {
 		if spin < 0 {
 			return

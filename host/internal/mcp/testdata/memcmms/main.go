@@ -8,6 +8,7 @@ package main
 
 import (
 	"context"
+	_ "embed"
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -17,9 +18,25 @@ import (
 	"github.com/machina-go/machina/pdk"
 )
 
-func init() { pdk.RegisterCMMS(pdk.Info{Name: "memcmms", Version: "0.1.0"}, &mem{}) }
+//go:embed plugin.toml
+var manifest string
+
+func init() { pdk.RegisterCMMS(pdk.MustParseInfo(manifest), &mem{}) }
 
 func main() {}
+
+var (
+	_ pdk.AssetReader        = (*mem)(nil)
+	_ pdk.WorkOrderLister    = (*mem)(nil)
+	_ pdk.WorkOrderGetter    = (*mem)(nil)
+	_ pdk.WorkOrderCreator   = (*mem)(nil)
+	_ pdk.WorkOrderUpdater   = (*mem)(nil)
+	_ pdk.WorkOrderCloser    = (*mem)(nil)
+	_ pdk.WorkOrderCanceller = (*mem)(nil)
+	_ pdk.HistoryReader      = (*mem)(nil)
+	_ pdk.SparePartsReader   = (*mem)(nil)
+	_ pdk.PlanReader         = (*mem)(nil)
+)
 
 type mem struct{ quiet bool }
 

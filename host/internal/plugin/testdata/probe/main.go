@@ -14,6 +14,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	_ "embed"
 	"encoding/hex"
 	"os"
 	"strconv"
@@ -24,7 +25,10 @@ import (
 	"github.com/machina-go/machina/pdk"
 )
 
-func init() { pdk.RegisterCMMS(pdk.Info{Name: "probe", Version: "0.0.1"}, &probe{}) }
+//go:embed plugin.toml
+var manifest string
+
+func init() { pdk.RegisterCMMS(pdk.MustParseInfo(manifest), &probe{}) }
 
 func main() {}
 

@@ -29,6 +29,7 @@ package main
 
 import (
 	"context"
+	_ "embed"
 	"encoding/hex"
 	"net"
 	"os"
@@ -40,7 +41,10 @@ import (
 	"github.com/machina-go/machina/pdk"
 )
 
-func init() { pdk.RegisterCMMS(pdk.Info{Name: "hostile", Version: "0.0.1"}, &hostile{}) }
+//go:embed plugin.toml
+var manifest string
+
+func init() { pdk.RegisterCMMS(pdk.MustParseInfo(manifest), &hostile{}) }
 
 func main() {}
 

@@ -8,13 +8,17 @@ package main
 
 import (
 	"context"
+	_ "embed"
 	"strings"
 
 	"github.com/machina-go/machina/abi"
 	"github.com/machina-go/machina/pdk"
 )
 
-func init() { pdk.RegisterCMMS(pdk.Info{Name: "peer", Version: "0.0.1"}, &peer{}) }
+//go:embed plugin.toml
+var manifest string
+
+func init() { pdk.RegisterCMMS(pdk.MustParseInfo(manifest), &peer{}) }
 
 func main() {}
 
