@@ -48,62 +48,12 @@ func handle[Req, Resp any](f func(context.Context, Req) (Resp, error)) handler {
 }
 
 // NewCMMS builds a Runner for a CMMS implementation. Operations are enabled
-// by the optional interfaces impl implements.
-func NewCMMS(info Info, impl CMMS) *Runner {
-	r := &Runner{info: info, kind: abi.KindCMMS, init: impl.Init, handlers: map[abi.OpName]handler{}}
-	r.selector, _ = impl.(OperationSelector)
-	r.handlers[abi.OpHealth] = handle(func(ctx context.Context, _ abi.HealthRequest) (abi.HealthResponse, error) {
-		return impl.Health(ctx)
-	})
-	if v, ok := impl.(AssetReader); ok {
-		r.handlers[abi.OpListAssets] = handle(v.ListAssets)
-		r.handlers[abi.OpGetAsset] = handle(v.GetAsset)
-	}
-	if v, ok := impl.(WorkOrderLister); ok {
-		r.handlers[abi.OpListWorkOrders] = handle(v.ListWorkOrders)
-	}
-	if v, ok := impl.(WorkOrderGetter); ok {
-		r.handlers[abi.OpGetWorkOrder] = handle(v.GetWorkOrder)
-	}
-	if v, ok := impl.(WorkOrderCreator); ok {
-		r.handlers[abi.OpCreateWorkOrder] = handle(v.CreateWorkOrder)
-	}
-	if v, ok := impl.(WorkOrderUpdater); ok {
-		r.handlers[abi.OpUpdateWorkOrder] = handle(v.UpdateWorkOrder)
-	}
-	if v, ok := impl.(WorkOrderCloser); ok {
-		r.handlers[abi.OpCloseWorkOrder] = handle(v.CloseWorkOrder)
-	}
-	if v, ok := impl.(WorkOrderCanceller); ok {
-		r.handlers[abi.OpCancelWorkOrder] = handle(v.CancelWorkOrder)
-	}
-	if v, ok := impl.(HistoryReader); ok {
-		r.handlers[abi.OpMaintenanceHistory] = handle(v.MaintenanceHistory)
-	}
-	if v, ok := impl.(SparePartsReader); ok {
-		r.handlers[abi.OpListSpareParts] = handle(v.ListSpareParts)
-	}
-	if v, ok := impl.(PlanReader); ok {
-		r.handlers[abi.OpGetMaintenancePlan] = handle(v.GetMaintenancePlan)
-	}
-	if v, ok := impl.(NotificationCreator); ok {
-		r.handlers[abi.OpVendorCreateNotification] = handle(v.CreateNotification)
-	}
-	if v, ok := impl.(AttributeUpdater); ok {
-		r.handlers[abi.OpVendorUpdateAttributes] = handle(v.UpdateAttributes)
-	}
-	return r
-}
+// by the optional interfaces impl implements (see OperationInterfaces).
+func NewCMMS(info Info, impl CMMS) *Runner { return newRunner(info, abi.KindCMMS, impl.Init, impl) }
 
 // NewMessaging builds a Runner for a messaging implementation.
 func NewMessaging(info Info, impl Messaging) *Runner {
-	r := &Runner{info: info, kind: abi.KindMessaging, init: impl.Init, handlers: map[abi.OpName]handler{}}
-	r.handlers[abi.OpHealth] = handle(func(ctx context.Context, _ abi.HealthRequest) (abi.HealthResponse, error) {
-		return impl.Health(ctx)
-	})
-	r.handlers[abi.OpSend] = handle(impl.Send)
-	r.handlers[abi.OpPoll] = handle(impl.Poll)
-	return r
+	return newRunner(info, abi.KindMessaging, impl.Init, impl)
 }
 
 // Operations returns the operations the plugin implements, sorted: exactly

@@ -119,7 +119,7 @@ func StartMessagingSim(name, dir string, logger hclog.Logger) (*MessagingSim, er
 		s.Grant = config.Grant{
 			Mail: &config.MailGrant{SMTPAddr: m.SMTPStartTLSAddr, SMTPTLS: "starttls", IMAPAddr: m.IMAPImplicitAddr, IMAPTLS: "implicit",
 				From: "Machina <" + MessagingBotAddress + ">", Username: MessagingBotAddress, PasswordSecret: s.SecretName,
-				CAFile: ca, AllowPrivate: true},
+				CAFile: ca, AllowPrivate: true, AllowedRecipients: []string{MessagingTechAddr}},
 			KV:     config.KVGrant{QuotaBytes: 16384},
 			Limits: config.Limits{Timeout: config.Duration{Duration: 30 * time.Second}},
 		}

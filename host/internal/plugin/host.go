@@ -15,7 +15,8 @@ import (
 // Host answers a plugin's host-function calls. One Host is bound to one
 // plugin, so it knows whose grant applies. Implementations must never panic
 // and must return refusals as error responses: a refusal is data, not a
-// trap. The context carries the call's identity (see package trace).
+// trap. The context carries the call's identity (see package trace) and
+// the export being run (see package opctx).
 type Host interface {
 	HTTPRequest(ctx context.Context, req abi.HTTPRequest) abi.HTTPResponse
 	Log(ctx context.Context, rec wire.LogRecord)
@@ -27,7 +28,7 @@ type Host interface {
 
 // DenyHost grants nothing: every HTTP and mail call is refused, logs go to
 // Logger, and the key-value store is an in-memory map capped at QuotaBytes.
-// It is the default Host and what `machina plugin inspect` runs with.
+// It is the default Host (a plugin loaded without one is granted nothing).
 type DenyHost struct {
 	Logger     hclog.Logger
 	QuotaBytes int64

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,6 +19,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/machina-go/machina/abi"
 	"github.com/machina-go/machina/host/internal/manifest"
+	"github.com/machina-go/machina/host/internal/opctx"
 	"github.com/machina-go/machina/host/internal/wasmfile"
 	"github.com/machina-go/machina/internal/wire"
 	"github.com/tetratelabs/wazero"
@@ -162,6 +164,10 @@ func (p *Plugin) describe(ctx context.Context) error {
 		return fmt.Errorf("descriptor (%s %s, %s) does not match the embedded manifest (%s %s, %s)",
 			d.Name, d.Version, d.Kind, m.Name, m.Version, m.Kind)
 	}
+	if err := CheckExports(d.Operations, p.exports); err != nil {
+		p.discard(ctx, inst)
+		return err
+	}
 	d.Capabilities = abi.CapabilitiesOf(d.Operations) // derived, never trusted
 	p.descriptor = d
 	out, err = p.initInstanceOut(ctx, inst)
@@ -218,6 +224,46 @@ func (p *Plugin) initInstanceOut(ctx context.Context, inst *instance) ([]byte, e
 	return out, nil
 }
 
+// CheckExports verifies that a module exports exactly the operations its
+// descriptor lists: an export named like an ABI operation that the
+// descriptor does not list, or a listed operation that is not exported, is
+// an error. `machina plugin audit` derives the operations from the exports
+// alone; this check, at load, is what makes that exact.
+func CheckExports(ops []abi.OpName, exports []string) error {
+	listed := map[string]bool{}
+	for _, op := range ops {
+		listed[string(op)] = true
+	}
+	exported := map[string]bool{}
+	var extra, missing []string
+	for _, e := range exports {
+		if _, ok := abi.LookupOperation(abi.OpName(e)); ok {
+			exported[e] = true
+			if !listed[e] {
+				extra = append(extra, e)
+			}
+		}
+	}
+	for _, op := range ops {
+		if !exported[string(op)] {
+			missing = append(missing, string(op))
+		}
+	}
+	if len(extra)+len(missing) == 0 {
+		return nil
+	}
+	sort.Strings(extra)
+	sort.Strings(missing)
+	var parts []string
+	if len(extra) > 0 {
+		parts = append(parts, "exports "+strings.Join(extra, ", ")+" that machina_describe does not list")
+	}
+	if len(missing) > 0 {
+		parts = append(parts, "machina_describe lists "+strings.Join(missing, ", ")+" that the module does not export")
+	}
+	return fmt.Errorf("the module %s: its exports must be exactly its operations (rebuild it with machina plugin build)", strings.Join(parts, "; "))
+}
+
 // resultPrefix opens a successful output envelope.
 const resultPrefix = `{"result":`
 
@@ -236,6 +282,9 @@ func (p *Plugin) invoke(ctx context.Context, inst *instance, export string, inpu
 	}
 	ctx, cancel := context.WithTimeout(ctx, p.limits.CallTimeout)
 	defer cancel()
+	// The host functions this call makes see which export runs: the HTTP
+	// gate lets write requests through only during a write operation.
+	ctx = opctx.With(ctx, export)
 	inst.calls++
 	_, out, err := inst.p.CallWithContext(ctx, export, input)
 	if err != nil {

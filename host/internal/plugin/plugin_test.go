@@ -201,6 +201,21 @@ func TestSHA256Pin(t *testing.T) {
 	}
 }
 
+// A module whose exports differ from what machina_describe lists is
+// refused at load: the audit derives the operations from the exports, so
+// the two must agree.
+func TestExportsMustEqualDescriptor(t *testing.T) {
+	wasm := testplugin.Build(t, "host/internal/plugin/testdata/liar")
+	_, err := newEngine(t).Load(context.Background(), wasm, plugin.LoadOptions{})
+	if err == nil || !strings.Contains(err.Error(), "exports get_asset that machina_describe does not list") ||
+		!strings.Contains(err.Error(), "machina_describe lists list_assets that the module does not export") {
+		t.Fatalf("want a refusal naming both differences, got %v", err)
+	}
+	if err := plugin.CheckExports([]abi.OpName{abi.OpHealth, abi.OpGetAsset}, []string{"_initialize", "machina_describe", "machina_init", "health", "get_asset"}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestABIMajorMismatchRefused(t *testing.T) {
 	wasm := testplugin.BuildWith(t, "host/internal/plugin/testdata/abi2", pluginbuild.Options{SkipManifestCheck: true})
 	e := newEngine(t)
