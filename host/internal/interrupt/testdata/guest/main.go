@@ -78,3 +78,15 @@ func work(n int32) int64 {
 func noop() int32 { return 0 }
 
 func main() {}
+
+// count is a tight loop without calls, returning a value that depends on
+// every iteration.
+//
+//go:wasmexport count
+func count(n int32) int64 {
+	x := int64(0)
+	for i := int32(0); i < n; i++ {
+		x = x*31 + int64(i)
+	}
+	return x
+}
