@@ -6,8 +6,9 @@
 // extism's memory kernel and a fixed WASI subset — never extism's built-in
 // HTTP), the descriptor and the ABI version. At run time every instance gets
 // the real clocks and a crypto random source, a memory cap, a per-call
-// timeout that really stops a runaway loop (CloseOnContextDone), input and
-// output size caps, no filesystem, no environment and no sockets. An instance
+// timeout that really stops a runaway loop or recursion (the module is
+// rewritten at load with counted interrupt checks, package interrupt), input
+// and output size caps, no filesystem, no environment and no sockets. An instance
 // that traps (panic, out of memory, timeout, exit) is discarded and the next
 // call gets a fresh one; instances are pooled and recycled after a number of
 // calls. Compiled code is cached on disk across restarts.

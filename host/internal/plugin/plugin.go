@@ -101,14 +101,18 @@ func (e *Engine) Load(ctx context.Context, wasm []byte, opts LoadOptions) (*Plug
 	if err != nil {
 		return nil, fmt.Errorf("plugin %s: encoding config: %w", man.Name, err)
 	}
-	rc := wazero.NewRuntimeConfig().
+	// The module is checked above as the vendor built it; what runs is the
+	// same module with interrupt checks added (see termination.go).
+	code, rc, err := e.prepare(wasm, wazero.NewRuntimeConfig().
 		WithCompilationCache(e.cache).
-		WithCloseOnContextDone(true).
-		WithMemoryLimitPages(limits.MemoryPages)
+		WithMemoryLimitPages(limits.MemoryPages))
+	if err != nil {
+		return nil, fmt.Errorf("plugin %s: %w", man.Name, err)
+	}
 	compiled, err := extism.NewCompiledPlugin(ctx, extism.Manifest{
-		Wasm:   []extism.Wasm{extism.WasmData{Data: wasm, Name: "main"}},
+		Wasm:   []extism.Wasm{extism.WasmData{Data: code, Name: "main"}},
 		Memory: &extism.ManifestMemory{MaxPages: limits.MemoryPages, MaxHttpResponseBytes: 0, MaxVarBytes: 0},
-	}, extism.PluginConfig{RuntimeConfig: rc, EnableWasi: true}, hostFunctions(host, limits.MaxInputBytes))
+	}, extism.PluginConfig{RuntimeConfig: rc, EnableWasi: true}, append(hostFunctions(host, limits.MaxInputBytes), interruptFunction()))
 	if err != nil {
 		return nil, fmt.Errorf("plugin %s: compiling: %w", man.Name, err)
 	}
@@ -254,6 +258,9 @@ var panicLine = regexp.MustCompile(`(?m)^(panic: .*|fatal error: .*|runtime: out
 
 // describeTrap turns an extism/wazero failure into a short, path-free reason.
 func describeTrap(ctx context.Context, err error, stderr string, l Limits) string {
+	if r := interruptedReason(err, l); r != "" {
+		return r
+	}
 	switch {
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):
 		return fmt.Sprintf("call exceeded the %v timeout and was stopped", l.CallTimeout)

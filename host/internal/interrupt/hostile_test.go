@@ -1,0 +1,184 @@
+package interrupt_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/machina-go/machina/host/internal/interrupt"
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+)
+
+// slack is how late after its deadline a call may return.
+const slack = 100 * time.Millisecond
+
+// shape is one kind of runaway guest code.
+type shape struct {
+	name   string
+	wasm   func(testing.TB) []byte
+	export string
+}
+
+func shapes() []shape {
+	raw := func(testing.TB) []byte { return shapesModule() }
+	return []shape{
+		{"go/tight loop, no calls", guest, "spin"},
+		{"go/loop with calls", guest, "spin_calls"},
+		{"go/exponential recursion", guest, "exp"},
+		{"go/deep recursion then exponential", guest, "deep"},
+		{"wasm/tight loop, no calls", raw, "spin"},
+		{"wasm/loop with calls", raw, "loop_call"},
+		{"wasm/exponential recursion, no loop", raw, "exp"},
+		{"wasm/deep recursion then exponential, no loop", raw, "deep"},
+	}
+}
+
+// compiled compiles each distinct module once per host.
+type compiled struct {
+	h  *host
+	mu sync.Mutex
+	m  map[*byte]wazero.CompiledModule
+}
+
+func (c *compiled) get(tb testing.TB, wasm []byte) wazero.CompiledModule {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[*byte]wazero.CompiledModule{}
+	}
+	if cm, ok := c.m[&wasm[0]]; ok {
+		return cm
+	}
+	cm := c.h.compile(tb, wasm)
+	c.m[&wasm[0]] = cm
+	return cm
+}
+
+// runUntil calls export under a context that expires after timeout and
+// checks that the call was stopped by the interrupt within slack.
+func runUntil(m api.Module, export string, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	start := time.Now()
+	_, err := m.ExportedFunction(export).Call(ctx)
+	took := time.Since(start)
+	switch {
+	case err == nil:
+		return fmt.Errorf("%s returned normally after %v", export, took)
+	case !errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("%s: want a deadline error, got %v", export, err)
+	case took > timeout+slack:
+		return fmt.Errorf("%s stopped after %v, more than %v + %v", export, took, timeout, slack)
+	}
+	if _, ok := interrupt.Interrupted(err); !ok {
+		return fmt.Errorf("%s: error does not carry *interrupt.Error: %v", export, err)
+	}
+	return nil
+}
+
+func TestStopsEveryShape(t *testing.T) {
+	h := newHost(t, modeInterrupt)
+	c := &compiled{h: h}
+	for _, s := range shapes() {
+		t.Run(s.name, func(t *testing.T) {
+			m := h.instance(t, c.get(t, s.wasm(t)))
+			if err := runUntil(m, s.export, 200*time.Millisecond); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+func TestStopsOnCancel(t *testing.T) {
+	h := newHost(t, modeInterrupt)
+	m := h.instance(t, h.compile(t, guest(t)))
+	ctx, cancel := context.WithCancelCause(context.Background())
+	why := errors.New("operator pressed stop")
+	time.AfterFunc(100*time.Millisecond, func() { cancel(why) })
+	start := time.Now()
+	_, err := m.ExportedFunction("spin_calls").Call(ctx)
+	if !errors.Is(err, why) || time.Since(start) > 100*time.Millisecond+slack {
+		t.Fatalf("want the cancel cause within %v, got %v after %v", slack, err, time.Since(start))
+	}
+}
+
+// TestStopsMoreSpinnersThanProcessors runs one more runaway guest than
+// there are processors, of every shape, while an HTTP server in the same
+// process must keep answering; every guest must still stop on time.
+func TestStopsMoreSpinnersThanProcessors(t *testing.T) {
+	h := newHost(t, modeInterrupt)
+	c := &compiled{h: h}
+	all := shapes()
+	for _, procs := range []int{1, runtime.GOMAXPROCS(0)} {
+		t.Run(fmt.Sprintf("GOMAXPROCS=%d", procs), func(t *testing.T) {
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+			n := procs + 1
+			if n < 3 {
+				n = 3
+			}
+			mods := make([]api.Module, n)
+			exports := make([]string, n)
+			for i := range n {
+				s := all[i%len(all)]
+				mods[i], exports[i] = h.instance(t, c.get(t, s.wasm(t))), s.export
+			}
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				io.WriteString(w, "ok")
+			}))
+			defer srv.Close()
+
+			const timeout = time.Second
+			errs := make(chan error, n)
+			var wg sync.WaitGroup
+			for i := range n {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					errs <- runUntil(mods[i], exports[i], timeout)
+				}()
+			}
+			done := make(chan struct{})
+			go func() { wg.Wait(); close(done) }()
+
+			// Serve while they spin: one request every 20 ms.
+			var served int
+			var worst time.Duration
+			time.Sleep(50 * time.Millisecond) // let every guest start spinning
+			deadline := time.Now().Add(timeout - 200*time.Millisecond)
+			for time.Now().Before(deadline) {
+				start := time.Now()
+				resp, err := http.Get(srv.URL)
+				if err != nil {
+					t.Fatalf("HTTP while guests spin: %v", err)
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				served++
+				worst = max(worst, time.Since(start))
+				time.Sleep(20 * time.Millisecond)
+			}
+			<-done
+			close(errs)
+			for err := range errs {
+				if err != nil {
+					t.Error(err)
+				}
+			}
+			t.Logf("%d guests on %d processors: %d HTTP requests answered meanwhile, slowest %v", n, procs, served, worst)
+			if served < 10 {
+				t.Errorf("only %d HTTP requests answered while guests spun", served)
+			}
+			if worst > 250*time.Millisecond {
+				t.Errorf("an HTTP request took %v while guests spun", worst)
+			}
+		})
+	}
+}

@@ -1,0 +1,224 @@
+package interrupt_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/machina-go/machina/host/internal/interrupt"
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+)
+
+// envModule provides env.add and env.g for semanticsModule.
+func envModule(t testing.TB, rt wazero.Runtime) {
+	t.Helper()
+	ctx := context.Background()
+	// A host module cannot export a global, so env.g comes from a tiny
+	// wasm module and env.add from a host module re-exported through it
+	// would need linking; define both in one wasm module instead:
+	// (import "host" "add") re-exported as env.add, and global g = 100.
+	_, err := rt.NewHostModuleBuilder("host").NewFunctionBuilder().
+		WithGoFunction(api.GoFunc(func(_ context.Context, s []uint64) {
+			s[0] = uint64(uint32(int32(s[0]) + int32(s[1])))
+		}), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{api.ValueTypeI32}).
+		Export("add").Instantiate(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := wasmModule(
+		sec(1, vec(functype([]byte{i32, i32}, []byte{i32}))),
+		sec(2, vec(cat(str("host"), str("add"), []byte{0x00}, u32(0)))),
+		sec(6, vec([]byte{i32, 0x00, 0x41, 0xe4, 0x00, 0x0b})), // g = 100
+		sec(7, vec(export("add", 0, 0), export("g", 3, 0))),
+	)
+	if _, err := rt.InstantiateWithConfig(ctx, env, wazero.NewModuleConfig().WithName("env")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func call(t testing.TB, m api.Module, name string, args ...uint64) uint64 {
+	t.Helper()
+	res, err := m.ExportedFunction(name).Call(context.Background(), args...)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return res[0]
+}
+
+func TestInstrumentPreservesBehaviour(t *testing.T) {
+	ctx := context.Background()
+	orig := semanticsModule()
+	inst, err := interrupt.Instrument(orig, interrupt.Options{Interval: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		wasm []byte
+	}{{"original", orig}, {"instrumented", inst}} {
+		t.Run(tc.name, func(t *testing.T) {
+			rt := wazero.NewRuntime(ctx)
+			defer rt.Close(ctx)
+			if _, err := interrupt.Instantiate(ctx, rt); err != nil {
+				t.Fatal(err)
+			}
+			envModule(t, rt)
+			m, err := rt.InstantiateWithConfig(ctx, tc.wasm, wazero.NewModuleConfig().WithName("sem"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range []struct {
+				fn   string
+				args []uint64
+				want uint64
+			}{
+				{"fib", []uint64{10}, 55},
+				{"sum", []uint64{10}, 45},
+				{"triple", []uint64{4}, 12},
+				{"via_table", []uint64{7}, 21},
+				{"get_g", nil, 142},
+				{"ref_call", []uint64{5}, 15},
+			} {
+				if got := call(t, m, c.fn, c.args...); got != c.want {
+					t.Errorf("%s%v = %d, want %d", c.fn, c.args, got, c.want)
+				}
+			}
+			if g := m.ExportedGlobal("g1").Get(); g != 42 {
+				t.Errorf("exported global g1 = %d, want 42 (set by the start function)", g)
+			}
+			for _, f := range m.ExportedFunctionDefinitions() {
+				if f.Name() == "fib" && !strings.HasSuffix(f.DebugName(), ".fib") {
+					t.Errorf("name section not carried over: fib is %q", f.DebugName())
+				}
+				if f.Name() == "sum" && !strings.HasSuffix(f.DebugName(), ".sum") {
+					t.Errorf("name section not carried over: sum is %q", f.DebugName())
+				}
+			}
+		})
+	}
+}
+
+func TestInstrumentAppendsVoidType(t *testing.T) {
+	ctx := context.Background()
+	inst, err := interrupt.Instrument(noVoidModule(), interrupt.Options{Interval: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt := wazero.NewRuntime(ctx)
+	defer rt.Close(ctx)
+	if _, err := interrupt.Instantiate(ctx, rt); err != nil {
+		t.Fatal(err)
+	}
+	m, err := rt.Instantiate(ctx, inst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := call(t, m, "triple", 1000); got != 3000 {
+		t.Fatalf("triple(1000) = %d", got)
+	}
+}
+
+// TestInstrumentInterval counts the calls into the host: one per Interval
+// checks, where sum(n) passes n+1 loop headers.
+func TestInstrumentInterval(t *testing.T) {
+	ctx := context.Background()
+	for _, interval := range []uint32{1, 7, 1000} {
+		inst, err := interrupt.Instrument(semanticsModule(), interrupt.Options{Interval: interval})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rt := wazero.NewRuntime(ctx)
+		var calls atomic.Int64
+		_, err = rt.NewHostModuleBuilder(interrupt.ImportModule).NewFunctionBuilder().
+			WithGoFunction(api.GoFunc(func(context.Context, []uint64) { calls.Add(1) }), nil, nil).
+			Export(interrupt.ImportName).Instantiate(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		envModule(t, rt)
+		m, err := rt.InstantiateWithConfig(ctx, inst, wazero.NewModuleConfig().WithName("sem"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		calls.Store(0)
+		const n = 10_000
+		call(t, m, "sum", n)
+		if want := int64((n + 1) / interval); calls.Load() != want {
+			t.Errorf("interval %d: %d host calls for %d loop headers, want %d", interval, calls.Load(), n+1, want)
+		}
+		rt.Close(ctx)
+	}
+}
+
+func TestInstrumentRefusals(t *testing.T) {
+	for _, tc := range []struct {
+		name, want string
+		wasm       []byte
+	}{
+		{"not wasm", "bad magic", []byte("hello, world")},
+		{"reserved namespace", "reserves", wasmModule(
+			sec(1, vec(functype(nil, nil))),
+			sec(2, vec(cat(str(interrupt.ImportModule), str("x"), []byte{0x00}, u32(0))))),
+		},
+		{"code names the counter global", "global index 1", wasmModule(
+			sec(1, vec(functype(nil, nil))),
+			sec(3, vec(u32(0))),
+			sec(6, vec([]byte{i32, 0x01, 0x41, 0x00, 0x0b})),
+			sec(10, vec(fbody(noLocals, []byte{0x41, 0x7f, 0x24, 0x01, 0x0b}))),
+		)},
+		{"code names the scratch local", "local index 1", wasmModule(
+			sec(1, vec(functype([]byte{i32}, nil))),
+			sec(3, vec(u32(0))),
+			sec(10, vec(fbody(noLocals, []byte{0x41, 0x00, 0x21, 0x01, 0x0b}))),
+		)},
+		{"code names the appended type", "type index 1", wasmModule(
+			sec(1, vec(functype([]byte{i32}, nil))),
+			sec(3, vec(u32(0))),
+			sec(4, vec([]byte{0x70, 0x00, 0x01})),
+			sec(10, vec(fbody(noLocals, []byte{0x41, 0x00, 0x11, 0x01, 0x00, 0x0b}))),
+		)},
+		{"unknown opcode", "unsupported opcode", wasmModule(
+			sec(1, vec(functype(nil, nil))),
+			sec(3, vec(u32(0))),
+			sec(10, vec(fbody(noLocals, []byte{0x06, 0x0b}))),
+		)},
+		{"truncated body", "unexpected end", wasmModule(
+			sec(1, vec(functype(nil, nil))),
+			sec(3, vec(u32(0))),
+			sec(10, vec(fbody(noLocals, []byte{0x03, 0x40, 0x0b}))),
+		)},
+		{"body count mismatch", "function bodies", wasmModule(
+			sec(1, vec(functype(nil, nil))),
+			sec(3, vec(u32(0), u32(0))),
+			sec(10, vec(fbody(noLocals, []byte{0x0b}))),
+		)},
+		{"sections out of order", "out of order", wasmModule(
+			sec(5, vec([]byte{0x00, 0x01})),
+			sec(1, vec(functype(nil, nil))),
+		)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := interrupt.Instrument(tc.wasm, interrupt.Options{})
+			if !errors.Is(err, interrupt.ErrInstrument) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("want an ErrInstrument mentioning %q, got %v", tc.want, err)
+			}
+		})
+	}
+}
+
+func TestInstrumentIsDeterministic(t *testing.T) {
+	a, err := interrupt.Instrument(guest(t), interrupt.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := interrupt.Instrument(guest(t), interrupt.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(a) != string(b) {
+		t.Fatal("two rewrites of the same module differ: the compilation cache would miss")
+	}
+}
