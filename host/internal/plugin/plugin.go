@@ -9,12 +9,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
 
-	extism "github.com/extism/go-sdk"
 	"github.com/hashicorp/go-hclog"
 	"github.com/machina-go/machina/abi"
 	"github.com/machina-go/machina/host/internal/manifest"
@@ -39,7 +39,8 @@ type LoadOptions struct {
 // Plugin is a loaded, verified plugin with a pool of instances. It is safe
 // for concurrent use.
 type Plugin struct {
-	compiled   *extism.CompiledPlugin
+	code       module
+	convention Convention
 	manifest   wire.Manifest
 	descriptor wire.Descriptor
 	sha        string
@@ -65,9 +66,24 @@ type Stats struct {
 }
 
 type instance struct {
-	p      *extism.Plugin
+	b      backend
 	calls  int
 	stderr *boundedBuffer
+}
+
+// module is a compiled plugin under one calling convention.
+type module interface {
+	// instantiate creates an instance whose stdout and stderr go to out.
+	instantiate(ctx context.Context, mc wazero.ModuleConfig, out io.Writer) (backend, error)
+	close(ctx context.Context) error
+}
+
+// backend is one instance under a calling convention.
+type backend interface {
+	// call runs an export and returns its result, or the error the plugin
+	// reported, or (as the error) a trap: the instance is then unusable.
+	call(ctx context.Context, export string, input []byte) ([]byte, *abi.Error, error)
+	close(ctx context.Context) error
 }
 
 // Load verifies and compiles a module and creates its first instance.
@@ -101,6 +117,10 @@ func (e *Engine) Load(ctx context.Context, wasm []byte, opts LoadOptions) (*Plug
 	if err != nil {
 		return nil, fmt.Errorf("plugin %s: encoding config: %w", man.Name, err)
 	}
+	conv, err := conventionOf(man, mod.Imports)
+	if err != nil {
+		return nil, fmt.Errorf("plugin %s: %w", man.Name, err)
+	}
 	// The module is checked above as the vendor built it; what runs is the
 	// same module with interrupt checks added (see termination.go).
 	code, rc, err := e.prepare(wasm, wazero.NewRuntimeConfig().
@@ -109,30 +129,34 @@ func (e *Engine) Load(ctx context.Context, wasm []byte, opts LoadOptions) (*Plug
 	if err != nil {
 		return nil, fmt.Errorf("plugin %s: %w", man.Name, err)
 	}
-	compiled, err := extism.NewCompiledPlugin(ctx, extism.Manifest{
-		Wasm:   []extism.Wasm{extism.WasmData{Data: code, Name: "main"}},
-		Memory: &extism.ManifestMemory{MaxPages: limits.MemoryPages, MaxHttpResponseBytes: 0, MaxVarBytes: 0},
-	}, extism.PluginConfig{RuntimeConfig: rc, EnableWasi: true}, append(hostFunctions(host, limits.MaxInputBytes), interruptFunction()))
+	hook := e.termination == terminateInterrupt
+	var compiled module
+	if conv == ConventionDirect {
+		compiled, err = compileDirect(ctx, rc, code, host, limits, hook)
+	} else {
+		compiled, err = compileExtism(ctx, rc, code, host, limits, hook, logger)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("plugin %s: compiling: %w", man.Name, err)
 	}
 	p := &Plugin{
-		compiled: compiled,
-		manifest: man,
-		sha:      sha,
-		imports:  ClassifyImports(mod.Imports),
-		exports:  mod.ExportedFunctions(),
-		limits:   limits,
-		config:   cfg,
-		logger:   logger,
-		pool:     make(chan *instance, limits.PoolSize),
-		slots:    make(chan struct{}, limits.PoolSize),
+		code:       compiled,
+		convention: conv,
+		manifest:   man,
+		sha:        sha,
+		imports:    ClassifyImports(mod.Imports),
+		exports:    mod.ExportedFunctions(),
+		limits:     limits,
+		config:     cfg,
+		logger:     logger,
+		pool:       make(chan *instance, limits.PoolSize),
+		slots:      make(chan struct{}, limits.PoolSize),
 	}
 	for range limits.PoolSize {
 		p.slots <- struct{}{}
 	}
 	if err := p.describe(ctx); err != nil {
-		compiled.Close(ctx)
+		compiled.close(ctx)
 		return nil, fmt.Errorf("plugin %s: %w", man.Name, err)
 	}
 	return p, nil
@@ -180,19 +204,15 @@ func (p *Plugin) newInstance(ctx context.Context, initialise bool) (*instance, e
 	stderr := &boundedBuffer{max: 16 << 10}
 	mc := wazero.NewModuleConfig().
 		WithSysWalltime().WithSysNanotime().WithSysNanosleep().
-		WithRandSource(rand.Reader).
-		WithStdout(stderr).WithStderr(stderr)
-	ep, err := p.compiled.Instance(ctx, extism.PluginInstanceConfig{ModuleConfig: mc})
+		WithRandSource(rand.Reader)
+	b, err := p.code.instantiate(ctx, mc, stderr)
 	if err != nil {
-		return nil, fmt.Errorf("instantiating: %w", err)
+		return nil, fmt.Errorf("instantiating: %s", describeTrap(ctx, err, stderr.String(), p.limits))
 	}
-	ep.SetLogger(func(level extism.LogLevel, msg string) {
-		p.logger.Debug("extism", "level", level.String(), "message", msg)
-	})
-	inst := &instance{p: ep, stderr: stderr}
+	inst := &instance{b: b, stderr: stderr}
 	if initialise {
 		if err := p.initInstance(ctx, inst); err != nil {
-			ep.Close(ctx)
+			b.close(ctx)
 			return nil, err
 		}
 	}
@@ -206,9 +226,6 @@ func (p *Plugin) initInstance(ctx context.Context, inst *instance) error {
 	return nil
 }
 
-// resultPrefix opens a successful output envelope.
-const resultPrefix = `{"result":`
-
 // ErrTrap wraps every failure that cost the plugin its instance: a panic,
 // running out of memory, a timeout, an exit, or an oversized output.
 var ErrTrap = errors.New("plugin instance failed")
@@ -216,8 +233,12 @@ var ErrTrap = errors.New("plugin instance failed")
 // ErrClosed is returned by calls on a closed plugin.
 var ErrClosed = errors.New("plugin is closed")
 
-// invoke calls one export on inst and unwraps the envelope. A plugin-level
-// error comes back as *abi.Error; anything else is a trap.
+// errNotEnvelope is the trap of an Extism-convention export whose output
+// is not an ABI envelope.
+var errNotEnvelope = errors.New("output is not an ABI envelope")
+
+// invoke calls one export on inst. A plugin-level error comes back as
+// *abi.Error; anything else is a trap.
 func (p *Plugin) invoke(ctx context.Context, inst *instance, export string, input []byte) ([]byte, error) {
 	if len(input) > p.limits.MaxInputBytes {
 		return nil, abi.InvalidArgument("request of %d bytes exceeds the %d byte input cap", len(input), p.limits.MaxInputBytes)
@@ -225,28 +246,18 @@ func (p *Plugin) invoke(ctx context.Context, inst *instance, export string, inpu
 	ctx, cancel := context.WithTimeout(ctx, p.limits.CallTimeout)
 	defer cancel()
 	inst.calls++
-	_, out, err := inst.p.CallWithContext(ctx, export, input)
-	if err != nil {
+	out, perr, err := inst.b.call(ctx, export, input)
+	switch {
+	case errors.Is(err, errNotEnvelope):
+		return nil, &trapError{reason: err.Error()}
+	case err != nil:
 		return nil, &trapError{reason: describeTrap(ctx, err, inst.stderr.String(), p.limits)}
-	}
-	if len(out) > p.limits.MaxOutputBytes {
+	case len(out) > p.limits.MaxOutputBytes:
 		return nil, &trapError{reason: fmt.Sprintf("output of %d bytes exceeds the %d byte cap", len(out), p.limits.MaxOutputBytes)}
+	case perr != nil:
+		return nil, perr
 	}
-	// Fast path: a successful envelope is {"result":…} as the PDK writes it.
-	if bytes.HasPrefix(out, []byte(resultPrefix)) && bytes.HasSuffix(out, []byte("}")) {
-		res := out[len(resultPrefix) : len(out)-1]
-		if json.Valid(res) {
-			return res, nil
-		}
-	}
-	var env wire.Envelope
-	if err := json.Unmarshal(out, &env); err != nil {
-		return nil, &trapError{reason: "output is not an ABI envelope"}
-	}
-	if env.Error != nil {
-		return nil, abi.AsError(env.Error)
-	}
-	return env.Result, nil
+	return out, nil
 }
 
 type trapError struct{ reason string }
@@ -359,7 +370,7 @@ func (p *Plugin) acquire(ctx context.Context) (*instance, error) {
 
 // discard closes an instance and frees its slot.
 func (p *Plugin) discard(ctx context.Context, inst *instance) {
-	inst.p.Close(ctx)
+	inst.b.close(ctx)
 	p.slots <- struct{}{}
 }
 
@@ -397,9 +408,9 @@ func (p *Plugin) Close(ctx context.Context) error {
 	for {
 		select {
 		case inst := <-p.pool:
-			inst.p.Close(ctx)
+			inst.b.close(ctx)
 		default:
-			return p.compiled.Close(ctx)
+			return p.code.close(ctx)
 		}
 	}
 }
@@ -447,3 +458,6 @@ func (b *boundedBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// Convention returns the calling convention the module uses.
+func (p *Plugin) Convention() Convention { return p.convention }
