@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/internal/benchcpu"
 	maxsim "github.com/machina-go/machina/internal/sim/maximo"
 )
 
@@ -22,13 +23,14 @@ func benchListAssets(b *testing.B, call func(op abi.OpName, req, resp any) error
 		b.Fatalf("warm-up: %v, %d assets", err, len(resp.Assets))
 	}
 	b.ReportAllocs()
-	b.ResetTimer()
+	cpu := benchcpu.Now()
 	for b.Loop() {
 		var resp abi.ListAssetsResponse
 		if err := call(abi.OpListAssets, abi.ListAssetsRequest{}, &resp); err != nil {
 			b.Fatal(err)
 		}
 	}
+	benchcpu.Report(b, cpu)
 }
 
 func benchGetWorkOrder(b *testing.B, call func(op abi.OpName, req, resp any) error) {
@@ -39,13 +41,14 @@ func benchGetWorkOrder(b *testing.B, call func(op abi.OpName, req, resp any) err
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
-	b.ResetTimer()
+	cpu := benchcpu.Now()
 	for b.Loop() {
 		var resp abi.WorkOrderResponse
 		if err := call(abi.OpGetWorkOrder, req, &resp); err != nil {
 			b.Fatal(err)
 		}
 	}
+	benchcpu.Report(b, cpu)
 }
 
 func BenchmarkListAssets100(b *testing.B) {
