@@ -1,0 +1,86 @@
+package codec_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"testing"
+
+	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/pdk/internal/codec"
+)
+
+// These run natively and, built with GOOS=wasip1 GOARCH=wasm, inside a
+// WebAssembly runtime, where the gap to encoding/json is what matters.
+
+func benchAssets() *abi.ListAssetsResponse {
+	var r abi.ListAssetsResponse
+	for i := range 100 {
+		r.Assets = append(r.Assets, abi.Asset{
+			ID: fmt.Sprintf("P-%04d", i), Name: fmt.Sprintf("Centrifugal pump %d", i), Type: abi.AssetRotating,
+			Location: "AREA-PROC", Criticality: abi.CriticalityB, Parent: "PLANT-RS",
+			Metadata: map[string]any{"siteid": "RIVERSIDE", "status": "OPERATING", "isrunning": true, "priority": 2.0, "changedate": "2024-08-25T05:00:00-00:00"},
+		})
+	}
+	return &r
+}
+
+func BenchmarkEncodeListAssets100(b *testing.B) {
+	v := benchAssets()
+	b.Run("codec", func(b *testing.B) {
+		buf := make([]byte, 0, 64<<10)
+		for b.Loop() {
+			if _, _, err := codec.Marshal(buf[:0], v); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("encoding-json", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := json.Marshal(v); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+var benchReply = []byte(`{"status":200,"headers":{"Content-Type":"application/json","Date":"Fri, 05 Dec 2026 08:00:00 GMT","Content-Length":"47449"}}`)
+
+func BenchmarkDecodeHTTPReply(b *testing.B) {
+	b.Run("codec", func(b *testing.B) {
+		for b.Loop() {
+			var r abi.HTTPResponse
+			if _, err := codec.Unmarshal(benchReply, &r); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("encoding-json", func(b *testing.B) {
+		for b.Loop() {
+			var r abi.HTTPResponse
+			if err := json.Unmarshal(benchReply, &r); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+var benchRequest = []byte(`{"work_order_id":"WO1003"}`)
+
+func BenchmarkDecodeRequest(b *testing.B) {
+	b.Run("codec", func(b *testing.B) {
+		for b.Loop() {
+			var r abi.GetWorkOrderRequest
+			if _, err := codec.Unmarshal(benchRequest, &r); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("encoding-json", func(b *testing.B) {
+		for b.Loop() {
+			var r abi.GetWorkOrderRequest
+			if err := json.Unmarshal(benchRequest, &r); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
