@@ -65,7 +65,9 @@ const DirectABI = "1.1"
 
 // PackReply packs a reply's header and tail lengths as a capability call
 // returns them.
-func PackReply(hdrLen, tailLen int) uint64 { return uint64(uint32(hdrLen))<<32 | uint64(uint32(tailLen)) }
+func PackReply(hdrLen, tailLen int) uint64 {
+	return uint64(uint32(hdrLen))<<32 | uint64(uint32(tailLen))
+}
 
 // UnpackReply splits PackReply's result.
 func UnpackReply(v uint64) (hdrLen, tailLen int) { return int(v >> 32), int(uint32(v)) }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/machina-go/machina/abi"
 	"github.com/machina-go/machina/host/internal/interrupt"
+	"github.com/machina-go/machina/host/internal/wasmfile"
 	"github.com/machina-go/machina/internal/wire"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -22,6 +23,7 @@ import (
 type directModule struct {
 	rt       wazero.Runtime
 	compiled wazero.CompiledModule
+	memory   *memoryPool
 	limits   Limits
 }
 
@@ -44,21 +46,31 @@ func compileDirect(ctx context.Context, rc wazero.RuntimeConfig, code []byte, h 
 	if err := instantiateDirectHost(ctx, rt, h, limits); err != nil {
 		return fail(err)
 	}
+	// Instances start from the data segments' memory image in one piece
+	// (see wasmfile.SplitData and memoryAllocator).
+	code, image, err := wasmfile.SplitData(code)
+	if err != nil {
+		return fail(err)
+	}
 	compiled, err := rt.CompileModule(ctx, code)
 	if err != nil {
 		return fail(err)
 	}
-	return &directModule{rt: rt, compiled: compiled, limits: limits}, nil
+	return &directModule{rt: rt, compiled: compiled, memory: newMemoryPool(newMemImage(image), limits.PoolSize), limits: limits}, nil
 }
 
-func (m *directModule) close(ctx context.Context) error { return m.rt.Close(ctx) }
+func (m *directModule) close(ctx context.Context) error {
+	err := m.rt.Close(ctx)
+	m.memory.close()
+	return err
+}
 
 // instantiate creates an instance and runs the module's _initialize (the
 // Go runtime's start-up) under the call timeout, so a module that never
 // finishes starting is stopped like any runaway call.
 func (m *directModule) instantiate(ctx context.Context, mc wazero.ModuleConfig, out io.Writer) (backend, error) {
 	inst := &directInstance{fns: map[string]api.Function{}, limits: m.limits}
-	ctx = experimental.WithMemoryAllocator(ctx, memoryAllocator())
+	ctx = experimental.WithMemoryAllocator(ctx, m.memory.allocator())
 	ctx, cancel := context.WithTimeout(ctx, m.limits.CallTimeout)
 	defer cancel()
 	mod, err := m.rt.InstantiateModule(context.WithValue(ctx, directKey{}, inst), m.compiled,

@@ -334,3 +334,34 @@ func TestDirectConventionNeedsABI11(t *testing.T) {
 		t.Fatalf("want a refusal naming both versions, got %v", err)
 	}
 }
+
+func TestNewInstanceStartsClean(t *testing.T) {
+	// Instances get memory that earlier instances used (the runtime keeps
+	// released mappings for reuse): nothing of an earlier instance — its
+	// globals, its heap, anything it wrote — may be visible to the next.
+	p := loadProbe(t, plugin.Limits{PoolSize: 1, RecycleAfter: 1})
+	ctx := context.Background()
+	for i, v := range []string{"first-secret", "second-secret", "third"} {
+		a, err := getAsset(ctx, p, "remember:"+v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Name != "" {
+			t.Fatalf("call %d: a fresh instance saw %q left by the one before", i, a.Name)
+		}
+		// Dirty a lot of heap, then check the next instance's heap.
+		if a, err := getAsset(ctx, p, "garbage:4"); err != nil || a.Name != "true" {
+			t.Fatalf("garbage: %+v %v", a, err)
+		}
+	}
+	if s := p.Stats(); s.Recycled < 5 {
+		t.Fatalf("instances were not replaced: %+v", s)
+	}
+	// Same instance (no recycling): the memo is there, proving the test
+	// can see it when it exists.
+	q := loadProbe(t, plugin.Limits{PoolSize: 1})
+	getAsset(ctx, q, "remember:kept")
+	if a, _ := getAsset(ctx, q, "remember:x"); a.Name != "kept|kept" {
+		t.Fatalf("memo within one instance = %q", a.Name)
+	}
+}

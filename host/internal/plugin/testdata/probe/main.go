@@ -9,6 +9,10 @@
 //	clock        return time.Now and 16 crypto/rand bytes in metadata
 //	exit         os.Exit(3)
 //	http:<url>   GET url through the host and return status/body/error
+//	remember:<v> keep v in instance memory (a global and a heap block) and
+//	             return, as the name, what the previous call left there
+//	garbage:<n>  fill n MiB of heap with 0xAB, then report whether a fresh
+//	             n MiB allocation is all zero
 package main
 
 import (
@@ -40,7 +44,11 @@ func (probe) ListAssets(context.Context, abi.ListAssetsRequest) (abi.ListAssetsR
 	return abi.ListAssetsResponse{Assets: []abi.Asset{{ID: "P-1", Name: "probe", Type: abi.AssetRotating, Criticality: abi.CriticalityC}}}, nil
 }
 
-var sink [][]byte
+var (
+	sink       [][]byte
+	remembered string
+	heapMemo   *[64]byte
+)
 
 func (probe) GetAsset(ctx context.Context, req abi.GetAssetRequest) (abi.GetAssetResponse, error) {
 	mode, arg, _ := strings.Cut(req.AssetID, ":")
@@ -67,6 +75,27 @@ func (probe) GetAsset(ctx context.Context, req abi.GetAssetRequest) (abi.GetAsse
 		b := make([]byte, 16)
 		_, _ = rand.Read(b)
 		a.Metadata = map[string]any{"now": time.Now().UTC().Format(time.RFC3339Nano), "rand": hex.EncodeToString(b)}
+	case "remember":
+		a.Name = remembered
+		if heapMemo != nil {
+			a.Name += "|" + strings.TrimRight(string(heapMemo[:]), "\x00")
+		}
+		remembered = arg
+		heapMemo = new([64]byte)
+		copy(heapMemo[:], arg)
+	case "garbage":
+		n, _ := strconv.Atoi(arg)
+		junk := make([]byte, n<<20)
+		for i := range junk {
+			junk[i] = 0xAB
+		}
+		sink = append(sink, junk)
+		fresh := make([]byte, n<<20)
+		zero := true
+		for _, c := range fresh {
+			zero = zero && c == 0
+		}
+		a.Name = strconv.FormatBool(zero)
 	case "exit":
 		os.Exit(3)
 	case "http":
