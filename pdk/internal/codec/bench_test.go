@@ -84,3 +84,52 @@ func BenchmarkDecodeRequest(b *testing.B) {
 		}
 	})
 }
+
+// odataPage is an OData v2 collection page of 100 equipment, shaped like
+// SAP's API_EQUIPMENT (see plugins/cmms-sap/testdata/corpus).
+func odataPage() []byte {
+	var rows []map[string]any
+	for i := range 100 {
+		id := fmt.Sprintf("1%07d", i)
+		rows = append(rows, map[string]any{
+			"ABCIndicator": "A", "ConstructionYear": "2015", "Equipment": id, "EquipmentCategory": "M",
+			"EquipmentClassCode": "PU", "EquipmentName": fmt.Sprintf("Centrifugal pump P-%d", 100+i), "FunctionalLocation": "1010-A1-L01",
+			"LastChangeDateTime": "/Date(1709316000000+0000)/", "MaintenancePlanningPlant": "1010", "MaintenancePlant": "1010",
+			"Manufacturer": "KSB", "ModelNumber": "Etanorm 065-040", "OperationStartDate": "/Date(1665187200000)/", "PlantSection": "A1",
+			"SerialNumber": fmt.Sprintf("P-%06d", 780000+i), "TechnicalObjectType": "PUMP", "ValidityStartDate": "/Date(1325980800000)/",
+			"GrossWeight": 125.5, "__metadata": map[string]any{"etag": `W/"datetimeoffset'2024-03-01T18%3A00%3A00.0000000Z'"`,
+				"id": "https://sap.example.com/sap/opu/odata/sap/API_EQUIPMENT/Equipment('" + id + "')", "type": "API_EQUIPMENT.EquipmentType"},
+		})
+	}
+	b, _ := json.Marshal(map[string]any{"d": map[string]any{"results": rows}})
+	return b
+}
+
+func BenchmarkDecodeAnyODataPage(b *testing.B) {
+	page := odataPage()
+	b.SetBytes(int64(len(page)))
+	b.Run("codec", func(b *testing.B) {
+		for b.Loop() {
+			if err := codec.Decode(page, func(d *codec.Decoder) { _ = d.Any() }); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("encoding-json", func(b *testing.B) {
+		for b.Loop() {
+			var v any
+			if err := json.Unmarshal(page, &v); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func BenchmarkSkipODataPage(b *testing.B) {
+	page := odataPage()
+	for b.Loop() {
+		if err := codec.Decode(page, func(d *codec.Decoder) { d.Skip() }); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -28,6 +28,15 @@ type Decoder struct {
 	depth int
 	err   error
 	key   []byte // scratch for unescaped keys
+
+	// For Any: the size of the last object seen at each depth (rows of a
+	// page are alike, so a map made that large rarely grows), and small
+	// direct-mapped caches of keys and boxed short strings, which repeat
+	// row after row. They only save allocations; values are equal either
+	// way.
+	sizes [8]int
+	keys  *[256]string
+	vals  *[256]any
 }
 
 // SyntaxError is malformed JSON.
@@ -80,14 +89,16 @@ func (d *Decoder) mismatch(want string) {
 }
 
 func (d *Decoder) ws() {
-	for d.i < len(d.b) {
-		switch d.b[d.i] {
+	b, i := d.b, d.i
+	for i < len(b) {
+		switch b[i] {
 		case ' ', '\t', '\n', '\r':
-			d.i++
-		default:
-			return
+			i++
+			continue
 		}
+		break
 	}
+	d.i = i
 }
 
 // next skips whitespace and returns the next byte, or 0 with a syntax
@@ -239,10 +250,11 @@ func (d *Decoder) String() string {
 		return ""
 	}
 	// Fast path: plain ASCII up to the closing quote.
-	for j := d.i + 1; j < len(d.b); j++ {
-		c := d.b[j]
+	b := d.b
+	for j := d.i + 1; j < len(b); j++ {
+		c := b[j]
 		if c == '"' {
-			s := string(d.b[d.i+1 : j])
+			s := string(b[d.i+1 : j])
 			d.i = j + 1
 			return s
 		}
@@ -256,39 +268,42 @@ func (d *Decoder) String() string {
 // rawString reads the string at d.i (which is '"') and appends its
 // unescaped bytes to buf.
 func (d *Decoder) rawString(buf []byte) []byte {
-	d.i++
-	start := d.i
-	for d.i < len(d.b) {
-		c := d.b[d.i]
+	b := d.b
+	i := d.i + 1
+	start := i
+	for i < len(b) {
+		c := b[i]
 		switch {
 		case c == '"':
-			buf = append(buf, d.b[start:d.i]...)
-			d.i++
-			return buf
+			d.i = i + 1
+			return append(buf, b[start:i]...)
 		case c == '\\':
-			buf = append(buf, d.b[start:d.i]...)
+			buf = append(buf, b[start:i]...)
+			d.i = i
 			buf = d.escape(buf)
 			if d.err != nil {
 				return buf
 			}
-			start = d.i
+			i, start = d.i, d.i
 		case c < 0x20:
+			d.i = i
 			d.syntax("control character in a string")
 			return buf
 		case c < utf8.RuneSelf:
-			d.i++
+			i++
 		default:
-			r, size := utf8.DecodeRune(d.b[d.i:])
+			r, size := utf8.DecodeRune(b[i:])
 			if r == utf8.RuneError && size == 1 {
-				buf = append(buf, d.b[start:d.i]...)
+				buf = append(buf, b[start:i]...)
 				buf = append(buf, "\uFFFD"...)
-				d.i++
-				start = d.i
+				i++
+				start = i
 				continue
 			}
-			d.i += size
+			i += size
 		}
 	}
+	d.i = i
 	d.syntax("unexpected end of JSON input")
 	return buf
 }
@@ -412,11 +427,12 @@ func (d *Decoder) number() []byte {
 }
 
 func (d *Decoder) digits() int {
-	n := 0
-	for d.i < len(d.b) && '0' <= d.b[d.i] && d.b[d.i] <= '9' {
-		d.i++
-		n++
+	b, i := d.b, d.i
+	for i < len(b) && '0' <= b[i] && b[i] <= '9' {
+		i++
 	}
+	n := i - d.i
+	d.i = i
 	return n
 }
 
@@ -510,18 +526,13 @@ func (d *Decoder) Any() any {
 	}
 	switch c := d.next(); {
 	case c == '{':
-		m := map[string]any{}
-		d.Object(func(k []byte) {
-			key := string(k)
-			m[key] = d.Any()
-		})
-		return m
+		return d.anyObject()
 	case c == '[':
 		a := []any{}
 		d.Array(func() { a = append(a, d.Any()) })
 		return a
 	case c == '"':
-		return d.String()
+		return d.anyString()
 	case c == 't' || c == 'f':
 		return d.Bool()
 	case c == 'n':
@@ -534,6 +545,55 @@ func (d *Decoder) Any() any {
 	}
 	d.syntax("invalid character looking for the beginning of a value")
 	return nil
+}
+
+func (d *Decoder) anyObject() map[string]any {
+	level := min(d.depth, len(d.sizes)-1)
+	m := make(map[string]any, d.sizes[level])
+	d.Object(func(k []byte) {
+		key := d.intern(k)
+		m[key] = d.Any()
+	})
+	d.sizes[level] = len(m)
+	return m
+}
+
+// slot picks a cache slot for b from its length and outer bytes.
+func slot(b []byte) int {
+	if len(b) == 0 {
+		return 0
+	}
+	return (len(b)*31 + int(b[0])*7 + int(b[len(b)-1])) & 255
+}
+
+// intern returns k as a string, reusing an equal one seen before.
+func (d *Decoder) intern(k []byte) string {
+	if d.keys == nil {
+		d.keys = new([256]string)
+	}
+	e := &d.keys[slot(k)]
+	if *e != string(k) {
+		*e = string(k)
+	}
+	return *e
+}
+
+// anyString reads a string as an interface value, reusing the boxed
+// value of an equal short string seen before.
+func (d *Decoder) anyString() any {
+	s := d.String()
+	if d.err != nil || len(s) > 32 {
+		return s
+	}
+	if d.vals == nil {
+		d.vals = new([256]any)
+	}
+	e := &d.vals[slot(unsafe.Slice(unsafe.StringData(s), len(s)))]
+	if old, ok := (*e).(string); ok && old == s {
+		return *e
+	}
+	*e = s
+	return *e
 }
 
 // Skip reads and discards one value, checking its syntax.
