@@ -1,0 +1,146 @@
+package plugin_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/host/plugin"
+	"github.com/machina-go/machina/internal/testplugin"
+)
+
+// stopSlack is how late after its timeout a runaway call may return.
+const stopSlack = 100 * time.Millisecond
+
+// runaway calls a probe mode that never ends and checks it is stopped as a
+// timeout trap within stopSlack of the plugin's call timeout.
+func runaway(p *plugin.Plugin, mode string, timeout time.Duration) error {
+	start := time.Now()
+	_, err := getAsset(context.Background(), p, mode)
+	took := time.Since(start)
+	switch {
+	case !errors.Is(err, plugin.ErrTrap):
+		return fmt.Errorf("%s: want a trap, got %v", mode, err)
+	case !strings.Contains(err.Error(), "timeout"):
+		return fmt.Errorf("%s: want a timeout, got %v", mode, err)
+	case took > timeout+stopSlack:
+		return fmt.Errorf("%s: stopped after %v, more than %v + %v", mode, took, timeout, stopSlack)
+	}
+	return nil
+}
+
+func TestTimeoutStopsEveryShape(t *testing.T) {
+	// The timeout also bounds describe at load, which under -race on a
+	// loaded machine takes a few hundred milliseconds.
+	const timeout = time.Second
+	for _, mode := range []string{"loop", "spincalls", "exp", "deep"} {
+		t.Run(mode, func(t *testing.T) {
+			p := loadProbe(t, plugin.Limits{PoolSize: 1, CallTimeout: timeout})
+			if err := runaway(p, mode, timeout); err != nil {
+				t.Fatal(err)
+			}
+			mustEcho(t, p) // the interrupted instance was replaced
+			if s := p.Stats(); s.Traps != 1 {
+				t.Fatalf("traps = %d, want 1", s.Traps)
+			}
+		})
+	}
+}
+
+// TestTimeoutWithMoreSpinningPluginsThanProcessors runs one more runaway
+// plugin than there are processors while the process keeps answering
+// HTTP; every call must still stop on time.
+func TestTimeoutWithMoreSpinningPluginsThanProcessors(t *testing.T) {
+	const timeout = time.Second
+	n := runtime.GOMAXPROCS(0) + 1
+	modes := []string{"loop", "spincalls", "exp", "deep"}
+	ps := make([]*plugin.Plugin, n)
+	e := newEngine(t)
+	wasm := testplugin.Build(t, "host/plugin/testdata/probe")
+	for i := range ps {
+		p, err := e.Load(context.Background(), wasm, plugin.LoadOptions{Limits: plugin.Limits{PoolSize: 1, CallTimeout: timeout}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { p.Close(context.Background()) })
+		ps[i] = p
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok") }))
+	defer srv.Close()
+
+	errs := make(chan error, n)
+	var wg sync.WaitGroup
+	for i, p := range ps {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- runaway(p, modes[i%len(modes)], timeout)
+		}()
+	}
+	time.Sleep(100 * time.Millisecond)
+	served, worst := 0, time.Duration(0)
+	for until := time.Now().Add(timeout - 300*time.Millisecond); time.Now().Before(until); {
+		start := time.Now()
+		resp, err := http.Get(srv.URL)
+		if err != nil {
+			t.Fatalf("HTTP while plugins spin: %v", err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		served++
+		worst = max(worst, time.Since(start))
+		time.Sleep(20 * time.Millisecond)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	t.Logf("%d spinning plugins on %d processors: %d HTTP requests answered meanwhile, slowest %v", n, n-1, served, worst)
+	if served < 10 || worst > 250*time.Millisecond {
+		t.Errorf("HTTP starved while plugins spun: %d answered, slowest %v", served, worst)
+	}
+	for _, p := range ps {
+		mustEcho(t, p)
+	}
+}
+
+// TestCancelStopsCall checks a caller's cancellation stops a runaway call
+// (not only the plugin's own timeout).
+func TestCancelStopsCall(t *testing.T) {
+	p := loadProbe(t, plugin.Limits{PoolSize: 1, CallTimeout: time.Minute})
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(200*time.Millisecond, cancel)
+	start := time.Now()
+	_, err := getAsset(ctx, p, "spincalls")
+	if !errors.Is(err, plugin.ErrTrap) || !strings.Contains(err.Error(), "cancelled") || time.Since(start) > 200*time.Millisecond+stopSlack {
+		t.Fatalf("want a cancellation within %v, got %v after %v", stopSlack, err, time.Since(start))
+	}
+	mustEcho(t, p)
+}
+
+// TestRewrittenModuleStillAudited checks the import list a plugin reports
+// is the module's own, without the interrupt import the host adds.
+func TestRewrittenModuleStillAudited(t *testing.T) {
+	p := loadProbe(t, plugin.Limits{PoolSize: 1})
+	for _, imp := range p.Imports() {
+		if imp.Module == "machina_rt" {
+			t.Fatalf("host-added import reported as the plugin's: %v", imp)
+		}
+	}
+	var resp abi.HealthResponse
+	if err := p.CallOp(context.Background(), abi.OpHealth, struct{}{}, &resp); err != nil {
+		t.Fatal(err)
+	}
+}
