@@ -108,7 +108,9 @@ func TestTimeoutWithMoreSpinningPluginsThanProcessors(t *testing.T) {
 		}
 	}
 	t.Logf("%d spinning plugins on %d processors: %d HTTP requests answered meanwhile, slowest %v", n, n-1, served, worst)
-	if served < 10 || worst > 250*time.Millisecond {
+	// Starved, the server would answer nothing until the plugins stop; the
+	// bounds are loose because test machines are shared and -race is slow.
+	if served < 5 || worst > timeout/2 {
 		t.Errorf("HTTP starved while plugins spun: %d answered, slowest %v", served, worst)
 	}
 	for _, p := range ps {

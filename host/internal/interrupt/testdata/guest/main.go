@@ -46,7 +46,7 @@ func exp(n int) int {
 //go:wasmexport exp
 func expExport() int32 { return int32(exp(62)) }
 
-// deep recurses 50 000 frames deep, then recurses exponentially.
+// deep recurses 20 000 frames deep, then recurses exponentially.
 //
 //go:noinline
 func deep(n int) int {
@@ -57,7 +57,7 @@ func deep(n int) int {
 }
 
 //go:wasmexport deep
-func deepExport() int32 { return int32(deep(50_000)) }
+func deepExport() int32 { return int32(deep(20_000)) }
 
 // work is a deterministic CPU-bound loop with calls (FNV-1a over a
 // generated stream), returning its hash.
