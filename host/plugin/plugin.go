@@ -108,7 +108,7 @@ func (e *Engine) Load(ctx context.Context, wasm []byte, opts LoadOptions) (*Plug
 	if err != nil {
 		return nil, fmt.Errorf("plugin %s: %w", man.Name, err)
 	}
-	compiled, err := extism.NewCompiledPlugin(ctx, extism.Manifest{
+	compiled, err := compile(ctx, extism.Manifest{
 		Wasm:   []extism.Wasm{extism.WasmData{Data: code, Name: "main"}},
 		Memory: &extism.ManifestMemory{MaxPages: limits.MemoryPages, MaxHttpResponseBytes: 0, MaxVarBytes: 0},
 	}, extism.PluginConfig{RuntimeConfig: rc, EnableWasi: true}, append(hostFunctions(host, limits.MaxInputBytes), interruptFunction()))

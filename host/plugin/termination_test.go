@@ -15,6 +15,7 @@ import (
 
 	"github.com/machina-go/machina/abi"
 	"github.com/machina-go/machina/host/plugin"
+	"github.com/machina-go/machina/host/wasmfile"
 	"github.com/machina-go/machina/internal/testplugin"
 )
 
@@ -144,5 +145,32 @@ func TestRewrittenModuleStillAudited(t *testing.T) {
 	var resp abi.HealthResponse
 	if err := p.CallOp(context.Background(), abi.OpHealth, struct{}{}, &resp); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestModuleThatPanicsTheCompiler loads a module on which wazero's
+// validator panics (a called function with an out-of-range type index):
+// with either termination mechanism, Load must fail, not crash the host.
+func TestModuleThatPanicsTheCompiler(t *testing.T) {
+	mod := []byte{0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+		0x01, 0x04, 0x01, 0x60, 0x00, 0x00, // types: () -> ()
+		0x03, 0x03, 0x02, 0x00, 0x30, // functions: type 0, type 48
+		0x0a, 0x09, 0x02, 0x04, 0x00, 0x10, 0x01, 0x0b, 0x02, 0x00, 0x0b, // code: call 1; (empty)
+	}
+	mod, err := wasmfile.AppendCustomSection(mod, abi.ManifestSection,
+		[]byte("name = \"crash\"\nversion = \"1.0.0\"\nabi = \""+abi.Version+"\"\nkind = \"cmms\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, old := range []bool{false, true} {
+		e := newEngine(t)
+		if old {
+			plugin.UseCloseOnContextDone(e)
+		}
+		if _, err := e.Load(context.Background(), mod, plugin.LoadOptions{}); err == nil {
+			t.Fatalf("closeOnContextDone=%v: a module wazero cannot validate was loaded", old)
+		} else {
+			t.Logf("closeOnContextDone=%v: %v", old, err)
+		}
 	}
 }

@@ -222,3 +222,22 @@ func TestInstrumentIsDeterministic(t *testing.T) {
 		t.Fatal("two rewrites of the same module differ: the compilation cache would miss")
 	}
 }
+
+// TestInstrumentRefusesWhatPanicsWazero: wazero v1.12.0's validator panics
+// (index out of range) instead of returning an error when a function's type
+// index is out of range and code calls that function. Found by
+// FuzzInstrumentBytes. The rewrite checks type indices first, so such a
+// module never reaches wazero's compiler on the plugin load path.
+func TestInstrumentRefusesWhatPanicsWazero(t *testing.T) {
+	wasm := wasmModule(
+		sec(1, vec(functype(nil, nil))),
+		sec(3, vec(u32(0), u32(48))),
+		sec(10, vec(fbody(noLocals, []byte{0x10, 0x01, 0x0b}), fbody(noLocals, []byte{0x0b}))),
+	)
+	if _, err := interrupt.Instrument(wasm, interrupt.Options{}); err == nil || !strings.Contains(err.Error(), "type index 48") {
+		t.Fatalf("want a refusal naming type index 48, got %v", err)
+	}
+	if err := compileOK(wazero.NewRuntime(context.Background()), wasm); !errors.Is(err, errWazeroPanicked) {
+		t.Logf("wazero no longer panics on this module (%v): the guard is now only defence in depth", err)
+	}
+}
