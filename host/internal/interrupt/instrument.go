@@ -143,7 +143,7 @@ func scan(b []byte) (*module, error) {
 		if s.id != secCustom {
 			rank, ok := sectionRank[s.id]
 			if !ok {
-				return nil, fmt.Errorf("unknown section id %d", s.id)
+				return nil, fmt.Errorf("invalid section id %d", s.id)
 			}
 			if seen[s.id] || rank < lastRank {
 				return nil, fmt.Errorf("section %d is duplicated or out of order", s.id)
