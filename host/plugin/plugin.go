@@ -17,6 +17,7 @@ import (
 	extism "github.com/extism/go-sdk"
 	"github.com/hashicorp/go-hclog"
 	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/host/internal/interrupt"
 	"github.com/machina-go/machina/host/manifest"
 	"github.com/machina-go/machina/host/wasmfile"
 	"github.com/tetratelabs/wazero"
@@ -67,6 +68,7 @@ type instance struct {
 	p      *extism.Plugin
 	calls  int
 	stderr *boundedBuffer
+	sleep  *interrupt.Sleeper // ends the guest's sleeps with its call
 }
 
 // Load verifies and compiles a module and creates its first instance.
@@ -177,8 +179,9 @@ func (p *Plugin) describe(ctx context.Context) error {
 
 func (p *Plugin) newInstance(ctx context.Context, initialise bool) (*instance, error) {
 	stderr := &boundedBuffer{max: 16 << 10}
+	sleep := &interrupt.Sleeper{}
 	mc := wazero.NewModuleConfig().
-		WithSysWalltime().WithSysNanotime().WithSysNanosleep().
+		WithSysWalltime().WithSysNanotime().WithNanosleep(sleep.Nanosleep).
 		WithRandSource(rand.Reader).
 		WithStdout(stderr).WithStderr(stderr)
 	ep, err := p.compiled.Instance(ctx, extism.PluginInstanceConfig{ModuleConfig: mc})
@@ -188,7 +191,7 @@ func (p *Plugin) newInstance(ctx context.Context, initialise bool) (*instance, e
 	ep.SetLogger(func(level extism.LogLevel, msg string) {
 		p.logger.Debug("extism", "level", level.String(), "message", msg)
 	})
-	inst := &instance{p: ep, stderr: stderr}
+	inst := &instance{p: ep, stderr: stderr, sleep: sleep}
 	if initialise {
 		if err := p.initInstance(ctx, inst); err != nil {
 			ep.Close(ctx)
@@ -223,6 +226,7 @@ func (p *Plugin) invoke(ctx context.Context, inst *instance, export string, inpu
 	}
 	ctx, cancel := context.WithTimeout(ctx, p.limits.CallTimeout)
 	defer cancel()
+	defer inst.sleep.Bind(ctx)()
 	inst.calls++
 	_, out, err := inst.p.CallWithContext(ctx, export, input)
 	if err != nil {

@@ -43,7 +43,7 @@ func TestTimeoutStopsEveryShape(t *testing.T) {
 	// The timeout also bounds describe at load, which under -race on a
 	// loaded machine takes a few hundred milliseconds.
 	const timeout = time.Second
-	for _, mode := range []string{"loop", "spincalls", "exp", "deep"} {
+	for _, mode := range []string{"loop", "spincalls", "exp", "deep", "sleep"} {
 		t.Run(mode, func(t *testing.T) {
 			p := loadProbe(t, plugin.Limits{PoolSize: 1, CallTimeout: timeout})
 			if err := runaway(p, mode, timeout); err != nil {

@@ -67,6 +67,10 @@ func (c *compiled) get(tb testing.TB, wasm []byte) wazero.CompiledModule {
 func runUntil(m api.Module, export string, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
+	return runUntilCtx(ctx, m, export, timeout)
+}
+
+func runUntilCtx(ctx context.Context, m api.Module, export string, timeout time.Duration) error {
 	start := time.Now()
 	_, err := m.ExportedFunction(export).Call(ctx)
 	took := time.Since(start)
@@ -180,5 +184,30 @@ func TestStopsMoreSpinnersThanProcessors(t *testing.T) {
 				t.Errorf("HTTP starved while guests spun: %d answered, slowest %v", served, worst)
 			}
 		})
+	}
+}
+
+// TestStopsSleepingGuest: wazero's sleep ignores the call's context; with
+// a Sleeper as the instance's nanosleep the sleep ends with the call and
+// the interrupt check stops the guest.
+func TestStopsSleepingGuest(t *testing.T) {
+	h := newHost(t, modeInterrupt)
+	cm := h.compile(t, guest(t))
+	var s interrupt.Sleeper
+	ctx := context.Background()
+	m, err := h.rt.InstantiateModule(ctx, cm, wazero.NewModuleConfig().WithName("").WithStartFunctions().
+		WithSysNanotime().WithSysWalltime().WithNanosleep(s.Nanosleep))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close(ctx)
+	if _, err := m.ExportedFunction("_initialize").Call(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer cancel()
+	defer s.Bind(cctx)()
+	if err := runUntilCtx(cctx, m, "sleep", 200*time.Millisecond); err != nil {
+		t.Fatal(err)
 	}
 }

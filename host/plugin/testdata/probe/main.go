@@ -7,6 +7,7 @@
 //	spincalls    spin forever calling a function
 //	exp          recurse exponentially (2^62 calls)
 //	deep         recurse 20 000 frames deep, then exponentially
+//	sleep        sleep for an hour
 //	cpu:<n>      n iterations of a loop with calls (benchmarks)
 //	json:<n>     encode and decode n assets as JSON (benchmarks)
 //	oom          allocate until the memory cap is hit
@@ -91,6 +92,8 @@ func (probe) GetAsset(ctx context.Context, req abi.GetAssetRequest) (abi.GetAsse
 		a.Name = strconv.Itoa(exp(62))
 	case "deep":
 		a.Name = strconv.Itoa(deep(20_000))
+	case "sleep":
+		time.Sleep(time.Hour)
 	case "cpu":
 		n, _ := strconv.Atoi(arg)
 		h := uint64(14695981039346656037)

@@ -4,6 +4,8 @@
 // GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared.
 package main
 
+import "time"
+
 var sink int
 
 // step is a call the compiler must keep.
@@ -90,3 +92,8 @@ func count(n int32) int64 {
 	}
 	return x
 }
+
+// sleep sleeps for an hour (WASI poll_oneoff with a clock subscription).
+//
+//go:wasmexport sleep
+func sleep() { time.Sleep(time.Hour) }
