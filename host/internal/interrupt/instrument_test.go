@@ -3,11 +3,15 @@ package interrupt_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"path/filepath"
+	"sort"
 	"strings"
 	"sync/atomic"
 	"testing"
 
 	"github.com/machina-go/machina/host/internal/interrupt"
+	"github.com/machina-go/machina/internal/testplugin"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 )
@@ -293,4 +297,67 @@ func TestInstrumentTableInitialiser(t *testing.T) {
 			t.Fatalf("%s: table[1](5) = %d, want 15", name, got)
 		}
 	}
+}
+
+// TestInstrumentRealPlugins rewrites every plugin of the repository and
+// checks wazero compiles the result, with the same exports and the
+// original imports plus the interrupt hook.
+func TestInstrumentRealPlugins(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and compiles every plugin")
+	}
+	dirs, err := filepath.Glob(filepath.Join(testplugin.Root(), "plugins", "*"))
+	if err != nil || len(dirs) == 0 {
+		t.Fatalf("no plugins found: %v", err)
+	}
+	ctx := context.Background()
+	cache, err := wazero.NewCompilationCacheWithDir(cacheDir(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().WithCompilationCache(cache))
+	defer rt.Close(ctx)
+	for _, dir := range dirs {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			orig := testplugin.Build(t, dir)
+			inst, err := interrupt.Instrument(orig, interrupt.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, err := rt.CompileModule(ctx, orig)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := rt.CompileModule(ctx, inst)
+			if err != nil {
+				t.Fatalf("wazero refuses the rewritten module: %v", err)
+			}
+			if fmt.Sprint(exportNames(a)) != fmt.Sprint(exportNames(b)) {
+				t.Fatalf("exports changed: %v -> %v", exportNames(a), exportNames(b))
+			}
+			want := append(importNames(a), interrupt.ImportModule+"."+interrupt.ImportName)
+			if fmt.Sprint(want) != fmt.Sprint(importNames(b)) {
+				t.Fatalf("imports: got %v, want %v", importNames(b), want)
+			}
+			t.Logf("%d -> %d bytes (+%.1f%%)", len(orig), len(inst), 100*float64(len(inst)-len(orig))/float64(len(orig)))
+		})
+	}
+}
+
+func exportNames(cm wazero.CompiledModule) []string {
+	var out []string
+	for name := range cm.ExportedFunctions() {
+		out = append(out, name)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func importNames(cm wazero.CompiledModule) []string {
+	var out []string
+	for _, f := range cm.ImportedFunctions() {
+		mod, name, _ := f.Import()
+		out = append(out, mod+"."+name)
+	}
+	return out
 }
