@@ -1,7 +1,6 @@
 package abi
 
 import (
-	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -14,8 +13,8 @@ func TestTransitions(t *testing.T) {
 		{StatusInProgress, StatusCompleted}: true, {StatusInProgress, StatusCancelled}: true,
 		{StatusCompleted, StatusClosed}: true,
 	}
-	for _, from := range Statuses {
-		for _, to := range Statuses {
+	for _, from := range Statuses() {
+		for _, to := range Statuses() {
 			want := allowed[[2]Status{from, to}]
 			if got := CanTransition(from, to); got != want {
 				t.Errorf("%s→%s = %v, want %v", from, to, got, want)
@@ -71,38 +70,8 @@ func TestOperationTable(t *testing.T) {
 	if len(caps) != 2 || caps[0] != CapCreateWorkOrder || caps[1] != CapReadAssets {
 		t.Fatalf("caps = %v", caps)
 	}
-	if len(Capabilities) != 26 {
-		t.Fatalf("%d capabilities, want the reference's 26", len(Capabilities))
-	}
-}
-
-func TestOriginPattern(t *testing.T) {
-	cases := []struct {
-		pattern, scheme, host, port string
-		want                        bool
-	}{
-		{"https://api.telegram.org", "https", "api.telegram.org", "443", true},
-		{"https://api.telegram.org", "http", "api.telegram.org", "80", false},
-		{"https://api.telegram.org", "https", "api.telegram.org", "8443", false},
-		{"https://*.example.com", "https", "maximo.example.com", "443", true},
-		{"https://*.example.com", "https", "example.com", "443", false},
-		{"https://*.example.com", "https", "evilexample.com", "443", false},
-		{"http://127.0.0.1:*", "http", "127.0.0.1", "51234", true},
-		{"http://[::1]:8080", "http", "::1", "8080", true},
-	}
-	for _, c := range cases {
-		p, err := ParseOriginPattern(c.pattern)
-		if err != nil {
-			t.Fatalf("%s: %v", c.pattern, err)
-		}
-		if got := p.Match(c.scheme, c.host, c.port); got != c.want {
-			t.Errorf("%s ~ %s://%s:%s = %v", c.pattern, c.scheme, c.host, c.port, got)
-		}
-	}
-	for _, bad := range []string{"ftp://x", "https://x/path", "https://u@x", "https://a.*.com", "https://*x.com", "https://"} {
-		if _, err := ParseOriginPattern(bad); err == nil {
-			t.Errorf("%q: want error", bad)
-		}
+	if len(Capabilities()) != 26 {
+		t.Fatalf("%d capabilities, want the reference's 26", len(Capabilities()))
 	}
 }
 
@@ -115,31 +84,12 @@ func TestErrorEnvelope(t *testing.T) {
 	if wrapped.Code != CodeNotFound {
 		t.Fatalf("wrapped code = %s", wrapped.Code)
 	}
-	b, _ := json.Marshal(Envelope{Error: Unauthorized("no")})
-	if string(b) != `{"error":{"code":"unauthorized","message":"no"}}` {
-		t.Fatalf("envelope = %s", b)
-	}
 	if AsError(&Error{Code: "weird", Message: "x"}).Code != CodeInternal {
 		t.Fatal("unknown codes must become internal")
 	}
 }
 
 func errorsJoin(err error) error { return errors.Join(errors.New("ctx"), err) }
-
-func TestDescriptorValidate(t *testing.T) {
-	d := Descriptor{ABI: Version, Name: "x", Version: "1", Kind: KindCMMS, Operations: []OpName{OpHealth, OpSend}}
-	if err := d.Validate(); err == nil || !strings.Contains(err.Error(), "not defined for cmms") {
-		t.Fatalf("got %v", err)
-	}
-	d.Operations = []OpName{OpListAssets}
-	if err := d.Validate(); err == nil || !strings.Contains(err.Error(), "mandatory") {
-		t.Fatalf("got %v", err)
-	}
-	d.ABI = "2.0"
-	if err := d.Validate(); err == nil || !strings.Contains(err.Error(), "2.0") {
-		t.Fatalf("got %v", err)
-	}
-}
 
 func TestCreateWorkOrderRequestNormalize(t *testing.T) {
 	r := CreateWorkOrderRequest{AssetID: "P-101", Description: "seal"}

@@ -35,17 +35,19 @@ const (
 )
 
 // Capabilities lists all 26 capabilities in the reference's order.
-var Capabilities = []Capability{
-	CapReadAssets, CapReadWorkOrders, CapGetWorkOrder, CapCreateWorkOrder, CapUpdateWorkOrder,
-	CapCloseWorkOrder, CapCancelWorkOrder, CapReadSpareParts, CapReadMaintenancePlans,
-	CapReadMaintenanceHistory, CapReadFailureModes,
-	CapSubscribeToNodes, CapReadNodeValue, CapReadNodeValues, CapBrowseNodes,
-	CapSubscribeToTopics, CapPublishMessage,
-	CapGetRelatedReadings, CapGetLatestReading,
-	CapSearchDocuments, CapRetrieveSection,
-	CapSendMessage, CapReceiveMessage,
-	CapReadCalendarEvents, CapCreateCalendarEvent, CapDeleteCalendarEvent,
+func Capabilities() []Capability {
+	return []Capability{
+		CapReadAssets, CapReadWorkOrders, CapGetWorkOrder, CapCreateWorkOrder, CapUpdateWorkOrder,
+		CapCloseWorkOrder, CapCancelWorkOrder, CapReadSpareParts, CapReadMaintenancePlans,
+		CapReadMaintenanceHistory, CapReadFailureModes,
+		CapSubscribeToNodes, CapReadNodeValue, CapReadNodeValues, CapBrowseNodes,
+		CapSubscribeToTopics, CapPublishMessage,
+		CapGetRelatedReadings, CapGetLatestReading,
+		CapSearchDocuments, CapRetrieveSection,
+		CapSendMessage, CapReceiveMessage,
+		CapReadCalendarEvents, CapCreateCalendarEvent, CapDeleteCalendarEvent,
+	}
 }
 
 // Valid reports whether c is one of the 26 wire strings.
-func (c Capability) Valid() bool { return oneOf(c, Capabilities) }
+func (c Capability) Valid() bool { return oneOf(c, Capabilities()) }

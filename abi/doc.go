@@ -1,11 +1,15 @@
 // Package abi is version 1 of the contract between the Machina host and its
 // WebAssembly plugins.
 //
-// It holds only data: the maintenance domain model (assets, work orders,
-// spare parts, maintenance plans, alarms, failure modes, messages), one
-// request and one response type per plugin operation, the plugin descriptor
-// and manifest, the HTTP, key-value and mail payloads exchanged with host
-// functions, and the error envelope with its fixed codes.
+// It is the vendor contract and holds only data: the maintenance domain
+// model (assets, work orders, spare parts, maintenance plans, alarms,
+// failure modes, messages), one request and one response type per plugin
+// operation, the HTTP request and response and the mail message a plugin
+// exchanges through the pdk, and errors with their fixed codes. The lists
+// of valid values are functions returning fresh slices, so no importer can
+// change what validation accepts. What only the host and the pdk need on
+// the wire (descriptor, manifest, envelopes, host-function payloads) lives
+// in the module's internal/wire package.
 //
 // The package also owns the fixed operation table (Operations). The host —
 // never a plugin — uses that table to decide whether an operation reads or

@@ -21,10 +21,12 @@ const (
 )
 
 // AssetTypes lists every AssetType.
-var AssetTypes = []AssetType{AssetRotating, AssetStatic, AssetInstrument, AssetElectrical, AssetPiping, AssetStructural, AssetHVAC, AssetSafety}
+func AssetTypes() []AssetType {
+	return []AssetType{AssetRotating, AssetStatic, AssetInstrument, AssetElectrical, AssetPiping, AssetStructural, AssetHVAC, AssetSafety}
+}
 
 // Valid reports whether t is a known asset type.
-func (t AssetType) Valid() bool { return oneOf(t, AssetTypes) }
+func (t AssetType) Valid() bool { return oneOf(t, AssetTypes()) }
 
 // Criticality ranks how much an asset matters to production.
 type Criticality string
@@ -37,10 +39,12 @@ const (
 )
 
 // Criticalities lists every Criticality.
-var Criticalities = []Criticality{CriticalityA, CriticalityB, CriticalityC}
+func Criticalities() []Criticality {
+	return []Criticality{CriticalityA, CriticalityB, CriticalityC}
+}
 
 // Valid reports whether c is a known criticality.
-func (c Criticality) Valid() bool { return oneOf(c, Criticalities) }
+func (c Criticality) Valid() bool { return oneOf(c, Criticalities()) }
 
 // Asset is a piece of equipment registered in a CMMS.
 type Asset struct {
@@ -79,21 +83,32 @@ func (a *Asset) Validate() error {
 }
 
 // SparePart is a stocked item.
+//
+// StockQuantity and UnitCost are null when the CMMS did not report them
+// (ABI 1.1): unknown is not zero. A plugin built for ABI 1.0 always sends a
+// number, and a 1.0 host reads null as 0.
 type SparePart struct {
 	SKU               string         `json:"sku"`
 	Name              string         `json:"name"`
 	Manufacturer      string         `json:"manufacturer,omitempty"`
 	CompatibleAssets  []string       `json:"compatible_assets,omitempty"`
-	StockQuantity     float64        `json:"stock_quantity"`
+	StockQuantity     *float64       `json:"stock_quantity"`
 	ReorderPoint      float64        `json:"reorder_point"`
 	LeadTimeDays      float64        `json:"lead_time_days,omitempty"`
-	UnitCost          float64        `json:"unit_cost"`
+	UnitCost          *float64       `json:"unit_cost"`
 	WarehouseLocation string         `json:"warehouse_location,omitempty"`
 	Metadata          map[string]any `json:"metadata,omitempty"`
 }
 
-// NeedsReorder reports whether stock is at or below the reorder point.
-func (p *SparePart) NeedsReorder() bool { return p.StockQuantity <= p.ReorderPoint }
+// NeedsReorder reports whether stock is known and at or below the reorder
+// point. An unknown stock never needs a reorder by this test: say "unknown"
+// instead.
+func (p *SparePart) NeedsReorder() bool {
+	return p.StockQuantity != nil && *p.StockQuantity <= p.ReorderPoint
+}
+
+// Quantity returns a pointer to v, for the nullable quantities of SparePart.
+func Quantity(v float64) *float64 { return &v }
 
 // Interval is the recurrence of a maintenance plan. Hours are operating hours
 // and do not count toward TotalDays.
@@ -130,10 +145,12 @@ const (
 )
 
 // Severities lists every Severity.
-var Severities = []Severity{SeverityCritical, SeverityWarning, SeverityInfo}
+func Severities() []Severity {
+	return []Severity{SeverityCritical, SeverityWarning, SeverityInfo}
+}
 
 // Valid reports whether s is a known severity.
-func (s Severity) Valid() bool { return oneOf(s, Severities) }
+func (s Severity) Valid() bool { return oneOf(s, Severities()) }
 
 // Alarm is a threshold crossing on a measured parameter.
 type Alarm struct {
@@ -217,13 +234,13 @@ func parseEnum[T ~string](kind, s string, set []T, upper bool) (T, error) {
 
 // ParseAssetType validates an asset type string.
 func ParseAssetType(s string) (AssetType, error) {
-	return parseEnum("asset type", s, AssetTypes, false)
+	return parseEnum("asset type", s, AssetTypes(), false)
 }
 
 // ParseCriticality validates a criticality string.
 func ParseCriticality(s string) (Criticality, error) {
-	return parseEnum("criticality", s, Criticalities, true)
+	return parseEnum("criticality", s, Criticalities(), true)
 }
 
 // ParseSeverity validates a severity string.
-func ParseSeverity(s string) (Severity, error) { return parseEnum("severity", s, Severities, false) }
+func ParseSeverity(s string) (Severity, error) { return parseEnum("severity", s, Severities(), false) }

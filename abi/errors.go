@@ -1,7 +1,6 @@
 package abi
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 )
@@ -21,11 +20,13 @@ const (
 )
 
 // Codes lists every valid error code.
-var Codes = []Code{CodeNotFound, CodeInvalidArgument, CodeUnauthorized, CodeUnavailable, CodeUpstream, CodeInternal}
+func Codes() []Code {
+	return []Code{CodeNotFound, CodeInvalidArgument, CodeUnauthorized, CodeUnavailable, CodeUpstream, CodeInternal}
+}
 
 // Valid reports whether c is one of the fixed codes.
 func (c Code) Valid() bool {
-	for _, k := range Codes {
+	for _, k := range Codes() {
 		if c == k {
 			return true
 		}
@@ -94,11 +95,4 @@ func AsError(err error) *Error {
 		return e
 	}
 	return &Error{Code: CodeInternal, Message: err.Error()}
-}
-
-// Envelope is the output of every plugin export: exactly one of Result and
-// Error is set. Result holds the operation's response as JSON.
-type Envelope struct {
-	Result json.RawMessage `json:"result,omitempty"`
-	Error  *Error          `json:"error,omitempty"`
 }

@@ -1,5 +1,7 @@
 package abi
 
+import "strconv"
+
 // HTTPRequest is the input of the http_request host function.
 type HTTPRequest struct {
 	Method  string            `json:"method"`
@@ -34,36 +36,6 @@ const (
 	LogError LogLevel = "error"
 )
 
-// LogRecord is the input of the log host function.
-type LogRecord struct {
-	Level   LogLevel       `json:"level"`
-	Message string         `json:"message"`
-	Fields  map[string]any `json:"fields,omitempty"`
-}
-
-// KVGetRequest is the input of kv_get.
-type KVGetRequest struct {
-	Key string `json:"key"`
-}
-
-// KVGetResponse is the output of kv_get.
-type KVGetResponse struct {
-	Found bool   `json:"found"`
-	Value []byte `json:"value,omitempty"`
-	Error *Error `json:"error,omitempty"`
-}
-
-// KVSetRequest is the input of kv_set. A nil Value deletes the key.
-type KVSetRequest struct {
-	Key   string `json:"key"`
-	Value []byte `json:"value"`
-}
-
-// KVSetResponse is the output of kv_set.
-type KVSetResponse struct {
-	Error *Error `json:"error,omitempty"`
-}
-
 // MailMessage is an e-mail sent through mail_send or returned by mail_fetch.
 type MailMessage struct {
 	UID        uint32   `json:"uid,omitempty"` // IMAP UID (fetch only)
@@ -77,17 +49,6 @@ type MailMessage struct {
 	Date       string   `json:"date,omitempty"`
 }
 
-// MailSendRequest is the input of mail_send.
-type MailSendRequest struct {
-	Message MailMessage `json:"message"`
-}
-
-// MailSendResponse is the output of mail_send.
-type MailSendResponse struct {
-	MessageID string `json:"message_id,omitempty"`
-	Error     *Error `json:"error,omitempty"`
-}
-
 // MailFetchRequest is the input of mail_fetch: unseen messages, or those with
 // a UID greater than SinceUID when it is set. Fetched messages are marked
 // seen.
@@ -97,21 +58,90 @@ type MailFetchRequest struct {
 	Max      int    `json:"max,omitempty"`
 }
 
-// MailFetchResponse is the output of mail_fetch.
-type MailFetchResponse struct {
-	Messages []MailMessage `json:"messages"`
-	Error    *Error        `json:"error,omitempty"`
-}
+// NoticeKind classifies a Notice.
+type NoticeKind string
 
-// Host function names in the Namespace import module.
+// Notice kinds (ABI 1.1).
 const (
-	HostHTTPRequest = "http_request"
-	HostLog         = "log"
-	HostKVGet       = "kv_get"
-	HostKVSet       = "kv_set"
-	HostMailSend    = "mail_send"
-	HostMailFetch   = "mail_fetch"
+	// NoticeUnmapped: a vendor code had no mapping; the documented fallback
+	// was used and the raw code kept in the record's metadata.unmapped.
+	NoticeUnmapped NoticeKind = "unmapped_code"
+	// NoticeRebased: a link the upstream returned named another origin
+	// (reverse proxy, load balancer); its path and query were re-based onto
+	// the configured origin.
+	NoticeRebased NoticeKind = "link_rebased"
+	// NoticeSkipped: upstream records without an identifier were left out.
+	NoticeSkipped NoticeKind = "record_skipped"
 )
 
-// HostFunctions lists every host function of ABI v1.
-var HostFunctions = []string{HostHTTPRequest, HostLog, HostKVGet, HostKVSet, HostMailSend, HostMailFetch}
+// Notice is a structured warning a plugin reports about the data it reads:
+// something it handled by a documented fallback that an operator should
+// know about. It travels as a `log` record at level warn whose fields are
+// the JSON fields below ("notice" names the kind); the host traces the
+// first notice of each kind, field and code per plugin and counts the rest.
+// A host that predates ABI 1.1 logs it as an ordinary warning.
+type Notice struct {
+	Kind NoticeKind `json:"notice"`
+	// Field is the vendor field or link concerned (e.g. "worktype",
+	// "nextPage").
+	Field string `json:"field,omitempty"`
+	// Code is the raw vendor value (e.g. "CAL", or the foreign origin of a
+	// re-based link).
+	Code string `json:"code,omitempty"`
+	// Fallback is what the plugin used instead (e.g. "corrective", or the
+	// configured origin).
+	Fallback string `json:"fallback,omitempty"`
+	// Count is how many records the notice covers (record_skipped).
+	Count int `json:"count,omitempty"`
+}
+
+// Fields returns n as log record fields.
+func (n Notice) Fields() map[string]any {
+	f := map[string]any{"notice": string(n.Kind)}
+	if n.Field != "" {
+		f["field"] = n.Field
+	}
+	if n.Code != "" {
+		f["code"] = n.Code
+	}
+	if n.Fallback != "" {
+		f["fallback"] = n.Fallback
+	}
+	if n.Count != 0 {
+		f["count"] = n.Count
+	}
+	return f
+}
+
+// NoticeFromFields reads a Notice back from log record fields; ok is false
+// when the fields carry no notice.
+func NoticeFromFields(f map[string]any) (n Notice, ok bool) {
+	kind, _ := f["notice"].(string)
+	if kind == "" {
+		return Notice{}, false
+	}
+	n.Kind = NoticeKind(kind)
+	n.Field, _ = f["field"].(string)
+	n.Code, _ = f["code"].(string)
+	n.Fallback, _ = f["fallback"].(string)
+	switch c := f["count"].(type) {
+	case float64:
+		n.Count = int(c)
+	case int:
+		n.Count = c
+	}
+	return n, true
+}
+
+// Message is a one-line human description of n.
+func (n Notice) Message() string {
+	switch n.Kind {
+	case NoticeUnmapped:
+		return "unmapped " + n.Field + " code " + strconv.Quote(n.Code) + "; used " + strconv.Quote(n.Fallback)
+	case NoticeRebased:
+		return n.Field + " link named " + n.Code + "; re-based onto " + n.Fallback
+	case NoticeSkipped:
+		return "skipped " + strconv.Itoa(n.Count) + " record(s) without " + n.Field + " (" + n.Code + ")"
+	}
+	return string(n.Kind) + " " + n.Field + " " + n.Code
+}

@@ -12,10 +12,12 @@ const (
 )
 
 // Kinds lists every Kind.
-var Kinds = []Kind{KindCMMS, KindMessaging}
+func Kinds() []Kind {
+	return []Kind{KindCMMS, KindMessaging}
+}
 
 // Valid reports whether k is a known kind.
-func (k Kind) Valid() bool { return oneOf(k, Kinds) }
+func (k Kind) Valid() bool { return oneOf(k, Kinds()) }
 
 // Class says whether an operation changes the world outside Machina.
 type Class string

@@ -11,24 +11,11 @@ import (
 // at most Minor.
 const (
 	Major = 1
-	Minor = 0
+	Minor = 1
 )
 
 // Version is the ABI version as "major.minor".
-const Version = "1.0"
-
-// Namespace is the wasm import module of every Machina host function.
-const Namespace = "machina"
-
-// ManifestSection is the name of the wasm custom section that carries the
-// plugin's plugin.toml, byte for byte.
-const ManifestSection = "machina.manifest"
-
-// Export names every plugin provides in addition to its operations.
-const (
-	ExportDescribe = "machina_describe"
-	ExportInit     = "machina_init"
-)
+const Version = "1.1"
 
 // ParseVersion splits "major.minor" into its numbers.
 func ParseVersion(v string) (major, minor int, err error) {

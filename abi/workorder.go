@@ -19,20 +19,22 @@ const (
 )
 
 // WorkOrderTypes lists every WorkOrderType.
-var WorkOrderTypes = []WorkOrderType{TypeCorrective, TypePreventive, TypePredictive, TypeImprovement}
+func WorkOrderTypes() []WorkOrderType {
+	return []WorkOrderType{TypeCorrective, TypePreventive, TypePredictive, TypeImprovement}
+}
 
 // Valid reports whether t is a known work order type.
-func (t WorkOrderType) Valid() bool { return oneOf(t, WorkOrderTypes) }
+func (t WorkOrderType) Valid() bool { return oneOf(t, WorkOrderTypes()) }
 
 // ParseWorkOrderType validates a work order type string.
 func ParseWorkOrderType(s string) (WorkOrderType, error) {
-	return parseEnum("work order type", s, WorkOrderTypes, false)
+	return parseEnum("work order type", s, WorkOrderTypes(), false)
 }
 
 // Priority orders work.
 type Priority string
 
-// Priorities, most urgent first.
+// Priorities(), most urgent first.
 const (
 	PriorityEmergency Priority = "emergency"
 	PriorityHigh      Priority = "high"
@@ -41,13 +43,15 @@ const (
 )
 
 // Priorities lists every Priority, most urgent first.
-var Priorities = []Priority{PriorityEmergency, PriorityHigh, PriorityMedium, PriorityLow}
+func Priorities() []Priority {
+	return []Priority{PriorityEmergency, PriorityHigh, PriorityMedium, PriorityLow}
+}
 
 // Valid reports whether p is a known priority.
-func (p Priority) Valid() bool { return oneOf(p, Priorities) }
+func (p Priority) Valid() bool { return oneOf(p, Priorities()) }
 
 // ParsePriority validates a priority string.
-func ParsePriority(s string) (Priority, error) { return parseEnum("priority", s, Priorities, false) }
+func ParsePriority(s string) (Priority, error) { return parseEnum("priority", s, Priorities(), false) }
 
 // Status is where a work order is in its life cycle.
 type Status string
@@ -63,13 +67,15 @@ const (
 )
 
 // Statuses lists every Status in life-cycle order.
-var Statuses = []Status{StatusCreated, StatusAssigned, StatusInProgress, StatusCompleted, StatusClosed, StatusCancelled}
+func Statuses() []Status {
+	return []Status{StatusCreated, StatusAssigned, StatusInProgress, StatusCompleted, StatusClosed, StatusCancelled}
+}
 
 // Valid reports whether s is a known status.
-func (s Status) Valid() bool { return oneOf(s, Statuses) }
+func (s Status) Valid() bool { return oneOf(s, Statuses()) }
 
 // ParseStatus validates a status string.
-func ParseStatus(s string) (Status, error) { return parseEnum("status", s, Statuses, false) }
+func ParseStatus(s string) (Status, error) { return parseEnum("status", s, Statuses(), false) }
 
 // transitions is the reference's work-order state machine.
 var transitions = map[Status][]Status{
@@ -135,13 +141,12 @@ type WorkOrder struct {
 	Metadata               map[string]any         `json:"metadata,omitempty"`
 }
 
-// Validate checks required fields and enum values.
+// Validate checks required fields and enum values. AssetID may be empty: a
+// CMMS work order can be raised on a location only (Maximo), and a plugin
+// then reports the location in metadata. Creating one still needs an asset.
 func (w *WorkOrder) Validate() error {
 	if strings.TrimSpace(w.ID) == "" {
 		return InvalidArgument("work order id is empty")
-	}
-	if strings.TrimSpace(w.AssetID) == "" {
-		return InvalidArgument("work order %q has no asset_id", w.ID)
 	}
 	if !w.Type.Valid() {
 		return InvalidArgument("work order %q has unknown type %q", w.ID, w.Type)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/extism/go-pdk"
 	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/internal/wire"
 )
 
 // export runs an export of the registered plugin: input from extism memory,
@@ -18,10 +19,10 @@ func export(name string) int32 {
 }
 
 //go:wasmexport machina_describe
-func exportDescribe() int32 { return export(abi.ExportDescribe) }
+func exportDescribe() int32 { return export(wire.ExportDescribe) }
 
 //go:wasmexport machina_init
-func exportInit() int32 { return export(abi.ExportInit) }
+func exportInit() int32 { return export(wire.ExportInit) }
 
 //go:wasmexport health
 func exportHealth() int32 { return export(string(abi.OpHealth)) }

@@ -6,10 +6,11 @@ import (
 	"fmt"
 
 	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/internal/wire"
 )
 
 // NativeHost answers host calls when a plugin runs natively (under go test).
-// Call receives the host function name (abi.HostHTTPRequest, …) and its JSON
+// Call receives the host function name ("http_request", "log", "kv_get", …) and its JSON
 // input, and returns its JSON output, exactly as the wasm host does.
 type NativeHost interface {
 	Call(ctx context.Context, function string, input []byte) []byte
@@ -64,7 +65,7 @@ func HTTP(ctx context.Context, req abi.HTTPRequest) (abi.HTTPResponse, error) {
 // Log writes a message to the host's log under the plugin's name. The host
 // rate-limits and scrubs plugin logs.
 func Log(ctx context.Context, level abi.LogLevel, msg string, fields map[string]any) {
-	_ = roundTrip(func(b []byte) []byte { callLog(ctx, b); return nil }, abi.LogRecord{Level: level, Message: msg, Fields: fields}, nil)
+	_ = roundTrip(func(b []byte) []byte { callLog(ctx, b); return nil }, wire.LogRecord{Level: level, Message: msg, Fields: fields}, nil)
 }
 
 // Logf is Log with a format string.
@@ -74,8 +75,8 @@ func Logf(ctx context.Context, level abi.LogLevel, format string, args ...any) {
 
 // KVGet reads a value from the plugin's persistent key-value store.
 func KVGet(ctx context.Context, key string) (value []byte, found bool, err error) {
-	var resp abi.KVGetResponse
-	if err := roundTrip(func(b []byte) []byte { return callKVGet(ctx, b) }, abi.KVGetRequest{Key: key}, &resp); err != nil {
+	var resp wire.KVGetResponse
+	if err := roundTrip(func(b []byte) []byte { return callKVGet(ctx, b) }, wire.KVGetRequest{Key: key}, &resp); err != nil {
 		return nil, false, err
 	}
 	if resp.Error != nil {
@@ -87,8 +88,8 @@ func KVGet(ctx context.Context, key string) (value []byte, found bool, err error
 // KVSet writes (or, with a nil value, deletes) a key in the plugin's
 // persistent store, within the granted quota.
 func KVSet(ctx context.Context, key string, value []byte) error {
-	var resp abi.KVSetResponse
-	if err := roundTrip(func(b []byte) []byte { return callKVSet(ctx, b) }, abi.KVSetRequest{Key: key, Value: value}, &resp); err != nil {
+	var resp wire.KVSetResponse
+	if err := roundTrip(func(b []byte) []byte { return callKVSet(ctx, b) }, wire.KVSetRequest{Key: key, Value: value}, &resp); err != nil {
 		return err
 	}
 	if resp.Error != nil {
@@ -100,8 +101,8 @@ func KVSet(ctx context.Context, key string, value []byte) error {
 // MailSend sends an e-mail through the host's SMTP client, authenticated by
 // the host. It returns the Message-ID.
 func MailSend(ctx context.Context, msg abi.MailMessage) (string, error) {
-	var resp abi.MailSendResponse
-	if err := roundTrip(func(b []byte) []byte { return callMailSend(ctx, b) }, abi.MailSendRequest{Message: msg}, &resp); err != nil {
+	var resp wire.MailSendResponse
+	if err := roundTrip(func(b []byte) []byte { return callMailSend(ctx, b) }, wire.MailSendRequest{Message: msg}, &resp); err != nil {
 		return "", err
 	}
 	if resp.Error != nil {
@@ -113,7 +114,7 @@ func MailSend(ctx context.Context, msg abi.MailMessage) (string, error) {
 // MailFetch fetches unseen (or newer than SinceUID) messages through the
 // host's IMAP client and marks them seen.
 func MailFetch(ctx context.Context, req abi.MailFetchRequest) ([]abi.MailMessage, error) {
-	var resp abi.MailFetchResponse
+	var resp wire.MailFetchResponse
 	if err := roundTrip(func(b []byte) []byte { return callMailFetch(ctx, b) }, req, &resp); err != nil {
 		return nil, err
 	}

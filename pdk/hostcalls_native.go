@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 
 	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/internal/wire"
 )
 
 // Natively, every host call goes to the NativeHost in the context.
@@ -21,14 +22,14 @@ func nativeCall(ctx context.Context, fn string, in []byte) []byte {
 }
 
 func callHTTP(ctx context.Context, in []byte) []byte {
-	return nativeCall(ctx, abi.HostHTTPRequest, in)
+	return nativeCall(ctx, wire.HostHTTPRequest, in)
 }
-func callLog(ctx context.Context, in []byte)          { nativeCall(ctx, abi.HostLog, in) }
-func callKVGet(ctx context.Context, in []byte) []byte { return nativeCall(ctx, abi.HostKVGet, in) }
-func callKVSet(ctx context.Context, in []byte) []byte { return nativeCall(ctx, abi.HostKVSet, in) }
+func callLog(ctx context.Context, in []byte)          { nativeCall(ctx, wire.HostLog, in) }
+func callKVGet(ctx context.Context, in []byte) []byte { return nativeCall(ctx, wire.HostKVGet, in) }
+func callKVSet(ctx context.Context, in []byte) []byte { return nativeCall(ctx, wire.HostKVSet, in) }
 func callMailSend(ctx context.Context, in []byte) []byte {
-	return nativeCall(ctx, abi.HostMailSend, in)
+	return nativeCall(ctx, wire.HostMailSend, in)
 }
 func callMailFetch(ctx context.Context, in []byte) []byte {
-	return nativeCall(ctx, abi.HostMailFetch, in)
+	return nativeCall(ctx, wire.HostMailFetch, in)
 }

@@ -7,6 +7,7 @@ import (
 	"sort"
 
 	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/internal/wire"
 )
 
 // Info names a plugin. Name and Version must match plugin.toml; the host
@@ -93,14 +94,21 @@ func NewMessaging(info Info, impl Messaging) *Runner {
 	return r
 }
 
-// Describe returns the plugin's descriptor.
-func (r *Runner) Describe() abi.Descriptor {
+// Operations returns the operations the plugin implements, sorted: exactly
+// what its descriptor lists and what the host may call.
+func (r *Runner) Operations() []abi.OpName {
 	ops := make([]abi.OpName, 0, len(r.handlers))
 	for n := range r.handlers {
 		ops = append(ops, n)
 	}
 	sort.Slice(ops, func(i, j int) bool { return ops[i] < ops[j] })
-	return abi.Descriptor{
+	return ops
+}
+
+// describe returns the plugin's descriptor (the machina_describe export).
+func (r *Runner) describe() wire.Descriptor {
+	ops := r.Operations()
+	return wire.Descriptor{
 		ABI:          abi.Version,
 		Name:         r.info.Name,
 		Version:      r.info.Version,
@@ -115,15 +123,16 @@ func (r *Runner) Describe() abi.Descriptor {
 // input; a panic inside the implementation is left to crash the instance,
 // which the host discards.
 func (r *Runner) Invoke(ctx context.Context, export string, input []byte) []byte {
+	ctx = withNotices(ctx)
 	var (
 		res any
 		err error
 	)
 	switch export {
-	case abi.ExportDescribe:
-		res = r.Describe()
-	case abi.ExportInit:
-		var req abi.InitRequest
+	case wire.ExportDescribe:
+		res = r.describe()
+	case wire.ExportInit:
+		var req wire.InitRequest
 		if len(input) > 0 {
 			if e := json.Unmarshal(input, &req); e != nil {
 				err = abi.InvalidArgument("decoding init config: %v", e)
@@ -131,7 +140,7 @@ func (r *Runner) Invoke(ctx context.Context, export string, input []byte) []byte
 			}
 		}
 		err = r.init(ctx, Config{values: req.Config})
-		res = abi.InitResponse{}
+		res = wire.InitResponse{}
 	default:
 		h, ok := r.handlers[abi.OpName(export)]
 		if !ok {
@@ -145,12 +154,12 @@ func (r *Runner) Invoke(ctx context.Context, export string, input []byte) []byte
 
 func envelope(res any, err error) []byte {
 	if err != nil {
-		out, _ := json.Marshal(abi.Envelope{Error: abi.AsError(err)})
+		out, _ := json.Marshal(wire.Envelope{Error: abi.AsError(err)})
 		return out
 	}
 	b, merr := json.Marshal(res)
 	if merr != nil {
-		out, _ := json.Marshal(abi.Envelope{Error: abi.Internal("encoding result: %v", merr)})
+		out, _ := json.Marshal(wire.Envelope{Error: abi.Internal("encoding result: %v", merr)})
 		return out
 	}
 	// {"result":<b>} built by hand: marshalling a RawMessage would re-scan b.

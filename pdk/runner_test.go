@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/internal/wire"
 	"github.com/machina-go/machina/pdk"
 )
 
@@ -32,25 +34,29 @@ func (*readOnly) GetAsset(_ context.Context, req abi.GetAssetRequest) (abi.GetAs
 	return abi.GetAssetResponse{}, abi.NotFound("asset %q not found", req.AssetID)
 }
 
-func invoke(r *pdk.Runner, export string, in string) abi.Envelope {
-	var env abi.Envelope
+func invoke(r *pdk.Runner, export string, in string) wire.Envelope {
+	var env wire.Envelope
 	_ = json.Unmarshal(r.Invoke(context.Background(), export, []byte(in)), &env)
 	return env
 }
 
 func TestRunner(t *testing.T) {
 	r := pdk.NewCMMS(pdk.Info{Name: "ro", Version: "1"}, &readOnly{})
-	d := r.Describe()
-	if len(d.Operations) != 3 || !d.Has(abi.OpListAssets) || d.Has(abi.OpCreateWorkOrder) {
-		t.Fatalf("operations = %v", d.Operations)
+	d := r.Operations()
+	if len(d) != 3 || !slices.Contains(d, abi.OpListAssets) || slices.Contains(d, abi.OpCreateWorkOrder) {
+		t.Fatalf("operations = %v", d)
 	}
-	if err := d.Validate(); err != nil {
-		t.Fatal(err)
+	var desc wire.Descriptor
+	if env := invoke(r, wire.ExportDescribe, ``); env.Error != nil || json.Unmarshal(env.Result, &desc) != nil {
+		t.Fatalf("describe: %+v", env)
 	}
-	if env := invoke(r, abi.ExportInit, `{"config":{}}`); env.Error == nil || env.Error.Code != abi.CodeInvalidArgument {
+	if err := desc.Validate(); err != nil || !slices.Equal(desc.Operations, d) {
+		t.Fatalf("descriptor %+v: %v", desc, err)
+	}
+	if env := invoke(r, wire.ExportInit, `{"config":{}}`); env.Error == nil || env.Error.Code != abi.CodeInvalidArgument {
 		t.Fatalf("init without site: %+v", env)
 	}
-	if env := invoke(r, abi.ExportInit, `{"config":{"site":"BEDFORD"}}`); env.Error != nil {
+	if env := invoke(r, wire.ExportInit, `{"config":{"site":"BEDFORD"}}`); env.Error != nil {
 		t.Fatalf("init: %+v", env.Error)
 	}
 	if env := invoke(r, "get_asset", `{"asset_id":"X"}`); env.Error == nil || env.Error.Code != abi.CodeNotFound {

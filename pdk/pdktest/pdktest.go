@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/internal/wire"
 	"github.com/machina-go/machina/pdk"
 )
 
@@ -28,50 +29,59 @@ type Host struct {
 	// Auth, when set, attaches credentials to each outgoing request, as the
 	// host's auth profiles would.
 	Auth func(*http.Request)
-	// MailSend and MailFetch serve the mail host functions when set.
-	MailSend  func(ctx context.Context, req abi.MailSendRequest) abi.MailSendResponse
-	MailFetch func(ctx context.Context, req abi.MailFetchRequest) abi.MailFetchResponse
+	// MailSend and MailFetch serve the mail host functions when set (the
+	// host refuses mail otherwise, as it does for a plugin without a mail
+	// grant).
+	MailSend  func(ctx context.Context, msg abi.MailMessage) (messageID string, err error)
+	MailFetch func(ctx context.Context, req abi.MailFetchRequest) ([]abi.MailMessage, error)
 
 	mu   sync.Mutex
 	kv   map[string][]byte
-	logs []abi.LogRecord
+	logs []LogRecord
+}
+
+// LogRecord is one line the plugin logged.
+type LogRecord struct {
+	Level   abi.LogLevel   `json:"level"`
+	Message string         `json:"message"`
+	Fields  map[string]any `json:"fields,omitempty"`
 }
 
 // Logs returns the records the plugin logged.
-func (h *Host) Logs() []abi.LogRecord {
+func (h *Host) Logs() []LogRecord {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return append([]abi.LogRecord(nil), h.logs...)
+	return append([]LogRecord(nil), h.logs...)
 }
 
 // Call implements pdk.NativeHost.
 func (h *Host) Call(ctx context.Context, fn string, in []byte) []byte {
 	var out any
 	switch fn {
-	case abi.HostHTTPRequest:
+	case wire.HostHTTPRequest:
 		var req abi.HTTPRequest
 		if err := json.Unmarshal(in, &req); err != nil {
 			out = abi.HTTPResponse{Error: abi.InvalidArgument("%v", err)}
 			break
 		}
 		out = h.http(ctx, req)
-	case abi.HostLog:
-		var rec abi.LogRecord
+	case wire.HostLog:
+		var rec LogRecord
 		if json.Unmarshal(in, &rec) == nil {
 			h.mu.Lock()
 			h.logs = append(h.logs, rec)
 			h.mu.Unlock()
 		}
 		return nil
-	case abi.HostKVGet:
-		var req abi.KVGetRequest
+	case wire.HostKVGet:
+		var req wire.KVGetRequest
 		_ = json.Unmarshal(in, &req)
 		h.mu.Lock()
 		v, ok := h.kv[req.Key]
 		h.mu.Unlock()
-		out = abi.KVGetResponse{Found: ok, Value: v}
-	case abi.HostKVSet:
-		var req abi.KVSetRequest
+		out = wire.KVGetResponse{Found: ok, Value: v}
+	case wire.HostKVSet:
+		var req wire.KVSetRequest
 		_ = json.Unmarshal(in, &req)
 		h.mu.Lock()
 		if h.kv == nil {
@@ -83,22 +93,24 @@ func (h *Host) Call(ctx context.Context, fn string, in []byte) []byte {
 			h.kv[req.Key] = req.Value
 		}
 		h.mu.Unlock()
-		out = abi.KVSetResponse{}
-	case abi.HostMailSend:
-		var req abi.MailSendRequest
+		out = wire.KVSetResponse{}
+	case wire.HostMailSend:
+		var req wire.MailSendRequest
 		_ = json.Unmarshal(in, &req)
 		if h.MailSend == nil {
-			out = abi.MailSendResponse{Error: abi.Unauthorized("mail is not granted")}
+			out = wire.MailSendResponse{Error: abi.Unauthorized("mail is not granted")}
 		} else {
-			out = h.MailSend(ctx, req)
+			id, err := h.MailSend(ctx, req.Message)
+			out = wire.MailSendResponse{MessageID: id, Error: asError(err)}
 		}
-	case abi.HostMailFetch:
+	case wire.HostMailFetch:
 		var req abi.MailFetchRequest
 		_ = json.Unmarshal(in, &req)
 		if h.MailFetch == nil {
-			out = abi.MailFetchResponse{Error: abi.Unauthorized("mail is not granted")}
+			out = wire.MailFetchResponse{Error: abi.Unauthorized("mail is not granted")}
 		} else {
-			out = h.MailFetch(ctx, req)
+			msgs, err := h.MailFetch(ctx, req)
+			out = wire.MailFetchResponse{Messages: msgs, Error: asError(err)}
 		}
 	default:
 		out = map[string]any{"error": abi.InvalidArgument("unknown host function %q", fn)}
@@ -151,7 +163,7 @@ func Invoke(ctx context.Context, h *Host, r *pdk.Runner, export string, req, res
 		return err
 	}
 	out := r.Invoke(pdk.WithNativeHost(ctx, h), export, in)
-	var env abi.Envelope
+	var env wire.Envelope
 	if err := json.Unmarshal(out, &env); err != nil {
 		return err
 	}
@@ -166,5 +178,13 @@ func Invoke(ctx context.Context, h *Host, r *pdk.Runner, export string, req, res
 
 // Init runs machina_init with cfg.
 func Init(ctx context.Context, h *Host, r *pdk.Runner, cfg map[string]any) error {
-	return Invoke(ctx, h, r, abi.ExportInit, abi.InitRequest{Config: cfg}, nil)
+	return Invoke(ctx, h, r, wire.ExportInit, wire.InitRequest{Config: cfg}, nil)
+}
+
+// asError is nil for nil, else the error as the ABI error it travels as.
+func asError(err error) *abi.Error {
+	if err == nil {
+		return nil
+	}
+	return abi.AsError(err)
 }

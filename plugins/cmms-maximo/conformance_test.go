@@ -1,33 +1,18 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/machina-go/machina/host/conformance"
-	"github.com/machina-go/machina/host/pluginbuild"
-	"github.com/machina-go/machina/internal/testplugin"
+	"github.com/machina-go/machina/internal/plugintest"
 )
 
 // The conformance kit passes on the plugin as built.
 func TestConformanceKitPasses(t *testing.T) {
-	wasm := testplugin.Build(t, "plugins/cmms-maximo")
-	path := filepath.Join(t.TempDir(), "cmms-maximo.wasm")
-	if err := os.WriteFile(path, wasm, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	rep, err := conformance.Run(context.Background(), conformance.Options{Module: path, CacheDir: testplugin.CacheDir(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !rep.OK() || rep.Skipped != 0 {
-		var b bytes.Buffer
-		conformance.WriteText(&b, rep)
-		t.Fatalf("conformance failed:\n%s", b.String())
+	if rep := plugintest.Conforms(t, "plugins/cmms-maximo", "maximo"); rep.Skipped != 0 {
+		t.Fatalf("%d checks skipped", rep.Skipped)
 	}
 }
 
@@ -72,24 +57,20 @@ func TestConformanceKitCatchesBrokenMapping(t *testing.T) {
 		}
 	}
 	abs, _ := filepath.Abs(dir)
-	res, err := pluginbuild.Build(context.Background(), abs, filepath.Join(t.TempDir(), "mutant.wasm"), pluginbuild.Options{})
-	if err != nil {
-		t.Fatal(err)
+	mutant := filepath.Join(t.TempDir(), "mutant.wasm")
+	if msg := plugintest.Build(abs, mutant); msg != "" {
+		t.Fatal(msg)
 	}
-	rep, err := conformance.Run(context.Background(), conformance.Options{Module: res.Path, CacheDir: testplugin.CacheDir(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b bytes.Buffer
-	conformance.WriteText(&b, rep)
+	rep, code := plugintest.Kit(t, mutant)
+	text, _ := plugintest.KitText(t, mutant)
 	c, _ := rep.Find("get_asset/mapping")
-	if rep.OK() || c.Status != conformance.Fail || !strings.Contains(c.Got, `criticality = "B", want "A"`) {
-		t.Fatalf("the kit did not catch the broken mapping:\n%s", b.String())
+	if code == 0 || c.Status != "fail" || !strings.Contains(c.Got, `criticality = "B", want "A"`) {
+		t.Fatalf("the kit did not catch the broken mapping:\n%s", text)
 	}
-	if !strings.Contains(b.String(), "FAIL  get_asset/mapping") || !strings.Contains(b.String(), "RESULT: FAIL (get_asset/mapping)") {
-		t.Fatalf("the report does not name the check:\n%s", b.String())
+	if !strings.Contains(text, "FAIL  get_asset/mapping") || !strings.Contains(text, "RESULT: FAIL (get_asset/mapping)") {
+		t.Fatalf("the report does not name the check:\n%s", text)
 	}
 	if rep.Failed != 1 {
-		t.Fatalf("expected exactly one failed check:\n%s", b.String())
+		t.Fatalf("expected exactly one failed check:\n%s", text)
 	}
 }

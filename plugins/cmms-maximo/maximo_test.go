@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/machina-go/machina/abi"
+	maxsim "github.com/machina-go/machina/internal/sim/maximo"
 	"github.com/machina-go/machina/pdk"
 	"github.com/machina-go/machina/pdk/pdktest"
-	maxsim "github.com/machina-go/machina/sim/maximo"
 )
 
 // fixture is the connector running natively against the simulator over
@@ -73,9 +73,9 @@ func wantCode(t *testing.T, err error, code abi.Code) {
 }
 
 func TestDescriptorServesEveryCMMSOperation(t *testing.T) {
-	d := pdk.NewCMMS(pdk.Info{Name: pluginName, Version: pluginVersion}, &maximo{}).Describe()
+	d := pdk.NewCMMS(pdk.Info{Name: pluginName, Version: pluginVersion}, &maximo{}).Operations()
 	for _, op := range abi.Operations() {
-		if op.ForKind(abi.KindCMMS) && !d.Has(op.Name) {
+		if op.ForKind(abi.KindCMMS) && !slices.Contains(d, op.Name) {
 			t.Errorf("descriptor lacks %s", op.Name)
 		}
 	}
@@ -226,7 +226,7 @@ func TestWorkOrders(t *testing.T) {
 		}
 		seen[w.Status] = true
 	}
-	if len(seen) != len(abi.Statuses) {
+	if len(seen) != len(abi.Statuses()) {
 		t.Fatalf("statuses seen: %v", seen)
 	}
 	var l abi.ListWorkOrdersResponse
@@ -337,7 +337,7 @@ func TestSparePartsAndPlans(t *testing.T) {
 		if p.NeedsReorder() {
 			reorder++
 		}
-		if p.UnitCost <= 0 || p.WarehouseLocation == "" || p.LeadTimeDays <= 0 {
+		if p.UnitCost == nil || *p.UnitCost <= 0 || p.WarehouseLocation == "" || p.LeadTimeDays <= 0 {
 			t.Fatalf("part mapping %+v", p)
 		}
 	}

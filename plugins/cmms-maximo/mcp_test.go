@@ -6,12 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hashicorp/go-hclog"
-	machinamcp "github.com/machina-go/machina/host/mcp"
-	"github.com/machina-go/machina/host/registry"
-	"github.com/machina-go/machina/host/router"
-	"github.com/machina-go/machina/host/sandbox"
-	maxsim "github.com/machina-go/machina/sim/maximo"
+	maxsim "github.com/machina-go/machina/internal/sim/maximo"
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
 )
@@ -21,20 +16,7 @@ import (
 // talks to the Maximo simulator through the policy host.
 func TestMCPToolsAgainstSimulator(t *testing.T) {
 	f := newWasmFixture(t, maxsim.Options{Seed: 1}, nil)
-	log := hclog.NewNullLogger()
-	reg := registry.New(log)
-	if _, err := reg.AddPlugin(pluginName, f.loaded.Plugin, true); err != nil {
-		t.Fatal(err)
-	}
-	rt, err := router.New(router.Options{Registry: reg, Sandbox: sandbox.New(false, log), Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := machinamcp.New(machinamcp.Options{Router: rt, Logger: log, Version: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := client.NewInProcessClient(srv.MCPServer())
+	c, err := client.NewInProcessClient(f.host.MCPServer())
 	if err != nil {
 		t.Fatal(err)
 	}

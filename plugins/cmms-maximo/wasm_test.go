@@ -2,31 +2,24 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/machina-go/machina/abi"
-	"github.com/machina-go/machina/host/config"
-	"github.com/machina-go/machina/host/plugin"
-	"github.com/machina-go/machina/host/pluginload"
-	"github.com/machina-go/machina/host/policy"
-	"github.com/machina-go/machina/internal/testplugin"
-	maxsim "github.com/machina-go/machina/sim/maximo"
+	"github.com/machina-go/machina/host"
+	"github.com/machina-go/machina/internal/plugintest"
+	maxsim "github.com/machina-go/machina/internal/sim/maximo"
 )
 
-// wasmFixture is the built module running through the real host: the
-// loader, the policy host (origin grant with allow_private, the "header"
-// auth profile attaching the API key, response scrubbing) and the runtime.
+// wasmFixture is the built module running through the real host,
+// configured as an operator would: an origin grant with allow_private, the
+// "header" auth profile attaching the API key, response scrubbing.
 type wasmFixture struct {
-	ts     *httptest.Server
-	sim    *maxsim.Server
-	url    string
-	loaded *pluginload.Loaded
+	ts   *httptest.Server
+	sim  *maxsim.Server
+	url  string
+	host *host.Host
 }
 
 func newWasmFixture(tb testing.TB, simOpts maxsim.Options, cfg map[string]any) *wasmFixture {
@@ -42,49 +35,28 @@ func newWasmFixture(tb testing.TB, simOpts maxsim.Options, cfg map[string]any) *
 	}
 	ts := httptest.NewServer(sim)
 	tb.Cleanup(ts.Close)
-
-	wasm := testplugin.Build(tb, "plugins/cmms-maximo")
-	dir := tb.TempDir()
-	path := filepath.Join(dir, "cmms-maximo.wasm")
-	if err := os.WriteFile(path, wasm, 0o600); err != nil {
-		tb.Fatal(err)
-	}
-	sum := sha256.Sum256(wasm)
 	conf := map[string]any{"base_url": ts.URL, "page_size": 10, "retry_base_ms": 1, "asset_type_map": testTypeMap}
 	for k, v := range cfg {
 		conf[k] = v
 	}
-	c := &config.Config{DataDir: dir, Secrets: map[string]string{"maximo_apikey": "env:T_MAXIMO_APIKEY"}}
-	p := config.Plugin{Name: pluginName, Path: path, SHA256: hex.EncodeToString(sum[:]), Config: conf,
-		Grant: config.Grant{HTTP: []config.OriginGrant{{Origin: ts.URL, AllowPrivate: true,
-			Auth: config.Auth{Profile: abi.AuthHeader, Header: "apikey", TokenSecret: "maximo_apikey"}}}}}
-	eng, err := plugin.NewEngine(plugin.EngineOptions{CacheDir: testplugin.CacheDir(tb)})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { eng.Close(context.Background()) })
-	l, err := pluginload.Load(context.Background(), c, p, pluginload.Deps{Engine: eng, Getenv: func(k string) string {
-		if k == "T_MAXIMO_APIKEY" {
-			return auth.APIKey
-		}
-		return ""
-	}})
-	if err != nil {
+	h := plugintest.Host(tb, map[string]any{
+		"secrets": map[string]string{"maximo_apikey": "env:T_MAXIMO_APIKEY"},
+		"plugin": []map[string]any{{
+			"name": pluginName, "path": plugintest.Module(tb, "plugins/cmms-maximo"), "allow_unpinned": true, "config": conf,
+			"grant": map[string]any{"http": []map[string]any{{"origin": ts.URL, "allow_private": true,
+				"auth": map[string]any{"profile": "header", "header": "apikey", "token_secret": "maximo_apikey"}}}},
+		}},
+	}, map[string]string{"T_MAXIMO_APIKEY": auth.APIKey}, nil)
+	if err := h.Failures()[pluginName]; err != nil {
 		tb.Fatalf("loading the module through the host: %v", err)
 	}
-	tb.Cleanup(func() { l.Close(context.Background()) })
-	for _, m := range l.Mismatches {
-		if m.Kind != policy.RequestNotGranted { // the SaaS origin is simply not granted here
-			tb.Fatalf("policy mismatch: %v", m)
-		}
-	}
-	return &wasmFixture{ts: ts, sim: sim, url: ts.URL, loaded: l}
+	return &wasmFixture{ts: ts, sim: sim, url: ts.URL, host: h}
 }
 
 func (f *wasmFixture) call(op abi.OpName, req, resp any) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	return f.loaded.Plugin.CallOp(ctx, op, req, resp)
+	return f.host.Call(ctx, pluginName, op, req, resp)
 }
 
 func TestWasmThroughHost(t *testing.T) {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -10,50 +9,14 @@ import (
 	"time"
 
 	"github.com/machina-go/machina/abi"
-	"github.com/machina-go/machina/host/plugin"
-	"github.com/machina-go/machina/internal/testplugin"
+	sapsim "github.com/machina-go/machina/internal/sim/sap"
 	"github.com/machina-go/machina/pdk"
 	"github.com/machina-go/machina/pdk/pdktest"
-	sapsim "github.com/machina-go/machina/sim/sap"
 )
 
-// forwardHost adapts pdktest.Host (plain HTTP forwarding with a cookie jar
-// and basic auth) to plugin.Host, so the wasm module can run with exactly
-// the host work the native benchmark has: the difference is the sandbox.
-type forwardHost struct{ h *pdktest.Host }
-
-func (f forwardHost) call(ctx context.Context, fn string, in, out any) {
-	b, _ := json.Marshal(in)
-	_ = json.Unmarshal(f.h.Call(ctx, fn, b), out)
-}
-
-func (f forwardHost) HTTPRequest(ctx context.Context, req abi.HTTPRequest) (out abi.HTTPResponse) {
-	f.call(ctx, abi.HostHTTPRequest, req, &out)
-	return out
-}
-func (f forwardHost) Log(ctx context.Context, rec abi.LogRecord) {
-	b, _ := json.Marshal(rec)
-	f.h.Call(ctx, abi.HostLog, b)
-}
-func (f forwardHost) KVGet(ctx context.Context, req abi.KVGetRequest) (out abi.KVGetResponse) {
-	f.call(ctx, abi.HostKVGet, req, &out)
-	return out
-}
-func (f forwardHost) KVSet(ctx context.Context, req abi.KVSetRequest) (out abi.KVSetResponse) {
-	f.call(ctx, abi.HostKVSet, req, &out)
-	return out
-}
-func (f forwardHost) MailSend(context.Context, abi.MailSendRequest) abi.MailSendResponse {
-	return abi.MailSendResponse{Error: abi.Unauthorized("mail is not granted")}
-}
-func (f forwardHost) MailFetch(context.Context, abi.MailFetchRequest) abi.MailFetchResponse {
-	return abi.MailFetchResponse{Error: abi.Unauthorized("mail is not granted")}
-}
-
 // benchSetup starts one simulator with exactly 100 equipment (basic auth)
-// and returns the three ways to call the connector against it: native
-// (pdktest), wasm with a forwarding host, and wasm behind the real policy
-// host. page_size 500 makes list_assets one upstream request.
+// and returns the two ways to call the connector against it: native
+// (pdktest) and wasm through the real host. page_size 500 makes list_assets one upstream request.
 func benchSetup(b *testing.B) (sim *sapsim.Server, calls map[string]func(op abi.OpName, req, resp any) error) {
 	a, err := sapsim.GenerateAuth(sapsim.AuthBasic)
 	if err != nil {
@@ -73,30 +36,17 @@ func benchSetup(b *testing.B) (sim *sapsim.Server, calls map[string]func(op abi.
 	if err := pdktest.Init(ctx, host, r, cfg); err != nil {
 		b.Fatal(err)
 	}
-	eng, err := plugin.NewEngine(plugin.EngineOptions{CacheDir: testplugin.CacheDir(b)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { eng.Close(ctx) })
-	fwd, err := eng.Load(ctx, testplugin.Build(b, "plugins/cmms-sap"), plugin.LoadOptions{Config: cfg, Host: forwardHost{host}, Limits: plugin.Limits{PoolSize: 1}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { fwd.Close(ctx) })
-	pol, _ := loadWasm(b, ts.URL, a, cfg)
+	wasm, _ := loadWasm(b, ts.URL, a, cfg)
 	return sim, map[string]func(op abi.OpName, req, resp any) error{
 		"native": func(op abi.OpName, req, resp any) error { return pdktest.Invoke(ctx, host, r, string(op), req, resp) },
-		"wasm":   func(op abi.OpName, req, resp any) error { return fwd.CallOp(ctx, op, req, resp) },
-		"wasm+policy": func(op abi.OpName, req, resp any) error {
-			return pol.CallOp(ctx, op, req, resp)
-		},
+		"wasm":   wasm,
 	}
 }
 
 // BenchmarkListAssets100 lists 100 equipment from one OData v2 page.
 func BenchmarkListAssets100(b *testing.B) {
 	sim, calls := benchSetup(b)
-	for _, name := range []string{"native", "wasm", "wasm+policy"} {
+	for _, name := range []string{"native", "wasm"} {
 		call := calls[name]
 		b.Run(name, func(b *testing.B) {
 			before := sim.Stats().Requests
@@ -118,7 +68,7 @@ func BenchmarkListAssets100(b *testing.B) {
 // BenchmarkGetWorkOrder reads one maintenance order by key.
 func BenchmarkGetWorkOrder(b *testing.B) {
 	_, calls := benchSetup(b)
-	for _, name := range []string{"native", "wasm", "wasm+policy"} {
+	for _, name := range []string{"native", "wasm"} {
 		call := calls[name]
 		b.Run(name, func(b *testing.B) {
 			var resp abi.WorkOrderResponse

@@ -8,15 +8,16 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/machina-go/machina/abi"
+	sapsim "github.com/machina-go/machina/internal/sim/sap"
 	"github.com/machina-go/machina/pdk"
 	"github.com/machina-go/machina/pdk/pdktest"
-	sapsim "github.com/machina-go/machina/sim/sap"
 )
 
 // fixture is the connector running natively against the simulator over
@@ -124,9 +125,9 @@ func wantCode(t *testing.T, err error, code abi.Code) *abi.Error {
 }
 
 func TestDescriptorServesEveryCMMSOperation(t *testing.T) {
-	d := pdk.NewCMMS(pdk.Info{Name: pluginName, Version: pluginVersion}, &sapPM{}).Describe()
+	d := pdk.NewCMMS(pdk.Info{Name: pluginName, Version: pluginVersion}, &sapPM{}).Operations()
 	for _, op := range abi.Operations() {
-		if op.ForKind(abi.KindCMMS) && !d.Has(op.Name) {
+		if op.ForKind(abi.KindCMMS) && !slices.Contains(d, op.Name) {
 			t.Errorf("descriptor lacks %s", op.Name)
 		}
 	}
@@ -204,7 +205,7 @@ func TestBothODataVersions(t *testing.T) {
 					t.Fatalf("dates/type: %+v", w.WorkOrder)
 				}
 				// status filters respect compound statuses after detection
-				for _, st := range abi.Statuses {
+				for _, st := range abi.Statuses() {
 					var lw abi.ListWorkOrdersResponse
 					if err := f.call(abi.OpListWorkOrders, abi.ListWorkOrdersRequest{Status: st}, &lw); err != nil {
 						t.Fatal(err)
@@ -409,7 +410,7 @@ func TestMappings(t *testing.T) {
 		t.Fatalf("%+v", p)
 	}
 	sp := mapSparePart(map[string]any{"Material": "M1", "Quantity": "4", "Price": 3.5, "Plant": "1010"}, "BillOfMaterialComponent", "")
-	if sp.SKU != "M1" || sp.StockQuantity != 4 || sp.UnitCost != 3.5 || sp.WarehouseLocation != "1010" {
+	if sp.SKU != "M1" || *sp.StockQuantity != 4 || *sp.UnitCost != 3.5 || sp.WarehouseLocation != "1010" {
 		t.Fatalf("%+v", sp)
 	}
 }
@@ -576,7 +577,7 @@ func TestSpareParts(t *testing.T) {
 		t.Fatalf("by asset: %v %d", err, len(sp.SpareParts))
 	}
 	for _, p := range sp.SpareParts {
-		if len(p.CompatibleAssets) != 1 || p.CompatibleAssets[0] != "10000001" || p.Name == "" || p.UnitCost <= 0 || p.WarehouseLocation != "0001" {
+		if len(p.CompatibleAssets) != 1 || p.CompatibleAssets[0] != "10000001" || p.Name == "" || p.UnitCost == nil || *p.UnitCost <= 0 || p.WarehouseLocation != "0001" {
 			t.Fatalf("part %+v", p)
 		}
 	}

@@ -3,40 +3,26 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"github.com/machina-go/machina/internal/syncbuf"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
-	"github.com/hashicorp/go-hclog"
 	"github.com/machina-go/machina/abi"
-	"github.com/machina-go/machina/host/config"
-	"github.com/machina-go/machina/host/manifest"
-	"github.com/machina-go/machina/host/plugin"
-	"github.com/machina-go/machina/host/policy"
-	"github.com/machina-go/machina/host/secrets"
-	"github.com/machina-go/machina/host/wasmfile"
-	"github.com/machina-go/machina/internal/testplugin"
-	sapsim "github.com/machina-go/machina/sim/sap"
+	"github.com/machina-go/machina/internal/plugintest"
+	sapsim "github.com/machina-go/machina/internal/sim/sap"
+	"github.com/machina-go/machina/internal/syncbuf"
 )
-
-// staticSecrets is the host's secret store for the tests.
-type staticSecrets map[string]string
-
-func (s staticSecrets) Get(_ context.Context, name string) (secrets.Value, error) {
-	return secrets.NewValue(s[name]), nil
-}
 
 type syncBuffer = syncbuf.Buffer
 
-// wasmFixture is the built module loaded by the real runtime, with the
-// real policy host (HTTP gate, auth profiles, oauth2 token cache, cookie
-// jar, response scrubbing) in front of the simulator.
+// wasmFixture is the built module running through the real host (HTTP
+// gate, auth profiles, oauth2 token cache, cookie jar, response scrubbing)
+// in front of the simulator, configured as an operator would.
 type wasmFixture struct {
 	t    testing.TB
 	sim  *sapsim.Server
 	auth sapsim.Auth
-	p    *plugin.Plugin
+	call func(op abi.OpName, req, resp any) error
 	logs *syncBuffer
 }
 
@@ -56,66 +42,46 @@ func newWasmFixture(t testing.TB, opts sapsim.Options, cfg map[string]any) *wasm
 	}
 	ts := httptest.NewServer(sim)
 	t.Cleanup(ts.Close)
-	p, logs := loadWasm(t, ts.URL, opts.Auth, cfg)
-	return &wasmFixture{t: t, sim: sim, auth: opts.Auth, p: p, logs: logs}
+	call, logs := loadWasm(t, ts.URL, opts.Auth, cfg)
+	return &wasmFixture{t: t, sim: sim, auth: opts.Auth, call: call, logs: logs}
 }
 
-// loadWasm loads the module behind a policy host that grants the
-// simulator at base with the auth profile matching a.
-func loadWasm(t testing.TB, base string, a sapsim.Auth, cfg map[string]any) (*plugin.Plugin, *syncBuffer) {
+// loadWasm starts a host running the module with a grant for the
+// simulator at base and the auth profile matching a.
+func loadWasm(t testing.TB, base string, a sapsim.Auth, cfg map[string]any) (func(op abi.OpName, req, resp any) error, *syncBuffer) {
 	t.Helper()
-	opts := sapsim.Options{Auth: a}
-	ts := struct{ URL string }{base}
-	wasm := testplugin.Build(t, "plugins/cmms-sap")
-	mod, err := wasmfile.Parse(wasm)
-	if err != nil {
-		t.Fatal(err)
-	}
-	man, _, err := manifest.FromModule(mod)
-	if err != nil {
-		t.Fatal(err)
-	}
-	og := config.OriginGrant{Origin: ts.URL, AllowPrivate: true}
-	store := staticSecrets{}
-	switch opts.Auth.Mode {
+	auth := map[string]any{}
+	env := map[string]string{}
+	switch a.Mode {
 	case sapsim.AuthOAuth2:
-		og.Auth = config.Auth{Profile: abi.AuthOAuth2, TokenURL: ts.URL + sapsim.TokenPath, ClientID: opts.Auth.ClientID, ClientSecretSecret: "sap_client_secret"}
-		store["sap_client_secret"] = opts.Auth.ClientSecret
+		auth = map[string]any{"profile": "oauth2_client_credentials", "token_url": base + sapsim.TokenPath, "client_id": a.ClientID, "client_secret_secret": "sap_client_secret"}
+		env["T_SAP_SECRET"] = a.ClientSecret
 	case sapsim.AuthBasic:
-		og.Auth = config.Auth{Profile: abi.AuthBasic, Username: opts.Auth.Username, PasswordSecret: "sap_password"}
-		store["sap_password"] = opts.Auth.Password
+		auth = map[string]any{"profile": "basic", "username": a.Username, "password_secret": "sap_password"}
+		env["T_SAP_SECRET"] = a.Password
 	}
-	pol, mismatches := policy.Resolve(man, config.Grant{HTTP: []config.OriginGrant{og}})
-	for _, m := range mismatches {
-		if m.Kind != policy.RequestNotGranted {
-			t.Fatalf("grant mismatch: %+v", m)
-		}
-	}
-	logs := &syncBuffer{}
-	logger := hclog.New(&hclog.LoggerOptions{Name: pluginName, Output: logs, Level: hclog.Debug})
-	host, err := policy.New(policy.Options{Policy: pol, Secrets: store, Logger: logger})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { host.Close() })
-	eng, err := plugin.NewEngine(plugin.EngineOptions{CacheDir: testplugin.CacheDir(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	conf := map[string]any{"base_url": ts.URL + sapsim.BasePath, "sap_client": "100", "retry_base_ms": 1, "bom_equipment_field": "Equipment"}
+	conf := map[string]any{"base_url": base + sapsim.BasePath, "sap_client": "100", "retry_base_ms": 1, "bom_equipment_field": "Equipment"}
 	for k, v := range cfg {
 		conf[k] = v
 	}
-	p, err := eng.Load(context.Background(), wasm, plugin.LoadOptions{Config: conf, Host: host, Limits: plugin.Limits{PoolSize: 1}, Logger: logger})
-	if err != nil {
-		t.Fatal(err)
+	logs := &syncBuffer{}
+	h := plugintest.Host(t, map[string]any{
+		"log":     map[string]any{"level": "debug"},
+		"secrets": map[string]string{"sap_client_secret": "env:T_SAP_SECRET", "sap_password": "env:T_SAP_SECRET"},
+		"plugin": []map[string]any{{
+			"name": pluginName, "path": plugintest.Module(t, "plugins/cmms-sap"), "allow_unpinned": true, "config": conf,
+			"grant": map[string]any{
+				"http":   []map[string]any{{"origin": base, "allow_private": true, "auth": auth}},
+				"limits": map[string]any{"instances": 1},
+			},
+		}},
+	}, env, logs)
+	if err := h.Failures()[pluginName]; err != nil {
+		t.Fatalf("loading the module through the host: %v", err)
 	}
-	t.Cleanup(func() { p.Close(context.Background()); eng.Close(context.Background()) })
-	return p, logs
-}
-
-func (f *wasmFixture) call(op abi.OpName, req, resp any) error {
-	return f.p.CallOp(context.Background(), op, req, resp)
+	return func(op abi.OpName, req, resp any) error {
+		return h.Call(context.Background(), pluginName, op, req, resp)
+	}, logs
 }
 
 // The wasm module through the real host: OAuth2 (the host fetches and

@@ -8,15 +8,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/machina-go/machina/abi"
-	hostconfig "github.com/machina-go/machina/host/config"
-	hostmail "github.com/machina-go/machina/host/mail"
-	"github.com/machina-go/machina/host/secrets"
+	"github.com/machina-go/machina/host"
+	"github.com/machina-go/machina/internal/plugintest"
+	simmail "github.com/machina-go/machina/internal/sim/mail"
+	"github.com/machina-go/machina/internal/syncbuf"
 	"github.com/machina-go/machina/pdk"
-	"github.com/machina-go/machina/pdk/pdktest"
-	simmail "github.com/machina-go/machina/sim/mail"
 )
 
 const (
@@ -26,13 +24,16 @@ const (
 )
 
 type fixture struct {
-	sim  *simmail.Server
-	host *pdktest.Host
-	run  *pdk.Runner
+	sim      *simmail.Server
+	host     *host.Host
+	logs     *syncbuf.Buffer
+	grant    map[string]any
+	dataDir  string
+	mailPass string
 }
 
-// newFixture runs the plugin natively with a host whose mail functions are
-// host/mail talking to real SMTP/IMAP servers on loopback.
+// newFixture runs the built plugin through the real host with a mail grant
+// for real SMTP/IMAP servers on loopback (the host speaks the protocols).
 func newFixture(t *testing.T, smtpTLS string, cfg map[string]any) *fixture {
 	t.Helper()
 	sim, err := simmail.Start(simmail.Options{Users: map[string]string{botAddr: botPass, techAddr: "ann-pass"}})
@@ -44,50 +45,45 @@ func newFixture(t *testing.T, smtpTLS string, cfg map[string]any) *fixture {
 	if err := sim.WriteCA(ca); err != nil {
 		t.Fatal(err)
 	}
-	reg, err := secrets.NewRegistry(map[string]string{"mail_pw": "env:MAIL_PW"}, secrets.Options{Getenv: func(string) string { return botPass }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	client := hostmail.New(hostmail.Options{Secrets: reg, Scrubber: reg.Scrubber(), Timeout: 10 * time.Second})
-	g := hostconfig.MailGrant{SMTPTLS: smtpTLS, IMAPTLS: smtpTLS, From: botAddr, Username: botAddr, PasswordSecret: "mail_pw", CAFile: ca, AllowPrivate: true}
+	g := map[string]any{"smtp_tls": smtpTLS, "imap_tls": smtpTLS, "from": botAddr, "username": botAddr,
+		"password_secret": "mail_pw", "ca_file": ca, "allow_private": true}
 	if smtpTLS == "implicit" {
-		g.SMTPAddr, g.IMAPAddr = sim.SMTPImplicitAddr, sim.IMAPImplicitAddr
+		g["smtp_addr"], g["imap_addr"] = sim.SMTPImplicitAddr, sim.IMAPImplicitAddr
 	} else {
-		g.SMTPAddr, g.IMAPAddr = sim.SMTPStartTLSAddr, sim.IMAPStartTLSAddr
+		g["smtp_addr"], g["imap_addr"] = sim.SMTPStartTLSAddr, sim.IMAPStartTLSAddr
 	}
-	f := &fixture{sim: sim}
-	f.host = &pdktest.Host{
-		MailSend: func(ctx context.Context, req abi.MailSendRequest) abi.MailSendResponse {
-			id, err := client.Send(ctx, "email", g, req.Message)
-			if err != nil {
-				return abi.MailSendResponse{Error: abi.AsError(err)}
-			}
-			return abi.MailSendResponse{MessageID: id}
-		},
-		MailFetch: func(ctx context.Context, req abi.MailFetchRequest) abi.MailFetchResponse {
-			msgs, err := client.Fetch(ctx, "email", g, req)
-			if err != nil {
-				return abi.MailFetchResponse{Error: abi.AsError(err)}
-			}
-			return abi.MailFetchResponse{Messages: msgs}
-		},
-	}
+	f := &fixture{sim: sim, grant: g, dataDir: t.TempDir()}
 	f.start(t, cfg)
 	return f
 }
 
+// start (re)starts the host on the fixture's data directory, so the
+// plugin's KV state survives a restart.
 func (f *fixture) start(t *testing.T, cfg map[string]any) {
 	t.Helper()
-	f.run = pdk.NewMessaging(pdk.Info{Name: "email", Version: Version}, newMailer())
-	if err := pdktest.Init(context.Background(), f.host, f.run, cfg); err != nil {
-		t.Fatal(err)
+	if f.host != nil {
+		f.host.Close()
+	}
+	f.logs = &syncbuf.Buffer{}
+	f.host = plugintest.Host(t, map[string]any{
+		"data_dir": f.dataDir,
+		"log":      map[string]any{"level": "debug"},
+		"secrets":  map[string]string{"mail_pw": "env:MAIL_PW"},
+		"plugin": []map[string]any{{
+			"name": "email", "path": plugintest.Module(t, "plugins/email"), "allow_unpinned": true, "config": cfg,
+			// the quota is the plugin's own state budget: state beyond it fails the poll.
+			"grant": map[string]any{"mail": f.grant, "kv": map[string]any{"quota_bytes": stateBudget + len(stateKey)}},
+		}},
+	}, map[string]string{"MAIL_PW": botPass}, f.logs)
+	if err := f.host.Failures()["email"]; err != nil {
+		t.Fatalf("loading the module through the host: %v", err)
 	}
 }
 
 func (f *fixture) poll(t *testing.T) abi.PollResponse {
 	t.Helper()
 	var resp abi.PollResponse
-	if err := pdktest.Invoke(context.Background(), f.host, f.run, string(abi.OpPoll), abi.PollRequest{}, &resp); err != nil {
+	if err := f.host.Call(context.Background(), "email", abi.OpPoll, abi.PollRequest{}, &resp); err != nil {
 		t.Fatal(err)
 	}
 	return resp
@@ -95,7 +91,7 @@ func (f *fixture) poll(t *testing.T) abi.PollResponse {
 
 func (f *fixture) send(req abi.SendRequest) (abi.SendResponse, error) {
 	var resp abi.SendResponse
-	err := pdktest.Invoke(context.Background(), f.host, f.run, string(abi.OpSend), req, &resp)
+	err := f.host.Call(context.Background(), "email", abi.OpSend, req, &resp)
 	return resp, err
 }
 
@@ -188,13 +184,7 @@ func TestSpoofWarningLoggedOnce(t *testing.T) {
 		_ = f.sim.Deliver(botAddr, inbound(techAddr, "s", fmt.Sprintf("<w%d@plant.test>", i), "text"))
 		f.poll(t)
 	}
-	n := 0
-	for _, l := range f.host.Logs() {
-		if strings.Contains(l.Message, "spoofable") {
-			n++
-		}
-	}
-	if n != 1 {
+	if n := strings.Count(f.logs.String(), "spoofable"); n != 1 {
 		t.Fatalf("spoofing warning logged %d times", n)
 	}
 }
@@ -263,10 +253,6 @@ func TestStateStaysWithinQuota(t *testing.T) {
 		}
 	}
 	for range 7 {
-		f.poll(t) // 10 per poll; fails if the state outgrows the KV store
-	}
-	v, found, err := pdk.KVGet(pdk.WithNativeHost(context.Background(), f.host), stateKey)
-	if err != nil || !found || len(v) > stateBudget {
-		t.Fatalf("state of %d bytes (found %v, %v)", len(v), found, err)
+		f.poll(t) // 10 per poll; fails if the state outgrows the KV quota
 	}
 }

@@ -14,9 +14,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/machina-go/machina/abi"
+	simtg "github.com/machina-go/machina/internal/sim/telegram"
 	"github.com/machina-go/machina/pdk"
 	"github.com/machina-go/machina/pdk/pdktest"
-	simtg "github.com/machina-go/machina/sim/telegram"
 )
 
 const testToken = "123456:TEST-token-for-the-simulator"

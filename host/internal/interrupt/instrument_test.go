@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/machina-go/machina/host/internal/interrupt"
-	"github.com/machina-go/machina/internal/testplugin"
+	"github.com/machina-go/machina/host/internal/testplugin"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 )

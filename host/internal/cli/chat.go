@@ -1,0 +1,95 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/user"
+	"strings"
+
+	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/host/internal/app"
+	"github.com/machina-go/machina/host/internal/config"
+	"github.com/machina-go/machina/host/internal/messaging"
+)
+
+// runChat is `machina chat --config FILE`: a terminal conversation with the
+// same agent that answers on Telegram and e-mail (same tools, sandbox gate,
+// confirmations and tracer; the client id is cli:<user>).
+func runChat(ctx context.Context, c *cli, args []string) int {
+	fs := flag.NewFlagSet("machina chat", flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	cfgPath := fs.String("config", "machina.toml", "configuration `file` with an [agent] section")
+	fs.Usage = func() {
+		fmt.Fprintln(c.stderr, "Usage: machina chat [--config FILE]\n\n"+
+			"Talk to the Machina agent in the terminal. Writes are proposed and need a \"yes\";\n"+
+			"type /quit or press Ctrl-D to leave.\n\nFlags:")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	cfg, err := config.Load(*cfgPath, c.getenv)
+	if err != nil {
+		fmt.Fprintln(c.stderr, "machina chat:", err)
+		return 2
+	}
+	// Messages from chat channels are only logged while the terminal owns the
+	// agent.
+	a, err := app.Build(ctx, cfg, app.All, app.Options{Stderr: c.stderr, Getenv: c.getenv, Version: version,
+		MessageHandler: &messaging.EchoHandler{}})
+	if err != nil {
+		fmt.Fprintln(c.stderr, "machina chat:", err)
+		return 1
+	}
+	defer a.Close()
+	if a.Agent == nil || !a.HasLLM() {
+		fmt.Fprintln(c.stderr, "machina chat: configure [agent] with a provider and model (see docs/operators.md)")
+		return 2
+	}
+	return chatLoop(ctx, a, os.Stdin, c.stdout)
+}
+
+func chatLoop(ctx context.Context, a *app.App, in io.Reader, out io.Writer) int {
+	name := "operator"
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		name = u.Username
+	}
+	mode := "live"
+	if a.Gate.Enabled() {
+		mode = "sandbox"
+	}
+	fmt.Fprintf(out, "Machina (%s mode). Ask about assets, work orders, manuals or alarms. /quit to leave.\n", mode)
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 64<<10), 64<<10)
+	for {
+		fmt.Fprint(out, "\n> ")
+		if !sc.Scan() {
+			fmt.Fprintln(out)
+			return 0
+		}
+		text := strings.TrimSpace(sc.Text())
+		if text == "" {
+			continue
+		}
+		if text == "/quit" || text == "/exit" {
+			return 0
+		}
+		reply, err := a.Agent.Handle(ctx, abi.Message{Channel: "cli", ChatID: "terminal", UserID: name, UserName: name, Text: text})
+		if err != nil {
+			fmt.Fprintln(out, "error:", err)
+			continue
+		}
+		fmt.Fprintln(out, reply)
+		if ctx.Err() != nil {
+			return 0
+		}
+	}
+}

@@ -1,0 +1,224 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/machina-go/machina/host/internal/audit"
+	"github.com/machina-go/machina/host/internal/config"
+	"github.com/machina-go/machina/host/internal/plugin"
+	"github.com/machina-go/machina/internal/wire"
+)
+
+func runPluginAudit(ctx context.Context, c *cli, args []string) int {
+	fs := flag.NewFlagSet("machina plugin audit", flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	static := fs.Bool("static", false, "do not run machina_describe under a deny-all host; derive the operations from the exports")
+	cfgPath := fs.String("config", "", "machina.toml: also check the sha256 pin, signature, config keys and the grant of the [[plugin]] entry with the module's manifest name")
+	fs.Usage = func() {
+		fmt.Fprintln(c.stderr, "Usage: machina plugin audit FILE [--config machina.toml] [--json]\n\n"+
+			"Audits a plugin module: manifest, descriptor, sha256, signature, imports\n"+
+			"with verdicts, exports,\n"+
+			"requested capabilities, and — with --config — what the operator's grant\n"+
+			"gives it. Exits 1 when a finding is high (the loader would refuse it).\n\n"+
+			"The descriptor comes from running the module's machina_describe once under a\n"+
+			"deny-all host (no HTTP, secrets, mail; memory and time capped) when its\n"+
+			"imports pass the allow-list; with --static, or when that fails, it is\n"+
+			"derived from the exports. Nothing else is executed.")
+		fs.PrintDefaults()
+	}
+	file, rest := splitPositional(args)
+	if err := fs.Parse(rest); err != nil {
+		return 2
+	}
+	if file == "" && fs.NArg() == 1 {
+		file = fs.Arg(0)
+	}
+	if file == "" || fs.NArg() > 1 {
+		fs.Usage()
+		return 2
+	}
+	wasm, err := os.ReadFile(file)
+	if err != nil {
+		fmt.Fprintln(c.stderr, "machina plugin audit:", err)
+		return 1
+	}
+	opts := audit.Options{File: file}
+	var cfgNote string
+	if *cfgPath != "" {
+		cfg, err := config.Load(*cfgPath, c.getenv)
+		if err != nil {
+			fmt.Fprintln(c.stderr, "machina plugin audit:", err)
+			return 1
+		}
+		pre, err := audit.Audit(wasm, opts)
+		if err != nil {
+			fmt.Fprintln(c.stderr, "machina plugin audit:", err)
+			return 1
+		}
+		for i := range cfg.Plugins {
+			if cfg.Plugins[i].Name == pre.Name {
+				opts.Plugin = &cfg.Plugins[i]
+			}
+		}
+		if opts.Plugin == nil {
+			cfgNote = fmt.Sprintf("%s has no [[plugin]] entry named %q: nothing is granted", *cfgPath, pre.Name)
+			opts.Plugin = &config.Plugin{Name: pre.Name, AllowUnpinned: true}
+		}
+	}
+	if !*static {
+		if pre, err := audit.Audit(wasm, audit.Options{}); err == nil && pre.Max() != audit.High {
+			var cfgMap map[string]any
+			if opts.Plugin != nil {
+				cfgMap = opts.Plugin.Config
+			}
+			opts.Descriptor, opts.DescriptorNote = describeModule(ctx, c, wasm, cfgMap)
+		}
+	}
+	rep, err := audit.Audit(wasm, opts)
+	if err != nil {
+		fmt.Fprintln(c.stderr, "machina plugin audit:", err)
+		return 1
+	}
+	if cfgNote != "" {
+		rep.Findings = append([]audit.Finding{{Severity: audit.Medium, Code: "not_configured", Message: cfgNote}}, rep.Findings...)
+	}
+	if *asJSON {
+		enc := json.NewEncoder(c.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			fmt.Fprintln(c.stderr, "machina plugin audit:", err)
+			return 1
+		}
+	} else {
+		printAudit(c.stdout, rep)
+	}
+	if rep.Max() == audit.High {
+		fmt.Fprintf(c.stderr, "machina plugin audit: %s has high findings; the loader refuses it\n", file)
+		return 1
+	}
+	return 0
+}
+
+func printAudit(w io.Writer, r *audit.Report) {
+	fmt.Fprintf(w, "file:       %s\n", r.File)
+	fmt.Fprintf(w, "plugin:     %s %s (%s, ABI %s)\n", r.Name, r.Version, r.Kind, r.ABI)
+	if r.Description != "" {
+		fmt.Fprintf(w, "            %s\n", r.Description)
+	}
+	fmt.Fprintf(w, "sha256:     %s (%d bytes)\n", r.SHA256, r.Size)
+	sig := string(r.Signature.Status)
+	if r.Signature.KeyID != "" {
+		sig += ", key " + r.Signature.KeyID
+	}
+	if r.Signature.Error != "" {
+		sig += ": " + r.Signature.Error
+	}
+	fmt.Fprintf(w, "signature:  %s\n", sig)
+	fmt.Fprintf(w, "\noperations (%s):\n", r.Descriptor.Source)
+	for _, op := range r.Descriptor.Operations {
+		fmt.Fprintf(w, "  %-22s %s\n", op.Name, op.Class)
+	}
+	fmt.Fprintln(w, "\nimports:")
+	for _, imp := range r.Imports {
+		mark := " "
+		if imp.Verdict == plugin.VerdictForbidden {
+			mark = "!"
+		}
+		fmt.Fprintf(w, " %s %-45s %s\n", mark, imp.Import.String(), imp.Verdict)
+	}
+	fmt.Fprintf(w, "\nexports:    %s\n", strings.Join(r.Exports, ", "))
+	fmt.Fprintln(w, "\nrequested:")
+	if len(r.Requested.HTTP) == 0 && !r.Requested.Mail && r.Requested.KV == nil {
+		fmt.Fprintln(w, "  nothing")
+	}
+	for _, o := range r.Requested.HTTP {
+		fmt.Fprintf(w, "  http %s auth=%v", o.Pattern, o.Auth)
+		if len(o.Secrets) > 0 {
+			fmt.Fprintf(w, " secrets=%v", o.Secrets)
+		}
+		if o.Purpose != "" {
+			fmt.Fprintf(w, " — %s", o.Purpose)
+		}
+		fmt.Fprintln(w)
+	}
+	if r.Requested.Mail {
+		fmt.Fprintln(w, "  mail")
+	}
+	if r.Requested.KV != nil {
+		fmt.Fprintf(w, "  kv %d bytes\n", r.Requested.KV.QuotaBytes)
+	}
+	if g := r.Granted; g != nil {
+		fmt.Fprintln(w, "\ngranted (effective = requested ∩ grant):")
+		for _, o := range g.Origins {
+			fmt.Fprintf(w, "  http %s auth=%s", o, o.Auth.Profile)
+			if o.AllowPrivate {
+				fmt.Fprint(w, " allow_private")
+			}
+			if len(o.Secrets) > 0 {
+				fmt.Fprintf(w, " secrets=%v", o.Secrets)
+			}
+			fmt.Fprintln(w)
+		}
+		if g.Mail != nil {
+			fmt.Fprintln(w, "  mail")
+		}
+		if g.KVQuota > 0 {
+			fmt.Fprintf(w, "  kv %d bytes\n", g.KVQuota)
+		}
+		rate := "unlimited"
+		if g.HTTP.RequestsPerMinute > 0 {
+			rate = fmt.Sprintf("%d/min", g.HTTP.RequestsPerMinute)
+		}
+		fmt.Fprintf(w, "  limits: request %d B, response %d B, timeout %v, requests %s\n",
+			g.HTTP.MaxRequestBytes, g.HTTP.MaxResponseBytes, g.HTTP.Timeout, rate)
+	}
+	fmt.Fprintln(w, "\nfindings:")
+	if len(r.Findings) == 0 {
+		fmt.Fprintln(w, "  none")
+	}
+	for _, f := range r.Findings {
+		fmt.Fprintf(w, "  [%-6s] %s: %s\n", f.Severity, f.Code, f.Message)
+	}
+}
+
+// describeModule runs the module's machina_describe (and machina_init with
+// cfg) once under a deny-all host to learn the operations it really serves.
+// Compiled code is cached in $MACHINA_CACHE_DIR, else the user's cache
+// directory (as `machina demo` does), else in memory.
+func describeModule(ctx context.Context, c *cli, wasm []byte, cfg map[string]any) (*wire.Descriptor, string) {
+	const static = "static: derived from the exports, because machina_describe could not run under a deny-all host: "
+	dir := c.getenv("MACHINA_CACHE_DIR")
+	if dir == "" {
+		if base, err := os.UserCacheDir(); err == nil {
+			dir = filepath.Join(base, "machina", "wazero")
+		}
+	}
+	eng, err := plugin.NewEngine(plugin.EngineOptions{CacheDir: dir})
+	if err != nil {
+		eng, err = plugin.NewEngine(plugin.EngineOptions{})
+	}
+	if err != nil {
+		return nil, static + err.Error()
+	}
+	defer eng.Close(ctx)
+	p, err := eng.Load(ctx, wasm, plugin.LoadOptions{
+		Config: cfg,
+		Host:   &plugin.DenyHost{},
+		Limits: plugin.Limits{PoolSize: 1, CallTimeout: 5 * time.Second, MemoryPages: 1024},
+	})
+	if err != nil {
+		return nil, static + err.Error()
+	}
+	defer p.Close(ctx)
+	d := p.Descriptor()
+	return &d, "machina_describe, run once under a deny-all host (no HTTP, secrets or mail)"
+}

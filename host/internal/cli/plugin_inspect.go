@@ -1,0 +1,91 @@
+package cli
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/host/internal/manifest"
+	"github.com/machina-go/machina/host/internal/wasmfile"
+)
+
+func runPluginInspect(_ context.Context, c *cli, args []string) int {
+	fs := flag.NewFlagSet("machina plugin inspect", flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	asJSON := fs.Bool("json", false, "print JSON")
+	fs.Usage = func() {
+		fmt.Fprintln(c.stderr, "Usage: machina plugin inspect FILE [--json]\n\n"+
+			"Prints the manifest embedded in a module and the descriptor derived from it,\n"+
+			"without executing any plugin code.")
+		fs.PrintDefaults()
+	}
+	file, rest := splitPositional(args)
+	if err := fs.Parse(rest); err != nil {
+		return 2
+	}
+	if file == "" && fs.NArg() == 1 {
+		file = fs.Arg(0)
+	}
+	if file == "" {
+		fs.Usage()
+		return 2
+	}
+	wasm, err := os.ReadFile(file)
+	if err != nil {
+		fmt.Fprintln(c.stderr, "machina plugin inspect:", err)
+		return 1
+	}
+	mod, err := wasmfile.Parse(wasm)
+	if err != nil {
+		fmt.Fprintln(c.stderr, "machina plugin inspect:", err)
+		return 1
+	}
+	m, text, err := manifest.FromModule(mod)
+	if err != nil {
+		fmt.Fprintln(c.stderr, "machina plugin inspect:", err)
+		return 1
+	}
+	sum := sha256.Sum256(wasm)
+	var ops []abi.OpName
+	for _, e := range mod.ExportedFunctions() {
+		if op, ok := abi.LookupOperation(abi.OpName(e)); ok && op.ForKind(m.Kind) {
+			ops = append(ops, op.Name)
+		}
+	}
+	if *asJSON {
+		enc := json.NewEncoder(c.stdout)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(map[string]any{
+			"sha256": hex.EncodeToString(sum[:]), "size": len(wasm), "manifest": m,
+			"exported_operations": ops,
+		})
+		return 0
+	}
+	fmt.Fprintf(c.stdout, "file:     %s\nsha256:   %s\nsize:     %d bytes\n", file, hex.EncodeToString(sum[:]), len(wasm))
+	fmt.Fprintf(c.stdout, "plugin:   %s %s (%s, ABI %s)\n", m.Name, m.Version, m.Kind, m.ABI)
+	fmt.Fprintf(c.stdout, "exported operations: %s\n", joinOps(ops))
+	fmt.Fprintf(c.stdout, "\nembedded plugin.toml:\n%s\n", indent(string(text)))
+	return 0
+}
+
+func joinOps(ops []abi.OpName) string {
+	s := make([]string, len(ops))
+	for i, o := range ops {
+		s[i] = string(o)
+	}
+	return strings.Join(s, ", ")
+}
+
+func indent(s string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = "  " + l
+	}
+	return strings.Join(lines, "\n")
+}

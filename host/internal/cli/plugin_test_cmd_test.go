@@ -1,0 +1,60 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/machina-go/machina/host/internal/testplugin"
+)
+
+func TestPluginTestCommand(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", testplugin.CacheDir(t)) // compiled modules persist across runs
+	wasm := testplugin.Build(t, "plugins/cmms-maximo")
+	mod := filepath.Join(t.TempDir(), "cmms-maximo.wasm")
+	if err := os.WriteFile(mod, wasm, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	run := func(args ...string) (int, string, string) {
+		var out, errb bytes.Buffer
+		c := &cli{stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}
+		rc := runPluginTest(context.Background(), c, args)
+		return rc, out.String(), errb.String()
+	}
+	rc, out, errs := run(mod)
+	if rc != 0 || !strings.Contains(out, "RESULT: PASS") || !strings.Contains(out, "PASS  sandbox/gate") {
+		t.Fatalf("exit %d\n%s\n%s", rc, out, errs)
+	}
+	rc, out, _ = run(mod, "--json", "--sim", "maximo", "--auth", "bearer")
+	var rep struct {
+		Failed int `json:"failed"`
+		Checks []struct{ Name, Status string }
+	}
+	if rc != 0 || json.Unmarshal([]byte(out), &rep) != nil || rep.Failed != 0 || len(rep.Checks) < 25 {
+		t.Fatalf("--json: exit %d\n%s", rc, out)
+	}
+	if rc, _, _ := run(); rc != 2 {
+		t.Fatalf("no file: exit %d", rc)
+	}
+	if rc, _, errs := run(mod, "--sim", "nosuch"); rc != 1 || !strings.Contains(errs, "unknown simulator") {
+		t.Fatalf("unknown simulator: exit %d %s", rc, errs)
+	}
+}
+
+func TestSimCommandTable(t *testing.T) {
+	var out, errb bytes.Buffer
+	c := &cli{stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}
+	if rc := runSim(context.Background(), c, nil); rc != 2 || !strings.Contains(errb.String(), "maximo") || !strings.Contains(errb.String(), "opcua") {
+		t.Fatalf("usage: %d %s", rc, errb.String())
+	}
+	if rc := runSim(context.Background(), c, []string{"nosuch"}); rc != 2 {
+		t.Fatalf("unknown: %d", rc)
+	}
+	if rc := runSim(context.Background(), c, []string{"maximo", "-h"}); rc != 0 {
+		t.Fatalf("maximo -h: %d", rc)
+	}
+}

@@ -1,0 +1,142 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/machina-go/machina/host/internal/app"
+	"github.com/machina-go/machina/host/internal/config"
+	"github.com/machina-go/machina/host/internal/mcp"
+	"github.com/machina-go/machina/host/internal/oauth"
+)
+
+// runServe is `machina serve --config FILE [--transport stdio|http] [--listen ADDR]`.
+func runServe(ctx context.Context, c *cli, args []string) int {
+	fs := flag.NewFlagSet("machina serve", flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	cfgPath := fs.String("config", "", "configuration `file` (machina.toml; required)")
+	transport := fs.String("transport", "", "`stdio` or http (default: mcp.transport, else stdio)")
+	listen := fs.String("listen", "", "HTTP bind `address` (default: mcp.listen, else 127.0.0.1:8000)")
+	fs.Usage = func() {
+		fmt.Fprintln(c.stderr, "Usage: machina serve --config FILE [--transport stdio|http] [--listen ADDR]\n\n"+
+			"Runs the MCP server. stdio: protocol on stdout, logs on stderr, no authentication (single local\n"+
+			"user). http: streamable HTTP at /mcp and /health; requires bearer tokens from "+mcp.EnvTokensJSON+"\n"+
+			"or mcp.tokens_file (SIGHUP reloads them), or OAuth access tokens ([mcp.oauth]).\n"+
+			"MACHINA_SANDBOX_MODE=true keeps every write from the CMMS.\n\nFlags:")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if *cfgPath == "" || fs.NArg() > 0 {
+		fs.Usage()
+		return 2
+	}
+	if _, err := os.Stat(*cfgPath); err != nil {
+		fmt.Fprintf(c.stderr, "Error: config file not found: %s\n", *cfgPath)
+		return 1
+	}
+	cfg, err := config.Load(*cfgPath, c.getenv)
+	if err != nil {
+		fmt.Fprintln(c.stderr, "machina serve:", err)
+		return 1
+	}
+	if *transport != "" {
+		cfg.MCP.Transport = *transport
+	}
+	if *listen != "" {
+		cfg.MCP.Listen = *listen
+	}
+	if cfg.MCP.Transport != "stdio" && cfg.MCP.Transport != "http" {
+		fmt.Fprintf(c.stderr, "machina serve: --transport %q: want stdio or http\n", cfg.MCP.Transport)
+		return 2
+	}
+
+	a, err := app.Build(ctx, cfg, app.All, app.Options{Stderr: c.stderr, Getenv: c.getenv, Version: version})
+	if err != nil {
+		fmt.Fprintln(c.stderr, "machina serve:", err)
+		return 1
+	}
+	defer a.Close()
+	log := a.Logger
+	// Background loops (messaging polls, the alarm workflow) run beside the
+	// transport and stop with it.
+	runCtx, stopRun := context.WithCancel(ctx)
+	defer stopRun()
+	go func() {
+		if err := a.Run(runCtx); err != nil {
+			log.Error("background loop failed", "error", err)
+		}
+	}()
+
+	if cfg.MCP.Transport == "stdio" {
+		// Everything but the protocol goes to stderr; os.Stdin and stdout
+		// are the transport.
+		if err := a.MCP.ServeStdio(ctx, os.Stdin, c.stdout); err != nil {
+			log.Error("stdio transport failed", "error", err)
+			return 1
+		}
+		return 0
+	}
+
+	tokens, err := mcp.NewTokenStore(mcp.TokenSource{Getenv: c.getenv, File: cfg.MCP.TokensFile, Logger: log.Named("auth"),
+		Optional: cfg.MCP.OAuth.Enabled()})
+	if err != nil {
+		fmt.Fprintln(c.stderr, "machina serve: refusing to start streamable HTTP:", err)
+		return 1
+	}
+	var validator *oauth.Validator
+	if cfg.MCP.OAuth.Enabled() {
+		if validator, err = oauth.New(ctx, oauthConfig(cfg.MCP.OAuth, log.Named("oauth"))); err != nil {
+			fmt.Fprintln(c.stderr, "machina serve: refusing to start streamable HTTP:", err)
+			return 1
+		}
+		defer validator.Close()
+	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-hup:
+				if err := tokens.Reload(); err != nil {
+					log.Error("SIGHUP: token reload failed; keeping the current tokens", "error", err)
+				} else {
+					log.Info("SIGHUP: tokens reloaded", "count", tokens.Len())
+				}
+			}
+		}
+	}()
+	ln, err := net.Listen("tcp", cfg.MCP.Listen)
+	if err != nil {
+		fmt.Fprintln(c.stderr, "machina serve:", err)
+		return 1
+	}
+	err = a.MCP.Serve(ctx, ln, mcp.HTTPOptions{Tokens: tokens, OAuth: validator, AllowedOrigins: cfg.MCP.AllowedOrigins,
+		AllowedHosts: cfg.MCP.AllowedHosts, TLSCert: cfg.MCP.TLSCert, TLSKey: cfg.MCP.TLSKey})
+	if err != nil {
+		log.Error("http transport failed", "error", err)
+		return 1
+	}
+	return 0
+}
+
+// oauthConfig maps [mcp.oauth] to the validator's configuration.
+func oauthConfig(o config.OAuth, log hclog.Logger) oauth.Config {
+	return oauth.Config{Issuer: o.Issuer, JWKSURL: o.JWKSURL, Resource: o.Resource, Audiences: o.Audiences,
+		ClientIDClaim: o.ClientIDClaim, ReadScope: o.ReadScope, WriteScope: o.WriteScope,
+		Leeway: o.Leeway.Duration, JWKSRefresh: o.JWKSRefresh.Duration, Logger: log}
+}

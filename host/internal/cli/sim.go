@@ -1,0 +1,40 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/machina-go/machina/internal/sim/maximo"
+	"github.com/machina-go/machina/internal/sim/sap"
+	"github.com/machina-go/machina/internal/sim/telegram"
+)
+
+// simulators lists the `machina sim` simulators; add one line per simulator.
+func simulators() []command {
+	return []command{
+		{"maximo", "IBM Maximo OSLC JSON API (mxasset, mxwo, mxinventory, mxpm) with faults", func(ctx context.Context, c *cli, args []string) int {
+			return maximo.RunSimCommand(ctx, c.stdout, c.stderr, c.getenv, args)
+		}},
+		{"sap", "SAP PM OData v2/v4 (equipment, orders with CSRF writes, plans, BOM) with basic or OAuth2 auth and faults", func(ctx context.Context, c *cli, args []string) int {
+			return sap.RunSimCommand(ctx, c.stdout, c.stderr, c.getenv, args)
+		}},
+		{"opcua", "demo plant OPC-UA server", func(ctx context.Context, c *cli, args []string) int {
+			return runSimOPCUA(ctx, c.stdout, c.stderr, args)
+		}},
+		{"telegram", "Telegram Bot API (getMe, getUpdates long polling, sendMessage); token from $MACHINA_TELEGRAM_BOT_TOKEN", func(ctx context.Context, c *cli, args []string) int {
+			return telegram.RunSimCommand(ctx, c.stdout, c.stderr, c.getenv, args)
+		}},
+	}
+}
+
+func runSim(ctx context.Context, c *cli, args []string) int {
+	return dispatch(ctx, c, "machina sim", "simulator", simulators(), simUsage, args)
+}
+
+func simUsage(w io.Writer) {
+	fmt.Fprintln(w, "Usage: machina sim <name> [flags]\n\nSimulators (for tests, the conformance kit and demos; loopback by default):")
+	for _, s := range simulators() {
+		fmt.Fprintf(w, "  %-8s %s\n", s.name, s.summary)
+	}
+}

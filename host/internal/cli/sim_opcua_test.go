@@ -1,0 +1,71 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/BurntSushi/toml"
+	hostopcua "github.com/machina-go/machina/host/internal/opcua"
+	simopcua "github.com/machina-go/machina/internal/sim/opcua"
+)
+
+type lockedBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuf) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+func (l *lockedBuf) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
+
+func TestRunSimCommand(t *testing.T) {
+	var out, errb lockedBuf
+	if code := runSimOPCUA(context.Background(), &out, &errb, []string{"--security", "Rot13"}); code != 2 {
+		t.Fatalf("bad --security exit = %d", code)
+	}
+	if code := runSimOPCUA(context.Background(), &out, &errb, []string{"-h"}); code != 0 || !strings.Contains(errb.String(), "-listen host:port") {
+		t.Fatalf("-h exit = %d, usage %q", code, errb.String())
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	out = lockedBuf{}
+	go func() {
+		done <- runSimOPCUA(ctx, &out, &errb, []string{"--listen", "127.0.0.1:0", "--json", "--print-config", "--tick", "10ms"})
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(out.String(), `"points"`) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no JSON output; stderr:\n%s", errb.String())
+		}
+		time.Sleep(10 * time.Millisecond) // polling interval
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("exit = %d", code)
+	}
+	tomlPart, jsonPart, _ := strings.Cut(out.String(), "{\"points\"")
+	var doc struct {
+		OPCUA hostopcua.Config `toml:"opcua"`
+	}
+	if _, err := toml.Decode(tomlPart, &doc); err != nil {
+		t.Fatalf("printed config does not parse: %v\n%s", err, tomlPart)
+	}
+	if err := doc.OPCUA.Validate(); err != nil || len(doc.OPCUA.Endpoints[0].Aliases) != 6 {
+		t.Fatalf("printed config: %v %+v", err, doc.OPCUA)
+	}
+	var info struct {
+		URL    string           `json:"url"`
+		Points []simopcua.Point `json:"points"`
+	}
+	if err := json.Unmarshal([]byte("{\"points\""+jsonPart), &info); err != nil || len(info.Points) != 6 {
+		t.Fatalf("json: %v %+v", err, info)
+	}
+}

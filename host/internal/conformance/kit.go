@@ -1,0 +1,359 @@
+package conformance
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/machina-go/machina/internal/syncbuf"
+	"github.com/machina-go/machina/internal/wire"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/host/internal/app"
+	"github.com/machina-go/machina/host/internal/audit"
+	"github.com/machina-go/machina/host/internal/config"
+	"github.com/machina-go/machina/host/internal/plugin"
+	"github.com/machina-go/machina/host/internal/pluginload"
+	"github.com/machina-go/machina/host/internal/policy"
+	"github.com/machina-go/machina/host/internal/sandbox"
+	"github.com/machina-go/machina/host/internal/trace"
+)
+
+// Options configure a conformance run.
+type Options struct {
+	// Module is the path of the plugin's .wasm file (required).
+	Module string
+	// Sim names the simulator (default "maximo").
+	Sim string
+	// Auth selects the simulator's authentication mode ("" for its default).
+	Auth string
+	// Engine runs the plugin; nil creates one with CacheDir.
+	Engine *plugin.Engine
+	// CacheDir is the wazero compilation cache used when Engine is nil.
+	CacheDir string
+	// Logger receives the kit's own diagnostics (never plugin output).
+	Logger hclog.Logger
+	// Simulators overrides the known simulators (default Simulators()).
+	Simulators map[string]Factory
+	// OnCheck, when set, is called after each check (for live output).
+	OnCheck func(Check)
+}
+
+// Status is the outcome of one check.
+type Status string
+
+// Check outcomes.
+const (
+	Pass Status = "pass"
+	Fail Status = "fail"
+	Skip Status = "skip"
+)
+
+// Check is one reported check.
+type Check struct {
+	Name       string  `json:"name"`
+	Status     Status  `json:"status"`
+	Expected   string  `json:"expected"`
+	Got        string  `json:"got"`
+	DurationMS float64 `json:"duration_ms"`
+}
+
+// Report is the result of a run.
+type Report struct {
+	Module    string  `json:"module"`
+	Plugin    string  `json:"plugin"`
+	Version   string  `json:"version"`
+	SHA256    string  `json:"sha256"`
+	Simulator string  `json:"simulator"`
+	Upstream  string  `json:"upstream"`
+	Auth      string  `json:"auth"`
+	Checks    []Check `json:"checks"`
+	Passed    int     `json:"passed"`
+	Failed    int     `json:"failed"`
+	Skipped   int     `json:"skipped"`
+}
+
+// OK reports whether no check failed (and at least one passed).
+func (r *Report) OK() bool { return r.Failed == 0 && r.Passed > 0 }
+
+// Find returns the check with that name.
+func (r *Report) Find(name string) (Check, bool) {
+	for _, c := range r.Checks {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	return Check{}, false
+}
+
+type syncBuffer = syncbuf.Buffer
+
+// run is the state of one conformance run.
+type run struct {
+	ctx     context.Context
+	opts    Options
+	sim     Simulator
+	facts   Facts
+	desc    wire.Descriptor
+	main    *pluginload.Loaded
+	host    *app.App // the host main runs in
+	engine  *plugin.Engine
+	dir     string // the run's state directory
+	sandbox sandboxSwitch
+	logs    *syncBuffer
+	outputs syncBuffer // every plugin result and error text
+	secrets map[string]string
+	tracer  *trace.Tracer
+	report  *Report
+}
+
+// Run executes the kit. An error means the kit could not run at all
+// (unreadable module, unknown simulator); plugin problems are failed
+// checks in the report.
+func Run(ctx context.Context, opts Options) (*Report, error) {
+	if rep, err := runMessagingIfKind(ctx, opts); rep != nil || err != nil {
+		return rep, err // messaging plugins: see messaging.go
+	}
+	if opts.Sim == "" {
+		opts.Sim = "maximo"
+	}
+	if opts.Logger == nil {
+		opts.Logger = hclog.NewNullLogger()
+	}
+	sims := opts.Simulators
+	if sims == nil {
+		sims = Simulators()
+	}
+	factory, ok := sims[opts.Sim]
+	if !ok {
+		return nil, fmt.Errorf("unknown simulator %q (known: %s)", opts.Sim, strings.Join(SimulatorNames(), ", "))
+	}
+	wasm, err := os.ReadFile(opts.Module)
+	if err != nil {
+		return nil, fmt.Errorf("reading module: %w", err)
+	}
+	sum := sha256.Sum256(wasm)
+	rep := &Report{Module: opts.Module, SHA256: hex.EncodeToString(sum[:]), Simulator: opts.Sim}
+	tmp, err := os.MkdirTemp("", "machina-conformance-*")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+
+	sim, err := factory(ctx, SimOptions{Auth: opts.Auth, Logger: opts.Logger.Named("sim")})
+	if err != nil {
+		return nil, fmt.Errorf("starting the %s simulator: %w", opts.Sim, err)
+	}
+	defer sim.Close()
+	rep.Upstream = sim.BaseURL()
+	prof, secrets, wrong := sim.Auth()
+	rep.Auth = string(prof.Profile)
+
+	engine := opts.Engine
+	if engine == nil {
+		engine, err = plugin.NewEngine(plugin.EngineOptions{CacheDir: opts.CacheDir, Logger: opts.Logger.Named("engine")})
+		if err != nil {
+			return nil, err
+		}
+		defer engine.Close(context.Background())
+	}
+	logs := &syncBuffer{}
+	tracer, err := trace.New(trace.Options{Dir: filepath.Join(tmp, "traces"), Logger: opts.Logger.Named("trace"), Keep: 1000})
+	if err != nil {
+		return nil, err
+	}
+	r := &run{ctx: ctx, opts: opts, sim: sim, facts: sim.Facts(), logs: logs, secrets: secrets, tracer: tracer, report: rep,
+		sandbox: sandboxSwitch{sandbox.New(false, opts.Logger.Named("sandbox"))}, engine: engine, dir: tmp}
+
+	loadStart := time.Now()
+	stat, _ := audit.Audit(wasm, audit.Options{File: opts.Module})
+	name := "plugin"
+	if stat != nil {
+		name, rep.Plugin, rep.Version = stat.Name, stat.Name, stat.Version
+	}
+	host, main, loadErr := r.load(ctx, name, prof, secrets)
+	if loadErr != nil {
+		r.record(Check{Name: "load", Status: Fail,
+			Expected: "the module passes the audit and loads through the host with a grant for " + sim.BaseURL() + " (" + string(prof.Profile) + " auth)",
+			Got:      loadErr.Error(), DurationMS: ms(time.Since(loadStart))})
+		_ = tracer.Close(context.Background())
+		return r.finish(), nil
+	}
+	r.host, r.main = host, main
+	defer main.Close(context.Background())
+	r.desc = main.Plugin.Descriptor()
+	rep.Plugin, rep.Version = r.desc.Name, r.desc.Version
+	r.record(Check{Name: "load", Status: Pass,
+		Expected:   "the module passes the audit and loads through the host with a grant for " + sim.BaseURL(),
+		Got:        fmt.Sprintf("%s %s (%s) loaded; operations: %s", r.desc.Name, r.desc.Version, r.desc.Kind, joinOps(r.desc.Operations)),
+		DurationMS: ms(time.Since(loadStart))})
+	if r.desc.Kind != abi.KindCMMS {
+		r.record(Check{Name: "kind", Status: Fail, Expected: "a cmms plugin", Got: "kind " + string(r.desc.Kind)})
+		return r.finish(), nil
+	}
+
+	r.cmmsChecks()
+	r.errorChecks(ctx, name, prof, wrong)
+	r.writeChecks()
+	r.sandboxChecks()
+	_ = tracer.Close(context.Background())
+	r.secretCheck(filepath.Join(tmp, "traces"))
+	return r.finish(), nil
+}
+
+func envName(secret string) string {
+	return "MACHINA_CONFORMANCE_" + strings.ToUpper(strings.NewReplacer("-", "_", ".", "_").Replace(secret))
+}
+
+// load starts the module in a host built from a generated configuration
+// (see kitHost), with the simulator's grant and the given credentials.
+func (r *run) load(ctx context.Context, name string, prof config.Auth, secrets map[string]string) (*app.App, *pluginload.Loaded, error) {
+	a, l, err := kitHost{
+		Plugin: config.Plugin{
+			Name:   name,
+			Path:   r.opts.Module,
+			SHA256: r.report.SHA256,
+			Config: r.sim.PluginConfig(),
+			Grant: config.Grant{
+				HTTP:   []config.OriginGrant{{Origin: r.sim.BaseURL(), AllowPrivate: true, Auth: prof}},
+				Limits: config.Limits{Timeout: config.Duration{Duration: 30 * time.Second}},
+			},
+		},
+		Secrets: secrets, DataDir: r.dir, Engine: r.engine, Tracer: r.tracer, Gate: r.sandbox.Gate, Logs: r.logs,
+	}.build(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, m := range l.Mismatches {
+		if m.Kind == policy.GrantNotRequested || m.Kind == policy.AuthNotAccepted {
+			l.Close(context.Background())
+			return nil, nil, fmt.Errorf("%s — the conformance kit grants the simulator's loopback origin %s; the manifest must request it (e.g. [[http]] origin = \"http://127.0.0.1:*\") and accept the %q auth profile", m.Message, r.sim.BaseURL(), prof.Profile)
+		}
+	}
+	return a, l, nil
+}
+
+func (r *run) record(c Check) {
+	r.report.Checks = append(r.report.Checks, c)
+	if r.opts.OnCheck != nil {
+		r.opts.OnCheck(c)
+	}
+}
+
+func (r *run) finish() *Report {
+	for _, c := range r.report.Checks {
+		switch c.Status {
+		case Pass:
+			r.report.Passed++
+		case Fail:
+			r.report.Failed++
+		default:
+			r.report.Skipped++
+		}
+	}
+	return r.report
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func joinOps(ops []abi.OpName) string {
+	s := make([]string, len(ops))
+	for i, o := range ops {
+		s[i] = string(o)
+	}
+	sort.Strings(s)
+	return strings.Join(s, ", ")
+}
+
+// sandboxSwitch is the host's sandbox gate (package sandbox) as the checks
+// use it: Load/Store switch it, Blocks classifies with abi's table.
+type sandboxSwitch struct{ *sandbox.Gate }
+
+// Load reports whether sandbox mode is on.
+func (s sandboxSwitch) Load() bool { return s.Enabled() }
+
+// Store switches sandbox mode.
+func (s sandboxSwitch) Store(on bool) { s.Set(on) }
+
+// call runs one operation through the host's sandbox gate (a write in
+// sandbox mode never reaches the plugin) and records the output for the
+// secrecy check. CMMS writes are also checked through the host's router.
+func (r *run) call(l *pluginload.Loaded, op abi.OpName, req, resp any) error {
+	if r.sandbox.Blocks(op) {
+		r.sandbox.Block(op, "plugin", l.Name)
+		return errSandboxed
+	}
+	return r.callDirect(l, op, req, resp)
+}
+
+var errSandboxed = errors.New("sandbox: write operation not sent to the plugin")
+
+// callDirect calls the plugin without the kit's gate.
+func (r *run) callDirect(l *pluginload.Loaded, op abi.OpName, req, resp any) error {
+	ctx, cancel := context.WithTimeout(r.ctx, 60*time.Second)
+	defer cancel()
+	err := l.Plugin.CallOp(ctx, op, req, resp)
+	if b, merr := json.Marshal(resp); merr == nil {
+		r.outputs.Write(b)
+	}
+	if err != nil {
+		r.outputs.Write([]byte(err.Error()))
+	}
+	return err
+}
+
+// check runs fn as a named check. fn returns what happened and whether it
+// matches expected.
+func (r *run) check(name, expected string, needs []abi.OpName, fn func() (string, bool)) {
+	for _, op := range needs {
+		if !r.desc.Has(op) {
+			r.record(Check{Name: name, Status: Skip, Expected: expected, Got: "not run: the plugin does not declare " + string(op)})
+			return
+		}
+	}
+	start := time.Now()
+	got, ok := fn()
+	st := Pass
+	if !ok {
+		st = Fail
+	}
+	r.record(Check{Name: name, Status: st, Expected: expected, Got: got, DurationMS: ms(time.Since(start))})
+}
+
+func ops(o ...abi.OpName) []abi.OpName { return o }
+
+// errText describes an error with its ABI code.
+func errText(err error) string {
+	if err == nil {
+		return "no error"
+	}
+	var ae *abi.Error
+	if errors.As(err, &ae) {
+		return fmt.Sprintf("%s error: %s", ae.Code, ae.Message)
+	}
+	return "error: " + err.Error()
+}
+
+func codeOf(err error) abi.Code {
+	var ae *abi.Error
+	if errors.As(err, &ae) {
+		return ae.Code
+	}
+	return ""
+}
+
+// secretVariants are the forms a secret could leak in.
+func secretVariants(v string) []string {
+	out := []string{v, base64.StdEncoding.EncodeToString([]byte(v)), base64.RawURLEncoding.EncodeToString([]byte(v))}
+	return out
+}

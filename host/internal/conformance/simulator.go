@@ -1,0 +1,117 @@
+package conformance
+
+import (
+	"context"
+	"sort"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/host/internal/config"
+)
+
+// Fault is an upstream failure a check asks the simulator to inject.
+type Fault int
+
+// Faults every simulator supports.
+const (
+	// FaultNone clears faults.
+	FaultNone Fault = iota
+	// FaultUnavailable answers 503 to every request.
+	FaultUnavailable
+	// FaultRateLimitOnce answers the next request with 429 and
+	// Retry-After: 1.
+	FaultRateLimitOnce
+)
+
+// Facts are what a simulator's seeded data says the plugin must return.
+// Expected records are written in domain terms (the mapping a correct plugin
+// applies); zero values skip the corresponding comparison.
+type Facts struct {
+	// PageSize is the page size the simulator's plugin config asks for.
+	PageSize int
+	// AssetCount is the number of assets.
+	AssetCount int
+	// Asset is the expected mapping of one known asset.
+	Asset abi.Asset
+	// AssetSpareParts are the SKUs of the spare parts of Asset.
+	AssetSpareParts []string
+	// AssetPlanCount is the number of maintenance plans of Asset.
+	AssetPlanCount int
+	// HistoryCount is the number of completed or closed work orders of Asset.
+	HistoryCount int
+	// MissingAssetID names no asset.
+	MissingAssetID string
+	// HostileIDs are ids with quotes and operators of the upstream's query
+	// language; each must come back as not_found (or invalid_argument).
+	HostileIDs []string
+	// WorkOrderCount is the number of work orders before any write.
+	WorkOrderCount int
+	// WorkOrder is the expected mapping of one known work order.
+	WorkOrder abi.WorkOrder
+	// MissingWorkOrderID names no work order.
+	MissingWorkOrderID string
+	// CompletedWorkOrderID is a completed work order (close_work_order).
+	CompletedWorkOrderID string
+	// ClosedWorkOrderID is a closed work order (refused transitions).
+	ClosedWorkOrderID string
+	// SparePartCount is the number of spare parts.
+	SparePartCount int
+	// SKU is one known spare part.
+	SKU string
+	// PlanCount is the number of maintenance plans.
+	PlanCount int
+}
+
+// Simulator is a running upstream stand-in on loopback.
+type Simulator interface {
+	// Name is the simulator's name (--sim).
+	Name() string
+	// BaseURL is its origin, e.g. http://127.0.0.1:41234.
+	BaseURL() string
+	// PluginConfig is the plugin configuration that points at it.
+	PluginConfig() map[string]any
+	// Auth returns the auth profile the host binds to the origin and the
+	// secret values it names; wrong returns values the simulator refuses.
+	Auth() (profile config.Auth, secrets map[string]string, wrong map[string]string)
+	// Facts describes the seeded data.
+	Facts() Facts
+	// SetFault injects a failure.
+	SetFault(Fault)
+	// Writes counts write requests received (applied or not).
+	Writes() int64
+	// Requests counts API requests received.
+	Requests() int64
+	// Close stops it.
+	Close() error
+}
+
+// SimOptions configure a simulator started by the kit.
+type SimOptions struct {
+	// Auth selects the authentication mode (simulator specific; "" is its
+	// default).
+	Auth string
+	// Logger receives the simulator's logs.
+	Logger hclog.Logger
+}
+
+// Factory starts a simulator.
+type Factory func(ctx context.Context, opts SimOptions) (Simulator, error)
+
+// Simulators returns the simulators the kit knows, by name. To add one,
+// add an entry here and an adapter file next to maximo.go.
+func Simulators() map[string]Factory {
+	return map[string]Factory{
+		"maximo": StartMaximo,
+		"sap":    StartSAP,
+	}
+}
+
+// SimulatorNames lists Simulators() sorted.
+func SimulatorNames() []string {
+	var out []string
+	for k := range Simulators() {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,47 @@
+// Package manifest reads a plugin's plugin.toml, from a file or from the
+// "machina.manifest" custom section of a built module, strictly: unknown keys
+// are errors, so a typo cannot silently drop a request. It never executes a
+// module.
+package manifest
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+	"github.com/machina-go/machina/host/internal/wasmfile"
+	"github.com/machina-go/machina/internal/wire"
+)
+
+// Parse decodes and validates plugin.toml text.
+func Parse(text []byte) (wire.Manifest, error) {
+	var m wire.Manifest
+	md, err := toml.Decode(string(text), &m)
+	if err != nil {
+		return m, fmt.Errorf("plugin.toml: %w", err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		keys := make([]string, len(und))
+		for i, k := range und {
+			keys[i] = k.String()
+		}
+		sort.Strings(keys)
+		return m, fmt.Errorf("plugin.toml: unknown keys: %s", strings.Join(keys, ", "))
+	}
+	if err := m.Validate(); err != nil {
+		return m, err
+	}
+	return m, nil
+}
+
+// FromModule returns the manifest embedded in a parsed module, and its raw
+// text.
+func FromModule(mod *wasmfile.Module) (wire.Manifest, []byte, error) {
+	text, ok := mod.Custom(wire.ManifestSection)
+	if !ok {
+		return wire.Manifest{}, nil, fmt.Errorf("module has no %q custom section: build it with `machina plugin build`", wire.ManifestSection)
+	}
+	m, err := Parse(text)
+	return m, text, err
+}

@@ -1,0 +1,176 @@
+package mcp
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/host/internal/router"
+	"github.com/machina-go/machina/host/internal/trace"
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+)
+
+// ServerName is the MCP server name, as in the reference.
+const ServerName = "machina"
+
+// Options configures New.
+type Options struct {
+	// Router serves every tool and resource (required).
+	Router *router.Router
+	// Tracer records one tool_call entry per tool call; nil records nothing.
+	Tracer *trace.Tracer
+	// Logger is the host logger; nil discards.
+	Logger hclog.Logger
+	// Version is the host version reported to clients and by /health.
+	Version string
+	// NoWriteConfirmation turns off asking the user (through elicitation)
+	// before a write tool runs (machina.toml mcp.confirm_writes = false).
+	NoWriteConfirmation bool
+}
+
+// Server is Machina's MCP server: tools, resources and prompts on one
+// mcp-go server, served over stdio or streamable HTTP.
+type Server struct {
+	router  *router.Router
+	tracer  *trace.Tracer
+	logger  hclog.Logger
+	version string
+	mcp     *server.MCPServer
+	tools   map[string]tool
+	names   []string
+
+	confirmWrites bool
+	// confirmKey keys the HMAC binding a confirmation to its arguments.
+	confirmKey [32]byte
+}
+
+// New builds the server and registers the tools of the capabilities the
+// router serves (in the reference's table order), every resource and every
+// prompt.
+func New(o Options) (*Server, error) {
+	if o.Router == nil {
+		return nil, errors.New("mcp: no router")
+	}
+	if o.Logger == nil {
+		o.Logger = hclog.NewNullLogger()
+	}
+	if o.Version == "" {
+		o.Version = "dev"
+	}
+	s := &Server{router: o.Router, tracer: o.Tracer, logger: o.Logger, version: o.Version, tools: map[string]tool{},
+		confirmWrites: !o.NoWriteConfirmation}
+	_, _ = rand.Read(s.confirmKey[:]) // crypto/rand.Read never fails (Go ≥ 1.24)
+	s.mcp = server.NewMCPServer(ServerName, o.Version,
+		server.WithToolCapabilities(false),
+		server.WithResourceCapabilities(false, false),
+		server.WithPromptCapabilities(false),
+		server.WithRecovery(),
+	)
+	present := map[abi.Capability]bool{}
+	for _, c := range o.Router.Capabilities() {
+		present[c] = true
+	}
+	for _, t := range tools() {
+		if t.Output.err != nil {
+			return nil, fmt.Errorf("mcp: tool %s: %w", t.Name, t.Output.err)
+		}
+		if !present[t.Capability] {
+			continue
+		}
+		s.tools[t.Name] = t
+		s.names = append(s.names, t.Name)
+		s.mcp.AddTool(t.mcpTool(), s.handler(t))
+	}
+	s.addResources()
+	s.addPrompts()
+	s.logger.Info("mcp_tools_registered", "count", len(s.names), "sandbox", o.Router.Sandbox())
+	return s, nil
+}
+
+// MCPServer is the underlying mcp-go server (e.g. for an in-process client).
+func (s *Server) MCPServer() *server.MCPServer { return s.mcp }
+
+// ToolNames lists the registered tools in registration order.
+func (s *Server) ToolNames() []string { return append([]string(nil), s.names...) }
+
+// isWriteTool reports whether name is a registered tool of class write.
+func (s *Server) isWriteTool(name string) bool {
+	t, ok := s.tools[name]
+	return ok && t.class() == abi.ClassWrite
+}
+
+func (s *Server) handler(t tool) server.ToolHandlerFunc {
+	write := t.class() == abi.ClassWrite
+	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		vals := req.GetArguments()
+		var d decision
+		if write && ScopeFrom(ctx) != ScopeRead {
+			var ask *mcp.CallToolResult
+			if d, ask = s.confirmation(ctx, t, req); ask != nil {
+				return ask, nil // asked; the tool call is traced when answered
+			}
+		}
+		in, _ := json.Marshal(vals)
+		ctx, sp := s.tracer.Start(ctx, trace.Entry{Action: trace.ActionToolCall, Operation: t.Name, InputSummary: string(in)})
+		if write && ScopeFrom(ctx) == ScopeRead {
+			err := abi.Unauthorized("insufficient_scope: this client's token may only call read-only tools")
+			sp.End(err)
+			return mcp.NewToolResultError(err.Message), nil
+		}
+		if d.asked {
+			s.recordDecision(ctx, t, string(in), d)
+			sp.Entry().Metadata = map[string]any{"confirmation": string(d.action)}
+		}
+		if d.refused() {
+			res := notConfirmedResult(t, d)
+			sp.Entry().OutputSummary = "not confirmed: " + string(d.action)
+			sp.End(nil)
+			return res, nil
+		}
+		v, err := t.call(s.runContext(ctx, write, req), s.router, vals)
+		if err == nil && !write && ctx.Err() != nil {
+			err = abi.Unavailable("cancelled by the client")
+		}
+		var text string
+		if err == nil {
+			text, err = marshal(v)
+		}
+		if err != nil {
+			msg := publicMessage(err)
+			sp.Entry().OutputSummary = msg
+			sp.End(err)
+			return mcp.NewToolResultError(msg), nil
+		}
+		sp.End(nil)
+		return mcp.NewToolResultStructured(t.Output.structured(v), text), nil
+	}
+}
+
+// runContext is the context a tool runs in. A read follows the request:
+// when the client cancels it (notifications/cancelled, or the HTTP request
+// ends) its plugin call stops. A write is detached from cancellation: once
+// it may have reached the CMMS it runs to completion and is traced
+// (every plugin call is bounded by the runtime's per-call timeout). Both
+// report progress when the request carries a progress token.
+func (s *Server) runContext(ctx context.Context, write bool, req mcp.CallToolRequest) context.Context {
+	if write {
+		ctx = context.WithoutCancel(ctx)
+	}
+	return s.withProgress(ctx, req)
+}
+
+// publicMessage is the client-visible text of a tool error: router and
+// argument errors are *abi.Error values whose messages are already safe
+// (router sanitises connector text); anything else is sanitised here.
+func publicMessage(err error) string {
+	var ae *abi.Error
+	if errors.As(err, &ae) {
+		return ae.Message
+	}
+	return router.Sanitize(fmt.Sprint(err))
+}

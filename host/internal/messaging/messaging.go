@@ -1,0 +1,365 @@
+package messaging
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/host/internal/sandbox"
+	"github.com/machina-go/machina/host/internal/trace"
+	"github.com/machina-go/machina/internal/wire"
+)
+
+// Defaults.
+const (
+	DefaultMinPollInterval = time.Second
+	DefaultMaxBackoff      = time.Minute
+	maxTraceText           = 200
+)
+
+// Plugin is a loaded messaging plugin; *plugin.Plugin implements it.
+type Plugin interface {
+	CallOp(ctx context.Context, op abi.OpName, req, resp any) error
+}
+
+// Channel is one messaging plugin under its name (the plugin name, e.g.
+// "telegram" or "email").
+type Channel struct {
+	Name   string
+	Plugin Plugin
+}
+
+// Handler receives incoming messages. A non-empty reply is sent back to the
+// message's chat (in its thread for e-mail).
+type Handler interface {
+	Handle(ctx context.Context, msg abi.Message) (reply string, err error)
+}
+
+// HandlerFunc adapts a function to Handler.
+type HandlerFunc func(ctx context.Context, msg abi.Message) (string, error)
+
+// Handle implements Handler.
+func (f HandlerFunc) Handle(ctx context.Context, msg abi.Message) (string, error) { return f(ctx, msg) }
+
+// EchoHandler is the default Handler: it logs each message and, when Reply
+// is set, answers "Received: <text>".
+type EchoHandler struct {
+	Logger hclog.Logger
+	Reply  bool
+}
+
+// Handle implements Handler.
+func (h EchoHandler) Handle(_ context.Context, msg abi.Message) (string, error) {
+	if h.Logger != nil {
+		h.Logger.Info("message received", "channel", msg.Channel, "chat_id", msg.ChatID, "user", msg.UserName,
+			"chars", len(msg.Text), "unverified", msg.Unverified)
+	}
+	if !h.Reply {
+		return "", nil
+	}
+	return "Received: " + msg.Text, nil
+}
+
+// Tracer records trace entries; *trace.Tracer implements it.
+type Tracer interface {
+	RecordContext(ctx context.Context, e trace.Entry)
+}
+
+// Options configures a Router.
+type Options struct {
+	// Channels are the messaging plugins (names must be unique).
+	Channels []Channel
+	// Handler receives incoming messages (default: EchoHandler that logs).
+	Handler Handler
+	// Gate is the sandbox gate; nil means sandbox mode is off.
+	Gate *sandbox.Gate
+	// Logger receives routing logs. Default: null.
+	Logger hclog.Logger
+	// Tracer, when set, records received, dropped and blocked messages and
+	// replies.
+	Tracer Tracer
+	// MinPollInterval is the least time between two polls of a channel
+	// when a poll returns nothing (default 1 s).
+	MinPollInterval time.Duration
+	// MaxBackoff caps the wait after failing polls (default 1 min).
+	MaxBackoff time.Duration
+	// PollMax is passed as PollRequest.Max (0: the plugin's default).
+	PollMax int
+}
+
+// Router sends through and polls messaging channels. It is safe for
+// concurrent use.
+type Router struct {
+	opts     Options
+	log      hclog.Logger
+	channels map[string]Plugin
+	names    []string
+	running  sync.Mutex
+}
+
+// SendResult is the result of Send, shaped like the reference's
+// machina_send_message result.
+type SendResult struct {
+	// Status is "sent", or "blocked" in sandbox mode.
+	Status string `json:"status"`
+	// Channel is the target as the caller gave it.
+	Channel   string `json:"channel"`
+	ChatID    string `json:"chat_id,omitempty"`
+	MessageID string `json:"message_id,omitempty"`
+	Parts     int    `json:"parts,omitempty"`
+	// Description and Metadata are set when the sandbox blocked the send.
+	Description string            `json:"description,omitempty"`
+	Metadata    *sandbox.Metadata `json:"metadata,omitempty"`
+}
+
+// ErrNoChannel is returned when no messaging channel is configured.
+var ErrNoChannel = errors.New("no messaging channel is configured (load the telegram or email plugin)")
+
+// New returns a Router.
+func New(opts Options) (*Router, error) {
+	if opts.Logger == nil {
+		opts.Logger = hclog.NewNullLogger()
+	}
+	if opts.Handler == nil {
+		opts.Handler = EchoHandler{Logger: opts.Logger}
+	}
+	if opts.MinPollInterval <= 0 {
+		opts.MinPollInterval = DefaultMinPollInterval
+	}
+	if opts.MaxBackoff <= 0 {
+		opts.MaxBackoff = DefaultMaxBackoff
+	}
+	r := &Router{opts: opts, log: opts.Logger, channels: map[string]Plugin{}}
+	for _, c := range opts.Channels {
+		if !wire.ValidName(c.Name) || c.Plugin == nil {
+			return nil, fmt.Errorf("messaging: invalid channel %q", c.Name)
+		}
+		if _, dup := r.channels[c.Name]; dup {
+			return nil, fmt.Errorf("messaging: channel %q configured twice", c.Name)
+		}
+		r.channels[c.Name] = c.Plugin
+		r.names = append(r.names, c.Name)
+	}
+	sort.Strings(r.names)
+	return r, nil
+}
+
+// Channels returns the channel names, sorted.
+func (r *Router) Channels() []string { return append([]string(nil), r.names...) }
+
+// Resolve splits a target into channel and chat id (see the package
+// documentation).
+func (r *Router) Resolve(target string) (channel, chatID string, err error) {
+	target = strings.TrimSpace(target)
+	if target == "" {
+		return "", "", abi.InvalidArgument("channel is empty: want <channel>:<chat id> (channels: %s)", strings.Join(r.names, ", "))
+	}
+	if len(r.names) == 0 {
+		return "", "", ErrNoChannel
+	}
+	if name, id, ok := strings.Cut(target, ":"); ok {
+		if _, known := r.channels[name]; known {
+			if strings.TrimSpace(id) == "" {
+				return "", "", abi.InvalidArgument("channel %q: the chat id after %q is empty", target, name+":")
+			}
+			return name, strings.TrimSpace(id), nil
+		}
+	}
+	if len(r.names) == 1 {
+		return r.names[0], target, nil
+	}
+	return "", "", abi.InvalidArgument("channel %q is ambiguous: write <channel>:<chat id> with one of %s", target, strings.Join(r.names, ", "))
+}
+
+// SendTo sends text to chatID through the named channel's plugin
+// (operation send), or returns the sandbox's blocked result without
+// calling it.
+func (r *Router) SendTo(ctx context.Context, channel, chatID, text string) (SendResult, error) {
+	if _, ok := r.channels[channel]; !ok {
+		if len(r.names) == 0 {
+			return SendResult{}, ErrNoChannel
+		}
+		return SendResult{}, abi.InvalidArgument("unknown channel %q (channels: %s)", channel, strings.Join(r.names, ", "))
+	}
+	if strings.TrimSpace(chatID) == "" {
+		return SendResult{}, abi.InvalidArgument("chat id is empty")
+	}
+	res, err := r.send(ctx, channel, abi.SendRequest{ChatID: strings.TrimSpace(chatID), Text: text}, "send_message")
+	res.Channel = channel + ":" + strings.TrimSpace(chatID)
+	return res, err
+}
+
+// Send is SendTo for machina_send_message's single channel argument:
+// target is "<channel>:<chat id>" or a bare chat id (see Resolve). The
+// result's Channel is the target as given.
+func (r *Router) Send(ctx context.Context, target, text string) (SendResult, error) {
+	name, chat, err := r.Resolve(target)
+	if err != nil {
+		return SendResult{}, err
+	}
+	res, err := r.SendTo(ctx, name, chat, text)
+	res.Channel = target
+	return res, err
+}
+
+// Reply sends text to the chat (and thread) of an incoming message.
+func (r *Router) Reply(ctx context.Context, to abi.Message, text string) (SendResult, error) {
+	if _, ok := r.channels[to.Channel]; !ok {
+		return SendResult{}, abi.InvalidArgument("unknown channel %q", to.Channel)
+	}
+	res, err := r.send(ctx, to.Channel, abi.SendRequest{ChatID: to.ChatID, Text: text, Subject: to.Subject, ThreadID: to.ThreadID}, "message_reply")
+	res.Channel = to.Channel + ":" + to.ChatID
+	return res, err
+}
+
+func (r *Router) send(ctx context.Context, name string, req abi.SendRequest, action string) (SendResult, error) {
+	if strings.TrimSpace(req.Text) == "" {
+		return SendResult{}, abi.InvalidArgument("text is empty")
+	}
+	if r.opts.Gate.Blocks(abi.OpSend) {
+		r.opts.Gate.Block(abi.OpSend, "channel", name)
+		b := sandbox.SendResponse()
+		r.trace(ctx, trace.Entry{Action: action, Connector: name, Operation: string(abi.OpSend), Success: true,
+			InputSummary: summary(req.Text), OutputSummary: b.Description, Metadata: map[string]any{"sandbox": true, "chat_id": req.ChatID}})
+		return SendResult{Status: b.Status, ChatID: req.ChatID, Description: b.Description, Metadata: &sandbox.Metadata{Sandbox: true}}, nil
+	}
+	start := time.Now()
+	var resp abi.SendResponse
+	err := r.channels[name].CallOp(ctx, abi.OpSend, req, &resp)
+	if action == "message_reply" {
+		// Tool calls are traced by the surface that made them; replies of
+		// the poll loop are traced here.
+		e := trace.Entry{Action: action, Connector: name, Operation: string(abi.OpSend), Success: err == nil,
+			InputSummary: summary(req.Text), DurationMS: float64(time.Since(start).Microseconds()) / 1000,
+			Metadata: map[string]any{"chat_id": req.ChatID, "parts": resp.Parts}}
+		if err != nil {
+			e.Error = err.Error()
+		}
+		r.trace(ctx, e)
+	}
+	if err != nil {
+		return SendResult{}, err
+	}
+	return SendResult{Status: "sent", ChatID: resp.ChatID, MessageID: resp.MessageID, Parts: resp.Parts}, nil
+}
+
+// PollOnce polls one channel once and handles what it returns: each
+// message goes to the Handler, a non-empty reply is sent back. It returns
+// the number of messages received.
+func (r *Router) PollOnce(ctx context.Context, channel string) (int, error) {
+	p, ok := r.channels[channel]
+	if !ok {
+		return 0, abi.InvalidArgument("unknown channel %q", channel)
+	}
+	var resp abi.PollResponse
+	if err := p.CallOp(ctx, abi.OpPoll, abi.PollRequest{Max: r.opts.PollMax}, &resp); err != nil {
+		return 0, err
+	}
+	for _, d := range resp.Dropped {
+		r.log.Warn("message dropped by the channel", "channel", channel, "chat_id", d.ChatID, "reason", d.Reason)
+		r.trace(ctx, trace.Entry{Action: "message_dropped", Connector: channel, Operation: string(abi.OpPoll), Success: true,
+			Metadata: map[string]any{"chat_id": d.ChatID, "reason": d.Reason}})
+	}
+	for _, m := range resp.Messages {
+		if m.Channel == "" {
+			m.Channel = channel
+		}
+		if m.Channel != channel {
+			r.log.Warn("plugin returned a message for another channel; relabelled", "channel", channel, "claimed", m.Channel)
+			m.Channel = channel
+		}
+		r.trace(ctx, trace.Entry{Action: "message_received", Connector: channel, Operation: string(abi.OpPoll), Success: true,
+			ClientID: channel + ":" + m.UserID, InputSummary: summary(m.Text),
+			Metadata: map[string]any{"chat_id": m.ChatID, "message_id": m.ID, "unverified": m.Unverified}})
+		reply, err := r.opts.Handler.Handle(ctx, m)
+		if err != nil {
+			r.log.Error("message handler failed", "channel", channel, "chat_id", m.ChatID, "error", err)
+			continue
+		}
+		if strings.TrimSpace(reply) == "" {
+			continue
+		}
+		if _, err := r.Reply(ctx, m, reply); err != nil {
+			r.log.Error("reply failed", "channel", channel, "chat_id", m.ChatID, "error", err)
+		}
+	}
+	return len(resp.Messages), nil
+}
+
+// Run polls every channel until ctx ends, one loop per channel. It returns
+// ctx's error; calling it twice at once is an error.
+func (r *Router) Run(ctx context.Context) error {
+	if !r.running.TryLock() {
+		return errors.New("messaging: Run is already running")
+	}
+	defer r.running.Unlock()
+	if len(r.names) == 0 {
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	var wg sync.WaitGroup
+	for _, name := range r.names {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.loop(ctx, name)
+		}()
+	}
+	wg.Wait()
+	return ctx.Err()
+}
+
+// loop polls one channel with backoff.
+func (r *Router) loop(ctx context.Context, name string) {
+	var backoff time.Duration
+	for ctx.Err() == nil {
+		start := time.Now()
+		n, err := r.PollOnce(ctx, name)
+		var wait time.Duration
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return
+		case err != nil:
+			backoff = min(max(2*backoff, time.Second), r.opts.MaxBackoff)
+			wait = backoff
+			r.log.Warn("poll failed; backing off", "channel", name, "error", err, "retry_in", backoff)
+		default:
+			backoff = 0
+			if el := time.Since(start); n == 0 && el < r.opts.MinPollInterval {
+				wait = r.opts.MinPollInterval - el
+			}
+		}
+		if wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return
+			case <-t.C:
+			}
+		}
+	}
+}
+
+func (r *Router) trace(ctx context.Context, e trace.Entry) {
+	if r.opts.Tracer != nil {
+		r.opts.Tracer.RecordContext(ctx, e)
+	}
+}
+
+func summary(s string) string {
+	if len(s) <= maxTraceText {
+		return s
+	}
+	cut := maxTraceText
+	for cut > 0 && (s[cut]&0xC0) == 0x80 {
+		cut--
+	}
+	return s[:cut] + "…"
+}

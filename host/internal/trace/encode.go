@@ -1,0 +1,343 @@
+package trace
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/machina-go/machina/host/internal/secrets"
+)
+
+// appendEntry appends e as compact JSON: byte-for-byte what encoding/json
+// produces for the Entry with HTML escaping off and its metadata replaced
+// by secrets.Redact(metadata, scrubber), but without reflection and without
+// copying the metadata: the tracer's hot path. The top-level strings of e
+// must already be scrubbed (redactor.entry).
+func (r redactor) appendEntry(b []byte, e *Entry) []byte {
+	b = append(b, '{')
+	if e.Seq != 0 {
+		b = append(b, `"seq":`...)
+		b = strconv.AppendUint(b, e.Seq, 10)
+		b = append(b, ',')
+	}
+	b = append(b, `"id":`...)
+	b = appendString(b, e.ID)
+	if e.ParentID != "" {
+		b = append(b, `,"parent_id":`...)
+		b = appendString(b, e.ParentID)
+	}
+	b = append(b, `,"timestamp":"`...)
+	b = e.Timestamp.AppendFormat(b, time.RFC3339Nano)
+	b = append(b, `","action":`...)
+	b = appendString(b, e.Action)
+	b = append(b, `,"connector":`...)
+	b = appendString(b, e.Connector)
+	b = append(b, `,"asset_id":`...)
+	b = appendString(b, e.AssetID)
+	b = append(b, `,"operation":`...)
+	b = appendString(b, e.Operation)
+	b = append(b, `,"input_summary":`...)
+	b = appendString(b, e.InputSummary)
+	b = append(b, `,"output_summary":`...)
+	b = appendString(b, e.OutputSummary)
+	b = append(b, `,"duration_ms":`...)
+	b = appendFloat(b, e.DurationMS, 64)
+	b = append(b, `,"success":`...)
+	b = strconv.AppendBool(b, e.Success)
+	b = append(b, `,"error":`...)
+	b = appendString(b, e.Error)
+	b = append(b, `,"metadata":`...)
+	if e.Metadata == nil {
+		b = append(b, "{}"...)
+	} else {
+		b = r.appendValue(b, e.Metadata, 0)
+	}
+	b = append(b, `,"conversation_id":`...)
+	b = appendString(b, e.ConversationID)
+	b = append(b, `,"prompt_tokens":`...)
+	b = strconv.AppendInt(b, int64(e.PromptTokens), 10)
+	b = append(b, `,"completion_tokens":`...)
+	b = strconv.AppendInt(b, int64(e.CompletionTokens), 10)
+	b = append(b, `,"total_tokens":`...)
+	b = strconv.AppendInt(b, int64(e.TotalTokens), 10)
+	b = append(b, `,"usd_cost":`...)
+	b = appendFloat(b, e.USDCost, 64)
+	b = append(b, `,"model":`...)
+	b = appendString(b, e.Model)
+	for _, f := range [...]struct{ k, v string }{
+		{`,"client_id":`, e.ClientID}, {`,"plugin":`, e.Plugin}, {`,"plugin_sha256":`, e.PluginSHA256},
+		{`,"http_method":`, e.HTTPMethod}, {`,"http_origin":`, e.HTTPOrigin}, {`,"http_path":`, e.HTTPPath},
+	} {
+		if f.v != "" {
+			b = append(b, f.k...)
+			b = appendString(b, f.v)
+		}
+	}
+	if e.HTTPStatus != 0 {
+		b = append(b, `,"http_status":`...)
+		b = strconv.AppendInt(b, int64(e.HTTPStatus), 10)
+	}
+	if e.HTTPBytes != 0 {
+		b = append(b, `,"http_bytes":`...)
+		b = strconv.AppendInt(b, e.HTTPBytes, 10)
+	}
+	if e.PrevHash != "" {
+		b = append(b, `,"prev_hash":`...)
+		b = appendString(b, e.PrevHash)
+	}
+	if e.Hash != "" {
+		b = append(b, `,"hash":`...)
+		b = appendString(b, e.Hash)
+	}
+	return append(b, '}')
+}
+
+// maxDepth bounds recursion into metadata (as secrets.Redact does).
+const maxDepth = 32
+
+// appendValue appends the JSON of secrets.Redact(v, scrubber) without
+// building it: values of keys that look secret become "[REDACTED]", every
+// string and key is scrubbed, and types other than the common JSON-ready
+// ones are normalised through their JSON form first.
+func (r redactor) appendValue(b []byte, v any, depth int) []byte {
+	if depth > maxDepth {
+		return appendString(b, "[depth limit]")
+	}
+	switch x := v.(type) {
+	case nil:
+		return append(b, "null"...)
+	case string:
+		return appendString(b, r.str(x))
+	case bool:
+		return strconv.AppendBool(b, x)
+	case int:
+		return strconv.AppendInt(b, int64(x), 10)
+	case int8:
+		return strconv.AppendInt(b, int64(x), 10)
+	case int16:
+		return strconv.AppendInt(b, int64(x), 10)
+	case int32:
+		return strconv.AppendInt(b, int64(x), 10)
+	case int64:
+		return strconv.AppendInt(b, x, 10)
+	case uint:
+		return strconv.AppendUint(b, uint64(x), 10)
+	case uint8:
+		return strconv.AppendUint(b, uint64(x), 10)
+	case uint16:
+		return strconv.AppendUint(b, uint64(x), 10)
+	case uint32:
+		return strconv.AppendUint(b, uint64(x), 10)
+	case uint64:
+		return strconv.AppendUint(b, x, 10)
+	case time.Duration:
+		return strconv.AppendInt(b, int64(x), 10)
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return appendString(b, strconv.FormatFloat(x, 'g', -1, 64))
+		}
+		return appendFloat(b, x, 64)
+	case float32:
+		return appendFloat(b, float64(x), 32)
+	case json.Number:
+		if x == "" {
+			return append(b, '0')
+		}
+		return append(b, x...)
+	case time.Time:
+		if y := x.Year(); y >= 0 && y <= 9999 {
+			b = append(b, '"')
+			b = x.AppendFormat(b, time.RFC3339Nano)
+			return append(b, '"')
+		}
+		return appendString(b, x.String())
+	case secrets.Value:
+		return appendString(b, secrets.Redacted)
+	case error:
+		return appendString(b, r.str(x.Error()))
+	case map[string]any:
+		return appendObject(r, b, x, func(b []byte, v any) []byte { return r.appendValue(b, v, depth+1) })
+	case map[string]string:
+		return appendObject(r, b, x, func(b []byte, v string) []byte { return appendString(b, r.str(v)) })
+	case map[string][]string:
+		return appendObject(r, b, x, func(b []byte, v []string) []byte { return r.appendValue(b, v, depth+1) })
+	case []any:
+		b = append(b, '[')
+		for i, e := range x {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = r.appendValue(b, e, depth+1)
+		}
+		return append(b, ']')
+	case []string:
+		b = append(b, '[')
+		for i, e := range x {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, r.str(e))
+		}
+		return append(b, ']')
+	case []map[string]any:
+		b = append(b, '[')
+		for i, e := range x {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = r.appendValue(b, e, depth+1)
+		}
+		return append(b, ']')
+	case json.RawMessage:
+		var y any
+		if err := decodeNumber(x, &y); err != nil {
+			return appendString(b, r.str(string(x)))
+		}
+		return r.appendValue(b, y, depth+1)
+	}
+	// Structs, typed maps and slices, pointers: redact their JSON form so
+	// that struct fields named like secrets are caught too.
+	j, err := json.Marshal(v)
+	if err != nil {
+		return appendString(b, r.str(fmt.Sprintf("%v", v)))
+	}
+	var y any
+	if err := decodeNumber(j, &y); err != nil {
+		return appendString(b, r.str(string(j)))
+	}
+	return r.appendValue(b, y, depth+1)
+}
+
+func decodeNumber(b []byte, v any) error {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	return d.Decode(v)
+}
+
+// mapKey is a map key and its scrubbed form (what is written).
+type mapKey struct{ orig, out string }
+
+// sortedKeys returns m's keys ordered by their scrubbed form, as
+// encoding/json orders the keys of the redacted copy.
+func (r redactor) sortedKeys(keys []string) []mapKey {
+	out := make([]mapKey, len(keys))
+	for i, k := range keys {
+		out[i] = mapKey{k, r.str(k)}
+	}
+	slices.SortFunc(out, func(a, b mapKey) int { return strings.Compare(a.out, b.out) })
+	return out
+}
+
+// appendObject encodes m as a JSON object with sorted keys, replacing the
+// value of every key that looks secret and encoding the others with value.
+func appendObject[V any](r redactor, b []byte, m map[string]V, value func([]byte, V) []byte) []byte {
+	b = append(b, '{')
+	for i, mk := range r.sortedKeys(keysOf(m)) {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, mk.out)
+		b = append(b, ':')
+		if secrets.LooksSecretKey(mk.orig) {
+			b = appendString(b, secrets.Redacted)
+		} else {
+			b = value(b, m[mk.orig])
+		}
+	}
+	return append(b, '}')
+}
+
+func keysOf[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	return keys
+}
+
+// appendFloat formats like encoding/json.
+func appendFloat(b []byte, f float64, bits int) []byte {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return append(b, '0')
+	}
+	abs := math.Abs(f)
+	format := byte('f')
+	if abs != 0 {
+		if bits == 64 && (abs < 1e-6 || abs >= 1e21) || bits == 32 && (float32(abs) < 1e-6 || float32(abs) >= 1e21) {
+			format = 'e'
+		}
+	}
+	b = strconv.AppendFloat(b, f, format, -1, bits)
+	if format == 'e' {
+		// clean up e-09 to e-9
+		n := len(b)
+		if n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return b
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendString quotes s like encoding/json with HTML escaping off:
+// control characters, quote and backslash escaped, invalid UTF-8 replaced
+// by U+FFFD, U+2028/U+2029 escaped.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '\\', '"':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
