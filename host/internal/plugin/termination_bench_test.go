@@ -16,7 +16,7 @@ import (
 // all. The variants of one workload run back to back inside each -count
 // round, so they interleave.
 func BenchmarkTermination(b *testing.B) {
-	wasm := testplugin.Build(b, "host/plugin/testdata/probe")
+	wasm := testplugin.Build(b, "host/internal/plugin/testdata/probe")
 	workloads := []struct{ name, id string }{
 		{"echo", "echo:pump"},           // small JSON call: per-call overhead
 		{"cpu_loop_200k", "cpu:200000"}, // a loop with calls, no allocation

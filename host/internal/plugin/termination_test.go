@@ -67,7 +67,7 @@ func TestTimeoutWithMoreSpinningPluginsThanProcessors(t *testing.T) {
 	modes := []string{"loop", "spincalls", "exp", "deep"}
 	ps := make([]*plugin.Plugin, n)
 	e := newEngine(t)
-	wasm := testplugin.Build(t, "host/plugin/testdata/probe")
+	wasm := testplugin.Build(t, "host/internal/plugin/testdata/probe")
 	for i := range ps {
 		p, err := e.Load(context.Background(), wasm, plugin.LoadOptions{Limits: plugin.Limits{PoolSize: 1, CallTimeout: timeout}})
 		if err != nil {
