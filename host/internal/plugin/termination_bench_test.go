@@ -2,10 +2,17 @@ package plugin_test
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 
+	"github.com/machina-go/machina/abi"
 	"github.com/machina-go/machina/host/internal/plugin"
 	"github.com/machina-go/machina/host/internal/testplugin"
+	maxsim "github.com/machina-go/machina/internal/sim/maximo"
+	"github.com/machina-go/machina/internal/wire"
+	"github.com/machina-go/machina/pdk/pdktest"
 )
 
 // BenchmarkTermination compares the two ways of stopping a runaway call on
@@ -50,5 +57,67 @@ func BenchmarkTermination(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// forwardHost sends a plugin's HTTP requests to the simulator with the API
+// key attached (no policy gate): the runtime's cost without the gate's.
+type forwardHost struct {
+	plugin.DenyHost
+	native *pdktest.Host
+}
+
+func (h *forwardHost) HTTPRequest(ctx context.Context, req abi.HTTPRequest) abi.HTTPResponse {
+	in, _ := json.Marshal(req)
+	var out abi.HTTPResponse
+	_ = json.Unmarshal(h.native.Call(ctx, wire.HostHTTPRequest, in), &out)
+	return out
+}
+
+// BenchmarkTerminationMaximo is BenchmarkTermination on the real Maximo
+// connector: list_assets of 100 assets against the simulator (HTTP through
+// the host, JSON decoding and encoding in the guest).
+func BenchmarkTerminationMaximo(b *testing.B) {
+	auth, err := maxsim.GenerateAuth(maxsim.AuthAPIKey)
+	if err != nil {
+		b.Fatal(err)
+	}
+	sim, err := maxsim.NewServer(maxsim.Options{Seed: 1, MinAssets: 100, Auth: auth})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ts := httptest.NewServer(sim)
+	defer ts.Close()
+	wasm := testplugin.Build(b, "plugins/cmms-maximo")
+	conf := map[string]any{"base_url": ts.URL, "page_size": 100, "asset_type_map": map[string]any{"PUMP": "rotating_equipment"}}
+	host := &forwardHost{native: &pdktest.Host{Auth: func(r *http.Request) { r.Header.Set("apikey", auth.APIKey) }}}
+	for _, v := range []struct {
+		name string
+		set  func(*plugin.Engine)
+	}{
+		{"none", plugin.UseNoTermination},
+		{"closeOnContextDone", plugin.UseCloseOnContextDone},
+		{"interrupt", func(*plugin.Engine) {}},
+	} {
+		b.Run("list_assets_100/"+v.name, func(b *testing.B) {
+			e := newEngine(b)
+			v.set(e)
+			ctx := context.Background()
+			p, err := e.Load(ctx, wasm, plugin.LoadOptions{Config: conf, Host: host, Limits: plugin.Limits{PoolSize: 1}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { p.Close(ctx) })
+			call := func() {
+				var resp abi.ListAssetsResponse
+				if err := p.CallOp(ctx, abi.OpListAssets, abi.ListAssetsRequest{}, &resp); err != nil || len(resp.Assets) != 100 {
+					b.Fatalf("list_assets: %v, %d assets", err, len(resp.Assets))
+				}
+			}
+			call()
+			for b.Loop() {
+				call()
+			}
+		})
 	}
 }
