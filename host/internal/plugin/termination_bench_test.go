@@ -20,8 +20,9 @@ import (
 // at every loop back-edge) and the load-time interrupt rewrite (a counter
 // at loop headers and function entries, a host call every
 // interrupt.DefaultInterval checks) — with the floor of no termination at
-// all. The variants of one workload run back to back inside each -count
-// round, so they interleave.
+// all. Variants of a workload run one after the other; -count repeats each
+// variant back to back, so to interleave them on a noisy machine run the
+// test binary several times with -count 1 (see /work/notes/interrupt19.md).
 func BenchmarkTermination(b *testing.B) {
 	wasm := testplugin.Build(b, "host/internal/plugin/testdata/probe")
 	workloads := []struct{ name, id string }{
