@@ -15,10 +15,6 @@ import (
 // them run the test binary several times with -count 1.
 func BenchmarkGuest(b *testing.B) {
 	wasm := guest(b)
-	type variant struct {
-		h    *host
-		call func(ctx context.Context) error
-	}
 	workloads := []struct {
 		name   string
 		export string
@@ -37,11 +33,13 @@ func BenchmarkGuest(b *testing.B) {
 				// Production calls carry a deadline.
 				ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
 				defer cancel()
+				cpu := processCPU()
 				for b.Loop() {
 					if _, err := f.Call(ctx, w.args...); err != nil {
 						b.Fatal(err)
 					}
 				}
+				reportCPU(b, cpu)
 			})
 		}
 	}

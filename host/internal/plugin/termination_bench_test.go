@@ -51,11 +51,13 @@ func BenchmarkTermination(b *testing.B) {
 				if _, err := getAsset(ctx, p, w.id); err != nil {
 					b.Fatal(err)
 				}
+				cpu := processCPU()
 				for b.Loop() {
 					if _, err := getAsset(ctx, p, w.id); err != nil {
 						b.Fatal(err)
 					}
 				}
+				reportCPU(b, cpu)
 			})
 		}
 	}
@@ -116,9 +118,11 @@ func BenchmarkTerminationMaximo(b *testing.B) {
 				}
 			}
 			call()
+			cpu := processCPU()
 			for b.Loop() {
 				call()
 			}
+			reportCPU(b, cpu)
 		})
 	}
 }
