@@ -13,8 +13,9 @@
 // keep running other goroutines even when every processor is running guest
 // code. Between two checks a guest can only run straight-line code and
 // calls to functions that themselves call nothing, so a tight loop, a loop
-// with calls, and deep or exponential recursion are all stopped within a
-// few microseconds of their deadline.
+// with calls, and deep or exponential recursion all reach the host every
+// few tens of microseconds, and are stopped at the first check after their
+// deadline.
 //
 // The package owns the rewrite (a streaming section walker and an
 // instruction decoder exact for every instruction wazero accepts), the
