@@ -83,21 +83,32 @@ func (a *Asset) Validate() error {
 }
 
 // SparePart is a stocked item.
+//
+// StockQuantity and UnitCost are null when the CMMS did not report them
+// (ABI 1.1): unknown is not zero. A plugin built for ABI 1.0 always sends a
+// number, and a 1.0 host reads null as 0.
 type SparePart struct {
 	SKU               string         `json:"sku"`
 	Name              string         `json:"name"`
 	Manufacturer      string         `json:"manufacturer,omitempty"`
 	CompatibleAssets  []string       `json:"compatible_assets,omitempty"`
-	StockQuantity     float64        `json:"stock_quantity"`
+	StockQuantity     *float64       `json:"stock_quantity"`
 	ReorderPoint      float64        `json:"reorder_point"`
 	LeadTimeDays      float64        `json:"lead_time_days,omitempty"`
-	UnitCost          float64        `json:"unit_cost"`
+	UnitCost          *float64       `json:"unit_cost"`
 	WarehouseLocation string         `json:"warehouse_location,omitempty"`
 	Metadata          map[string]any `json:"metadata,omitempty"`
 }
 
-// NeedsReorder reports whether stock is at or below the reorder point.
-func (p *SparePart) NeedsReorder() bool { return p.StockQuantity <= p.ReorderPoint }
+// NeedsReorder reports whether stock is known and at or below the reorder
+// point. An unknown stock never needs a reorder by this test: say "unknown"
+// instead.
+func (p *SparePart) NeedsReorder() bool {
+	return p.StockQuantity != nil && *p.StockQuantity <= p.ReorderPoint
+}
+
+// Quantity returns a pointer to v, for the nullable quantities of SparePart.
+func Quantity(v float64) *float64 { return &v }
 
 // Interval is the recurrence of a maintenance plan. Hours are operating hours
 // and do not count toward TotalDays.

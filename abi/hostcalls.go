@@ -1,5 +1,7 @@
 package abi
 
+import "strconv"
+
 // HTTPRequest is the input of the http_request host function.
 type HTTPRequest struct {
 	Method  string            `json:"method"`
@@ -54,4 +56,92 @@ type MailFetchRequest struct {
 	Mailbox  string `json:"mailbox,omitempty"` // default INBOX
 	SinceUID uint32 `json:"since_uid,omitempty"`
 	Max      int    `json:"max,omitempty"`
+}
+
+// NoticeKind classifies a Notice.
+type NoticeKind string
+
+// Notice kinds (ABI 1.1).
+const (
+	// NoticeUnmapped: a vendor code had no mapping; the documented fallback
+	// was used and the raw code kept in the record's metadata.unmapped.
+	NoticeUnmapped NoticeKind = "unmapped_code"
+	// NoticeRebased: a link the upstream returned named another origin
+	// (reverse proxy, load balancer); its path and query were re-based onto
+	// the configured origin.
+	NoticeRebased NoticeKind = "link_rebased"
+	// NoticeSkipped: upstream records without an identifier were left out.
+	NoticeSkipped NoticeKind = "record_skipped"
+)
+
+// Notice is a structured warning a plugin reports about the data it reads:
+// something it handled by a documented fallback that an operator should
+// know about. It travels as a `log` record at level warn whose fields are
+// the JSON fields below ("notice" names the kind); the host traces the
+// first notice of each kind, field and code per plugin and counts the rest.
+// A host that predates ABI 1.1 logs it as an ordinary warning.
+type Notice struct {
+	Kind NoticeKind `json:"notice"`
+	// Field is the vendor field or link concerned (e.g. "worktype",
+	// "nextPage").
+	Field string `json:"field,omitempty"`
+	// Code is the raw vendor value (e.g. "CAL", or the foreign origin of a
+	// re-based link).
+	Code string `json:"code,omitempty"`
+	// Fallback is what the plugin used instead (e.g. "corrective", or the
+	// configured origin).
+	Fallback string `json:"fallback,omitempty"`
+	// Count is how many records the notice covers (record_skipped).
+	Count int `json:"count,omitempty"`
+}
+
+// Fields returns n as log record fields.
+func (n Notice) Fields() map[string]any {
+	f := map[string]any{"notice": string(n.Kind)}
+	if n.Field != "" {
+		f["field"] = n.Field
+	}
+	if n.Code != "" {
+		f["code"] = n.Code
+	}
+	if n.Fallback != "" {
+		f["fallback"] = n.Fallback
+	}
+	if n.Count != 0 {
+		f["count"] = n.Count
+	}
+	return f
+}
+
+// NoticeFromFields reads a Notice back from log record fields; ok is false
+// when the fields carry no notice.
+func NoticeFromFields(f map[string]any) (n Notice, ok bool) {
+	kind, _ := f["notice"].(string)
+	if kind == "" {
+		return Notice{}, false
+	}
+	n.Kind = NoticeKind(kind)
+	n.Field, _ = f["field"].(string)
+	n.Code, _ = f["code"].(string)
+	n.Fallback, _ = f["fallback"].(string)
+	switch c := f["count"].(type) {
+	case float64:
+		n.Count = int(c)
+	case int:
+		n.Count = c
+	}
+	return n, true
+}
+
+// Message is a one-line human description of n.
+func (n Notice) Message() string {
+	switch n.Kind {
+	case NoticeUnmapped:
+		return "unmapped " + n.Field + " code " + strconv.Quote(n.Code) + "; used " + strconv.Quote(n.Fallback)
+	case NoticeRebased:
+		return n.Field + " link named " + n.Code + "; re-based onto " + n.Fallback
+	case NoticeSkipped:
+		return "skipped " + strconv.Itoa(n.Count) + " record(s) without " + n.Field + " (" + n.Code + ")"
+	}
+	return string(n.Kind) + " " + n.Field + " " + n.Code
 }

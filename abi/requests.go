@@ -33,6 +33,10 @@ type ListAssetsResponse struct {
 	Assets []Asset `json:"assets"`
 	// Truncated is set when a row cap stopped pagination early.
 	Truncated bool `json:"truncated,omitempty"`
+	// Skipped counts upstream records left out because they have no
+	// identifier (e.g. an operating location in an asset lookup); they are
+	// never returned with an empty id (ABI 1.1).
+	Skipped int `json:"skipped,omitempty"`
 }
 
 // GetAssetRequest is the input of get_asset.
@@ -59,6 +63,9 @@ type ListWorkOrdersRequest struct {
 type ListWorkOrdersResponse struct {
 	WorkOrders []WorkOrder `json:"work_orders"`
 	Truncated  bool        `json:"truncated,omitempty"`
+	// Skipped counts upstream records left out for lack of an identifier
+	// (ABI 1.1).
+	Skipped int `json:"skipped,omitempty"`
 }
 
 // GetWorkOrderRequest is the input of get_work_order, close_work_order.

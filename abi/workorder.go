@@ -141,13 +141,12 @@ type WorkOrder struct {
 	Metadata               map[string]any         `json:"metadata,omitempty"`
 }
 
-// Validate checks required fields and enum values.
+// Validate checks required fields and enum values. AssetID may be empty: a
+// CMMS work order can be raised on a location only (Maximo), and a plugin
+// then reports the location in metadata. Creating one still needs an asset.
 func (w *WorkOrder) Validate() error {
 	if strings.TrimSpace(w.ID) == "" {
 		return InvalidArgument("work order id is empty")
-	}
-	if strings.TrimSpace(w.AssetID) == "" {
-		return InvalidArgument("work order %q has no asset_id", w.ID)
 	}
 	if !w.Type.Valid() {
 		return InvalidArgument("work order %q has unknown type %q", w.ID, w.Type)

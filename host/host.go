@@ -67,7 +67,7 @@ func New(ctx context.Context, opts Options) (*Host, error) {
 	if err != nil {
 		return nil, fmt.Errorf("host config: %w", err)
 	}
-	a, err := app.New(ctx, cfg, app.Options{Stderr: opts.Stderr, Getenv: opts.Getenv, Version: "embedded"})
+	a, err := app.Build(ctx, cfg, app.All, app.Options{Stderr: opts.Stderr, Getenv: opts.Getenv, Version: "embedded"})
 	if err != nil {
 		return nil, err
 	}

@@ -149,6 +149,7 @@ func (r *Runner) Call(ctx context.Context, export string, input []byte) ([]byte,
 // run runs one export and returns its result JSON, or (failed) the JSON of
 // the error it reports.
 func (r *Runner) run(ctx context.Context, export string, input []byte) (out []byte, failed bool) {
+	ctx = withNotices(ctx)
 	var (
 		res any
 		err error

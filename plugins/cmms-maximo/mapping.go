@@ -251,9 +251,13 @@ func mapSparePart(m map[string]any) abi.SparePart {
 	if p.Name == "" {
 		p.Name = p.SKU
 	}
-	p.StockQuantity, _ = f.num("curbal")
+	if q, ok := f.num("curbal"); ok {
+		p.StockQuantity = abi.Quantity(q)
+	}
 	p.ReorderPoint, _ = f.num("reorder")
-	p.UnitCost, _ = f.num("avgcost", "lastcost")
+	if c, ok := f.num("avgcost", "lastcost"); ok {
+		p.UnitCost = abi.Quantity(c)
+	}
 	p.LeadTimeDays, _ = f.num("deliverytime")
 	p.Metadata = f.rest()
 	return p

@@ -337,7 +337,7 @@ func TestSparePartsAndPlans(t *testing.T) {
 		if p.NeedsReorder() {
 			reorder++
 		}
-		if p.UnitCost <= 0 || p.WarehouseLocation == "" || p.LeadTimeDays <= 0 {
+		if p.UnitCost == nil || *p.UnitCost <= 0 || p.WarehouseLocation == "" || p.LeadTimeDays <= 0 {
 			t.Fatalf("part mapping %+v", p)
 		}
 	}

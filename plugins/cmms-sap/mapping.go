@@ -272,8 +272,8 @@ func mapSparePart(row map[string]any, materialField, equipmentField string) abi.
 		p.Name = p.SKU
 	}
 	p.Manufacturer = f.take("Manufacturer")
-	p.StockQuantity = number(f.take("AvailableQuantity", "Quantity"))
-	p.UnitCost = number(f.take("StandardPrice", "Price"))
+	p.StockQuantity = abi.Quantity(number(f.take("AvailableQuantity", "Quantity")))
+	p.UnitCost = abi.Quantity(number(f.take("StandardPrice", "Price")))
 	p.WarehouseLocation = f.take("StorageLocation", "Plant")
 	p.ReorderPoint = number(f.take("ReorderPoint"))
 	p.LeadTimeDays = number(f.take("LeadTimeDays"))

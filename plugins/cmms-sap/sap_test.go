@@ -410,7 +410,7 @@ func TestMappings(t *testing.T) {
 		t.Fatalf("%+v", p)
 	}
 	sp := mapSparePart(map[string]any{"Material": "M1", "Quantity": "4", "Price": 3.5, "Plant": "1010"}, "BillOfMaterialComponent", "")
-	if sp.SKU != "M1" || sp.StockQuantity != 4 || sp.UnitCost != 3.5 || sp.WarehouseLocation != "1010" {
+	if sp.SKU != "M1" || *sp.StockQuantity != 4 || *sp.UnitCost != 3.5 || sp.WarehouseLocation != "1010" {
 		t.Fatalf("%+v", sp)
 	}
 }
@@ -577,7 +577,7 @@ func TestSpareParts(t *testing.T) {
 		t.Fatalf("by asset: %v %d", err, len(sp.SpareParts))
 	}
 	for _, p := range sp.SpareParts {
-		if len(p.CompatibleAssets) != 1 || p.CompatibleAssets[0] != "10000001" || p.Name == "" || p.UnitCost <= 0 || p.WarehouseLocation != "0001" {
+		if len(p.CompatibleAssets) != 1 || p.CompatibleAssets[0] != "10000001" || p.Name == "" || p.UnitCost == nil || *p.UnitCost <= 0 || p.WarehouseLocation != "0001" {
 			t.Fatalf("part %+v", p)
 		}
 	}

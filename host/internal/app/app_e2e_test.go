@@ -76,7 +76,7 @@ func newStack(t *testing.T, sandbox bool) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := app.New(ctx, cfg, app.Options{Stderr: &logSink{t: t}, Getenv: func(string) string { return "" }})
+	a, err := app.Build(ctx, cfg, app.All, app.Options{Stderr: &logSink{t: t}, Getenv: func(string) string { return "" }})
 	if err != nil {
 		t.Fatal(err)
 	}

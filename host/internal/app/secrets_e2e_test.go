@@ -240,7 +240,7 @@ func TestSecretsNeverLeakEndToEnd(t *testing.T) {
 	}
 
 	var stderr syncBuffer
-	a, err := app.New(ctx, cfg, app.Options{Stderr: &stderr, Getenv: envs.Getenv})
+	a, err := app.Build(ctx, cfg, app.All, app.Options{Stderr: &stderr, Getenv: envs.Getenv})
 	if err != nil {
 		t.Fatal(err)
 	}

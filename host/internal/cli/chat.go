@@ -43,7 +43,7 @@ func runChat(ctx context.Context, c *cli, args []string) int {
 	}
 	// Messages from chat channels are only logged while the terminal owns the
 	// agent.
-	a, err := app.New(ctx, cfg, app.Options{Stderr: c.stderr, Getenv: c.getenv, Version: version,
+	a, err := app.Build(ctx, cfg, app.All, app.Options{Stderr: c.stderr, Getenv: c.getenv, Version: version,
 		MessageHandler: &messaging.EchoHandler{}})
 	if err != nil {
 		fmt.Fprintln(c.stderr, "machina chat:", err)

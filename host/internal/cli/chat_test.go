@@ -34,7 +34,7 @@ func TestChatLoop(t *testing.T) {
 		t.Fatal(err)
 	}
 	var logs bytes.Buffer
-	a, err := app.New(ctx, cfg, app.Options{Stderr: &logs, Getenv: func(string) string { return "" }})
+	a, err := app.Build(ctx, cfg, app.All, app.Options{Stderr: &logs, Getenv: func(string) string { return "" }})
 	if err != nil {
 		t.Fatal(err)
 	}

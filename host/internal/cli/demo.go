@@ -90,7 +90,7 @@ func runDemo(ctx context.Context, c *cli, args []string) int {
 		return 1
 	}
 	say("machina demo: loading %d plugins (audit, sha256 pins, grants) and ingesting manuals ...", len(env.Plugins))
-	a, err := app.New(ctx, cfg, app.Options{Stderr: c.stderr, Getenv: c.getenv, Version: version})
+	a, err := app.Build(ctx, cfg, app.All, app.Options{Stderr: c.stderr, Getenv: c.getenv, Version: version})
 	if err != nil {
 		fmt.Fprintln(c.stderr, "machina demo:", err)
 		return 1

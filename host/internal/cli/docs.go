@@ -13,10 +13,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hashicorp/go-hclog"
-
+	"github.com/machina-go/machina/host/internal/app"
+	"github.com/machina-go/machina/host/internal/config"
 	"github.com/machina-go/machina/host/internal/docstore"
-	"github.com/machina-go/machina/host/internal/logging"
 	"github.com/machina-go/machina/host/internal/sanitize"
 )
 
@@ -33,21 +32,29 @@ func docsUsage(w io.Writer) {
 	fmt.Fprintln(w, `Usage: machina docs <subcommand> [arguments]
 
 Subcommands:
-  ingest DIR      ingest .md, .txt and .pdf manuals under DIR (incremental)
+  ingest [DIR]    ingest .md, .txt and .pdf manuals under DIR (incremental)
   search "QUERY"  hybrid (BM25 + vector) search over the ingested manuals
   stats           show what the store holds
 
-The store lives in --data DIR (default $MACHINA_DATA_DIR/docstore or
-./data/docstore). Embeddings default to the built-in offline embedder;
---embedder openai|ollama with --embed-url/--embed-model selects a remote
-one (the openai API key is read from $MACHINA_EMBED_API_KEY or
-$OPENAI_API_KEY, never from the command line).
+With --config FILE the store is the one machina serve uses: [docstore] dir
+(default <data_dir>/docstore), its embedder, and an embedder API key read
+through [secrets] (api_key_secret); ingest without DIR ingests [docstore]
+manuals. The flags override single settings.
+
+Without --config the store lives in --data DIR (default
+$MACHINA_DATA_DIR/docstore or ./data/docstore). Embeddings default to the
+built-in offline embedder; --embedder openai|ollama with
+--embed-url/--embed-model selects a remote one (the openai API key is read
+from $MACHINA_EMBED_API_KEY or $OPENAI_API_KEY, never from the command
+line).
 
 Run 'machina docs <subcommand> -h' for its flags.`)
 }
 
 // docsCommon are the flags every docs subcommand shares.
 type docsCommon struct {
+	fs       *flag.FlagSet
+	config   *string
 	data     *string
 	embedder *string
 	embedURL *string
@@ -61,7 +68,9 @@ func addDocsCommon(fs *flag.FlagSet, c *cli) docsCommon {
 		def = filepath.Join(d, "docstore")
 	}
 	return docsCommon{
-		data:     fs.String("data", def, "data directory of the document store"),
+		fs:       fs,
+		config:   fs.String("config", "", "configuration `file` whose [docstore] and [secrets] to use (default: none, the flags alone)"),
+		data:     fs.String("data", def, "data directory of the document store (overrides [docstore] dir)"),
 		embedder: fs.String("embedder", envOr(c, "MACHINA_EMBEDDER", "local"), "embedding provider: local, openai or ollama"),
 		embedURL: fs.String("embed-url", c.getenv("MACHINA_EMBED_URL"), "base URL of the embedding endpoint (openai/ollama)"),
 		model:    fs.String("embed-model", c.getenv("MACHINA_EMBED_MODEL"), "embedding model name (openai/ollama)"),
@@ -76,21 +85,83 @@ func envOr(c *cli, name, def string) string {
 	return def
 }
 
-// open opens the store described by the common flags.
-func (d docsCommon) open(ctx context.Context, c *cli) (*docstore.Store, error) {
-	cfg := docstore.EmbedderConfig{Provider: *d.embedder, BaseURL: *d.embedURL, Model: *d.model}
-	if strings.EqualFold(cfg.Provider, "openai") {
-		cfg.APIKey = envOr(c, "MACHINA_EMBED_API_KEY", c.getenv("OPENAI_API_KEY"))
+// embedKeySecret is the secret name under which the no-config openai
+// embedder finds its API key in the environment.
+const embedKeySecret = "machina_docs_embed_api_key"
+
+// docsStore is the configuration and document store settings of one docs
+// command: machina.toml's [docstore] with --config, else the flags and
+// their environment defaults; explicitly set flags override either.
+func (d docsCommon) docsStore(c *cli) (*config.Config, docstore.Config, error) {
+	set := map[string]bool{}
+	d.fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var cfg *config.Config
+	var dc docstore.Config
+	var err error
+	if *d.config != "" {
+		if cfg, err = config.Load(*d.config, c.getenv); err != nil {
+			return nil, dc, err
+		}
+		if dc, err = app.DocstoreConfig(cfg); err != nil {
+			return nil, dc, err
+		}
+		if dc.Dir == "" {
+			dc.Dir = filepath.Join(cfg.DataDir, "docstore")
+		}
+	} else {
+		if cfg, err = config.Parse(nil, c.getenv); err != nil {
+			return nil, dc, err
+		}
+		set = map[string]bool{"data": true, "embedder": true, "embed-url": true, "embed-model": true}
 	}
-	emb, err := docstore.NewEmbedder(cfg)
+	override := func(flag string, dst *string, v string) {
+		if set[flag] {
+			*dst = v
+		}
+	}
+	override("data", &dc.Dir, *d.data)
+	override("embedder", &dc.Embedder.Provider, *d.embedder)
+	override("embed-url", &dc.Embedder.BaseURL, *d.embedURL)
+	override("embed-model", &dc.Embedder.Model, *d.model)
+	if strings.EqualFold(dc.Embedder.Provider, "openai") && dc.Embedder.APIKeySecret == "" {
+		env := "MACHINA_EMBED_API_KEY"
+		if c.getenv(env) == "" {
+			env = "OPENAI_API_KEY"
+		}
+		if cfg.Secrets == nil {
+			cfg.Secrets = map[string]string{}
+		}
+		cfg.Secrets[embedKeySecret] = "env:" + env
+		dc.Embedder.APIKeySecret = embedKeySecret
+	}
+	return cfg, dc, nil
+}
+
+// open builds the host with the document store alone and returns it.
+func (d docsCommon) open(ctx context.Context, c *cli, cfg *config.Config, dc docstore.Config) (*app.App, error) {
+	dc.Manuals = "" // the command ingests explicitly
+	a, err := app.Build(ctx, cfg, app.Docstore, app.Options{Stderr: c.stderr, Getenv: c.getenv, Version: version,
+		LogLevel: envOr(c, "MACHINA_LOG_LEVEL", "warn"), Docstore: &dc})
 	if err != nil {
 		return nil, err
 	}
-	return docstore.Open(ctx, docstore.Options{Dir: *d.data, Embedder: emb, Logger: docsLogger(c)})
+	if err := a.Failure("docstore"); err != nil {
+		a.Close()
+		return nil, err
+	}
+	return a, nil
 }
 
-func docsLogger(c *cli) hclog.Logger {
-	return logging.New(logging.Options{Name: "machina.docs", Level: envOr(c, "MACHINA_LOG_LEVEL", "warn"), Output: c.stderr})
+// openExisting is open for commands that read: the store must exist.
+func (d docsCommon) openExisting(ctx context.Context, c *cli) (*app.App, error) {
+	cfg, dc, err := d.docsStore(c)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(dc.Dir); err != nil {
+		return nil, fmt.Errorf("no document store at %s (run 'machina docs ingest' first)", dc.Dir)
+	}
+	return d.open(ctx, c, cfg, dc)
 }
 
 // parseWithPositional parses flags that may come before or after (or on
@@ -122,8 +193,9 @@ func runDocsIngest(ctx context.Context, c *cli, args []string) int {
 	common := addDocsCommon(fs, c)
 	progress := fs.Bool("progress", false, "draw a progress bar on stderr (default when stderr is a terminal)")
 	fs.Usage = func() {
-		fmt.Fprintln(c.stderr, "Usage: machina docs ingest DIR [--data DIR] [--progress] [--json]\n\n"+
-			"Ingests every .md, .markdown, .txt and .pdf file under DIR. Unchanged files are\n"+
+		fmt.Fprintln(c.stderr, "Usage: machina docs ingest [DIR] [--config FILE] [--data DIR] [--progress] [--json]\n\n"+
+			"Ingests every .md, .markdown, .txt and .pdf file under DIR (default: [docstore]\n"+
+			"manuals of --config). Unchanged files are\n"+
 			"skipped (content hash), changed files re-chunked, and files that disappeared\n"+
 			"from DIR lose their chunks. Metadata comes from front matter or a\n"+
 			"<file>.meta.toml / <file>.meta.yaml sidecar. Chunks that look like prompt\n"+
@@ -138,16 +210,25 @@ func runDocsIngest(ctx context.Context, c *cli, args []string) int {
 		}
 		return 0
 	}
-	if dir == "" {
-		fs.Usage()
-		return 2
-	}
-	store, err := common.open(ctx, c)
+	cfg, dc, err := common.docsStore(c)
 	if err != nil {
 		fmt.Fprintln(c.stderr, "machina docs ingest:", err)
 		return 1
 	}
-	defer store.Close()
+	if dir == "" {
+		dir = dc.Manuals
+	}
+	if dir == "" {
+		fs.Usage()
+		return 2
+	}
+	a, err := common.open(ctx, c, cfg, dc)
+	if err != nil {
+		fmt.Fprintln(c.stderr, "machina docs ingest:", err)
+		return 1
+	}
+	defer a.Close()
+	store := a.Docs
 
 	var bar *progressBar
 	if *progress || isTerminal(c.stderr) {
@@ -275,7 +356,7 @@ func runDocsSearch(ctx context.Context, c *cli, args []string) int {
 	filters := filterFlags{}
 	fs.Var(filters, "filter", "metadata equality filter key=value (repeatable): doc_type, manufacturer, section_title, …")
 	fs.Usage = func() {
-		fmt.Fprintln(c.stderr, "Usage: machina docs search \"QUERY\" [--asset ID] [--top-k N] [--filter k=v] [--mode M] [--data DIR] [--json]\n\n"+
+		fmt.Fprintln(c.stderr, "Usage: machina docs search \"QUERY\" [--asset ID] [--top-k N] [--filter k=v] [--mode M] [--config FILE] [--data DIR] [--json]\n\n"+
 			"Searches the ingested manuals. Sources are shown as file names only and paths\n"+
 			"inside the text are reduced to file names (safe_source / safe_text). --json\n"+
 			"prints the machina_search_manuals tool result.")
@@ -305,17 +386,13 @@ func runDocsSearch(ctx context.Context, c *cli, args []string) int {
 	if *asset != "" {
 		filters[docstore.KeyAssetID] = *asset
 	}
-	if _, err := os.Stat(*common.data); err != nil {
-		fmt.Fprintln(c.stderr, "machina docs search: no document store at --data (run 'machina docs ingest DIR' first)")
-		return 1
-	}
-	store, err := common.open(ctx, c)
+	a, err := common.openExisting(ctx, c)
 	if err != nil {
 		fmt.Fprintln(c.stderr, "machina docs search:", err)
 		return 1
 	}
-	defer store.Close()
-	rs, err := store.Search(ctx, docstore.Query{Text: query, TopK: *topK, Filters: filters, Mode: m})
+	defer a.Close()
+	rs, err := a.Docs.Search(ctx, docstore.Query{Text: query, TopK: *topK, Filters: filters, Mode: m})
 	if err != nil {
 		fmt.Fprintln(c.stderr, "machina docs search:", err)
 		return 1
@@ -361,7 +438,7 @@ func runDocsStats(ctx context.Context, c *cli, args []string) int {
 	fs.SetOutput(c.stderr)
 	common := addDocsCommon(fs, c)
 	fs.Usage = func() {
-		fmt.Fprintln(c.stderr, "Usage: machina docs stats [--data DIR] [--json]")
+		fmt.Fprintln(c.stderr, "Usage: machina docs stats [--config FILE] [--data DIR] [--json]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -374,17 +451,13 @@ func runDocsStats(ctx context.Context, c *cli, args []string) int {
 		fs.Usage()
 		return 2
 	}
-	if _, err := os.Stat(*common.data); err != nil {
-		fmt.Fprintln(c.stderr, "machina docs stats: no document store at --data")
-		return 1
-	}
-	store, err := common.open(ctx, c)
+	a, err := common.openExisting(ctx, c)
 	if err != nil {
 		fmt.Fprintln(c.stderr, "machina docs stats:", err)
 		return 1
 	}
-	defer store.Close()
-	st := store.Stats()
+	defer a.Close()
+	st := a.Docs.Stats()
 	if *common.asJSON {
 		_ = json.NewEncoder(c.stdout).Encode(st)
 		return 0

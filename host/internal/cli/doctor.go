@@ -6,12 +6,14 @@ import (
 	"flag"
 	"fmt"
 
+	"github.com/machina-go/machina/host/internal/app"
 	"github.com/machina-go/machina/host/internal/config"
 	"github.com/machina-go/machina/host/internal/doctor"
 )
 
-// runDoctor is `machina doctor`; component checks are in doctor_checks.go.
-func runDoctor(_ context.Context, c *cli, args []string) int {
+// runDoctor is `machina doctor`: the rules of package doctor, and whether
+// the host assembles from the configuration at all.
+func runDoctor(ctx context.Context, c *cli, args []string) int {
 	fs := flag.NewFlagSet("machina doctor", flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
 	path := fs.String("config", "machina.toml", "configuration file to check")
@@ -30,7 +32,13 @@ func runDoctor(_ context.Context, c *cli, args []string) int {
 		fmt.Fprintln(c.stderr, "machina doctor:", err)
 		return 2
 	}
-	findings := doctor.Run(cfg, doctorOptions(c))
+	findings := doctor.Run(cfg, doctor.Options{Getenv: c.getenv})
+	a, err := app.Build(ctx, cfg, app.Core, app.Options{Stderr: c.stderr, Getenv: c.getenv, Version: version, LogLevel: "off"})
+	if err != nil {
+		findings = append([]doctor.Finding{doctor.StartupFinding(err)}, findings...)
+	} else {
+		a.Close()
+	}
 	if *asJSON {
 		enc := json.NewEncoder(c.stdout)
 		enc.SetIndent("", "  ")

@@ -100,3 +100,18 @@ func TestDoctorFindsWorldReadableSecretAndOpenBind(t *testing.T) {
 		t.Fatal("doctor printed a secret value")
 	}
 }
+
+// TestDoctorReportsConfigTheHostRefuses: doctor assembles the host core
+// from the configuration, so a section serve would refuse is a high
+// finding rather than a surprise at start-up.
+func TestDoctorReportsConfigTheHostRefuses(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "machina.toml")
+	os.WriteFile(path, []byte("sandbox = true\n[agent]\nprovider = \"openai\"\n"), 0o600)
+	var out, errb bytes.Buffer
+	code := run(context.Background(), &cli{stdout: &out, stderr: &errb, getenv: func(string) string { return "" }},
+		[]string{"doctor", "--config", path})
+	if code != 1 || !strings.Contains(out.String(), "[HIGH  ] startup") || !strings.Contains(out.String(), "agent.model is required") {
+		t.Fatalf("exit %d\n%s\n%s", code, out.String(), errb.String())
+	}
+}

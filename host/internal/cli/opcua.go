@@ -17,10 +17,9 @@ import (
 
 	"github.com/machina-go/machina/internal/opcuacert"
 
-	"github.com/hashicorp/go-hclog"
+	"github.com/machina-go/machina/host/internal/app"
 	"github.com/machina-go/machina/host/internal/config"
 	"github.com/machina-go/machina/host/internal/opcua"
-	"github.com/machina-go/machina/host/internal/secrets"
 )
 
 // runOPCUA dispatches "machina opcua <subcommand>".
@@ -147,6 +146,34 @@ func describeCert(path string) (map[string]any, error) {
 	}, nil
 }
 
+// opcuaCheckConfig is the [opcua] table of cfg, only the endpoint named
+// only when set; a non-zero code is the exit status of an unusable one.
+func opcuaCheckConfig(c *cli, cfg *config.Config, path, only string) (opcua.Config, int) {
+	ocfg, err := app.OPCUAConfig(cfg)
+	if err != nil {
+		fmt.Fprintln(c.stderr, "machina opcua check:", err)
+		return ocfg, 1
+	}
+	if only != "" {
+		var keep []opcua.EndpointConfig
+		for _, e := range ocfg.Endpoints {
+			if e.Name == only {
+				keep = append(keep, e)
+			}
+		}
+		if len(keep) == 0 {
+			fmt.Fprintf(c.stderr, "machina opcua check: no endpoint named %q in %s\n", only, path)
+			return ocfg, 2
+		}
+		ocfg.Endpoints = keep
+	}
+	if len(ocfg.Endpoints) == 0 {
+		fmt.Fprintf(c.stderr, "machina opcua check: %s has no [[opcua.endpoint]]\n", path)
+		return ocfg, 1
+	}
+	return ocfg, 0
+}
+
 // checkResult is one endpoint in "machina opcua check --json".
 type checkResult struct {
 	Health   opcua.EndpointHealth `json:"health"`
@@ -184,57 +211,40 @@ func runOPCUACheck(ctx context.Context, c *cli, args []string) int {
 		fmt.Fprintln(c.stderr, "machina opcua check:", err)
 		return 1
 	}
-	var ocfg opcua.Config
-	if err := cfg.Decode(cfg.OPCUA, &ocfg); err != nil {
-		fmt.Fprintln(c.stderr, "machina opcua check: [opcua]:", err)
-		return 1
+	ocfg, code := opcuaCheckConfig(c, cfg, *cfgPath, *only)
+	if code != 0 {
+		return code
 	}
-	ocfg.ResolvePaths(cfg.Dir())
-	if *only != "" {
-		var keep []opcua.EndpointConfig
-		for _, e := range ocfg.Endpoints {
-			if e.Name == *only {
-				keep = append(keep, e)
-			}
-		}
-		if len(keep) == 0 {
-			fmt.Fprintf(c.stderr, "machina opcua check: no endpoint named %q in %s\n", *only, *cfgPath)
-			return 2
-		}
-		ocfg.Endpoints = keep
-	}
-	if len(ocfg.Endpoints) == 0 {
-		fmt.Fprintf(c.stderr, "machina opcua check: %s has no [[opcua.endpoint]]\n", *cfgPath)
-		return 1
-	}
-	level := hclog.Off
+	level := "off"
 	if *verbose {
-		level = hclog.Info
+		level = "info"
 	}
-	log := hclog.New(&hclog.LoggerOptions{Name: "machina", Output: c.stderr, Level: level})
-	reg, err := secrets.NewRegistry(cfg.Secrets, secrets.Options{Getenv: c.getenv, Logger: log})
-	if err != nil {
-		fmt.Fprintln(c.stderr, "machina opcua check: [secrets]:", err)
-		return 1
+	a, err := app.Build(ctx, cfg, app.OPCUA, app.Options{Stderr: c.stderr, Getenv: c.getenv, Version: version, LogLevel: level, OPCUA: &ocfg})
+	if err == nil {
+		err = a.Failure("opcua")
+		defer a.Close()
 	}
-	m, err := opcua.NewManager(ocfg, opcua.Options{Logger: log, Secrets: opcua.SecretFunc(func(ctx context.Context, name string) (string, error) {
-		v, err := reg.Get(ctx, name)
-		return v.Reveal(), err
-	})})
 	if err != nil {
 		fmt.Fprintln(c.stderr, "machina opcua check:", err)
 		return 1
 	}
-	if err := m.Start(ctx); err != nil {
-		fmt.Fprintln(c.stderr, "machina opcua check:", err)
-		return 1
+	results, code := checkEndpoints(ctx, a.OPCUA, ocfg.Endpoints, *timeout)
+	if *jsonOut {
+		enc := json.NewEncoder(c.stdout)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(results)
+		return code
 	}
-	defer m.Close()
-	results := make([]checkResult, 0, len(ocfg.Endpoints))
-	code := 0
-	for _, e := range ocfg.Endpoints {
+	printCheck(c.stdout, results)
+	return code
+}
+
+// checkEndpoints waits for each endpoint's session and reads its aliases;
+// code is 1 when one is unreachable, unreadable or not Running.
+func checkEndpoints(ctx context.Context, m *opcua.Manager, eps []opcua.EndpointConfig, timeout time.Duration) (results []checkResult, code int) {
+	for _, e := range eps {
 		cl, _ := m.Client(e.Name)
-		wctx, cancel := context.WithTimeout(ctx, *timeout)
+		wctx, cancel := context.WithTimeout(ctx, timeout)
 		werr := cl.WaitConnected(wctx)
 		cancel()
 		r := checkResult{Health: cl.Health(ctx)}
@@ -260,25 +270,22 @@ func runOPCUACheck(ctx context.Context, c *cli, args []string) int {
 		}
 		results = append(results, r)
 	}
-	if *jsonOut {
-		enc := json.NewEncoder(c.stdout)
-		enc.SetIndent("", "  ")
-		_ = enc.Encode(results)
-		return code
-	}
+	return results, code
+}
+
+func printCheck(w io.Writer, results []checkResult) {
 	for _, r := range results {
 		h := r.Health
-		fmt.Fprintf(c.stdout, "%s  %s  %s (%s/%s)  state=%s server=%s\n", h.Name, strings.ToUpper(h.Status), h.URL, h.SecurityPolicy, h.SecurityMode, h.State, h.ServerState)
+		fmt.Fprintf(w, "%s  %s  %s (%s/%s)  state=%s server=%s\n", h.Name, strings.ToUpper(h.Status), h.URL, h.SecurityPolicy, h.SecurityMode, h.State, h.ServerState)
 		if r.Error != "" {
-			fmt.Fprintf(c.stdout, "  error: %s\n", r.Error)
+			fmt.Fprintf(w, "  error: %s\n", r.Error)
 		}
 		for _, rd := range r.Readings {
 			v := fmt.Sprint(rd.Value)
 			if rd.Quality != "good" {
 				v = rd.Quality
 			}
-			fmt.Fprintf(c.stdout, "  %-28s %-26s %s %s\n", rd.Alias, rd.NodeID, v, rd.Unit)
+			fmt.Fprintf(w, "  %-28s %-26s %s %s\n", rd.Alias, rd.NodeID, v, rd.Unit)
 		}
 	}
-	return code
 }

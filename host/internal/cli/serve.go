@@ -10,9 +10,11 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/hashicorp/go-hclog"
 	"github.com/machina-go/machina/host/internal/app"
 	"github.com/machina-go/machina/host/internal/config"
 	"github.com/machina-go/machina/host/internal/mcp"
+	"github.com/machina-go/machina/host/internal/oauth"
 )
 
 // runServe is `machina serve --config FILE [--transport stdio|http] [--listen ADDR]`.
@@ -26,7 +28,8 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 		fmt.Fprintln(c.stderr, "Usage: machina serve --config FILE [--transport stdio|http] [--listen ADDR]\n\n"+
 			"Runs the MCP server. stdio: protocol on stdout, logs on stderr, no authentication (single local\n"+
 			"user). http: streamable HTTP at /mcp and /health; requires bearer tokens from "+mcp.EnvTokensJSON+"\n"+
-			"or mcp.tokens_file (SIGHUP reloads them). MACHINA_SANDBOX_MODE=true keeps every write from the CMMS.\n\nFlags:")
+			"or mcp.tokens_file (SIGHUP reloads them), or OAuth access tokens ([mcp.oauth]).\n"+
+			"MACHINA_SANDBOX_MODE=true keeps every write from the CMMS.\n\nFlags:")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -59,7 +62,7 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 		return 2
 	}
 
-	a, err := app.New(ctx, cfg, app.Options{Stderr: c.stderr, Getenv: c.getenv, Version: version})
+	a, err := app.Build(ctx, cfg, app.All, app.Options{Stderr: c.stderr, Getenv: c.getenv, Version: version})
 	if err != nil {
 		fmt.Fprintln(c.stderr, "machina serve:", err)
 		return 1
@@ -86,10 +89,19 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 		return 0
 	}
 
-	tokens, err := mcp.NewTokenStore(mcp.TokenSource{Getenv: c.getenv, File: cfg.MCP.TokensFile, Logger: log.Named("auth")})
+	tokens, err := mcp.NewTokenStore(mcp.TokenSource{Getenv: c.getenv, File: cfg.MCP.TokensFile, Logger: log.Named("auth"),
+		Optional: cfg.MCP.OAuth.Enabled()})
 	if err != nil {
 		fmt.Fprintln(c.stderr, "machina serve: refusing to start streamable HTTP:", err)
 		return 1
+	}
+	var validator *oauth.Validator
+	if cfg.MCP.OAuth.Enabled() {
+		if validator, err = oauth.New(ctx, oauthConfig(cfg.MCP.OAuth, log.Named("oauth"))); err != nil {
+			fmt.Fprintln(c.stderr, "machina serve: refusing to start streamable HTTP:", err)
+			return 1
+		}
+		defer validator.Close()
 	}
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
@@ -113,11 +125,18 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 		fmt.Fprintln(c.stderr, "machina serve:", err)
 		return 1
 	}
-	err = a.MCP.Serve(ctx, ln, mcp.HTTPOptions{Tokens: tokens, AllowedOrigins: cfg.MCP.AllowedOrigins,
+	err = a.MCP.Serve(ctx, ln, mcp.HTTPOptions{Tokens: tokens, OAuth: validator, AllowedOrigins: cfg.MCP.AllowedOrigins,
 		AllowedHosts: cfg.MCP.AllowedHosts, TLSCert: cfg.MCP.TLSCert, TLSKey: cfg.MCP.TLSKey})
 	if err != nil {
 		log.Error("http transport failed", "error", err)
 		return 1
 	}
 	return 0
+}
+
+// oauthConfig maps [mcp.oauth] to the validator's configuration.
+func oauthConfig(o config.OAuth, log hclog.Logger) oauth.Config {
+	return oauth.Config{Issuer: o.Issuer, JWKSURL: o.JWKSURL, Resource: o.Resource, Audiences: o.Audiences,
+		ClientIDClaim: o.ClientIDClaim, ReadScope: o.ReadScope, WriteScope: o.WriteScope,
+		Leeway: o.Leeway.Duration, JWKSRefresh: o.JWKSRefresh.Duration, Logger: log}
 }

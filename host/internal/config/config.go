@@ -72,7 +72,40 @@ type MCP struct {
 	TokensFile     string   `toml:"tokens_file"`
 	AllowedOrigins []string `toml:"allowed_origins"`
 	AllowedHosts   []string `toml:"allowed_hosts"`
+	// ConfirmWrites makes write tools ask the user to confirm through MCP
+	// elicitation when the client supports it (default true).
+	ConfirmWrites *bool `toml:"confirm_writes"`
+	// OAuth accepts access tokens from the operator's identity provider on
+	// streamable HTTP, besides the static tokens.
+	OAuth OAuth `toml:"oauth"`
 }
+
+// ConfirmsWrites reports mcp.confirm_writes (default true).
+func (m MCP) ConfirmsWrites() bool { return m.ConfirmWrites == nil || *m.ConfirmWrites }
+
+// OAuth is [mcp.oauth]: Machina as an OAuth 2.1 resource server.
+type OAuth struct {
+	// Issuer is the identity provider's issuer URL (enables OAuth).
+	Issuer string `toml:"issuer"`
+	// JWKSURL overrides discovery of the issuer's key set.
+	JWKSURL string `toml:"jwks_url"`
+	// Resource is Machina's MCP URL as clients reach it.
+	Resource string `toml:"resource"`
+	// Audiences accepted in aud (default [resource]).
+	Audiences []string `toml:"audiences"`
+	// ClientIDClaim names the claim with the client id (default azp).
+	ClientIDClaim string `toml:"client_id_claim"`
+	// ReadScope and WriteScope map scopes (or app roles) to access.
+	ReadScope  string `toml:"read_scope"`
+	WriteScope string `toml:"write_scope"`
+	// Leeway is the clock skew allowed on exp/nbf/iat (default 30s).
+	Leeway Duration `toml:"leeway"`
+	// JWKSRefresh is how often the key set is fetched again (default 1h).
+	JWKSRefresh Duration `toml:"jwks_refresh"`
+}
+
+// Enabled reports whether [mcp.oauth] is configured.
+func (o OAuth) Enabled() bool { return strings.TrimSpace(o.Issuer) != "" }
 
 // Plugin is one [[plugin]] table.
 type Plugin struct {
@@ -325,6 +358,11 @@ func (c *Config) Validate() error {
 	}
 	if (c.MCP.TLSCert == "") != (c.MCP.TLSKey == "") {
 		add("mcp: tls_cert and tls_key go together")
+	}
+	if o := c.MCP.OAuth; !o.Enabled() && (o.Resource != "" || o.JWKSURL != "" || len(o.Audiences) > 0) {
+		add("mcp.oauth: issuer is required when the table is set")
+	} else if o.Enabled() && strings.TrimSpace(o.Resource) == "" {
+		add("mcp.oauth.resource is required: Machina's MCP URL as clients reach it (e.g. https://machina.example.com/mcp)")
 	}
 	for name, ref := range c.Secrets {
 		scheme, rest, ok := strings.Cut(ref, ":")

@@ -12,8 +12,6 @@ import (
 
 	"github.com/machina-go/machina/abi"
 	"github.com/machina-go/machina/host/internal/config"
-	"github.com/machina-go/machina/host/internal/plugin"
-	"github.com/machina-go/machina/host/internal/registry"
 	"github.com/machina-go/machina/host/internal/router"
 )
 
@@ -283,14 +281,14 @@ func (r *run) pickRead() (abi.OpName, any, func() any) {
 }
 
 // errorChecks covers credentials and upstream failures.
-func (r *run) errorChecks(ctx context.Context, engine *plugin.Engine, dir, name string, prof config.Auth, wrong map[string]string) {
+func (r *run) errorChecks(ctx context.Context, name string, prof config.Auth, wrong map[string]string) {
 	op, req, newResp := r.pickRead()
 	if op == "" {
 		r.record(Check{Name: "errors", Status: Skip, Got: "not run: the plugin declares no asset or work order read"})
 		return
 	}
 	r.check("errors/unauthorized", fmt.Sprintf("with wrong credentials, %s fails with unauthorized", op), nil, func() (string, bool) {
-		bad, err := r.load(ctx, engine, dir, name, prof, wrong)
+		_, bad, err := r.load(ctx, name, prof, wrong)
 		if err != nil {
 			return "could not load the plugin with the wrong credentials: " + err.Error(), false
 		}
@@ -410,14 +408,11 @@ func (r *run) sandboxChecks() {
 	r.sandbox.Store(true)
 	defer r.sandbox.Store(false)
 	r.check("sandbox/gate", fmt.Sprintf("in sandbox mode, %s through the host's router returns the synthesised sandbox response and the upstream receives no write", write), nil, func() (string, bool) {
-		reg := registry.New(r.opts.Logger.Named("registry"))
-		if _, err := reg.AddPlugin(r.desc.Name, r.main.Plugin, true); err != nil {
+		if err := r.host.Failure(r.main.Name); err != nil {
 			return "registering the plugin: " + err.Error(), false
 		}
-		rt, err := router.New(router.Options{Registry: reg, Sandbox: r.sandbox.Gate, Tracer: r.tracer, Logger: r.opts.Logger.Named("router")})
-		if err != nil {
-			return err.Error(), false
-		}
+		rt := r.host.Router
+		var err error
 		before := r.sim.Writes()
 		var res router.WriteResult
 		if write == abi.OpCreateWorkOrder {

@@ -1,9 +1,12 @@
 // Package conformance is the CMMS plugin conformance kit behind
 // `machina plugin test FILE [--sim NAME]`: it starts a simulator in-process
-// (package sim/…), loads the plugin through the real host (package
-// pluginload: audit, policy host with a generated grant for the simulator's
-// loopback origin, auth profile and a generated secret) and runs a fixed
-// list of checks, each reported with what was expected and what happened.
+// (package internal/sim/…), starts the plugin in a host built by app.Build
+// — the assembly `machina serve` uses — from a generated configuration (the
+// module as the one [[plugin]] with a grant for the simulator's loopback
+// origin and auth profile, and a generated secret in [secrets]; see
+// host.go), and runs a fixed list of checks, each reported with what was
+// expected and what happened. Messaging plugins (messaging.go) run the
+// same way, their manifest's public origin mapped onto the simulator.
 //
 // The checks cover every operation the plugin's descriptor declares,
 // pagination, error codes (not_found, unauthorized with wrong credentials,
@@ -16,6 +19,7 @@
 // in Simulators (see maximo.go); the checks only use Facts, so the SAP
 // simulator gets the same checks by providing its own adapter.
 //
-// The kit must not weaken the host: it uses the same loader, policy host
-// and runtime as `machina serve`, and never shows a secret value.
+// The kit must not weaken the host: it uses the same assembly, loader,
+// policy host, router and runtime as `machina serve`, and never shows a
+// secret value.
 package conformance

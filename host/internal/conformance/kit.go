@@ -19,6 +19,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/host/internal/app"
 	"github.com/machina-go/machina/host/internal/audit"
 	"github.com/machina-go/machina/host/internal/config"
 	"github.com/machina-go/machina/host/internal/plugin"
@@ -105,6 +106,9 @@ type run struct {
 	facts   Facts
 	desc    wire.Descriptor
 	main    *pluginload.Loaded
+	host    *app.App // the host main runs in
+	engine  *plugin.Engine
+	dir     string // the run's state directory
 	sandbox sandboxSwitch
 	logs    *syncBuffer
 	outputs syncBuffer // every plugin result and error text
@@ -169,7 +173,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		return nil, err
 	}
 	r := &run{ctx: ctx, opts: opts, sim: sim, facts: sim.Facts(), logs: logs, secrets: secrets, tracer: tracer, report: rep,
-		sandbox: sandboxSwitch{sandbox.New(false, opts.Logger.Named("sandbox"))}}
+		sandbox: sandboxSwitch{sandbox.New(false, opts.Logger.Named("sandbox"))}, engine: engine, dir: tmp}
 
 	loadStart := time.Now()
 	stat, _ := audit.Audit(wasm, audit.Options{File: opts.Module})
@@ -177,7 +181,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	if stat != nil {
 		name, rep.Plugin, rep.Version = stat.Name, stat.Name, stat.Version
 	}
-	main, loadErr := r.load(ctx, engine, tmp, name, prof, secrets)
+	host, main, loadErr := r.load(ctx, name, prof, secrets)
 	if loadErr != nil {
 		r.record(Check{Name: "load", Status: Fail,
 			Expected: "the module passes the audit and loads through the host with a grant for " + sim.BaseURL() + " (" + string(prof.Profile) + " auth)",
@@ -185,7 +189,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		_ = tracer.Close(context.Background())
 		return r.finish(), nil
 	}
-	r.main = main
+	r.host, r.main = host, main
 	defer main.Close(context.Background())
 	r.desc = main.Plugin.Descriptor()
 	rep.Plugin, rep.Version = r.desc.Name, r.desc.Version
@@ -199,7 +203,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	}
 
 	r.cmmsChecks()
-	r.errorChecks(ctx, engine, tmp, name, prof, wrong)
+	r.errorChecks(ctx, name, prof, wrong)
 	r.writeChecks()
 	r.sandboxChecks()
 	_ = tracer.Close(context.Background())
@@ -211,43 +215,32 @@ func envName(secret string) string {
 	return "MACHINA_CONFORMANCE_" + strings.ToUpper(strings.NewReplacer("-", "_", ".", "_").Replace(secret))
 }
 
-// load loads the module through pluginload with a generated configuration.
-func (r *run) load(ctx context.Context, engine *plugin.Engine, dir, name string, prof config.Auth, secrets map[string]string) (*pluginload.Loaded, error) {
-	refs := map[string]string{}
-	env := map[string]string{}
-	for k, v := range secrets {
-		refs[k] = "env:" + envName(k)
-		env[envName(k)] = v
-	}
-	cfg := &config.Config{DataDir: dir, Secrets: refs}
-	p := config.Plugin{
-		Name:   name,
-		Path:   r.opts.Module,
-		SHA256: r.report.SHA256,
-		Config: r.sim.PluginConfig(),
-		Grant: config.Grant{
-			HTTP:   []config.OriginGrant{{Origin: r.sim.BaseURL(), AllowPrivate: true, Auth: prof}},
-			Limits: config.Limits{Timeout: config.Duration{Duration: 30 * time.Second}},
+// load starts the module in a host built from a generated configuration
+// (see kitHost), with the simulator's grant and the given credentials.
+func (r *run) load(ctx context.Context, name string, prof config.Auth, secrets map[string]string) (*app.App, *pluginload.Loaded, error) {
+	a, l, err := kitHost{
+		Plugin: config.Plugin{
+			Name:   name,
+			Path:   r.opts.Module,
+			SHA256: r.report.SHA256,
+			Config: r.sim.PluginConfig(),
+			Grant: config.Grant{
+				HTTP:   []config.OriginGrant{{Origin: r.sim.BaseURL(), AllowPrivate: true, Auth: prof}},
+				Limits: config.Limits{Timeout: config.Duration{Duration: 30 * time.Second}},
+			},
 		},
-	}
-	logger := hclog.New(&hclog.LoggerOptions{Name: "machina", Output: r.logs, Level: hclog.Trace})
-	l, err := pluginload.Load(ctx, cfg, p, pluginload.Deps{
-		Engine:  engine,
-		Getenv:  func(k string) string { return env[k] },
-		Logger:  logger,
-		Tracer:  r.tracer,
-		Sandbox: r.sandbox.Load,
-	})
+		Secrets: secrets, DataDir: r.dir, Engine: r.engine, Tracer: r.tracer, Gate: r.sandbox.Gate, Logs: r.logs,
+	}.build(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for _, m := range l.Mismatches {
 		if m.Kind == policy.GrantNotRequested || m.Kind == policy.AuthNotAccepted {
 			l.Close(context.Background())
-			return nil, fmt.Errorf("%s — the conformance kit grants the simulator's loopback origin %s; the manifest must request it (e.g. [[http]] origin = \"http://127.0.0.1:*\") and accept the %q auth profile", m.Message, r.sim.BaseURL(), prof.Profile)
+			return nil, nil, fmt.Errorf("%s — the conformance kit grants the simulator's loopback origin %s; the manifest must request it (e.g. [[http]] origin = \"http://127.0.0.1:*\") and accept the %q auth profile", m.Message, r.sim.BaseURL(), prof.Profile)
 		}
 	}
-	return l, nil
+	return a, l, nil
 }
 
 func (r *run) record(c Check) {

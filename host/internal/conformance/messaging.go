@@ -22,6 +22,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,12 +33,10 @@ import (
 	"github.com/machina-go/machina/abi"
 	"github.com/machina-go/machina/host/internal/audit"
 	"github.com/machina-go/machina/host/internal/config"
-	hostmail "github.com/machina-go/machina/host/internal/mail"
 	"github.com/machina-go/machina/host/internal/plugin"
 	"github.com/machina-go/machina/host/internal/pluginload"
 	"github.com/machina-go/machina/host/internal/policy"
 	"github.com/machina-go/machina/host/internal/sandbox"
-	"github.com/machina-go/machina/host/internal/secrets"
 	"github.com/machina-go/machina/host/internal/trace"
 	simmail "github.com/machina-go/machina/internal/sim/mail"
 	simtg "github.com/machina-go/machina/internal/sim/telegram"
@@ -148,94 +147,69 @@ type MessagingLoad struct {
 	Wasm []byte
 	// Engine runs it.
 	Engine *plugin.Engine
-	// KVDir holds the plugin's key-value file (reuse it to "restart").
-	KVDir string
+	// DataDir holds a copy of the module and the plugin's key-value file
+	// (reuse it to "restart").
+	DataDir string
 	// Secret overrides the simulator's credential (e.g. a wrong one).
 	Secret string
-	// Sandbox is the sandbox switch (nil: off).
-	Sandbox func() bool
-	// Logger receives host and plugin logs.
-	Logger hclog.Logger
+	// Gate is the sandbox gate (nil: off).
+	Gate *sandbox.Gate
+	// Logs receives host and plugin logs (default: discarded).
+	Logs io.Writer
 	// Tracer records the plugin's outbound HTTP requests.
 	Tracer *trace.Tracer
 }
 
-// LoadMessaging loads a messaging plugin through the real policy host with
-// the simulator's grant, the manifest's requested origins mapped onto the
-// simulator's origin. The result's Host holds the key-value store in
-// KVDir; Close releases everything.
+// LoadMessaging loads a messaging plugin with the simulator's grant into a
+// host built as `machina serve` builds it (app.Build), the manifest's
+// requested origins mapped onto the simulator's origin. Closing the
+// returned plugin releases the host, including the key-value store in
+// DataDir.
 func (s *MessagingSim) LoadMessaging(ctx context.Context, l MessagingLoad) (*pluginload.Loaded, error) {
-	if l.Logger == nil {
-		l.Logger = hclog.NewNullLogger()
+	if l.Logs == nil {
+		l.Logs = io.Discard
+	}
+	if l.Gate == nil {
+		l.Gate = sandbox.New(false, nil)
 	}
 	rep, err := audit.Audit(l.Wasm, audit.Options{})
 	if err != nil {
 		return nil, err
 	}
-	if high := rep.High(); len(high) > 0 {
-		msgs := make([]string, len(high))
-		for i, f := range high {
-			msgs[i] = f.Message
-		}
-		return nil, fmt.Errorf("refused by the audit: %s", strings.Join(msgs, "; "))
+	module := filepath.Join(l.DataDir, "module.wasm")
+	if err := os.MkdirAll(l.DataDir, 0o700); err != nil {
+		return nil, err
 	}
-	man := rep.Manifest
-	man.HTTP = append([]wire.OriginRequest(nil), man.HTTP...)
-	if s.Origin != "" {
-		for i := range man.HTTP {
-			man.HTTP[i].Pattern = s.Origin
-		}
-	}
-	pol, mism := policy.Resolve(man, s.Grant)
-	for _, m := range mism {
-		if m.Kind == policy.AuthNotAccepted {
-			return nil, fmt.Errorf("%s (the %s simulator needs it)", m.Message, s.Name)
-		}
-		if m.Kind == policy.GrantNotRequested && (m.Subject == "mail" || strings.HasPrefix(m.Subject, "http")) {
-			return nil, fmt.Errorf("%s — the %s simulator needs the plugin to request it", m.Message, s.Name)
-		}
+	if err := os.WriteFile(module, l.Wasm, 0o600); err != nil {
+		return nil, err
 	}
 	secret := s.Secret
 	if l.Secret != "" {
 		secret = l.Secret
 	}
-	env := "MACHINA_CONFORMANCE_" + strings.ToUpper(s.SecretName)
-	reg, err := secrets.NewRegistry(map[string]string{s.SecretName: "env:" + env}, secrets.Options{
-		Getenv: func(k string) string {
-			if k == env {
-				return secret
-			}
-			return ""
-		}, Logger: l.Logger.Named("secrets")})
+	k := kitHost{
+		Plugin:  config.Plugin{Name: rep.Name, Path: module, SHA256: rep.SHA256, Config: s.Config, Grant: s.Grant},
+		Secrets: map[string]string{s.SecretName: secret}, DataDir: l.DataDir,
+		Engine: l.Engine, Tracer: l.Tracer, Gate: l.Gate, Logs: l.Logs,
+	}
+	if s.Origin != "" {
+		k.MapOrigin = func(string, string) string { return s.Origin }
+	}
+	_, pl, err := k.build(ctx)
 	if err != nil {
 		return nil, err
 	}
-	logger := l.Logger.Named("plugin").Named(rep.Name)
-	var observer policy.HTTPObserver
-	if l.Tracer != nil {
-		observer = pluginload.TraceObserver{Tracer: l.Tracer, Plugin: rep.Name, SHA256: rep.SHA256}
+	for _, m := range pl.Mismatches {
+		if m.Kind == policy.AuthNotAccepted {
+			pl.Close(context.Background())
+			return nil, fmt.Errorf("%s (the %s simulator needs it)", m.Message, s.Name)
+		}
+		if m.Kind == policy.GrantNotRequested && (m.Subject == "mail" || strings.HasPrefix(m.Subject, "http")) {
+			pl.Close(context.Background())
+			return nil, fmt.Errorf("%s — the %s simulator needs the plugin to request it", m.Message, s.Name)
+		}
 	}
-	host, err := policy.New(policy.Options{
-		Policy:   pol,
-		Secrets:  reg,
-		Scrubber: reg.Scrubber(),
-		Logger:   logger,
-		KVDir:    l.KVDir,
-		Sandbox:  l.Sandbox,
-		Observer: observer,
-		Mailer:   hostmail.New(hostmail.Options{Secrets: reg, Scrubber: reg.Scrubber(), Logger: l.Logger.Named("mail"), Sandbox: l.Sandbox}),
-	})
-	if err != nil {
-		return nil, err
-	}
-	pl, err := l.Engine.Load(ctx, l.Wasm, plugin.LoadOptions{SHA256: rep.SHA256, Config: s.Config, Host: host,
-		Limits: plugin.Limits{CallTimeout: 30 * time.Second}, Logger: logger})
-	if err != nil {
-		host.Close()
-		return nil, err
-	}
-	return &pluginload.Loaded{Name: rep.Name, Config: config.Plugin{Name: rep.Name, Config: s.Config, Grant: s.Grant},
-		Plugin: pl, Host: host, Policy: pol, Mismatches: mism, Report: rep}, nil
+	return pl, nil
 }
 
 func randomSecret() string {
@@ -355,10 +329,9 @@ type msgRun struct {
 	dir    string
 }
 
-func (m *msgRun) load(kvDir, secret string) (*pluginload.Loaded, error) {
-	logger := hclog.New(&hclog.LoggerOptions{Name: "machina", Output: m.logs, Level: hclog.Trace})
-	return m.sim.LoadMessaging(m.ctx, MessagingLoad{Wasm: m.wasm, Engine: m.engine, KVDir: kvDir, Secret: secret,
-		Sandbox: m.sandbox.Load, Logger: logger, Tracer: m.tracer})
+func (m *msgRun) load(dataDir, secret string) (*pluginload.Loaded, error) {
+	return m.sim.LoadMessaging(m.ctx, MessagingLoad{Wasm: m.wasm, Engine: m.engine, DataDir: dataDir, Secret: secret,
+		Gate: m.sandbox.Gate, Logs: m.logs, Tracer: m.tracer})
 }
 
 // pollUntil polls until want messages arrived (or 5 polls), collecting

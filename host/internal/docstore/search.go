@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/machina-go/machina/host/internal/progress"
 	"slices"
 	"sort"
 	"strings"
@@ -153,6 +154,7 @@ func (s *Store) Search(ctx context.Context, q Query) ([]Result, error) {
 		for _, h := range s.lex.search(text, fetch, s.lexDocs, keep) {
 			lex = append(lex, ranked{id: s.slots[h.slot].ID, slot: h.slot, score: h.score})
 		}
+		progress.Report(ctx, fmt.Sprintf("lexical search: %d candidate chunks of %d", len(lex), total))
 	}
 	if q.Mode != Lexical {
 		n := min(fetch, s.col.Count())
@@ -164,6 +166,7 @@ func (s *Store) Search(ctx context.Context, q Query) ([]Result, error) {
 			for _, r := range res {
 				dense = append(dense, ranked{id: r.ID, slot: s.slotOf[r.ID], score: float64(r.Similarity)})
 			}
+			progress.Report(ctx, fmt.Sprintf("vector search: %d candidate chunks of %d", len(dense), total))
 			// chromem-go breaks similarity ties arbitrarily; make them stable.
 			sort.SliceStable(dense, func(i, j int) bool {
 				if dense[i].score != dense[j].score {

@@ -42,12 +42,8 @@ type Finding struct {
 
 // Options supplies what the checks need besides the configuration.
 type Options struct {
+	// Getenv reads the environment (default os.Getenv).
 	Getenv func(string) string
-	// PluginFindings, when set, audits one configured plugin module (imports,
-	// signature, grants) and returns its findings.
-	PluginFindings func(p config.Plugin, wasm []byte) []Finding
-	// Extra runs additional checks (e.g. OPC-UA endpoints) on the config.
-	Extra []func(*config.Config) []Finding
 }
 
 // Run checks cfg and returns findings sorted by severity.
@@ -151,15 +147,18 @@ func Run(cfg *config.Config, opts Options) []Finding {
 			add(Low, "plugin-signature", fmt.Sprintf("plugin %s: no public_key configured, so its signature is not checked", p.Name),
 				"ask the vendor for their ed25519 public key and set public_key")
 		}
-		if opts.PluginFindings != nil {
-			out = append(out, opts.PluginFindings(p, wasm)...)
-		}
+		out = append(out, pluginFindings(p, wasm)...)
 	}
-	for _, extra := range opts.Extra {
-		out = append(out, extra(cfg)...)
-	}
+	out = append(out, opcuaFindings(cfg)...)
 	sort.SliceStable(out, func(i, j int) bool { return rank[out[i].Severity] < rank[out[j].Severity] })
 	return out
+}
+
+// StartupFinding is the high finding for a configuration the host refuses
+// to start with (err from the host's assembly: [secrets], [agent], …).
+func StartupFinding(err error) Finding {
+	return Finding{Severity: High, Check: "startup", Message: "machina serve would refuse to start: " + err.Error(),
+		Fix: "fix the section the message names (see docs/operators.md)"}
 }
 
 func tokenFindings(cfg *config.Config, getenv func(string) string) []Finding {

@@ -10,14 +10,11 @@ import (
 
 // BenchmarkGuest compares the three ways of running a Go guest — no
 // termination at all, wazero's WithCloseOnContextDone, and this package's
-// rewrite — on the same workloads. Variants of one workload run one after
-// the other inside each benchmark iteration of -count, so they interleave.
+// rewrite — on the same workloads. Variants of a workload run one after
+// the other; -count repeats each variant back to back, so to interleave
+// them run the test binary several times with -count 1.
 func BenchmarkGuest(b *testing.B) {
 	wasm := guest(b)
-	type variant struct {
-		h    *host
-		call func(ctx context.Context) error
-	}
 	workloads := []struct {
 		name   string
 		export string
@@ -36,11 +33,13 @@ func BenchmarkGuest(b *testing.B) {
 				// Production calls carry a deadline.
 				ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
 				defer cancel()
+				cpu := processCPU()
 				for b.Loop() {
 					if _, err := f.Call(ctx, w.args...); err != nil {
 						b.Fatal(err)
 					}
 				}
+				reportCPU(b, cpu)
 			})
 		}
 	}

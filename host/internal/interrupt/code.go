@@ -220,100 +220,111 @@ func (w *walker) instr() (byte, error) {
 			w.prefixBranch = true
 		}
 	}
-	switch {
-	case op == opUnreachable, op == 0x01, op == opElse, op == 0x0a, op == opEnd, op == 0x0f,
-		op == 0x1a, op == 0x1b, op == 0xd1, op == 0xd4,
-		op >= 0x45 && op <= 0xc4:
+	// Most instructions are numeric (no immediates) or memory accesses.
+	if op >= 0x45 && op <= 0xc4 {
 		return op, nil
-	case op == opBlock, op == opIf:
-		return op, w.blockType()
-	case op == opLoop:
-		if err := w.blockType(); err != nil {
-			return op, err
+	}
+	if op >= 0x28 && op <= 0x3e { // loads and stores
+		return op, w.memarg()
+	}
+	switch op {
+	case opLocalGet, opLocalSet, opLocalTee:
+		err = w.localIdx()
+	case opGlobalGet, opGlobalSet:
+		err = w.globalIdx()
+	case opI32Const:
+		_, err = r.sleb(32)
+	case 0x42: // i64.const
+		_, err = r.sleb(64)
+	case opUnreachable, 0x01, opElse, 0x0a, opEnd, 0x0f, 0x1a, 0x1b, 0xd1, 0xd4:
+		// unreachable, nop, else, throw_ref, end, return, drop, select,
+		// ref.is_null, ref.as_non_null
+	case opBlock, opIf:
+		err = w.blockType()
+	case opLoop:
+		if err = w.blockType(); err == nil {
+			w.loops = append(w.loops, r.off)
 		}
-		w.loops = append(w.loops, r.off)
-		return op, nil
-	case op == 0x08: // throw tag
+	case 0x08: // throw tag
 		_, err = r.u32()
-	case op == 0x0c, op == 0x0d, op == 0xd5, op == 0xd6: // br, br_if, br_on_null, br_on_non_null
+	case 0x0c, 0x0d, 0xd5, 0xd6: // br, br_if, br_on_null, br_on_non_null
 		_, err = r.u32()
-	case op == 0x0e: // br_table
+	case 0x0e: // br_table
 		var n uint32
 		if n, err = r.vecLen(1); err == nil {
 			err = w.u32s(int(n) + 1)
 		}
-	case op == opCall, op == opRetCall:
+	case opCall, opRetCall:
 		w.calls = true
 		err = w.funcIdx()
-	case op == opCallInd, op == opRetCallInd:
+	case opCallInd, opRetCallInd:
 		w.calls = true
 		if err = w.typeIdx(); err == nil {
 			_, err = r.u32()
 		}
-	case op == opCallRef, op == opRetCallRef:
+	case opCallRef, opRetCallRef:
 		w.calls = true
 		err = w.typeIdx()
-	case op == 0x1c: // select t*
+	case 0x1c: // select t*
 		var n uint32
 		if n, err = r.vecLen(1); err == nil {
 			for i := uint32(0); i < n && err == nil; i++ {
 				err = valType(r, w.numTypes)
 			}
 		}
-	case op == opTryTable:
-		if err = w.blockType(); err != nil {
-			return op, err
-		}
-		var n uint32
-		if n, err = r.vecLen(2); err != nil {
-			return op, err
-		}
-		for i := uint32(0); i < n && err == nil; i++ {
-			var kind byte
-			if kind, err = r.byte(); err != nil {
-				break
-			}
-			switch kind {
-			case 0x00, 0x01: // catch, catch_ref: tag, label
-				err = w.u32s(2)
-			case 0x02, 0x03: // catch_all, catch_all_ref: label
-				_, err = r.u32()
-			default:
-				err = fmt.Errorf("unknown catch clause 0x%02x", kind)
-			}
-		}
-	case op == opLocalGet, op == opLocalSet, op == opLocalTee:
-		err = w.localIdx()
-	case op == opGlobalGet, op == opGlobalSet:
-		err = w.globalIdx()
-	case op == 0x25, op == 0x26: // table.get, table.set
+	case opTryTable:
+		err = w.tryTable()
+	case 0x25, 0x26: // table.get, table.set
 		_, err = r.u32()
-	case op >= 0x28 && op <= 0x3e: // loads and stores
-		err = w.memarg()
-	case op == 0x3f, op == 0x40: // memory.size, memory.grow
+	case 0x3f, 0x40: // memory.size, memory.grow
 		_, err = r.u32()
-	case op == opI32Const:
-		_, err = r.sleb(32)
-	case op == 0x42:
-		_, err = r.sleb(64)
-	case op == 0x43:
+	case 0x43: // f32.const
 		err = r.skip(4)
-	case op == 0x44:
+	case 0x44: // f64.const
 		err = r.skip(8)
-	case op == 0xd0: // ref.null heaptype
+	case 0xd0: // ref.null heaptype
 		err = heapType(r, w.numTypes)
-	case op == opRefFunc:
+	case opRefFunc:
 		err = w.funcIdx()
-	case op == opPrefixMisc:
+	case opPrefixMisc:
 		err = w.misc()
-	case op == opPrefixSIMD:
+	case opPrefixSIMD:
 		err = w.simd()
-	case op == opPrefixAtom:
+	case opPrefixAtom:
 		err = w.atomic()
 	default:
 		return op, fmt.Errorf("unsupported opcode 0x%02x at offset %d", op, r.off-1)
 	}
 	return op, err
+}
+
+// tryTable reads try_table's block type and catch clauses.
+func (w *walker) tryTable() error {
+	if err := w.blockType(); err != nil {
+		return err
+	}
+	n, err := w.r.vecLen(2)
+	if err != nil {
+		return err
+	}
+	for range n {
+		kind, err := w.r.byte()
+		if err != nil {
+			return err
+		}
+		switch kind {
+		case 0x00, 0x01: // catch, catch_ref: tag, label
+			err = w.u32s(2)
+		case 0x02, 0x03: // catch_all, catch_all_ref: label
+			_, err = w.r.u32()
+		default:
+			err = fmt.Errorf("unknown catch clause 0x%02x", kind)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // misc reads a 0xfc-prefixed instruction (saturating truncation, bulk

@@ -169,7 +169,14 @@ func newHost(tb testing.TB, m mode) *host {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	rc := wazero.NewRuntimeConfig().WithCompilationCache(cache).WithCloseOnContextDone(m == modeCloseOnDone)
+	// Memory is reserved up to the cap, so growing it never copies: under
+	// -race every copy of guest memory is tracked byte range by byte range,
+	// which makes a guest that grows its stack spend hundreds of
+	// milliseconds inside wazero — host time no check can interrupt, and an
+	// artefact of the race detector, not of the mechanism under test.
+	rc := wazero.NewRuntimeConfig().WithCompilationCache(cache).
+		WithCloseOnContextDone(m == modeCloseOnDone).
+		WithMemoryLimitPages(512).WithMemoryCapacityFromMax(true)
 	rt := wazero.NewRuntimeWithConfig(ctx, rc)
 	tb.Cleanup(func() { rt.Close(ctx); cache.Close(ctx) })
 	wasi_snapshot_preview1.MustInstantiate(ctx, rt)

@@ -3,11 +3,15 @@ package interrupt_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"path/filepath"
+	"sort"
 	"strings"
 	"sync/atomic"
 	"testing"
 
 	"github.com/machina-go/machina/host/internal/interrupt"
+	"github.com/machina-go/machina/host/internal/testplugin"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 )
@@ -221,4 +225,139 @@ func TestInstrumentIsDeterministic(t *testing.T) {
 	if string(a) != string(b) {
 		t.Fatal("two rewrites of the same module differ: the compilation cache would miss")
 	}
+}
+
+// TestInstrumentRefusesWhatPanicsWazero: wazero v1.12.0's validator panics
+// (index out of range) instead of returning an error when a function's type
+// index is out of range and code calls that function. Found by
+// FuzzInstrumentBytes. The rewrite checks type indices first, so such a
+// module never reaches wazero's compiler on the plugin load path.
+func TestInstrumentRefusesWhatPanicsWazero(t *testing.T) {
+	wasm := wasmModule(
+		sec(1, vec(functype(nil, nil))),
+		sec(3, vec(u32(0), u32(48))),
+		sec(10, vec(fbody(noLocals, []byte{0x10, 0x01, 0x0b}), fbody(noLocals, []byte{0x0b}))),
+	)
+	if _, err := interrupt.Instrument(wasm, interrupt.Options{}); err == nil || !strings.Contains(err.Error(), "type index 48") {
+		t.Fatalf("want a refusal naming type index 48, got %v", err)
+	}
+	if err := compileOK(wazero.NewRuntime(context.Background()), wasm); !errors.Is(err, errWazeroPanicked) {
+		t.Logf("wazero no longer panics on this module (%v): the guard is now only defence in depth", err)
+	}
+}
+
+// TestInstrumentCapsLocals: wazero sizes an allocation by the declared
+// number of locals before checking anything else, so a few bytes declaring
+// four billion locals would make the host allocate gigabytes at load.
+func TestInstrumentCapsLocals(t *testing.T) {
+	wasm := wasmModule(
+		sec(1, vec(functype(nil, nil))),
+		sec(3, vec(u32(0))),
+		sec(10, vec(fbody(vec(cat(u32(0xfffffff0), []byte{i32})), []byte{0x0b}))),
+	)
+	if _, err := interrupt.Instrument(wasm, interrupt.Options{}); err == nil || !strings.Contains(err.Error(), "more than the limit") {
+		t.Fatalf("want a refusal of 4 billion locals, got %v", err)
+	}
+}
+
+// TestInstrumentTableInitialiser: a table whose elements are initialised
+// by an expression (the 0x40 0x00 form) names a function with ref.func,
+// which the rewrite must shift like any other function index.
+func TestInstrumentTableInitialiser(t *testing.T) {
+	ctx := context.Background()
+	orig := wasmModule(
+		sec(1, vec(functype([]byte{i32}, []byte{i32}))),
+		sec(2, vec(cat(str("host"), str("add"), []byte{0x00}, u32(0)))), // shifts defined functions
+		sec(3, vec(u32(0), u32(0))),
+		// table of 2 funcrefs, every element initialised to ref.func 1 (triple)
+		sec(4, vec([]byte{0x40, 0x00, 0x70, 0x00, 0x02, 0xd2, 0x01, 0x0b})),
+		sec(7, vec(export("call0", 0, 2))),
+		sec(9, vec(cat([]byte{0x03, 0x00}, vec(u32(1))))), // declare function 1 for ref.func
+		sec(10, vec(
+			fbody(noLocals, []byte{0x20, 0x00, 0x41, 0x03, 0x6c, 0x0b}),             // 1: triple
+			fbody(noLocals, []byte{0x20, 0x00, 0x41, 0x01, 0x11, 0x00, 0x00, 0x0b}), // 2: table[1](n)
+		)),
+	)
+	inst, err := interrupt.Instrument(orig, interrupt.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, wasm := range map[string][]byte{"original": orig, "instrumented": inst} {
+		rt := wazero.NewRuntime(ctx)
+		defer rt.Close(ctx)
+		rt.NewHostModuleBuilder("host").NewFunctionBuilder().
+			WithGoFunction(api.GoFunc(func(_ context.Context, s []uint64) {}), []api.ValueType{api.ValueTypeI32}, []api.ValueType{api.ValueTypeI32}).
+			Export("add").Instantiate(ctx)
+		interrupt.Instantiate(ctx, rt)
+		m, err := rt.Instantiate(ctx, wasm)
+		if err != nil {
+			t.Skipf("%s: wazero does not instantiate table initialisers here: %v", name, err)
+		}
+		if got := call(t, m, "call0", 5); got != 15 {
+			t.Fatalf("%s: table[1](5) = %d, want 15", name, got)
+		}
+	}
+}
+
+// TestInstrumentRealPlugins rewrites every plugin of the repository and
+// checks wazero compiles the result, with the same exports and the
+// original imports plus the interrupt hook.
+func TestInstrumentRealPlugins(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and compiles every plugin")
+	}
+	dirs, err := filepath.Glob(filepath.Join(testplugin.Root(), "plugins", "*"))
+	if err != nil || len(dirs) == 0 {
+		t.Fatalf("no plugins found: %v", err)
+	}
+	ctx := context.Background()
+	cache, err := wazero.NewCompilationCacheWithDir(cacheDir(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().WithCompilationCache(cache))
+	defer rt.Close(ctx)
+	for _, dir := range dirs {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			orig := testplugin.Build(t, dir)
+			inst, err := interrupt.Instrument(orig, interrupt.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, err := rt.CompileModule(ctx, orig)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := rt.CompileModule(ctx, inst)
+			if err != nil {
+				t.Fatalf("wazero refuses the rewritten module: %v", err)
+			}
+			if fmt.Sprint(exportNames(a)) != fmt.Sprint(exportNames(b)) {
+				t.Fatalf("exports changed: %v -> %v", exportNames(a), exportNames(b))
+			}
+			want := append(importNames(a), interrupt.ImportModule+"."+interrupt.ImportName)
+			if fmt.Sprint(want) != fmt.Sprint(importNames(b)) {
+				t.Fatalf("imports: got %v, want %v", importNames(b), want)
+			}
+			t.Logf("%d -> %d bytes (+%.1f%%)", len(orig), len(inst), 100*float64(len(inst)-len(orig))/float64(len(orig)))
+		})
+	}
+}
+
+func exportNames(cm wazero.CompiledModule) []string {
+	var out []string
+	for name := range cm.ExportedFunctions() {
+		out = append(out, name)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func importNames(cm wazero.CompiledModule) []string {
+	var out []string
+	for _, f := range cm.ImportedFunctions() {
+		mod, name, _ := f.Import()
+		out = append(out, mod+"."+name)
+	}
+	return out
 }

@@ -66,6 +66,14 @@ func (r *reader) uleb(bits uint) (uint64, error) {
 // sleb skips a signed LEB128 value of at most bits bits, with the same
 // length and padding rules as the specification.
 func (r *reader) sleb(bits uint) (int64, error) {
+	if r.off < len(r.b) && r.b[r.off] < 0x80 { // one byte
+		v := int64(r.b[r.off])
+		r.off++
+		if v&0x40 != 0 {
+			v -= 0x80 // sign-extend the 7 bits
+		}
+		return v, nil
+	}
 	var v int64
 	var shift uint
 	maxBytes := int((bits + 6) / 7)
@@ -98,6 +106,10 @@ func (r *reader) sleb(bits uint) (int64, error) {
 }
 
 func (r *reader) u32() (uint32, error) {
+	if r.off < len(r.b) && r.b[r.off] < 0x80 { // one byte: most indices
+		r.off++
+		return uint32(r.b[r.off-1]), nil
+	}
 	v, err := r.uleb(32)
 	return uint32(v), err
 }

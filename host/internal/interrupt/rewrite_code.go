@@ -5,6 +5,12 @@ import (
 	"fmt"
 )
 
+// MaxLocals is the most locals (parameters included) a function may have.
+// It is the limit of the JavaScript embedding (V8, SpiderMonkey); wazero
+// allows 2³²−1 and allocates room for all of them when it compiles, so a
+// six-byte declaration could make the host allocate gigabytes.
+const MaxLocals = 50_000
+
 // code rewrites the code section straight into wr.out.
 func (wr *writer) code(p *reader) error {
 	n, err := p.vecLen(1)
@@ -83,8 +89,8 @@ func (wr *writer) body(p *reader, i uint32) error {
 			return err
 		}
 	}
-	if numLocals >= 1<<32-1 {
-		return errors.New("too many locals")
+	if numLocals > MaxLocals {
+		return fmt.Errorf("%d locals, more than the limit of %d", numLocals, MaxLocals)
 	}
 	localsEnd := r.off
 	scratch := uint32(numLocals)

@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"github.com/machina-go/machina/abi"
 	"strings"
 	"testing"
 )
@@ -37,7 +38,7 @@ quota_bytes = 4096
 		}
 	}
 	_, err = Parse([]byte(strings.Replace(good, `abi = "1.0"`, `abi = "2.0"`, 1)))
-	if !strings.Contains(err.Error(), "2.0") || !strings.Contains(err.Error(), "1.0") {
+	if !strings.Contains(err.Error(), "2.0") || !strings.Contains(err.Error(), abi.Version) {
 		t.Errorf("abi error should name both versions: %v", err)
 	}
 }

@@ -60,7 +60,8 @@ func ScopeFrom(ctx context.Context) Scope {
 // ErrNoTokens is returned when streamable HTTP has no token configured.
 var ErrNoTokens = errors.New("streamable HTTP requires bearer tokens: set " + EnvTokensJSON +
 	` (a JSON object {"<token>": "<client id>"} or {"<token>": {"client_id": "<id>", "scope": "read"}}) or mcp.tokens_file in machina.toml` +
-	" (a file with the same JSON); the legacy " + EnvTokensLegacy + " comma list also works but is deprecated")
+	" (a file with the same JSON), or configure [mcp.oauth] to accept access tokens from an identity provider; the legacy " +
+	EnvTokensLegacy + " comma list also works but is deprecated")
 
 // TokenSource says where tokens come from.
 type TokenSource struct {
@@ -70,6 +71,9 @@ type TokenSource struct {
 	File string
 	// Logger receives warnings (never token values); nil discards.
 	Logger hclog.Logger
+	// Optional accepts a configuration without static tokens (an empty
+	// store): OAuth access tokens authenticate clients instead.
+	Optional bool
 }
 
 type tokenEntry struct {
@@ -106,6 +110,9 @@ func NewTokenStore(src TokenSource) (*TokenStore, error) {
 // kept.
 func (t *TokenStore) Reload() error {
 	entries, err := loadTokens(t.src)
+	if errors.Is(err, ErrNoTokens) && t.src.Optional {
+		entries, err = nil, nil
+	}
 	if err != nil {
 		return err
 	}

@@ -18,6 +18,10 @@
 // tool; the tool handler checks the scope again from the request context as
 // defence in depth (then the refusal is an isError result).
 //
+// Every /mcp body is capped (4 MiB, 413 with a JSON-RPC error) before the
+// token's scope is looked at, and a session id is honoured only with a token
+// of the client id and scope that opened it (404 otherwise; see sessions).
+//
 // Identity: the HTTP middleware puts the token's client id in the request
 // context with trace.WithCall (stdio uses client id "stdio"; the agent's
 // in-process client sets the chat user), so tool_call entries, the router's

@@ -49,6 +49,8 @@ type envOpts struct {
 	quiet   bool // memcmms does not log per call
 	trace   bool
 	natives bool // also a real document store and OPC-UA (simulator)
+	// noConfirm turns write confirmations off (mcp.confirm_writes = false).
+	noConfirm bool
 }
 
 // writePlugin builds a test plugin and writes it to dir.
@@ -122,7 +124,7 @@ func newEnv(t testing.TB, o envOpts) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.srv, err = machinamcp.New(machinamcp.Options{Router: rt, Tracer: e.tracer, Logger: log, Version: "test"})
+	e.srv, err = machinamcp.New(machinamcp.Options{Router: rt, Tracer: e.tracer, Logger: log, Version: "test", NoWriteConfirmation: o.noConfirm})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,12 +210,19 @@ func connect(t testing.TB, url, token string) *client.Client {
 
 func initialize(t testing.TB, c *client.Client) {
 	t.Helper()
+	initializeVersion(t, c, mcp.LATEST_PROTOCOL_VERSION)
+}
+
+// initializeVersion starts c asking for protocol version v (the stateless
+// 2026-07-28 core, or an initialize-handshake revision before it).
+func initializeVersion(t testing.TB, c *client.Client, v string) {
+	t.Helper()
 	ctx := context.Background()
 	if err := c.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
 	req := mcp.InitializeRequest{}
-	req.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
+	req.Params.ProtocolVersion = v
 	req.Params.ClientInfo = mcp.Implementation{Name: "machina-test", Version: "1"}
 	if _, err := c.Initialize(ctx, req); err != nil {
 		t.Fatal(err)

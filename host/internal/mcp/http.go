@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/machina-go/machina/host/internal/oauth"
 	"github.com/machina-go/machina/host/internal/registry"
 	"github.com/machina-go/machina/host/internal/router"
 	"github.com/machina-go/machina/host/internal/trace"
@@ -29,9 +30,13 @@ const maxBody = 4 << 20
 
 // HTTPOptions configures the streamable HTTP transport.
 type HTTPOptions struct {
-	// Tokens verifies bearer tokens (required: the transport refuses to
-	// start without tokens).
+	// Tokens verifies static bearer tokens. The transport refuses to start
+	// with neither static tokens nor OAuth.
 	Tokens *TokenStore
+	// OAuth validates access tokens from the operator's identity provider
+	// (nil: static tokens only). With it, /.well-known/oauth-protected-resource
+	// is served and 401 answers point to it.
+	OAuth *oauth.Validator
 	// AllowedOrigins are the exact Origin values accepted (scheme://host[:port]).
 	// Default: http and https on localhost, 127.0.0.1 and [::1] with the
 	// bound port. A request without Origin (a non-browser client) passes.
@@ -52,7 +57,10 @@ type HTTPOptions struct {
 // auth, scope) and /health. port is the bound port, used for the default
 // allowed origins and hosts.
 func (s *Server) Handler(o HTTPOptions, port string) (http.Handler, error) {
-	if o.Tokens == nil || o.Tokens.Len() == 0 {
+	if o.Tokens == nil {
+		o.Tokens = &TokenStore{}
+	}
+	if o.Tokens.Len() == 0 && o.OAuth == nil {
 		return nil, ErrNoTokens
 	}
 	if o.HealthTimeout <= 0 {
@@ -70,17 +78,21 @@ func (s *Server) Handler(o HTTPOptions, port string) (http.Handler, error) {
 			hosts = append(hosts, h+":"+port)
 		}
 	}
+	bound := newSessions()
 	streamable := server.NewStreamableHTTPServer(s.mcp,
 		server.WithEndpointPath(MCPPath),
+		server.WithSessionIdManagerResolver(bound),
 		// Host validation is done here, against the configured list.
 		server.WithDisableLocalhostProtection(true),
 		server.WithStreamableHTTPLogger(slog.New(slog.NewTextHandler(
 			s.logger.Named("http").StandardWriter(&hclog.StandardLoggerOptions{InferLevels: true}), nil))),
 	)
-	g := &gate{s: s, tokens: o.Tokens, origins: set(origins, normOrigin), hosts: set(hosts, strings.ToLower), next: streamable}
+	auth := newAuthenticator(o.Tokens, o.OAuth, s.logger.Named("auth"))
+	g := &gate{s: s, auth: auth, origins: set(origins, normOrigin), hosts: set(hosts, strings.ToLower), next: streamable, sessions: bound}
 	mux := http.NewServeMux()
 	mux.Handle(MCPPath, g)
-	mux.HandleFunc("/health", func(w http.ResponseWriter, r *http.Request) { s.health(w, r, o.Tokens, o.HealthTimeout) })
+	mux.HandleFunc("/health", func(w http.ResponseWriter, r *http.Request) { s.health(w, r, auth, o.HealthTimeout) })
+	auth.mountMetadata(mux)
 	return mux, nil
 }
 
@@ -142,11 +154,12 @@ func normOrigin(o string) string { return strings.ToLower(strings.TrimRight(o, "
 
 // gate is the /mcp middleware.
 type gate struct {
-	s       *Server
-	tokens  *TokenStore
-	origins map[string]bool
-	hosts   map[string]bool
-	next    http.Handler
+	s        *Server
+	auth     *authenticator
+	origins  map[string]bool
+	hosts    map[string]bool
+	next     http.Handler
+	sessions *sessions
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -155,15 +168,8 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-func oauthError(w http.ResponseWriter, status int, code, desc string) {
-	if status == http.StatusUnauthorized || code == "insufficient_scope" {
-		v := fmt.Sprintf("Bearer error=%q, error_description=%q", code, desc)
-		if code == "insufficient_scope" {
-			v += `, scope="write"`
-		}
-		w.Header().Set("WWW-Authenticate", v)
-	}
-	writeJSON(w, status, map[string]string{"error": code, "error_description": desc})
+func forbidden(w http.ResponseWriter, code, desc string) {
+	writeJSON(w, http.StatusForbidden, map[string]string{"error": code, "error_description": desc})
 }
 
 func bearer(r *http.Request) string {
@@ -178,35 +184,82 @@ func bearer(r *http.Request) string {
 func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !g.hosts[strings.ToLower(r.Host)] {
 		g.s.logger.Warn("refused request with an unexpected Host header (DNS rebinding defence; see mcp.allowed_hosts)", "host", r.Host)
-		oauthError(w, http.StatusForbidden, "invalid_host", "Host header not allowed")
+		forbidden(w, "invalid_host", "Host header not allowed")
 		return
 	}
 	if o := r.Header.Get("Origin"); o != "" && !g.origins[normOrigin(o)] {
 		g.s.logger.Warn("refused request from a disallowed Origin (see mcp.allowed_origins)", "origin", o)
-		oauthError(w, http.StatusForbidden, "invalid_origin", "Origin not allowed")
+		forbidden(w, "invalid_origin", "Origin not allowed")
 		return
 	}
-	client, ok := g.tokens.Lookup(bearer(r))
+	client, refused := g.auth.authenticate(r)
+	if refused != nil {
+		g.auth.refuse(w, refused)
+		return
+	}
+	// Every body is capped here, whatever the token's scope.
+	body, ok := readBody(w, r)
 	if !ok {
-		oauthError(w, http.StatusUnauthorized, "invalid_token", "Authentication required")
 		return
 	}
-	if client.Scope == ScopeRead && r.Method == http.MethodPost {
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
-		if err != nil {
-			writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"error": "request_too_large"})
+	if id := r.Header.Get(sessionHeader); id != "" {
+		if g.sessions.check(id, client) != nil {
+			g.s.logger.Warn("refused a session id not issued to this client", "client_id", client.ID, "scope", client.Scope, "method", r.Method)
+			writeJSON(w, http.StatusNotFound, rpcError(-32001, "Session not found: start a new session with initialize"))
 			return
 		}
+	}
+	if client.Scope == ScopeRead && body != nil {
 		if name, bad := g.writeCall(body); bad {
 			g.s.logger.Warn("read-scoped client called a write tool", "client_id", client.ID, "tool", name)
-			oauthError(w, http.StatusForbidden, "insufficient_scope", "this token may only call read-only tools")
+			g.auth.refuse(w, &refusal{http.StatusForbidden, "insufficient_scope", "this token may only call read-only tools"})
 			return
 		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
 	}
 	ctx := trace.WithCall(r.Context(), trace.Call{ClientID: client.ID})
 	ctx = WithScope(ctx, client.Scope)
+	ctx = withClient(ctx, client)
 	g.next.ServeHTTP(w, r.WithContext(ctx))
+}
+
+// sessionHeader carries the MCP session id (streamable HTTP transport).
+const sessionHeader = "Mcp-Session-Id"
+
+// readBody reads a POST body up to maxBody and puts it back on r, so that
+// nothing past the cap is ever buffered. An oversized body is answered with
+// 413 and a JSON-RPC error, and ok is false. Other methods get a capped
+// reader (mcp-go reads no body for GET and DELETE).
+func readBody(w http.ResponseWriter, r *http.Request) (body []byte, ok bool) {
+	tooLarge := func() {
+		w.Header().Set("Connection", "close")
+		writeJSON(w, http.StatusRequestEntityTooLarge, rpcError(-32600, fmt.Sprintf("request body exceeds the %d byte limit", maxBody)))
+	}
+	if r.ContentLength > maxBody {
+		tooLarge()
+		return nil, false
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	if r.Method != http.MethodPost {
+		return nil, true
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			tooLarge()
+		} else {
+			writeJSON(w, http.StatusBadRequest, rpcError(-32700, "cannot read the request body"))
+		}
+		return nil, false
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	return body, true
+}
+
+// rpcError is a JSON-RPC 2.0 error response without an id (the request was
+// not parsed).
+func rpcError(code int, msg string) map[string]any {
+	return map[string]any{"jsonrpc": "2.0", "id": nil, "error": map[string]any{"code": code, "message": msg}}
 }
 
 // writeCall reports whether a JSON-RPC body (one message or a batch) calls
@@ -247,13 +300,13 @@ type healthReport struct {
 	Version     string            `json:"version"`
 }
 
-func (s *Server) health(w http.ResponseWriter, r *http.Request, tokens *TokenStore, timeout time.Duration) {
+func (s *Server) health(w http.ResponseWriter, r *http.Request, auth *authenticator, timeout time.Duration) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
 		writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "method_not_allowed"})
 		return
 	}
-	if _, ok := tokens.Lookup(bearer(r)); !ok {
+	if _, refused := auth.authenticate(r); refused != nil {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "healthy"})
 		return
 	}

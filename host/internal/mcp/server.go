@@ -2,6 +2,7 @@ package mcp
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -27,6 +28,9 @@ type Options struct {
 	Logger hclog.Logger
 	// Version is the host version reported to clients and by /health.
 	Version string
+	// NoWriteConfirmation turns off asking the user (through elicitation)
+	// before a write tool runs (machina.toml mcp.confirm_writes = false).
+	NoWriteConfirmation bool
 }
 
 // Server is Machina's MCP server: tools, resources and prompts on one
@@ -39,6 +43,10 @@ type Server struct {
 	mcp     *server.MCPServer
 	tools   map[string]tool
 	names   []string
+
+	confirmWrites bool
+	// confirmKey keys the HMAC binding a confirmation to its arguments.
+	confirmKey [32]byte
 }
 
 // New builds the server and registers the tools of the capabilities the
@@ -54,7 +62,9 @@ func New(o Options) (*Server, error) {
 	if o.Version == "" {
 		o.Version = "dev"
 	}
-	s := &Server{router: o.Router, tracer: o.Tracer, logger: o.Logger, version: o.Version, tools: map[string]tool{}}
+	s := &Server{router: o.Router, tracer: o.Tracer, logger: o.Logger, version: o.Version, tools: map[string]tool{},
+		confirmWrites: !o.NoWriteConfirmation}
+	_, _ = rand.Read(s.confirmKey[:]) // crypto/rand.Read never fails (Go ≥ 1.24)
 	s.mcp = server.NewMCPServer(ServerName, o.Version,
 		server.WithToolCapabilities(false),
 		server.WithResourceCapabilities(false, false),
@@ -66,6 +76,9 @@ func New(o Options) (*Server, error) {
 		present[c] = true
 	}
 	for _, t := range tools() {
+		if t.Output.err != nil {
+			return nil, fmt.Errorf("mcp: tool %s: %w", t.Name, t.Output.err)
+		}
 		if !present[t.Capability] {
 			continue
 		}
@@ -94,19 +107,35 @@ func (s *Server) isWriteTool(name string) bool {
 func (s *Server) handler(t tool) server.ToolHandlerFunc {
 	write := t.class() == abi.ClassWrite
 	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		a := args(req.GetArguments())
-		in, _ := json.Marshal(a)
+		vals := req.GetArguments()
+		var d decision
+		if write && ScopeFrom(ctx) != ScopeRead {
+			var ask *mcp.CallToolResult
+			if d, ask = s.confirmation(ctx, t, req); ask != nil {
+				return ask, nil // asked; the tool call is traced when answered
+			}
+		}
+		in, _ := json.Marshal(vals)
 		ctx, sp := s.tracer.Start(ctx, trace.Entry{Action: trace.ActionToolCall, Operation: t.Name, InputSummary: string(in)})
 		if write && ScopeFrom(ctx) == ScopeRead {
 			err := abi.Unauthorized("insufficient_scope: this client's token may only call read-only tools")
 			sp.End(err)
 			return mcp.NewToolResultError(err.Message), nil
 		}
-		// Detached from request cancellation: a write must not be abandoned
-		// half-way, and every plugin call is bounded by the runtime's
-		// per-call timeout. (Also works around spurious cancellation of
-		// concurrent stdio requests seen with mcp-go v1.2.1.)
-		v, err := t.Run(context.WithoutCancel(ctx), s.router, a)
+		if d.asked {
+			s.recordDecision(ctx, t, string(in), d)
+			sp.Entry().Metadata = map[string]any{"confirmation": string(d.action)}
+		}
+		if d.refused() {
+			res := notConfirmedResult(t, d)
+			sp.Entry().OutputSummary = "not confirmed: " + string(d.action)
+			sp.End(nil)
+			return res, nil
+		}
+		v, err := t.call(s.runContext(ctx, write, req), s.router, vals)
+		if err == nil && !write && ctx.Err() != nil {
+			err = abi.Unavailable("cancelled by the client")
+		}
 		var text string
 		if err == nil {
 			text, err = marshal(v)
@@ -118,8 +147,21 @@ func (s *Server) handler(t tool) server.ToolHandlerFunc {
 			return mcp.NewToolResultError(msg), nil
 		}
 		sp.End(nil)
-		return mcp.NewToolResultText(text), nil
+		return mcp.NewToolResultStructured(t.Output.structured(v), text), nil
 	}
+}
+
+// runContext is the context a tool runs in. A read follows the request:
+// when the client cancels it (notifications/cancelled, or the HTTP request
+// ends) its plugin call stops. A write is detached from cancellation: once
+// it may have reached the CMMS it runs to completion and is traced
+// (every plugin call is bounded by the runtime's per-call timeout). Both
+// report progress when the request carries a progress token.
+func (s *Server) runContext(ctx context.Context, write bool, req mcp.CallToolRequest) context.Context {
+	if write {
+		ctx = context.WithoutCancel(ctx)
+	}
+	return s.withProgress(ctx, req)
 }
 
 // publicMessage is the client-visible text of a tool error: router and

@@ -69,8 +69,8 @@ func newWorld(t testing.TB, names ...string) *world {
 		}
 		t.Cleanup(func() { sim.Close() })
 		l, err := sim.LoadMessaging(context.Background(), conformance.MessagingLoad{
-			Wasm: testplugin.Build(t, "plugins/"+n), Engine: w.engine, KVDir: filepath.Join(dir, "kv"),
-			Sandbox: w.gate.Enabled, Logger: w.logger, Tracer: w.tracer,
+			Wasm: testplugin.Build(t, "plugins/"+n), Engine: w.engine, DataDir: filepath.Join(dir, "state-"+n),
+			Gate: w.gate, Logs: w.logs, Tracer: w.tracer,
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -347,7 +347,7 @@ func TestSecretsNeverVisible(t *testing.T) {
 	note(r.Send(ctx, "email:"+conformance.MessagingTechAddr, "reply"))
 	// A wrong mail password: the error must not carry the real one.
 	bad, err := w.sims["email"].LoadMessaging(ctx, conformance.MessagingLoad{Wasm: testplugin.Build(t, "plugins/email"), Engine: w.engine,
-		KVDir: t.TempDir(), Secret: "wrong-password-value", Logger: w.logger, Tracer: w.tracer})
+		DataDir: t.TempDir(), Secret: "wrong-password-value", Logs: w.logs, Tracer: w.tracer})
 	if err != nil {
 		t.Fatal(err)
 	}

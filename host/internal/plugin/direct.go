@@ -52,7 +52,7 @@ func compileDirect(ctx context.Context, rc wazero.RuntimeConfig, code []byte, h 
 	if err != nil {
 		return fail(err)
 	}
-	compiled, err := rt.CompileModule(ctx, code)
+	compiled, err := compileModule(ctx, rt, code)
 	if err != nil {
 		return fail(err)
 	}
@@ -66,13 +66,11 @@ func (m *directModule) close(ctx context.Context) error {
 }
 
 // instantiate creates an instance and runs the module's _initialize (the
-// Go runtime's start-up) under the call timeout, so a module that never
-// finishes starting is stopped like any runaway call.
+// Go runtime's start-up) under ctx, which carries the call timeout, so a
+// module that never finishes starting is stopped like any runaway call.
 func (m *directModule) instantiate(ctx context.Context, mc wazero.ModuleConfig, out io.Writer) (backend, error) {
 	inst := &directInstance{fns: map[string]api.Function{}, limits: m.limits}
 	ctx = experimental.WithMemoryAllocator(ctx, m.memory.allocator())
-	ctx, cancel := context.WithTimeout(ctx, m.limits.CallTimeout)
-	defer cancel()
 	mod, err := m.rt.InstantiateModule(context.WithValue(ctx, directKey{}, inst), m.compiled,
 		mc.WithName("").WithStartFunctions().WithStdout(out).WithStderr(out))
 	if err != nil {

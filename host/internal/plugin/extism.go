@@ -27,7 +27,7 @@ func compileExtism(ctx context.Context, rc wazero.RuntimeConfig, code []byte, h 
 	if hook {
 		fns = append(fns, interruptFunction())
 	}
-	compiled, err := extism.NewCompiledPlugin(ctx, extism.Manifest{
+	compiled, err := compile(ctx, extism.Manifest{
 		Wasm:   []extism.Wasm{extism.WasmData{Data: code, Name: "main"}},
 		Memory: &extism.ManifestMemory{MaxPages: limits.MemoryPages, MaxHttpResponseBytes: 0, MaxVarBytes: 0},
 	}, extism.PluginConfig{RuntimeConfig: rc, EnableWasi: true}, fns)

@@ -17,8 +17,8 @@ type mappedFile interface {
 }
 
 type imageFile struct {
-	f    *os.File
-	n    int // page-aligned length of the file
+	f *os.File
+	n int // page-aligned length of the file
 }
 
 func newMappedFile(data []byte) mappedFile {

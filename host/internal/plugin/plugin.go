@@ -17,6 +17,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/host/internal/interrupt"
 	"github.com/machina-go/machina/host/internal/manifest"
 	"github.com/machina-go/machina/host/internal/wasmfile"
 	"github.com/machina-go/machina/internal/wire"
@@ -69,6 +70,7 @@ type instance struct {
 	b      backend
 	calls  int
 	stderr *boundedBuffer
+	sleep  *interrupt.Sleeper // ends the guest's sleeps with its call
 }
 
 // module is a compiled plugin under one calling convention.
@@ -202,14 +204,24 @@ func (p *Plugin) describe(ctx context.Context) error {
 
 func (p *Plugin) newInstance(ctx context.Context, initialise bool) (*instance, error) {
 	stderr := &boundedBuffer{max: 16 << 10}
+	sleep := &interrupt.Sleeper{}
 	mc := wazero.NewModuleConfig().
-		WithSysWalltime().WithSysNanotime().WithSysNanosleep().
+		WithSysWalltime().WithSysNanotime().WithNanosleep(sleep.Nanosleep).
 		WithRandSource(rand.Reader)
-	b, err := p.code.instantiate(ctx, mc, stderr)
+	// Instantiating may run the module's start-up (_initialize): it gets
+	// the call timeout like any call.
+	ictx, cancel := context.WithTimeout(ctx, p.limits.CallTimeout)
+	unbind := sleep.Bind(ictx)
+	b, err := p.code.instantiate(ictx, mc, stderr)
+	unbind()
 	if err != nil {
-		return nil, fmt.Errorf("instantiating: %s", describeTrap(ctx, err, stderr.String(), p.limits))
+		err = fmt.Errorf("instantiating: %s", describeTrap(ictx, err, stderr.String(), p.limits))
 	}
-	inst := &instance{b: b, stderr: stderr}
+	cancel()
+	if err != nil {
+		return nil, err
+	}
+	inst := &instance{b: b, stderr: stderr, sleep: sleep}
 	if initialise {
 		if err := p.initInstance(ctx, inst); err != nil {
 			b.close(ctx)
@@ -245,6 +257,7 @@ func (p *Plugin) invoke(ctx context.Context, inst *instance, export string, inpu
 	}
 	ctx, cancel := context.WithTimeout(ctx, p.limits.CallTimeout)
 	defer cancel()
+	defer inst.sleep.Bind(ctx)()
 	inst.calls++
 	out, perr, err := inst.b.call(ctx, export, input)
 	switch {

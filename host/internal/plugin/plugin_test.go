@@ -90,7 +90,9 @@ func TestPluginErrorKeepsInstance(t *testing.T) {
 func TestContainment(t *testing.T) {
 	base := plugin.Limits{PoolSize: 1, MemoryPages: 512, CallTimeout: 20 * time.Second, MaxOutputBytes: 1 << 20}
 	short := base
-	short.CallTimeout = 300 * time.Millisecond
+	// The timeout also bounds describe at load (the Go runtime's
+	// initialisation), which under -race on a busy machine can take 300 ms.
+	short.CallTimeout = 1500 * time.Millisecond
 	cases := []struct {
 		name, id, want string
 		limits         plugin.Limits

@@ -21,13 +21,19 @@ const (
 	// terminateCloseOnDone is wazero's WithCloseOnContextDone: an exit into
 	// Go at every loop back-edge (2–4× slower guests). Kept for benchmarks.
 	terminateCloseOnDone
+	// terminateNone cannot stop a runaway call at all: the floor the other
+	// two are measured against. Benchmarks only.
+	terminateNone
 )
 
 // prepare returns the module bytes to compile and the runtime
 // configuration for the Engine's termination mechanism.
 func (e *Engine) prepare(wasm []byte, rc wazero.RuntimeConfig) ([]byte, wazero.RuntimeConfig, error) {
-	if e.termination == terminateCloseOnDone {
+	switch e.termination {
+	case terminateCloseOnDone:
 		return wasm, rc.WithCloseOnContextDone(true), nil
+	case terminateNone:
+		return wasm, rc, nil
 	}
 	out, err := e.rewrites.Instrument(wasm)
 	if err != nil {

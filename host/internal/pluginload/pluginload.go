@@ -17,6 +17,7 @@ import (
 	"github.com/machina-go/machina/host/internal/policy"
 	"github.com/machina-go/machina/host/internal/secrets"
 	"github.com/machina-go/machina/host/internal/trace"
+	"github.com/machina-go/machina/internal/wire"
 )
 
 // maxModuleBytes caps the size of a module file read by the loader.
@@ -53,6 +54,13 @@ type Deps struct {
 	// TLSConfig is cloned for plugin HTTPS (e.g. extra roots); nil means
 	// system roots.
 	TLSConfig *tls.Config
+	// MapOrigin, when set, rewrites each origin pattern the manifest of
+	// plugin requests before the policy is resolved. The conformance kit
+	// uses it to point a plugin written for one public service (a
+	// messaging plugin requests https://api.telegram.org) at the kit's
+	// loopback simulator; the grant must still match the rewritten
+	// request. The audit report keeps the manifest as written.
+	MapOrigin func(plugin, pattern string) string
 }
 
 // Loaded is one plugin that passed every check and runs under its policy.
@@ -172,7 +180,7 @@ func load(ctx context.Context, cfg *config.Config, p config.Plugin, deps Deps) (
 		}
 		return nil, fmt.Errorf("refused: %s", strings.Join(msgs, "; "))
 	}
-	pol, mism := policy.Resolve(rep.Manifest, p.Grant)
+	pol, mism := policy.Resolve(requested(rep.Manifest, p.Name, deps.MapOrigin), p.Grant)
 	logger := deps.Logger.Named("plugin").Named(p.Name)
 	for _, m := range mism {
 		logger.Warn("capability mismatch", "kind", string(m.Kind), "detail", m.Message)
@@ -210,6 +218,19 @@ func load(ctx context.Context, cfg *config.Config, p config.Plugin, deps Deps) (
 		rep = r2
 	}
 	return &Loaded{Name: p.Name, Config: p, Plugin: pl, Host: host, Policy: pol, Mismatches: mism, Report: rep}, nil
+}
+
+// requested is what the manifest requests, its origins rewritten by
+// mapOrigin (the manifest itself is left as written).
+func requested(m wire.Manifest, plugin string, mapOrigin func(plugin, pattern string) string) wire.Manifest {
+	if mapOrigin == nil {
+		return m
+	}
+	m.HTTP = append([]wire.OriginRequest(nil), m.HTTP...)
+	for i := range m.HTTP {
+		m.HTTP[i].Pattern = mapOrigin(plugin, m.HTTP[i].Pattern)
+	}
+	return m
 }
 
 // observerFor combines the tracer and the caller's observer for one plugin.

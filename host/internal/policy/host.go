@@ -118,6 +118,7 @@ type Host struct {
 	rate         *bucket
 	unlimited    bool // no requests_per_minute limit
 	logs         *logLimiter
+	notices      noticeLog
 	kv           *kvStore
 
 	closeOnce sync.Once

@@ -57,8 +57,13 @@ func (l *logLimiter) flush(log hclog.Logger) {
 }
 
 // Log implements plugin.Host: the plugin's log line goes to the host log
-// under the plugin's name, rate-limited, length-capped and scrubbed.
-func (h *Host) Log(_ context.Context, rec wire.LogRecord) {
+// under the plugin's name, rate-limited, length-capped and scrubbed. A
+// record that carries an abi.Notice is logged and traced once per kind,
+// field and code (see notice.go), outside the rate limit.
+func (h *Host) Log(ctx context.Context, rec wire.LogRecord) {
+	if n, ok := abi.NoticeFromFields(rec.Fields); ok && h.notice(ctx, rec, n) {
+		return
+	}
 	ok, suppressed := h.logs.admit()
 	if !ok {
 		return

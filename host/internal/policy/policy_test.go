@@ -53,8 +53,15 @@ type env struct {
 type syncBuffer = syncbuf.Buffer
 
 type recorder struct {
-	mu  sync.Mutex
-	evs []policy.HTTPEvent
+	mu      sync.Mutex
+	evs     []policy.HTTPEvent
+	notices []policy.NoticeEvent
+}
+
+func (r *recorder) ObserveNotice(_ context.Context, ev policy.NoticeEvent) {
+	r.mu.Lock()
+	r.notices = append(r.notices, ev)
+	r.mu.Unlock()
 }
 
 func (r *recorder) ObserveHTTP(_ context.Context, ev policy.HTTPEvent) {
@@ -661,6 +668,52 @@ func TestLogRateLimitScrubAndCap(t *testing.T) {
 	}
 	if !strings.Contains(out, secrets.Redacted) {
 		t.Fatal("secret not redacted in the log")
+	}
+}
+
+// A notice (abi.Notice in a log record) is logged and observed once per
+// kind, field and code for the plugin, outside the log rate limit,
+// scrubbed; repeats are counted; past the cap notices are ordinary lines.
+func TestNoticesOncePerCodeAndPlugin(t *testing.T) {
+	e := newEnv(t)
+	h := e.host(manifestFor(), config.Grant{}, func(o *policy.Options) {
+		o.LogRate, o.LogBurst = 0.001, 1
+		o.Observer = e.events
+	})
+	e.reg.Get(context.Background(), "tok")
+	ctx := context.Background()
+	send := func(n abi.Notice) {
+		h.Log(ctx, wire.LogRecord{Level: abi.LogWarn, Message: n.Message(), Fields: n.Fields()})
+	}
+	h.Log(ctx, wire.LogRecord{Message: "uses the only token of the bucket"})
+	for i := 0; i < 3; i++ {
+		send(abi.Notice{Kind: abi.NoticeUnmapped, Field: "worktype", Code: "CAL", Fallback: "corrective"})
+		send(abi.Notice{Kind: abi.NoticeUnmapped, Field: "status", Code: "ONHOLD", Fallback: "created"})
+	}
+	send(abi.Notice{Kind: abi.NoticeUnmapped, Field: "worktype", Code: "X" + tokenValue, Fallback: "corrective"})
+	e.events.mu.Lock()
+	got := append([]policy.NoticeEvent(nil), e.events.notices...)
+	e.events.mu.Unlock()
+	if len(got) != 3 || got[0].Notice.Code != "CAL" || got[1].Notice.Code != "ONHOLD" || got[0].Plugin != "test" {
+		t.Fatalf("observed %+v", got)
+	}
+	e.assertNoSecrets("notice", got[2].Notice.Code+got[2].Message)
+	if c := h.NoticeCounts(); c["unmapped_code|worktype|CAL"] != 3 || c["unmapped_code|status|ONHOLD"] != 3 {
+		t.Fatalf("counts %v", c)
+	}
+	out := e.logBuf.String()
+	if strings.Count(out, `code=CAL`) != 1 || strings.Count(out, "code=ONHOLD") != 1 || !strings.Contains(out, "[WARN]") {
+		t.Fatalf("notices not logged once each:\n%s", out)
+	}
+	// past the cap, notices are ordinary (rate-limited) log lines.
+	for i := 0; i < 300; i++ {
+		send(abi.Notice{Kind: abi.NoticeUnmapped, Field: "f", Code: fmt.Sprint(i)})
+	}
+	e.events.mu.Lock()
+	n := len(e.events.notices)
+	e.events.mu.Unlock()
+	if n != 256 || !strings.Contains(e.logBuf.String(), "more distinct notices than are traced") {
+		t.Fatalf("%d notices observed past the cap", n)
 	}
 }
 

@@ -13,11 +13,15 @@ const (
 	ActionToolCall         = "tool_call"
 	ActionPluginCall       = "plugin_call"
 	ActionPluginHTTP       = "plugin_http"
+	ActionPluginNotice     = "plugin_notice"
 	ActionLLMCall          = "llm_call"
 	ActionConnectorQuery   = "connector_query"
 	ActionConnectorConnect = "connector_connect"
 	ActionWorkflowStep     = "workflow_step"
 	ActionTraceDropped     = "trace_dropped"
+	// ActionWriteConfirmation is the user's answer (metadata.decision:
+	// accept, decline or cancel) when a write tool asked for confirmation.
+	ActionWriteConfirmation = "write_confirmation"
 )
 
 // Entry is one trace record. The JSON names of the first group of fields

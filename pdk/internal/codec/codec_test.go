@@ -277,7 +277,7 @@ func TestEncodeMatchesEncodingJSON(t *testing.T) {
 	for _, bad := range []any{
 		&abi.WorkOrderResponse{WorkOrder: abi.WorkOrder{CreatedAt: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}},
 		&abi.ListAssetsResponse{Assets: []abi.Asset{{Metadata: map[string]any{"x": math.NaN()}}}},
-		&abi.ListSparePartsResponse{SpareParts: []abi.SparePart{{UnitCost: math.Inf(1)}}},
+		&abi.ListSparePartsResponse{SpareParts: []abi.SparePart{{ReorderPoint: math.Inf(1)}}},
 	} {
 		if _, werr := json.Marshal(bad); werr == nil {
 			t.Fatalf("%T: encoding/json accepts it", bad)

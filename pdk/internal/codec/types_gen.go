@@ -164,6 +164,10 @@ func appendAbiListAssetsResponse(b []byte, v *abi.ListAssetsResponse) ([]byte, e
 		b = Member(b, n, "\"truncated\":")
 		b = AppendBool(b, bool(v.Truncated))
 	}
+	if v.Skipped != 0 {
+		b = Member(b, n, "\"skipped\":")
+		b = strconv.AppendInt(b, int64(v.Skipped), 10)
+	}
 	_, _ = err, n
 	return append(b, '}'), nil
 }
@@ -202,6 +206,10 @@ func appendAbiListWorkOrdersResponse(b []byte, v *abi.ListWorkOrdersResponse) ([
 	if v.Truncated {
 		b = Member(b, n, "\"truncated\":")
 		b = AppendBool(b, bool(v.Truncated))
+	}
+	if v.Skipped != 0 {
+		b = Member(b, n, "\"skipped\":")
+		b = strconv.AppendInt(b, int64(v.Skipped), 10)
 	}
 	_, _ = err, n
 	return append(b, '}'), nil
@@ -706,8 +714,12 @@ func appendAbiSparePart(b []byte, v *abi.SparePart) ([]byte, error) {
 		}
 	}
 	b = Member(b, n, "\"stock_quantity\":")
-	if b, err = AppendFloat(b, float64(v.StockQuantity), 64); err != nil {
-		return b, err
+	if v.StockQuantity == nil {
+		b = append(b, "null"...)
+	} else {
+		if b, err = AppendFloat(b, float64((*v.StockQuantity)), 64); err != nil {
+			return b, err
+		}
 	}
 	b = Member(b, n, "\"reorder_point\":")
 	if b, err = AppendFloat(b, float64(v.ReorderPoint), 64); err != nil {
@@ -720,8 +732,12 @@ func appendAbiSparePart(b []byte, v *abi.SparePart) ([]byte, error) {
 		}
 	}
 	b = Member(b, n, "\"unit_cost\":")
-	if b, err = AppendFloat(b, float64(v.UnitCost), 64); err != nil {
-		return b, err
+	if v.UnitCost == nil {
+		b = append(b, "null"...)
+	} else {
+		if b, err = AppendFloat(b, float64((*v.UnitCost)), 64); err != nil {
+			return b, err
+		}
 	}
 	if len(v.WarehouseLocation) != 0 {
 		b = Member(b, n, "\"warehouse_location\":")

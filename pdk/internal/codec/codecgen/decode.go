@@ -90,6 +90,14 @@ func (g *generator) decValue(w *bytes.Buffer, expr string, t reflect.Type, depth
 		g.needDec(t)
 		fmt.Fprintf(w, "\t\t\tdecode%s(d, &%s)\n", funcSuffix(t), expr)
 	case reflect.Pointer:
+		if t.Elem().Kind() != reflect.Struct {
+			p := fmt.Sprintf("p%d", depth)
+			fmt.Fprintf(w, "\t\t\tif d.Null() {\n\t\t\t\t%s = nil\n\t\t\t} else {\n\t\t\t\t%s := %s\n\t\t\t\tif %s == nil {\n\t\t\t\t\t%s = new(%s)\n\t\t\t\t}\n",
+				expr, p, expr, p, p, g.goType(t.Elem()))
+			g.decValue(w, "(*"+p+")", t.Elem(), depth+1)
+			fmt.Fprintf(w, "\t\t\t\t%s = %s\n\t\t\t}\n", expr, p)
+			return
+		}
 		g.needDec(t.Elem())
 		fmt.Fprintf(w, "\t\t\tif d.Null() {\n\t\t\t\t%s = nil\n\t\t\t} else {\n\t\t\t\tif %s == nil {\n\t\t\t\t\t%s = new(%s)\n\t\t\t\t}\n\t\t\t\tdecode%s(d, %s)\n\t\t\t}\n",
 			expr, expr, expr, g.goType(t.Elem()), funcSuffix(t.Elem()), expr)

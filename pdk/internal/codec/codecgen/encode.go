@@ -72,6 +72,12 @@ func (g *generator) encValue(w *bytes.Buffer, expr string, t reflect.Type, depth
 		g.needEnc(t)
 		fmt.Fprintf(w, "\tif b, err = append%s(b, &%s)%s", funcSuffix(t), expr, check)
 	case reflect.Pointer:
+		if t.Elem().Kind() != reflect.Struct || t.Elem() == timeType {
+			fmt.Fprintf(w, "\tif %s == nil {\n\t\tb = append(b, \"null\"...)\n\t} else {\n", expr)
+			g.encValue(w, "(*"+expr+")", t.Elem(), depth+1)
+			w.WriteString("\t}\n")
+			return
+		}
 		g.needEnc(t.Elem())
 		fmt.Fprintf(w, "\tif %s == nil {\n\t\tb = append(b, \"null\"...)\n\t} else if b, err = append%s(b, %s)%s", expr, funcSuffix(t.Elem()), expr, check)
 	case reflect.Map:

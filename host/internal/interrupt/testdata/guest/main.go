@@ -4,6 +4,8 @@
 // GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared.
 package main
 
+import "time"
+
 var sink int
 
 // step is a call the compiler must keep.
@@ -46,7 +48,7 @@ func exp(n int) int {
 //go:wasmexport exp
 func expExport() int32 { return int32(exp(62)) }
 
-// deep recurses 100 000 frames deep, then recurses exponentially.
+// deep recurses 20 000 frames deep, then recurses exponentially.
 //
 //go:noinline
 func deep(n int) int {
@@ -57,7 +59,7 @@ func deep(n int) int {
 }
 
 //go:wasmexport deep
-func deepExport() int32 { return int32(deep(100_000)) }
+func deepExport() int32 { return int32(deep(20_000)) }
 
 // work is a deterministic CPU-bound loop with calls (FNV-1a over a
 // generated stream), returning its hash.
@@ -90,3 +92,8 @@ func count(n int32) int64 {
 	}
 	return x
 }
+
+// sleep sleeps for an hour (WASI poll_oneoff with a clock subscription).
+//
+//go:wasmexport sleep
+func sleep() { time.Sleep(time.Hour) }

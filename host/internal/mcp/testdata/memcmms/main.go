@@ -49,9 +49,9 @@ func workOrders() []abi.WorkOrder {
 
 func parts() []abi.SparePart {
 	return []abi.SparePart{
-		{SKU: "BRG-6310", Name: "Bearing 6310-2RS", CompatibleAssets: []string{"P-101"}, StockQuantity: 4, ReorderPoint: 2, UnitCost: 42.5},
-		{SKU: "SEAL-M32", Name: "Mechanical seal 32 mm", CompatibleAssets: []string{"P-101"}, StockQuantity: 1, ReorderPoint: 2, UnitCost: 180},
-		{SKU: "FLT-GA37", Name: "Compressor air filter", CompatibleAssets: []string{"C-301"}, StockQuantity: 6, ReorderPoint: 3, UnitCost: 25},
+		{SKU: "BRG-6310", Name: "Bearing 6310-2RS", CompatibleAssets: []string{"P-101"}, StockQuantity: abi.Quantity(4), ReorderPoint: 2, UnitCost: abi.Quantity(42.5)},
+		{SKU: "SEAL-M32", Name: "Mechanical seal 32 mm", CompatibleAssets: []string{"P-101"}, StockQuantity: abi.Quantity(1), ReorderPoint: 2, UnitCost: abi.Quantity(180)},
+		{SKU: "FLT-GA37", Name: "Compressor air filter", CompatibleAssets: []string{"C-301"}, StockQuantity: abi.Quantity(6), ReorderPoint: 3, UnitCost: abi.Quantity(25)},
 	}
 }
 

@@ -4,6 +4,12 @@
 //	echo:<text>  return an asset named <text> (small JSON echo)
 //	panic        panic
 //	loop         spin forever
+//	spincalls    spin forever calling a function
+//	exp          recurse exponentially (2^62 calls)
+//	deep         recurse 20 000 frames deep, then exponentially
+//	sleep        sleep for an hour
+//	cpu:<n>      n iterations of a loop with calls (benchmarks)
+//	json:<n>     encode and decode n assets as JSON (benchmarks)
 //	oom          allocate until the memory cap is hit
 //	big:<MiB>    return a response of that many MiB
 //	clock        return time.Now and 16 crypto/rand bytes in metadata
@@ -19,6 +25,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"os"
 	"strconv"
 	"strings"
@@ -50,6 +57,27 @@ var (
 	heapMemo   *[64]byte
 )
 
+var counter int
+
+//go:noinline
+func step(x int) int { return x*31 + 7 }
+
+//go:noinline
+func exp(n int) int {
+	if n == 0 {
+		return 1
+	}
+	return exp(n-1) + exp(n-1)
+}
+
+//go:noinline
+func deep(n int) int {
+	if n == 0 {
+		return exp(62)
+	}
+	return deep(n-1) + 1
+}
+
 func (probe) GetAsset(ctx context.Context, req abi.GetAssetRequest) (abi.GetAssetResponse, error) {
 	mode, arg, _ := strings.Cut(req.AssetID, ":")
 	a := abi.Asset{ID: req.AssetID, Type: abi.AssetRotating, Criticality: abi.CriticalityC}
@@ -64,6 +92,37 @@ func (probe) GetAsset(ctx context.Context, req abi.GetAssetRequest) (abi.GetAsse
 				break
 			}
 		}
+	case "spincalls":
+		for {
+			counter = step(counter)
+		}
+	case "exp":
+		a.Name = strconv.Itoa(exp(62))
+	case "deep":
+		a.Name = strconv.Itoa(deep(20_000))
+	case "sleep":
+		time.Sleep(time.Hour)
+	case "cpu":
+		n, _ := strconv.Atoi(arg)
+		h := uint64(14695981039346656037)
+		for i := 0; i < n; i++ {
+			h ^= uint64(step(i) & 0xff)
+			h *= 1099511628211
+		}
+		a.Name = strconv.FormatUint(h, 16)
+	case "json":
+		n, _ := strconv.Atoi(arg)
+		list := make([]abi.Asset, n)
+		for i := range list {
+			list[i] = abi.Asset{ID: "A-" + strconv.Itoa(i), Name: "pump " + strconv.Itoa(i), Type: abi.AssetRotating,
+				Criticality: abi.CriticalityB, Metadata: map[string]any{"site": "north", "rating_kw": i}}
+		}
+		b, _ := json.Marshal(list)
+		var back []abi.Asset
+		if err := json.Unmarshal(b, &back); err != nil || len(back) != n {
+			return abi.GetAssetResponse{}, abi.Internal("json round trip: %v", err)
+		}
+		a.Name = strconv.Itoa(len(b))
 	case "oom":
 		for {
 			sink = append(sink, make([]byte, 1<<20))

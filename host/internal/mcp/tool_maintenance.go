@@ -1,0 +1,83 @@
+package mcp
+
+import (
+	"context"
+
+	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/host/internal/router"
+)
+
+// Maintenance tools: spare parts, preventive plans, an asset's history.
+
+type partSummary struct {
+	SKU           string   `json:"sku"`
+	Name          string   `json:"name"`
+	StockQuantity *float64 `json:"stock_quantity"` // null: unknown
+	ReorderPoint  float64  `json:"reorder_point"`
+	UnitCost      *float64 `json:"unit_cost"` // null: unknown
+}
+
+type planSummary struct {
+	ID           string   `json:"id"`
+	AssetID      string   `json:"asset_id"`
+	Name         string   `json:"name"`
+	IntervalDays float64  `json:"interval_days"`
+	Tasks        []string `json:"tasks"`
+}
+
+type woHistory struct {
+	ID          string            `json:"id"`
+	Type        abi.WorkOrderType `json:"type"`
+	Priority    abi.Priority      `json:"priority"`
+	Status      abi.Status        `json:"status"`
+	AssetID     string            `json:"asset_id"`
+	Description string            `json:"description"`
+	FailureMode *string           `json:"failure_mode"`
+	CreatedAt   string            `json:"created_at"`
+}
+
+func listSparePartsTool() tool {
+	return tool{Name: "machina_list_spare_parts", Capability: abi.CapReadSpareParts, Op: abi.OpListSpareParts,
+		Output:      listOutput[partSummary]("spare_parts"),
+		Description: "List spare parts with stock and reorder point, optionally only those compatible with an asset.",
+		Params:      []param{{Name: "asset_id", Type: "string", Default: "", Description: "Only parts compatible with this asset"}},
+		Run: func(ctx context.Context, r *router.Router, a *args) (any, error) {
+			asset := a.str("asset_id")
+			if a.Err() != nil {
+				return nil, a.Err()
+			}
+			ps, err := r.ListSpareParts(ctx, asset, "")
+			return mapAll(ps, func(p abi.SparePart) partSummary {
+				return partSummary{p.SKU, p.Name, p.StockQuantity, p.ReorderPoint, p.UnitCost}
+			}), err
+		}}
+}
+
+func maintenancePlanTool() tool {
+	return tool{Name: "machina_get_maintenance_plan", Capability: abi.CapReadMaintenancePlans, Op: abi.OpGetMaintenancePlan,
+		Output:      listOutput[planSummary]("plans"),
+		Description: "List the preventive maintenance plans (asset, name, interval in days, tasks).",
+		Run: func(ctx context.Context, r *router.Router, _ *args) (any, error) {
+			ps, err := r.MaintenancePlans(ctx, "")
+			return mapAll(ps, func(p abi.MaintenancePlan) planSummary {
+				return planSummary{p.ID, p.AssetID, p.Name, p.Interval.TotalDays(), orEmpty(p.Tasks)}
+			}), err
+		}}
+}
+
+func maintenanceHistoryTool() tool {
+	return tool{Name: "machina_get_maintenance_history", Capability: abi.CapReadMaintenanceHistory, Op: abi.OpMaintenanceHistory,
+		Output:      listOutput[woHistory]("work_orders"),
+		Description: "Get an asset's maintenance history: past work orders with type, status, failure mode and date.",
+		Params:      []param{{Name: "asset_id", Type: "string", Required: true, Description: "Asset identifier"}},
+		Run: func(ctx context.Context, r *router.Router, a *args) (any, error) {
+			id := a.str("asset_id")
+			if a.Err() != nil {
+				return nil, a.Err()
+			}
+			wos, err := r.MaintenanceHistory(ctx, id)
+			return mapAll(wos, func(w abi.WorkOrder) woHistory {
+				return woHistory{w.ID, w.Type, w.Priority, w.Status, w.AssetID, w.Description, opt(w.FailureMode), isoTime(w.CreatedAt)}
+			}), err
+		}}
+}
