@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/machina-go/machina/host/internal/interrupt"
+	"github.com/machina-go/machina/internal/benchcpu"
 )
 
 // BenchmarkGuest compares the three ways of running a Go guest — no
@@ -33,13 +34,13 @@ func BenchmarkGuest(b *testing.B) {
 				// Production calls carry a deadline.
 				ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
 				defer cancel()
-				cpu := processCPU()
+				cpu := benchcpu.Now()
 				for b.Loop() {
 					if _, err := f.Call(ctx, w.args...); err != nil {
 						b.Fatal(err)
 					}
 				}
-				reportCPU(b, cpu)
+				benchcpu.Report(b, cpu)
 			})
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/machina-go/machina/abi"
 	"github.com/machina-go/machina/host/internal/plugin"
 	"github.com/machina-go/machina/host/internal/testplugin"
+	"github.com/machina-go/machina/internal/benchcpu"
 	maxsim "github.com/machina-go/machina/internal/sim/maximo"
 	"github.com/machina-go/machina/internal/wire"
 	"github.com/machina-go/machina/pdk/pdktest"
@@ -51,13 +52,13 @@ func BenchmarkTermination(b *testing.B) {
 				if _, err := getAsset(ctx, p, w.id); err != nil {
 					b.Fatal(err)
 				}
-				cpu := processCPU()
+				cpu := benchcpu.Now()
 				for b.Loop() {
 					if _, err := getAsset(ctx, p, w.id); err != nil {
 						b.Fatal(err)
 					}
 				}
-				reportCPU(b, cpu)
+				benchcpu.Report(b, cpu)
 			})
 		}
 	}
@@ -122,11 +123,11 @@ func BenchmarkTerminationMaximo(b *testing.B) {
 				}
 			}
 			call()
-			cpu := processCPU()
+			cpu := benchcpu.Now()
 			for b.Loop() {
 				call()
 			}
-			reportCPU(b, cpu)
+			benchcpu.Report(b, cpu)
 		})
 	}
 }
