@@ -23,7 +23,7 @@ func hostOutputWrite(p unsafe.Pointer, n uint32)
 //go:wasmimport machina error_write
 func hostErrorWrite(p unsafe.Pointer, n uint32)
 
-// export runs an export of the registered plugin with ABI 1.1's direct
+// export runs an export of the registered plugin with ABI 1.3's direct
 // convention: the host copies the input into a buffer allocated here, and
 // copies the result (or the error object) out of this module's memory. It
 // always returns 0: a plugin-reported error travels through error_write,

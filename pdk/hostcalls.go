@@ -9,7 +9,7 @@ import (
 )
 
 // NativeHost answers host calls when a plugin runs natively (under go
-// test). Call receives the host function name of ABI 1.1's direct
+// test). Call receives the host function name of ABI 1.3's direct
 // convention ("http_send", "log_write", "kv_read", …) with its JSON header
 // and raw tail, and returns the reply header and tail, exactly as the wasm
 // host does (see internal/wire/direct.go).

@@ -11,7 +11,7 @@ import (
 
 // Inside wasm, each host call goes straight to its own import, so the
 // linker keeps only the imports a plugin actually uses and the audit sees
-// exactly what the plugin can do. The calls use ABI 1.1's direct
+// exactly what the plugin can do. The calls use ABI 1.3's direct
 // convention: the host reads the header and tail where they lie in this
 // module's memory and writes the reply into buffers allocated here for it,
 // once.

@@ -92,11 +92,13 @@ type Check struct {
 
 // Report is the kit's JSON report.
 type Report struct {
-	Simulator string  `json:"simulator"`
-	Passed    int     `json:"passed"`
-	Failed    int     `json:"failed"`
-	Skipped   int     `json:"skipped"`
-	Checks    []Check `json:"checks"`
+	Simulator string `json:"simulator"`
+	// Shapes are the upstream shapes the kit ran the plugin against.
+	Shapes  []string `json:"shapes"`
+	Passed  int      `json:"passed"`
+	Failed  int      `json:"failed"`
+	Skipped int      `json:"skipped"`
+	Checks  []Check  `json:"checks"`
 }
 
 // Find returns the check named name.

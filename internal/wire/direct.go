@@ -1,6 +1,6 @@
 package wire
 
-// ABI 1.1 adds the direct calling convention: the host reads and writes
+// ABI 1.3 adds the direct calling convention: the host reads and writes
 // the plugin's own linear memory, so every payload crosses the boundary
 // once per direction, and bulk bytes (HTTP bodies, key-value values)
 // travel raw beside a small JSON header instead of base64 inside JSON.
@@ -61,7 +61,7 @@ func DirectCapabilityFunctions() []string {
 }
 
 // DirectABI is the first ABI version with the direct convention.
-const DirectABI = "1.1"
+const DirectABI = "1.3"
 
 // PackReply packs a reply's header and tail lengths as a capability call
 // returns them.

@@ -55,7 +55,7 @@ func (h *Host) Logs() []LogRecord {
 }
 
 // Call implements pdk.NativeHost: the header is JSON, bodies and values
-// travel as raw tails (ABI 1.1's direct convention).
+// travel as raw tails (ABI 1.3's direct convention).
 func (h *Host) Call(ctx context.Context, fn string, hdr, tail []byte) ([]byte, []byte) {
 	var out any
 	var outTail []byte

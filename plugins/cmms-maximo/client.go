@@ -96,25 +96,8 @@ func maximoMessage(body []byte) string {
 
 // statusError maps a non-2xx response to an ABI error.
 func statusError(r request, resp abi.HTTPResponse) error {
-	what := r.method + " " + pathOf(r.url)
-	msg := maximoMessage(resp.Body)
-	detail := ""
-	if msg != "" {
-		detail = ": " + msg
-	}
-	switch {
-	case resp.Status == 401 || resp.Status == 403:
-		return abi.Unauthorized("Maximo refused the credentials for %s (HTTP %d)", what, resp.Status)
-	case resp.Status == 404:
-		return abi.NotFound("Maximo %s: not found (HTTP 404)%s", what, detail)
-	case resp.Status == 400 && !r.idempotent:
-		return abi.InvalidArgument("Maximo rejected %s (HTTP 400)%s", what, detail)
-	case resp.Status == 429:
-		return abi.Unavailable("Maximo is rate limiting %s (HTTP 429) after retries", what)
-	case resp.Status == 502 || resp.Status == 503 || resp.Status == 504:
-		return abi.Unavailable("Maximo %s is unavailable (HTTP %d) after retries", what, resp.Status)
-	}
-	return abi.Upstream("Maximo %s failed (HTTP %d)%s", what, resp.Status, detail)
+	return pdk.StatusError(pdk.HTTPStatus{System: "Maximo", Request: r.method + " " + pathOf(r.url), Status: resp.Status,
+		Detail: maximoMessage(resp.Body), CallerData: !r.idempotent})
 }
 
 func pathOf(u string) string {

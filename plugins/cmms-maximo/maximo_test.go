@@ -48,7 +48,7 @@ func newFixtureWith(t testing.TB, simOpts maxsim.Options, cfg map[string]any) *f
 	t.Cleanup(ts.Close)
 	f := &fixture{t: t, sim: sim, url: ts.URL,
 		host: &pdktest.Host{Auth: func(r *http.Request) { r.Header.Set("apikey", auth.APIKey) }},
-		r:    pdk.NewCMMS(pdk.Info{Name: pluginName, Version: pluginVersion}, &maximo{})}
+		r:    pdk.NewCMMS(info(), &maximo{})}
 	conf := map[string]any{"base_url": ts.URL, "page_size": 10, "retry_base_ms": 1, "asset_type_map": testTypeMap}
 	for k, v := range cfg {
 		conf[k] = v
@@ -73,7 +73,7 @@ func wantCode(t *testing.T, err error, code abi.Code) {
 }
 
 func TestDescriptorServesEveryCMMSOperation(t *testing.T) {
-	d := pdk.NewCMMS(pdk.Info{Name: pluginName, Version: pluginVersion}, &maximo{}).Operations()
+	d := pdk.NewCMMS(info(), &maximo{}).Operations()
 	for _, op := range abi.Operations() {
 		if op.ForKind(abi.KindCMMS) && !slices.Contains(d, op.Name) {
 			t.Errorf("descriptor lacks %s", op.Name)
@@ -82,7 +82,7 @@ func TestDescriptorServesEveryCMMSOperation(t *testing.T) {
 }
 
 func TestInitRejectsBadConfig(t *testing.T) {
-	r := pdk.NewCMMS(pdk.Info{Name: pluginName, Version: pluginVersion}, &maximo{})
+	r := pdk.NewCMMS(info(), &maximo{})
 	h := &pdktest.Host{}
 	for _, cfg := range []map[string]any{
 		{},

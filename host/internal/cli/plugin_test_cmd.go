@@ -21,10 +21,11 @@ func runPluginTest(ctx context.Context, c *cli, args []string) int {
 	fs.SetOutput(c.stderr)
 	sim := fs.String("sim", "", "simulator to test against: "+strings.Join(conformance.SimulatorNames(), ", ")+" (default: <name> for a plugin named cmms-<name>, else maximo)")
 	auth := fs.String("auth", "", "simulator authentication mode (maximo: apikey (default), basic, bearer; sap: oauth2 (default), basic)")
+	preset := fs.String("preset", "", "cmms-rest preset to test, against the rest simulator in that vendor's dialect: "+strings.Join(conformance.Presets(), ", "))
 	asJSON := fs.Bool("json", false, "print the report as JSON on stdout")
 	verbose := fs.Bool("v", false, "log the kit's diagnostics to stderr")
 	fs.Usage = func() {
-		fmt.Fprintln(c.stderr, "Usage: machina plugin test FILE|DIR [--sim NAME] [--auth MODE] [--json]\n\n"+
+		fmt.Fprintln(c.stderr, "Usage: machina plugin test FILE|DIR [--sim NAME] [--auth MODE] [--preset NAME] [--json]\n\n"+
 			"FILE is a built module; a plugin folder (DIR) is built first.\n\n"+
 			"Runs the CMMS conformance kit: starts the simulator in-process on loopback,\n"+
 			"loads the plugin through the real host (audit, policy host, a generated grant\n"+
@@ -64,6 +65,9 @@ func runPluginTest(ctx context.Context, c *cli, args []string) int {
 		fmt.Fprintf(c.stderr, "built %s (sha256 %s)\n", file, res.SHA256)
 		file = res.Path
 	}
+	if *sim == "" && *preset != "" {
+		*sim = "rest"
+	}
 	if *sim == "" {
 		*sim = conformance.DefaultSimulator(file)
 	}
@@ -77,9 +81,13 @@ func runPluginTest(ctx context.Context, c *cli, args []string) int {
 	if !*asJSON {
 		live = c.stdout
 	}
-	opts := conformance.Options{Module: file, Sim: *sim, Auth: *auth, CacheDir: filepath.Join(cache, "machina", "wazero"), Logger: logger}
+	opts := conformance.Options{Module: file, Sim: *sim, Auth: *auth, Preset: *preset, CacheDir: filepath.Join(cache, "machina", "wazero"), Logger: logger}
 	if live != nil {
-		fmt.Fprintf(live, "Testing %s against the %s simulator…\n\n", file, *sim)
+		if *preset != "" {
+			fmt.Fprintf(live, "Testing %s (preset %s) against the %s simulator…\n\n", file, *preset, *sim)
+		} else {
+			fmt.Fprintf(live, "Testing %s against the %s simulator…\n\n", file, *sim)
+		}
 		opts.OnCheck = func(ch conformance.Check) { conformance.WriteCheck(live, ch) }
 	}
 	rep, err := conformance.Run(ctx, opts)

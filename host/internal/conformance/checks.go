@@ -217,9 +217,16 @@ func (r *run) cmmsChecks() {
 		}
 		return fmt.Sprintf("skus %v", skus), len(skus) == 1 && skus[0] == f.SKU
 	})
-	r.check("list_spare_parts/asset", fmt.Sprintf("filter by asset %s returns its parts %v", f.Asset.ID, f.AssetSpareParts), ops(abi.OpListSpareParts), func() (string, bool) {
+	expectParts := fmt.Sprintf("filter by asset %s returns its parts %v", f.Asset.ID, f.AssetSpareParts)
+	if f.PartsByAssetUnsupported {
+		expectParts = fmt.Sprintf("filter by asset %s fails with invalid_argument: the upstream does not relate parts to assets", f.Asset.ID)
+	}
+	r.check("list_spare_parts/asset", expectParts, ops(abi.OpListSpareParts), func() (string, bool) {
 		var resp abi.ListSparePartsResponse
 		err := r.call(l, abi.OpListSpareParts, abi.ListSparePartsRequest{AssetID: f.Asset.ID}, &resp)
+		if f.PartsByAssetUnsupported {
+			return fmt.Sprintf("%s; %d parts", errText(err), len(resp.SpareParts)), codeOf(err) == abi.CodeInvalidArgument
+		}
 		if err != nil {
 			return errText(err), false
 		}
@@ -319,11 +326,18 @@ func (r *run) writeChecks() {
 	f := r.facts
 	l := r.main
 	var created abi.WorkOrder
-	r.check("create_work_order", fmt.Sprintf("creating a predictive, high-priority work order on %s returns it in status created", f.Asset.ID), ops(abi.OpCreateWorkOrder), func() (string, bool) {
+	ctype, cprio := f.CreateType, f.CreatePriority
+	if ctype == "" {
+		ctype = abi.TypePredictive
+	}
+	if cprio == "" {
+		cprio = abi.PriorityHigh
+	}
+	r.check("create_work_order", fmt.Sprintf("creating a %s, %s-priority work order on %s returns it in status created", ctype, cprio, f.Asset.ID), ops(abi.OpCreateWorkOrder), func() (string, bool) {
 		before := r.sim.Writes()
 		var resp abi.WorkOrderResponse
 		err := r.call(l, abi.OpCreateWorkOrder, abi.CreateWorkOrderRequest{ID: "WO-AUTO-C0FFEE00", AssetID: f.Asset.ID,
-			Description: "Conformance: bearing noise", Type: abi.TypePredictive, Priority: abi.PriorityHigh}, &resp)
+			Description: "Conformance: bearing noise", Type: ctype, Priority: cprio}, &resp)
 		if err != nil {
 			return errText(err), false
 		}
@@ -331,8 +345,8 @@ func (r *run) writeChecks() {
 		var d diff
 		d.cmp("asset_id", created.AssetID, f.Asset.ID)
 		d.cmp("status", created.Status, abi.StatusCreated)
-		d.cmp("type", created.Type, abi.TypePredictive)
-		d.cmp("priority", created.Priority, abi.PriorityHigh)
+		d.cmp("type", created.Type, ctype)
+		d.cmp("priority", created.Priority, cprio)
 		if created.ID == "" {
 			d = append(d, "id is empty")
 		}
@@ -360,10 +374,14 @@ func (r *run) writeChecks() {
 		}
 		return "status assigned, assigned_to CONFORMANCE", true
 	})
-	r.check("transitions/refused", fmt.Sprintf("closed → in_progress on %s fails with invalid_argument and writes nothing upstream", f.ClosedWorkOrderID), ops(abi.OpUpdateWorkOrder), func() (string, bool) {
+	refused, from := f.RefusedWorkOrderID, f.RefusedFrom
+	if refused == "" {
+		refused, from = f.ClosedWorkOrderID, abi.StatusClosed
+	}
+	r.check("transitions/refused", fmt.Sprintf("%s → in_progress on %s fails with invalid_argument and writes nothing upstream", from, refused), ops(abi.OpUpdateWorkOrder), func() (string, bool) {
 		before := r.sim.Writes()
 		var resp abi.WorkOrderResponse
-		err := r.call(l, abi.OpUpdateWorkOrder, abi.UpdateWorkOrderRequest{WorkOrderID: f.ClosedWorkOrderID, Status: abi.StatusInProgress}, &resp)
+		err := r.call(l, abi.OpUpdateWorkOrder, abi.UpdateWorkOrderRequest{WorkOrderID: refused, Status: abi.StatusInProgress}, &resp)
 		n := r.sim.Writes() - before
 		return fmt.Sprintf("%s; %d writes received upstream", errText(err), n), codeOf(err) == abi.CodeInvalidArgument && n == 0
 	})

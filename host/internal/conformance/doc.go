@@ -17,7 +17,13 @@
 //
 // A simulator joins the kit through the Simulator interface and a Factory
 // in Simulators (see maximo.go); the checks only use Facts, so the SAP
-// simulator gets the same checks by providing its own adapter.
+// simulator gets the same checks by providing its own adapter. A Shaped
+// simulator serves its upstream in several shapes (protocol versions, field
+// layouts, gateway behaviour): the kit runs the payload-dependent checks
+// once per shape, names them "<shape>/…" and reports the shapes. A
+// simulator may add checks of its vendor's documented behaviour
+// (sapchecks.go). Expected values come from each vendor's payload corpus
+// (plugins/*/testdata/corpus/SOURCES.md), never from a plugin's tables.
 //
 // The kit must not weaken the host: it uses the same assembly, loader,
 // policy host, router and runtime as `machina serve`, and never shows a

@@ -37,6 +37,9 @@ type Options struct {
 	Sim string
 	// Auth selects the simulator's authentication mode ("" for its default).
 	Auth string
+	// Preset selects the rest simulator's dialect and the cmms-rest preset
+	// the plugin is configured with (upkeep, maintainx).
+	Preset string
 	// Engine runs the plugin; nil creates one with CacheDir.
 	Engine *plugin.Engine
 	// CacheDir is the wazero compilation cache used when Engine is nil.
@@ -70,17 +73,22 @@ type Check struct {
 
 // Report is the result of a run.
 type Report struct {
-	Module    string  `json:"module"`
-	Plugin    string  `json:"plugin"`
-	Version   string  `json:"version"`
-	SHA256    string  `json:"sha256"`
-	Simulator string  `json:"simulator"`
-	Upstream  string  `json:"upstream"`
-	Auth      string  `json:"auth"`
-	Checks    []Check `json:"checks"`
-	Passed    int     `json:"passed"`
-	Failed    int     `json:"failed"`
-	Skipped   int     `json:"skipped"`
+	Module    string `json:"module"`
+	Plugin    string `json:"plugin"`
+	Version   string `json:"version"`
+	SHA256    string `json:"sha256"`
+	Simulator string `json:"simulator"`
+	Upstream  string `json:"upstream"`
+	Auth      string `json:"auth"`
+	// Shapes are the upstream shapes the plugin was run against (a
+	// simulator that serves several: protocol versions, field layouts,
+	// gateway behaviour); checks of every shape but the first are named
+	// "<shape>/<check>".
+	Shapes  []string `json:"shapes,omitempty"`
+	Checks  []Check  `json:"checks"`
+	Passed  int      `json:"passed"`
+	Failed  int      `json:"failed"`
+	Skipped int      `json:"skipped"`
 }
 
 // OK reports whether no check failed (and at least one passed).
@@ -111,10 +119,11 @@ type run struct {
 	dir     string // the run's state directory
 	sandbox sandboxSwitch
 	logs    *syncBuffer
-	outputs syncBuffer // every plugin result and error text
+	outputs *syncBuffer // every plugin result and error text
 	secrets map[string]string
 	tracer  *trace.Tracer
 	report  *Report
+	prefix  string // "<shape>/" for the checks of a further shape
 }
 
 // Run executes the kit. An error means the kit could not run at all
@@ -150,7 +159,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	}
 	defer os.RemoveAll(tmp)
 
-	sim, err := factory(ctx, SimOptions{Auth: opts.Auth, Logger: opts.Logger.Named("sim")})
+	sim, err := factory(ctx, SimOptions{Auth: opts.Auth, Preset: opts.Preset, Logger: opts.Logger.Named("sim")})
 	if err != nil {
 		return nil, fmt.Errorf("starting the %s simulator: %w", opts.Sim, err)
 	}
@@ -172,7 +181,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &run{ctx: ctx, opts: opts, sim: sim, facts: sim.Facts(), logs: logs, secrets: secrets, tracer: tracer, report: rep,
+	r := &run{ctx: ctx, opts: opts, sim: sim, facts: sim.Facts(), logs: logs, outputs: &syncBuffer{}, secrets: secrets, tracer: tracer, report: rep,
 		sandbox: sandboxSwitch{sandbox.New(false, opts.Logger.Named("sandbox"))}, engine: engine, dir: tmp}
 
 	loadStart := time.Now()
@@ -203,12 +212,59 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	}
 
 	r.cmmsChecks()
+	r.vendorChecks()
 	r.errorChecks(ctx, name, prof, wrong)
 	r.writeChecks()
 	r.sandboxChecks()
+	if sh, ok := sim.(Shaped); ok {
+		shapes := sh.Shapes()
+		rep.Shapes = shapes
+		for _, shape := range shapes[1:] {
+			r.runShape(ctx, factory, name, shape)
+		}
+	}
 	_ = tracer.Close(context.Background())
 	r.secretCheck(filepath.Join(tmp, "traces"))
 	return r.finish(), nil
+}
+
+// vendorChecks runs the simulator's own checks, when it has any.
+func (r *run) vendorChecks() {
+	if v, ok := r.sim.(vendorChecker); ok {
+		v.vendorChecks(r)
+	}
+}
+
+// vendorChecker is a simulator with checks of its vendor's behaviour.
+type vendorChecker interface{ vendorChecks(r *run) }
+
+// runShape runs the payload-dependent checks (reads, vendor checks,
+// writes) against a simulator serving shape, on a fresh plugin instance;
+// its checks are named "<shape>/…" and its secrets join the secrecy check.
+func (r *run) runShape(ctx context.Context, factory Factory, name, shape string) {
+	sim, err := factory(ctx, SimOptions{Auth: r.opts.Auth, Logger: r.opts.Logger.Named("sim"), Shape: shape})
+	sub := *r
+	sub.prefix = shape + "/"
+	if err != nil {
+		sub.record(Check{Name: "load", Status: Fail, Expected: "the " + shape + " simulator starts", Got: err.Error()})
+		return
+	}
+	defer sim.Close()
+	prof, secrets, _ := sim.Auth()
+	for k, v := range secrets {
+		r.secrets[k+"@"+shape] = v
+	}
+	sub.sim, sub.facts = sim, sim.Facts()
+	h, l, err := sub.load(ctx, name, prof, secrets)
+	if err != nil {
+		sub.record(Check{Name: "load", Status: Fail, Expected: "the module loads against the " + shape + " simulator", Got: err.Error()})
+		return
+	}
+	defer l.Close(context.Background())
+	sub.host, sub.main = h, l
+	sub.cmmsChecks()
+	sub.vendorChecks()
+	sub.writeChecks()
 }
 
 func envName(secret string) string {
@@ -244,6 +300,7 @@ func (r *run) load(ctx context.Context, name string, prof config.Auth, secrets m
 }
 
 func (r *run) record(c Check) {
+	c.Name = r.prefix + c.Name
 	r.report.Checks = append(r.report.Checks, c)
 	if r.opts.OnCheck != nil {
 		r.opts.OnCheck(c)

@@ -14,6 +14,9 @@ func WriteHeader(w io.Writer, r *Report) {
 	}
 	fmt.Fprintf(w, "Conformance: %s %s (sha256 %s) against the %s simulator at %s (auth profile %s)\n",
 		orUnknown(r.Plugin), r.Version, sha, r.Simulator, r.Upstream, r.Auth)
+	if len(r.Shapes) > 0 {
+		fmt.Fprintf(w, "Upstream shapes: %s\n", strings.Join(r.Shapes, ", "))
+	}
 }
 
 // WriteCheck prints one check: a status line, and for a failure what was

@@ -60,6 +60,19 @@ type Facts struct {
 	SKU string
 	// PlanCount is the number of maintenance plans.
 	PlanCount int
+	// CreateType and CreatePriority are what create_work_order sends
+	// (default predictive, high): values the upstream can represent.
+	CreateType     abi.WorkOrderType
+	CreatePriority abi.Priority
+	// RefusedWorkOrderID is a work order in status RefusedFrom from which
+	// in_progress is not a valid transition (default ClosedWorkOrderID,
+	// closed).
+	RefusedWorkOrderID string
+	RefusedFrom        abi.Status
+	// PartsByAssetUnsupported: the upstream does not relate spare parts to
+	// assets, so list_spare_parts by asset must fail with invalid_argument
+	// rather than return parts of other assets.
+	PartsByAssetUnsupported bool
 }
 
 // Simulator is a running upstream stand-in on loopback.
@@ -90,8 +103,21 @@ type SimOptions struct {
 	// Auth selects the authentication mode (simulator specific; "" is its
 	// default).
 	Auth string
+	// Preset selects the dialect of the rest simulator (upkeep,
+	// maintainx), matching the cmms-rest preset under test.
+	Preset string
 	// Logger receives the simulator's logs.
 	Logger hclog.Logger
+	// Shape selects one of a Shaped simulator's shapes ("" for its first).
+	Shape string
+}
+
+// Shaped is a simulator that can serve its upstream in several shapes
+// (protocol versions, field layouts, gateway behaviour). The kit runs the
+// payload-dependent checks once per shape and reports the shapes.
+type Shaped interface {
+	// Shapes lists the shape names, the default first.
+	Shapes() []string
 }
 
 // Factory starts a simulator.
@@ -103,6 +129,7 @@ func Simulators() map[string]Factory {
 	return map[string]Factory{
 		"maximo": StartMaximo,
 		"sap":    StartSAP,
+		"rest":   StartREST,
 	}
 }
 

@@ -312,6 +312,10 @@ base_url = %q
 odata_version = "v2"
 sap_client = "100"
 bom_equipment_field = "Equipment"
+# the site's customer codes (the simulator serves SAP's sandbox orders of
+# types YBA1/YBA2 and fire-protection equipment of category F)
+order_type_map = { YBA1 = "corrective", YBA2 = "preventive" }
+equipment_category_map = { F = "safety" }
 [[plugin.grant.http]]
 origin = %q
 allow_private = true

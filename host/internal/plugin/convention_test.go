@@ -12,19 +12,20 @@ func TestConventionOf(t *testing.T) {
 	imp := func(mod, name string) wasmfile.Import {
 		return wasmfile.Import{Module: mod, Name: name, Kind: wasmfile.KindFunc}
 	}
-	m11 := wire.Manifest{ABI: "1.1"}
+	m13 := wire.Manifest{ABI: "1.3"}
 	cases := []struct {
 		man  wire.Manifest
 		imps []wasmfile.Import
 		want Convention
 		err  string
 	}{
-		{m11, []wasmfile.Import{imp("extism:host/env", "input_length"), imp("machina", "http_request")}, ConventionExtism, ""},
+		{m13, []wasmfile.Import{imp("extism:host/env", "input_length"), imp("machina", "http_request")}, ConventionExtism, ""},
 		{wire.Manifest{ABI: "1.0"}, []wasmfile.Import{imp("extism:host/env", "output_set")}, ConventionExtism, ""},
-		{m11, []wasmfile.Import{imp("machina", "input_size"), imp("machina", "http_send")}, ConventionDirect, ""},
-		{m11, []wasmfile.Import{imp("wasi_snapshot_preview1", "fd_write")}, ConventionDirect, ""},
+		{m13, []wasmfile.Import{imp("machina", "input_size"), imp("machina", "http_send")}, ConventionDirect, ""},
+		{m13, []wasmfile.Import{imp("wasi_snapshot_preview1", "fd_write")}, ConventionDirect, ""},
 		{wire.Manifest{ABI: "1.0"}, []wasmfile.Import{imp("machina", "output_write")}, "", `declares abi = "1.0"`},
-		{m11, []wasmfile.Import{imp("machina", "input_read"), imp("extism:host/env", "alloc")}, "", "mixes"},
+		{wire.Manifest{ABI: "1.2"}, []wasmfile.Import{imp("machina", "input_size")}, "", `declares abi = "1.2"`},
+		{m13, []wasmfile.Import{imp("machina", "input_read"), imp("extism:host/env", "alloc")}, "", "mixes"},
 	}
 	for i, c := range cases {
 		got, err := conventionOf(c.man, c.imps)

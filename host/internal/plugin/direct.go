@@ -16,7 +16,7 @@ import (
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 )
 
-// directModule runs plugins of the direct convention (ABI 1.1) on wazero
+// directModule runs plugins of the direct convention (ABI 1.3) on wazero
 // itself: the host functions read and write the plugin's own memory, and
 // exports are called through cached function handles, with none of
 // Extism's per-call kernel calls.

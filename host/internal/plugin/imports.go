@@ -120,14 +120,14 @@ const (
 	// input and output and host-call payloads, as JSON envelopes. Modules
 	// built with an Extism PDK use it.
 	ConventionExtism Convention = "extism"
-	// ConventionDirect is ABI 1.1's: the host reads and writes the
+	// ConventionDirect is ABI 1.3's: the host reads and writes the
 	// module's own memory, bodies travel raw (wire.DirectFunctions).
 	ConventionDirect Convention = "direct"
 )
 
 // conventionOf decides a module's convention from its imports: the
 // Extism kernel's means Extism, otherwise direct. A module may not mix
-// them, and the direct convention needs a manifest declaring ABI 1.1 or
+// them, and the direct convention needs a manifest declaring ABI 1.3 or
 // later, so that an older host refuses it by version instead of failing on
 // missing imports.
 func conventionOf(m wire.Manifest, imps []wasmfile.Import) (Convention, error) {

@@ -322,7 +322,7 @@ func TestDirectABI11Plugin(t *testing.T) {
 }
 
 func TestDirectConventionNeedsABI11(t *testing.T) {
-	// The probe uses ABI 1.1's direct convention; with a manifest claiming
+	// The probe uses ABI 1.3's direct convention; with a manifest claiming
 	// 1.0 the loader must refuse it and say what to declare.
 	wasm := testplugin.Build(t, "host/internal/plugin/testdata/probe")
 	stripped, err := wasmfile.RemoveCustomSections(wasm, wire.ManifestSection)
@@ -332,7 +332,7 @@ func TestDirectConventionNeedsABI11(t *testing.T) {
 	old, _ := wasmfile.AppendCustomSection(stripped, wire.ManifestSection,
 		[]byte("name = \"probe\"\nversion = \"0.0.1\"\nabi = \"1.0\"\nkind = \"cmms\"\n"))
 	_, err = newEngine(t).Load(context.Background(), old, plugin.LoadOptions{})
-	if err == nil || !strings.Contains(err.Error(), `declares abi = "1.0"`) || !strings.Contains(err.Error(), `declare "1.1"`) {
+	if err == nil || !strings.Contains(err.Error(), `declares abi = "1.0"`) || !strings.Contains(err.Error(), `declare "1.3"`) {
 		t.Fatalf("want a refusal naming both versions, got %v", err)
 	}
 }

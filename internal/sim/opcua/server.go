@@ -67,6 +67,9 @@ type Options struct {
 	Tick time.Duration
 	// Logger receives the simulator's and gopcua's logs.
 	Logger hclog.Logger
+	// Sampling, when set, makes the server sample monitored values at the
+	// interval it grants each monitored item (see Sampling).
+	Sampling *Sampling
 }
 
 // Server is a running demo plant OPC-UA server.
@@ -80,6 +83,7 @@ type Server struct {
 	points  []Point
 	index   map[string]int
 	trusted map[[32]byte]bool // client certificate trust list; nil = trust all
+	sampler *sampler          // nil: every SetValue is reported at the next publish
 
 	mu       sync.Mutex
 	values   []float64
@@ -125,6 +129,9 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 		}
 	}
 	s := &Server{opts: o, log: o.Logger.Named("sim-opcua"), host: host, port: port, index: map[string]int{}, done: make(chan struct{})}
+	if o.Sampling != nil {
+		s.sampler = newSampler(*o.Sampling)
+	}
 	for _, a := range PlantAssets() {
 		for _, p := range a.Points {
 			s.index[p.NodeID] = len(s.points)
@@ -301,6 +308,9 @@ func (s *Server) startLocked() error {
 		// must be registered before Start to take the place of the default
 		srv.RegisterHandler(id.ActivateSessionRequest_Encoding_DefaultBinary, s.activateSession(srv))
 	}
+	if s.sampler != nil {
+		s.sampler.register(srv)
+	}
 	server.NewNodeNameSpace(srv, "urn:machina:sim:opcua") // ns=1
 	plant := server.NewNodeNameSpace(srv, "urn:machina:sim:plant")
 	if plant.ID() != 2 {
@@ -435,11 +445,19 @@ func (s *Server) CertificatePEM() []byte {
 func (s *Server) Points() []Point { return append([]Point(nil), s.points...) }
 
 // SetValue sets a point by node id ("ns=2;s=P-101.Temperature") or name
-// ("P-101.Temperature") and notifies subscribed clients.
+// ("P-101.Temperature") and notifies subscribed clients. With
+// Options.Sampling the value becomes visible at the node's next sampling
+// tick.
 func (s *Server) SetValue(nodeID string, v float64) error {
 	i, ok := s.index[strings.TrimSpace(nodeID)]
 	if !ok {
 		return fmt.Errorf("sim opcua: unknown node %q", nodeID)
+	}
+	if s.sampler != nil {
+		if d := s.sampler.delay(ua.NewStringNodeID(2, s.points[i].Name).String(), time.Now()); d > 0 {
+			s.sampler.hold(i, v, d, func(i int, v float64) { s.set(map[int]float64{i: v}) })
+			return nil
+		}
 	}
 	s.set(map[int]float64{i: v})
 	return nil

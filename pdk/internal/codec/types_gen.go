@@ -383,6 +383,21 @@ func appendWireInitResponse(b []byte, v *wire.InitResponse) ([]byte, error) {
 	var err error
 	b = append(b, '{')
 	n := len(b)
+	if len(v.Operations) != 0 {
+		b = Member(b, n, "\"operations\":")
+		if v.Operations == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.Operations {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				b = AppendString(b, string(v.Operations[i0]))
+			}
+			b = append(b, ']')
+		}
+	}
 	_, _ = err, n
 	return append(b, '}'), nil
 }

@@ -1,4 +1,4 @@
-package opcua
+package sensor
 
 import (
 	"testing"
@@ -10,7 +10,7 @@ import (
 func f(v float64) *float64 { return &v }
 
 func TestThresholdStateMachine(t *testing.T) {
-	s := &thresholdState{cfg: ThresholdConfig{High: f(80), Low: f(10), Hysteresis: 2, Deadband: 0.5}}
+	s := NewThreshold(ThresholdConfig{High: f(80), Low: f(10), Hysteresis: 2, Deadband: 0.5})
 	type step struct {
 		v    float64
 		want string // "", "+high", "-high", "+low", "-low"
@@ -36,12 +36,12 @@ func TestThresholdStateMachine(t *testing.T) {
 	steps = append(steps, step{11, ""}, step{12.5, "-low"})
 	for i, st := range steps {
 		got := ""
-		for _, tr := range s.evaluate(st.v) {
+		for _, tr := range s.Evaluate(st.v) {
 			sign := "-"
-			if tr.raised {
+			if tr.Raised {
 				sign = "+"
 			}
-			got += sign + tr.dir
+			got += sign + tr.Direction
 		}
 		if got != st.want {
 			t.Fatalf("step %d value %g: got %q, want %q", i, st.v, got, st.want)
@@ -54,10 +54,10 @@ func TestAlarmStoreDedupAndSubscribers(t *testing.T) {
 	st := NewAlarmStore(3, func(AlarmEvent) { called++; panic("callbacks are isolated") })
 	ch, cancel := st.Subscribe(1)
 	ev := AlarmEvent{Alarm: abi.Alarm{ID: "ALM-00000001", AssetID: "P-1", Severity: abi.SeverityWarning, Timestamp: time.Unix(1, 0)}}
-	if _, ok := st.raise("k", ev); !ok {
+	if _, ok := st.Raise("k", ev); !ok {
 		t.Fatal("first raise refused")
 	}
-	if _, ok := st.raise("k", ev); ok {
+	if _, ok := st.Raise("k", ev); ok {
 		t.Fatal("second raise for the same key accepted")
 	}
 	if got := <-ch; got.Kind != AlarmRaised {
@@ -66,10 +66,10 @@ func TestAlarmStoreDedupAndSubscribers(t *testing.T) {
 	if !st.Acknowledge("ALM-00000001") || st.Acknowledge("ALM-nope") {
 		t.Error("acknowledge")
 	}
-	if _, ok := st.clear("k", 1, time.Unix(2, 0)); !ok {
+	if _, ok := st.Clear("k", 1, time.Unix(2, 0)); !ok {
 		t.Fatal("clear refused")
 	}
-	if _, ok := st.clear("k", 1, time.Unix(2, 0)); ok {
+	if _, ok := st.Clear("k", 1, time.Unix(2, 0)); ok {
 		t.Fatal("double clear accepted")
 	}
 	got := <-ch
@@ -77,7 +77,7 @@ func TestAlarmStoreDedupAndSubscribers(t *testing.T) {
 		t.Errorf("cleared event = %+v", got)
 	}
 	for i := 0; i < 5; i++ { // subscriber buffer is 1: extra events are dropped, not blocking
-		st.raise("x"+string(rune('a'+i)), ev)
+		st.Raise("x"+string(rune('a'+i)), ev)
 	}
 	if st.Dropped() == 0 {
 		t.Error("no drops counted for a full subscriber")
@@ -96,7 +96,7 @@ func TestAlarmStoreDedupAndSubscribers(t *testing.T) {
 			t.Error("channel not closed after cancel")
 		}
 	}
-	if id := newAlarmID(); len(id) != 12 || id[:4] != "ALM-" {
+	if id := NewAlarmID(); len(id) != 12 || id[:4] != "ALM-" {
 		t.Errorf("id %q", id)
 	}
 }
