@@ -51,6 +51,25 @@ func benchGetWorkOrder(b *testing.B, call func(op abi.OpName, req, resp any) err
 	benchcpu.Report(b, cpu)
 }
 
+// interleaved alternates native and wasm calls in one loop (see
+// benchcpu.Interleave): "ratio" is wasm ÷ native measured side by side.
+func interleaved(b *testing.B, op abi.OpName, req any, check func(resp any) bool, newResp func() any) {
+	native := newFixtureWith(b, benchSim, benchCfg())
+	wasm := newWasmFixture(b, benchSim, benchCfg())
+	call := func(f func(op abi.OpName, req, resp any) error) func() {
+		return func() {
+			resp := newResp()
+			if err := f(op, req, resp); err != nil || !check(resp) {
+				b.Fatalf("%s: %v", op, err)
+			}
+		}
+	}
+	n, w := call(native.call), call(wasm.call)
+	n()
+	w()
+	benchcpu.Interleave(b, n, w)
+}
+
 func BenchmarkListAssets100(b *testing.B) {
 	b.Run("native", func(b *testing.B) {
 		f := newFixtureWith(b, benchSim, benchCfg())
@@ -59,6 +78,11 @@ func BenchmarkListAssets100(b *testing.B) {
 	b.Run("wasm", func(b *testing.B) {
 		f := newWasmFixture(b, benchSim, benchCfg())
 		benchListAssets(b, f.call)
+	})
+	b.Run("interleaved", func(b *testing.B) {
+		interleaved(b, abi.OpListAssets, abi.ListAssetsRequest{},
+			func(r any) bool { return len(r.(*abi.ListAssetsResponse).Assets) == 100 },
+			func() any { return &abi.ListAssetsResponse{} })
 	})
 }
 
@@ -70,5 +94,10 @@ func BenchmarkGetWorkOrder(b *testing.B) {
 	b.Run("wasm", func(b *testing.B) {
 		f := newWasmFixture(b, benchSim, benchCfg())
 		benchGetWorkOrder(b, f.call)
+	})
+	b.Run("interleaved", func(b *testing.B) {
+		interleaved(b, abi.OpGetWorkOrder, abi.GetWorkOrderRequest{WorkOrderID: "WO1003"},
+			func(r any) bool { return r.(*abi.WorkOrderResponse).WorkOrder.ID == "WO1003" },
+			func() any { return &abi.WorkOrderResponse{} })
 	})
 }

@@ -68,6 +68,36 @@ func BenchmarkListAssets100(b *testing.B) {
 	}
 }
 
+// BenchmarkListAssets100Interleaved alternates native and wasm calls in
+// one loop (see benchcpu.Interleave): "ratio" is wasm ÷ native measured
+// side by side.
+func BenchmarkListAssets100Interleaved(b *testing.B) {
+	_, calls := benchSetup(b)
+	call := func(f func(op abi.OpName, req, resp any) error) func() {
+		return func() {
+			var resp abi.ListAssetsResponse
+			if err := f(abi.OpListAssets, abi.ListAssetsRequest{}, &resp); err != nil || len(resp.Assets) != 100 {
+				b.Fatalf("%v %d", err, len(resp.Assets))
+			}
+		}
+	}
+	benchcpu.Interleave(b, call(calls["native"]), call(calls["wasm"]))
+}
+
+// BenchmarkGetWorkOrderInterleaved is BenchmarkGetWorkOrder side by side.
+func BenchmarkGetWorkOrderInterleaved(b *testing.B) {
+	_, calls := benchSetup(b)
+	call := func(f func(op abi.OpName, req, resp any) error) func() {
+		return func() {
+			var resp abi.WorkOrderResponse
+			if err := f(abi.OpGetWorkOrder, abi.GetWorkOrderRequest{WorkOrderID: "4000001"}, &resp); err != nil || resp.WorkOrder.ID != "4000001" {
+				b.Fatal(err)
+			}
+		}
+	}
+	benchcpu.Interleave(b, call(calls["native"]), call(calls["wasm"]))
+}
+
 // BenchmarkGetWorkOrder reads one maintenance order by key.
 func BenchmarkGetWorkOrder(b *testing.B) {
 	_, calls := benchSetup(b)

@@ -30,7 +30,7 @@ type stack struct {
 	stop context.CancelFunc
 }
 
-func pluginsDir(t *testing.T) string {
+func pluginsDir(t testing.TB) string {
 	t.Helper()
 	dir := t.TempDir()
 	for _, n := range []string{"cmms-maximo", "cmms-sap", "telegram", "email"} {

@@ -102,6 +102,9 @@ func TestContainment(t *testing.T) {
 		{"infinite loop", "loop", "timeout", short},
 		{"output over cap", "big:2", "exceeds the", base},
 		{"exit", "exit", "exited", base},
+		// ABI 1.3's rules, broken on purpose.
+		{"pointer outside memory", "badptr", "outside its memory", base},
+		{"output written twice", "twice", "wrote its output twice", base},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

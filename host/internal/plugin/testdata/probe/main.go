@@ -19,6 +19,8 @@
 //	             return, as the name, what the previous call left there
 //	garbage:<n>  fill n MiB of heap with 0xAB, then report whether a fresh
 //	             n MiB allocation is all zero
+//	badptr       call http_send with a header pointer outside its memory
+//	twice        write its output itself, before the PDK writes it again
 package main
 
 import (
@@ -159,6 +161,10 @@ func (probe) GetAsset(ctx context.Context, req abi.GetAssetRequest) (abi.GetAsse
 			zero = zero && c == 0
 		}
 		a.Name = strconv.FormatBool(zero)
+	case "badptr":
+		rawHTTPSend(0xFFFFFF00, 4096, 0, 0)
+	case "twice":
+		rawOutputWrite(0, 0)
 	case "exit":
 		os.Exit(3)
 	case "http":
