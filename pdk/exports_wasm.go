@@ -4,15 +4,29 @@ package pdk
 
 import (
 	"context"
+	"unsafe"
 
-	"github.com/extism/go-pdk"
 	"github.com/machina-go/machina/internal/wire"
 )
 
+//go:wasmimport machina input_size
+func hostInputSize() uint32
+
+//go:wasmimport machina input_read
+func hostInputRead(p unsafe.Pointer)
+
+//go:wasmimport machina output_write
+func hostOutputWrite(p unsafe.Pointer, n uint32)
+
+//go:wasmimport machina error_write
+func hostErrorWrite(p unsafe.Pointer, n uint32)
+
 // Export runs the export name (an operation, machina_describe or
-// machina_init) of the registered plugin: input from extism memory, the
-// JSON envelope to the output. It always returns 0: errors travel in the
-// envelope, so a non-nil error on the host side always means a trap.
+// machina_init) of the registered plugin with ABI 1.3's direct convention:
+// the host copies the input into a buffer allocated here, and copies the
+// result (or the error object) out of this module's memory. It always
+// returns 0: a plugin-reported error travels through error_write, so a
+// failed call on the host side always means a trap.
 //
 // It is the one entry point of the export shims `machina plugin build`
 // generates, one per operation the registered type implements:
@@ -20,7 +34,16 @@ import (
 //	//go:wasmexport list_assets
 //	func machinaExport_list_assets() int32 { return pdk.Export("list_assets") }
 func Export(name string) int32 {
-	pdk.Output(invokeRegistered(context.Background(), name, pdk.Input()))
+	in := make([]byte, hostInputSize())
+	if len(in) > 0 {
+		hostInputRead(ptr(in))
+	}
+	out, failed := runRegistered(context.Background(), name, in)
+	if failed {
+		hostErrorWrite(ptr(out), uint32(len(out)))
+	} else {
+		hostOutputWrite(ptr(out), uint32(len(out)))
+	}
 	return 0
 }
 

@@ -39,11 +39,12 @@ func handle[Req, Resp any](f func(context.Context, Req) (Resp, error)) handler {
 	return func(ctx context.Context, input []byte) (any, error) {
 		var req Req
 		if len(input) > 0 {
-			if err := json.Unmarshal(input, &req); err != nil {
+			if err := decodeRequest(input, &req); err != nil {
 				return nil, abi.InvalidArgument("decoding request: %v", err)
 			}
 		}
-		return f(ctx, req)
+		resp, err := f(ctx, req)
+		return &resp, err
 	}
 }
 
@@ -81,10 +82,35 @@ func (r *Runner) describe() wire.Descriptor {
 }
 
 // Invoke runs one export by name with its JSON input and returns the JSON
-// output envelope ({"result":…} or {"error":…}). It never panics on bad
-// input; a panic inside the implementation is left to crash the instance,
-// which the host discards.
+// output envelope ({"result":…} or {"error":…}) of ABI 1.0. It never panics
+// on bad input; a panic inside the implementation is left to crash the
+// instance, which the host discards.
 func (r *Runner) Invoke(ctx context.Context, export string, input []byte) []byte {
+	out, failed := r.run(ctx, export, input)
+	if failed {
+		return append(append([]byte(`{"error":`), out...), '}')
+	}
+	return append(append([]byte(resultPrefix), out...), '}')
+}
+
+// Call runs one export by name with its JSON input, as the host does with
+// ABI 1.3: it returns the result JSON, or the error the plugin reported as
+// an *abi.Error.
+func (r *Runner) Call(ctx context.Context, export string, input []byte) ([]byte, error) {
+	out, failed := r.run(ctx, export, input)
+	if failed {
+		var e abi.Error
+		if err := json.Unmarshal(out, &e); err != nil {
+			return nil, abi.Internal("malformed error object %q", out)
+		}
+		return nil, &e
+	}
+	return out, nil
+}
+
+// run runs one export and returns its result JSON, or (failed) the JSON of
+// the error it reports.
+func (r *Runner) run(ctx context.Context, export string, input []byte) (out []byte, failed bool) {
 	ctx = withNotices(ctx)
 	var (
 		res any
@@ -92,17 +118,19 @@ func (r *Runner) Invoke(ctx context.Context, export string, input []byte) []byte
 	)
 	switch export {
 	case wire.ExportDescribe:
-		res = r.describe()
+		d := r.describe()
+		res = &d
 	case wire.ExportInit:
 		var req wire.InitRequest
 		if len(input) > 0 {
-			if e := json.Unmarshal(input, &req); e != nil {
+			if e := decodeRequest(input, &req); e != nil {
 				err = abi.InvalidArgument("decoding init config: %v", e)
 				break
 			}
 		}
 		if err = r.init(ctx, Config{values: req.Config}); err == nil {
-			res = r.initResponse()
+			ir := r.initResponse()
+			res = &ir
 		}
 	default:
 		h, ok := r.handlers[abi.OpName(export)]
@@ -116,7 +144,15 @@ func (r *Runner) Invoke(ctx context.Context, export string, input []byte) []byte
 		}
 		res, err = h(ctx, input)
 	}
-	return envelope(res, err)
+	if err == nil {
+		b, merr := encodeResult(res)
+		if merr == nil {
+			return b, false
+		}
+		err = abi.Internal("encoding result: %v", merr)
+	}
+	b, _ := encodeResult(abi.AsError(err))
+	return b, true
 }
 
 // initResponse asks the selector, when there is one, which operations the
@@ -141,24 +177,7 @@ func (r *Runner) initResponse() wire.InitResponse {
 	return wire.InitResponse{Operations: ops}
 }
 
-func envelope(res any, err error) []byte {
-	if err != nil {
-		out, _ := json.Marshal(wire.Envelope{Error: abi.AsError(err)})
-		return out
-	}
-	b, merr := json.Marshal(res)
-	if merr != nil {
-		out, _ := json.Marshal(wire.Envelope{Error: abi.Internal("encoding result: %v", merr)})
-		return out
-	}
-	// {"result":<b>} built by hand: marshalling a RawMessage would re-scan b.
-	out := make([]byte, 0, len(resultPrefix)+len(b)+1)
-	out = append(out, resultPrefix...)
-	out = append(out, b...)
-	return append(out, '}')
-}
-
-// resultPrefix opens a successful envelope.
+// resultPrefix opens a successful ABI 1.0 envelope.
 const resultPrefix = `{"result":`
 
 // registered is the plugin registered from init (see the package doc).
@@ -179,10 +198,11 @@ func register(r *Runner) {
 	registered = r
 }
 
-// invokeRegistered runs an export on the registered plugin.
-func invokeRegistered(ctx context.Context, export string, input []byte) []byte {
+// runRegistered runs an export on the registered plugin.
+func runRegistered(ctx context.Context, export string, input []byte) (out []byte, failed bool) {
 	if registered == nil {
-		return envelope(nil, abi.Internal("no plugin registered: call pdk.RegisterCMMS or pdk.RegisterMessaging from init"))
+		b, _ := encodeResult(abi.Internal("no plugin registered: call pdk.RegisterCMMS or pdk.RegisterMessaging from init"))
+		return b, true
 	}
-	return registered.Invoke(ctx, export, input)
+	return registered.run(ctx, export, input)
 }
