@@ -11,11 +11,11 @@ import (
 // at most Minor.
 const (
 	Major = 1
-	Minor = 1
+	Minor = 2
 )
 
 // Version is the ABI version as "major.minor".
-const Version = "1.1"
+const Version = "1.2"
 
 // ParseVersion splits "major.minor" into its numbers.
 func ParseVersion(v string) (major, minor int, err error) {

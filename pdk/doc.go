@@ -2,10 +2,25 @@
 //
 // A plugin author writes ordinary Go: implement CMMS (plus any of the
 // optional operation interfaces such as AssetReader or WorkOrderCreator) or
-// Messaging, and register it from init:
+// Messaging, and register it from init with the name and version of the
+// plugin's plugin.toml:
 //
-//	func init() { pdk.RegisterCMMS(pdk.Info{Name: "cmms-acme", Version: "1.0.0"}, &acme{}) }
+//	//go:embed plugin.toml
+//	var manifest string
+//
+//	func init() { pdk.RegisterCMMS(pdk.MustParseInfo(manifest), &acme{}) }
 //	func main() {}
+//
+//	// The operations it serves: a misspelled method fails the build here
+//	// instead of silently dropping an operation.
+//	var (
+//		_ pdk.CMMS        = (*acme)(nil)
+//		_ pdk.AssetReader = (*acme)(nil)
+//	)
+//
+// Map every non-2xx upstream answer with StatusError, so each status means
+// the same ABI error code in every plugin, and send requests with
+// HTTPWithRetry for the reference's retry policy.
 //
 // Build with `machina plugin build DIR`. The PDK owns every wasm export
 // (machina_describe, machina_init and one per operation), JSON encoding of

@@ -73,3 +73,15 @@ type Messaging interface {
 	Send(ctx context.Context, req abi.SendRequest) (abi.SendResponse, error)
 	Poll(ctx context.Context, req abi.PollRequest) (abi.PollResponse, error)
 }
+
+// OperationSelector is implemented by a CMMS whose configuration decides
+// which of its operations it serves — a connector configured rather than
+// coded, such as cmms-rest, which implements every operation but serves a
+// write only where its configuration declares one. After a successful Init
+// the PDK calls EnabledOperations and reports the answer to the host in
+// machina_init's result (ABI 1.2); the host then serves and registers only
+// those (never more than the plugin implements; health always). Calls of
+// other operations fail with invalid_argument.
+type OperationSelector interface {
+	EnabledOperations() []abi.OpName
+}

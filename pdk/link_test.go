@@ -38,3 +38,14 @@ func TestResolveLink(t *testing.T) {
 		t.Error("a relative base was accepted")
 	}
 }
+
+func TestScalar(t *testing.T) {
+	for v, want := range map[any]string{" CM ": "CM", 7.0: "7", 7.5: "7.5", true: "true", nil: ""} {
+		if got := Scalar(v); got != want {
+			t.Errorf("Scalar(%#v) = %q, want %q", v, got, want)
+		}
+	}
+	if Scalar(map[string]any{}) != "" || Scalar([]any{"x"}) != "" {
+		t.Error("composites read as scalars")
+	}
+}

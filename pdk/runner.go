@@ -10,8 +10,9 @@ import (
 	"github.com/machina-go/machina/internal/wire"
 )
 
-// Info names a plugin. Name and Version must match plugin.toml; the host
-// refuses a module whose descriptor and manifest disagree.
+// Info names a plugin. Read it from the plugin's plugin.toml with
+// ParseInfo (see there), so the name and version are written once; the
+// host refuses a module whose descriptor and manifest disagree.
 type Info struct {
 	Name    string
 	Version string
@@ -25,6 +26,10 @@ type Runner struct {
 	kind     abi.Kind
 	init     func(context.Context, Config) error
 	handlers map[abi.OpName]handler
+	// selector, when the implementation has one, narrows the served
+	// operations after Init; enabled is its answer (nil: all).
+	selector OperationSelector
+	enabled  map[abi.OpName]bool
 }
 
 type handler func(ctx context.Context, input []byte) (any, error)
@@ -46,6 +51,7 @@ func handle[Req, Resp any](f func(context.Context, Req) (Resp, error)) handler {
 // by the optional interfaces impl implements.
 func NewCMMS(info Info, impl CMMS) *Runner {
 	r := &Runner{info: info, kind: abi.KindCMMS, init: impl.Init, handlers: map[abi.OpName]handler{}}
+	r.selector, _ = impl.(OperationSelector)
 	r.handlers[abi.OpHealth] = handle(func(ctx context.Context, _ abi.HealthRequest) (abi.HealthResponse, error) {
 		return impl.Health(ctx)
 	})
@@ -139,17 +145,44 @@ func (r *Runner) Invoke(ctx context.Context, export string, input []byte) []byte
 				break
 			}
 		}
-		err = r.init(ctx, Config{values: req.Config})
-		res = wire.InitResponse{}
+		if err = r.init(ctx, Config{values: req.Config}); err == nil {
+			res = r.initResponse()
+		}
 	default:
 		h, ok := r.handlers[abi.OpName(export)]
 		if !ok {
 			err = abi.Errorf(abi.CodeInvalidArgument, "operation %q is not implemented by plugin %s", export, r.info.Name)
 			break
 		}
+		if r.enabled != nil && !r.enabled[abi.OpName(export)] {
+			err = abi.Errorf(abi.CodeInvalidArgument, "operation %q is not configured in plugin %s", export, r.info.Name)
+			break
+		}
 		res, err = h(ctx, input)
 	}
 	return envelope(res, err)
+}
+
+// initResponse asks the selector, when there is one, which operations the
+// configuration enables (health always is), remembers them and reports them
+// to the host (ABI 1.2).
+func (r *Runner) initResponse() wire.InitResponse {
+	if r.selector == nil {
+		return wire.InitResponse{}
+	}
+	r.enabled = map[abi.OpName]bool{abi.OpHealth: true}
+	for _, op := range r.selector.EnabledOperations() {
+		if _, implemented := r.handlers[op]; implemented {
+			r.enabled[op] = true
+		}
+	}
+	ops := make([]abi.OpName, 0, len(r.enabled))
+	for _, op := range r.Operations() {
+		if r.enabled[op] {
+			ops = append(ops, op)
+		}
+	}
+	return wire.InitResponse{Operations: ops}
 }
 
 func envelope(res any, err error) []byte {

@@ -85,3 +85,49 @@ func TestHostCallWithoutNativeHost(t *testing.T) {
 		t.Fatalf("want a clear internal error without a native host, got %v", err)
 	}
 }
+
+// selective serves list_assets and get_asset only when its configuration
+// says so (a connector configured, not coded).
+type selective struct {
+	readOnly
+	assets bool
+}
+
+func (s *selective) Init(_ context.Context, cfg pdk.Config) error {
+	s.assets = cfg.String("assets", "") == "on"
+	return nil
+}
+
+func (s *selective) EnabledOperations() []abi.OpName {
+	if s.assets {
+		return []abi.OpName{abi.OpListAssets, abi.OpCreateWorkOrder} // create is not implemented: ignored
+	}
+	return nil
+}
+
+func TestOperationSelectorNarrowsAfterInit(t *testing.T) {
+	r := pdk.NewCMMS(pdk.Info{Name: "sel", Version: "1"}, &selective{})
+	env := invoke(r, wire.ExportInit, `{"config":{"assets":"on"}}`)
+	var ir wire.InitResponse
+	if env.Error != nil || json.Unmarshal(env.Result, &ir) != nil {
+		t.Fatalf("init: %+v", env)
+	}
+	if want := []abi.OpName{abi.OpHealth, abi.OpListAssets}; !slices.Equal(ir.Operations, want) {
+		t.Fatalf("init operations = %v, want %v", ir.Operations, want)
+	}
+	if env := invoke(r, "get_asset", `{"asset_id":"X"}`); env.Error == nil || env.Error.Code != abi.CodeInvalidArgument {
+		t.Fatalf("a described but unconfigured operation must be refused: %+v", env)
+	}
+	if env := invoke(r, "list_assets", `{}`); env.Error != nil {
+		t.Fatalf("list_assets: %+v", env.Error)
+	}
+	// The host narrows the descriptor with the same answer, never widening.
+	if got := ir.Narrow([]abi.OpName{abi.OpGetAsset, abi.OpHealth, abi.OpListAssets}); !slices.Equal(got, []abi.OpName{abi.OpHealth, abi.OpListAssets}) {
+		t.Fatalf("narrowed = %v", got)
+	}
+	// Nothing enabled but health.
+	r = pdk.NewCMMS(pdk.Info{Name: "sel", Version: "1"}, &selective{})
+	if env := invoke(r, wire.ExportInit, `{"config":{}}`); env.Error != nil || json.Unmarshal(env.Result, &ir) != nil || !slices.Equal(ir.Operations, []abi.OpName{abi.OpHealth}) {
+		t.Fatalf("init: %+v %v", env, ir.Operations)
+	}
+}

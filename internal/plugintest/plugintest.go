@@ -92,11 +92,38 @@ type Check struct {
 
 // Report is the kit's JSON report.
 type Report struct {
-	Simulator string  `json:"simulator"`
-	Passed    int     `json:"passed"`
-	Failed    int     `json:"failed"`
-	Skipped   int     `json:"skipped"`
-	Checks    []Check `json:"checks"`
+	Simulator string `json:"simulator"`
+	// Shapes are the upstream shapes the kit ran the plugin against, the
+	// default first.
+	Shapes []Shape `json:"shapes"`
+	// Corpus are the corpus scenarios it ran.
+	Corpus  []Scenario `json:"corpus"`
+	Passed  int        `json:"passed"`
+	Failed  int        `json:"failed"`
+	Skipped int        `json:"skipped"`
+	Checks  []Check    `json:"checks"`
+}
+
+// Shape is a response shape the kit ran the checks in.
+type Shape struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
+}
+
+// Scenario is a corpus scenario the kit ran.
+type Scenario struct {
+	Name   string `json:"name"`
+	Shape  string `json:"shape"`
+	Source string `json:"source"`
+}
+
+// ShapeNames returns the names of r.Shapes.
+func (r Report) ShapeNames() []string {
+	out := make([]string, len(r.Shapes))
+	for i, s := range r.Shapes {
+		out[i] = s.Name
+	}
+	return out
 }
 
 // Find returns the check named name.

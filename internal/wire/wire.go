@@ -26,7 +26,32 @@ type InitRequest struct {
 }
 
 // InitResponse is the output of machina_init.
-type InitResponse struct{}
+type InitResponse struct {
+	// Operations, when set (ABI 1.2), is the subset of the described
+	// operations that the plugin serves with this configuration (a plugin
+	// configured rather than coded, such as cmms-rest). The host narrows
+	// the descriptor to it and never widens it; health is always served.
+	Operations []abi.OpName `json:"operations,omitempty"`
+}
+
+// Narrow returns the operations of d that ops lists (health is always
+// kept), in d's order. An empty ops leaves d's operations unchanged.
+func (r InitResponse) Narrow(described []abi.OpName) []abi.OpName {
+	if len(r.Operations) == 0 {
+		return described
+	}
+	keep := map[abi.OpName]bool{abi.OpHealth: true}
+	for _, op := range r.Operations {
+		keep[op] = true
+	}
+	var out []abi.OpName
+	for _, op := range described {
+		if keep[op] {
+			out = append(out, op)
+		}
+	}
+	return out
+}
 
 // Envelope is the output of every plugin export: exactly one of Result and
 // Error is set. Result holds the operation's response as JSON.

@@ -96,25 +96,8 @@ func maximoMessage(body []byte) string {
 
 // statusError maps a non-2xx response to an ABI error.
 func statusError(r request, resp abi.HTTPResponse) error {
-	what := r.method + " " + pathOf(r.url)
-	msg := maximoMessage(resp.Body)
-	detail := ""
-	if msg != "" {
-		detail = ": " + msg
-	}
-	switch {
-	case resp.Status == 401 || resp.Status == 403:
-		return abi.Unauthorized("Maximo refused the credentials for %s (HTTP %d)", what, resp.Status)
-	case resp.Status == 404:
-		return abi.NotFound("Maximo %s: not found (HTTP 404)%s", what, detail)
-	case resp.Status == 400 && !r.idempotent:
-		return abi.InvalidArgument("Maximo rejected %s (HTTP 400)%s", what, detail)
-	case resp.Status == 429:
-		return abi.Unavailable("Maximo is rate limiting %s (HTTP 429) after retries", what)
-	case resp.Status == 502 || resp.Status == 503 || resp.Status == 504:
-		return abi.Unavailable("Maximo %s is unavailable (HTTP %d) after retries", what, resp.Status)
-	}
-	return abi.Upstream("Maximo %s failed (HTTP %d)%s", what, resp.Status, detail)
+	return pdk.StatusError(pdk.HTTPStatus{System: "Maximo", Request: r.method + " " + pathOf(r.url), Status: resp.Status,
+		Detail: maximoMessage(resp.Body), CallerData: !r.idempotent})
 }
 
 func pathOf(u string) string {
@@ -125,76 +108,88 @@ func pathOf(u string) string {
 	return p.Path
 }
 
-// page is one OSLC collection page, lean or not.
+// page is one OSLC collection page, after normalize.
 type page struct {
 	members []map[string]any
 	next    string
 }
 
-// parsePage reads a collection page: lean ({"member":[…],
-// "responseInfo":{"nextPage":{"href":…}}}) or not ({"rdfs:member":[…],
-// "oslc:responseInfo":{"oslc:nextPage":{"rdf:resource":…}}}).
+// parsePage reads a collection page, lean ({"member":[…], "responseInfo":
+// {"nextPage":{"href":…}}}) or not ({"rdfs:member":[…],
+// "oslc:responseInfo":{"oslc:nextPage":{"rdf:resource":…}}}): both read
+// the same after normalize. A body without a member list that is a
+// resource (it has an href) is a one-member page: a member URI answers
+// with the resource itself.
 func parsePage(b []byte) (page, error) {
 	v, err := decodeJSON(b)
 	if err != nil {
 		return page{}, err
 	}
-	top, ok := v.(map[string]any)
+	top, ok := normalize(v).(map[string]any)
 	if !ok {
 		return page{}, errors.New("the page is not a JSON object")
 	}
-	var p page
-	raw, lean := top["member"].([]any)
-	if !lean {
-		raw, _ = top["rdfs:member"].([]any)
+	raw, has := top["member"]
+	if !has {
+		if _, resource := top["href"]; resource && top["responseInfo"] == nil {
+			return page{members: []map[string]any{top}}, nil
+		}
+		return page{}, nil
 	}
-	p.members = make([]map[string]any, 0, len(raw))
-	for _, m := range raw {
+	list, ok := raw.([]any)
+	if !ok && raw != nil {
+		return page{}, errors.New("member is not an array")
+	}
+	var p page
+	p.members = make([]map[string]any, 0, len(list))
+	for _, m := range list {
 		mm, ok := m.(map[string]any)
 		if !ok {
 			return page{}, errors.New("a member is not an object")
 		}
-		if !lean {
-			unprefix(mm)
-		}
 		p.members = append(p.members, mm)
 	}
-	for _, k := range []string{"responseInfo", "oslc:responseInfo"} {
-		ri, _ := top[k].(map[string]any)
-		for _, nk := range []string{"nextPage", "oslc:nextPage"} {
-			np, _ := ri[nk].(map[string]any)
-			for _, hk := range []string{"href", "rdf:resource"} {
-				if h, _ := np[hk].(string); h != "" && p.next == "" {
-					p.next = h
-				}
+	for _, ri := range objects(top["responseInfo"]) {
+		if s := scalar(ri["nextPage"]); s != "" {
+			p.next = s
+		}
+		for _, np := range objects(ri["nextPage"]) {
+			if h := scalar(np["href"]); h != "" {
+				p.next = h
 			}
 		}
 	}
 	return p, nil
 }
 
-// unprefix strips the spi:/rdf: namespace prefixes of a non-lean member.
-func unprefix(m map[string]any) {
-	for k, v := range m {
-		if i := strings.IndexByte(k, ':'); i >= 0 {
-			delete(m, k)
-			name := k[i+1:]
-			if k == "rdf:about" {
-				name = "href"
-			}
-			m[name] = v
-		}
+// link resolves an href Maximo returned (a next page, a record) on the
+// configured origin: relative hrefs are relative to <base_url>/maximo/,
+// and an href naming another host (Maximo reports its own webappurl, an
+// internal name behind a proxy) is re-based, with a notice. The result
+// never leaves the configured origin.
+func (m *maximo) link(ctx context.Context, field, href string) (string, error) {
+	u, rebased, err := pdk.ResolveLink(m.base+"/maximo/", href)
+	if err != nil {
+		return "", abi.Upstream("Maximo returned an unusable %s link: %v", field, err)
 	}
+	if rebased {
+		pdk.Notify(ctx, abi.Notice{Kind: abi.NoticeRebased, Field: field, Code: pdk.Origin(href), Fallback: pdk.Origin(m.base)})
+	}
+	return u, nil
 }
 
 // query is a collection read.
 type query struct {
-	os     string
+	os     string // key of object_structures: asset, work_order, inventory, pm
 	where  *where
+	status string // domaininternalwhere clause on status (internal values)
 	sel    string
 	limit  int // caller's limit (0: none)
 	single bool
 }
+
+// maxPages bounds one read, whatever the next-page links say.
+const maxPages = 10000
 
 // collect reads every page of q up to the row cap. truncated reports rows
 // left unread because of the cap or the caller's limit.
@@ -206,6 +201,43 @@ func (m *maximo) collect(ctx context.Context, q query) (rows []map[string]any, t
 	if q.limit > 0 && q.limit < limit {
 		limit = q.limit
 	}
+	next, err := m.firstPage(q, limit)
+	if err != nil {
+		return nil, false, err
+	}
+	seen := map[string]bool{}
+	for pages := 0; next != ""; pages++ {
+		if seen[next] || pages >= maxPages {
+			return nil, false, abi.Upstream("Maximo's next-page links for %s loop; stopped after %d pages", m.os[q.os], pages)
+		}
+		seen[next] = true
+		resp, err := m.send(ctx, request{method: "GET", url: next, idempotent: true})
+		if err != nil {
+			return nil, false, err
+		}
+		p, err := parsePage(resp.Body)
+		if err != nil {
+			return nil, false, abi.Upstream("Maximo returned malformed JSON for %s: %v", m.os[q.os], err)
+		}
+		rows = append(rows, p.members...)
+		next = ""
+		if p.next != "" {
+			if next, err = m.link(ctx, "nextPage", p.next); err != nil {
+				return nil, false, err
+			}
+		}
+		if len(rows) >= limit {
+			truncated = len(rows) > limit || next != ""
+			rows = rows[:limit]
+			break
+		}
+	}
+	return rows, truncated, nil
+}
+
+// firstPage is the URL of q's first page. Every read asks for internal
+// values (status_maxvalue) and, with lean, for the namespace-free form.
+func (m *maximo) firstPage(q query, limit int) (string, error) {
 	size := m.cfg.PageSize
 	if q.single {
 		size = 2 // enough to notice a key that is not unique
@@ -216,6 +248,7 @@ func (m *maximo) collect(ctx context.Context, q query) (rows []map[string]any, t
 	if m.lean {
 		v.Set("lean", "1")
 	}
+	v.Set("internalvalues", "1")
 	v.Set("oslc.pageSize", strconv.Itoa(size))
 	sel := q.sel
 	if sel == "" {
@@ -229,7 +262,7 @@ func (m *maximo) collect(ctx context.Context, q query) (rows []map[string]any, t
 	if m.cfg.SiteID != "" {
 		site, err := oslcString("site_id", m.cfg.SiteID)
 		if err != nil {
-			return nil, false, err
+			return "", err
 		}
 		if clause != "" {
 			clause = "siteid=" + site + " and (" + clause + ")"
@@ -240,41 +273,59 @@ func (m *maximo) collect(ctx context.Context, q query) (rows []map[string]any, t
 	if clause != "" {
 		v.Set("oslc.where", clause)
 	}
-	next := m.base + "/maximo/oslc/os/" + q.os + "?" + v.Encode()
-	for pages := 0; next != ""; pages++ {
-		if pages > 0 && !strings.HasPrefix(next, m.base+"/") {
-			return nil, false, abi.Upstream("Maximo returned a next page outside %s; refusing to follow it", m.base)
-		}
-		resp, err := m.send(ctx, request{method: "GET", url: next, idempotent: true})
-		if err != nil {
-			return nil, false, err
-		}
-		p, err := parsePage(resp.Body)
-		if err != nil {
-			return nil, false, abi.Upstream("Maximo returned malformed JSON for %s: %v", q.os, err)
-		}
-		rows = append(rows, p.members...)
-		next = p.next
-		if len(rows) >= limit {
-			truncated = len(rows) > limit || next != ""
-			rows = rows[:limit]
-			break
-		}
+	if q.status != "" {
+		v.Set("domaininternalwhere", q.status)
 	}
-	return rows, truncated, nil
+	return m.base + "/maximo/oslc/os/" + m.os[q.os] + "?" + v.Encode(), nil
 }
 
-// one reads the single record of os matching attr="id".
-func (m *maximo) one(ctx context.Context, os, attr, field, id string) (map[string]any, error) {
-	rows, _, err := m.collect(ctx, query{os: os, where: new(where).eq(attr, field, id), single: true, limit: 2})
+// mapRows maps rows with fn; rows fn rejects (no identifier) are left out,
+// counted and reported once per call as a record_skipped notice naming
+// the identifier and the kind of record (the object structure of its href).
+func mapRows[T any](ctx context.Context, rows []map[string]any, key string, fn func(map[string]any) (T, bool)) (out []T, skipped int) {
+	out = make([]T, 0, len(rows))
+	kinds := map[string]int{}
+	for _, r := range rows {
+		href := scalar(r["href"])
+		if v, ok := fn(r); ok {
+			out = append(out, v)
+			continue
+		}
+		skipped++
+		kinds[recordKind(href)]++
+	}
+	for _, k := range sortedKeys(kinds) {
+		pdk.Notify(ctx, abi.Notice{Kind: abi.NoticeSkipped, Field: key, Code: k, Count: kinds[k]})
+	}
+	return out, skipped
+}
+
+// recordKind is the object structure named in a record href
+// (…/oslc/os/<name>/…), or "record".
+func recordKind(href string) string {
+	if _, rest, ok := strings.Cut(href, "/os/"); ok {
+		if name, _, _ := strings.Cut(rest, "/"); name != "" {
+			name, _, _ = strings.Cut(name, "?")
+			return name
+		}
+	}
+	return "record"
+}
+
+// one reads the single record of q matching attr="id" and maps it.
+func one[T any](ctx context.Context, m *maximo, q query, attr, field, id string, fn func(map[string]any) (T, bool)) (T, error) {
+	var zero T
+	q.where, q.single, q.limit = new(where).eq(attr, field, id), true, 2
+	rows, _, err := m.collect(ctx, q)
 	if err != nil {
-		return nil, err
+		return zero, err
 	}
-	switch len(rows) {
+	recs, _ := mapRows(ctx, rows, attr, fn)
+	switch len(recs) {
 	case 0:
-		return nil, abi.NotFound("%s %q not found in Maximo", field, id)
+		return zero, abi.NotFound("%s %q not found in Maximo", field, id)
 	case 1:
-		return rows[0], nil
+		return recs[0], nil
 	}
-	return nil, abi.Upstream("Maximo returned several records for %s %q", field, id)
+	return zero, abi.Upstream("Maximo returned several records for %s %q", field, id)
 }

@@ -1,76 +1,75 @@
 package main
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/machina-go/machina/internal/plugintest"
 )
 
-// The conformance kit passes on the plugin as built.
+// The conformance kit passes on the plugin as built, in every shape and
+// corpus scenario.
 func TestConformanceKitPasses(t *testing.T) {
 	if rep := plugintest.Conforms(t, "plugins/cmms-maximo", "maximo"); rep.Skipped != 0 {
 		t.Fatalf("%d checks skipped", rep.Skipped)
 	}
 }
 
-// Breaking one mapping in a copy of the plugin makes the kit fail, naming
-// the check. The copy lives under testdata/ inside the module tree so the
-// module's go.mod applies; it is removed afterwards.
-func TestConformanceKitCatchesBrokenMapping(t *testing.T) {
+// mutant is a copy of the plugin with one change.
+type mutant struct {
+	name, file, from, to string
+	// fails are checks the kit must fail, named in its verdict line.
+	fails []string
+	// got is a fragment one failing check's text must contain.
+	got string
+}
+
+// Copies of the plugin with a classic connector bug fail the kit with the
+// check named: prefixes stripped only at the top level of a record,
+// status_maxvalue ignored, a criticality mapped wrong (plugintest.Mutant
+// builds each copy).
+func TestConformanceKitCatchesMutants(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds a mutant plugin")
+		t.Skip("builds mutant plugins")
 	}
-	if err := os.MkdirAll("testdata", 0o755); err != nil {
-		t.Fatal(err)
-	}
-	dir, err := os.MkdirTemp("testdata", "mutant-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		os.RemoveAll(dir)
-		os.Remove("testdata") // only when empty
-	})
-	files, _ := filepath.Glob("*.go")
-	files = append(files, "plugin.toml")
-	for _, fn := range files {
-		if strings.HasSuffix(fn, "_test.go") {
-			continue
-		}
-		b, err := os.ReadFile(fn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if fn == "mapping.go" {
-			// asset priority 1 must map to criticality A; make it B.
-			const from, to = "case p <= 1:\n\t\treturn abi.CriticalityA", "case p <= 1:\n\t\treturn abi.CriticalityB"
-			if strings.Count(string(b), from) != 1 {
-				t.Fatalf("mapping.go no longer contains the mapping this test breaks: %q", from)
+	for _, m := range []mutant{
+		{name: "prefixes-top-level-only", file: "normalize.go",
+			from:  "\t\tfor k, e := range x {\n\t\t\tnormalize(e)\n",
+			to:    "\t\tfor k, e := range x {\n\t\t\tif k == \"rdfs:member\" || k == \"member\" || strings.HasSuffix(k, \"responseInfo\") || strings.HasSuffix(k, \"nextPage\") {\n\t\t\t\tnormalize(e)\n\t\t\t}\n",
+			fails: []string{"corpus/nonlean-nested-spare-parts", "nonlean/list_spare_parts/asset"}, got: "spare_parts = [], want 2 elements"},
+		{name: "status-maxvalue-ignored", file: "workorder.go",
+			from:  "\tcode := internal\n",
+			to:    "\tcode := \"\"\n",
+			fails: []string{"corpus/wo-status-maxvalue", "status-synonyms/list_work_orders/filter"}, got: `work_orders[0].status = "created", want "assigned"`},
+		{name: "criticality", file: "mapping.go",
+			from:  "case p <= 1:\n\t\treturn abi.CriticalityA",
+			to:    "case p <= 1:\n\t\treturn abi.CriticalityB",
+			fails: []string{"corpus/nonlean-assets"}, got: `assets[1].criticality = "B", want "A"`},
+	} {
+		t.Run(m.name, func(t *testing.T) {
+			mod := plugintest.Mutant(t, "plugins/cmms-maximo", plugintest.Edit{File: m.file, Old: m.from, New: m.to})
+			args := []string{"--shape", "nonlean,status-synonyms"}
+			rep, code := plugintest.Kit(t, mod, args...)
+			found := false
+			for _, name := range m.fails {
+				c, _ := rep.Find(name)
+				if code == 0 || c.Status != "fail" {
+					t.Fatalf("the kit did not fail %s: %+v (exit %d)", name, c, code)
+				}
+				found = found || strings.Contains(c.Got, m.got)
 			}
-			b = []byte(strings.Replace(string(b), from, to, 1))
-		}
-		if err := os.WriteFile(filepath.Join(dir, fn), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	abs, _ := filepath.Abs(dir)
-	mutant := filepath.Join(t.TempDir(), "mutant.wasm")
-	if msg := plugintest.Build(abs, mutant); msg != "" {
-		t.Fatal(msg)
-	}
-	rep, code := plugintest.Kit(t, mutant)
-	text, _ := plugintest.KitText(t, mutant)
-	c, _ := rep.Find("get_asset/mapping")
-	if code == 0 || c.Status != "fail" || !strings.Contains(c.Got, `criticality = "B", want "A"`) {
-		t.Fatalf("the kit did not catch the broken mapping:\n%s", text)
-	}
-	if !strings.Contains(text, "FAIL  get_asset/mapping") || !strings.Contains(text, "RESULT: FAIL (get_asset/mapping)") {
-		t.Fatalf("the report does not name the check:\n%s", text)
-	}
-	if rep.Failed != 1 {
-		t.Fatalf("expected exactly one failed check:\n%s", text)
+			if !found {
+				t.Fatalf("no failing check says %q: %+v", m.got, rep.Checks)
+			}
+			if m.name != "prefixes-top-level-only" {
+				return
+			}
+			// the text report names the check in its line and its verdict.
+			text, _ := plugintest.KitText(t, mod, append(args, "--no-corpus")...)
+			if !strings.Contains(text, "FAIL  nonlean/list_spare_parts/asset") || !strings.Contains(text, "RESULT: FAIL (") ||
+				!strings.Contains(text, "nonlean/list_spare_parts/asset") || !strings.Contains(text, "expected:") {
+				t.Fatalf("the report does not name the check:\n%s", text)
+			}
+		})
 	}
 }

@@ -1,16 +1,37 @@
 package main
 
-import "github.com/machina-go/machina/pdk"
+import (
+	_ "embed"
 
-// Name and Version must match plugin.toml.
-const (
-	pluginName    = "cmms-maximo"
-	pluginVersion = "1.0.0"
+	"github.com/machina-go/machina/pdk"
 )
 
-func init() {
-	pdk.RegisterCMMS(pdk.Info{Name: pluginName, Version: pluginVersion}, &maximo{})
-}
+// manifest is plugin.toml, the one place the plugin's name and version
+// are written.
+//
+//go:embed plugin.toml
+var manifest string
+
+// info is the plugin's name and version, read from the manifest.
+func info() pdk.Info { return pdk.MustParseInfo(manifest) }
+
+func init() { pdk.RegisterCMMS(info(), &maximo{}) }
+
+// The operations it serves: a misspelled or mistyped method fails the
+// build here instead of silently dropping an operation.
+var (
+	_ pdk.CMMS               = (*maximo)(nil)
+	_ pdk.AssetReader        = (*maximo)(nil)
+	_ pdk.WorkOrderLister    = (*maximo)(nil)
+	_ pdk.WorkOrderGetter    = (*maximo)(nil)
+	_ pdk.WorkOrderCreator   = (*maximo)(nil)
+	_ pdk.WorkOrderUpdater   = (*maximo)(nil)
+	_ pdk.WorkOrderCloser    = (*maximo)(nil)
+	_ pdk.WorkOrderCanceller = (*maximo)(nil)
+	_ pdk.HistoryReader      = (*maximo)(nil)
+	_ pdk.SparePartsReader   = (*maximo)(nil)
+	_ pdk.PlanReader         = (*maximo)(nil)
+)
 
 // main never runs: the module is a reactor whose exports the PDK owns.
 func main() {}

@@ -1,60 +1,14 @@
 package main
 
 import (
+	"context"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/pdk"
 )
-
-// Maximo work order codes ↔ domain values. The reverse maps are the exact
-// inverses; unknown domain values fall back to WAPPR / 3 / CM.
-var (
-	woStatusFromMaximo = map[string]abi.Status{
-		"WAPPR": abi.StatusCreated, "APPR": abi.StatusAssigned, "INPRG": abi.StatusInProgress,
-		"COMP": abi.StatusCompleted, "CLOSE": abi.StatusClosed, "CAN": abi.StatusCancelled,
-	}
-	woPriorityFromMaximo = map[int]abi.Priority{1: abi.PriorityEmergency, 2: abi.PriorityHigh, 3: abi.PriorityMedium, 4: abi.PriorityLow}
-	woTypeFromMaximo     = map[string]abi.WorkOrderType{
-		"CM": abi.TypeCorrective, "PM": abi.TypePreventive, "CP": abi.TypePredictive, "EV": abi.TypeImprovement,
-	}
-	woStatusToMaximo   = invert(woStatusFromMaximo)
-	woPriorityToMaximo = invert(woPriorityFromMaximo)
-	woTypeToMaximo     = invert(woTypeFromMaximo)
-)
-
-func invert[K, V comparable](m map[K]V) map[V]K {
-	out := make(map[V]K, len(m))
-	for k, v := range m {
-		out[v] = k
-	}
-	return out
-}
-
-// statusCode returns the Maximo status for s (WAPPR when unknown).
-func statusCode(s abi.Status) string {
-	if c, ok := woStatusToMaximo[s]; ok {
-		return c
-	}
-	return "WAPPR"
-}
-
-// priorityCode returns the Maximo wopriority for p (3 when unknown).
-func priorityCode(p abi.Priority) int {
-	if c, ok := woPriorityToMaximo[p]; ok {
-		return c
-	}
-	return 3
-}
-
-// worktypeCode returns the Maximo worktype for t (CM when unknown).
-func worktypeCode(t abi.WorkOrderType) string {
-	if c, ok := woTypeToMaximo[t]; ok {
-		return c
-	}
-	return "CM"
-}
 
 // fields consumes a Maximo record in place: each read removes the key, so
 // what is left is the metadata (no second map per record).
@@ -149,6 +103,27 @@ func parseTime(s string) time.Time {
 	return time.Time{}
 }
 
+// code consumes attribute name however Maximo sent it (see codeOf).
+func (f *fields) code(name string) string {
+	c := codeOf(f.m, name)
+	f.drop(name, "$alias_this_attr$"+name)
+	return c
+}
+
+// drop consumes keys without reading them.
+func (f *fields) drop(keys ...string) {
+	for _, k := range keys {
+		delete(f.m, k)
+	}
+}
+
+// mapper maps Maximo records to domain records with one instance's code
+// tables; unmapped codes are reported through ctx (pdk.Notify).
+type mapper struct {
+	ctx   context.Context
+	codes codes
+}
+
 // criticalityFromPriority maps asset priority: ≤1 A, 2 B, otherwise C.
 func criticalityFromPriority(p float64, ok bool) abi.Criticality {
 	switch {
@@ -162,117 +137,189 @@ func criticalityFromPriority(p float64, ok bool) abi.Criticality {
 	return abi.CriticalityC
 }
 
-// mapAsset converts an mxasset member.
-func mapAsset(m map[string]any, typeMap map[string]abi.AssetType) abi.Asset {
+// asset converts an asset record; ok is false for a record without
+// assetnum (an operating location in an asset lookup, a bare link), which
+// must be skipped rather than returned with an empty id.
+func (mp mapper) asset(m map[string]any) (a abi.Asset, ok bool) {
 	f := newFields(m)
-	a := abi.Asset{
-		ID:           f.str("assetnum"),
-		Location:     f.str("location"),
-		Manufacturer: f.str("manufacturer"),
-		Model:        f.str("modelnum"),
-		SerialNumber: f.str("serialnum"),
-		Parent:       f.str("parent"),
+	a.ID = f.str("assetnum")
+	if a.ID == "" {
+		return abi.Asset{}, false
 	}
-	a.Name = f.str("description")
-	if a.Name == "" {
+	a.Location = f.code("location")
+	a.Manufacturer, a.Model, a.SerialNumber = f.str("manufacturer"), f.str("modelnum"), f.str("serialnum")
+	a.Parent = f.code("parent")
+	if a.Name = f.str("description"); a.Name == "" {
 		a.Name = a.ID
 	}
 	if t := f.time("installdate"); !t.IsZero() {
 		a.InstallDate = t.Format("2006-01-02")
 	}
 	a.Criticality = criticalityFromPriority(f.num("priority"))
-	a.Type = abi.AssetRotating
-	// classstructureid and assettype stay in metadata: peek, not consume.
-	class, atype := strings.ToUpper(f.peek("classstructureid")), strings.ToUpper(f.peek("assettype"))
-	if t, ok := typeMap[class]; ok && class != "" {
-		a.Type = t
-	} else if t, ok := typeMap[atype]; ok && atype != "" {
-		a.Type = t
+	u := pdk.Unmapped{}
+	a.Type = mp.assetType(f.peek("classstructureid"), f.peek("assettype"), u)
+	class := f.code("failurecode")
+	a.FailureModes = failureModes(class, objects(m["failurelist"]))
+	f.drop("failurelist")
+	parts := bom(m)
+	f.drop("sparepart")
+	a.Metadata = u.Attach(f.rest())
+	if class != "" {
+		a.Metadata = setMeta(a.Metadata, "failure_class", class)
 	}
-	a.Metadata = f.rest()
-	return a
+	if len(parts) > 0 {
+		a.Metadata = setMeta(a.Metadata, "spare_parts", parts)
+	}
+	return a, true
 }
 
-// mapWorkOrder converts an mxwo member.
-func mapWorkOrder(m map[string]any) abi.WorkOrder {
-	f := newFields(m)
-	w := abi.WorkOrder{
-		ID:          f.str("wonum"),
-		AssetID:     f.str("assetnum"),
-		Description: f.str("description"),
-		AssignedTo:  f.str("lead", "assignedownergroup"),
-		FailureMode: f.str("failurecode"),
-	}
-	w.FailureCause = f.str("failureremark", "problemcode")
-	w.Priority = abi.PriorityMedium
-	if p, ok := f.num("wopriority"); ok {
-		if v, ok := woPriorityFromMaximo[int(p)]; ok && float64(int(p)) == p {
-			w.Priority = v
+// assetType maps classstructureid, else assettype, with asset_type_map.
+// When neither code is mapped the raw code (classstructureid first) is
+// kept as unmapped; an asset with neither gets the fallback silently.
+func (mp mapper) assetType(class, atype string, u pdk.Unmapped) abi.AssetType {
+	t := mp.codes.assetTypes
+	for _, c := range []string{class, atype} {
+		if v, ok := t.Lookup(c); ok && c != "" {
+			return v
 		}
 	}
-	w.Status = abi.StatusCreated
-	if s, ok := woStatusFromMaximo[strings.ToUpper(f.str("status"))]; ok {
-		w.Status = s
+	if class == "" {
+		class = atype
 	}
-	w.Type = abi.TypeCorrective
-	if t, ok := woTypeFromMaximo[strings.ToUpper(f.str("worktype"))]; ok {
-		w.Type = t
-	}
-	if d, ok := f.num("estdur"); ok && d >= 0 {
-		w.EstimatedDurationHours = d
-	}
-	changed := f.time("changedate")
-	w.CreatedAt = f.time("reportdate")
-	if w.CreatedAt.IsZero() {
-		w.CreatedAt = changed
-	}
-	w.UpdatedAt = changed
-	if w.UpdatedAt.IsZero() {
-		w.UpdatedAt = w.CreatedAt
-	}
-	w.Metadata = f.rest()
-	return w
+	return t.Map(mp.ctx, class, u)
 }
 
-// mapSparePart converts an mxinventory member.
-func mapSparePart(m map[string]any) abi.SparePart {
-	f := newFields(m)
-	p := abi.SparePart{
-		SKU:               f.str("itemnum"),
-		Name:              f.str("description"),
-		Manufacturer:      f.str("manufacturer"),
-		WarehouseLocation: f.str("location"),
-	}
-	if p.Name == "" {
-		if item, ok := m["item"].(map[string]any); ok {
-			p.Name, _ = item["description"].(string)
+// failureModes are an asset's failure class (failurecode) followed by the
+// entries of its failure list (each by code, else by description).
+func failureModes(class string, list []map[string]any) []string {
+	var out []string
+	seen := map[string]bool{}
+	add := func(s string) {
+		if s != "" && !seen[s] {
+			seen[s] = true
+			out = append(out, s)
 		}
+	}
+	add(class)
+	for _, e := range list {
+		c := codeOf(e, "failurecode")
+		if c == "" {
+			c = descriptionOf(e, "failurecode")
+		}
+		add(c)
+	}
+	return out
+}
+
+// bomPart is one spare part of an asset (Maximo SPAREPART) or one planned
+// material of a work order.
+type bomPart struct {
+	SKU      string  `json:"sku"`
+	Name     string  `json:"name,omitempty"`
+	Quantity float64 `json:"quantity,omitempty"`
+}
+
+// bom reads a record's spare parts: sparepart[] rows (itemnum, quantity,
+// the item relation as an array or an object, or a flat description) and a
+// work order's planned materials (wpmaterial[]: itemnum, itemqty).
+func bom(m map[string]any) []bomPart {
+	var out []bomPart
+	for _, rel := range []string{"sparepart", "wpmaterial"} {
+		for _, r := range objects(m[rel]) {
+			p := bomPart{SKU: codeOf(r, "itemnum")}
+			items := objects(r["item"])
+			if p.SKU == "" && len(items) > 0 {
+				p.SKU = codeOf(items[0], "itemnum")
+			}
+			if p.SKU == "" {
+				continue
+			}
+			p.Name = descriptionOf(r, "item")
+			if p.Name == "" {
+				p.Name = scalar(r["description"])
+			}
+			for _, k := range []string{"quantity", "itemqty"} {
+				if q, ok := r[k].(float64); ok {
+					p.Quantity = q
+					break
+				}
+			}
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func setMeta(meta map[string]any, k string, v any) map[string]any {
+	if meta == nil {
+		meta = map[string]any{}
+	}
+	meta[k] = v
+	return meta
+}
+
+// sparePart converts an inventory record; ok is false without itemnum. A
+// current balance Maximo did not send (it omits null attributes) is
+// unknown, not zero: curbal, else the sum of the invbalances rows' curbal,
+// else null.
+func (mp mapper) sparePart(m map[string]any) (p abi.SparePart, ok bool) {
+	f := newFields(m)
+	if p.SKU = f.code("itemnum"); p.SKU == "" {
+		for _, it := range objects(m["item"]) {
+			p.SKU = scalar(it["itemnum"])
+		}
+	}
+	if p.SKU == "" {
+		return abi.SparePart{}, false
+	}
+	if p.Name = f.str("description"); p.Name == "" {
+		p.Name = descriptionOf(m, "item")
 	}
 	if p.Name == "" {
 		p.Name = p.SKU
 	}
+	p.Manufacturer = f.str("manufacturer")
+	p.WarehouseLocation = f.code("location")
 	if q, ok := f.num("curbal"); ok {
 		p.StockQuantity = abi.Quantity(q)
+	} else {
+		p.StockQuantity = balanceSum(objects(m["invbalances"]))
 	}
 	p.ReorderPoint, _ = f.num("reorder")
 	if c, ok := f.num("avgcost", "lastcost"); ok {
 		p.UnitCost = abi.Quantity(c)
 	}
 	p.LeadTimeDays, _ = f.num("deliverytime")
+	f.drop("item", "invbalances")
 	p.Metadata = f.rest()
-	return p
+	return p, true
 }
 
-// mapPlan converts an mxpm member. The frequency is read with its unit
-// (DAYS, WEEKS, MONTHS, YEARS; days when absent).
-func mapPlan(m map[string]any) abi.MaintenancePlan {
-	f := newFields(m)
-	p := abi.MaintenancePlan{
-		ID:      f.str("pmnum"),
-		AssetID: f.str("assetnum"),
-		Name:    f.str("description"),
-		Active:  strings.EqualFold(f.str("status"), "ACTIVE"),
+// balanceSum adds the curbal of inventory balance rows (nil when no row
+// has one).
+func balanceSum(rows []map[string]any) *float64 {
+	var sum *float64
+	for _, r := range rows {
+		if q, ok := r["curbal"].(float64); ok {
+			if sum == nil {
+				sum = abi.Quantity(0)
+			}
+			*sum += q
+		}
 	}
+	return sum
+}
+
+// plan converts a PM record. The frequency is read with its unit (DAYS,
+// WEEKS, MONTHS, YEARS; days when absent).
+func (mp mapper) plan(m map[string]any) (p abi.MaintenancePlan, ok bool) {
+	f := newFields(m)
+	if p.ID = f.str("pmnum"); p.ID == "" {
+		return abi.MaintenancePlan{}, false
+	}
+	p.AssetID = f.code("assetnum")
+	p.Name = f.str("description")
+	p.Active = strings.EqualFold(f.str("status_maxvalue", "status"), "ACTIVE")
 	if p.Name == "" {
 		p.Name = p.ID
 	}
@@ -291,17 +338,12 @@ func mapPlan(m map[string]any) abi.MaintenancePlan {
 	if c := f.str("craft"); c != "" {
 		p.RequiredSkills = []string{c}
 	}
-	if jps, ok := m["jobplan"].([]any); ok {
-		for _, jp := range jps {
-			jm, _ := jp.(map[string]any)
-			tasks, _ := jm["jobtask"].([]any)
-			for _, t := range tasks {
-				tm, _ := t.(map[string]any)
-				if d, _ := tm["description"].(string); d != "" {
-					p.Tasks = append(p.Tasks, d)
-				}
+	for _, jp := range objects(m["jobplan"]) {
+		for _, t := range objects(jp["jobtask"]) {
+			if d := scalar(t["description"]); d != "" {
+				p.Tasks = append(p.Tasks, d)
 			}
 		}
 	}
-	return p
+	return p, true
 }

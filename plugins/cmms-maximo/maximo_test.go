@@ -26,6 +26,10 @@ type fixture struct {
 	r    *pdk.Runner
 }
 
+// testWorkTypeMap is the simulated site's own predictive work type (IBM
+// ships none).
+var testWorkTypeMap = map[string]any{"PDM": "predictive"}
+
 var testTypeMap = map[string]any{"PUMP": "rotating_equipment", "TA": "static_equipment", "INSTRUMENT": "instrument", "ELECTRICAL": "electrical", "FACILITY": "structural"}
 
 func newFixture(t *testing.T, cfg map[string]any) *fixture {
@@ -48,8 +52,8 @@ func newFixtureWith(t testing.TB, simOpts maxsim.Options, cfg map[string]any) *f
 	t.Cleanup(ts.Close)
 	f := &fixture{t: t, sim: sim, url: ts.URL,
 		host: &pdktest.Host{Auth: func(r *http.Request) { r.Header.Set("apikey", auth.APIKey) }},
-		r:    pdk.NewCMMS(pdk.Info{Name: pluginName, Version: pluginVersion}, &maximo{})}
-	conf := map[string]any{"base_url": ts.URL, "page_size": 10, "retry_base_ms": 1, "asset_type_map": testTypeMap}
+		r:    pdk.NewCMMS(info(), &maximo{})}
+	conf := map[string]any{"base_url": ts.URL, "page_size": 10, "retry_base_ms": 1, "asset_type_map": testTypeMap, "worktype_map": testWorkTypeMap}
 	for k, v := range cfg {
 		conf[k] = v
 	}
@@ -73,7 +77,7 @@ func wantCode(t *testing.T, err error, code abi.Code) {
 }
 
 func TestDescriptorServesEveryCMMSOperation(t *testing.T) {
-	d := pdk.NewCMMS(pdk.Info{Name: pluginName, Version: pluginVersion}, &maximo{}).Operations()
+	d := pdk.NewCMMS(info(), &maximo{}).Operations()
 	for _, op := range abi.Operations() {
 		if op.ForKind(abi.KindCMMS) && !slices.Contains(d, op.Name) {
 			t.Errorf("descriptor lacks %s", op.Name)
@@ -82,7 +86,7 @@ func TestDescriptorServesEveryCMMSOperation(t *testing.T) {
 }
 
 func TestInitRejectsBadConfig(t *testing.T) {
-	r := pdk.NewCMMS(pdk.Info{Name: pluginName, Version: pluginVersion}, &maximo{})
+	r := pdk.NewCMMS(info(), &maximo{})
 	h := &pdktest.Host{}
 	for _, cfg := range []map[string]any{
 		{},
@@ -281,7 +285,7 @@ func TestWorkOrderWrites(t *testing.T) {
 		t.Fatalf("created %+v", w)
 	}
 	rec, _ := f.sim.Record(maxsim.OSWorkOrder, w.ID)
-	if rec["worktype"] != "CP" || rec["wopriority"].(float64) != 2 || rec["externalrefid"] != "WO-AUTO-1234ABCD" {
+	if rec["worktype"] != "PDM" || rec["wopriority"].(float64) != 2 || rec["externalrefid"] != "WA1234ABCD" {
 		t.Fatalf("stored %v", rec)
 	}
 	var e abi.WorkOrderResponse

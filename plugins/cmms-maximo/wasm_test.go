@@ -35,19 +35,19 @@ func newWasmFixture(tb testing.TB, simOpts maxsim.Options, cfg map[string]any) *
 	}
 	ts := httptest.NewServer(sim)
 	tb.Cleanup(ts.Close)
-	conf := map[string]any{"base_url": ts.URL, "page_size": 10, "retry_base_ms": 1, "asset_type_map": testTypeMap}
+	conf := map[string]any{"base_url": ts.URL, "page_size": 10, "retry_base_ms": 1, "asset_type_map": testTypeMap, "worktype_map": testWorkTypeMap}
 	for k, v := range cfg {
 		conf[k] = v
 	}
 	h := plugintest.Host(tb, map[string]any{
 		"secrets": map[string]string{"maximo_apikey": "env:T_MAXIMO_APIKEY"},
 		"plugin": []map[string]any{{
-			"name": pluginName, "path": plugintest.Module(tb, "plugins/cmms-maximo"), "allow_unpinned": true, "config": conf,
+			"name": info().Name, "path": plugintest.Module(tb, "plugins/cmms-maximo"), "allow_unpinned": true, "config": conf,
 			"grant": map[string]any{"http": []map[string]any{{"origin": ts.URL, "allow_private": true,
 				"auth": map[string]any{"profile": "header", "header": "apikey", "token_secret": "maximo_apikey"}}}},
 		}},
 	}, map[string]string{"T_MAXIMO_APIKEY": auth.APIKey}, nil)
-	if err := h.Failures()[pluginName]; err != nil {
+	if err := h.Failures()[info().Name]; err != nil {
 		tb.Fatalf("loading the module through the host: %v", err)
 	}
 	return &wasmFixture{ts: ts, sim: sim, url: ts.URL, host: h}
@@ -56,7 +56,7 @@ func newWasmFixture(tb testing.TB, simOpts maxsim.Options, cfg map[string]any) *
 func (f *wasmFixture) call(op abi.OpName, req, resp any) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	return f.host.Call(ctx, pluginName, op, req, resp)
+	return f.host.Call(ctx, info().Name, op, req, resp)
 }
 
 func TestWasmThroughHost(t *testing.T) {

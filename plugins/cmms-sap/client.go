@@ -123,26 +123,8 @@ func sapMessage(body []byte) string {
 
 // statusError maps a non-2xx response to an ABI error.
 func (s *sapPM) statusError(r request, resp abi.HTTPResponse) error {
-	what := r.method + " " + pathOf(r.url)
-	detail := ""
-	if msg := s.redact(sapMessage(resp.Body)); msg != "" {
-		detail = ": " + msg
-	}
-	switch {
-	case resp.Status == 401:
-		return abi.Unauthorized("SAP refused the credentials for %s (HTTP 401)%s", what, detail)
-	case resp.Status == 403:
-		return abi.Unauthorized("SAP refused %s (HTTP 403)%s", what, detail)
-	case resp.Status == 404:
-		return abi.NotFound("SAP %s: not found (HTTP 404)%s", what, detail)
-	case resp.Status == 400 && !r.idempotent:
-		return abi.InvalidArgument("SAP rejected %s (HTTP 400)%s", what, detail)
-	case resp.Status == 429:
-		return abi.Unavailable("SAP is rate limiting %s (HTTP 429) after retries", what)
-	case resp.Status == 502 || resp.Status == 503 || resp.Status == 504:
-		return abi.Unavailable("SAP %s is unavailable (HTTP %d)", what, resp.Status)
-	}
-	return abi.Upstream("SAP %s failed (HTTP %d)%s", what, resp.Status, detail)
+	return pdk.StatusError(pdk.HTTPStatus{System: "SAP", Request: r.method + " " + pathOf(r.url), Status: resp.Status,
+		Detail: s.redact(sapMessage(resp.Body)), CallerData: !r.idempotent})
 }
 
 func pathOf(u string) string {

@@ -49,6 +49,21 @@ type settings struct {
 	BOMEntitySet      string `json:"bom_entity_set"`
 	BOMMaterialField  string `json:"bom_material_field"`
 	BOMEquipmentField string `json:"bom_equipment_field"`
+	// Site maps of customer-configured codes (SAP code → domain value),
+	// overlaying the documented defaults: order types (e.g. YBA2 →
+	// preventive), priorities, equipment categories (e.g. P → static
+	// equipment) and S/4HANA process phases (no defaults: the phase code
+	// values are not published).
+	OrderTypeMap         map[string]string `json:"order_type_map"`
+	PriorityMap          map[string]string `json:"priority_map"`
+	EquipmentCategoryMap map[string]string `json:"equipment_category_map"`
+	ProcessPhaseMap      map[string]string `json:"process_phase_map"`
+	// SystemStatusAliases maps language-specific system-status short texts
+	// to SAP's English codes (e.g. TABG → TECO on a German logon).
+	SystemStatusAliases map[string]string `json:"system_status_aliases"`
+	// FailureData reads the notification linked to an order for its
+	// damage and cause codes (default true).
+	FailureData *bool `json:"failure_data"`
 }
 
 // sapPM implements every CMMS operation of the ABI.
@@ -56,6 +71,8 @@ type sapPM struct {
 	cfg       settings
 	base      string
 	retryBase time.Duration
+
+	mapper mapper
 
 	mu       sync.Mutex
 	csrf     string // cached CSRF token of the host's cookie session
@@ -155,12 +172,48 @@ func (s *sapPM) Init(ctx context.Context, c pdk.Config) error {
 	if st.BOMEquipmentField != "" && !identRE.MatchString(st.BOMEquipmentField) {
 		return abi.InvalidArgument("config bom_equipment_field is not a valid OData identifier")
 	}
+	m, err := newMapper(st)
+	if err != nil {
+		return err
+	}
+	if st.FailureData == nil {
+		on := true
+		st.FailureData = &on
+	}
 	s.mu.Lock()
-	s.cfg, s.base = st, st.BaseURL
+	s.cfg, s.base, s.mapper = st, st.BaseURL, m
 	s.retryBase = time.Duration(st.RetryBaseMS) * time.Millisecond
 	s.csrf, s.detected = "", ""
 	s.mu.Unlock()
 	return nil
+}
+
+// newMapper builds the code tables from the documented defaults and the
+// site's maps.
+func newMapper(st settings) (mapper, error) {
+	var m mapper
+	var err error
+	if m.orderTypes, m.siteOrderTypes, err = siteTable("order_type_map", kindOrderType, defaultOrderTypes, st.OrderTypeMap, abi.ParseWorkOrderType, fallbackOrderType); err != nil {
+		return m, err
+	}
+	if m.priorities, m.sitePriorities, err = siteTable("priority_map", kindPriority, defaultPriorities, st.PriorityMap, abi.ParsePriority, fallbackPriority); err != nil {
+		return m, err
+	}
+	if m.categories, _, err = siteTable("equipment_category_map", kindEquipmentCategory, defaultCategories, st.EquipmentCategoryMap, abi.ParseAssetType, fallbackAssetType); err != nil {
+		return m, err
+	}
+	if m.phases, _, err = siteTable("process_phase_map", kindProcessPhase, nil, st.ProcessPhaseMap, abi.ParseStatus, fallbackStatus); err != nil {
+		return m, err
+	}
+	m.aliases = map[string]string{}
+	for k, v := range st.SystemStatusAliases {
+		code := strings.ToUpper(strings.TrimSpace(v))
+		if !lifecycleCode(code) {
+			return m, abi.InvalidArgument("config system_status_aliases.%s must name a life-cycle code (CRTD, REL, PCNF, CNF, TECO, CLSD, DLFL), got %q", k, v)
+		}
+		m.aliases[strings.ToUpper(strings.TrimSpace(k))] = code
+	}
+	return m, nil
 }
 
 // path returns the path of an entity set (or $metadata) of a service.

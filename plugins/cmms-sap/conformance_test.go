@@ -1,6 +1,7 @@
 package main
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/machina-go/machina/internal/plugintest"
@@ -14,8 +15,47 @@ func TestConformanceKit(t *testing.T) {
 		t.Skip("builds the wasm module")
 	}
 	for _, auth := range []string{"oauth2", "basic"} {
-		if rep := plugintest.Conforms(t, "plugins/cmms-sap", "sap", "--auth", auth); rep.Skipped != 0 || rep.Passed < 25 {
+		rep := plugintest.Conforms(t, "plugins/cmms-sap", "sap", "--auth", auth)
+		if rep.Skipped != 0 || rep.Passed < 25 {
 			t.Fatalf("auth %s: %d passed, %d skipped", auth, rep.Passed, rep.Skipped)
 		}
+		// every shape of the simulator ran, with the SAP checks
+		if !slices.Equal(rep.ShapeNames(), []string{"v2", "v4-relative-next", "legacy-status-field", "proxied-next", "customer-codes"}) {
+			t.Fatalf("shapes %v", rep.ShapeNames())
+		}
+		for _, shape := range rep.ShapeNames()[1:] {
+			if c, ok := rep.Find(shape + "/sap/status"); !ok || c.Status != "pass" {
+				t.Fatalf("%s/sap/status: %+v", shape, c)
+			}
+		}
+	}
+}
+
+// A copy of the plugin that is wrong in a way SAP's documentation rules
+// out fails the kit, with the check that says why.
+func TestConformanceKitCatchesMutants(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds wasm modules")
+	}
+	for _, m := range []struct {
+		name  string
+		edit  plugintest.Edit
+		check string
+	}{
+		{"ignores SystemStatusText", plugintest.Edit{File: "mapping.go",
+			Old: `var statusFields = []string{"SystemStatusText", "MaintenanceOrderSystemStatus"}`,
+			New: `var statusFields = []string{"MaintenanceOrderSystemStatus"}`}, "sap/status"},
+		{"reads P as piping (the reference's table)", plugintest.Edit{File: "codes.go",
+			Old: `"M": abi.AssetRotating, "E": abi.AssetElectrical,`,
+			New: `"M": abi.AssetRotating, "P": abi.AssetPiping, "E": abi.AssetElectrical,`}, "sap/equipment_category"},
+	} {
+		t.Run(m.name, func(t *testing.T) {
+			rep, code := plugintest.Kit(t, plugintest.Mutant(t, "plugins/cmms-sap", m.edit))
+			c, ok := rep.Find(m.check)
+			if code == 0 || !ok || c.Status != "fail" {
+				t.Fatalf("the kit did not fail %s (exit %d): %+v", m.check, code, c)
+			}
+			t.Logf("%s: %s", m.check, c.Got)
+		})
 	}
 }

@@ -30,10 +30,7 @@ func (s *sapPM) csrfToken(ctx context.Context, refresh bool) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	switch {
-	case resp.Status == 401:
-		return "", abi.Unauthorized("SAP refused the credentials while fetching a CSRF token (HTTP 401)")
-	case resp.Status != 200 && resp.Status != 204:
+	if resp.Status != 200 && resp.Status != 204 {
 		return "", abi.AsError(s.statusError(r, resp))
 	}
 	tok, _ = header(resp.Headers, csrfHeader)

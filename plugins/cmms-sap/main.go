@@ -11,24 +11,50 @@
 // exactly once when SAP answers 403 "x-csrf-token: Required". The token is
 // never logged and is redacted from any error text.
 //
+// Order statuses come from SystemStatusText (the reference precedence over
+// SAP's life-cycle codes), customer codes through site maps with unmapped
+// codes kept and reported, failure data from the linked notification; the
+// vendor corpus in testdata/corpus is the oracle of its tests.
+//
 // The connector logic lives in plain Go files of this package (config.go,
-// client.go, odata.go, json.go, csrf.go, mapping.go, sap.go; see
-// README.md) and is unit-tested
+// client.go, odata.go, json.go, csrf.go, codes.go, mapping.go, failure.go,
+// sap.go; see README.md) and is unit-tested
 // natively with pdk/pdktest against the simulator in sim/sap, and as wasm
 // through the real host (host/plugin + host/policy).
 package main
 
-import "github.com/machina-go/machina/pdk"
+import (
+	_ "embed"
 
-// Name and Version must match plugin.toml.
-const (
-	pluginName    = "cmms-sap"
-	pluginVersion = "1.0.0"
+	"github.com/machina-go/machina/pdk"
 )
 
-func init() {
-	pdk.RegisterCMMS(pdk.Info{Name: pluginName, Version: pluginVersion}, &sapPM{})
-}
+// manifest is plugin.toml, the one place the plugin's name and version
+// are written.
+//
+//go:embed plugin.toml
+var manifest string
+
+// info is the plugin's name and version, read from the manifest.
+func info() pdk.Info { return pdk.MustParseInfo(manifest) }
+
+func init() { pdk.RegisterCMMS(info(), &sapPM{}) }
+
+// The operations it serves: a misspelled or mistyped method fails the
+// build here instead of silently dropping an operation.
+var (
+	_ pdk.CMMS               = (*sapPM)(nil)
+	_ pdk.AssetReader        = (*sapPM)(nil)
+	_ pdk.WorkOrderLister    = (*sapPM)(nil)
+	_ pdk.WorkOrderGetter    = (*sapPM)(nil)
+	_ pdk.WorkOrderCreator   = (*sapPM)(nil)
+	_ pdk.WorkOrderUpdater   = (*sapPM)(nil)
+	_ pdk.WorkOrderCloser    = (*sapPM)(nil)
+	_ pdk.WorkOrderCanceller = (*sapPM)(nil)
+	_ pdk.HistoryReader      = (*sapPM)(nil)
+	_ pdk.SparePartsReader   = (*sapPM)(nil)
+	_ pdk.PlanReader         = (*sapPM)(nil)
+)
 
 // main never runs: the module is a reactor whose exports the PDK owns.
 func main() {}

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/pdk"
 )
 
 // fields consumes properties of one entity; what is left over becomes the
@@ -116,30 +118,36 @@ func (f fields) dateOr(now time.Time, keys ...string) time.Time {
 	return now
 }
 
-var categoryTypes = map[string]abi.AssetType{
-	"M": abi.AssetRotating, "E": abi.AssetElectrical, "I": abi.AssetInstrument,
-	"P": abi.AssetPiping, "H": abi.AssetHVAC, "S": abi.AssetSafety,
+// mapper maps SAP entities to domain objects with the site's code tables.
+// Unknown codes map to the documented fallbacks, keep their raw value in
+// metadata.unmapped and are reported as notices (pdk.CodeTable.Map).
+type mapper struct {
+	orderTypes     pdk.CodeTable[abi.WorkOrderType]
+	priorities     pdk.CodeTable[abi.Priority]
+	categories     pdk.CodeTable[abi.AssetType]
+	phases         pdk.CodeTable[abi.Status]
+	siteOrderTypes []string          // order types the site mapped (preferred for writes)
+	sitePriorities []string          // priorities the site mapped
+	aliases        map[string]string // language-specific status short text → code
 }
 
-// mapAsset maps an API_EQUIPMENT entity.
-func mapAsset(row map[string]any) abi.Asset {
+// mapAsset maps an API_EQUIPMENT entity. Field names are the published
+// ones (AssetManufacturerName, ManufacturerPartTypeName,
+// ManufacturerSerialNumber); the reference's Manufacturer and ModelNumber
+// are read when a service returns them.
+func (m *mapper) mapAsset(ctx context.Context, row map[string]any) abi.Asset {
 	f := fields(row)
+	u := pdk.Unmapped{}
 	a := abi.Asset{ID: f.take("Equipment", "EquipmentNumber")}
 	a.Name = f.take("EquipmentName", "Description", "EquipmentDescription")
 	if a.Name == "" {
 		a.Name = a.ID
 	}
-	a.Type = abi.AssetRotating
-	if cat := strings.ToUpper(scalar(f["EquipmentCategory"])); cat != "" {
-		if t, ok := categoryTypes[cat]; ok {
-			a.Type = t
-		}
-		delete(f, "EquipmentCategory")
-	}
+	a.Type = m.categories.Map(ctx, scalar(f["EquipmentCategory"]), u)
 	a.Location = f.take("FunctionalLocation")
-	a.Manufacturer = f.take("Manufacturer", "ManufacturerPartNmbr")
-	a.Model = f.take("ModelNumber")
-	a.SerialNumber = f.take("SerialNumber", "ManufacturerSerialNumber")
+	a.Manufacturer = f.take("AssetManufacturerName", "Manufacturer")
+	a.Model = f.take("ManufacturerPartTypeName", "ModelNumber")
+	a.SerialNumber = f.take("ManufacturerSerialNumber", "SerialNumber")
 	switch strings.ToUpper(f.take("ABCIndicator")) {
 	case "A":
 		a.Criticality = abi.CriticalityA
@@ -154,112 +162,99 @@ func mapAsset(row map[string]any) abi.Asset {
 		a.InstallDate = t.Format("2006-01-02")
 		delete(f, "OperationStartDate")
 	}
-	a.Metadata = f.metadata()
+	a.Metadata = u.Attach(f.metadata())
 	return a
 }
 
-var orderTypes = map[string]abi.WorkOrderType{"PM01": abi.TypeCorrective, "PM02": abi.TypePreventive, "PM03": abi.TypePredictive, "PM04": abi.TypeImprovement}
-var priorityCodes = map[string]abi.Priority{"1": abi.PriorityEmergency, "2": abi.PriorityHigh, "3": abi.PriorityMedium, "4": abi.PriorityLow}
+// Order fields that carry the status, most authoritative first:
+// SystemStatusText is what SAP's published API returns;
+// MaintenanceOrderSystemStatus is the reference's name, read when a
+// service returns it.
+var statusFields = []string{"SystemStatusText", "MaintenanceOrderSystemStatus"}
 
-// statusOrder is the precedence of SAP system statuses: in a compound
-// status the most progressed one wins.
-var statusOrder = []struct {
-	code   string
-	status abi.Status
-}{
-	{"DLFL", abi.StatusCancelled}, {"CLSD", abi.StatusClosed}, {"TECO", abi.StatusClosed}, {"CNF", abi.StatusCompleted},
-	{"PCNF", abi.StatusInProgress}, {"REL", abi.StatusAssigned}, {"CRTD", abi.StatusCreated},
-}
-
-// parseSystemStatus maps a compound system status such as "CRTD REL MANC"
-// (DLFL > CLSD > TECO > CNF > PCNF > REL > CRTD); unknown → created.
-func parseSystemStatus(compound string) abi.Status {
-	toks := map[string]bool{}
-	for _, t := range strings.Fields(strings.ToUpper(compound)) {
-		toks[t] = true
-	}
-	for _, s := range statusOrder {
-		if toks[s.code] {
-			return s.status
+// orderStatus reads the order's status from its system status (the most
+// advanced life-cycle code wins), else from its process phase through the
+// site's process_phase_map. What it read goes to md; a status it cannot
+// place goes to u (the caller reports it).
+func (m *mapper) orderStatus(f fields, md map[string]any, u pdk.Unmapped) abi.Status {
+	raw := ""
+	for _, k := range statusFields {
+		if raw = f.take(k); raw == "" {
+			continue
 		}
-	}
-	return abi.StatusCreated
-}
-
-// statusCode is the reverse mapping used for writes.
-func statusCode(s abi.Status) string {
-	switch s {
-	case abi.StatusAssigned:
-		return "REL"
-	case abi.StatusInProgress:
-		return "PCNF"
-	case abi.StatusCompleted:
-		return "CNF"
-	case abi.StatusClosed:
-		return "TECO"
-	case abi.StatusCancelled:
-		return "DLFL"
-	}
-	return "CRTD"
-}
-
-// statusCodes lists the codes that map to s (for server-side prefilters).
-func statusCodes(s abi.Status) []string {
-	var out []string
-	for _, e := range statusOrder {
-		if e.status == s {
-			out = append(out, e.code)
+		st := parseSystemStatus(raw, m.aliases)
+		md["system_status"], md["system_status_codes"], md["status_source"] = raw, st.codes, k
+		if st.found {
+			return st.status
 		}
+		break
 	}
-	return out
-}
-
-func orderTypeCode(t abi.WorkOrderType) string {
-	for k, v := range orderTypes {
-		if v == t {
-			return k
+	if phase := f.take("MaintOrdProcessPhaseCode"); phase != "" {
+		md["process_phase"] = phase
+		if sub := f.take("MaintOrdProcessSubPhaseCode"); sub != "" {
+			md["process_sub_phase"] = sub
 		}
-	}
-	return "PM01"
-}
-
-func priorityCode(p abi.Priority) string {
-	for k, v := range priorityCodes {
-		if v == p {
-			return k
+		if st, ok := m.phases.Lookup(phase); ok {
+			md["status_source"] = "MaintOrdProcessPhaseCode"
+			return st
 		}
+		u[kindProcessPhase] = phase
 	}
-	return "3"
+	if raw == "" {
+		md["status_source"] = "none"
+	}
+	u[kindSystemStatus] = raw
+	return fallbackStatus
 }
 
-// mapWorkOrder maps an API_MAINTENANCEORDER entity.
-func mapWorkOrder(row map[string]any, now time.Time) abi.WorkOrder {
+// statusOf returns an order entity's status without consuming the entity
+// or reporting anything.
+func (m *mapper) statusOf(row map[string]any) abi.Status {
+	f := fields{}
+	for _, k := range append(statusFields, "MaintOrdProcessPhaseCode") {
+		f[k] = row[k]
+	}
+	return m.orderStatus(f, map[string]any{}, pdk.Unmapped{})
+}
+
+// mapWorkOrder maps an API_MAINTENANCEORDER entity. Failure data is not
+// on the order (MaintenanceActivityType is an activity type, kept as
+// metadata.activity_type); it comes from the linked notification
+// (failure.go).
+func (m *mapper) mapWorkOrder(ctx context.Context, row map[string]any, now time.Time) abi.WorkOrder {
 	f := fields(row)
+	u := pdk.Unmapped{}
+	md := map[string]any{}
 	w := abi.WorkOrder{ID: f.take("MaintenanceOrder")}
-	w.Type = abi.TypeCorrective
-	if t, ok := orderTypes[strings.ToUpper(f.take("MaintenanceOrderType"))]; ok {
-		w.Type = t
+	w.Type = m.orderTypes.Map(ctx, scalar(f["MaintenanceOrderType"]), u)
+	// "" is no priority at all (real SAP data has MaintPriority ""): the
+	// default, without a notice.
+	w.Priority = m.priorities.Map(ctx, scalar(f["MaintPriority"]), u)
+	w.Status = m.orderStatus(f, md, u)
+	for _, k := range []string{kindSystemStatus, kindProcessPhase} {
+		if code, ok := u[k]; ok {
+			pdk.Notify(ctx, abi.Notice{Kind: abi.NoticeUnmapped, Field: k, Code: code, Fallback: string(fallbackStatus)})
+		}
 	}
-	w.Priority = abi.PriorityMedium
-	if p, ok := priorityCodes[f.take("MaintPriority")]; ok {
-		w.Priority = p
+	if us := f.take("UserStatusText"); us != "" {
+		md["user_status"] = us
 	}
-	raw := f.take("MaintenanceOrderSystemStatus")
-	w.Status = parseSystemStatus(raw)
+	if at := f.take("MaintenanceActivityType"); at != "" {
+		md["activity_type"] = at
+	}
 	w.AssetID = f.take("Equipment")
 	w.Description = f.take("MaintenanceOrderDesc")
 	w.AssignedTo = f.take("MaintOrdPersonResponsible")
-	w.FailureMode = f.take("MaintenanceActivityType")
-	w.FailureCause = f.take("MaintenanceCause", "MaintNotifCause")
 	w.CreatedAt = f.dateOr(now, "CreationDate", "MaintOrdBasicStartDate")
 	w.UpdatedAt = f.dateOr(now, "LastChangeDateTime", "MaintOrdBasicEndDate")
 	w.Metadata = f.metadata()
-	if raw != "" {
-		if w.Metadata == nil {
-			w.Metadata = map[string]any{}
-		}
-		w.Metadata["system_status"] = raw
+	if w.Metadata == nil {
+		w.Metadata = map[string]any{}
 	}
+	for k, v := range md {
+		w.Metadata[k] = v
+	}
+	w.Metadata = u.Attach(w.Metadata)
 	return w
 }
 

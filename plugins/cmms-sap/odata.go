@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/pdk"
 )
 
 // Entity sets, under their configurable services.
@@ -61,9 +62,22 @@ func (f *filter) eq(prop, field, v string) *filter {
 	return f
 }
 
-// raw adds a clause built from constants only.
-func (f *filter) raw(clause string) *filter {
-	f.parts = append(f.parts, clause)
+// in adds "(prop eq '<a>' or prop eq '<b>' …)".
+func (f *filter) in(prop, field string, vals []string) *filter {
+	var alt []string
+	for _, v := range vals {
+		lit, err := odataLiteral(field, v)
+		if err != nil {
+			if f.err == nil {
+				f.err = err
+			}
+			return f
+		}
+		alt = append(alt, prop+" eq "+lit)
+	}
+	if len(alt) > 0 {
+		f.parts = append(f.parts, strings.Join(alt, " or "))
+	}
 	return f
 }
 
@@ -81,28 +95,11 @@ func (f *filter) String() string {
 	return strings.Join(out, " and ")
 }
 
-// containsAny renders "(contains(prop,'a') or …)" in the dialect of
-// version (substringof for v2), or "" when the version is unknown.
-func containsAny(version, prop string, codes ...string) string {
-	var parts []string
-	for _, c := range codes {
-		switch version {
-		case odataV2:
-			parts = append(parts, "substringof('"+c+"',"+prop+")")
-		case odataV4:
-			parts = append(parts, "contains("+prop+",'"+c+"')")
-		default:
-			return ""
-		}
-	}
-	return strings.Join(parts, " or ")
-}
-
 // queryEscape escapes a query value with %20 for spaces.
 func queryEscape(v string) string { return strings.ReplaceAll(url.QueryEscape(v), "+", "%20") }
 
 // collectionURL builds a read URL with system query options.
-func (s *sapPM) collectionURL(path, flt, sel string, top, skip int) string {
+func (s *sapPM) collectionURL(path, flt, sel, expand string, top, skip int) string {
 	var b strings.Builder
 	b.WriteString(s.base + "/" + path + "?$format=json&$top=" + strconv.Itoa(top))
 	if skip > 0 {
@@ -113,6 +110,9 @@ func (s *sapPM) collectionURL(path, flt, sel string, top, skip int) string {
 	}
 	if sel != "" {
 		b.WriteString("&$select=" + queryEscape(sel))
+	}
+	if expand != "" {
+		b.WriteString("&$expand=" + queryEscape(expand))
 	}
 	return b.String()
 }
@@ -221,26 +221,35 @@ type query struct {
 	path   string
 	filter *filter
 	sel    string
+	expand string
 	limit  int                       // caller's limit (0: none)
 	keep   func(map[string]any) bool // client-side filter (nil: keep all)
 	single bool                      // a key lookup
 }
 
-// resolveNext makes a next link absolute and checks it stays under base.
-func (s *sapPM) resolveNext(cur, next string) (string, error) {
-	cu, err := url.Parse(cur)
-	if err != nil {
-		return "", abi.Internal("bad request URL")
+// resolveNext makes a server-driven next link absolute and keeps it on
+// the configured origin (pdk.ResolveLink). A relative link resolves
+// against the current request (v2) or the service root (v4: relative to
+// the context URL). A link naming another host — SAP behind a reverse
+// proxy or load balancer reports its internal host name — has its path and
+// query re-based onto base_url's origin, with a notice; the other host is
+// never contacted. The result must stay under base_url.
+func (s *sapPM) resolveNext(ctx context.Context, cur, service, next string) (string, error) {
+	ref := cur
+	if s.version() == odataV4 {
+		ref = s.base + "/" + service + "/"
 	}
-	nu, err := url.Parse(next)
+	out, rebased, err := pdk.ResolveLink(ref, next)
 	if err != nil {
-		return "", abi.Upstream("SAP returned an invalid next link")
+		return "", abi.Upstream("SAP returned a next link that cannot be followed: %v", err)
 	}
-	abs := cu.ResolveReference(nu).String()
-	if !strings.HasPrefix(abs, s.base+"/") {
+	if rebased {
+		pdk.Notify(ctx, abi.Notice{Kind: abi.NoticeRebased, Field: "next link", Code: pdk.Origin(next), Fallback: pdk.Origin(s.base)})
+	}
+	if !strings.HasPrefix(out, s.base+"/") {
 		return "", abi.Upstream("SAP returned a next link outside %s; refusing to follow it", s.base)
 	}
-	return abs, nil
+	return out, nil
 }
 
 // collect reads q with $top/$skip paging, following server-driven next
@@ -276,7 +285,7 @@ func (s *sapPM) collect(ctx context.Context, q query) (rows []map[string]any, tr
 		return n
 	}
 	windowTop := top()
-	next := s.collectionURL(q.path, flt, q.sel, windowTop, skip)
+	next := s.collectionURL(q.path, flt, q.sel, q.expand, windowTop, skip)
 	windowRows := 0
 	for {
 		resp, err := s.send(ctx, request{method: "GET", url: next, idempotent: true})
@@ -301,7 +310,7 @@ func (s *sapPM) collect(ctx context.Context, q query) (rows []map[string]any, tr
 			return nil, false, abi.InvalidArgument("SAP %s returned more than %d rows (max_rows); narrow the query with a $filter", q.path, capRows)
 		}
 		if link != "" {
-			if next, err = s.resolveNext(next, link); err != nil {
+			if next, err = s.resolveNext(ctx, next, serviceOf(q.path), link); err != nil {
 				return nil, false, err
 			}
 			continue
@@ -314,8 +323,16 @@ func (s *sapPM) collect(ctx context.Context, q query) (rows []map[string]any, tr
 		if windowTop = top(); windowTop <= 0 {
 			return rows, false, nil
 		}
-		next = s.collectionURL(q.path, flt, q.sel, windowTop, skip)
+		next = s.collectionURL(q.path, flt, q.sel, q.expand, windowTop, skip)
 	}
+}
+
+// serviceOf returns the service part of an entity-set path.
+func serviceOf(path string) string {
+	if i := strings.LastIndexByte(path, '/'); i >= 0 {
+		return path[:i]
+	}
+	return path
 }
 
 // one reads the single entity of path whose key property equals id.

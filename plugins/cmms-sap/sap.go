@@ -48,7 +48,7 @@ func (s *sapPM) ListAssets(ctx context.Context, req abi.ListAssetsRequest) (abi.
 	}
 	out := abi.ListAssetsResponse{Assets: make([]abi.Asset, 0, len(rows)), Truncated: truncated}
 	for _, r := range rows {
-		out.Assets = append(out.Assets, mapAsset(r))
+		out.Assets = append(out.Assets, s.asset(ctx, r))
 	}
 	return out, nil
 }
@@ -59,23 +59,22 @@ func (s *sapPM) GetAsset(ctx context.Context, req abi.GetAssetRequest) (abi.GetA
 	if err != nil {
 		return abi.GetAssetResponse{}, err
 	}
-	return abi.GetAssetResponse{Asset: mapAsset(r)}, nil
+	return abi.GetAssetResponse{Asset: s.asset(ctx, r)}, nil
 }
 
-// statusQuery narrows an order query to the given statuses: a server-side
-// prefilter on the system-status codes when the dialect is known, and an
-// exact client-side check of the compound status (a "REL" substring does
-// not make an order assigned when it also carries CNF).
+// asset maps an equipment.
+func (s *sapPM) asset(ctx context.Context, r map[string]any) abi.Asset {
+	return s.mapper.mapAsset(ctx, r)
+}
+
+// statusQuery narrows an order query to the given statuses. The check is
+// client-side, on the compound status: SAP's published order API has no
+// filterable status field (the reference's MaintenanceOrderSystemStatus
+// does not exist there, and a "REL" substring does not make an order
+// assigned when it also carries CNF).
 func (s *sapPM) statusQuery(q *query, want ...abi.Status) {
-	var codes []string
-	for _, st := range want {
-		codes = append(codes, statusCodes(st)...)
-	}
-	if pre := containsAny(s.version(), "MaintenanceOrderSystemStatus", codes...); pre != "" {
-		q.filter.raw(pre)
-	}
 	q.keep = func(r map[string]any) bool {
-		got := parseSystemStatus(scalar(r["MaintenanceOrderSystemStatus"]))
+		got := s.mapper.statusOf(r)
 		for _, st := range want {
 			if got == st {
 				return true
@@ -110,12 +109,19 @@ func (s *sapPM) workOrders(ctx context.Context, q query) (abi.ListWorkOrdersResp
 	if err != nil {
 		return abi.ListWorkOrdersResponse{}, err
 	}
+	return abi.ListWorkOrdersResponse{WorkOrders: s.orders(ctx, rows), Truncated: truncated}, nil
+}
+
+// orders maps order entities and adds the failure data of their linked
+// notifications.
+func (s *sapPM) orders(ctx context.Context, rows []map[string]any) []abi.WorkOrder {
 	now := time.Now().UTC()
-	out := abi.ListWorkOrdersResponse{WorkOrders: make([]abi.WorkOrder, 0, len(rows)), Truncated: truncated}
+	out := make([]abi.WorkOrder, 0, len(rows))
 	for _, r := range rows {
-		out.WorkOrders = append(out.WorkOrders, mapWorkOrder(r, now))
+		out = append(out, s.mapper.mapWorkOrder(ctx, r, now))
 	}
-	return out, nil
+	s.attachFailureData(ctx, out)
+	return out
 }
 
 // GetWorkOrder reads one maintenance order.
@@ -124,10 +130,16 @@ func (s *sapPM) GetWorkOrder(ctx context.Context, req abi.GetWorkOrderRequest) (
 	if err != nil {
 		return abi.WorkOrderResponse{}, err
 	}
-	return abi.WorkOrderResponse{WorkOrder: mapWorkOrder(r, time.Now().UTC())}, nil
+	return abi.WorkOrderResponse{WorkOrder: s.orders(ctx, []map[string]any{r})[0]}, nil
 }
 
-// CreateWorkOrder posts a maintenance order (SAP assigns the number).
+// idempotencyNote is what a created order's metadata says about retries.
+const idempotencyNote = "not offered: SAP's MaintenanceOrder API has no external reference field, so a retried create_work_order creates a second order; check list_work_orders for the asset before retrying"
+
+// CreateWorkOrder posts a maintenance order (SAP assigns the number). It
+// is not idempotent: the published order API has no external reference to
+// store the host's deterministic id in and look it up by; the result's
+// metadata says so (metadata.idempotent_create = false).
 func (s *sapPM) CreateWorkOrder(ctx context.Context, req abi.CreateWorkOrderRequest) (abi.WorkOrderResponse, error) {
 	if _, err := odataLiteral("asset_id", req.AssetID); err != nil {
 		return abi.WorkOrderResponse{}, err
@@ -137,13 +149,11 @@ func (s *sapPM) CreateWorkOrder(ctx context.Context, req abi.CreateWorkOrderRequ
 	}
 	body := map[string]any{
 		"MaintenanceOrderDesc": req.Description, "Equipment": req.AssetID,
-		"MaintenanceOrderType": orderTypeCode(req.Type), "MaintPriority": priorityCode(req.Priority),
+		"MaintenanceOrderType": writeCode(s.mapper.orderTypes, s.mapper.siteOrderTypes, req.Type, "PM01"),
+		"MaintPriority":        writeCode(s.mapper.priorities, s.mapper.sitePriorities, req.Priority, "3"),
 	}
 	if req.AssignedTo != "" {
 		body["MaintOrdPersonResponsible"] = req.AssignedTo
-	}
-	if req.FailureMode != "" {
-		body["MaintenanceActivityType"] = req.FailureMode
 	}
 	b, _ := json.Marshal(body)
 	resp, err := s.write(ctx, "POST", s.base+"/"+s.orderPath(), b, nil)
@@ -160,7 +170,18 @@ func (s *sapPM) CreateWorkOrder(ctx context.Context, req abi.CreateWorkOrderRequ
 	if len(rows) != 1 {
 		return abi.WorkOrderResponse{}, abi.Upstream("SAP returned %d entities for the created order", len(rows))
 	}
-	return abi.WorkOrderResponse{WorkOrder: mapWorkOrder(rows[0], time.Now().UTC())}, nil
+	w := s.orders(ctx, rows)[0]
+	w.Metadata["idempotent_create"] = false
+	w.Metadata["idempotency"] = idempotencyNote
+	if req.ID != "" {
+		w.Metadata["request_id"] = req.ID
+	}
+	if req.FailureMode != "" {
+		// an order has no failure field (MaintenanceActivityType is an
+		// activity type): failure data belongs on a notification
+		w.Metadata["failure_mode_not_written"] = req.FailureMode
+	}
+	return abi.WorkOrderResponse{WorkOrder: w}, nil
 }
 
 // UpdateWorkOrder changes status, responsible person or description with

@@ -60,7 +60,7 @@ func newFixture(t *testing.T, opts sapsim.Options, cfg map[string]any) *fixture 
 		t.Fatal(err)
 	}
 	f := &fixture{t: t, sim: sim, url: ts.URL, auth: opts.Auth,
-		r: pdk.NewCMMS(pdk.Info{Name: pluginName, Version: pluginVersion}, &sapPM{})}
+		r: pdk.NewCMMS(info(), &sapPM{})}
 	f.host = &pdktest.Host{Client: &http.Client{Jar: jar, Timeout: 30 * time.Second}, Auth: f.attach}
 	conf := map[string]any{"base_url": ts.URL + sapsim.BasePath, "sap_client": "100", "retry_base_ms": 1, "bom_equipment_field": "Equipment"}
 	for k, v := range cfg {
@@ -125,7 +125,7 @@ func wantCode(t *testing.T, err error, code abi.Code) *abi.Error {
 }
 
 func TestDescriptorServesEveryCMMSOperation(t *testing.T) {
-	d := pdk.NewCMMS(pdk.Info{Name: pluginName, Version: pluginVersion}, &sapPM{}).Operations()
+	d := pdk.NewCMMS(info(), &sapPM{}).Operations()
 	for _, op := range abi.Operations() {
 		if op.ForKind(abi.KindCMMS) && !slices.Contains(d, op.Name) {
 			t.Errorf("descriptor lacks %s", op.Name)
@@ -134,7 +134,7 @@ func TestDescriptorServesEveryCMMSOperation(t *testing.T) {
 }
 
 func TestInitRejectsBadConfig(t *testing.T) {
-	r := pdk.NewCMMS(pdk.Info{Name: pluginName, Version: pluginVersion}, &sapPM{})
+	r := pdk.NewCMMS(info(), &sapPM{})
 	h := &pdktest.Host{}
 	for _, cfg := range []map[string]any{
 		{},
@@ -201,28 +201,39 @@ func TestBothODataVersions(t *testing.T) {
 				if err := f.call(abi.OpGetWorkOrder, abi.GetWorkOrderRequest{WorkOrderID: "4000001"}, &w); err != nil {
 					t.Fatal(err)
 				}
-				if w.WorkOrder.CreatedAt.Format("2006-01-02") != "2024-01-08" || w.WorkOrder.UpdatedAt.IsZero() || w.WorkOrder.Type != abi.TypeCorrective {
+				// corpus order 4000001 (SOURCES.md): basic start 2017-07-26,
+				// last change 2018-11-21T11:50:49Z
+				if w.WorkOrder.CreatedAt.Format("2006-01-02") != "2017-07-26" || w.WorkOrder.UpdatedAt.Format(time.RFC3339) != "2018-11-21T11:50:49Z" || w.WorkOrder.Type != abi.TypeCorrective {
 					t.Fatalf("dates/type: %+v", w.WorkOrder)
 				}
-				// status filters respect compound statuses after detection
+				// a status filter returns exactly the orders that read with
+				// that status, and each corpus order under its expected one
+				var all abi.ListWorkOrdersResponse
+				if err := f.call(abi.OpListWorkOrders, abi.ListWorkOrdersRequest{}, &all); err != nil {
+					t.Fatal(err)
+				}
 				for _, st := range abi.Statuses() {
 					var lw abi.ListWorkOrdersResponse
 					if err := f.call(abi.OpListWorkOrders, abi.ListWorkOrdersRequest{Status: st}, &lw); err != nil {
 						t.Fatal(err)
 					}
-					want := 0
-					for _, r := range f.sim.Records(sapsim.SetOrder) {
-						if parseSystemStatus(r["MaintenanceOrderSystemStatus"].(string)) == st {
-							want++
+					want := map[string]bool{}
+					for _, wo := range all.WorkOrders {
+						if wo.Status == st {
+							want[wo.ID] = true
 						}
 					}
-					if len(lw.WorkOrders) != want || want == 0 {
-						t.Fatalf("status %s: got %d, want %d", st, len(lw.WorkOrders), want)
-					}
+					got := map[string]bool{}
 					for _, wo := range lw.WorkOrders {
-						if wo.Status != st {
-							t.Fatalf("status %s: got %s (%v)", st, wo.Status, wo.Metadata["system_status"])
+						got[wo.ID] = true
+					}
+					for _, c := range corpusOrders {
+						if (c.status == st) != got[c.id] {
+							t.Fatalf("status %s: corpus order %s (expected %s) filtered %v", st, c.id, c.status, got[c.id])
 						}
+					}
+					if len(got) != len(want) || len(want) == 0 {
+						t.Fatalf("status %s: got %d, want %d", st, len(got), len(want))
 					}
 				}
 			})
@@ -239,8 +250,8 @@ func checkAssetMapping(t *testing.T, f *fixture) {
 	rec, _ := f.sim.Record(sapsim.SetEquipment, "10000002")
 	a := g.Asset
 	if a.ID != "10000002" || a.Name != rec["EquipmentName"] || a.Type != abi.AssetElectrical || a.Parent != "10000001" ||
-		a.Location != rec["FunctionalLocation"] || a.Manufacturer != "Siemens" || a.Model != rec["ModelNumber"] ||
-		a.SerialNumber != rec["SerialNumber"] || a.EquipmentClassCode != "EM" || len(a.InstallDate) != 10 || string(a.Criticality) != rec["ABCIndicator"] {
+		a.Location != rec["FunctionalLocation"] || a.Manufacturer != "Siemens" || a.Model != rec["ManufacturerPartTypeName"] ||
+		a.SerialNumber != rec["ManufacturerSerialNumber"] || len(a.InstallDate) != 10 || string(a.Criticality) != rec["ABCIndicator"] {
 		t.Fatalf("mapping: %+v", a)
 	}
 	if a.InstallDate != rec["OperationStartDate"].(time.Time).Format("2006-01-02") {
@@ -351,16 +362,56 @@ func TestODataLiteral(t *testing.T) {
 	}
 }
 
+// The reference precedence DLFL > CLSD > TECO > CNF > PCNF > REL > CRTD
+// (machina-spec §6.2; SAP Help documents the life cycle it orders) on
+// SystemStatusText as SAP pads it; codes that are not life-cycle states
+// do not count, and a status without any life-cycle code is not found.
 func TestSystemStatusPrecedence(t *testing.T) {
 	for in, want := range map[string]abi.Status{
 		"CRTD": abi.StatusCreated, "CRTD MANC": abi.StatusCreated, "CRTD REL MANC": abi.StatusAssigned,
-		"REL PCNF": abi.StatusInProgress, "REL PCNF CNF": abi.StatusCompleted, "REL CNF TECO": abi.StatusClosed,
-		"TECO CLSD": abi.StatusClosed, "REL CNF DLFL": abi.StatusCancelled, "CLSD DLFL": abi.StatusCancelled,
-		"": abi.StatusCreated, "NMAT": abi.StatusCreated, "rel  pcnf": abi.StatusInProgress,
+		"REL  PCNF": abi.StatusInProgress, "REL  PCNF CNF": abi.StatusCompleted, "REL  CNF  TECO": abi.StatusClosed,
+		"TECO CLSD": abi.StatusClosed, "REL  CNF  DLFL": abi.StatusCancelled, "CLSD DLFL": abi.StatusCancelled,
+		"rel  pcnf": abi.StatusInProgress, "REL  CNF  GMPS JBFI MANC PRC  SETC TTJL": abi.StatusCompleted,
 	} {
-		if got := parseSystemStatus(in); got != want {
-			t.Errorf("%q: got %s, want %s", in, got, want)
+		if got := parseSystemStatus(in, nil); got.status != want || !got.found {
+			t.Errorf("%q: got %+v, want %s", in, got, want)
 		}
+	}
+	for _, in := range []string{"", "NMAT", "MANC PRC  SETC"} {
+		if got := parseSystemStatus(in, nil); got.found {
+			t.Errorf("%q: found %s", in, got.status)
+		}
+	}
+	// a German logon's short texts, through site aliases
+	if got := parseSystemStatus("FREI TABG", map[string]string{"FREI": "REL", "TABG": "TECO"}); got.status != abi.StatusClosed {
+		t.Errorf("aliases: %+v", got)
+	}
+}
+
+// The process phase is read when an order has no life-cycle code, through
+// the site's process_phase_map (SAP has not published the code values);
+// an unmapped phase or status is flagged.
+func TestProcessPhase(t *testing.T) {
+	m, err := newMapper(settings{ProcessPhaseMap: map[string]string{"04": "in_progress"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	w := m.mapWorkOrder(ctx, map[string]any{"MaintenanceOrder": "1", "MaintOrdProcessPhaseCode": "04"}, time.Now())
+	if w.Status != abi.StatusInProgress || w.Metadata["unmapped"] != nil || w.Metadata["status_source"] != "MaintOrdProcessPhaseCode" {
+		t.Errorf("mapped phase: %s %v", w.Status, w.Metadata)
+	}
+	w = m.mapWorkOrder(ctx, map[string]any{"MaintenanceOrder": "1", "MaintOrdProcessPhaseCode": "09"}, time.Now())
+	if u, _ := w.Metadata["unmapped"].(map[string]any); w.Status != abi.StatusCreated || u[kindProcessPhase] != "09" {
+		t.Errorf("unmapped phase: %s %v", w.Status, w.Metadata)
+	}
+	w = m.mapWorkOrder(ctx, map[string]any{"MaintenanceOrder": "1", "SystemStatusText": "REL", "MaintOrdProcessPhaseCode": "04"}, time.Now())
+	if w.Status != abi.StatusAssigned {
+		t.Errorf("the system status must win over the phase: %s", w.Status)
+	}
+	w = m.mapWorkOrder(ctx, map[string]any{"MaintenanceOrder": "1"}, time.Now())
+	if u, _ := w.Metadata["unmapped"].(map[string]any); w.Status != abi.StatusCreated || w.Metadata["status_source"] != "none" || len(u) != 1 {
+		t.Errorf("no status at all: %s %v", w.Status, w.Metadata)
 	}
 }
 
@@ -383,26 +434,37 @@ func TestDates(t *testing.T) {
 		}
 	}
 	now := time.Now().UTC()
-	w := mapWorkOrder(map[string]any{"MaintenanceOrder": "1", "CreationDate": "garbage"}, now)
+	m, _ := newMapper(settings{})
+	w := m.mapWorkOrder(context.Background(), map[string]any{"MaintenanceOrder": "1", "CreationDate": "garbage"}, now)
 	if !w.CreatedAt.Equal(now) || !w.UpdatedAt.Equal(now) {
 		t.Fatal("unparseable dates must map to now")
 	}
 }
 
+// The reference's tables (machina-spec §6.2) where SAP does not
+// contradict them; P and S are SAP's production resources/tools and
+// customer equipment (SAP Help, EQCAT), so they are unmapped by default.
 func TestMappings(t *testing.T) {
-	w := mapWorkOrder(map[string]any{"MaintenanceOrder": "7", "MaintenanceOrderType": "PM03", "MaintPriority": "1", "Equipment": "E1",
-		"MaintNotifCause": "LEAK", "MaintenanceActivityType": "002", "ZZ_X": "1"}, time.Now())
-	if w.Type != abi.TypePredictive || w.Priority != abi.PriorityEmergency || w.FailureCause != "LEAK" || w.FailureMode != "002" || w.Metadata["ZZ_X"] != "1" {
+	m, _ := newMapper(settings{})
+	ctx := context.Background()
+	w := m.mapWorkOrder(ctx, map[string]any{"MaintenanceOrder": "7", "MaintenanceOrderType": "PM03", "MaintPriority": "1", "Equipment": "E1",
+		"MaintenanceActivityType": "002", "ZZ_X": "1"}, time.Now())
+	if w.Type != abi.TypePredictive || w.Priority != abi.PriorityEmergency || w.FailureMode != "" || w.Metadata["activity_type"] != "002" || w.Metadata["ZZ_X"] != "1" {
 		t.Fatalf("%+v", w)
 	}
 	for code, want := range map[string]abi.WorkOrderType{"PM01": abi.TypeCorrective, "PM02": abi.TypePreventive, "PM04": abi.TypeImprovement, "ZZ": abi.TypeCorrective} {
-		if got := mapWorkOrder(map[string]any{"MaintenanceOrderType": code}, time.Now()).Type; got != want {
-			t.Errorf("%s: %s", code, got)
+		if got := m.mapWorkOrder(ctx, map[string]any{"MaintenanceOrderType": code}, time.Now()); got.Type != want {
+			t.Errorf("%s: %s", code, got.Type)
 		}
 	}
-	for cat, want := range map[string]abi.AssetType{"M": abi.AssetRotating, "E": abi.AssetElectrical, "I": abi.AssetInstrument, "P": abi.AssetPiping, "H": abi.AssetHVAC, "S": abi.AssetSafety} {
-		if got := mapAsset(map[string]any{"Equipment": "1", "EquipmentCategory": cat}).Type; got != want {
-			t.Errorf("%s: %s", cat, got)
+	for cat, want := range map[string]abi.AssetType{"M": abi.AssetRotating, "E": abi.AssetElectrical, "I": abi.AssetInstrument, "H": abi.AssetHVAC} {
+		if got := m.mapAsset(ctx, map[string]any{"Equipment": "1", "EquipmentCategory": cat}); got.Type != want || got.Metadata["unmapped"] != nil {
+			t.Errorf("%s: %s %v", cat, got.Type, got.Metadata)
+		}
+	}
+	for _, cat := range []string{"P", "S", "X"} {
+		if got := m.mapAsset(ctx, map[string]any{"Equipment": "1", "EquipmentCategory": cat}); got.Type != abi.AssetRotating || got.Metadata["unmapped"].(map[string]any)[kindEquipmentCategory] != cat {
+			t.Errorf("%s: %s %v", cat, got.Type, got.Metadata)
 		}
 	}
 	p := mapPlan(map[string]any{"MaintenancePlan": "1", "MaintPlanCycleValue": "2", "MaintPlanCycleUnit": "WK", "MaintenancePlanStatus": "INAC"})
@@ -443,8 +505,8 @@ func TestWriteLifeCycle(t *testing.T) {
 			t.Fatalf("close: %v %+v", err, w.WorkOrder)
 		}
 		rec, _ := f.sim.Record(sapsim.SetOrder, id)
-		if rec["MaintenanceOrderSystemStatus"] != "REL CNF TECO" {
-			t.Fatalf("system status %v", rec["MaintenanceOrderSystemStatus"])
+		if rec["SystemStatusText"] != "REL  CNF  TECO" {
+			t.Fatalf("system status %q", rec["SystemStatusText"])
 		}
 		if err := f.call(abi.OpCreateWorkOrder, abi.CreateWorkOrderRequest{AssetID: "10000003", Description: "Check"}, &w); err != nil {
 			t.Fatal(err)
@@ -508,15 +570,29 @@ func TestCSRFSecondRejectionIsAnError(t *testing.T) {
 	}
 }
 
-// Without a cookie jar the token is not bound to any session: writes fail
-// clearly (this is why the host keeps a per-plugin jar).
+// Without a cookie jar the token is not bound to any session: against a
+// strict gateway (SAP's behaviour: the token is bound to the session and
+// anti-XSRF cookies of the fetch) each write attempt is refused with 403
+// Required, the plugin re-fetches once and gives up with an error naming
+// the cookies, never a loop. A lenient gateway accepts the same client,
+// which is why the host keeps a per-plugin cookie jar.
 func TestCSRFWithoutCookieJar(t *testing.T) {
 	f := newFixture(t, sapsim.Options{}, nil)
 	f.host.Client = &http.Client{Timeout: 30 * time.Second}
+	before := f.sim.Stats()
 	var w abi.WorkOrderResponse
 	e := wantCode(t, f.call(abi.OpCreateWorkOrder, abi.CreateWorkOrderRequest{AssetID: "10000001", Description: "x"}, &w), abi.CodeUnauthorized)
 	if !strings.Contains(e.Message, "session cookies") {
 		t.Fatalf("message: %s", e.Message)
+	}
+	after := f.sim.Stats()
+	if after.CSRFFetches-before.CSRFFetches != 2 || after.Writes-before.Writes != 2 || after.CSRFRejected-before.CSRFRejected != 2 || after.WritesDone != before.WritesDone {
+		t.Fatalf("want two fetches, two refused writes: %+v → %+v", before, after)
+	}
+	g := newFixture(t, sapsim.Options{LenientCSRF: true}, nil)
+	g.host.Client = &http.Client{Timeout: 30 * time.Second}
+	if err := g.call(abi.OpCreateWorkOrder, abi.CreateWorkOrderRequest{AssetID: "10000001", Description: "x"}, &w); err != nil {
+		t.Fatalf("lenient gateway: %v", err)
 	}
 }
 
@@ -618,16 +694,17 @@ func TestPlansAndHistory(t *testing.T) {
 	if inactive == 0 {
 		t.Fatal("no inactive plan mapped")
 	}
-	rec := f.sim.Records(sapsim.SetOrder)
-	asset := rec[8]["Equipment"].(string)
-	var h abi.ListWorkOrdersResponse
+	asset := f.sim.Records(sapsim.SetOrder)[14]["Equipment"].(string)
+	var h, all abi.ListWorkOrdersResponse
 	if err := f.call(abi.OpMaintenanceHistory, abi.MaintenanceHistoryRequest{AssetID: asset}, &h); err != nil {
 		t.Fatal(err)
 	}
+	if err := f.call(abi.OpListWorkOrders, abi.ListWorkOrdersRequest{AssetID: asset}, &all); err != nil {
+		t.Fatal(err)
+	}
 	want := 0
-	for _, r := range rec {
-		st := parseSystemStatus(r["MaintenanceOrderSystemStatus"].(string))
-		if r["Equipment"] == asset && (st == abi.StatusCompleted || st == abi.StatusClosed) {
+	for _, w := range all.WorkOrders {
+		if w.Status == abi.StatusCompleted || w.Status == abi.StatusClosed {
 			want++
 		}
 	}
@@ -710,7 +787,7 @@ func TestServicePaths(t *testing.T) {
 	if err := f.call(abi.OpGetMaintenancePlan, abi.GetMaintenancePlanRequest{}, &p); err != nil || len(p.Plans) == 0 {
 		t.Fatalf("plans: %v", err)
 	}
-	r := pdk.NewCMMS(pdk.Info{Name: pluginName, Version: pluginVersion}, &sapPM{})
+	r := pdk.NewCMMS(info(), &sapPM{})
 	for _, bad := range []string{"../x", "a//b", "a/../b", "a b", "a?x=1"} {
 		if err := pdktest.Init(context.Background(), &pdktest.Host{}, r, map[string]any{"base_url": "http://x", "order_service": bad}); err == nil {
 			t.Errorf("order_service %q accepted", bad)
@@ -718,15 +795,26 @@ func TestServicePaths(t *testing.T) {
 	}
 }
 
-func TestNextLinksStayUnderBase(t *testing.T) {
+// Next links are followed only on the configured origin: a link naming
+// another host (the gateway's internal name behind a proxy, or anything
+// else) has its path and query re-based onto base_url's origin, and a
+// path outside base_url is refused.
+func TestNextLinksStayOnTheGrantedOrigin(t *testing.T) {
 	s := &sapPM{base: "http://sap.example/sap/opu/odata/sap"}
 	cur := s.base + "/API_EQUIPMENT/Equipment?$top=10"
-	if got, err := s.resolveNext(cur, "Equipment?$top=10&$skiptoken=4"); err != nil || got != s.base+"/API_EQUIPMENT/Equipment?$top=10&$skiptoken=4" {
-		t.Fatalf("relative: %q %v", got, err)
+	ctx := pdk.WithNativeHost(context.Background(), &pdktest.Host{})
+	for next, want := range map[string]string{
+		"Equipment?$top=10&$skiptoken=4": s.base + "/API_EQUIPMENT/Equipment?$top=10&$skiptoken=4",
+		"http://s4h-app01.corp.internal:8000/sap/opu/odata/sap/API_EQUIPMENT/Equipment?$skiptoken=4": s.base + "/API_EQUIPMENT/Equipment?$skiptoken=4",
+		"https://sap.example/sap/opu/odata/sap/API_EQUIPMENT/Equipment?$skiptoken=4":                 s.base + "/API_EQUIPMENT/Equipment?$skiptoken=4",
+	} {
+		if got, err := s.resolveNext(ctx, cur, "API_EQUIPMENT", next); err != nil || got != want {
+			t.Errorf("%q: %q %v", next, got, err)
+		}
 	}
-	for _, bad := range []string{"http://evil.example/sap/opu/odata/sap/API_EQUIPMENT/Equipment", "//evil.example/x", "/other/path", "https://sap.example/sap/opu/odata/sap/x"} {
-		if _, err := s.resolveNext(cur, bad); err == nil {
-			t.Errorf("%q followed", bad)
+	for _, bad := range []string{"//evil.example/x", "/other/path", "http://evil.example/admin", "http://u:p@evil.example/sap/opu/odata/sap/API_EQUIPMENT/Equipment", "ftp://sap.example/sap/opu/odata/sap/x"} {
+		if got, err := s.resolveNext(ctx, cur, "API_EQUIPMENT", bad); err == nil {
+			t.Errorf("%q followed as %q", bad, got)
 		}
 	}
 }

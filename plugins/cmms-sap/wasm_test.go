@@ -69,18 +69,18 @@ func loadWasm(t testing.TB, base string, a sapsim.Auth, cfg map[string]any) (fun
 		"log":     map[string]any{"level": "debug"},
 		"secrets": map[string]string{"sap_client_secret": "env:T_SAP_SECRET", "sap_password": "env:T_SAP_SECRET"},
 		"plugin": []map[string]any{{
-			"name": pluginName, "path": plugintest.Module(t, "plugins/cmms-sap"), "allow_unpinned": true, "config": conf,
+			"name": info().Name, "path": plugintest.Module(t, "plugins/cmms-sap"), "allow_unpinned": true, "config": conf,
 			"grant": map[string]any{
 				"http":   []map[string]any{{"origin": base, "allow_private": true, "auth": auth}},
 				"limits": map[string]any{"instances": 1},
 			},
 		}},
 	}, env, logs)
-	if err := h.Failures()[pluginName]; err != nil {
+	if err := h.Failures()[info().Name]; err != nil {
 		t.Fatalf("loading the module through the host: %v", err)
 	}
 	return func(op abi.OpName, req, resp any) error {
-		return h.Call(context.Background(), pluginName, op, req, resp)
+		return h.Call(context.Background(), info().Name, op, req, resp)
 	}, logs
 }
 

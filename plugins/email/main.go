@@ -36,12 +36,26 @@
 //	default_subject      subject of a new message (default "Machina Notification")
 package main
 
-import "github.com/machina-go/machina/pdk"
+import (
+	_ "embed"
 
-// Version is the plugin version (keep in step with plugin.toml).
-const Version = "1.0.0"
+	"github.com/machina-go/machina/pdk"
+)
 
-func init() { pdk.RegisterMessaging(pdk.Info{Name: "email", Version: Version}, newMailer()) }
+// manifest is plugin.toml, the one place the plugin's name and version
+// are written.
+//
+//go:embed plugin.toml
+var manifest string
+
+// info is the plugin's name and version, read from the manifest.
+func info() pdk.Info { return pdk.MustParseInfo(manifest) }
+
+func init() { pdk.RegisterMessaging(info(), newMailer()) }
+
+// It serves every messaging operation: a misspelled or mistyped method
+// fails the build here.
+var _ pdk.Messaging = (*mailer)(nil)
 
 // main never runs: a plugin is a wasm reactor whose exports the PDK owns.
 func main() {}

@@ -74,21 +74,17 @@ func (e *apiError) Error() string {
 	return fmt.Sprintf("telegram: HTTP %d: %s", e.Status, e.Description)
 }
 
-// abiError maps a Bot API error to an ABI error code.
+// abiError maps a Bot API error to an ABI error code: the Bot API answers
+// 404 for a wrong token, and says how long to wait after a 429; everything
+// else maps as for any upstream (pdk.StatusError).
 func (e *apiError) abiError() *abi.Error {
-	switch {
-	case e.Status == 401 || e.Status == 404:
+	switch e.Status {
+	case 401, 404:
 		return abi.Unauthorized("telegram rejected the bot token (HTTP %d): check the url_path grant", e.Status)
-	case e.Status == 403:
-		return abi.Unauthorized("telegram: %s", e.Description)
-	case e.Status == 429:
+	case 429:
 		return abi.Unavailable("telegram rate limit: retry after %d s", e.Parameters.RetryAfter)
-	case e.Status >= 500:
-		return abi.Unavailable("telegram: HTTP %d", e.Status)
-	case e.Status == 400:
-		return abi.InvalidArgument("telegram: %s", e.Description)
 	}
-	return abi.Upstream("telegram: HTTP %d: %s", e.Status, e.Description)
+	return pdk.StatusError(pdk.HTTPStatus{System: "telegram", Status: e.Status, Detail: e.Description, CallerData: true})
 }
 
 // toABI maps any error of call to an *abi.Error.

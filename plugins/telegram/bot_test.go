@@ -56,7 +56,7 @@ func (f *fixture) start(t *testing.T, cfg map[string]any) {
 	f.bot = newBot()
 	f.bot.sleep = func(d time.Duration) { f.mu.Lock(); f.slept = append(f.slept, d); f.now = f.now.Add(d); f.mu.Unlock() }
 	f.bot.now = func() time.Time { f.mu.Lock(); defer f.mu.Unlock(); return f.now }
-	f.run = pdk.NewMessaging(pdk.Info{Name: "telegram", Version: Version}, f.bot)
+	f.run = pdk.NewMessaging(info(), f.bot)
 	full := map[string]any{"base_url": f.sim.URL(), "poll_timeout_s": 0}
 	for k, v := range cfg {
 		full[k] = v

@@ -43,13 +43,25 @@
 package main
 
 import (
+	_ "embed"
+
 	"github.com/machina-go/machina/pdk"
 )
 
-// Version is the plugin version (keep in step with plugin.toml).
-const Version = "1.0.0"
+// manifest is plugin.toml, the one place the plugin's name and version
+// are written.
+//
+//go:embed plugin.toml
+var manifest string
 
-func init() { pdk.RegisterMessaging(pdk.Info{Name: "telegram", Version: Version}, newBot()) }
+// info is the plugin's name and version, read from the manifest.
+func info() pdk.Info { return pdk.MustParseInfo(manifest) }
+
+func init() { pdk.RegisterMessaging(info(), newBot()) }
+
+// It serves every messaging operation: a misspelled or mistyped method
+// fails the build here.
+var _ pdk.Messaging = (*bot)(nil)
 
 // main never runs: a plugin is a wasm reactor whose exports the PDK owns.
 func main() {}

@@ -18,6 +18,7 @@ import (
 	"github.com/machina-go/machina/host/internal/logging"
 	"github.com/machina-go/machina/host/internal/mcp"
 	"github.com/machina-go/machina/host/internal/messaging"
+	"github.com/machina-go/machina/host/internal/mqtt"
 	"github.com/machina-go/machina/host/internal/opcua"
 	"github.com/machina-go/machina/host/internal/plugin"
 	"github.com/machina-go/machina/host/internal/pluginload"
@@ -25,6 +26,7 @@ import (
 	"github.com/machina-go/machina/host/internal/router"
 	"github.com/machina-go/machina/host/internal/sandbox"
 	"github.com/machina-go/machina/host/internal/secrets"
+	"github.com/machina-go/machina/host/internal/sensor"
 	"github.com/machina-go/machina/host/internal/trace"
 )
 
@@ -44,6 +46,8 @@ const (
 	Docstore
 	// OPCUA starts the [[opcua.endpoint]] sessions.
 	OPCUA
+	// MQTT starts the [[mqtt.broker]] sessions.
+	MQTT
 	// Messaging routes incoming chat messages of the messaging plugins.
 	Messaging
 	// MCP is the MCP server over the router.
@@ -56,7 +60,7 @@ const (
 	// that the host assembles from a configuration.
 	Core Parts = 0
 	// All is every part: what serve, demo, chat and host.New run.
-	All = Trace | Plugins | Docstore | OPCUA | Messaging | MCP | Agent
+	All = Trace | Plugins | Docstore | OPCUA | MQTT | Messaging | MCP | Agent
 )
 
 // Has reports whether p includes every part of q.
@@ -101,19 +105,23 @@ type Options struct {
 
 // App is a running host.
 type App struct {
-	Config    *config.Config
-	Parts     Parts
-	Logger    hclog.Logger
-	Secrets   *secrets.Registry
-	Scrubber  *secrets.Scrubber
-	Tracer    *trace.Tracer
-	Gate      *sandbox.Gate
-	Registry  *registry.Registry
-	Router    *router.Router
-	MCP       *mcp.Server
-	Plugins   []*pluginload.Loaded
-	Docs      *docstore.Store
-	OPCUA     *opcua.Manager
+	Config   *config.Config
+	Parts    Parts
+	Logger   hclog.Logger
+	Secrets  *secrets.Registry
+	Scrubber *secrets.Scrubber
+	Tracer   *trace.Tracer
+	Gate     *sandbox.Gate
+	Registry *registry.Registry
+	Router   *router.Router
+	MCP      *mcp.Server
+	Plugins  []*pluginload.Loaded
+	Docs     *docstore.Store
+	OPCUA    *opcua.Manager
+	MQTT     *mqtt.Manager
+	// Alarms is the one alarm store of every sensor connector (OPC-UA,
+	// MQTT): machina_get_alarms and the alarm workflow read it.
+	Alarms    *sensor.AlarmStore
 	Messaging *messaging.Router
 	Agent     *agent.Agent
 	// Toolbox is the agent's in-process MCP client (nil without an agent).
@@ -229,8 +237,12 @@ func (a *App) buildParts(ctx context.Context) error {
 	} else {
 		close(a.ingested)
 	}
+	a.Alarms = sensor.NewAlarmStore(1000, nil)
 	if a.Parts.Has(OPCUA) {
 		a.startOPCUA(ctx)
+	}
+	if a.Parts.Has(MQTT) {
+		a.startMQTT(ctx)
 	}
 	if a.Parts.Has(Messaging) && len(channels) > 0 {
 		if err := a.startMessaging(channels); err != nil {
@@ -251,6 +263,7 @@ func (a *App) buildParts(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		a.closers = append(a.closers, a.MCP.Close)
 	}
 	if a.Parts.Has(Agent) {
 		return a.startAgent(ctx)
@@ -295,8 +308,8 @@ func (a *App) Run(ctx context.Context) error {
 			}
 		}()
 	}
-	if a.OPCUA != nil && a.Agent != nil && a.agentCfg.AlarmWorkflow.Enabled {
-		events, unsubscribe := a.OPCUA.Subscribe(64)
+	if (a.OPCUA != nil || a.MQTT != nil) && a.Agent != nil && a.agentCfg.AlarmWorkflow.Enabled {
+		events, unsubscribe := a.Alarms.Subscribe(64)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -309,7 +322,7 @@ func (a *App) Run(ctx context.Context) error {
 	return <-errc
 }
 
-func (a *App) alarmLoop(ctx context.Context, events <-chan opcua.AlarmEvent) {
+func (a *App) alarmLoop(ctx context.Context, events <-chan sensor.AlarmEvent) {
 	for {
 		select {
 		case <-ctx.Done():

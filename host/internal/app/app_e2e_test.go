@@ -63,6 +63,13 @@ func scriptedModel(rec llmtest.Recorded) llmtest.Step {
 
 func newStack(t *testing.T, sandbox bool) *stack {
 	t.Helper()
+	return newStackWith(t, sandbox, "")
+}
+
+// newStackWith builds the stack with extra TOML appended to the demo's
+// machina.toml (e.g. an [[mqtt.broker]] section).
+func newStackWith(t *testing.T, sandbox bool, extra string) *stack {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &stack{llm: llmtest.New(), dir: t.TempDir(), stop: cancel}
 	s.llm.Respond(scriptedModel)
@@ -72,6 +79,16 @@ func newStack(t *testing.T, sandbox bool) *stack {
 		t.Fatal(err)
 	}
 	s.env = env
+	if extra != "" {
+		f, err := os.OpenFile(env.ConfigPath, os.O_APPEND|os.O_WRONLY, 0)
+		if err == nil {
+			_, err = f.WriteString("\n" + extra)
+			f.Close()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 	cfg, err := config.Load(env.ConfigPath, func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)

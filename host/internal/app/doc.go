@@ -1,7 +1,8 @@
 // Package app assembles a running Machina host from a configuration: secrets,
 // redacting logger, tracer, sandbox gate, plugins (audited and loaded under
 // their grants, with the host's mail client for mail-granted plugins), the
-// document store, OPC-UA, the registry and router, the MCP server, the
+// document store, OPC-UA and MQTT (sharing one alarm store), the registry
+// and router, the MCP server, the
 // messaging router and — when [agent] is configured — the chat agent with
 // its channels and the alarm_to_workorder workflow.
 //

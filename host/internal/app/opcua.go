@@ -23,15 +23,6 @@ func OPCUAConfig(cfg *config.Config) (opcua.Config, error) {
 	return oc, nil
 }
 
-// sensors adapts *opcua.Manager to registry.SensorSource.
-type sensors struct{ m *opcua.Manager }
-
-func (s sensors) LatestReadings(ctx context.Context, assetID string) (any, error) {
-	return s.m.LatestReadings(ctx, assetID)
-}
-
-func (s sensors) Alarms(assetID string) []abi.Alarm { return s.m.Alarms(assetID) }
-
 // startOPCUA starts the OPC-UA manager when [[opcua.endpoint]] is configured.
 func (a *App) startOPCUA(ctx context.Context) {
 	oc, err := OPCUAConfig(a.Config)
@@ -45,7 +36,7 @@ func (a *App) startOPCUA(ctx context.Context) {
 	if len(oc.Endpoints) == 0 {
 		return
 	}
-	m, err := opcua.NewManager(oc, opcua.Options{Logger: a.Logger.Named("opcua"), Secrets: opcua.SecretFunc(a.secretString)})
+	m, err := opcua.NewManager(oc, opcua.Options{Logger: a.Logger.Named("opcua"), Secrets: opcua.SecretFunc(a.secretString), Store: a.Alarms})
 	if err == nil {
 		err = m.Start(ctx)
 	}
@@ -55,7 +46,7 @@ func (a *App) startOPCUA(ctx context.Context) {
 	}
 	a.OPCUA = m
 	a.closers = append(a.closers, func() { _ = m.Close() })
-	_, err = a.Registry.AddSensors("opcua", sensors{m}, func(ctx context.Context) abi.HealthResponse {
+	_, err = a.Registry.AddSensors("opcua", m, func(ctx context.Context) abi.HealthResponse {
 		for _, h := range m.Health(ctx) {
 			if h.Status != opcua.HealthOK {
 				return abi.HealthResponse{Status: abi.HealthDegraded, Message: "endpoint " + h.Name + " " + h.State}

@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"os/user"
 	"strings"
 
@@ -54,7 +53,7 @@ func runChat(ctx context.Context, c *cli, args []string) int {
 		fmt.Fprintln(c.stderr, "machina chat: configure [agent] with a provider and model (see docs/operators.md)")
 		return 2
 	}
-	return chatLoop(ctx, a, os.Stdin, c.stdout)
+	return chatLoop(ctx, a, c.input(), c.stdout)
 }
 
 func chatLoop(ctx context.Context, a *app.App, in io.Reader, out io.Writer) int {

@@ -23,20 +23,25 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 )
 
-// runDemo is `machina demo`: simulators, generated config, the real host,
-// a few tool calls, then serving until interrupted.
-func runDemo(ctx context.Context, c *cli, args []string) int {
+// demoFlags are the flags of `machina demo`.
+type demoFlags struct {
+	transport, listen, plugins, manuals, state, llmURL, llmModel string
+	live, exit                                                   bool
+}
+
+func parseDemoFlags(c *cli, args []string) (demoFlags, int, bool) {
+	var f demoFlags
 	fs := flag.NewFlagSet("machina demo", flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
-	transportName := fs.String("transport", "http", "`http` (streamable HTTP on --listen) or stdio (for a client that spawns this command)")
-	listen := fs.String("listen", "127.0.0.1:8000", "HTTP `address` (a busy port falls back to a free one)")
-	plugins := fs.String("plugins", "dist/plugins", "`directory` of built plugins (make build)")
-	manuals := fs.String("manuals", "samples/manuals", "sample manuals `directory`")
-	state := fs.String("state", "", "state `directory` for config, secrets, token and data (default: user cache dir)")
-	live := fs.Bool("live", false, "turn sandbox mode off (writes go to the simulators)")
-	exit := fs.Bool("exit", false, "exit after the self-check instead of serving until interrupted")
-	llmURL := fs.String("llm-url", "", "OpenAI-compatible `URL` for the chat agent (e.g. http://127.0.0.1:11434/v1 for Ollama); off by default")
-	llmModel := fs.String("llm-model", "llama3.1", "model for --llm-url")
+	fs.StringVar(&f.transport, "transport", "http", "`http` (streamable HTTP on --listen) or stdio (for a client that spawns this command)")
+	fs.StringVar(&f.listen, "listen", "127.0.0.1:8000", "HTTP `address` (a busy port falls back to a free one)")
+	fs.StringVar(&f.plugins, "plugins", "dist/plugins", "`directory` of built plugins (make build)")
+	fs.StringVar(&f.manuals, "manuals", "samples/manuals", "sample manuals `directory`")
+	fs.StringVar(&f.state, "state", "", "state `directory` for config, secrets, token and data (default: user cache dir)")
+	fs.BoolVar(&f.live, "live", false, "turn sandbox mode off (writes go to the simulators)")
+	fs.BoolVar(&f.exit, "exit", false, "exit after the self-check instead of serving until interrupted")
+	fs.StringVar(&f.llmURL, "llm-url", "", "OpenAI-compatible `URL` for the chat agent (e.g. http://127.0.0.1:11434/v1 for Ollama); off by default")
+	fs.StringVar(&f.llmModel, "llm-model", "llama3.1", "model for --llm-url")
 	fs.Usage = func() {
 		fmt.Fprintln(c.stderr, "Usage: machina demo [--transport http|stdio] [--listen ADDR] [--live] [--exit]\n\n"+
 			"Starts simulators for Maximo, SAP PM, Telegram, mail and an OPC-UA plant on 127.0.0.1,\n"+
@@ -46,137 +51,175 @@ func runDemo(ctx context.Context, c *cli, args []string) int {
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return 0
+			return f, 0, false
 		}
-		return 2
+		return f, 2, false
 	}
-	if *transportName != "http" && *transportName != "stdio" {
-		fmt.Fprintf(c.stderr, "machina demo: --transport %q: want http or stdio\n", *transportName)
-		return 2
+	if f.transport != "http" && f.transport != "stdio" {
+		fmt.Fprintf(c.stderr, "machina demo: --transport %q: want http or stdio\n", f.transport)
+		return f, 2, false
 	}
-	// gopcua's simulator server logs through the standard logger; the host
-	// logs through hclog, so keep the demo's output readable.
-	log.SetOutput(io.Discard)
-	out := c.stdout
-	if *transportName == "stdio" {
-		out = c.stderr // stdout carries only MCP frames
-	}
-	say := func(format string, a ...any) { fmt.Fprintf(out, format+"\n", a...) }
-	if *state == "" {
+	if f.state == "" {
 		dir, err := os.UserCacheDir()
 		if err != nil {
 			dir = os.TempDir()
 		}
-		*state = filepath.Join(dir, "machina", "demo")
+		f.state = filepath.Join(dir, "machina", "demo")
 	}
-	addr, err := freeAddr(*listen)
-	if err != nil {
-		fmt.Fprintln(c.stderr, "machina demo:", err)
-		return 1
-	}
+	return f, 0, true
+}
 
+// demoRun is one `machina demo`: its flags, where it prints, and the
+// simulators and host once started.
+type demoRun struct {
+	c    *cli
+	f    demoFlags
+	out  io.Writer
+	addr string
+	env  *demo.Env
+	app  *app.App
+}
+
+func (d *demoRun) say(format string, a ...any) { fmt.Fprintf(d.out, format+"\n", a...) }
+
+func (d *demoRun) fail(err error) int {
+	fmt.Fprintln(d.c.stderr, "machina demo:", err)
+	return 1
+}
+
+// runDemo is `machina demo`: simulators, generated config, the real host,
+// a few tool calls, then serving until interrupted.
+func runDemo(ctx context.Context, c *cli, args []string) int {
+	f, code, ok := parseDemoFlags(c, args)
+	if !ok {
+		return code
+	}
+	// gopcua's simulator server logs through the standard logger; the host
+	// logs through hclog, so keep the demo's output readable.
+	log.SetOutput(io.Discard)
+	d := &demoRun{c: c, f: f, out: c.stdout}
+	if f.transport == "stdio" {
+		d.out = c.stderr // stdout carries only MCP frames
+	}
+	addr, err := freeAddr(f.listen)
+	if err != nil {
+		return d.fail(err)
+	}
+	d.addr = addr
+	if err := d.start(ctx); err != nil {
+		return d.fail(err)
+	}
+	defer d.env.Close()
+	defer d.app.Close()
+	runCtx, stopRun := context.WithCancel(ctx)
+	defer stopRun()
+	go func() { _ = d.app.Run(runCtx) }()
+	if f.transport == "stdio" {
+		return d.serveStdio(ctx)
+	}
+	return d.serveHTTP(ctx)
+}
+
+// start starts the simulators and the host, and waits for the manuals and
+// the OPC-UA sessions.
+func (d *demoRun) start(ctx context.Context) error {
 	start := time.Now()
-	say("machina demo: starting simulators (Maximo, SAP PM, Telegram, SMTP/IMAP, OPC-UA) on 127.0.0.1 ...")
-	env, err := demo.Start(ctx, demo.Options{PluginsDir: *plugins, ManualsDir: *manuals, StateDir: *state,
-		Sandbox: !*live, Listen: addr, LLMURL: *llmURL, LLMModel: *llmModel})
+	d.say("machina demo: starting simulators (Maximo, SAP PM, Telegram, SMTP/IMAP, OPC-UA) on 127.0.0.1 ...")
+	env, err := demo.Start(ctx, demo.Options{PluginsDir: d.f.plugins, ManualsDir: d.f.manuals, StateDir: d.f.state,
+		Sandbox: !d.f.live, Listen: d.addr, LLMURL: d.f.llmURL, LLMModel: d.f.llmModel})
 	if err != nil {
-		fmt.Fprintln(c.stderr, "machina demo:", err)
-		return 1
+		return err
 	}
-	defer env.Close()
-	cfg, err := config.Load(env.ConfigPath, c.getenv)
+	cfg, err := config.Load(env.ConfigPath, d.c.getenv)
 	if err != nil {
-		fmt.Fprintln(c.stderr, "machina demo:", err)
-		return 1
+		env.Close()
+		return err
 	}
-	say("machina demo: loading %d plugins (audit, sha256 pins, grants) and ingesting manuals ...", len(env.Plugins))
-	a, err := app.Build(ctx, cfg, app.All, app.Options{Stderr: c.stderr, Getenv: c.getenv, Version: version})
+	d.say("machina demo: loading %d plugins (audit, sha256 pins, grants) and ingesting manuals ...", len(env.Plugins))
+	a, err := app.Build(ctx, cfg, app.All, app.Options{Stderr: d.c.stderr, Getenv: d.c.getenv, Version: version})
 	if err != nil {
-		fmt.Fprintln(c.stderr, "machina demo:", err)
-		return 1
+		env.Close()
+		return err
 	}
-	defer a.Close()
+	d.env, d.app = env, a
 	for _, f := range a.Registry.Failures() {
-		say("  ! %s failed to start: %v", f.Name, f.Err)
+		d.say("  ! %s failed to start: %v", f.Name, f.Err)
 	}
 	select {
 	case <-a.Ingested():
 	case <-ctx.Done():
-		return 1
+		a.Close()
+		env.Close()
+		return ctx.Err()
 	}
 	if a.OPCUA != nil {
 		wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 		_ = a.OPCUA.WaitConnected(wctx)
 		cancel()
 	}
-	runCtx, stopRun := context.WithCancel(ctx)
-	defer stopRun()
-	go func() { _ = a.Run(runCtx) }()
-
 	mode := "SANDBOX (writes are synthesised, never sent)"
-	if *live {
+	if d.f.live {
 		mode = "LIVE against the simulators"
 	}
-	say("machina demo: host up in %.1fs — %d tools, mode %s", time.Since(start).Seconds(), len(a.MCP.ToolNames()), mode)
+	d.say("machina demo: host up in %.1fs — %d tools, mode %s", time.Since(start).Seconds(), len(a.MCP.ToolNames()), mode)
+	return nil
+}
 
-	if *transportName == "stdio" {
-		ic, err := inProcess(ctx, a)
-		if err != nil {
-			fmt.Fprintln(c.stderr, "machina demo:", err)
-			return 1
-		}
-		defer ic.Close()
-		if err := selfCheck(ctx, out, ic, env); err != nil {
-			fmt.Fprintln(c.stderr, "machina demo: self-check failed:", err)
-			return 1
-		}
-		say("machina demo: ready — serving MCP on stdio")
-		if err := a.MCP.ServeStdio(ctx, os.Stdin, c.stdout); err != nil {
-			fmt.Fprintln(c.stderr, "machina demo:", err)
-			return 1
-		}
-		return 0
+// serveStdio runs the self-check in process, then serves MCP on the
+// command's standard streams.
+func (d *demoRun) serveStdio(ctx context.Context) int {
+	ic, err := inProcess(ctx, d.app)
+	if err != nil {
+		return d.fail(err)
 	}
+	defer ic.Close()
+	if err := selfCheck(ctx, d.out, ic, d.env); err != nil {
+		return d.fail(fmt.Errorf("self-check failed: %w", err))
+	}
+	d.say("machina demo: ready — serving MCP on stdio")
+	if err := d.app.MCP.ServeStdio(ctx, d.c.input(), d.c.stdout); err != nil {
+		return d.fail(err)
+	}
+	return 0
+}
 
-	tokens, err := machinamcp.NewTokenStore(machinamcp.TokenSource{File: cfg.MCP.TokensFile, Getenv: func(string) string { return "" }})
+// serveHTTP serves streamable HTTP with the demo's token, runs the
+// self-check through it and serves until interrupted (or --exit).
+func (d *demoRun) serveHTTP(ctx context.Context) int {
+	tokens, err := machinamcp.NewTokenStore(machinamcp.TokenSource{File: d.app.Config.MCP.TokensFile, Getenv: func(string) string { return "" }})
 	if err != nil {
-		fmt.Fprintln(c.stderr, "machina demo:", err)
-		return 1
+		return d.fail(err)
 	}
-	ln, err := net.Listen("tcp", addr)
+	ln, err := net.Listen("tcp", d.addr)
 	if err != nil {
-		fmt.Fprintln(c.stderr, "machina demo:", err)
-		return 1
+		return d.fail(err)
 	}
 	serveCtx, stopServe := context.WithCancel(ctx)
 	defer stopServe()
 	served := make(chan error, 1)
-	go func() { served <- a.MCP.Serve(serveCtx, ln, machinamcp.HTTPOptions{Tokens: tokens}) }()
+	go func() { served <- d.app.MCP.Serve(serveCtx, ln, machinamcp.HTTPOptions{Tokens: tokens}) }()
 	url := "http://" + ln.Addr().String()
-	printConnect(out, url, env, *state)
-	hc, err := httpClient(ctx, url+"/mcp", env.Token)
+	printConnect(d.out, url, d.env, d.f.state)
+	hc, err := httpClient(ctx, url+"/mcp", d.env.Token)
 	if err != nil {
-		fmt.Fprintln(c.stderr, "machina demo:", err)
-		return 1
+		return d.fail(err)
 	}
 	defer hc.Close()
-	if err := selfCheck(ctx, out, hc, env); err != nil {
-		fmt.Fprintln(c.stderr, "machina demo: self-check failed:", err)
-		return 1
+	if err := selfCheck(ctx, d.out, hc, d.env); err != nil {
+		return d.fail(fmt.Errorf("self-check failed: %w", err))
 	}
-	say("\nmachina demo: ready — serving on %s/mcp (Ctrl-C to stop)", url)
-	if *exit {
+	d.say("\nmachina demo: ready — serving on %s/mcp (Ctrl-C to stop)", url)
+	if d.f.exit {
 		return 0
 	}
 	select {
 	case <-ctx.Done():
 	case err := <-served:
 		if err != nil {
-			fmt.Fprintln(c.stderr, "machina demo:", err)
-			return 1
+			return d.fail(err)
 		}
 	}
-	say("machina demo: stopped")
+	d.say("machina demo: stopped")
 	return 0
 }
 

@@ -3,14 +3,15 @@ package cli
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/machina-go/machina/host/internal/testplugin"
 	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
 )
 
@@ -60,23 +61,36 @@ func TestDemoReachesReady(t *testing.T) {
 	}
 }
 
-// TestDemoStdioExternalClient spawns the real binary as `machina demo
-// --transport stdio` and drives it with an MCP client over stdio.
+// TestDemoStdioExternalClient runs `machina demo --transport stdio` with
+// its standard streams on pipes and drives it with an MCP client, as a
+// client that spawns the command would.
 func TestDemoStdioExternalClient(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "machina")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/machina")
-	build.Dir = testplugin.Root()
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
-	env := append(os.Environ(), "MACHINA_LOG_LEVEL=warn")
-	c, err := client.NewStdioMCPClient(bin, env, "demo", "--transport", "stdio", "--state", t.TempDir(),
-		"--plugins", demoPlugins(t), "--manuals", filepath.Join(testplugin.Root(), "samples", "manuals"))
-	if err != nil {
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	var errb lockedBuf
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, &cli{stdin: inR, stdout: outW, stderr: &errb, getenv: func(k string) string {
+			if k == "MACHINA_LOG_LEVEL" {
+				return "warn"
+			}
+			return ""
+		}}, []string{"demo", "--transport", "stdio", "--state", t.TempDir(),
+			"--plugins", demoPlugins(t), "--manuals", filepath.Join(testplugin.Root(), "samples", "manuals")})
+		outW.Close()
+	}()
+	c := client.NewClient(transport.NewIO(outR, inW, io.NopCloser(strings.NewReader(""))))
+	defer func() {
+		c.Close()
+		cancel()
+		if code := <-done; code != 0 {
+			t.Errorf("demo: exit %d\n%s", code, errb.String())
+		}
+	}()
+	if err := c.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
-	ctx := context.Background()
 	init := mcp.InitializeRequest{}
 	init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
 	init.Params.ClientInfo = mcp.Implementation{Name: "demo-test", Version: "1"}

@@ -115,3 +115,14 @@ func TestDoctorReportsConfigTheHostRefuses(t *testing.T) {
 		t.Fatalf("exit %d\n%s\n%s", code, out.String(), errb.String())
 	}
 }
+
+func TestDoctorFindsPlainTextMQTT(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "machina.toml")
+	os.WriteFile(path, []byte("[[mqtt.broker]]\nname = \"plant\"\nurl = \"mqtt://10.1.2.3:1883\"\n[[mqtt.broker.topic]]\ntopic = \"a/b\"\nasset_id = \"P-1\"\n"), 0o600)
+	var out, errb bytes.Buffer
+	code := run(context.Background(), &cli{stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}, []string{"doctor", "--config", path})
+	if code != 1 || !strings.Contains(out.String(), "[HIGH  ] mqtt-tls") {
+		t.Fatalf("exit %d, want a high mqtt-tls finding:\n%s%s", code, out.String(), errb.String())
+	}
+}

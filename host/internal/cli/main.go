@@ -25,9 +25,18 @@ var version = "0.1.0-dev"
 // cli is what every command receives: its streams and the environment, so
 // commands are testable without touching process globals.
 type cli struct {
+	stdin  io.Reader // nil reads nothing (end of input at once)
 	stdout io.Writer
 	stderr io.Writer
 	getenv func(string) string
+}
+
+// input is the command's standard input.
+func (c *cli) input() io.Reader {
+	if c.stdin == nil {
+		return strings.NewReader("")
+	}
+	return c.stdin
 }
 
 // command is one entry of the command table.
@@ -46,7 +55,7 @@ func commands() []command {
 		{"sim", "run a protocol simulator (maximo, sap, telegram, opcua)", runSim},
 		{"docs", "ingest and search equipment manuals", runDocs},
 		{"trace", "verify and tail trace files", runTrace},
-		{"opcua", "OPC-UA helpers (gen-cert)", runOPCUA},
+		{"opcua", "OPC-UA helpers (gen-cert, check)", runOPCUA},
 		{"chat", "talk to the Machina agent in the terminal", runChat},
 		{"doctor", "check a deployment for security problems", runDoctor},
 		{"demo", "build everything and run the demo", runDemo},
@@ -59,9 +68,9 @@ func commands() []command {
 }
 
 // Main runs the command line args (without the program name) until ctx
-// ends and returns the process exit code.
+// ends and returns the process exit code. Standard input is the process's.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
-	return run(ctx, &cli{stdout: stdout, stderr: stderr, getenv: getenv}, args)
+	return run(ctx, &cli{stdin: os.Stdin, stdout: stdout, stderr: stderr, getenv: getenv}, args)
 }
 
 // MainProcess is Main for a process: os streams and environment, and

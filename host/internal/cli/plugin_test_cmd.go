@@ -21,10 +21,13 @@ func runPluginTest(ctx context.Context, c *cli, args []string) int {
 	fs.SetOutput(c.stderr)
 	sim := fs.String("sim", "", "simulator to test against: "+strings.Join(conformance.SimulatorNames(), ", ")+" (default: <name> for a plugin named cmms-<name>, else maximo)")
 	auth := fs.String("auth", "", "simulator authentication mode (maximo: apikey (default), basic, bearer; sap: oauth2 (default), basic)")
+	preset := fs.String("preset", "", "cmms-rest preset to test, against the rest simulator in that vendor's dialect: "+strings.Join(conformance.Presets(), ", "))
+	shapes := fs.String("shape", "", "comma-separated response shapes to run besides the default one (default: every shape the simulator serves)")
+	noCorpus := fs.Bool("no-corpus", false, "skip the vendor payload corpus scenarios")
 	asJSON := fs.Bool("json", false, "print the report as JSON on stdout")
 	verbose := fs.Bool("v", false, "log the kit's diagnostics to stderr")
 	fs.Usage = func() {
-		fmt.Fprintln(c.stderr, "Usage: machina plugin test FILE|DIR [--sim NAME] [--auth MODE] [--json]\n\n"+
+		fmt.Fprintln(c.stderr, "Usage: machina plugin test FILE|DIR [--sim NAME] [--auth MODE] [--preset NAME] [--shape A,B] [--no-corpus] [--json]\n\n"+
 			"FILE is a built module; a plugin folder (DIR) is built first.\n\n"+
 			"Runs the CMMS conformance kit: starts the simulator in-process on loopback,\n"+
 			"loads the plugin through the real host (audit, policy host, a generated grant\n"+
@@ -32,7 +35,13 @@ func runPluginTest(ctx context.Context, c *cli, args []string) int {
 			"check with what was expected and what happened: every declared operation,\n"+
 			"pagination, error codes, escaping of hostile ids, refused transitions, the\n"+
 			"sandbox (no write reaches the upstream) and secrecy (the credential never\n"+
-			"appears in plugin output, logs or traces). Exits 1 when a check fails.\n\n"+
+			"appears in plugin output, logs or traces). The read and write checks run\n"+
+			"again in every response shape the simulator serves (lean and namespaced\n"+
+			"JSON, relative and proxied links, relations as objects, status synonyms,\n"+
+			"records without an id, unknown stock), and the vendor payload corpus\n"+
+			"scenarios judge the plugin's mappings by the vendor's published data.\n"+
+			"The report lists the shapes and scenarios exercised. Exits 1 when a check\n"+
+			"fails.\n\n"+
 			"The plugin's manifest must request the loopback origin (e.g.\n"+
 			"[[http]] origin = \"http://127.0.0.1:*\") to be testable.")
 		fs.PrintDefaults()
@@ -64,6 +73,9 @@ func runPluginTest(ctx context.Context, c *cli, args []string) int {
 		fmt.Fprintf(c.stderr, "built %s (sha256 %s)\n", file, res.SHA256)
 		file = res.Path
 	}
+	if *sim == "" && *preset != "" {
+		*sim = "rest"
+	}
 	if *sim == "" {
 		*sim = conformance.DefaultSimulator(file)
 	}
@@ -77,9 +89,18 @@ func runPluginTest(ctx context.Context, c *cli, args []string) int {
 	if !*asJSON {
 		live = c.stdout
 	}
-	opts := conformance.Options{Module: file, Sim: *sim, Auth: *auth, CacheDir: filepath.Join(cache, "machina", "wazero"), Logger: logger}
+	opts := conformance.Options{Module: file, Sim: *sim, Auth: *auth, Preset: *preset, CacheDir: filepath.Join(cache, "machina", "wazero"), Logger: logger, NoCorpus: *noCorpus}
+	for _, s := range strings.Split(*shapes, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			opts.Shapes = append(opts.Shapes, s)
+		}
+	}
 	if live != nil {
-		fmt.Fprintf(live, "Testing %s against the %s simulator…\n\n", file, *sim)
+		if *preset != "" {
+			fmt.Fprintf(live, "Testing %s (preset %s) against the %s simulator…\n\n", file, *preset, *sim)
+		} else {
+			fmt.Fprintf(live, "Testing %s against the %s simulator…\n\n", file, *sim)
+		}
 		opts.OnCheck = func(ch conformance.Check) { conformance.WriteCheck(live, ch) }
 	}
 	rep, err := conformance.Run(ctx, opts)

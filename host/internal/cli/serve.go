@@ -80,15 +80,21 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 	}()
 
 	if cfg.MCP.Transport == "stdio" {
-		// Everything but the protocol goes to stderr; os.Stdin and stdout
+		// Everything but the protocol goes to stderr; standard input and output
 		// are the transport.
-		if err := a.MCP.ServeStdio(ctx, os.Stdin, c.stdout); err != nil {
+		if err := a.MCP.ServeStdio(ctx, c.input(), c.stdout); err != nil {
 			log.Error("stdio transport failed", "error", err)
 			return 1
 		}
 		return 0
 	}
+	return serveHTTP(ctx, c, a)
+}
 
+// serveHTTP serves streamable HTTP, with bearer tokens (SIGHUP reloads
+// them) and OAuth when configured, until ctx ends.
+func serveHTTP(ctx context.Context, c *cli, a *app.App) int {
+	cfg, log := a.Config, a.Logger
 	tokens, err := mcp.NewTokenStore(mcp.TokenSource{Getenv: c.getenv, File: cfg.MCP.TokensFile, Logger: log.Named("auth"),
 		Optional: cfg.MCP.OAuth.Enabled()})
 	if err != nil {
@@ -103,23 +109,8 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 		}
 		defer validator.Close()
 	}
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
-	go func() {
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-hup:
-				if err := tokens.Reload(); err != nil {
-					log.Error("SIGHUP: token reload failed; keeping the current tokens", "error", err)
-				} else {
-					log.Info("SIGHUP: tokens reloaded", "count", tokens.Len())
-				}
-			}
-		}
-	}()
+	stop := reloadOnSIGHUP(ctx, tokens, log)
+	defer stop()
 	ln, err := net.Listen("tcp", cfg.MCP.Listen)
 	if err != nil {
 		fmt.Fprintln(c.stderr, "machina serve:", err)
@@ -139,4 +130,29 @@ func oauthConfig(o config.OAuth, log hclog.Logger) oauth.Config {
 	return oauth.Config{Issuer: o.Issuer, JWKSURL: o.JWKSURL, Resource: o.Resource, Audiences: o.Audiences,
 		ClientIDClaim: o.ClientIDClaim, ReadScope: o.ReadScope, WriteScope: o.WriteScope,
 		Leeway: o.Leeway.Duration, JWKSRefresh: o.JWKSRefresh.Duration, Logger: log}
+}
+
+// reloadOnSIGHUP reloads the tokens on every SIGHUP until ctx ends or stop
+// is called.
+func reloadOnSIGHUP(ctx context.Context, tokens *mcp.TokenStore, log hclog.Logger) (stop func()) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case _, ok := <-hup:
+				if !ok {
+					return
+				}
+				if err := tokens.Reload(); err != nil {
+					log.Error("SIGHUP: token reload failed; keeping the current tokens", "error", err)
+				} else {
+					log.Info("SIGHUP: tokens reloaded", "count", tokens.Len())
+				}
+			}
+		}
+	}()
+	return func() { signal.Stop(hup) }
 }

@@ -4,27 +4,17 @@ import (
 	"context"
 	"fmt"
 	"io"
-
-	"github.com/machina-go/machina/internal/sim/maximo"
-	"github.com/machina-go/machina/internal/sim/sap"
-	"github.com/machina-go/machina/internal/sim/telegram"
 )
 
 // simulators lists the `machina sim` simulators; add one line per simulator.
 func simulators() []command {
 	return []command{
-		{"maximo", "IBM Maximo OSLC JSON API (mxasset, mxwo, mxinventory, mxpm) with faults", func(ctx context.Context, c *cli, args []string) int {
-			return maximo.RunSimCommand(ctx, c.stdout, c.stderr, c.getenv, args)
-		}},
-		{"sap", "SAP PM OData v2/v4 (equipment, orders with CSRF writes, plans, BOM) with basic or OAuth2 auth and faults", func(ctx context.Context, c *cli, args []string) int {
-			return sap.RunSimCommand(ctx, c.stdout, c.stderr, c.getenv, args)
-		}},
+		{"maximo", "IBM Maximo OSLC JSON API (mxasset, mxwo, mxinventory, mxpm) with faults", runSimMaximo},
+		{"sap", "SAP PM OData v2/v4 (equipment, orders with CSRF writes, plans, BOM) with basic or OAuth2 auth and faults", runSimSAP},
 		{"opcua", "demo plant OPC-UA server", func(ctx context.Context, c *cli, args []string) int {
 			return runSimOPCUA(ctx, c.stdout, c.stderr, args)
 		}},
-		{"telegram", "Telegram Bot API (getMe, getUpdates long polling, sendMessage); token from $MACHINA_TELEGRAM_BOT_TOKEN", func(ctx context.Context, c *cli, args []string) int {
-			return telegram.RunSimCommand(ctx, c.stdout, c.stderr, c.getenv, args)
-		}},
+		{"telegram", "Telegram Bot API (getMe, getUpdates long polling, sendMessage); token from $MACHINA_TELEGRAM_BOT_TOKEN", runSimTelegram},
 	}
 }
 

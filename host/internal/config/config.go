@@ -29,9 +29,10 @@ type Config struct {
 	Trace   Trace             `toml:"trace"`
 	MCP     MCP               `toml:"mcp"`
 	Plugins []Plugin          `toml:"plugin"`
-	// OPCUA, Docstore and Agent are decoded by their own packages from the
-	// raw tables (see Raw), so this package does not depend on them.
+	// OPCUA, MQTT, Docstore and Agent are decoded by their own packages
+	// from the raw tables (see Raw), so this package does not depend on them.
 	OPCUA    toml.Primitive `toml:"opcua"`
+	MQTT     toml.Primitive `toml:"mqtt"`
 	Docstore toml.Primitive `toml:"docstore"`
 	Agent    toml.Primitive `toml:"agent"`
 
@@ -251,7 +252,7 @@ func Parse(text []byte, getenv func(string) string) (*Config, error) {
 	var unknown []string
 	for _, k := range md.Undecoded() {
 		s := k.String()
-		if strings.HasPrefix(s, "opcua") || strings.HasPrefix(s, "docstore") || strings.HasPrefix(s, "agent") {
+		if strings.HasPrefix(s, "opcua") || strings.HasPrefix(s, "mqtt") || strings.HasPrefix(s, "docstore") || strings.HasPrefix(s, "agent") {
 			continue // decoded by their packages through Decode
 		}
 		if p := pluginConfigKey(k); p {
@@ -342,9 +343,30 @@ func (c *Config) resolvePaths() {
 // Dir is the directory of the config file ("" when parsed from text).
 func (c *Config) Dir() string { return c.dir }
 
-// Decode decodes one of the raw sections (OPCUA, Docstore, Agent) into v.
+// Decode decodes one of the raw sections (OPCUA, MQTT, Docstore, Agent)
+// into v.
 func (c *Config) Decode(section toml.Primitive, v any) error {
 	return c.md.PrimitiveDecode(section, v)
+}
+
+// DecodeStrict decodes a raw section like Decode and refuses keys under
+// prefix (the section's name, e.g. "mqtt") that v has no field for, so a
+// typo cannot silently drop a setting.
+func (c *Config) DecodeStrict(section toml.Primitive, prefix string, v any) error {
+	if err := c.md.PrimitiveDecode(section, v); err != nil {
+		return err
+	}
+	var unknown []string
+	for _, k := range c.md.Undecoded() {
+		if len(k) > 0 && k[0] == prefix {
+			unknown = append(unknown, k.String())
+		}
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		return fmt.Errorf("unknown keys: %s", strings.Join(unknown, ", "))
+	}
+	return nil
 }
 
 // Validate checks the configuration statically.

@@ -88,3 +88,24 @@ func TestOperatorsDocCoversEveryKey(t *testing.T) {
 		}
 	}
 }
+
+func TestDecodeStrictRefusesUnknownSectionKeys(t *testing.T) {
+	text := sample + "\n[[mqtt.broker]]\nname = \"b\"\nurl = \"mqtt://127.0.0.1\"\nurll = \"typo\"\n"
+	c, err := Parse([]byte(text), func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v struct {
+		Broker []struct {
+			Name string `toml:"name"`
+			URL  string `toml:"url"`
+		} `toml:"broker"`
+	}
+	err = c.DecodeStrict(c.MQTT, "mqtt", &v)
+	if err == nil || !strings.Contains(err.Error(), "mqtt.broker.urll") {
+		t.Fatalf("err = %v", err)
+	}
+	if v.Broker[0].URL != "mqtt://127.0.0.1" {
+		t.Errorf("decoded %+v", v)
+	}
+}

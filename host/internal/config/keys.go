@@ -10,7 +10,13 @@ import (
 // package decodes ("plugin.grant.http.auth.profile", …), for documentation
 // checks. Sections decoded by other packages (opcua, docstore, agent) and
 // free-form tables (secrets, plugin.config) appear as their table name.
-func Keys() []string {
+func Keys() []string { return KeysOf("", Config{}) }
+
+// KeysOf returns the dotted keys of the toml tags of v's struct type (a
+// struct value or pointer), each prefixed with prefix and a dot when prefix
+// is set: the keys of a section another package decodes, e.g.
+// KeysOf("opcua", opcua.Config{}).
+func KeysOf(prefix string, v any) []string {
 	var out []string
 	var walk func(prefix string, t reflect.Type)
 	walk = func(prefix string, t reflect.Type) {
@@ -38,7 +44,7 @@ func Keys() []string {
 			out = append(out, key)
 		}
 	}
-	walk("", reflect.TypeOf(Config{}))
+	walk(prefix, reflect.TypeOf(v))
 	sort.Strings(out)
 	return out
 }

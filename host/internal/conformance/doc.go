@@ -15,9 +15,24 @@
 // upstream) and secrecy (the generated secret never appears in any plugin
 // output, log or trace).
 //
+// Shapes and corpus: a simulator that serves several response shapes
+// (Shaped: lean and namespaced JSON, relative and proxied links, relations
+// as objects, …) gets the read and write checks run again in each shape
+// ("<shape>/<check>"); one that serves its vendor's payload corpus
+// (CorpusServer) gets a check per corpus scenario ("corpus/<name>", see
+// corpus.go): the plugin's answer to the recorded payload must contain the
+// values the corpus states, written from the vendor's published material,
+// and the trace must hold exactly the expected notices. The report lists
+// the shapes and scenarios exercised.
+//
+// No mapping table exists twice: Facts carry counts, ids and pass-through
+// values of the simulator's data, never a vendor→domain code mapping, and
+// the code mappings are judged only by the corpus scenarios.
+//
 // A simulator joins the kit through the Simulator interface and a Factory
-// in Simulators (see maximo.go); the checks only use Facts, so the SAP
-// simulator gets the same checks by providing its own adapter.
+// in Simulators (see maximo.go and sap.go), plus optionally Shaped,
+// CorpusServer and checks of its vendor's documented behaviour
+// (vendorChecker, e.g. sapchecks.go).
 //
 // The kit must not weaken the host: it uses the same assembly, loader,
 // policy host, router and runtime as `machina serve`, and never shows a

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -37,6 +38,9 @@ type Options struct {
 	Sim string
 	// Auth selects the simulator's authentication mode ("" for its default).
 	Auth string
+	// Preset selects the rest simulator's dialect and the cmms-rest preset
+	// the plugin is configured with (upkeep, maintainx).
+	Preset string
 	// Engine runs the plugin; nil creates one with CacheDir.
 	Engine *plugin.Engine
 	// CacheDir is the wazero compilation cache used when Engine is nil.
@@ -47,6 +51,11 @@ type Options struct {
 	Simulators map[string]Factory
 	// OnCheck, when set, is called after each check (for live output).
 	OnCheck func(Check)
+	// Shapes limits the response shapes run (names; empty: every shape
+	// the simulator serves, see Shaped).
+	Shapes []string
+	// NoCorpus skips the corpus scenarios (CorpusServer).
+	NoCorpus bool
 }
 
 // Status is the outcome of one check.
@@ -70,17 +79,21 @@ type Check struct {
 
 // Report is the result of a run.
 type Report struct {
-	Module    string  `json:"module"`
-	Plugin    string  `json:"plugin"`
-	Version   string  `json:"version"`
-	SHA256    string  `json:"sha256"`
-	Simulator string  `json:"simulator"`
-	Upstream  string  `json:"upstream"`
-	Auth      string  `json:"auth"`
-	Checks    []Check `json:"checks"`
-	Passed    int     `json:"passed"`
-	Failed    int     `json:"failed"`
-	Skipped   int     `json:"skipped"`
+	Module    string `json:"module"`
+	Plugin    string `json:"plugin"`
+	Version   string `json:"version"`
+	SHA256    string `json:"sha256"`
+	Simulator string `json:"simulator"`
+	Upstream  string `json:"upstream"`
+	Auth      string `json:"auth"`
+	// Shapes are the response shapes the checks ran in (the default
+	// first) and Corpus the corpus scenarios run.
+	Shapes  []Shape          `json:"shapes,omitempty"`
+	Corpus  []CorpusScenario `json:"corpus,omitempty"`
+	Checks  []Check          `json:"checks"`
+	Passed  int              `json:"passed"`
+	Failed  int              `json:"failed"`
+	Skipped int              `json:"skipped"`
 }
 
 // OK reports whether no check failed (and at least one passed).
@@ -98,20 +111,30 @@ func (r *Report) Find(name string) (Check, bool) {
 
 type syncBuffer = syncbuf.Buffer
 
+// CorpusScenario names a corpus scenario a run exercised.
+type CorpusScenario struct {
+	Name   string `json:"name"`
+	Shape  string `json:"shape"`
+	Source string `json:"source"`
+}
+
 // run is the state of one conformance run.
 type run struct {
 	ctx     context.Context
 	opts    Options
+	factory Factory
+	engine  *plugin.Engine
+	dir     string
+	name    string // the plugin's name for the host
 	sim     Simulator
 	facts   Facts
 	desc    wire.Descriptor
 	main    *pluginload.Loaded
 	host    *app.App // the host main runs in
-	engine  *plugin.Engine
-	dir     string // the run's state directory
+	prefix  string   // check name prefix of the current shape
 	sandbox sandboxSwitch
 	logs    *syncBuffer
-	outputs syncBuffer // every plugin result and error text
+	outputs *syncBuffer // every plugin result and error text
 	secrets map[string]string
 	tracer  *trace.Tracer
 	report  *Report
@@ -150,14 +173,15 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	}
 	defer os.RemoveAll(tmp)
 
-	sim, err := factory(ctx, SimOptions{Auth: opts.Auth, Logger: opts.Logger.Named("sim")})
+	sim, err := factory(ctx, SimOptions{Auth: opts.Auth, Preset: opts.Preset, Logger: opts.Logger.Named("sim")})
 	if err != nil {
 		return nil, fmt.Errorf("starting the %s simulator: %w", opts.Sim, err)
 	}
 	defer sim.Close()
 	rep.Upstream = sim.BaseURL()
-	prof, secrets, wrong := sim.Auth()
-	rep.Auth = string(prof.Profile)
+	if prof, _, _ := sim.Auth(); prof.Profile != "" {
+		rep.Auth = string(prof.Profile)
+	}
 
 	engine := opts.Engine
 	if engine == nil {
@@ -167,48 +191,123 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		}
 		defer engine.Close(context.Background())
 	}
-	logs := &syncBuffer{}
 	tracer, err := trace.New(trace.Options{Dir: filepath.Join(tmp, "traces"), Logger: opts.Logger.Named("trace"), Keep: 1000})
 	if err != nil {
 		return nil, err
 	}
-	r := &run{ctx: ctx, opts: opts, sim: sim, facts: sim.Facts(), logs: logs, secrets: secrets, tracer: tracer, report: rep,
-		sandbox: sandboxSwitch{sandbox.New(false, opts.Logger.Named("sandbox"))}, engine: engine, dir: tmp}
-
-	loadStart := time.Now()
-	stat, _ := audit.Audit(wasm, audit.Options{File: opts.Module})
-	name := "plugin"
-	if stat != nil {
-		name, rep.Plugin, rep.Version = stat.Name, stat.Name, stat.Version
+	r := &run{ctx: ctx, opts: opts, factory: factory, engine: engine, dir: tmp, name: "plugin", sim: sim, logs: &syncBuffer{}, outputs: &syncBuffer{},
+		secrets: map[string]string{}, tracer: tracer, report: rep, sandbox: sandboxSwitch{sandbox.New(false, opts.Logger.Named("sandbox"))}}
+	if stat, _ := audit.Audit(wasm, audit.Options{File: opts.Module}); stat != nil {
+		r.name, rep.Plugin, rep.Version = stat.Name, stat.Name, stat.Version
 	}
-	host, main, loadErr := r.load(ctx, name, prof, secrets)
-	if loadErr != nil {
-		r.record(Check{Name: "load", Status: Fail,
-			Expected: "the module passes the audit and loads through the host with a grant for " + sim.BaseURL() + " (" + string(prof.Profile) + " auth)",
-			Got:      loadErr.Error(), DurationMS: ms(time.Since(loadStart))})
-		_ = tracer.Close(context.Background())
-		return r.finish(), nil
-	}
-	r.host, r.main = host, main
-	defer main.Close(context.Background())
-	r.desc = main.Plugin.Descriptor()
-	rep.Plugin, rep.Version = r.desc.Name, r.desc.Version
-	r.record(Check{Name: "load", Status: Pass,
-		Expected:   "the module passes the audit and loads through the host with a grant for " + sim.BaseURL(),
-		Got:        fmt.Sprintf("%s %s (%s) loaded; operations: %s", r.desc.Name, r.desc.Version, r.desc.Kind, joinOps(r.desc.Operations)),
-		DurationMS: ms(time.Since(loadStart))})
-	if r.desc.Kind != abi.KindCMMS {
-		r.record(Check{Name: "kind", Status: Fail, Expected: "a cmms plugin", Got: "kind " + string(r.desc.Kind)})
-		return r.finish(), nil
-	}
-
-	r.cmmsChecks()
-	r.errorChecks(ctx, name, prof, wrong)
-	r.writeChecks()
-	r.sandboxChecks()
+	r.runAll()
 	_ = tracer.Close(context.Background())
 	r.secretCheck(filepath.Join(tmp, "traces"))
 	return r.finish(), nil
+}
+
+// runAll runs the checks: every check in the default shape, the read and
+// write checks again in each other shape, then the corpus scenarios.
+func (r *run) runAll() {
+	shapes := r.shapes()
+	if len(shapes) > 0 {
+		r.report.Shapes = append(r.report.Shapes, shapes[0])
+	}
+	if !r.loadMain(Shape{}) {
+		return
+	}
+	if r.desc.Kind != abi.KindCMMS {
+		r.record(Check{Name: "kind", Status: Fail, Expected: "a cmms plugin", Got: "kind " + string(r.desc.Kind)})
+		r.main.Close(context.Background())
+		return
+	}
+	prof, _, wrong := r.sim.Auth()
+	r.cmmsChecks()
+	r.vendorChecks()
+	r.errorChecks(r.ctx, r.name, prof, wrong)
+	r.writeChecks()
+	r.sandboxChecks()
+	r.main.Close(context.Background())
+	for _, sh := range shapes[min(1, len(shapes)):] {
+		r.runShape(sh)
+	}
+	if cs, ok := r.sim.(CorpusServer); ok && !r.opts.NoCorpus {
+		r.corpusChecks(cs)
+	}
+}
+
+// shapes are the shapes to run, the default first (nil when the simulator
+// serves one shape only).
+func (r *run) shapes() []Shape {
+	sh, ok := r.sim.(Shaped)
+	if !ok {
+		return nil
+	}
+	var out []Shape
+	for i, s := range sh.Shapes() {
+		if i == 0 || len(r.opts.Shapes) == 0 || slices.Contains(r.opts.Shapes, s.Name) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// loadMain loads the plugin against r.sim in shape sh and records the
+// load check; false when it failed.
+func (r *run) loadMain(sh Shape) bool {
+	prof, secrets, _ := r.sim.Auth()
+	for k, v := range secrets {
+		r.secrets[k+"@"+r.sim.BaseURL()] = v
+	}
+	start := time.Now()
+	host, main, err := r.load(r.ctx, r.name, prof, secrets, sh.Config)
+	if err != nil {
+		r.record(Check{Name: "load", Status: Fail,
+			Expected: "the module passes the audit and loads through the host with a grant for " + r.sim.BaseURL() + " (" + string(prof.Profile) + " auth)",
+			Got:      err.Error(), DurationMS: ms(time.Since(start))})
+		return false
+	}
+	r.host, r.main, r.facts, r.desc = host, main, r.sim.Facts(), main.Plugin.Descriptor()
+	r.report.Plugin, r.report.Version = r.desc.Name, r.desc.Version
+	r.record(Check{Name: "load", Status: Pass,
+		Expected:   "the module passes the audit and loads through the host with a grant for " + r.sim.BaseURL(),
+		Got:        fmt.Sprintf("%s %s (%s) loaded; operations: %s", r.desc.Name, r.desc.Version, r.desc.Kind, joinOps(r.desc.Operations)),
+		DurationMS: ms(time.Since(start))})
+	return true
+}
+
+// runShape runs the read and write checks against a fresh simulator in
+// shape sh; their names carry the shape ("nonlean/list_assets/…").
+func (r *run) runShape(sh Shape) {
+	sim, err := r.factory(r.ctx, SimOptions{Auth: r.opts.Auth, Shape: sh.Name, Logger: r.opts.Logger.Named("sim")})
+	if err != nil {
+		r.record(Check{Name: sh.Name + "/start", Status: Fail, Expected: "the simulator starts in shape " + sh.Name, Got: err.Error()})
+		return
+	}
+	defer sim.Close()
+	saved := r.sim
+	r.sim, r.prefix = sim, sh.Name+"/"
+	defer func() { r.sim, r.prefix = saved, "" }()
+	r.report.Shapes = append(r.report.Shapes, sh)
+	if !r.loadMain(sh) {
+		return
+	}
+	defer r.main.Close(context.Background())
+	r.cmmsChecks()
+	r.vendorChecks()
+	r.writeChecks()
+}
+
+// vendorChecker is a simulator with checks of its vendor's own behaviour
+// (e.g. a gateway's CSRF exchange), run in every shape after the CMMS
+// checks.
+type vendorChecker interface{ vendorChecks(r *run) }
+
+// vendorChecks runs the simulator's own checks, when it has any.
+func (r *run) vendorChecks() {
+	if v, ok := r.sim.(vendorChecker); ok {
+		v.vendorChecks(r)
+	}
 }
 
 func envName(secret string) string {
@@ -216,14 +315,15 @@ func envName(secret string) string {
 }
 
 // load starts the module in a host built from a generated configuration
-// (see kitHost), with the simulator's grant and the given credentials.
-func (r *run) load(ctx context.Context, name string, prof config.Auth, secrets map[string]string) (*app.App, *pluginload.Loaded, error) {
+// (see kitHost), with the simulator's grant, the given credentials and the
+// simulator's plugin configuration with over laid on it.
+func (r *run) load(ctx context.Context, name string, prof config.Auth, secrets map[string]string, over map[string]any) (*app.App, *pluginload.Loaded, error) {
 	a, l, err := kitHost{
 		Plugin: config.Plugin{
 			Name:   name,
 			Path:   r.opts.Module,
 			SHA256: r.report.SHA256,
-			Config: r.sim.PluginConfig(),
+			Config: overlayConfig(r.sim.PluginConfig(), over),
 			Grant: config.Grant{
 				HTTP:   []config.OriginGrant{{Origin: r.sim.BaseURL(), AllowPrivate: true, Auth: prof}},
 				Limits: config.Limits{Timeout: config.Duration{Duration: 30 * time.Second}},
@@ -243,7 +343,22 @@ func (r *run) load(ctx context.Context, name string, prof config.Auth, secrets m
 	return a, l, nil
 }
 
+// overlayConfig lays over on a copy of base.
+func overlayConfig(base, over map[string]any) map[string]any {
+	out := make(map[string]any, len(base)+len(over))
+	for k, v := range base {
+		out[k] = v
+	}
+	for k, v := range over {
+		out[k] = v
+	}
+	return out
+}
+
 func (r *run) record(c Check) {
+	if r.prefix != "" && !strings.HasPrefix(c.Name, r.prefix) {
+		c.Name = r.prefix + c.Name
+	}
 	r.report.Checks = append(r.report.Checks, c)
 	if r.opts.OnCheck != nil {
 		r.opts.OnCheck(c)

@@ -23,13 +23,19 @@ func writeModule(t *testing.T, dir string) string {
 	return p
 }
 
-// The reference connector passes every check with each auth mode.
+// The reference connector passes every check with each auth mode: in every
+// response shape and corpus scenario with the default mode, in the default
+// shape with the others (the shape does not depend on the credential).
 func TestMaximoPluginConforms(t *testing.T) {
 	mod := writeModule(t, "plugins/cmms-maximo")
 	for _, auth := range []string{"apikey", "basic", "bearer"} {
 		var live bytes.Buffer
-		rep, err := conformance.Run(context.Background(), conformance.Options{Module: mod, Auth: auth, CacheDir: testplugin.CacheDir(t),
-			OnCheck: func(c conformance.Check) { conformance.WriteCheck(&live, c) }})
+		opts := conformance.Options{Module: mod, Auth: auth, CacheDir: testplugin.CacheDir(t),
+			OnCheck: func(c conformance.Check) { conformance.WriteCheck(&live, c) }}
+		if auth != "apikey" {
+			opts.Shapes, opts.NoCorpus = []string{"lean"}, true
+		}
+		rep, err := conformance.Run(context.Background(), opts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -43,6 +49,21 @@ func TestMaximoPluginConforms(t *testing.T) {
 		}
 		if _, err := json.Marshal(rep); err != nil {
 			t.Fatal(err)
+		}
+		if auth != "apikey" {
+			continue
+		}
+		// every shape of the simulator and every corpus scenario ran, and
+		// the report says which.
+		if len(rep.Shapes) != 9 || len(rep.Corpus) < 20 || !strings.Contains(b.String(), "Shapes exercised (9): lean, nonlean, relative-hrefs, proxied-host") ||
+			!strings.Contains(b.String(), "Corpus scenarios (") {
+			t.Fatalf("shapes %v, %d corpus scenarios:\n%s", rep.Shapes, len(rep.Corpus), b.String())
+		}
+		for _, name := range []string{"nonlean/list_spare_parts/asset", "proxied-host/update_work_order", "relative-hrefs/list_assets/pagination",
+			"operating-locations/list_assets/pagination", "corpus/wo-status-maxvalue", "corpus/nonlean-nested-spare-parts"} {
+			if c, ok := rep.Find(name); !ok || c.Status != conformance.Pass {
+				t.Errorf("check %s: %+v", name, c)
+			}
 		}
 	}
 }

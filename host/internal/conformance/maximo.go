@@ -13,6 +13,8 @@ import (
 	"github.com/machina-go/machina/abi"
 	"github.com/machina-go/machina/host/internal/config"
 	"github.com/machina-go/machina/internal/sim/maximo"
+	"github.com/machina-go/machina/internal/sim/maximo/corpus"
+	"github.com/machina-go/machina/internal/sim/simcorpus"
 	"github.com/machina-go/machina/internal/wire"
 )
 
@@ -44,7 +46,14 @@ func StartMaximo(_ context.Context, opts SimOptions) (Simulator, error) {
 	if opts.Logger == nil {
 		opts.Logger = hclog.NewNullLogger()
 	}
-	srv, err := maximo.NewServer(maximo.Options{Auth: auth, Seed: 1, Logger: opts.Logger})
+	shape := maximo.Shapes()[0]
+	if opts.Shape != "" {
+		var ok bool
+		if shape, ok = maximo.LookupShape(opts.Shape); !ok {
+			return nil, fmt.Errorf("the maximo simulator has no shape %q", opts.Shape)
+		}
+	}
+	srv, err := maximo.NewServer(maximo.Options{Auth: auth, Seed: 1, Logger: opts.Logger, Shape: shape.Shape})
 	if err != nil {
 		return nil, err
 	}
@@ -63,6 +72,9 @@ func (m *maximoSim) BaseURL() string { return m.base }
 // maximoPageSize is small so that every list spans several pages.
 const maximoPageSize = 10
 
+// PluginConfig is a site's configuration for the simulated plant: its
+// asset types, its own predictive work type (IBM ships none), and the
+// failure list read with each asset.
 func (m *maximoSim) PluginConfig() map[string]any {
 	return map[string]any{
 		"base_url":      m.base,
@@ -73,7 +85,40 @@ func (m *maximoSim) PluginConfig() map[string]any {
 			"HEATEXCH": "static_equipment", "VALVE": "piping", "TANK": "static_equipment",
 			"INSTRUMENT": "instrument", "ELECTRICAL": "electrical", "FACILITY": "structural",
 		},
+		"worktype_map": map[string]any{"PDM": "predictive"},
+		"select":       map[string]any{"asset": "*,failurelist{*}"},
 	}
+}
+
+var (
+	_ Shaped       = (*maximoSim)(nil)
+	_ CorpusServer = (*maximoSim)(nil)
+)
+
+// Shapes are the simulator's response shapes (package sim/maximo).
+func (m *maximoSim) Shapes() []Shape {
+	var out []Shape
+	for _, s := range maximo.Shapes() {
+		out = append(out, Shape{Name: s.Name, Description: s.Description, Config: s.Config})
+	}
+	return out
+}
+
+// Scenarios are the Maximo corpus scenarios.
+func (m *maximoSim) Scenarios() ([]simcorpus.Scenario, error) { return corpus.Scenarios() }
+
+// ServeScenario serves a scenario's payloads (nil: the seeded plant).
+func (m *maximoSim) ServeScenario(sc *simcorpus.Scenario) error {
+	if sc == nil {
+		m.srv.ServeFixtures(nil)
+		return nil
+	}
+	fx, err := sc.Fixtures(corpus.FS())
+	if err != nil {
+		return err
+	}
+	m.srv.ServeFixtures(fx)
+	return nil
 }
 
 func (m *maximoSim) Auth() (config.Auth, map[string]string, map[string]string) {
@@ -110,16 +155,11 @@ func (m *maximoSim) Close() error {
 	return m.hs.Shutdown(ctx)
 }
 
-// The kit's own statement of the reference mapping (Maximo → domain), kept
-// independent of any plugin so that it can judge one.
-var (
-	mxStatus   = map[string]abi.Status{"WAPPR": abi.StatusCreated, "APPR": abi.StatusAssigned, "INPRG": abi.StatusInProgress, "COMP": abi.StatusCompleted, "CLOSE": abi.StatusClosed, "CAN": abi.StatusCancelled}
-	mxPriority = map[float64]abi.Priority{1: abi.PriorityEmergency, 2: abi.PriorityHigh, 3: abi.PriorityMedium, 4: abi.PriorityLow}
-	mxWorktype = map[string]abi.WorkOrderType{"CM": abi.TypeCorrective, "PM": abi.TypePreventive, "CP": abi.TypePredictive, "EV": abi.TypeImprovement}
-)
-
 func str(m map[string]any, k string) string { s, _ := m[k].(string); return s }
 
+// Facts describe the seeded plant: counts, ids and pass-through values.
+// Completed and closed work orders are found by Maximo's internal status
+// values (COMP, CLOSE), which IBM documents; no mapping is stated here.
 func (m *maximoSim) Facts() Facts {
 	const assetID = "P-101"
 	f := Facts{
@@ -136,32 +176,37 @@ func (m *maximoSim) Facts() Facts {
 		SparePartCount: len(m.srv.Records(maximo.OSInventory)),
 		PlanCount:      len(m.srv.Records(maximo.OSPM)),
 	}
-	a, _ := m.srv.Record(maximo.OSAsset, assetID)
-	prio, _ := a["priority"].(float64)
-	crit := abi.CriticalityC
-	switch {
-	case prio <= 1:
-		crit = abi.CriticalityA
-	case prio == 2:
-		crit = abi.CriticalityB
+	if m.srv.Shape().OperatingLocations {
+		f.UnidentifiedAssets = m.srv.OperatingLocationCount()
 	}
-	f.Asset = abi.Asset{ID: assetID, Name: str(a, "description"), Type: abi.AssetRotating, Criticality: crit,
-		Location: str(a, "location"), Manufacturer: str(a, "manufacturer"), Model: str(a, "modelnum"),
-		SerialNumber: str(a, "serialnum"), Parent: str(a, "parent")}
+	a, _ := m.srv.Record(maximo.OSAsset, assetID)
+	f.Asset = abi.Asset{ID: assetID, Name: str(a, "description"), Location: str(a, "location"), Manufacturer: str(a, "manufacturer"),
+		Model: str(a, "modelnum"), SerialNumber: str(a, "serialnum"), Parent: str(a, "parent")}
 	if sp, ok := a["sparepart"].([]any); ok {
 		for _, e := range sp {
 			em, _ := e.(map[string]any)
 			f.AssetSpareParts = append(f.AssetSpareParts, str(em, "itemnum"))
 		}
 	}
-	if inv := m.srv.Records(maximo.OSInventory); len(inv) > 0 {
-		f.SKU = str(inv[len(inv)/2], "itemnum")
+	inv := m.srv.Records(maximo.OSInventory)
+	if len(inv) > 0 {
+		f.SKU = str(inv[len(inv)/4], "itemnum")
+	}
+	for _, it := range inv {
+		if _, known := it["curbal"]; !known {
+			f.UnknownStockSKUs = append(f.UnknownStockSKUs, str(it, "itemnum"))
+		}
 	}
 	for _, p := range m.srv.Records(maximo.OSPM) {
 		if str(p, "assetnum") == assetID {
 			f.AssetPlanCount++
 		}
 	}
+	m.workOrderFacts(&f, assetID)
+	return f
+}
+
+func (m *maximoSim) workOrderFacts(f *Facts, assetID string) {
 	wos := m.srv.Records(maximo.OSWorkOrder)
 	f.WorkOrderCount = len(wos)
 	for _, w := range wos {
@@ -174,18 +219,12 @@ func (m *maximoSim) Facts() Facts {
 			f.CompletedWorkOrderID = str(w, "wonum")
 		case st == "CLOSE" && f.ClosedWorkOrderID == "":
 			f.ClosedWorkOrderID = str(w, "wonum")
-		case st == "INPRG" && f.WorkOrder.ID == "":
-			lead := str(w, "lead")
-			if lead == "" {
-				lead = str(w, "assignedownergroup")
-			}
-			prio, _ := w["wopriority"].(float64)
-			f.WorkOrder = abi.WorkOrder{ID: str(w, "wonum"), AssetID: str(w, "assetnum"), Description: str(w, "description"),
-				Status: mxStatus[st], Priority: mxPriority[prio], Type: mxWorktype[str(w, "worktype")], AssignedTo: lead}
+		case st == "INPRG" && f.WorkOrder.ID == "" && str(w, "lead") != "":
+			// the lead is also the one labor assignment of a started work order.
+			f.WorkOrder = abi.WorkOrder{ID: str(w, "wonum"), AssetID: str(w, "assetnum"), Description: str(w, "description"), AssignedTo: str(w, "lead")}
 			// dates are ISO 8601 with an offset; the domain holds them in UTC.
 			f.WorkOrder.CreatedAt, _ = time.Parse(time.RFC3339, str(w, "reportdate"))
 			f.WorkOrder.UpdatedAt, _ = time.Parse(time.RFC3339, str(w, "changedate"))
 		}
 	}
-	return f
 }

@@ -280,7 +280,7 @@ func runMessaging(ctx context.Context, opts Options, wasm []byte, stat *audit.Re
 	if err != nil {
 		return nil, err
 	}
-	r := &run{ctx: ctx, opts: opts, logs: &syncBuffer{}, tracer: tracer, report: rep,
+	r := &run{ctx: ctx, opts: opts, logs: &syncBuffer{}, outputs: &syncBuffer{}, tracer: tracer, report: rep,
 		secrets: map[string]string{sim.SecretName: sim.Secret},
 		sandbox: sandboxSwitch{sandbox.New(false, opts.Logger.Named("sandbox"))}}
 	m := &msgRun{run: r, sim: sim, engine: engine, wasm: wasm, dir: tmp}
@@ -373,7 +373,15 @@ func truncateText(s string, n int) string {
 	return s[:n] + "…"
 }
 
+// telegramChecks run the Telegram plugin against the Bot API simulator.
 func (m *msgRun) telegramChecks() {
+	m.telegramPollChecks()
+	m.telegramSendChecks()
+	m.telegramLifecycleChecks()
+}
+
+// telegramPollChecks check receiving, no duplicates and the allow-list.
+func (m *msgRun) telegramPollChecks() {
 	tg := m.sim.Telegram
 	l := m.main
 	chat := fmt.Sprint(MessagingChatID)
@@ -403,6 +411,13 @@ func (m *msgRun) telegramChecks() {
 		dropped := len(resp.Dropped) == 1 && resp.Dropped[0].ChatID == other
 		return describeMessages(resp), dropped && len(resp.Messages) == 0 && len(tg.Sent()) == before
 	})
+}
+
+// telegramSendChecks check delivery, long texts, refused chats and rate limits.
+func (m *msgRun) telegramSendChecks() {
+	tg := m.sim.Telegram
+	l := m.main
+	chat := fmt.Sprint(MessagingChatID)
 	m.check("send", "send to an allowed chat delivers the text once", nil, func() (string, bool) {
 		before := len(tg.Sent())
 		var resp abi.SendResponse
@@ -443,6 +458,14 @@ func (m *msgRun) telegramChecks() {
 		n := tg.Calls("sendMessage") - before
 		return fmt.Sprintf("%s after %d sendMessage calls", errText(err), n), err == nil && n == 2
 	})
+}
+
+// telegramLifecycleChecks check a restart on the same store, a wrong token and sandbox mode.
+func (m *msgRun) telegramLifecycleChecks() {
+	tg := m.sim.Telegram
+	l := m.main
+	chat := fmt.Sprint(MessagingChatID)
+	tech := simtg.User{ID: MessagingChatID, FirstName: "Tech"}
 	m.check("restart/resume", "a restarted instance on the same key-value store delivers only the new message", nil, func() (string, bool) {
 		tg.InjectText(MessagingChatID, tech, "after restart")
 		again, err := m.load(filepath.Join(m.dir, "kv"), "")

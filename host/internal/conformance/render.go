@@ -26,8 +26,30 @@ func WriteCheck(w io.Writer, c Check) {
 	}
 }
 
-// WriteSummary prints the totals and the verdict.
+// WriteShapes prints the response shapes and corpus scenarios the run
+// exercised.
+func WriteShapes(w io.Writer, r *Report) {
+	if len(r.Shapes) > 0 {
+		names := make([]string, len(r.Shapes))
+		for i, s := range r.Shapes {
+			names[i] = s.Name
+		}
+		fmt.Fprintf(w, "Shapes exercised (%d): %s\n", len(names), strings.Join(names, ", "))
+		for _, s := range r.Shapes {
+			fmt.Fprintf(w, "  %-20s %s\n", s.Name, s.Description)
+		}
+	}
+	if len(r.Corpus) > 0 {
+		fmt.Fprintf(w, "Corpus scenarios (%d), from the vendor's published payloads:\n", len(r.Corpus))
+		for _, c := range r.Corpus {
+			fmt.Fprintf(w, "  %-32s %s\n", c.Name, oneLine(c.Shape))
+		}
+	}
+}
+
+// WriteSummary prints the shapes exercised, the totals and the verdict.
 func WriteSummary(w io.Writer, r *Report) {
+	WriteShapes(w, r)
 	fmt.Fprintf(w, "%d passed, %d failed, %d skipped\n", r.Passed, r.Failed, r.Skipped)
 	if r.OK() {
 		fmt.Fprintln(w, "RESULT: PASS")

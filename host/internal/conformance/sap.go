@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,10 +19,11 @@ import (
 
 // sapSim adapts sim/sap to the kit.
 type sapSim struct {
-	srv  *sap.Server
-	hs   *http.Server
-	base string
-	auth sap.Auth
+	srv   *sap.Server
+	hs    *http.Server
+	base  string
+	auth  sap.Auth
+	shape sapShape
 }
 
 // sapClient is the SAP client the simulator requires and the config names.
@@ -30,8 +32,31 @@ const sapClient = "100"
 // sapPageSize is small so that every list spans several pages.
 const sapPageSize = 10
 
-// StartSAP starts the SAP PM OData simulator (OData v2) on a free loopback
-// port with generated credentials (auth: oauth2 (default) or basic).
+// sapShape is one way a real SAP gateway serves the same data, as a set of
+// simulator switches and the site configuration that goes with it.
+type sapShape struct {
+	name   string
+	desc   string
+	opts   sap.Options
+	config map[string]any // plugin config added for this shape
+}
+
+// sapShapes are the shapes the kit runs a SAP plugin against, the default
+// first.
+var sapShapes = []sapShape{
+	{name: "v2", desc: "OData v2: d.results, /Date(ms)/, __next, SystemStatusText", opts: sap.Options{ODataVersion: sap.V2}},
+	{name: "v4-relative-next", desc: "OData v4: value, ISO dates, a relative @odata.nextLink, server-driven paging", opts: sap.Options{ODataVersion: sap.V4, RelativeNextLink: true, ServerPageSize: 7}},
+	{name: "legacy-status-field", desc: "the reference's MaintenanceOrderSystemStatus instead of SystemStatusText", opts: sap.Options{ODataVersion: sap.V2, StatusField: sap.StatusLegacy}},
+	{name: "proxied-next", desc: "next links naming an internal host (s4h-app01.corp.internal:8000)", opts: sap.Options{ODataVersion: sap.V2, ServerPageSize: 7, ProxyOrigin: "http://s4h-app01.corp.internal:8000"}},
+	{name: "customer-codes", desc: "customer order types and equipment categories through the site's maps", opts: sap.Options{ODataVersion: sap.V4, CustomerCodes: true}, config: map[string]any{
+		"order_type_map":         map[string]any{"YBA1": "corrective", "YBA2": "preventive", "YBA3": "predictive", "YBA4": "improvement"},
+		"equipment_category_map": map[string]any{"X": "static_equipment", "P": "structural", "S": "rotating_equipment", "F": "safety"},
+	}},
+}
+
+// StartSAP starts the SAP PM OData simulator on a free loopback port with
+// generated credentials (auth: oauth2 (default) or basic) in one of
+// sapShapes (opts.Shape, default the first).
 func StartSAP(_ context.Context, opts SimOptions) (Simulator, error) {
 	if opts.Auth == "" {
 		opts.Auth = string(sap.AuthOAuth2)
@@ -43,6 +68,18 @@ func StartSAP(_ context.Context, opts SimOptions) (Simulator, error) {
 	if mode == sap.AuthNone {
 		return nil, errors.New("the conformance kit needs an authenticated simulator (oauth2 or basic)")
 	}
+	shape := sapShapes[0]
+	if opts.Shape != "" {
+		found := false
+		for _, sh := range sapShapes {
+			if sh.name == opts.Shape {
+				shape, found = sh, true
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("unknown sap shape %q", opts.Shape)
+		}
+	}
 	auth, err := sap.GenerateAuth(mode)
 	if err != nil {
 		return nil, err
@@ -50,7 +87,9 @@ func StartSAP(_ context.Context, opts SimOptions) (Simulator, error) {
 	if opts.Logger == nil {
 		opts.Logger = hclog.NewNullLogger()
 	}
-	srv, err := sap.NewServer(sap.Options{Auth: auth, SAPClient: sapClient, RequireIfMatch: true, Seed: 1, Logger: opts.Logger})
+	so := shape.opts
+	so.Auth, so.SAPClient, so.RequireIfMatch, so.Seed, so.Logger = auth, sapClient, true, 1, opts.Logger
+	srv, err := sap.NewServer(so)
 	if err != nil {
 		return nil, err
 	}
@@ -60,14 +99,26 @@ func StartSAP(_ context.Context, opts SimOptions) (Simulator, error) {
 	}
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = hs.Serve(ln) }()
-	return &sapSim{srv: srv, hs: hs, base: "http://" + ln.Addr().String(), auth: auth}, nil
+	return &sapSim{srv: srv, hs: hs, base: "http://" + ln.Addr().String(), auth: auth, shape: shape}, nil
+}
+
+var _ Shaped = (*sapSim)(nil)
+
+// Shapes implements Shaped (each shape's site configuration comes with
+// PluginConfig).
+func (s *sapSim) Shapes() []Shape {
+	out := make([]Shape, len(sapShapes))
+	for i, sh := range sapShapes {
+		out[i] = Shape{Name: sh.name, Description: sh.desc}
+	}
+	return out
 }
 
 func (s *sapSim) Name() string    { return "sap" }
 func (s *sapSim) BaseURL() string { return s.base }
 
 func (s *sapSim) PluginConfig() map[string]any {
-	return map[string]any{
+	cfg := map[string]any{
 		"base_url":            s.base + sap.BasePath,
 		"odata_version":       "auto",
 		"sap_client":          sapClient,
@@ -75,6 +126,10 @@ func (s *sapSim) PluginConfig() map[string]any {
 		"retry_base_ms":       50,
 		"bom_equipment_field": "Equipment",
 	}
+	for k, v := range s.shape.config {
+		cfg[k] = v
+	}
+	return cfg
 }
 
 func (s *sapSim) Auth() (config.Auth, map[string]string, map[string]string) {
@@ -107,32 +162,11 @@ func (s *sapSim) Close() error {
 	return s.hs.Shutdown(ctx)
 }
 
-// The kit's own statement of the reference mapping (SAP PM → domain), kept
-// independent of the plugin so that it can judge one.
-var (
-	sapCategory = map[string]abi.AssetType{"M": abi.AssetRotating, "E": abi.AssetElectrical, "I": abi.AssetInstrument, "P": abi.AssetPiping, "H": abi.AssetHVAC, "S": abi.AssetSafety}
-	sapPriority = map[string]abi.Priority{"1": abi.PriorityEmergency, "2": abi.PriorityHigh, "3": abi.PriorityMedium, "4": abi.PriorityLow}
-	sapType     = map[string]abi.WorkOrderType{"PM01": abi.TypeCorrective, "PM02": abi.TypePreventive, "PM03": abi.TypePredictive, "PM04": abi.TypeImprovement}
-	// sapPrecedence: in a compound system status the most progressed wins.
-	sapPrecedence = []struct {
-		code   string
-		status abi.Status
-	}{{"DLFL", abi.StatusCancelled}, {"CLSD", abi.StatusClosed}, {"TECO", abi.StatusClosed}, {"CNF", abi.StatusCompleted},
-		{"PCNF", abi.StatusInProgress}, {"REL", abi.StatusAssigned}, {"CRTD", abi.StatusCreated}}
-)
-
-func sapStatus(compound string) abi.Status {
-	toks := strings.Fields(compound)
-	for _, p := range sapPrecedence {
-		for _, t := range toks {
-			if t == p.code {
-				return p.status
-			}
-		}
-	}
-	return abi.StatusCreated
-}
-
+// Facts come from the vendor corpus (plugins/cmms-sap/testdata/corpus,
+// SOURCES.md), whose records the simulator serves: the expected mappings
+// of equipment 210100094 and order 4000001, and which corpus orders are
+// completed and closed. Counts are counted in the simulator's records, by
+// key only: the kit holds no SAP code table.
 func (s *sapSim) Facts() Facts {
 	f := Facts{
 		PageSize:           sapPageSize,
@@ -145,49 +179,34 @@ func (s *sapSim) Facts() Facts {
 			`10000001'' or ''1'' eq ''1`,
 			`10000001' and substringof('1',Equipment) or Equipment ne '`,
 		},
-		PlanCount: len(s.srv.Records(sap.SetPlan)),
+		PlanCount:      len(s.srv.Records(sap.SetPlan)),
+		WorkOrderCount: len(s.srv.Records(sap.SetOrder)),
+		// SOURCES.md, v2-equipment-collection-categories.json: 210100094
+		Asset: abi.Asset{ID: "210100094", Name: "Cooling Water Circulation Pump", Type: abi.AssetRotating, Criticality: abi.CriticalityA,
+			Location: "1010-CWS-WCS-CWCP1", Manufacturer: "KSB", Model: "Etanorm 100-250", SerialNumber: "KSB-4711"},
+		// SOURCES.md, v2-maintenanceorder-page1-next.json: 4000001
+		WorkOrder: abi.WorkOrder{ID: "4000001", AssetID: "210100094", Description: "Pump shaft breakage - repair",
+			Status: abi.StatusInProgress, Priority: abi.PriorityEmergency, Type: abi.TypeCorrective,
+			CreatedAt: time.Date(2017, 7, 26, 0, 0, 0, 0, time.UTC), UpdatedAt: time.Date(2018, 11, 21, 11, 50, 49, 0, time.UTC)},
+		// 4000003 (TECO) and 4000005 (CLSD) are closed, 4000000 (CNF)
+		// completed; 4000001 is in progress, 4000002 created, 4000004
+		// cancelled
+		HistoryCount:         2,
+		CompletedWorkOrderID: "4000000",
+		ClosedWorkOrderID:    "4000003",
 	}
-	orders := s.srv.Records(sap.SetOrder)
-	plans := s.srv.Records(sap.SetPlan)
-	bom := s.srv.Records(sap.SetBOMItem)
-	// the asset: the first equipment with history, plans and BOM items
-	count := func(rows []map[string]any, id string, keep func(map[string]any) bool) int {
+	count := func(set, id string) int {
 		n := 0
-		for _, r := range rows {
-			if str(r, "Equipment") == id && (keep == nil || keep(r)) {
+		for _, r := range s.srv.Records(set) {
+			if str(r, "Equipment") == id {
 				n++
 			}
 		}
 		return n
 	}
-	history := func(r map[string]any) bool {
-		st := sapStatus(str(r, "MaintenanceOrderSystemStatus"))
-		return st == abi.StatusCompleted || st == abi.StatusClosed
-	}
-	equipment := s.srv.Records(sap.SetEquipment)
-	a := equipment[0]
-	for _, e := range equipment {
-		id := str(e, "Equipment")
-		if count(orders, id, history) > 0 && count(plans, id, nil) > 0 && count(bom, id, nil) > 0 {
-			a = e
-			break
-		}
-	}
-	assetID := str(a, "Equipment")
-	crit := abi.CriticalityC
-	switch str(a, "ABCIndicator") {
-	case "A":
-		crit = abi.CriticalityA
-	case "B":
-		crit = abi.CriticalityB
-	}
-	f.Asset = abi.Asset{ID: assetID, Name: str(a, "EquipmentName"), Type: sapCategory[str(a, "EquipmentCategory")], Criticality: crit,
-		Location: str(a, "FunctionalLocation"), Manufacturer: str(a, "Manufacturer"), Model: str(a, "ModelNumber"),
-		SerialNumber: str(a, "SerialNumber"), Parent: str(a, "SuperordinateEquipment")}
-	f.HistoryCount = count(orders, assetID, history)
-	f.AssetPlanCount = count(plans, assetID, nil)
+	f.AssetPlanCount = count(sap.SetPlan, f.Asset.ID)
 	skus := map[string]bool{}
-	for _, b := range bom {
+	for _, b := range s.srv.Records(sap.SetBOMItem) {
 		m := str(b, "BillOfMaterialComponent")
 		if !skus[m] {
 			skus[m] = true
@@ -195,28 +214,10 @@ func (s *sapSim) Facts() Facts {
 				f.SKU = m
 			}
 		}
-		if str(b, "Equipment") == assetID {
+		if str(b, "Equipment") == f.Asset.ID && !slices.Contains(f.AssetSpareParts, m) {
 			f.AssetSpareParts = append(f.AssetSpareParts, m)
 		}
 	}
 	f.SparePartCount = len(skus)
-	f.WorkOrderCount = len(orders)
-	for _, w := range orders {
-		st := sapStatus(str(w, "MaintenanceOrderSystemStatus"))
-		switch {
-		case st == abi.StatusCompleted && f.CompletedWorkOrderID == "":
-			f.CompletedWorkOrderID = str(w, "MaintenanceOrder")
-		case st == abi.StatusClosed && f.ClosedWorkOrderID == "":
-			f.ClosedWorkOrderID = str(w, "MaintenanceOrder")
-		case st == abi.StatusInProgress && f.WorkOrder.ID == "" && str(w, "MaintOrdPersonResponsible") != "":
-			f.WorkOrder = abi.WorkOrder{ID: str(w, "MaintenanceOrder"), AssetID: str(w, "Equipment"), Description: str(w, "MaintenanceOrderDesc"),
-				Status: st, Priority: sapPriority[str(w, "MaintPriority")], Type: sapType[str(w, "MaintenanceOrderType")],
-				AssignedTo: str(w, "MaintOrdPersonResponsible")}
-			// dates are time.Time in the simulator's records (rendered as
-			// /Date(ms)/ in v2, ISO 8601 in v4); the domain holds them in UTC.
-			f.WorkOrder.CreatedAt, _ = w["CreationDate"].(time.Time)
-			f.WorkOrder.UpdatedAt, _ = w["LastChangeDateTime"].(time.Time)
-		}
-	}
 	return f
 }

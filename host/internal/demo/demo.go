@@ -298,6 +298,12 @@ primary = true
 [plugin.config]
 base_url = %q
 page_size = 100
+# the demo plant's site configuration: its asset types (plant, areas and
+# lines are FACILITY; tanks TANK; transmitters INSTRUMENT; MCC panels
+# ELECTRICAL), its own predictive work type and each asset's failure list.
+asset_type_map = { FACILITY = "structural", PUMP = "rotating_equipment", COMPRESSOR = "rotating_equipment", MOTOR = "electrical", ELECTRICAL = "electrical", TANK = "static_equipment", HEATEXCH = "static_equipment", VALVE = "piping", INSTRUMENT = "instrument" }
+worktype_map = { PDM = "predictive" }
+select = { asset = "*,failurelist{*}" }
 [[plugin.grant.http]]
 origin = %q
 allow_private = true
@@ -312,6 +318,10 @@ base_url = %q
 odata_version = "v2"
 sap_client = "100"
 bom_equipment_field = "Equipment"
+# the site's customer codes (the simulator serves SAP's sandbox orders of
+# types YBA1/YBA2 and fire-protection equipment of category F)
+order_type_map = { YBA1 = "corrective", YBA2 = "preventive" }
+equipment_category_map = { F = "safety" }
 [[plugin.grant.http]]
 origin = %q
 allow_private = true

@@ -48,7 +48,13 @@
 // 0.9123 / 0.8142 lexical and 0.9649 / 0.8163 dense; plain RRF scored
 // 0.9825 / 0.8164, below dense on MRR in both halves. The test requires
 // hybrid to match or beat the better single method on both metrics, with
-// no tolerance.
+// no tolerance. That set shares its vocabulary with the hand-written
+// synonym table, so it is not held out: samples/manuals/
+// queries_heldout.json (59 queries written from the manuals' own phrasing
+// without looking at the table, never tuned against) is reported
+// separately by TestHeldOutRetrieval — 1.0000 / 1.0000 recall@5 / MRR for
+// hybrid and lexical, 1.0000 / 0.9915 dense — and hybrid is held to the
+// floors 0.95 / 0.90 there.
 //   - Prompt-injection hygiene: an ingestion-time scanner marks chunks with
 //     instruction-like text (flagged + reasons, reported in the Summary;
 //     they are kept, not dropped); every Result has its source passed

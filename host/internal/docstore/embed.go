@@ -122,19 +122,8 @@ func localEmbed(text string) []float32 { return localEmbedWeighted(text, nil) }
 // of their kind and text ("u" word, "c" concept, "b" word pair, "t" word
 // trigram); the low bits pick the dimension and the top bit the sign.
 func localEmbedWeighted(text string, idf func(term string) float64) []float32 {
-	feats := make(map[uint64]feature, len(text)/2)
-	order := make([]uint64, 0, len(text)/2) // first-occurrence order keeps float sums deterministic
-	add := func(key uint64, w float64) {
-		f, ok := feats[key]
-		if !ok {
-			order = append(order, key)
-		}
-		f.n++
-		f.w += w
-		feats[key] = f
-	}
+	fs := featureSet{feats: make(map[uint64]feature, len(text)/2), order: make([]uint64, 0, len(text)/2)}
 	var prev string
-	var bounds [130]int
 	rawTokens(text, func(t string) {
 		if isStopword(t) {
 			prev = ""
@@ -143,64 +132,91 @@ func localEmbedWeighted(text string, idf func(term string) float64) []float32 {
 		s := stem(t)
 		q := 1.0
 		if idf != nil {
-			q = idf(s)
-		}
-		if idf != nil {
 			// Query side: the corpus IDF replaces the static prior.
-			add(fnvAdd(fnvByte(fnvOffset, 'u'), s), q)
+			q = idf(s)
+			fs.add(fnvAdd(fnvByte(fnvOffset, 'u'), s), q)
 		} else {
-			add(fnvAdd(fnvByte(fnvOffset, 'u'), s), prior(s))
+			fs.add(fnvAdd(fnvByte(fnvOffset, 'u'), s), prior(s))
 		}
-		for _, c := range conceptOf(s) {
-			add(fnvAdd(fnvByte(fnvOffset, 'c'), c.name), q*c.w)
-		}
+		fs.concepts(s, q)
 		if prev != "" {
-			add(fnvAdd(fnvByte(fnvAdd(fnvByte(fnvOffset, 'b'), prev), ' '), s), q*wBigram)
+			fs.add(fnvAdd(fnvByte(fnvAdd(fnvByte(fnvOffset, 'b'), prev), ' '), s), q*wBigram)
 			if _, ok := phraseStarts[prev]; ok {
-				for _, c := range conceptOf(prev + " " + s) {
-					add(fnvAdd(fnvByte(fnvOffset, 'c'), c.name), q*c.w)
-				}
+				fs.concepts(prev+" "+s, q)
 			}
 		}
 		prev = s
-		if hasDigit(s) || len(s) <= 3 || len(s) > 120 {
-			return
-		}
-		// Character trigrams of "<s>", by rune.
-		nb := 0
-		bounds[nb] = -1 // the '<' sentinel
-		nb++
-		for i := range s {
-			bounds[nb] = i
-			nb++
-		}
-		bounds[nb] = len(s) // the '>' sentinel
-		nb++
-		per := q * wTrigram / math.Sqrt(float64(nb-2))
-		for i := 0; i+3 <= nb; i++ {
-			h := fnvByte(fnvOffset, 't')
-			lo, hi := bounds[i], bounds[i+2]
-			if lo < 0 {
-				h = fnvByte(h, '<')
-				lo = 0
-			}
-			end := hi
-			if i+3 < nb {
-				end = bounds[i+3]
-			}
-			if end > len(s) {
-				end = len(s)
-			}
-			h = fnvAdd(h, s[lo:end])
-			if i+3 == nb {
-				h = fnvByte(h, '>')
-			}
-			add(h, per)
+		if !hasDigit(s) && len(s) > 3 && len(s) <= 120 {
+			fs.trigrams(s, q)
 		}
 	})
+	return fs.vector()
+}
+
+// featureSet accumulates the hashed features of one text.
+type featureSet struct {
+	feats  map[uint64]feature
+	order  []uint64 // first-occurrence order keeps float sums deterministic
+	bounds [130]int // rune boundaries of the word being split into trigrams
+}
+
+func (fs *featureSet) add(key uint64, w float64) {
+	f, ok := fs.feats[key]
+	if !ok {
+		fs.order = append(fs.order, key)
+	}
+	f.n++
+	f.w += w
+	fs.feats[key] = f
+}
+
+// concepts adds the concepts of a (stemmed) word or phrase.
+func (fs *featureSet) concepts(s string, q float64) {
+	for _, c := range conceptOf(s) {
+		fs.add(fnvAdd(fnvByte(fnvOffset, 'c'), c.name), q*c.w)
+	}
+}
+
+// trigrams adds the character trigrams of "<s>", by rune.
+func (fs *featureSet) trigrams(s string, q float64) {
+	nb := 0
+	fs.bounds[nb] = -1 // the '<' sentinel
+	nb++
+	for i := range s {
+		fs.bounds[nb] = i
+		nb++
+	}
+	fs.bounds[nb] = len(s) // the '>' sentinel
+	nb++
+	per := q * wTrigram / math.Sqrt(float64(nb-2))
+	for i := 0; i+3 <= nb; i++ {
+		h := fnvByte(fnvOffset, 't')
+		lo, hi := fs.bounds[i], fs.bounds[i+2]
+		if lo < 0 {
+			h = fnvByte(h, '<')
+			lo = 0
+		}
+		end := hi
+		if i+3 < nb {
+			end = fs.bounds[i+3]
+		}
+		if end > len(s) {
+			end = len(s)
+		}
+		h = fnvAdd(h, s[lo:end])
+		if i+3 == nb {
+			h = fnvByte(h, '>')
+		}
+		fs.add(h, per)
+	}
+}
+
+// vector folds the features into LocalDims dimensions (the low bits of a
+// feature's hash pick the dimension, the top bit its sign) and normalises.
+func (fs *featureSet) vector() []float32 {
 	vec := make([]float64, LocalDims)
-	for _, key := range order {
-		f := feats[key]
+	for _, key := range fs.order {
+		f := fs.feats[key]
 		sign := 1.0
 		if key>>63 == 1 {
 			sign = -1

@@ -27,7 +27,7 @@ type evalScores struct {
 
 // evaluate runs every query in mode and scores it. A result is relevant
 // when its source file and section title match the label.
-func evaluate(t *testing.T, s *Store, qs []labelledQuery, mode Mode) evalScores {
+func evaluate(t testing.TB, s *Store, qs []labelledQuery, mode Mode) evalScores {
 	t.Helper()
 	var sc evalScores
 	for _, q := range qs {
@@ -65,8 +65,11 @@ func evaluate(t *testing.T, s *Store, qs []labelledQuery, mode Mode) evalScores 
 	return sc
 }
 
-func TestRetrievalEvaluation(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join(samplesDir, "queries.json"))
+// loadQueries reads a labelled query set of samples/manuals and checks
+// that every label names a section of the ingested store.
+func loadQueries(t testing.TB, s *Store, file string, atLeast int) []labelledQuery {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(samplesDir, file))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,12 +77,9 @@ func TestRetrievalEvaluation(t *testing.T) {
 	if err := json.Unmarshal(b, &qs); err != nil {
 		t.Fatal(err)
 	}
-	if len(qs) < 25 {
-		t.Fatalf("labelled set has %d queries, want at least 25", len(qs))
+	if len(qs) < atLeast {
+		t.Fatalf("%s has %d queries, want at least %d", file, len(qs), atLeast)
 	}
-	s, _, _ := ingestSamples(t)
-
-	// Every label must point at a section that exists.
 	sections := map[string]bool{}
 	for _, c := range s.slots {
 		sections[filepath.Base(c.Source)+"\x00"+c.SectionTitle] = true
@@ -89,6 +89,12 @@ func TestRetrievalEvaluation(t *testing.T) {
 			t.Fatalf("%s: label %s § %s matches no chunk", q.ID, q.Source, q.Section)
 		}
 	}
+	return qs
+}
+
+func TestRetrievalEvaluation(t *testing.T) {
+	s, _, _ := ingestSamples(t)
+	qs := loadQueries(t, s, "queries.json", 25)
 
 	// The set is split deterministically by index parity. The fusion has
 	// no constant fitted to these labels (k=60 is the reference's value
@@ -145,4 +151,64 @@ func TestRetrievalEvaluation(t *testing.T) {
 	if h.mrr < max(l.mrr, d.mrr) {
 		t.Errorf("hybrid MRR %.4f below the better single method (lexical %.4f, dense %.4f)", h.mrr, l.mrr, d.mrr)
 	}
+}
+
+// Held-out floors of the hybrid method on queries_heldout.json. Measured
+// when the set was first run (59 queries, 59 chunks): lexical 1.0000 /
+// 1.0000, dense 1.0000 / 0.9915, hybrid 1.0000 / 1.0000 (recall@5 / MRR).
+// The floors leave room for two queries falling out of the top 5 and a few
+// rank shifts, no more.
+const (
+	heldOutRecall5Floor = 0.95
+	heldOutMRRFloor     = 0.90
+)
+
+// The labelled set above shares its vocabulary with the hand-written
+// synonym table (most of its queries contain a word from it), so it is not
+// held out. queries_heldout.json was written from the sample manuals' own
+// phrasing, before any evaluation and without looking at the table, and is
+// never tuned against: it is reported on its own and held to an absolute
+// floor (measured, rounded down).
+func TestHeldOutRetrieval(t *testing.T) {
+	s, _, _ := ingestSamples(t)
+	qs := loadQueries(t, s, "queries_heldout.json", 40)
+	var table strings.Builder
+	fmt.Fprintf(&table, "\nheld-out: %d queries written from the manuals' phrasing, %d chunks\n", len(qs), len(s.slots))
+	fmt.Fprintf(&table, "%-8s  %9s  %6s\n", "method", "recall@5", "MRR")
+	scores := map[Mode]evalScores{}
+	for _, m := range []Mode{Lexical, Dense, Hybrid} {
+		sc := evaluate(t, s, qs, m)
+		scores[m] = sc
+		fmt.Fprintf(&table, "%-8s  %9.4f  %6.4f\n", m, sc.recall5, sc.mrr)
+	}
+	t.Log(table.String())
+	for _, m := range []Mode{Lexical, Dense, Hybrid} {
+		if len(scores[m].misses) > 0 {
+			t.Logf("held-out %s misses: %s", m, strings.Join(scores[m].misses, "; "))
+		}
+	}
+	h := scores[Hybrid]
+	if h.recall5 < heldOutRecall5Floor {
+		t.Errorf("held-out hybrid recall@5 %.4f below the floor %.2f", h.recall5, heldOutRecall5Floor)
+	}
+	if h.mrr < heldOutMRRFloor {
+		t.Errorf("held-out hybrid MRR %.4f below the floor %.2f", h.mrr, heldOutMRRFloor)
+	}
+}
+
+// BenchmarkRetrievalEval reports the retrieval figures for bench/RESULTS.md:
+// hybrid recall@5 and MRR on the held-out set and, separately, on the
+// labelled set that shares the synonym table's vocabulary.
+func BenchmarkRetrievalEval(b *testing.B) {
+	s, _, _ := ingestSamples(b)
+	held := loadQueries(b, s, "queries_heldout.json", 40)
+	labelled := loadQueries(b, s, "queries.json", 25)
+	var h, l evalScores
+	for b.Loop() {
+		h, l = evaluate(b, s, held, Hybrid), evaluate(b, s, labelled, Hybrid)
+	}
+	b.ReportMetric(h.recall5, "heldout-recall@5")
+	b.ReportMetric(h.mrr, "heldout-MRR")
+	b.ReportMetric(l.recall5, "labelled-recall@5")
+	b.ReportMetric(l.mrr, "labelled-MRR")
 }

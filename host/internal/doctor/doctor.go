@@ -52,106 +52,129 @@ func Run(cfg *config.Config, opts Options) []Finding {
 		opts.Getenv = os.Getenv
 	}
 	var out []Finding
-	add := func(s Severity, check, msg, fix string) {
-		out = append(out, Finding{Severity: s, Check: check, Message: msg, Fix: fix})
+	out = append(out, transportFindings(cfg, opts.Getenv)...)
+	if !cfg.Sandbox {
+		out = append(out, Finding{Severity: Low, Check: "sandbox", Message: "sandbox mode is off: write operations reach the CMMS and messages are sent",
+			Fix: "start new deployments with MACHINA_SANDBOX_MODE=true (or sandbox = true) until validated"})
 	}
+	out = append(out, secretFindings(cfg, opts.Getenv)...)
+	out = append(out, traceFindings(cfg)...)
+	for _, p := range cfg.Plugins {
+		if !p.Disabled {
+			out = append(out, pluginPinFindings(p)...)
+		}
+	}
+	out = append(out, opcuaFindings(cfg)...)
+	out = append(out, mqttFindings(cfg)...)
+	sort.SliceStable(out, func(i, j int) bool { return rank[out[i].Severity] < rank[out[j].Severity] })
+	return out
+}
 
-	// Transport, bind address and TLS.
+// findings collects findings.
+type findings []Finding
+
+func (fs *findings) add(s Severity, check, msg, fix string) {
+	*fs = append(*fs, Finding{Severity: s, Check: check, Message: msg, Fix: fix})
+}
+
+// transportFindings checks the MCP transport, bind address, TLS and
+// tokens.
+func transportFindings(cfg *config.Config, getenv func(string) string) []Finding {
+	var out findings
 	tls := cfg.MCP.TLSCert != "" && cfg.MCP.TLSKey != ""
 	if cfg.MCP.Transport == "stdio" {
-		add(Info, "transport", "stdio transport: single local user, no authentication",
+		out.add(Info, "transport", "stdio transport: single local user, no authentication",
 			"use transport = \"http\" with tokens for multi-user or server deployments")
-	} else {
-		host, _, err := net.SplitHostPort(cfg.MCP.Listen)
-		if err != nil {
-			add(High, "bind", fmt.Sprintf("mcp.listen %q is not host:port", cfg.MCP.Listen), "set mcp.listen = \"127.0.0.1:8000\"")
-		} else if !isLoopback(host) {
-			if tls {
-				add(Medium, "bind", fmt.Sprintf("MCP listens on %s, reachable from the network", cfg.MCP.Listen),
-					"restrict access with a firewall to known MCP clients")
-			} else {
-				add(High, "bind", fmt.Sprintf("MCP listens on %s without TLS: bearer tokens travel in clear text", cfg.MCP.Listen),
-					"bind to 127.0.0.1 behind a TLS reverse proxy, or set mcp.tls_cert and mcp.tls_key")
-			}
-		}
+		return out
+	}
+	host, _, err := net.SplitHostPort(cfg.MCP.Listen)
+	if err != nil {
+		out.add(High, "bind", fmt.Sprintf("mcp.listen %q is not host:port", cfg.MCP.Listen), "set mcp.listen = \"127.0.0.1:8000\"")
+	} else if !isLoopback(host) {
 		if tls {
-			for _, f := range []string{cfg.MCP.TLSCert, cfg.MCP.TLSKey} {
-				if _, err := os.Stat(f); err != nil {
-					add(High, "tls", fmt.Sprintf("TLS file %s: %v", f, err), "fix the path in [mcp]")
-				}
-			}
-			if fnd, bad := secrets.CheckFileMode(cfg.MCP.TLSKey); bad {
-				add(High, "tls", fnd.Message, "chmod 600 "+cfg.MCP.TLSKey)
+			out.add(Medium, "bind", fmt.Sprintf("MCP listens on %s, reachable from the network", cfg.MCP.Listen),
+				"restrict access with a firewall to known MCP clients")
+		} else {
+			out.add(High, "bind", fmt.Sprintf("MCP listens on %s without TLS: bearer tokens travel in clear text", cfg.MCP.Listen),
+				"bind to 127.0.0.1 behind a TLS reverse proxy, or set mcp.tls_cert and mcp.tls_key")
+		}
+	}
+	if tls {
+		for _, f := range []string{cfg.MCP.TLSCert, cfg.MCP.TLSKey} {
+			if _, err := os.Stat(f); err != nil {
+				out.add(High, "tls", fmt.Sprintf("TLS file %s: %v", f, err), "fix the path in [mcp]")
 			}
 		}
-		out = append(out, tokenFindings(cfg, opts.Getenv)...)
+		if fnd, bad := secrets.CheckFileMode(cfg.MCP.TLSKey); bad {
+			out.add(High, "tls", fnd.Message, "chmod 600 "+cfg.MCP.TLSKey)
+		}
 	}
+	return append(out, tokenFindings(cfg, getenv)...)
+}
 
-	// Sandbox.
-	if !cfg.Sandbox {
-		add(Low, "sandbox", "sandbox mode is off: write operations reach the CMMS and messages are sent",
-			"start new deployments with MACHINA_SANDBOX_MODE=true (or sandbox = true) until validated")
-	}
-
-	// Secrets.
+// secretFindings checks the [secrets] references: file modes and missing
+// files or variables.
+func secretFindings(cfg *config.Config, getenv func(string) string) []Finding {
+	var out findings
 	for name, ref := range cfg.Secrets {
 		if p, ok := strings.CutPrefix(ref, "file:"); ok {
 			if fnd, bad := secrets.CheckFileMode(p); bad {
-				add(fileSeverity(p), "secret-file", fmt.Sprintf("secret %s: %s", name, fnd.Message), "chmod 600 "+p)
+				out.add(fileSeverity(p), "secret-file", fmt.Sprintf("secret %s: %s", name, fnd.Message), "chmod 600 "+p)
 			} else if _, err := os.Stat(p); err != nil {
-				add(Medium, "secret-file", fmt.Sprintf("secret %s: file %s is missing", name, p), "create it with mode 0600")
+				out.add(Medium, "secret-file", fmt.Sprintf("secret %s: file %s is missing", name, p), "create it with mode 0600")
 			}
 		}
-		if envName, ok := strings.CutPrefix(ref, "env:"); ok && opts.Getenv(envName) == "" {
-			add(Medium, "secret-env", fmt.Sprintf("secret %s: environment variable %s is not set", name, envName),
+		if envName, ok := strings.CutPrefix(ref, "env:"); ok && getenv(envName) == "" {
+			out.add(Medium, "secret-env", fmt.Sprintf("secret %s: environment variable %s is not set", name, envName),
 				"set it in the service's 0600 environment file or use a systemd credential")
 		}
 	}
-
-	// Traces.
-	if !cfg.Trace.Disabled {
-		if fi, err := os.Stat(cfg.Trace.Dir); err == nil {
-			if m := fi.Mode().Perm(); m&0o007 != 0 {
-				add(High, "trace-dir", fmt.Sprintf("trace directory %s is accessible to others (mode %04o)", cfg.Trace.Dir, m), "chmod 750 "+cfg.Trace.Dir)
-			} else if m&0o020 != 0 {
-				add(Medium, "trace-dir", fmt.Sprintf("trace directory %s is group-writable (mode %04o)", cfg.Trace.Dir, m), "chmod 750 "+cfg.Trace.Dir)
-			}
-		}
-	} else {
-		add(Medium, "trace", "tracing is disabled: tool calls and plugin traffic leave no audit trail", "remove trace.disabled")
-	}
-
-	// Plugins.
-	for _, p := range cfg.Plugins {
-		if p.Disabled {
-			continue
-		}
-		wasm, err := os.ReadFile(p.Path)
-		if err != nil {
-			// A missing module is an availability problem (the server starts
-			// without it), not an exposure.
-			add(Medium, "plugin", fmt.Sprintf("plugin %s: module %s cannot be read", p.Name, p.Path), "install the module or fix plugin.path")
-			continue
-		}
-		sum := sha256.Sum256(wasm)
-		got := hex.EncodeToString(sum[:])
-		switch {
-		case p.SHA256 == "":
-			add(Medium, "plugin-pin", fmt.Sprintf("plugin %s is not pinned (sha256 %s)", p.Name, got),
-				fmt.Sprintf("set sha256 = %q after auditing it with `machina plugin audit`", got))
-		case !strings.EqualFold(p.SHA256, got):
-			add(High, "plugin-pin", fmt.Sprintf("plugin %s: module sha256 %s does not match the pin %s", p.Name, got, p.SHA256),
-				"audit the new module with `machina plugin audit` and `machina plugin diff`, then update the pin")
-		}
-		if p.PublicKey == "" {
-			add(Low, "plugin-signature", fmt.Sprintf("plugin %s: no public_key configured, so its signature is not checked", p.Name),
-				"ask the vendor for their ed25519 public key and set public_key")
-		}
-		out = append(out, pluginFindings(p, wasm)...)
-	}
-	out = append(out, opcuaFindings(cfg)...)
-	sort.SliceStable(out, func(i, j int) bool { return rank[out[i].Severity] < rank[out[j].Severity] })
 	return out
+}
+
+// traceFindings checks that tracing is on and its directory is private.
+func traceFindings(cfg *config.Config) []Finding {
+	var out findings
+	if cfg.Trace.Disabled {
+		out.add(Medium, "trace", "tracing is disabled: tool calls and plugin traffic leave no audit trail", "remove trace.disabled")
+		return out
+	}
+	if fi, err := os.Stat(cfg.Trace.Dir); err == nil {
+		if m := fi.Mode().Perm(); m&0o007 != 0 {
+			out.add(High, "trace-dir", fmt.Sprintf("trace directory %s is accessible to others (mode %04o)", cfg.Trace.Dir, m), "chmod 750 "+cfg.Trace.Dir)
+		} else if m&0o020 != 0 {
+			out.add(Medium, "trace-dir", fmt.Sprintf("trace directory %s is group-writable (mode %04o)", cfg.Trace.Dir, m), "chmod 750 "+cfg.Trace.Dir)
+		}
+	}
+	return out
+}
+
+// pluginPinFindings checks one enabled plugin: readable module, sha256
+// pin, signing key, and its static audit.
+func pluginPinFindings(p config.Plugin) []Finding {
+	var out findings
+	wasm, err := os.ReadFile(p.Path)
+	if err != nil {
+		// A missing module is an availability problem (the server starts
+		// without it), not an exposure.
+		out.add(Medium, "plugin", fmt.Sprintf("plugin %s: module %s cannot be read", p.Name, p.Path), "install the module or fix plugin.path")
+		return out
+	}
+	sum := sha256.Sum256(wasm)
+	got := hex.EncodeToString(sum[:])
+	switch {
+	case p.SHA256 == "":
+		out.add(Medium, "plugin-pin", fmt.Sprintf("plugin %s is not pinned (sha256 %s)", p.Name, got),
+			fmt.Sprintf("set sha256 = %q after auditing it with `machina plugin audit`", got))
+	case !strings.EqualFold(p.SHA256, got):
+		out.add(High, "plugin-pin", fmt.Sprintf("plugin %s: module sha256 %s does not match the pin %s", p.Name, got, p.SHA256),
+			"audit the new module with `machina plugin audit` and `machina plugin diff`, then update the pin")
+	}
+	if p.PublicKey == "" {
+		out.add(Low, "plugin-signature", fmt.Sprintf("plugin %s: no public_key configured, so its signature is not checked", p.Name),
+			"ask the vendor for their ed25519 public key and set public_key")
+	}
+	return append(out, pluginFindings(p, wasm)...)
 }
 
 // StartupFinding is the high finding for a configuration the host refuses

@@ -254,3 +254,49 @@ func (c *Client) fail(ctx context.Context, code abi.Code, what string, err error
 	}
 	return &abi.Error{Code: code, Message: c.scrub(fmt.Sprintf("%s: %v", what, err))}
 }
+
+// conn is a connection to a mail server: TLS already when the grant says
+// implicit TLS, else plain for the protocol's STARTTLS.
+type conn struct {
+	nc       net.Conn // the *tls.Conn when implicit (protocol clients check for it)
+	implicit bool
+	tls      *tls.Config // for STARTTLS
+	password string
+	close    func()
+}
+
+// connect resolves the grant's TLS mode, TLS configuration and password,
+// dials addr under the grant's network rules and, for implicit TLS, does
+// the handshake. proto names the protocol in errors ("smtp", "imap").
+// needLogin refuses a grant without username and password before dialling.
+func (c *Client) connect(ctx context.Context, grant config.MailGrant, proto, addr, setting, implicitPort string, needLogin bool) (*conn, error) {
+	mode, err := tlsMode(setting, addr, implicitPort)
+	if err != nil {
+		return nil, err
+	}
+	conf, err := c.tlsConfig(grant, addr)
+	if err != nil {
+		return nil, err
+	}
+	pass, err := c.password(ctx, grant)
+	if err != nil {
+		return nil, err
+	}
+	if needLogin && (grant.Username == "" || pass == "") {
+		return nil, abi.Unavailable("mail grant: %s needs username and password_secret", strings.ToUpper(proto))
+	}
+	raw, done, err := c.dial(ctx, grant, addr)
+	if err != nil {
+		return nil, err
+	}
+	cn := &conn{nc: raw, tls: conf, password: pass, close: done}
+	if mode == "implicit" {
+		tc := tls.Client(raw, conf)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			done()
+			return nil, c.fail(ctx, abi.CodeUnavailable, proto+" TLS handshake with "+addr, err)
+		}
+		cn.nc, cn.implicit = tc, true
+	}
+	return cn, nil
+}

@@ -2,7 +2,6 @@ package mail
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"slices"
 
@@ -33,54 +32,71 @@ func (c *Client) Fetch(ctx context.Context, plugin string, grant config.MailGran
 		limit = DefaultMaxFetch
 	}
 	limit = min(limit, MaxFetchLimit)
-	mode, err := tlsMode(grant.IMAPTLS, grant.IMAPAddr, "993")
-	if err != nil {
-		return nil, err
-	}
-	conf, err := c.tlsConfig(grant, grant.IMAPAddr)
-	if err != nil {
-		return nil, err
-	}
-	pass, err := c.password(ctx, grant)
-	if err != nil {
-		return nil, err
-	}
-	if grant.Username == "" || pass == "" {
-		return nil, abi.Unavailable("mail grant: IMAP needs username and password_secret")
-	}
-	conn, done, err := c.dial(ctx, grant, grant.IMAPAddr)
+	ic, done, err := c.loginIMAP(ctx, plugin, grant)
 	if err != nil {
 		return nil, err
 	}
 	defer done()
-	opts := &imapclient.Options{TLSConfig: conf}
+	uids, err := c.unseen(ctx, ic, plugin, mailbox, imap.UID(req.SinceUID), limit)
+	if err != nil {
+		return nil, err
+	}
+	out := []abi.MailMessage{}
+	if len(uids) == 0 {
+		_ = ic.Logout().Wait()
+		return out, nil
+	}
+	if out, err = c.messages(ctx, ic, plugin, uids); err != nil {
+		return nil, err
+	}
+	store := &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagSeen}}
+	if err := ic.Store(imap.UIDSetNum(uids...), store, nil).Close(); err != nil {
+		return nil, c.fail(ctx, abi.CodeUpstream, "imap store \\Seen", err)
+	}
+	_ = ic.Logout().Wait()
+	c.log.Debug("mail fetched", "plugin", plugin, "server", grant.IMAPAddr, "mailbox", mailbox, "messages", len(out))
+	return out, nil
+}
+
+// loginIMAP connects to the grant's IMAP server and logs in; done closes
+// the session and the connection.
+func (c *Client) loginIMAP(ctx context.Context, plugin string, grant config.MailGrant) (*imapclient.Client, func(), error) {
+	cn, err := c.connect(ctx, grant, "imap", grant.IMAPAddr, grant.IMAPTLS, "993", true)
+	if err != nil {
+		return nil, nil, err
+	}
+	opts := &imapclient.Options{TLSConfig: cn.tls}
 	var ic *imapclient.Client
-	if mode == "implicit" {
-		tc := tls.Client(conn, conf)
-		if err := tc.HandshakeContext(ctx); err != nil {
-			return nil, c.fail(ctx, abi.CodeUnavailable, "imap TLS handshake with "+grant.IMAPAddr, err)
-		}
-		ic = imapclient.New(tc, opts)
-	} else {
-		ic, err = imapclient.NewStartTLS(conn, opts)
-		if err != nil {
-			return nil, c.fail(ctx, abi.CodeUnavailable, "imap STARTTLS with "+grant.IMAPAddr, err)
-		}
+	if cn.implicit {
+		ic = imapclient.New(cn.nc, opts)
+	} else if ic, err = imapclient.NewStartTLS(cn.nc, opts); err != nil {
+		cn.close()
+		return nil, nil, c.fail(ctx, abi.CodeUnavailable, "imap STARTTLS with "+grant.IMAPAddr, err)
 	}
-	defer ic.Close()
+	done := func() {
+		ic.Close()
+		cn.close()
+	}
 	if err := ic.WaitGreeting(); err != nil {
-		return nil, c.fail(ctx, abi.CodeUnavailable, "imap greeting", err)
+		done()
+		return nil, nil, c.fail(ctx, abi.CodeUnavailable, "imap greeting", err)
 	}
-	if err := ic.Login(grant.Username, pass).Wait(); err != nil {
+	if err := ic.Login(grant.Username, cn.password).Wait(); err != nil {
+		done()
 		c.log.Warn("imap login failed", "plugin", plugin, "server", grant.IMAPAddr, "user", grant.Username)
-		return nil, c.fail(ctx, abi.CodeUnauthorized, "imap login as "+grant.Username, errors.New("rejected by the server"))
+		return nil, nil, c.fail(ctx, abi.CodeUnauthorized, "imap login as "+grant.Username, errors.New("rejected by the server"))
 	}
+	return ic, done, nil
+}
+
+// unseen selects the mailbox and returns the UIDs of its unseen messages
+// above since, oldest first, at most limit.
+func (c *Client) unseen(ctx context.Context, ic *imapclient.Client, plugin, mailbox string, since imap.UID, limit int) ([]imap.UID, error) {
 	sel, err := ic.Select(mailbox, nil).Wait()
 	if err != nil {
 		return nil, c.fail(ctx, abi.CodeNotFound, "imap select "+mailbox, err)
 	}
 	criteria := &imap.SearchCriteria{NotFlag: []imap.Flag{imap.FlagSeen}}
-	since := imap.UID(req.SinceUID)
 	if since > 0 && sel.UIDNext > 0 && since >= sel.UIDNext {
 		c.log.Warn("since_uid is beyond the mailbox's UIDNEXT (mailbox recreated?); fetching all unseen", "plugin", plugin, "mailbox", mailbox)
 		since = 0
@@ -102,13 +118,14 @@ func (c *Client) Fetch(ctx context.Context, plugin string, grant config.MailGran
 	if len(uids) > limit {
 		uids = uids[:limit]
 	}
-	out := []abi.MailMessage{}
-	if len(uids) == 0 {
-		_ = ic.Logout().Wait()
-		return out, nil
-	}
-	set := imap.UIDSetNum(uids...)
-	sizes, err := ic.Fetch(set, &imap.FetchOptions{UID: true, RFC822Size: true}).Collect()
+	return uids, nil
+}
+
+// messages fetches and parses the messages uids (in that order): a
+// message larger than the host's limit is returned without its body, an
+// automatic one (auto-reply, bounce) is skipped.
+func (c *Client) messages(ctx context.Context, ic *imapclient.Client, plugin string, uids []imap.UID) ([]abi.MailMessage, error) {
+	sizes, err := ic.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{UID: true, RFC822Size: true}).Collect()
 	if err != nil {
 		return nil, c.fail(ctx, abi.CodeUpstream, "imap fetch sizes", err)
 	}
@@ -132,6 +149,7 @@ func (c *Client) Fetch(ctx context.Context, plugin string, grant config.MailGran
 			bodies[m.UID] = m.FindBodySection(section)
 		}
 	}
+	out := []abi.MailMessage{}
 	for _, u := range uids {
 		var mm abi.MailMessage
 		if n, ok := big[u]; ok {
@@ -149,11 +167,5 @@ func (c *Client) Fetch(ctx context.Context, plugin string, grant config.MailGran
 		mm.UID = uint32(u)
 		out = append(out, mm)
 	}
-	store := &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagSeen}}
-	if err := ic.Store(set, store, nil).Close(); err != nil {
-		return nil, c.fail(ctx, abi.CodeUpstream, "imap store \\Seen", err)
-	}
-	_ = ic.Logout().Wait()
-	c.log.Debug("mail fetched", "plugin", plugin, "server", grant.IMAPAddr, "mailbox", mailbox, "messages", len(out))
 	return out, nil
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"net/mail"
@@ -37,35 +36,17 @@ func (c *Client) Send(ctx context.Context, plugin string, grant config.MailGrant
 	if err != nil {
 		return "", err
 	}
-	mode, err := tlsMode(grant.SMTPTLS, grant.SMTPAddr, "465")
+	cn, err := c.connect(ctx, grant, "smtp", grant.SMTPAddr, grant.SMTPTLS, "465", false)
 	if err != nil {
 		return "", err
 	}
-	conf, err := c.tlsConfig(grant, grant.SMTPAddr)
-	if err != nil {
-		return "", err
-	}
-	pass, err := c.password(ctx, grant)
-	if err != nil {
-		return "", err
-	}
-	conn, done, err := c.dial(ctx, grant, grant.SMTPAddr)
-	if err != nil {
-		return "", err
-	}
-	defer done()
+	defer cn.close()
+	pass := cn.password
 	var sc *smtp.Client
-	if mode == "implicit" {
-		tc := tls.Client(conn, conf)
-		if err := tc.HandshakeContext(ctx); err != nil {
-			return "", c.fail(ctx, abi.CodeUnavailable, "smtp TLS handshake with "+grant.SMTPAddr, err)
-		}
-		sc = smtp.NewClient(tc)
-	} else {
-		sc, err = smtp.NewClientStartTLS(conn, conf)
-		if err != nil {
-			return "", c.fail(ctx, abi.CodeUnavailable, "smtp STARTTLS with "+grant.SMTPAddr, err)
-		}
+	if cn.implicit {
+		sc = smtp.NewClient(cn.nc)
+	} else if sc, err = smtp.NewClientStartTLS(cn.nc, cn.tls); err != nil {
+		return "", c.fail(ctx, abi.CodeUnavailable, "smtp STARTTLS with "+grant.SMTPAddr, err)
 	}
 	defer sc.Close()
 	if err := sc.Hello(c.opts.HelloName); err != nil {

@@ -123,6 +123,8 @@ func Describe() Description {
 		{WorkOrderURIPrefix + "{wo_id}", "machina_work_order"},
 		{FailureTaxonomyURI, "machina_failure_taxonomy"},
 		{CapabilitiesURI, "machina_capabilities"},
+		{AlarmsURI, "machina_alarms"},
+		{AlarmURIPrefix + "{asset_id}", "machina_asset_alarms"},
 	}
 	for _, p := range promptDefs() {
 		pi := PromptInfo{Name: p.name}

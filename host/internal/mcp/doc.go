@@ -27,9 +27,30 @@
 // in-process client sets the chat user), so tool_call entries, the router's
 // plugin_call entries, plugin HTTP entries and write audit lines carry it.
 //
-// Tool handlers run detached from request cancellation (bounded by the
-// plugin runtime's per-call timeout): a write is never abandoned half-way
-// because a client went away.
+// Every tool declares an outputSchema derived from its result type (ABI
+// enums included; schema.go) and returns structuredContent beside the
+// reference's text. Write tools ask the user to confirm through
+// elicitation when the client can (confirm.go, a multi round-trip handler
+// serving both protocol eras; the answer is bound to the arguments by an
+// HMAC and traced as write_confirmation). Read tools follow their
+// request's cancellation, so a cancelled read stops its plugin call; write
+// tools run detached from it (bounded by the runtime's per-call timeout):
+// a write is never abandoned half-way because a client went away. Both
+// report progress (package progress) when the request carries a token.
+//
+// Live alarms are resources that can be subscribed to (alarms.go: the
+// server tracks resources/subscribe and subscriptions/listen itself and
+// sends notifications/resources/updated on every raise and clear); tools
+// and resources follow the registry (connectors appearing or failing send
+// list_changed); completion/complete offers asset and work-order ids
+// (complete.go). Streamable HTTP accepts OAuth access tokens besides the
+// static tokens (httpauth.go over package oauth) and serves the RFC 9728
+// metadata.
+//
+// On stdio, the end of the client's input is held back until every request
+// read has been answered (stdio_drain.go): mcp-go v1.2.1 cancels requests in
+// flight at end of input and drops queued tool calls, which lost the calls
+// of clients that write their requests and close the pipe.
 //
 // It must not call plugins or connectors (everything goes through package
 // router), and it never writes anything but protocol frames to the stdio

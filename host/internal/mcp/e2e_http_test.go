@@ -204,7 +204,7 @@ func exerciseEverything(t *testing.T, c *client.Client, e *env, ingested bool) {
 				t.Errorf("sensor reading: %s", s)
 			}
 		}},
-		{"machina_get_sensor_reading", map[string]any{"asset_id": "NOPE"}, "no OPC-UA node is configured for asset", nil},
+		{"machina_get_sensor_reading", map[string]any{"asset_id": "NOPE"}, `no sensor is configured for asset "NOPE"`, nil},
 		{"machina_get_sensor_reading", map[string]any{}, "asset_id is required", nil},
 		{"machina_get_alarms", nil, "", func(t *testing.T, s string) {
 			decode[[]map[string]any](t, s)
@@ -241,14 +241,16 @@ func exerciseEverything(t *testing.T, c *client.Client, e *env, ingested bool) {
 	for _, r := range rl.Resources {
 		uris = append(uris, r.URI)
 	}
-	if !sameSet(uris, []string{machinamcp.FailureTaxonomyURI, machinamcp.CapabilitiesURI}) {
+	// With the OPC-UA connector, the live alarms resource (and its per-asset
+	// template) are listed too.
+	if !sameSet(uris, []string{machinamcp.FailureTaxonomyURI, machinamcp.CapabilitiesURI, machinamcp.AlarmsURI}) {
 		t.Errorf("resources = %v", uris)
 	}
 	rtl, err := c.ListResourceTemplates(ctx, mcp.ListResourceTemplatesRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rtl.ResourceTemplates) != 2 {
+	if len(rtl.ResourceTemplates) != 3 {
 		t.Errorf("templates = %+v", rtl.ResourceTemplates)
 	}
 	read := func(uri string) (string, error) {

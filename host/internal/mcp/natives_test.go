@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
-	"github.com/machina-go/machina/abi"
 	"github.com/machina-go/machina/host/internal/demo"
 	"github.com/machina-go/machina/host/internal/docstore"
 	hostopcua "github.com/machina-go/machina/host/internal/opcua"
@@ -70,13 +69,6 @@ func (d docAdapter) SearchManuals(ctx context.Context, q string, k int, a string
 	return d.s.SearchManuals(ctx, q, k, a, f)
 }
 
-type sensorAdapter struct{ m *hostopcua.Manager }
-
-func (s sensorAdapter) LatestReadings(ctx context.Context, id string) (any, error) {
-	return s.m.LatestReadings(ctx, id)
-}
-func (s sensorAdapter) Alarms(id string) []abi.Alarm { return s.m.Alarms(id) }
-
 // addNatives registers a real document store (one ingested manual) and a
 // real OPC-UA manager connected to the simulator.
 func (e *env) addNatives(t testing.TB) {
@@ -93,8 +85,15 @@ func (e *env) addNatives(t testing.TB) {
 	if _, err := e.reg.AddDocuments("docstore", docAdapter{st}, nil); err != nil {
 		t.Fatal(err)
 	}
-	sim := startSim(t)
-	m, err := hostopcua.NewManager(hostopcua.Config{Endpoints: []hostopcua.EndpointConfig{demo.OPCUAEndpoint("plant", sim.URL())}}, hostopcua.Options{})
+	e.addSensors(t, demo.OPCUAEndpoint("plant", startSim(t).URL()))
+}
+
+// addSensors connects a real OPC-UA manager to endpoint ec and registers
+// it as the sensor connector.
+func (e *env) addSensors(t testing.TB, ec hostopcua.EndpointConfig) *hostopcua.Manager {
+	t.Helper()
+	ctx := context.Background()
+	m, err := hostopcua.NewManager(hostopcua.Config{Endpoints: []hostopcua.EndpointConfig{ec}}, hostopcua.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +106,8 @@ func (e *env) addNatives(t testing.TB) {
 	if err := m.WaitConnected(wctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.reg.AddSensors("opcua", sensorAdapter{m}, nil); err != nil {
+	if _, err := e.reg.AddSensors("opcua", m, nil); err != nil {
 		t.Fatal(err)
 	}
+	return m
 }

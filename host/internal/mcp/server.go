@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/machina-go/machina/abi"
@@ -41,8 +42,16 @@ type Server struct {
 	logger  hclog.Logger
 	version string
 	mcp     *server.MCPServer
-	tools   map[string]tool
-	names   []string
+
+	mu    sync.RWMutex
+	tools map[string]tool
+	names []string
+	// stopAlarms ends the alarm watch (nil until alarms are served).
+	stopAlarms func()
+	// stopWatch ends the registry watch.
+	stopWatch func()
+	subs      subscriptions
+	complete  completer
 
 	confirmWrites bool
 	// confirmKey keys the HMAC binding a confirmation to its arguments.
@@ -65,41 +74,99 @@ func New(o Options) (*Server, error) {
 	s := &Server{router: o.Router, tracer: o.Tracer, logger: o.Logger, version: o.Version, tools: map[string]tool{},
 		confirmWrites: !o.NoWriteConfirmation}
 	_, _ = rand.Read(s.confirmKey[:]) // crypto/rand.Read never fails (Go ≥ 1.24)
+	s.complete.router = o.Router
+	hooks := &server.Hooks{}
+	s.subs.hooks(hooks)
 	s.mcp = server.NewMCPServer(ServerName, o.Version,
-		server.WithToolCapabilities(false),
-		server.WithResourceCapabilities(false, false),
+		// Tools and resources follow the connectors present (listChanged);
+		// resources can be subscribed to (live alarms).
+		server.WithToolCapabilities(true),
+		server.WithResourceCapabilities(true, true),
 		server.WithPromptCapabilities(false),
+		server.WithCompletions(),
+		server.WithPromptCompletionProvider(&s.complete),
+		server.WithResourceCompletionProvider(&s.complete),
+		server.WithHooks(hooks),
 		server.WithRecovery(),
 	)
-	present := map[abi.Capability]bool{}
-	for _, c := range o.Router.Capabilities() {
-		present[c] = true
-	}
 	for _, t := range tools() {
 		if t.Output.err != nil {
 			return nil, fmt.Errorf("mcp: tool %s: %w", t.Name, t.Output.err)
 		}
-		if !present[t.Capability] {
-			continue
-		}
-		s.tools[t.Name] = t
-		s.names = append(s.names, t.Name)
-		s.mcp.AddTool(t.mcpTool(), s.handler(t))
 	}
 	s.addResources()
 	s.addPrompts()
-	s.logger.Info("mcp_tools_registered", "count", len(s.names), "sandbox", o.Router.Sandbox())
+	s.sync()
+	s.stopWatch = o.Router.Registry().OnChange(s.connectorsChanged)
+	s.logger.Info("mcp_tools_registered", "count", len(s.ToolNames()), "sandbox", o.Router.Sandbox())
 	return s, nil
+}
+
+// sync registers the tools of the capabilities now present (in the
+// reference's table order) and, with a sensor connector, the live alarm
+// resources. Registering after start makes mcp-go send list_changed.
+func (s *Server) sync() {
+	present := map[abi.Capability]bool{}
+	for _, c := range s.router.Capabilities() {
+		present[c] = true
+	}
+	var added []server.ServerTool
+	s.mu.Lock()
+	s.names = s.names[:0]
+	for _, t := range tools() {
+		if !present[t.Capability] {
+			continue
+		}
+		if _, ok := s.tools[t.Name]; !ok {
+			s.tools[t.Name] = t
+			added = append(added, server.ServerTool{Tool: t.mcpTool(), Handler: s.handler(t)})
+		}
+		s.names = append(s.names, t.Name)
+	}
+	s.mu.Unlock()
+	if len(added) > 0 {
+		s.mcp.AddTools(added...)
+	}
+	if present[abi.CapGetLatestReading] {
+		s.addAlarmResources()
+	}
+}
+
+// connectorsChanged follows a connector that appeared or failed after
+// start: tools and resources are synced, and clients are told the
+// resource list changed.
+func (s *Server) connectorsChanged() {
+	s.sync()
+	s.mcp.SendNotificationToAllClients(string(mcp.MethodNotificationResourcesListChanged), nil)
+}
+
+// Close stops following the registry and the alarms.
+func (s *Server) Close() {
+	s.mu.Lock()
+	stops := []func(){s.stopWatch, s.stopAlarms}
+	s.stopWatch, s.stopAlarms = nil, nil
+	s.mu.Unlock()
+	for _, stop := range stops {
+		if stop != nil {
+			stop()
+		}
+	}
 }
 
 // MCPServer is the underlying mcp-go server (e.g. for an in-process client).
 func (s *Server) MCPServer() *server.MCPServer { return s.mcp }
 
 // ToolNames lists the registered tools in registration order.
-func (s *Server) ToolNames() []string { return append([]string(nil), s.names...) }
+func (s *Server) ToolNames() []string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return append([]string(nil), s.names...)
+}
 
 // isWriteTool reports whether name is a registered tool of class write.
 func (s *Server) isWriteTool(name string) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	t, ok := s.tools[name]
 	return ok && t.class() == abi.ClassWrite
 }
@@ -133,7 +200,8 @@ func (s *Server) handler(t tool) server.ToolHandlerFunc {
 			return res, nil
 		}
 		v, err := t.call(s.runContext(ctx, write, req), s.router, vals)
-		if err == nil && !write && ctx.Err() != nil {
+		if !write && ctx.Err() != nil {
+			// Whatever the plugin call reported, the reason is the client.
 			err = abi.Unavailable("cancelled by the client")
 		}
 		var text string

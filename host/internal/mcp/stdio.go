@@ -24,6 +24,7 @@ func (s *Server) ServeStdio(ctx context.Context, in io.Reader, out io.Writer) er
 		return trace.WithCall(ctx, trace.Call{ClientID: StdioClientID})
 	})
 	s.logger.Info("mcp_server_ready", "transport", "stdio", "tools", len(s.names), "sandbox", s.router.Sandbox())
+	in, out = draining(ctx, in, out)
 	err := ss.Listen(ctx, in, out)
 	if errors.Is(err, io.EOF) || errors.Is(err, context.Canceled) {
 		return nil

@@ -15,7 +15,7 @@ import (
 	"github.com/gopcua/opcua/id"
 	"github.com/gopcua/opcua/ua"
 	"github.com/hashicorp/go-hclog"
-	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/host/internal/sensor"
 )
 
 // alias is a resolved AliasConfig.
@@ -23,8 +23,9 @@ type alias struct {
 	cfg    AliasConfig
 	nodeID *ua.NodeID
 	source string
-	// state is touched only by the endpoint's session goroutine.
-	state *thresholdState
+	// point is the monitored point of an alias with a threshold; it is
+	// touched only by the endpoint's session goroutine.
+	point *sensor.Point
 }
 
 // Client is one supervised OPC-UA session to one endpoint. It reconnects
@@ -90,7 +91,8 @@ func newClient(cfg EndpointConfig, log hclog.Logger, secrets SecretSource, store
 			a.cfg.Parameter = ac.Name
 		}
 		if ac.Threshold != nil {
-			a.state = &thresholdState{cfg: *ac.Threshold}
+			a.point = sensor.NewPoint(sensor.Point{Source: a.source, AssetID: a.cfg.AssetID, Parameter: a.cfg.Parameter,
+				Unit: a.cfg.Unit, Alias: a.cfg.Name, Endpoint: cfg.Name}, *ac.Threshold)
 			c.monitored = append(c.monitored, a)
 		}
 		c.aliases = append(c.aliases, a)
@@ -102,8 +104,8 @@ func newClient(cfg EndpointConfig, log hclog.Logger, secrets SecretSource, store
 // Name is the configured endpoint name.
 func (c *Client) Name() string { return c.cfg.Name }
 
-// run supervises the session until ctx ends.
-func (c *Client) run(ctx context.Context) {
+// Run supervises the session until ctx ends (sensor.Session).
+func (c *Client) Run(ctx context.Context) {
 	if c.policy == ua.SecurityPolicyURINone {
 		c.log.Warn("insecure_connection: OPC-UA security policy None: traffic to this endpoint is neither signed nor encrypted and the server is not authenticated", "url", c.cfg.URL)
 	}
@@ -263,7 +265,7 @@ func (c *Client) connect(ctx context.Context, stateCh chan opcua.ConnState) (*op
 		pw, err := c.secrets.Secret(dctx, c.cfg.PasswordSecret)
 		if err != nil {
 			// the error of a secret source may not quote the value, but be safe: only name it
-			return nil, fmt.Errorf("password secret %q unavailable: %w", c.cfg.PasswordSecret, sanitizeSecretErr(err))
+			return nil, fmt.Errorf("password secret %q unavailable: %w", c.cfg.PasswordSecret, sensor.SecretErr(err))
 		}
 		opts = append(opts, opcua.AuthUsername(c.cfg.Username, pw), opcua.SecurityFromEndpoint(ep, ua.UserTokenTypeUserName))
 	} else {
@@ -292,15 +294,6 @@ func (c *Client) connect(ctx context.Context, stateCh chan opcua.ConnState) (*op
 	return cl, nil
 }
 
-// sanitizeSecretErr keeps only the error's class: secret sources must not
-// echo values, but an error message is not the place to trust that.
-func sanitizeSecretErr(err error) error {
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return err
-	}
-	return errors.New("secret source error")
-}
-
 // session runs one connection: connect, subscribe, then process
 // notifications until the connection fails, a reload is requested or ctx
 // ends. up reports whether a session was established.
@@ -323,14 +316,9 @@ func (c *Client) session(ctx context.Context) (up bool, err error) {
 
 	notify := make(chan *opcua.PublishNotificationData, 256)
 	if len(c.monitored) > 0 {
-		interval := ms(c.cfg.PublishingIntervalMS, defaultPublishingIntervalMS)
-		// keep-alive about every 10 s, lifetime three keep-alives (Part 4
-		// 5.13.2: lifetime ≥ 3 × keep-alive), so a server drops an orphaned
-		// subscription of ours after ~30 s
-		keepAlive := uint32(max(1, int64(10*time.Second/interval)))
-		sub, err := cl.Subscribe(sctx, &opcua.SubscriptionParameters{Interval: interval, MaxKeepAliveCount: keepAlive, LifetimeCount: 3 * keepAlive}, notify)
+		sub, err := c.subscribe(sctx, cl, notify)
 		if err != nil {
-			return false, fmt.Errorf("create subscription: %w", err)
+			return false, err
 		}
 		defer func() {
 			// best effort: delete it on the server before the session goes
@@ -338,19 +326,6 @@ func (c *Client) session(ctx context.Context) (up bool, err error) {
 			_ = sub.Cancel(cctx)
 			ccancel()
 		}()
-		reqs := make([]*ua.MonitoredItemCreateRequest, len(c.monitored))
-		for i, a := range c.monitored {
-			reqs[i] = opcua.NewMonitoredItemCreateRequestWithDefaults(a.nodeID, ua.AttributeIDValue, uint32(i))
-		}
-		res, err := sub.Monitor(sctx, ua.TimestampsToReturnBoth, reqs...)
-		if err != nil {
-			return false, fmt.Errorf("create monitored items: %w", err)
-		}
-		for i, r := range res.Results {
-			if r.StatusCode != ua.StatusOK && i < len(c.monitored) {
-				c.log.Error("monitored item refused by server", "alias", c.monitored[i].cfg.Name, "node_id", c.monitored[i].nodeID.String(), "status", r.StatusCode.Error())
-			}
-		}
 	}
 	c.mu.Lock()
 	c.conn = cl
@@ -378,6 +353,64 @@ func (c *Client) session(ctx context.Context) (up bool, err error) {
 			}
 			c.handleNotification(n.Value)
 		}
+	}
+}
+
+// subscribe creates the subscription and one monitored item per
+// threshold alias, each with an explicit sampling interval (see
+// EndpointConfig.SamplingIntervalMS), and logs what the server granted.
+func (c *Client) subscribe(ctx context.Context, cl *opcua.Client, notify chan *opcua.PublishNotificationData) (*opcua.Subscription, error) {
+	interval := ms(c.cfg.PublishingIntervalMS, defaultPublishingIntervalMS)
+	// keep-alive about every 10 s, lifetime three keep-alives (Part 4
+	// 5.13.2: lifetime ≥ 3 × keep-alive), so a server drops an orphaned
+	// subscription of ours after ~30 s
+	keepAlive := uint32(max(1, int64(10*time.Second/interval)))
+	sub, err := cl.Subscribe(ctx, &opcua.SubscriptionParameters{Interval: interval, MaxKeepAliveCount: keepAlive, LifetimeCount: 3 * keepAlive}, notify)
+	if err != nil {
+		return nil, fmt.Errorf("create subscription: %w", err)
+	}
+	reqs := make([]*ua.MonitoredItemCreateRequest, len(c.monitored))
+	for i, a := range c.monitored {
+		reqs[i] = opcua.NewMonitoredItemCreateRequestWithDefaults(a.nodeID, ua.AttributeIDValue, uint32(i))
+		reqs[i].RequestedParameters.SamplingInterval = float64(c.cfg.samplingInterval(a.cfg).Milliseconds())
+	}
+	res, err := sub.Monitor(ctx, ua.TimestampsToReturnBoth, reqs...)
+	if err != nil {
+		cctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+		_ = sub.Cancel(cctx)
+		cancel()
+		return nil, fmt.Errorf("create monitored items: %w", err)
+	}
+	c.logGranted(interval, sub.RevisedPublishingInterval, reqs, res.Results)
+	return sub, nil
+}
+
+// logGranted logs the publishing and sampling intervals the server granted
+// (OPC-UA servers revise what a client asks for) and the resulting bound
+// on alarm latency: one sampling plus one publishing interval after a
+// crossing. A grant slower than the request is a warning.
+func (c *Client) logGranted(asked, granted time.Duration, reqs []*ua.MonitoredItemCreateRequest, results []*ua.MonitoredItemCreateResult) {
+	if granted > asked {
+		c.log.Warn("server granted a slower publishing interval than requested", "requested_ms", asked.Milliseconds(), "revised_ms", granted.Milliseconds())
+	}
+	for i, r := range results {
+		if i >= len(c.monitored) || i >= len(reqs) {
+			break
+		}
+		a := c.monitored[i]
+		if r.StatusCode != ua.StatusOK {
+			c.log.Error("monitored item refused by server", "alias", a.cfg.Name, "node_id", a.nodeID.String(), "status", r.StatusCode.Error())
+			continue
+		}
+		want := reqs[i].RequestedParameters.SamplingInterval
+		fields := []any{"alias", a.cfg.Name, "node_id", a.nodeID.String(),
+			"requested_sampling_ms", want, "revised_sampling_ms", r.RevisedSamplingInterval, "revised_queue_size", r.RevisedQueueSize,
+			"revised_publishing_ms", granted.Milliseconds(), "alarm_latency_bound_ms", r.RevisedSamplingInterval + float64(granted.Milliseconds())}
+		if r.RevisedSamplingInterval > want {
+			c.log.Warn("server samples a monitored item slower than requested; alarms on it may lag by up to the revised sampling plus publishing interval", fields...)
+			continue
+		}
+		c.log.Info("monitored item granted", fields...)
 	}
 }
 
@@ -475,29 +508,7 @@ func (c *Client) handleNotification(v any) {
 
 // evaluate runs the threshold state machine of a and records transitions.
 func (c *Client) evaluate(a *alias, v float64, at time.Time) {
-	for _, tr := range a.state.evaluate(v) {
-		key := a.source + "#" + tr.dir
-		if !tr.raised {
-			if ev, ok := c.store.clear(key, v, at); ok {
-				c.log.Info("alarm cleared", "id", ev.Alarm.ID, "asset_id", a.cfg.AssetID, "parameter", a.cfg.Parameter, "value", v)
-			}
-			continue
-		}
-		sev := abi.SeverityWarning
-		if s, err := abi.ParseSeverity(a.cfg.Threshold.Severity); err == nil && a.cfg.Threshold.Severity != "" {
-			sev = s
-		}
-		ev := AlarmEvent{
-			Alarm: abi.Alarm{
-				ID: newAlarmID(), AssetID: a.cfg.AssetID, Severity: sev, Parameter: a.cfg.Parameter,
-				Value: v, Threshold: tr.threshold, Unit: a.cfg.Unit, Timestamp: at, Source: a.source,
-			},
-			Direction: tr.dir, Alias: a.cfg.Name, Endpoint: c.cfg.Name,
-		}
-		if ev, ok := c.store.raise(key, ev); ok {
-			c.log.Warn("alarm raised", "id", ev.Alarm.ID, "asset_id", a.cfg.AssetID, "parameter", a.cfg.Parameter, "value", v, "threshold", tr.threshold, "direction", tr.dir)
-		}
-	}
+	a.point.Observe(c.store, c.log, v, at)
 }
 
 func toFloat(v any) (float64, bool) {

@@ -3,14 +3,12 @@ package opcua
 import (
 	"errors"
 	"fmt"
-	"math"
 	"net/url"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/gopcua/opcua/ua"
-	"github.com/machina-go/machina/abi"
 )
 
 // Security policy names accepted in configuration (the part after
@@ -94,9 +92,16 @@ type EndpointConfig struct {
 	SessionTimeoutMS     int `toml:"session_timeout_ms,omitempty"`     // default 30000
 	RequestTimeoutMS     int `toml:"request_timeout_ms,omitempty"`     // default 10000
 	PublishingIntervalMS int `toml:"publishing_interval_ms,omitempty"` // default 500
-	HealthIntervalMS     int `toml:"health_interval_ms,omitempty"`     // default 5000: ServerStatus watchdog
-	ReconnectMinMS       int `toml:"reconnect_min_ms,omitempty"`       // default 500
-	ReconnectMaxMS       int `toml:"reconnect_max_ms,omitempty"`       // default 30000
+	// SamplingIntervalMS is the sampling interval requested for every
+	// monitored item (default: the publishing interval). Requesting it
+	// explicitly matters: a server picks its own default for an item that
+	// asks for 0 ("fastest practical"), and alarms then follow a threshold
+	// crossing only after that interval plus a publishing interval. The
+	// intervals the server grants are logged.
+	SamplingIntervalMS int `toml:"sampling_interval_ms,omitempty"`
+	HealthIntervalMS   int `toml:"health_interval_ms,omitempty"` // default 5000: ServerStatus watchdog
+	ReconnectMinMS     int `toml:"reconnect_min_ms,omitempty"`   // default 500
+	ReconnectMaxMS     int `toml:"reconnect_max_ms,omitempty"`   // default 30000
 	// Aliases map friendly names to nodes.
 	Aliases []AliasConfig `toml:"alias,omitempty"`
 }
@@ -110,21 +115,9 @@ type AliasConfig struct {
 	Parameter string           `toml:"parameter,omitempty"`
 	Unit      string           `toml:"unit,omitempty"`
 	Threshold *ThresholdConfig `toml:"threshold,omitempty"`
-}
-
-// ThresholdConfig turns an alias into a monitored item that raises alarms.
-// A high alarm is raised when the value rises above High and cleared only
-// when it falls below High−Hysteresis; a low alarm is raised below Low and
-// cleared above Low+Hysteresis. Deadband ignores changes smaller than it
-// relative to the last evaluated value (absolute deadband, as in OPC-UA's
-// DataChangeFilter, applied on the client).
-type ThresholdConfig struct {
-	High       *float64 `toml:"high,omitempty"`
-	Low        *float64 `toml:"low,omitempty"`
-	Deadband   float64  `toml:"deadband,omitempty"`
-	Hysteresis float64  `toml:"hysteresis,omitempty"`
-	// Severity of the raised alarm: critical, warning (default) or info.
-	Severity string `toml:"severity,omitempty"`
+	// SamplingIntervalMS overrides the endpoint's sampling_interval_ms for
+	// this alias's monitored item.
+	SamplingIntervalMS int `toml:"sampling_interval_ms,omitempty"`
 }
 
 // Validate checks the whole configuration and reports every problem at once.
@@ -206,7 +199,7 @@ func (e *EndpointConfig) Validate() error {
 		name string
 		v    int
 	}{{"session_timeout_ms", e.SessionTimeoutMS}, {"request_timeout_ms", e.RequestTimeoutMS},
-		{"publishing_interval_ms", e.PublishingIntervalMS}, {"health_interval_ms", e.HealthIntervalMS},
+		{"publishing_interval_ms", e.PublishingIntervalMS}, {"sampling_interval_ms", e.SamplingIntervalMS}, {"health_interval_ms", e.HealthIntervalMS},
 		{"reconnect_min_ms", e.ReconnectMinMS}, {"reconnect_max_ms", e.ReconnectMaxMS}} {
 		if v.v < 0 {
 			add("%s must not be negative", v.name)
@@ -241,25 +234,12 @@ func (a *AliasConfig) validate() error {
 	if strings.TrimSpace(a.AssetID) == "" {
 		add("asset_id is empty")
 	}
+	if a.SamplingIntervalMS < 0 {
+		add("sampling_interval_ms must not be negative")
+	}
 	if t := a.Threshold; t != nil {
-		if t.High == nil && t.Low == nil {
-			add("threshold needs high, low or both")
-		}
-		if t.High != nil && t.Low != nil && *t.Low >= *t.High {
-			add("threshold low (%g) must be below high (%g)", *t.Low, *t.High)
-		}
-		for _, f := range []struct {
-			n string
-			v float64
-		}{{"deadband", t.Deadband}, {"hysteresis", t.Hysteresis}} {
-			if f.v < 0 || math.IsNaN(f.v) || math.IsInf(f.v, 0) {
-				add("threshold %s must be a finite number ≥ 0", f.n)
-			}
-		}
-		if t.Severity != "" {
-			if _, err := abi.ParseSeverity(t.Severity); err != nil {
-				add("threshold severity: %v", err)
-			}
+		if err := t.Validate(); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
@@ -327,6 +307,18 @@ func ms(v, def int) time.Duration {
 		v = def
 	}
 	return time.Duration(v) * time.Millisecond
+}
+
+// samplingInterval is the sampling interval requested for a: the alias's,
+// else the endpoint's, else the publishing interval.
+func (e *EndpointConfig) samplingInterval(a AliasConfig) time.Duration {
+	switch {
+	case a.SamplingIntervalMS > 0:
+		return ms(a.SamplingIntervalMS, 0)
+	case e.SamplingIntervalMS > 0:
+		return ms(e.SamplingIntervalMS, 0)
+	}
+	return ms(e.PublishingIntervalMS, defaultPublishingIntervalMS)
 }
 
 // hostPort is the host:port of the endpoint URL, used in alarm sources.

@@ -1,10 +1,13 @@
 package opcua_test
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/BurntSushi/toml"
+	"github.com/machina-go/machina/host/internal/config"
 	hostopcua "github.com/machina-go/machina/host/internal/opcua"
 )
 
@@ -118,5 +121,23 @@ func TestConfigValidation(t *testing.T) {
 	}
 	if _, err := hostopcua.NewManager(hostopcua.Config{Endpoints: []hostopcua.EndpointConfig{{Name: "x", URL: "bad"}}}, hostopcua.Options{}); err == nil {
 		t.Error("NewManager accepted an invalid config")
+	}
+}
+
+// TestOperatorsDocCoversOPCUAKeys keeps docs/operators.md in step with the
+// [[opcua.endpoint]] keys this package decodes.
+func TestOperatorsDocCoversOPCUAKeys(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "..", "docs", "operators.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := config.KeysOf("opcua", hostopcua.Config{})
+	if len(keys) < 20 {
+		t.Fatalf("only %d keys found: %v", len(keys), keys)
+	}
+	for _, k := range keys {
+		if !strings.Contains(string(doc), "`"+k+"`") {
+			t.Errorf("docs/operators.md does not document `%s`", k)
+		}
 	}
 }

@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/host/internal/sensor"
 )
 
 // Options are the dependencies of a Manager.
@@ -36,9 +36,7 @@ type Manager struct {
 	clients []*Client
 	byName  map[string]*Client
 
-	mu     sync.Mutex
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	sup sensor.Supervisor
 }
 
 // NewManager validates cfg and prepares the clients without connecting.
@@ -68,42 +66,21 @@ func NewManager(cfg Config, o Options) (*Manager, error) {
 // sessions come up in the background (see WaitConnected, Health). Calling
 // Start twice is an error.
 func (m *Manager) Start(ctx context.Context) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.cancel != nil {
-		return errors.New("opcua manager already started")
-	}
-	ctx, m.cancel = context.WithCancel(ctx)
-	for _, c := range m.clients {
-		m.wg.Add(1)
-		go func() {
-			defer m.wg.Done()
-			c.run(ctx)
-		}()
+	if err := m.sup.Start(ctx, sensor.Sessions(m.clients)...); err != nil {
+		return fmt.Errorf("opcua manager: %w", err)
 	}
 	return nil
 }
 
 // Close ends every session and waits for the supervisors to stop.
 func (m *Manager) Close() error {
-	m.mu.Lock()
-	cancel := m.cancel
-	m.mu.Unlock()
-	if cancel != nil {
-		cancel()
-	}
-	m.wg.Wait()
+	m.sup.Close()
 	return nil
 }
 
 // WaitConnected blocks until every endpoint has a session or ctx ends.
 func (m *Manager) WaitConnected(ctx context.Context) error {
-	for _, c := range m.clients {
-		if err := c.WaitConnected(ctx); err != nil {
-			return err
-		}
-	}
-	return nil
+	return sensor.WaitConnected(ctx, m.clients)
 }
 
 // Client returns the client of the named endpoint.
@@ -211,26 +188,13 @@ func (m *Manager) LatestReadings(ctx context.Context, assetID string) (*AssetRea
 		}
 	}
 	if len(names) == 0 {
-		return nil, fmt.Errorf("%w: no OPC-UA node is configured for asset %q", ErrUnknownAlias, assetID)
+		return nil, fmt.Errorf("%w: %w: no OPC-UA node is configured for asset %q", ErrUnknownAlias, sensor.ErrUnknownAsset, assetID)
 	}
 	rs, err := m.Read(ctx, names...)
 	if err != nil {
 		return nil, err
 	}
-	res := &AssetReadings{AssetID: assetID, Timestamp: time.Now().UTC(), Values: map[string]any{}, Units: map[string]string{}, Readings: rs}
-	for _, r := range rs {
-		if r.Quality == "good" {
-			res.Values[r.Parameter] = r.Value
-		}
-		if r.Unit != "" {
-			res.Units[r.Parameter] = r.Unit
-		}
-		if r.AssetID != "" {
-			res.AssetID = r.AssetID // configured spelling
-		}
-	}
-	res.ActiveAlarms = len(m.store.Active(assetID))
-	return res, nil
+	return sensor.NewAssetReadings(assetID, rs, len(m.store.Active(assetID))), nil
 }
 
 // Alarms returns the active alarms of assetID (all assets when empty):
@@ -248,6 +212,26 @@ func (m *Manager) AlarmHistory(assetID string, limit int) []abi.Alarm {
 
 // Subscribe delivers alarm events; see AlarmStore.Subscribe.
 func (m *Manager) Subscribe(buffer int) (<-chan AlarmEvent, func()) { return m.store.Subscribe(buffer) }
+
+// WatchAlarms is Subscribe reduced to the alarms (raised, or cleared with
+// Cleared set), as registry.AlarmWatcher has it. cancel closes the channel.
+func (m *Manager) WatchAlarms(buffer int) (<-chan abi.Alarm, func()) {
+	if buffer <= 0 {
+		buffer = 64
+	}
+	events, cancel := m.store.Subscribe(buffer)
+	out := make(chan abi.Alarm, buffer)
+	go func() {
+		defer close(out)
+		for ev := range events {
+			select {
+			case out <- ev.Alarm:
+			default: // a slow watcher loses events, the store keeps them
+			}
+		}
+	}()
+	return out, cancel
+}
 
 // Health reports every endpoint, in configuration order.
 func (m *Manager) Health(ctx context.Context) []EndpointHealth {

@@ -170,9 +170,19 @@ func (p *Plugin) describe(ctx context.Context) error {
 	}
 	d.Capabilities = abi.CapabilitiesOf(d.Operations) // derived, never trusted
 	p.descriptor = d
-	if err := p.initInstance(ctx, inst); err != nil {
+	out, err = p.initInstanceOut(ctx, inst)
+	if err != nil {
 		p.discard(ctx, inst)
 		return err
+	}
+	// A configured plugin may serve fewer operations than it implements
+	// (ABI 1.2): narrow, never widen, and derive the capabilities again.
+	var ir wire.InitResponse
+	if json.Unmarshal(out, &ir) == nil && len(ir.Operations) > 0 {
+		d.Operations = ir.Narrow(d.Operations)
+		d.Capabilities = abi.CapabilitiesOf(d.Operations)
+		p.descriptor = d
+		p.logger.Debug("operations narrowed by the plugin's configuration", "operations", fmt.Sprint(d.Operations))
 	}
 	p.pool <- inst
 	return nil
@@ -203,10 +213,16 @@ func (p *Plugin) newInstance(ctx context.Context, initialise bool) (*instance, e
 }
 
 func (p *Plugin) initInstance(ctx context.Context, inst *instance) error {
-	if _, err := p.invoke(ctx, inst, wire.ExportInit, p.config); err != nil {
-		return fmt.Errorf("init: %w", err)
+	_, err := p.initInstanceOut(ctx, inst)
+	return err
+}
+
+func (p *Plugin) initInstanceOut(ctx context.Context, inst *instance) ([]byte, error) {
+	out, err := p.invoke(ctx, inst, wire.ExportInit, p.config)
+	if err != nil {
+		return nil, fmt.Errorf("init: %w", err)
 	}
-	return nil
+	return out, nil
 }
 
 // resultPrefix opens a successful output envelope.

@@ -112,10 +112,8 @@ type Mismatch struct {
 // granted is unavailable; each is reported as a Mismatch.
 func Resolve(m wire.Manifest, g config.Grant) (Policy, []Mismatch) {
 	p := Policy{Plugin: m.Name, Requested: m.HTTP, HTTP: limitsOf(g.Limits)}
-	var out []Mismatch
-	add := func(k MismatchKind, subj, f string, a ...any) {
-		out = append(out, Mismatch{Kind: k, Subject: subj, Message: fmt.Sprintf(f, a...)})
-	}
+	var out mismatches
+	add := out.add
 	type parsed struct {
 		req wire.OriginRequest
 		pat wire.OriginPattern
@@ -191,6 +189,24 @@ func Resolve(m wire.Manifest, g config.Grant) (Policy, []Mismatch) {
 			add(RequestNotGranted, r.req.Pattern, "the plugin requests origin %s but no grant matches it; requests there are refused", r.req.Pattern)
 		}
 	}
+	out = append(out, resolveMailKV(m, g, &p)...)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Subject < out[j].Subject })
+	return p, out
+}
+
+// mismatches collects Mismatch values.
+type mismatches []Mismatch
+
+func (ms *mismatches) add(k MismatchKind, subj, f string, a ...any) {
+	*ms = append(*ms, Mismatch{Kind: k, Subject: subj, Message: fmt.Sprintf(f, a...)})
+}
+
+// resolveMailKV grants mail and the key-value store when requested and
+// granted (the smaller of the two quotas), and reports any one-sided
+// request or grant.
+func resolveMailKV(m wire.Manifest, g config.Grant, p *Policy) []Mismatch {
+	var out mismatches
+	add := out.add
 	switch {
 	case m.Mail && g.Mail != nil:
 		mg := *g.Mail
@@ -211,8 +227,7 @@ func Resolve(m wire.Manifest, g config.Grant) (Policy, []Mismatch) {
 	case g.KV.QuotaBytes > 0:
 		add(GrantNotRequested, "kv", "a kv quota is granted but the plugin never requested a key-value store; ignored")
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Subject < out[j].Subject })
-	return p, out
+	return out
 }
 
 func limitsOf(l config.Limits) HTTPLimits {

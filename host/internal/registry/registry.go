@@ -9,6 +9,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/host/internal/sensor"
 	"github.com/machina-go/machina/internal/wire"
 )
 
@@ -40,13 +41,23 @@ type DocumentSearcher interface {
 	SearchManuals(ctx context.Context, query string, topK int, assetID string, filters map[string]string) (any, error)
 }
 
-// SensorSource is live plant data (OPC-UA) as machina_get_sensor_reading and
-// machina_get_alarms need it.
+// SensorSource is live plant data (OPC-UA, MQTT) as
+// machina_get_sensor_reading and machina_get_alarms need it.
+// *opcua.Manager and *mqtt.Manager implement it.
 type SensorSource interface {
-	// LatestReadings returns a JSON-serialisable reading of the asset.
-	LatestReadings(ctx context.Context, assetID string) (any, error)
+	// LatestReadings returns the readings of the asset's configured
+	// points; an error wrapping sensor.ErrUnknownAsset means the source has
+	// no point for that asset.
+	LatestReadings(ctx context.Context, assetID string) (*sensor.AssetReadings, error)
 	// Alarms returns the active alarms of assetID ("" means all).
 	Alarms(assetID string) []abi.Alarm
+}
+
+// AlarmWatcher is a SensorSource that pushes alarm changes: every alarm
+// raised, and every alarm cleared (Cleared set). Cancel stops the stream
+// and closes the channel; a full buffer drops events for that watcher.
+type AlarmWatcher interface {
+	WatchAlarms(buffer int) (alarms <-chan abi.Alarm, cancel func())
 }
 
 // HealthFunc reports a native component's health.
@@ -125,6 +136,39 @@ type Registry struct {
 	connectors []*Connector
 	failures   []Failure
 	warned     bool
+	watchers   map[int]func()
+	nextWatch  int
+}
+
+// OnChange registers fn, called after a connector is registered or
+// recorded as failed (outside the registry's lock, on the caller's
+// goroutine). The returned function unregisters it.
+func (r *Registry) OnChange(fn func()) (cancel func()) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.watchers == nil {
+		r.watchers = map[int]func(){}
+	}
+	id := r.nextWatch
+	r.nextWatch++
+	r.watchers[id] = fn
+	return func() {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		delete(r.watchers, id)
+	}
+}
+
+func (r *Registry) changed() {
+	r.mu.RLock()
+	fns := make([]func(), 0, len(r.watchers))
+	for _, fn := range r.watchers {
+		fns = append(fns, fn)
+	}
+	r.mu.RUnlock()
+	for _, fn := range fns {
+		fn()
+	}
 }
 
 // New returns an empty registry. A nil logger discards.
@@ -169,6 +213,14 @@ func (r *Registry) AddSensors(name string, s SensorSource, health HealthFunc) (*
 }
 
 func (r *Registry) add(c *Connector) error {
+	if err := r.insert(c); err != nil {
+		return err
+	}
+	r.changed()
+	return nil
+}
+
+func (r *Registry) insert(c *Connector) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, x := range r.connectors {
@@ -188,9 +240,10 @@ func (r *Registry) add(c *Connector) error {
 // with the others (best-effort start).
 func (r *Registry) Fail(name string, kind Kind, err error) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	r.failures = append(r.failures, Failure{Name: name, Kind: kind, Err: err})
 	r.logger.Warn("runtime_partial_startup: connector not started", "connector", name, "error", err)
+	r.mu.Unlock()
+	r.changed()
 }
 
 // Failures lists the connectors that could not be started.

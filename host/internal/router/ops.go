@@ -8,6 +8,7 @@ import (
 	"github.com/machina-go/machina/abi"
 	"github.com/machina-go/machina/host/internal/registry"
 	"github.com/machina-go/machina/host/internal/sandbox"
+	"github.com/machina-go/machina/host/internal/sensor"
 	"github.com/machina-go/machina/host/internal/trace"
 )
 
@@ -283,26 +284,41 @@ func (r *Router) SearchManuals(ctx context.Context, query string, topK int, asse
 	return out, nil
 }
 
-// SensorReading returns the latest readings of an asset.
+// SensorReading returns the latest readings of an asset from every sensor
+// connector that has points for it (OPC-UA, MQTT), merged.
 func (r *Router) SensorReading(ctx context.Context, assetID string) (any, error) {
 	assetID = strings.TrimSpace(assetID)
 	if err := required("asset_id", assetID); err != nil {
 		return nil, err
 	}
-	c, err := r.resolve(abi.CapGetLatestReading, "No IoT connector configured")
-	if err != nil || c.Sensors == nil {
+	var parts []*sensor.AssetReadings
+	sources := 0
+	for _, c := range r.reg.Find(abi.CapGetLatestReading) {
+		if c.Sensors == nil {
+			continue
+		}
+		sources++
+		var out *sensor.AssetReadings
+		err := r.native(ctx, c, "get_sensor_reading", assetID, assetID, func(ctx context.Context) error {
+			var e error
+			out, e = c.Sensors.LatestReadings(ctx, assetID)
+			return e
+		})
+		if errors.Is(err, sensor.ErrUnknownAsset) {
+			continue
+		}
+		if err != nil {
+			return nil, r.publicNative(c, "get_sensor_reading", err)
+		}
+		parts = append(parts, out)
+	}
+	if sources == 0 {
 		return nil, abi.Unavailable("No IoT connector configured")
 	}
-	var out any
-	err = r.native(ctx, c, "get_sensor_reading", assetID, assetID, func(ctx context.Context) error {
-		var e error
-		out, e = c.Sensors.LatestReadings(ctx, assetID)
-		return e
-	})
-	if err != nil {
-		return nil, r.publicNative(c, "get_sensor_reading", err)
+	if len(parts) == 0 {
+		return nil, abi.NotFound("no sensor is configured for asset %q", assetID)
 	}
-	return out, nil
+	return sensor.Merge(parts...), nil
 }
 
 // Alarms lists active alarms ("" means every asset).
@@ -317,6 +333,22 @@ func (r *Router) Alarms(ctx context.Context, assetID string) ([]abi.Alarm, error
 		return nil
 	})
 	return out, nil
+}
+
+// WatchAlarms streams alarm changes (raised, or cleared with Cleared set)
+// from the sensor connector; ok is false when none is configured or it
+// cannot push changes. cancel stops the stream.
+func (r *Router) WatchAlarms(buffer int) (alarms <-chan abi.Alarm, cancel func(), ok bool) {
+	c, err := r.resolve(abi.CapGetLatestReading, "")
+	if err != nil || c.Sensors == nil {
+		return nil, nil, false
+	}
+	w, can := c.Sensors.(registry.AlarmWatcher)
+	if !can {
+		return nil, nil, false
+	}
+	alarms, cancel = w.WatchAlarms(buffer)
+	return alarms, cancel, true
 }
 
 // SendMessage sends text to a channel (chat id or address) through the

@@ -109,97 +109,11 @@ func (r redactor) appendValue(b []byte, v any, depth int) []byte {
 	if depth > maxDepth {
 		return appendString(b, "[depth limit]")
 	}
-	switch x := v.(type) {
-	case nil:
-		return append(b, "null"...)
-	case string:
-		return appendString(b, r.str(x))
-	case bool:
-		return strconv.AppendBool(b, x)
-	case int:
-		return strconv.AppendInt(b, int64(x), 10)
-	case int8:
-		return strconv.AppendInt(b, int64(x), 10)
-	case int16:
-		return strconv.AppendInt(b, int64(x), 10)
-	case int32:
-		return strconv.AppendInt(b, int64(x), 10)
-	case int64:
-		return strconv.AppendInt(b, x, 10)
-	case uint:
-		return strconv.AppendUint(b, uint64(x), 10)
-	case uint8:
-		return strconv.AppendUint(b, uint64(x), 10)
-	case uint16:
-		return strconv.AppendUint(b, uint64(x), 10)
-	case uint32:
-		return strconv.AppendUint(b, uint64(x), 10)
-	case uint64:
-		return strconv.AppendUint(b, x, 10)
-	case time.Duration:
-		return strconv.AppendInt(b, int64(x), 10)
-	case float64:
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return appendString(b, strconv.FormatFloat(x, 'g', -1, 64))
-		}
-		return appendFloat(b, x, 64)
-	case float32:
-		return appendFloat(b, float64(x), 32)
-	case json.Number:
-		if x == "" {
-			return append(b, '0')
-		}
-		return append(b, x...)
-	case time.Time:
-		if y := x.Year(); y >= 0 && y <= 9999 {
-			b = append(b, '"')
-			b = x.AppendFormat(b, time.RFC3339Nano)
-			return append(b, '"')
-		}
-		return appendString(b, x.String())
-	case secrets.Value:
-		return appendString(b, secrets.Redacted)
-	case error:
-		return appendString(b, r.str(x.Error()))
-	case map[string]any:
-		return appendObject(r, b, x, func(b []byte, v any) []byte { return r.appendValue(b, v, depth+1) })
-	case map[string]string:
-		return appendObject(r, b, x, func(b []byte, v string) []byte { return appendString(b, r.str(v)) })
-	case map[string][]string:
-		return appendObject(r, b, x, func(b []byte, v []string) []byte { return r.appendValue(b, v, depth+1) })
-	case []any:
-		b = append(b, '[')
-		for i, e := range x {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = r.appendValue(b, e, depth+1)
-		}
-		return append(b, ']')
-	case []string:
-		b = append(b, '[')
-		for i, e := range x {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendString(b, r.str(e))
-		}
-		return append(b, ']')
-	case []map[string]any:
-		b = append(b, '[')
-		for i, e := range x {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = r.appendValue(b, e, depth+1)
-		}
-		return append(b, ']')
-	case json.RawMessage:
-		var y any
-		if err := decodeNumber(x, &y); err != nil {
-			return appendString(b, r.str(string(x)))
-		}
-		return r.appendValue(b, y, depth+1)
+	if out, ok := r.appendScalar(b, v); ok {
+		return out
+	}
+	if out, ok := r.appendComposite(b, v, depth); ok {
+		return out
 	}
 	// Structs, typed maps and slices, pointers: redact their JSON form so
 	// that struct fields named like secrets are caught too.
@@ -212,6 +126,103 @@ func (r redactor) appendValue(b []byte, v any, depth int) []byte {
 		return appendString(b, r.str(string(j)))
 	}
 	return r.appendValue(b, y, depth+1)
+}
+
+// appendScalar appends the common scalar types; ok is false for others.
+func (r redactor) appendScalar(b []byte, v any) ([]byte, bool) {
+	switch x := v.(type) {
+	case nil:
+		return append(b, "null"...), true
+	case string:
+		return appendString(b, r.str(x)), true
+	case bool:
+		return strconv.AppendBool(b, x), true
+	case int:
+		return strconv.AppendInt(b, int64(x), 10), true
+	case int8:
+		return strconv.AppendInt(b, int64(x), 10), true
+	case int16:
+		return strconv.AppendInt(b, int64(x), 10), true
+	case int32:
+		return strconv.AppendInt(b, int64(x), 10), true
+	case int64:
+		return strconv.AppendInt(b, x, 10), true
+	case uint:
+		return strconv.AppendUint(b, uint64(x), 10), true
+	case uint8:
+		return strconv.AppendUint(b, uint64(x), 10), true
+	case uint16:
+		return strconv.AppendUint(b, uint64(x), 10), true
+	case uint32:
+		return strconv.AppendUint(b, uint64(x), 10), true
+	case uint64:
+		return strconv.AppendUint(b, x, 10), true
+	case time.Duration:
+		return strconv.AppendInt(b, int64(x), 10), true
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return appendString(b, strconv.FormatFloat(x, 'g', -1, 64)), true
+		}
+		return appendFloat(b, x, 64), true
+	case float32:
+		return appendFloat(b, float64(x), 32), true
+	case json.Number:
+		if x == "" {
+			return append(b, '0'), true
+		}
+		return append(b, x...), true
+	case time.Time:
+		if y := x.Year(); y >= 0 && y <= 9999 {
+			b = append(b, '"')
+			b = x.AppendFormat(b, time.RFC3339Nano)
+			return append(b, '"'), true
+		}
+		return appendString(b, x.String()), true
+	case secrets.Value:
+		return appendString(b, secrets.Redacted), true
+	case error:
+		return appendString(b, r.str(x.Error())), true
+	}
+	return b, false
+}
+
+// appendComposite appends the common maps and slices (and raw JSON);
+// ok is false for other types.
+func (r redactor) appendComposite(b []byte, v any, depth int) ([]byte, bool) {
+	nested := func(b []byte, v any) []byte { return r.appendValue(b, v, depth+1) }
+	switch x := v.(type) {
+	case map[string]any:
+		return appendObject(r, b, x, nested), true
+	case map[string]string:
+		return appendObject(r, b, x, func(b []byte, v string) []byte { return appendString(b, r.str(v)) }), true
+	case map[string][]string:
+		return appendObject(r, b, x, func(b []byte, v []string) []byte { return nested(b, v) }), true
+	case []any:
+		return appendArray(b, x, nested), true
+	case []string:
+		return appendArray(b, x, func(b []byte, e string) []byte { return appendString(b, r.str(e)) }), true
+	case []map[string]any:
+		return appendArray(b, x, func(b []byte, e map[string]any) []byte { return nested(b, e) }), true
+	case json.RawMessage:
+		var y any
+		if err := decodeNumber(x, &y); err != nil {
+			return appendString(b, r.str(string(x))), true
+		}
+		return r.appendValue(b, y, depth+1), true
+	}
+	return b, false
+}
+
+// appendArray appends xs as a JSON array, each element with elem.
+func appendArray[T any](b []byte, xs []T, elem func([]byte, T) []byte) []byte {
+	b = append(b, '[')
+	for i, e := range xs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = elem(b, e)
+	}
+	return append(b, ']')
 }
 
 func decodeNumber(b []byte, v any) error {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -20,21 +21,41 @@ const (
 
 // objectStructure describes one served object structure.
 type objectStructure struct {
-	name  string
-	key   string          // primary key attribute within the site
-	attrs map[string]bool // attributes a where clause may use
+	name   string
+	key    string          // primary key attribute within the site
+	attrs  map[string]bool // attributes a where clause may use
+	served string          // the name it was requested by (an alias or name)
+}
+
+// aliases are the other object structure names the simulator serves: IBM's
+// REST API object structures (mxapi*) over the same data.
+var aliases = map[string]string{"mxapiasset": OSAsset, "mxapiwodetail": OSWorkOrder, "mxapiwo": OSWorkOrder,
+	"mxapiinventory": OSInventory, "mxapipm": OSPM}
+
+// lookupOS finds an object structure by name or alias, as requested: the
+// returned structure carries the requested name, so hrefs keep it.
+func lookupOS(name string) (objectStructure, bool) {
+	n := strings.ToLower(name)
+	if canon, ok := aliases[n]; ok {
+		os := structures[canon]
+		os.served = n
+		return os, true
+	}
+	os, ok := structures[n]
+	os.served = n
+	return os, ok
 }
 
 var structures = map[string]objectStructure{
 	OSAsset: {OSAsset, "assetnum", set("assetnum", "description", "location", "manufacturer", "modelnum", "serialnum", "priority",
-		"parent", "assettype", "classstructureid", "installdate", "status", "siteid", "orgid", "changedate", "isrunning", "vendor", "failurecode")},
+		"parent", "assettype", "classstructureid", "installdate", "status", "siteid", "orgid", "changedate", "isrunning", "vendor", "failurecode"), OSAsset},
 	OSWorkOrder: {OSWorkOrder, "wonum", set("wonum", "description", "assetnum", "location", "status", "statusdate", "wopriority", "worktype",
 		"lead", "assignedownergroup", "failurecode", "problemcode", "failureremark", "reportdate", "changedate", "siteid", "orgid",
-		"estdur", "targstartdate", "externalrefid", "memo", "pmnum")},
+		"estdur", "targstartdate", "externalrefid", "memo", "pmnum", "owner", "ownergroup"), OSWorkOrder},
 	OSInventory: {OSInventory, "itemnum", set("itemnum", "description", "location", "curbal", "reorder", "avgcost", "lastcost",
-		"manufacturer", "deliverytime", "siteid", "orgid", "issueunit", "binnum", "status")},
+		"manufacturer", "deliverytime", "siteid", "orgid", "issueunit", "binnum", "status"), OSInventory},
 	OSPM: {OSPM, "pmnum", set("pmnum", "description", "assetnum", "location", "frequency", "frequnit", "status", "siteid", "orgid",
-		"jpnum", "estdur", "laststartdate", "nextdate", "craft")},
+		"jpnum", "estdur", "laststartdate", "nextdate", "craft"), OSPM},
 }
 
 func set(names ...string) map[string]bool {
@@ -55,6 +76,7 @@ const (
 // order.
 type dataset struct {
 	records map[string][]record
+	tools   []record // inventory without curbal (Shape.SparseInventory)
 	nextWO  int
 }
 
@@ -69,7 +91,7 @@ var equipKinds = []equipKind{
 	{"C", "screw compressor", "COMPRESSOR", "CO", "Atlas Copco", "GA 37", "COMPRESS"},
 	{"HX", "plate heat exchanger", "HEATEXCH", "HE", "Alfa Laval", "M10-BFG", "HEATEX"},
 	{"V", "control valve", "VALVE", "VA", "Fisher", "GX", "VALVES"},
-	{"TK", "storage tank", "TANK", "TA", "Sulzer", "ST-20", ""},
+	{"TK", "storage tank", "TANK", "TA", "Sulzer", "ST-20", "TANKS"},
 	{"TT", "temperature transmitter", "INSTRUMENT", "IP", "Endress+Hauser", "iTEMP TMT82", "INSTR"},
 	{"E", "MCC panel", "ELECTRICAL", "EP", "ABB", "MNS iS", "ELECT"},
 }
@@ -137,6 +159,7 @@ func seedData(seed uint64, minAssets int) *dataset {
 				r := asset(num, fmt.Sprintf("%s %s", titleCase(k.noun), num), a.id+"/"+line, line, k.assettype, k.class, k.manufacturer, k.model, prio)
 				if k.failure != "" {
 					r["failurecode"] = k.failure
+					r["failurelist"] = failureList(k.failure)
 				}
 				equipment = append(equipment, r)
 			}
@@ -176,7 +199,8 @@ func seedData(seed uint64, minAssets int) *dataset {
 		prefix := num[:len(num)-len(numSuffix(num))-1]
 		var sp []any
 		for _, it := range partsOf[prefix] {
-			sp = append(sp, map[string]any{"itemnum": it, "quantity": 1 + rng.IntN(2)})
+			sp = append(sp, map[string]any{"itemnum": it, "quantity": 1 + rng.IntN(2),
+				"item": []any{map[string]any{"itemnum": it, "description": itemDescription(items, it)}}})
 		}
 		if sp != nil {
 			a["sparepart"] = sp
@@ -199,9 +223,11 @@ func seedData(seed uint64, minAssets int) *dataset {
 
 	// work orders: every status, on equipment.
 	statuses := []string{"WAPPR", "APPR", "INPRG", "COMP", "CLOSE", "CAN"}
-	worktypes := []string{"CM", "PM", "CP", "EV"}
+	// CM and PM are IBM's shipped corrective and preventive types, EM
+	// emergency work; PDM is the site's own predictive type.
+	worktypes := []string{"CM", "PM", "PDM", "EM"}
 	leads := []string{"JSMITH", "MGARCIA", "LCHEN", "AKOWALSKI", ""}
-	failures := []struct{ code, problem, remark string }{
+	failures := []failureSeed{
 		{"PUMPS", "BEARING", "Bearing wear, high vibration"},
 		{"MOTORS", "OVERHEAT", "Winding temperature high"},
 		{"", "LEAK", ""},
@@ -220,6 +246,7 @@ func seedData(seed uint64, minAssets int) *dataset {
 		}
 		f := failures[rng.IntN(len(failures))]
 		st := statuses[i%len(statuses)]
+		f = plausibleFailure(eq, st, f, i)
 		report := rng.IntN(280)
 		w := record{
 			"wonum": fmt.Sprintf("WO%d", 1001+i), "description": woDescription(eq["description"].(string), i),
@@ -243,6 +270,8 @@ func seedData(seed uint64, minAssets int) *dataset {
 		if f.remark != "" {
 			w["failureremark"] = f.remark
 		}
+		addFailureReport(w, f.problem)
+		addAssignment(w, i)
 		wos = append(wos, w)
 	}
 
@@ -277,6 +306,7 @@ func seedData(seed uint64, minAssets int) *dataset {
 	d.records[OSWorkOrder] = wos
 	d.records[OSInventory] = items
 	d.records[OSPM] = pms
+	d.tools = tools()
 	d.nextWO = 1001 + len(wos)
 	for _, k := range []string{OSAsset, OSWorkOrder, OSInventory, OSPM} {
 		key := structures[k].key

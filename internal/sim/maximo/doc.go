@@ -1,8 +1,19 @@
 // Package maximo is an IBM Maximo OSLC JSON API simulator: a real HTTP
 // server (an http.Handler usable with httptest or any listener) that serves
-// the object structures mxasset, mxwo, mxinventory and mxpm with seeded,
-// deterministic plant data, for plugin tests, the conformance kit
-// (host/conformance) and demos (`machina sim maximo`).
+// the object structures mxasset, mxwo, mxinventory and mxpm (also under
+// IBM's REST API names mxapiasset, mxapiwodetail, mxapiinventory, mxapipm)
+// with seeded, deterministic plant data, for plugin tests, the conformance
+// kit (host/internal/conformance) and demos (`machina sim maximo`).
+//
+// It serves the response shapes real servers produce (Shape, Shapes: hrefs
+// relative or on a proxied host, relations as objects, site status
+// synonyms, operating locations in asset listings, inventory without
+// curbal; non-lean JSON prefixed at every level), and in corpus mode
+// (ServeFixtures) IBM's recorded payloads from package corpus instead of
+// its seeded data. internalvalues=1 adds status_maxvalue,
+// domaininternalwhere=status=A,B filters on internal values, and a create
+// whose transactionid header was seen within five minutes gets 409, as
+// Maximo does.
 //
 // It implements the subset of Maximo's REST/OSLC API that connectors use:
 //

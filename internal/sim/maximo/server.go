@@ -33,6 +33,8 @@ type Options struct {
 	Logger hclog.Logger
 	// Now is the clock for written dates (default time.Now).
 	Now func() time.Time
+	// Shape selects response shapes (see Shape); SetShape changes it.
+	Shape Shape
 }
 
 // Faults are the failure modes the simulator can inject. Counts apply to
@@ -66,12 +68,15 @@ type Stats struct {
 
 // Server is the simulator; it implements http.Handler.
 type Server struct {
-	auth   Auth
-	log    hclog.Logger
-	now    func() time.Time
-	mu     sync.Mutex
-	data   *dataset
-	faults Faults
+	auth     Auth
+	log      hclog.Logger
+	now      func() time.Time
+	mu       sync.Mutex
+	data     *dataset
+	faults   Faults
+	shape    Shape
+	fixtures Fixtures
+	txns     map[string]time.Time // transactionid → when first seen
 
 	requests, reads, writes, writesDone, authFailures, faulted atomic.Int64
 }
@@ -90,7 +95,22 @@ func NewServer(opts Options) (*Server, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Server{auth: opts.Auth, log: opts.Logger, now: opts.Now, data: seedData(opts.Seed, opts.MinAssets)}, nil
+	return &Server{auth: opts.Auth, log: opts.Logger, now: opts.Now, data: seedData(opts.Seed, opts.MinAssets), shape: opts.Shape,
+		txns: map[string]time.Time{}}, nil
+}
+
+// SetShape replaces the response shapes.
+func (s *Server) SetShape(sh Shape) {
+	s.mu.Lock()
+	s.shape = sh
+	s.mu.Unlock()
+}
+
+// Shape returns the response shapes.
+func (s *Server) Shape() Shape {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.shape
 }
 
 // SetFaults replaces the injected faults.
@@ -119,10 +139,19 @@ func (s *Server) Records(os string) []map[string]any {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []map[string]any
-	for _, r := range s.data.records[os] {
+	for _, r := range s.recordsLocked(os) {
 		out = append(out, deepCopy(r))
 	}
 	return out
+}
+
+// recordsLocked are the records of os as the shape serves them (the
+// SparseInventory tools included); the caller holds s.mu.
+func (s *Server) recordsLocked(os string) []record {
+	if os == OSInventory && s.shape.SparseInventory {
+		return append(append([]record(nil), s.data.records[os]...), s.data.tools...)
+	}
+	return s.data.records[os]
 }
 
 // Record returns a copy of the record of os whose key is id.
@@ -152,8 +181,6 @@ func deepCopy(r record) map[string]any {
 	_ = json.Unmarshal(b, &out)
 	return out
 }
-
-// take consumes one unit of a fault counter.
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -274,7 +301,7 @@ func (s *Server) route(r *http.Request, user string, out *bytes.Buffer, oversize
 	case strings.HasPrefix(p, osPrefix):
 		rest := strings.TrimPrefix(p, osPrefix)
 		name, restID, _ := strings.Cut(rest, "/")
-		os, ok := structures[strings.ToLower(name)]
+		os, ok := lookupOS(name)
 		if !ok {
 			herr = errf(404, "BMXAA8727E", "The object structure %s was not found.", name)
 			break
@@ -302,41 +329,6 @@ func (s *Server) route(r *http.Request, user string, out *bytes.Buffer, oversize
 		return herr.status, hdr
 	}
 	return status, hdr
-}
-
-// baseURL is the absolute origin the client used.
-
-func restID(os objectStructure, rec record) string {
-	return "_" + base64.RawURLEncoding.EncodeToString([]byte(scalarString(rec[os.key])+"/"+scalarString(rec["siteid"])))
-}
-
-func hrefOf(r *http.Request, os objectStructure, rec record) string {
-	return simhttp.BaseURL(r) + osPrefix + os.name + "/" + restID(os, rec)
-}
-
-// render returns the member JSON of rec with the selected attributes.
-func render(r *http.Request, os objectStructure, rec record, sel selection, lean bool) map[string]any {
-	m := make(map[string]any, len(rec)+1)
-	for k, v := range rec {
-		// "*" (sel == nil) selects the attributes of the main object;
-		// child objects (sparepart, jobplan) only when named, as in Maximo.
-		if _, child := v.([]any); (sel.all && !child) || sel.names[k] {
-			m[k] = v
-		}
-	}
-	m["href"] = hrefOf(r, os, rec)
-	if lean {
-		return m
-	}
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		if k == "href" {
-			out["rdf:about"] = v
-			continue
-		}
-		out["spi:"+k] = v
-	}
-	return out
 }
 
 // selection is a parsed oslc.select: all attributes of the main object
@@ -392,14 +384,20 @@ func isLean(q url.Values) bool {
 	return q.Get("lean") == "1" || strings.EqualFold(q.Get("lean"), "true")
 }
 
-// list serves a collection query.
-func (s *Server) list(r *http.Request, os objectStructure, out *bytes.Buffer, oversized bool) *httpErr {
-	q := r.URL.Query()
-	var filter expr
+// listQuery is a parsed collection query.
+type listQuery struct {
+	filter   expr
+	internal *internalFilter
+	pageSize int
+	page     int
+}
+
+func parseListQuery(q url.Values, os objectStructure) (listQuery, *httpErr) {
+	lq := listQuery{page: 1}
 	if w := q.Get("oslc.where"); strings.TrimSpace(w) != "" {
 		e, err := parseWhere(w)
 		if err != nil {
-			return errf(400, "BMXAA9440E", "The oslc.where clause could not be parsed: %v", err)
+			return lq, errf(400, "BMXAA9440E", "The oslc.where clause could not be parsed: %v", err)
 		}
 		var bad string
 		e.attrs(func(a string) {
@@ -408,81 +406,139 @@ func (s *Server) list(r *http.Request, os objectStructure, out *bytes.Buffer, ov
 			}
 		})
 		if bad != "" {
-			return errf(400, "BMXAA9441E", "The attribute %s in oslc.where does not exist in object structure %s.", bad, os.name)
+			return lq, errf(400, "BMXAA9441E", "The attribute %s in oslc.where does not exist in object structure %s.", bad, os.name)
 		}
-		filter = e
+		lq.filter = e
 	}
-	pageSize := 0
-	if v := q.Get("oslc.pageSize"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			return errf(400, "BMXAA9442E", "oslc.pageSize must be a positive integer")
+	if v := q.Get("domaininternalwhere"); v != "" {
+		f, err := parseInternalFilter(v)
+		if err != nil {
+			return lq, errf(400, "BMXAA9440E", "domaininternalwhere: %v", err)
 		}
-		pageSize = n
+		lq.internal = f
 	}
-	page := 1
-	if v := q.Get("pageno"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			return errf(400, "BMXAA9443E", "pageno must be a positive integer")
+	for _, p := range []struct {
+		name string
+		dst  *int
+	}{{"oslc.pageSize", &lq.pageSize}, {"pageno", &lq.page}} {
+		if v := q.Get(p.name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 {
+				return lq, errf(400, "BMXAA9442E", "%s must be a positive integer", p.name)
+			}
+			*p.dst = n
 		}
-		page = n
 	}
-	sel := parseSelect(q.Get("oslc.select"))
-	lean := isLean(q)
+	return lq, nil
+}
+
+// list serves a collection query.
+func (s *Server) list(r *http.Request, os objectStructure, out *bytes.Buffer, oversized bool) *httpErr {
+	q := r.URL.Query()
+	if body, ok := s.fixture(r, os, q); ok {
+		out.Write(body)
+		return nil
+	}
+	lq, herr := parseListQuery(q, os)
+	if herr != nil {
+		return herr
+	}
+	rd := s.renderer(r, q, parseSelect(q.Get("oslc.select")))
 	s.mu.Lock()
 	var rows []map[string]any
-	for _, rec := range s.data.records[os.name] {
-		if filter == nil || filter.eval(rec) {
-			rows = append(rows, render(r, os, rec, sel, lean))
+	for _, rec := range s.recordsLocked(os.name) {
+		if (lq.filter == nil || lq.filter.eval(rec)) && (lq.internal == nil || lq.internal.eval(rec)) {
+			rows = append(rows, rd.member(os, rec))
 		}
+	}
+	if os.name == OSAsset && rd.shape.OperatingLocations {
+		rows = s.withOperatingLocations(rd, lq, rows)
 	}
 	s.mu.Unlock()
 	total := len(rows)
+	pageSize := lq.pageSize
 	if oversized {
 		pageSize = 0
 	}
 	next := ""
+	rel := strings.TrimPrefix(r.URL.Path, "/maximo/")
 	if pageSize > 0 {
-		from := min((page-1)*pageSize, total)
+		from := min((lq.page-1)*pageSize, total)
 		to := min(from+pageSize, total)
 		if to < total {
 			nq := maps.Clone(q)
-			nq.Set("pageno", strconv.Itoa(page+1))
-			next = simhttp.BaseURL(r) + r.URL.Path + "?" + nq.Encode()
+			nq.Set("pageno", strconv.Itoa(lq.page+1))
+			next = rel + "?" + nq.Encode()
 		}
 		rows = rows[from:to]
 	}
-	self := simhttp.BaseURL(r) + r.URL.RequestURI()
-	info := map[string]any{"href": self, "pagenum": page}
-	if pageSize > 0 {
-		info["totalPages"] = (total + pageSize - 1) / pageSize
+	self := rel
+	if r.URL.RawQuery != "" {
+		self += "?" + r.URL.RawQuery
 	}
-	if q.Get("collectioncount") == "1" {
-		info["totalCount"] = total
-	}
-	if next != "" {
-		info["nextPage"] = map[string]any{"href": next}
-	}
-	if rows == nil {
-		rows = []map[string]any{}
-	}
-	body := map[string]any{"member": rows, "responseInfo": info, "href": self}
-	if !lean {
-		if next != "" {
-			info["nextPage"] = map[string]any{"rdf:resource": next}
-		}
-		body = map[string]any{"rdfs:member": rows, "oslc:responseInfo": prefixKeys(info, "oslc:"), "rdf:about": self}
-	}
-	return encode(out, body)
+	return encode(out, rd.collection(self, next, lq.page, pageSize, total, rows, q.Get("collectioncount") == "1"))
 }
 
-func prefixKeys(m map[string]any, p string) map[string]any {
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[p+k] = v
+// withOperatingLocations mixes the seeded operating locations into an
+// asset listing (every fifth row), as far as the query's filter admits
+// them; the caller holds s.mu.
+func (s *Server) withOperatingLocations(rd renderer, lq listQuery, rows []map[string]any) []map[string]any {
+	var locs []map[string]any
+	for _, l := range operatingLocations(s.data.records[OSAsset]) {
+		if lq.filter == nil || lq.filter.eval(l) {
+			m := make(map[string]any, len(l)+1)
+			for k, v := range l {
+				m[k] = v
+			}
+			m["href"] = rd.operatingLocationHref(l)
+			if !rd.lean {
+				m = prefixed(m).(map[string]any)
+			}
+			locs = append(locs, m)
+		}
 	}
-	return out
+	out := make([]map[string]any, 0, len(rows)+len(locs))
+	for i, row := range rows {
+		if i%5 == 4 && len(locs) > 0 {
+			out, locs = append(out, locs[0]), locs[1:]
+		}
+		out = append(out, row)
+	}
+	return append(out, locs...)
+}
+
+// internalFilter is a domaininternalwhere clause: attr=v1,v2 (in) or
+// attr!=v1,v2 (not in) on internal values.
+type internalFilter struct {
+	attr   string
+	values map[string]bool
+	not    bool
+}
+
+func parseInternalFilter(v string) (*internalFilter, error) {
+	f := &internalFilter{values: map[string]bool{}}
+	attr, vals, ok := strings.Cut(v, "=")
+	if !ok || attr == "" {
+		return nil, fmt.Errorf("want attribute=value,value (got %q)", v)
+	}
+	if strings.HasSuffix(attr, "!") {
+		f.not, attr = true, strings.TrimSuffix(attr, "!")
+	}
+	f.attr = strings.ToLower(strings.TrimSpace(attr))
+	if f.attr != "status" {
+		return nil, fmt.Errorf("only status is bound to a synonym domain here (got %q)", f.attr)
+	}
+	for _, x := range strings.Split(vals, ",") {
+		if x = strings.TrimSpace(x); x != "" {
+			f.values[x] = true
+		}
+	}
+	return f, nil
+}
+
+func (f *internalFilter) eval(rec record) bool {
+	v, _ := rec[f.attr].(string)
+	return f.values[internalStatus(v)] != f.not
 }
 
 func encode(out *bytes.Buffer, v any) *httpErr {
@@ -513,7 +569,7 @@ func (s *Server) get(r *http.Request, os objectStructure, id string, out *bytes.
 	rec := s.lookup(os, id)
 	var m map[string]any
 	if rec != nil {
-		m = render(r, os, rec, parseSelect(q.Get("oslc.select")), isLean(q))
+		m = s.rendererLocked(r, q, parseSelect(q.Get("oslc.select"))).member(os, rec)
 	}
 	s.mu.Unlock()
 	if m == nil {
@@ -536,7 +592,13 @@ var woTransitions = map[string][]string{
 var woWritable = set("description", "assetnum", "worktype", "wopriority", "lead", "assignedownergroup", "failurecode",
 	"problemcode", "failureremark", "siteid", "externalrefid", "status", "memo", "estdur", "targstartdate", "location")
 
-var worktypes = set("CM", "PM", "CP", "EV")
+// worktypes are the valid WORKTYPE codes: IBM's demo set (CM, EM, EV, PM,
+// CP and the calibration types) plus PDM, the simulated site's predictive
+// maintenance type.
+var worktypes = set("CM", "EM", "EV", "PM", "CP", "CAL", "PMCAL", "EMCAL", "CMCAL", "PDM")
+
+// externalRefMax is EXTERNALREFID's length in IBM's mxapiwodetail schema.
+const externalRefMax = 10
 
 func readJSONBody(r *http.Request) (map[string]any, *httpErr) {
 	ct := strings.ToLower(strings.TrimSpace(strings.Split(r.Header.Get("Content-Type"), ";")[0]))
@@ -596,6 +658,9 @@ func normalise(m map[string]any) (record, *httpErr) {
 			return nil, errf(400, "BMXAA4211E", "wopriority must be between 1 and 4")
 		}
 	}
+	if ref, ok := rec["externalrefid"].(string); ok && len(ref) > externalRefMax {
+		return nil, errf(400, "BMXAA4049E", "The value %s for externalrefid is longer than %d characters.", ref, externalRefMax)
+	}
 	if wt, ok := rec["worktype"]; ok {
 		if s, _ := wt.(string); !worktypes[s] {
 			return nil, errf(400, "BMXAA4190E", "Work type %v is not valid.", wt)
@@ -642,6 +707,9 @@ func (s *Server) create(r *http.Request, os objectStructure, out *bytes.Buffer) 
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if herr := s.replayed(r.Header.Get("transactionid")); herr != nil {
+		return 0, nil, herr
+	}
 	asset, _ := rec["assetnum"].(string)
 	a := s.find(OSAsset, asset)
 	if a == nil {
@@ -658,11 +726,37 @@ func (s *Server) create(r *http.Request, os objectStructure, out *bytes.Buffer) 
 	delete(rec, "memo")
 	s.data.records[OSWorkOrder] = append(s.data.records[OSWorkOrder], rec)
 	s.writesDone.Add(1)
-	href := hrefOf(r, os, rec)
+	rd := s.rendererLocked(r, r.URL.Query(), parseSelect(r.Header.Get("properties")))
+	href := rd.recordHref(os, rec)
 	if r.Header.Get("properties") == "" {
 		return http.StatusCreated, map[string]string{"Location": href}, nil
 	}
-	return http.StatusCreated, map[string]string{"Location": href}, encode(out, render(r, os, rec, parseSelect(r.Header.Get("properties")), true))
+	return http.StatusCreated, map[string]string{"Location": href}, encode(out, rd.member(os, rec))
+}
+
+// txnWindow is how long a transactionid is remembered (Maximo's default,
+// escalation OSLCTXN: 5 minutes).
+const txnWindow = 5 * time.Minute
+
+// replayed records a create's transactionid header and refuses a replay
+// within txnWindow with 409, as Maximo's duplicate request handling does;
+// the caller holds s.mu.
+func (s *Server) replayed(id string) *httpErr {
+	id = strings.TrimSpace(id)
+	if id == "" {
+		return nil
+	}
+	now := s.now()
+	for k, t := range s.txns {
+		if now.Sub(t) > txnWindow {
+			delete(s.txns, k)
+		}
+	}
+	if _, seen := s.txns[id]; seen {
+		return errf(409, "BMXAA9549E", "The transaction %s was already processed.", id)
+	}
+	s.txns[id] = now
+	return nil
 }
 
 func (s *Server) update(r *http.Request, os objectStructure, id string, out *bytes.Buffer) (int, *httpErr) {
@@ -697,6 +791,8 @@ func (s *Server) update(r *http.Request, os objectStructure, id string, out *byt
 	now := s.stamp()
 	if st, ok := upd["status"]; ok {
 		to, _ := st.(string)
+		to = internalStatus(to)
+		upd["status"] = to
 		from, _ := rec["status"].(string)
 		if _, known := woTransitions[to]; !known {
 			return 0, errf(400, "BMXAA4590E", "Status %s is not a valid work order status.", to)
@@ -730,7 +826,7 @@ func (s *Server) update(r *http.Request, os objectStructure, id string, out *byt
 	if r.Header.Get("properties") == "" {
 		return http.StatusNoContent, nil
 	}
-	return 200, encode(out, render(r, os, rec, parseSelect(r.Header.Get("properties")), true))
+	return 200, encode(out, s.rendererLocked(r, r.URL.Query(), parseSelect(r.Header.Get("properties"))).member(os, rec))
 }
 
 // admin serves /_sim/faults and /_sim/stats.

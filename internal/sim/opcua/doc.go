@@ -22,6 +22,15 @@
 // activateSession). The proxy also makes Stop drop every connection at
 // once, like a real server restart.
 //
+// Sampling: gopcua's server ignores the sampling interval a monitored item
+// asks for and reports every change at the next publish. With
+// Options.Sampling the simulator behaves like a real server instead: it
+// grants each item a sampling interval (the requested one, or a slow
+// default for an item that asks for none), makes a value set with SetValue
+// visible at the node's next sampling tick, and lists what it granted
+// (MonitoredItems), so tests can bound alarm latency by one sampling plus
+// one publishing interval (sampling.go).
+//
 // What it must not do: listen anywhere but the address it is given (the
 // command defaults to 127.0.0.1), or serve as a security boundary: it is a
 // test and demo server.

@@ -67,6 +67,9 @@ type Options struct {
 	Tick time.Duration
 	// Logger receives the simulator's and gopcua's logs.
 	Logger hclog.Logger
+	// Sampling, when set, makes the server sample monitored values at the
+	// interval it grants each monitored item (see Sampling).
+	Sampling *Sampling
 }
 
 // Server is a running demo plant OPC-UA server.
@@ -80,6 +83,7 @@ type Server struct {
 	points  []Point
 	index   map[string]int
 	trusted map[[32]byte]bool // client certificate trust list; nil = trust all
+	sampler *sampler          // nil: every SetValue is reported at the next publish
 
 	mu       sync.Mutex
 	values   []float64
@@ -125,26 +129,13 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 		}
 	}
 	s := &Server{opts: o, log: o.Logger.Named("sim-opcua"), host: host, port: port, index: map[string]int{}, done: make(chan struct{})}
-	for _, a := range PlantAssets() {
-		for _, p := range a.Points {
-			s.index[p.NodeID] = len(s.points)
-			s.index[p.Name] = len(s.points)
-			s.points = append(s.points, p)
-			s.values = append(s.values, p.Nominal)
-			s.stamps = append(s.stamps, time.Now().UTC())
-		}
+	if o.Sampling != nil {
+		s.sampler = newSampler(*o.Sampling)
 	}
 	if o.ExtraTags < 0 || o.ExtraTags > 100000 {
 		return nil, errors.New("sim opcua: ExtraTags must be between 0 and 100000")
 	}
-	for i := range o.ExtraTags {
-		name := fmt.Sprintf("Tag.%03d", i)
-		s.index["ns=2;s="+name] = len(s.points)
-		s.index[name] = len(s.points)
-		s.points = append(s.points, Point{NodeID: "ns=2;s=" + name, Name: name, AssetID: "TAGS", Parameter: name, Nominal: float64(i)})
-		s.values = append(s.values, float64(i))
-		s.stamps = append(s.stamps, time.Now().UTC())
-	}
+	s.addPoints(o.ExtraTags)
 	for _, sec := range o.Security {
 		if _, err := policyURI(sec.Policy); err != nil {
 			return nil, err
@@ -194,6 +185,26 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 		}
 	}()
 	return s, nil
+}
+
+// addPoints registers the plant's points and extra constant tags.
+func (s *Server) addPoints(extraTags int) {
+	add := func(p Point) {
+		s.index[p.NodeID] = len(s.points)
+		s.index[p.Name] = len(s.points)
+		s.points = append(s.points, p)
+		s.values = append(s.values, p.Nominal)
+		s.stamps = append(s.stamps, time.Now().UTC())
+	}
+	for _, a := range PlantAssets() {
+		for _, p := range a.Points {
+			add(p)
+		}
+	}
+	for i := range extraTags {
+		name := fmt.Sprintf("Tag.%03d", i)
+		add(Point{NodeID: "ns=2;s=" + name, Name: name, AssetID: "TAGS", Parameter: name, Nominal: float64(i)})
+	}
 }
 
 func freePort(host string) (int, error) {
@@ -300,6 +311,9 @@ func (s *Server) startLocked() error {
 	if len(s.opts.Users) > 0 {
 		// must be registered before Start to take the place of the default
 		srv.RegisterHandler(id.ActivateSessionRequest_Encoding_DefaultBinary, s.activateSession(srv))
+	}
+	if s.sampler != nil {
+		s.sampler.register(srv)
 	}
 	server.NewNodeNameSpace(srv, "urn:machina:sim:opcua") // ns=1
 	plant := server.NewNodeNameSpace(srv, "urn:machina:sim:plant")
@@ -435,11 +449,19 @@ func (s *Server) CertificatePEM() []byte {
 func (s *Server) Points() []Point { return append([]Point(nil), s.points...) }
 
 // SetValue sets a point by node id ("ns=2;s=P-101.Temperature") or name
-// ("P-101.Temperature") and notifies subscribed clients.
+// ("P-101.Temperature") and notifies subscribed clients. With
+// Options.Sampling the value becomes visible at the node's next sampling
+// tick.
 func (s *Server) SetValue(nodeID string, v float64) error {
 	i, ok := s.index[strings.TrimSpace(nodeID)]
 	if !ok {
 		return fmt.Errorf("sim opcua: unknown node %q", nodeID)
+	}
+	if s.sampler != nil {
+		if d := s.sampler.delay(ua.NewStringNodeID(2, s.points[i].Name).String(), time.Now()); d > 0 {
+			s.sampler.hold(i, v, d, func(i int, v float64) { s.set(map[int]float64{i: v}) })
+			return nil
+		}
 	}
 	s.set(map[int]float64{i: v})
 	return nil

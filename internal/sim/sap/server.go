@@ -8,7 +8,6 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -32,6 +31,18 @@ const (
 	V4 = "v4"
 )
 
+// Where orders carry their status (Options.StatusField).
+const (
+	// StatusText serves SystemStatusText (space-separated 4-character
+	// system status codes, e.g. "REL  CNF  PRC") and UserStatusText, as
+	// SAP's published API does.
+	StatusText = "text"
+	// StatusLegacy serves the reference's MaintenanceOrderSystemStatus
+	// ("REL CNF PRC"), which no published SAP specification contains, and
+	// no user status.
+	StatusLegacy = "legacy"
+)
+
 // Options configure a Server.
 type Options struct {
 	// Auth is what clients must present (zero value: AuthNone).
@@ -52,6 +63,29 @@ type Options struct {
 	// Precondition Required, as on ETag-enabled SAP entity sets. A stale
 	// If-Match always fails with 412.
 	RequireIfMatch bool
+	// StatusField is StatusText (default) or StatusLegacy.
+	StatusField string
+	// LenientCSRF accepts any issued, unexpired CSRF token whatever the
+	// cookies of the write. By default (strict, as SAP Gateway) a token is
+	// bound to the session of the GET that fetched it: the write must
+	// carry that session's cookies (SAP_SESSIONID_… and the anti-XSRF
+	// cookie sap-XSRF_…) or it is refused with 403 "x-csrf-token:
+	// Required".
+	LenientCSRF bool
+	// ProxyOrigin, when set (e.g. "http://s4h-app01.corp.internal:8000"),
+	// is the origin the server names in next links and entity URIs
+	// instead of the one the client used, as SAP behind a reverse proxy or
+	// load balancer does.
+	ProxyOrigin string
+	// RelativeNextLink makes OData v4 next links relative
+	// ("MaintenanceOrder?$skiptoken=…", resolved against the service
+	// root), as OData 4.01 allows.
+	RelativeNextLink bool
+	// CustomerCodes makes the generated plant a customer-configured one:
+	// orders of customer types (YBA1–YBA4) only, and only those types are
+	// defined for new orders (PM01–PM04 are refused). YBA1 and YBA2 are the
+	// sandbox's; YBA3 and YBA4 are composed.
+	CustomerCodes bool
 	// ServiceAliases serves a service under another path too, e.g.
 	// {"api_maintenanceorder/srvd_a2x/sap/maintenanceorder/0001":
 	// "API_MAINTENANCEORDER"} for S/4HANA's OData v4 layout.
@@ -108,11 +142,6 @@ type Stats struct {
 	TokensIssued int64 `json:"tokens_issued"` // OAuth2 access tokens issued
 }
 
-type session struct {
-	token   string
-	expires time.Time
-}
-
 // Server is the simulator; it implements http.Handler.
 type Server struct {
 	auth       Auth
@@ -123,15 +152,16 @@ type Server struct {
 	serverPage int
 	aliases    map[string]string
 	ifMatch    bool
+	shape      shape
+	cat        *catalog
 	log        hclog.Logger
 	now        func() time.Time
 
 	mu        sync.Mutex
 	data      *dataset
 	faults    Faults
-	sessions  map[string]*session
+	csrf      csrfStore
 	access    map[string]time.Time
-	csrfSeen  []string
 	tokenSeen []string
 
 	requests, reads, writes, writesDone, authFailures, faulted, csrfFetches, csrfRejected, tokensIssued atomic.Int64
@@ -167,9 +197,19 @@ func NewServer(opts Options) (*Server, error) {
 	if opts.ServerPageSize <= 0 {
 		opts.ServerPageSize = 1000
 	}
+	sh, err := newShape(opts)
+	if err != nil {
+		return nil, fmt.Errorf("sap sim: %w", err)
+	}
+	cat := newCatalog()
+	data, err := seedData(cat, opts.Seed, opts.MinEquipment, opts.CustomerCodes)
+	if err != nil {
+		return nil, fmt.Errorf("sap sim: seeding: %w", err)
+	}
 	return &Server{auth: opts.Auth, version: opts.ODataVersion, client: opts.SAPClient, csrfTTL: opts.CSRFTTL,
-		tokenTTL: opts.TokenTTL, serverPage: opts.ServerPageSize, aliases: maps.Clone(opts.ServiceAliases), ifMatch: opts.RequireIfMatch, log: opts.Logger, now: opts.Now,
-		data: seedData(opts.Seed, opts.MinEquipment), sessions: map[string]*session{}, access: map[string]time.Time{}}, nil
+		tokenTTL: opts.TokenTTL, serverPage: opts.ServerPageSize, aliases: maps.Clone(opts.ServiceAliases), ifMatch: opts.RequireIfMatch,
+		shape: sh, cat: cat, log: opts.Logger, now: opts.Now,
+		data: data, csrf: csrfStore{sessions: map[string]*session{}, lenient: map[string]time.Time{}}, access: map[string]time.Time{}}, nil
 }
 
 // ODataVersion returns V2 or V4.
@@ -201,9 +241,7 @@ func (s *Server) Stats() Stats {
 func (s *Server) ExpireCSRF() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, ss := range s.sessions {
-		ss.token = ""
-	}
+	s.csrf.expireAll()
 }
 
 // ExpireAccessTokens invalidates every OAuth2 access token now.
@@ -218,38 +256,67 @@ func (s *Server) ExpireAccessTokens() {
 func (s *Server) IssuedSecrets() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append(append([]string(nil), s.csrfSeen...), s.tokenSeen...)
+	return append(append([]string(nil), s.csrf.seen...), s.tokenSeen...)
 }
 
 // Records returns copies of every entity of a set (SetEquipment, …) in key
-// order, for tests. Dates are time.Time values.
+// order, for tests, as stored: dates are time.Time values, order statuses
+// are in SystemStatusText whatever Options.StatusField serves, expanded
+// navigation properties are []map[string]any.
 func (s *Server) Records(set string) []map[string]any {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []map[string]any
 	for _, r := range s.data.records[set] {
-		out = append(out, maps.Clone(r))
+		out = append(out, export(r))
 	}
 	return out
 }
 
-// Record returns a copy of the entity of set whose key is id.
+// Record returns a copy of the entity of set whose first key property is
+// id (for equipment, the current version).
 func (s *Server) Record(set, id string) (map[string]any, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, es := range entitySets {
-		if es.id() == set {
-			if r := s.find(es, id); r != nil {
-				return maps.Clone(r), true
-			}
+	if es, ok := s.cat.byID(set); ok {
+		if r := s.find(es, map[string]string{es.keys[0]: id}); r != nil {
+			return export(r), true
 		}
 	}
 	return nil, false
 }
 
-func (s *Server) find(es entitySet, id string) record {
+// export copies a record for callers outside the package.
+func export(r record) map[string]any {
+	out := map[string]any(cloneRecord(r))
+	for k, v := range out {
+		if kids, ok := v.([]record); ok {
+			list := make([]map[string]any, len(kids))
+			for i, kid := range kids {
+				list[i] = export(kid)
+			}
+			out[k] = list
+		}
+	}
+	return out
+}
+
+// find returns the entity of es whose key properties have the values in
+// key (a missing ValidityEndDate means the current version).
+func (s *Server) find(es *entitySet, key map[string]string) record {
 	for _, r := range s.data.records[es.id()] {
-		if scalarString(r[es.key]) == id {
+		match := true
+		for _, k := range es.keys {
+			want, ok := key[k]
+			if !ok && k == "ValidityEndDate" {
+				want, ok = "9999-12-31", true
+			}
+			if !ok || scalarString(r[k]) != want {
+				match = false
+				break
+			}
+		}
+		if match {
 			return r
 		}
 	}
@@ -263,6 +330,7 @@ type httpErr struct {
 	status int
 	code   string
 	msg    string
+	plain  string // a text/plain body instead of the OData error JSON
 	hdr    map[string]string
 }
 
@@ -285,6 +353,12 @@ func (s *Server) errorBody(e *httpErr) []byte {
 func (s *Server) writeErr(w http.ResponseWriter, e *httpErr) {
 	for k, v := range e.hdr {
 		w.Header().Set(k, v)
+	}
+	if e.plain != "" {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(e.status)
+		_, _ = w.Write([]byte(e.plain))
+		return
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(e.status)
@@ -365,7 +439,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var out bytes.Buffer
-	status, hdr, herr := s.route(r, &out, oversized)
+	status, hdr, herr := s.route(rw, r, &out, oversized)
 	if herr != nil {
 		s.writeErr(rw, herr)
 		return
@@ -504,629 +578,6 @@ func (s *Server) tokenEndpoint(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	_ = json.NewEncoder(w).Encode(map[string]any{"access_token": tok, "token_type": "bearer",
 		"expires_in": int(s.tokenTTL / time.Second), "scope": "API_MAINTENANCEORDER API_EQUIPMENT", "jti": "sim"})
-}
-
-// baseURL is the absolute origin the client used.
-
-// route serves an authenticated API request into out.
-func (s *Server) route(r *http.Request, out *bytes.Buffer, oversized bool) (int, map[string]string, *httpErr) {
-	rest, ok := strings.CutPrefix(r.URL.Path, BasePath+"/")
-	if !ok {
-		return 0, nil, errf(404, "/IWFND/MED/170", "No service found for namespace, name %s", truncate(r.URL.Path, 80))
-	}
-	service, resource, _ := strings.Cut(rest, "/")
-	for alias, target := range s.aliases {
-		if r, ok := strings.CutPrefix(rest, alias+"/"); ok {
-			service, resource = target, r
-			break
-		}
-	}
-	if !knownService(service) {
-		return 0, nil, errf(404, "/IWFND/MED/170", "No service found for namespace '/SAP/', name '%s', version '0001'", truncate(service, 60))
-	}
-	if r.Method == "MERGE" || r.Header.Get("X-HTTP-Method") != "" {
-		return 0, nil, errf(405, "/IWBEP/CM_MGW_RT/104", "MERGE and X-HTTP-Method tunnelling are not supported here: use PATCH")
-	}
-	hdr := map[string]string{}
-	if strings.EqualFold(r.Header.Get("X-CSRF-Token"), "fetch") && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
-		s.issueCSRF(r, hdr)
-	}
-	if resource == "$metadata" {
-		if r.Method != http.MethodGet {
-			return 0, nil, errf(405, "/IWBEP/CM_MGW_RT/104", "method %s is not allowed on $metadata", r.Method)
-		}
-		hdr["Content-Type"] = "application/xml"
-		s.metadata(service, out)
-		return 200, hdr, nil
-	}
-	name, key, hasKey, perr := parseResource(resource)
-	if perr != nil {
-		return 0, nil, perr
-	}
-	es, ok := lookupSet(service, name)
-	if !ok {
-		return 0, nil, errf(404, "/IWBEP/CM_MGW_RT/021", "Resource not found for segment '%s'", truncate(name, 60))
-	}
-	write := r.Method != http.MethodGet && r.Method != http.MethodHead
-	if write {
-		if e := s.checkCSRF(r); e != nil {
-			return 0, nil, e
-		}
-	} else if e := checkFormat(r); e != nil {
-		return 0, nil, e
-	}
-	var (
-		status = 200
-		herr   *httpErr
-	)
-	switch {
-	case !hasKey && r.Method == http.MethodGet:
-		herr = s.list(r, es, out, oversized)
-	case hasKey && r.Method == http.MethodGet:
-		herr = s.get(r, es, key, out)
-	case !hasKey && r.Method == http.MethodPost && es.id() == SetOrder:
-		var loc string
-		status, loc, herr = s.create(r, es, out)
-		if loc != "" {
-			hdr["Location"] = loc
-		}
-	case hasKey && r.Method == http.MethodPatch && es.id() == SetOrder:
-		status, herr = s.update(r, es, key)
-	case r.Method == http.MethodPut:
-		herr = errf(405, "/IWBEP/CM_MGW_RT/104", "PUT is not supported: use PATCH with the changed properties")
-	default:
-		herr = errf(405, "/IWBEP/CM_MGW_RT/104", "method %s is not allowed on %s", r.Method, es.name)
-	}
-	return status, hdr, herr
-}
-
-// parseResource splits "Set" or "Set('key')" (also Set(Key='key')).
-func parseResource(res string) (name, key string, hasKey bool, e *httpErr) {
-	i := strings.IndexByte(res, '(')
-	if i < 0 {
-		if strings.ContainsAny(res, "/)") {
-			return "", "", false, errf(400, "/IWBEP/CM_MGW_RT/022", "Invalid resource path %s", truncate(res, 80))
-		}
-		return res, "", false, nil
-	}
-	name = res[:i]
-	inner, ok := strings.CutSuffix(res[i+1:], ")")
-	if !ok {
-		return "", "", false, errf(400, "/IWBEP/CM_MGW_RT/022", "Invalid key predicate in %s", truncate(res, 80))
-	}
-	if j := strings.IndexByte(inner, '='); j >= 0 && !strings.HasPrefix(inner, "'") {
-		inner = inner[j+1:]
-	}
-	if len(inner) < 2 || inner[0] != '\'' || inner[len(inner)-1] != '\'' {
-		return "", "", false, errf(400, "/IWBEP/CM_MGW_RT/022", "The key predicate of %s must be a quoted string", truncate(name, 60))
-	}
-	body := inner[1 : len(inner)-1]
-	var b strings.Builder
-	for k := 0; k < len(body); k++ {
-		if body[k] == '\'' {
-			if k+1 < len(body) && body[k+1] == '\'' {
-				b.WriteByte('\'')
-				k++
-				continue
-			}
-			return "", "", false, errf(400, "/IWBEP/CM_MGW_RT/022", "Unescaped quote in the key predicate")
-		}
-		b.WriteByte(body[k])
-	}
-	return name, b.String(), true, nil
-}
-
-// checkFormat accepts $format=json, or Accept naming JSON.
-func checkFormat(r *http.Request) *httpErr {
-	f := r.URL.Query().Get("$format")
-	switch {
-	case f == "json" || f == "application/json":
-		return nil
-	case f != "":
-		return errf(415, "/IWBEP/CM_MGW_RT/005", "The simulator serves only $format=json (got %s)", truncate(f, 30))
-	case strings.Contains(r.Header.Get("Accept"), "json"):
-		return nil
-	}
-	return errf(406, "/IWBEP/CM_MGW_RT/005", "Send $format=json or Accept: application/json (Atom is not simulated)")
-}
-
-// sessionCookie is the name of the session cookie CSRF tokens are bound to.
-func (s *Server) sessionCookie() string { return "SAP_SESSIONID_SIM_" + s.clientOr("100") }
-
-// issueCSRF answers an X-CSRF-Token: Fetch with the session's token,
-// creating the session (and its cookie) when needed.
-func (s *Server) issueCSRF(r *http.Request, hdr map[string]string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var ss *session
-	if c, err := r.Cookie(s.sessionCookie()); err == nil {
-		ss = s.sessions[c.Value]
-	}
-	if ss == nil {
-		id, err := randomString(24)
-		if err != nil {
-			return
-		}
-		ss = &session{}
-		s.sessions[id] = ss
-		hdr["Set-Cookie"] = (&http.Cookie{Name: s.sessionCookie(), Value: id, Path: "/", HttpOnly: true}).String()
-	}
-	if ss.token == "" || !s.now().Before(ss.expires) {
-		tok, err := randomString(18)
-		if err != nil {
-			return
-		}
-		ss.token, ss.expires = tok+"==", s.now().Add(s.csrfTTL)
-		s.csrfSeen = append(s.csrfSeen, ss.token)
-	}
-	hdr["x-csrf-token"] = ss.token
-	s.csrfFetches.Add(1)
-}
-
-// checkCSRF validates a write's token against its session.
-func (s *Server) checkCSRF(r *http.Request) *httpErr {
-	required := &httpErr{status: 403, code: "/IWFND/CM_CONSUMER/103", msg: "CSRF token validation failed", hdr: map[string]string{"x-csrf-token": "Required"}}
-	tok := r.Header.Get("X-CSRF-Token")
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var ss *session
-	if c, err := r.Cookie(s.sessionCookie()); err == nil {
-		ss = s.sessions[c.Value]
-	}
-	forced := simhttp.Take(&s.faults.CSRFReject)
-	if forced && ss != nil {
-		ss.token = ""
-	}
-	if forced || ss == nil || tok == "" || ss.token == "" || !s.now().Before(ss.expires) || !eq(tok, ss.token) {
-		s.csrfRejected.Add(1)
-		return required
-	}
-	return nil
-}
-
-// versioned renders one entity in the server's protocol version.
-func (s *Server) render(r *http.Request, es entitySet, rec record, sel map[string]bool) map[string]any {
-	m := make(map[string]any, len(rec)+1)
-	for k, v := range rec {
-		if sel != nil && !sel[k] {
-			continue
-		}
-		if t, ok := v.(time.Time); ok {
-			m[k] = s.formatTime(t, es.props[k])
-			continue
-		}
-		m[k] = v
-	}
-	tag := etag(rec)
-	if s.version == V2 {
-		uri := simhttp.BaseURL(r) + BasePath + "/" + es.service + "/" + es.name + "('" + url.PathEscape(strings.ReplaceAll(scalarString(rec[es.key]), "'", "''")) + "')"
-		md := map[string]any{"id": uri, "uri": uri, "type": es.service + "." + es.typeName}
-		if tag != "" {
-			md["etag"] = tag
-		}
-		m["__metadata"] = md
-	} else if tag != "" {
-		m["@odata.etag"] = tag
-	}
-	return m
-}
-
-// etag is the entity's weak ETag, from its last change time ("" when it
-// has none).
-func etag(rec record) string {
-	t, ok := rec["LastChangeDateTime"].(time.Time)
-	if !ok {
-		return ""
-	}
-	return `W/"datetimeoffset'` + t.UTC().Format("2006-01-02T15%3A04%3A05.0000000Z") + `'"`
-}
-
-func (s *Server) formatTime(t time.Time, k kind) any {
-	t = t.UTC()
-	if s.version == V4 {
-		if k == kDate {
-			return t.Format("2006-01-02")
-		}
-		return t.Format("2006-01-02T15:04:05Z")
-	}
-	ms := t.UnixMilli()
-	if k == kStamp {
-		return fmt.Sprintf("/Date(%d+0000)/", ms)
-	}
-	return fmt.Sprintf("/Date(%d)/", ms)
-}
-
-func parseSelect(es entitySet, s string) (map[string]bool, *httpErr) {
-	s = strings.TrimSpace(s)
-	if s == "" || s == "*" {
-		return nil, nil
-	}
-	sel := map[string]bool{}
-	for _, p := range strings.Split(s, ",") {
-		p = strings.TrimSpace(p)
-		if p == "*" {
-			return nil, nil
-		}
-		if _, ok := es.props[p]; !ok {
-			return nil, errf(400, "/IWBEP/CM_MGW_RT/013", "Property %s not found in type %s", truncate(p, 60), es.typeName)
-		}
-		sel[p] = true
-	}
-	return sel, nil
-}
-
-func intParam(q url.Values, name string) (int, bool, *httpErr) {
-	v := q.Get(name)
-	if v == "" {
-		return 0, false, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 0 {
-		return 0, false, errf(400, "/IWBEP/CM_MGW_RT/011", "Invalid value for %s: %s", name, truncate(v, 20))
-	}
-	return n, true, nil
-}
-
-// list serves a collection query with client ($top/$skip) and server
-// ($skiptoken) paging.
-func (s *Server) list(r *http.Request, es entitySet, out *bytes.Buffer, oversized bool) *httpErr {
-	q := r.URL.Query()
-	var filter expr
-	if f := q.Get("$filter"); strings.TrimSpace(f) != "" {
-		e, err := parseFilter(f)
-		if err != nil {
-			return errf(400, "/IWBEP/CM_MGW_RT/014", "Invalid filter expression: %v", err)
-		}
-		var bad string
-		e.props(func(p string) {
-			if _, ok := es.props[p]; !ok && bad == "" {
-				bad = p
-			}
-		})
-		if bad != "" {
-			return errf(400, "/IWBEP/CM_MGW_RT/013", "Property %s not found in type %s", truncate(bad, 60), es.typeName)
-		}
-		filter = e
-	}
-	sel, herr := parseSelect(es, q.Get("$select"))
-	if herr != nil {
-		return herr
-	}
-	top, hasTop, herr := intParam(q, "$top")
-	if herr != nil {
-		return herr
-	}
-	skip, _, herr := intParam(q, "$skip")
-	if herr != nil {
-		return herr
-	}
-	off, _, herr := intParam(q, "$skiptoken")
-	if herr != nil {
-		return herr
-	}
-	s.mu.Lock()
-	var rows []map[string]any
-	for _, rec := range s.data.records[es.id()] {
-		if filter == nil || filter.eval(rec) {
-			rows = append(rows, s.render(r, es, rec, sel))
-		}
-	}
-	s.mu.Unlock()
-	next := ""
-	if !oversized {
-		rows = rows[min(skip, len(rows)):]
-		if hasTop {
-			rows = rows[:min(top, len(rows))]
-		}
-		from := min(off, len(rows))
-		to := min(from+s.serverPage, len(rows))
-		if to < len(rows) {
-			nq := maps.Clone(q)
-			nq.Set("$skiptoken", strconv.Itoa(to))
-			next = simhttp.BaseURL(r) + r.URL.Path + "?" + encodeQuery(nq)
-		}
-		rows = rows[from:to]
-	}
-	if rows == nil {
-		rows = []map[string]any{}
-	}
-	var body map[string]any
-	if s.version == V4 {
-		body = map[string]any{"@odata.context": "$metadata#" + es.name, "value": rows}
-		if next != "" {
-			body["@odata.nextLink"] = next
-		}
-	} else {
-		d := map[string]any{"results": rows}
-		if next != "" {
-			d["__next"] = next
-		}
-		body = map[string]any{"d": d}
-	}
-	return encode(out, body)
-}
-
-// encodeQuery encodes q with %20 for spaces and literal $ in names.
-func encodeQuery(q url.Values) string {
-	keys := make([]string, 0, len(q))
-	for k := range q {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var b strings.Builder
-	for _, k := range keys {
-		for _, v := range q[k] {
-			if b.Len() > 0 {
-				b.WriteByte('&')
-			}
-			b.WriteString(strings.ReplaceAll(url.QueryEscape(k), "%24", "$"))
-			b.WriteByte('=')
-			b.WriteString(strings.ReplaceAll(url.QueryEscape(v), "+", "%20"))
-		}
-	}
-	return b.String()
-}
-
-func encode(out *bytes.Buffer, v any) *httpErr {
-	if err := json.NewEncoder(out).Encode(v); err != nil {
-		return errf(500, "/IWBEP/CX_MGW_TECH_EXCEPTION", "encoding: %v", err)
-	}
-	// drop the encoder's newline so padding can extend the object
-	if out.Len() > 0 && out.Bytes()[out.Len()-1] == '\n' {
-		out.Truncate(out.Len() - 1)
-	}
-	return nil
-}
-
-func (s *Server) entityBody(r *http.Request, es entitySet, rec record, sel map[string]bool) any {
-	m := s.render(r, es, rec, sel)
-	if s.version == V4 {
-		m["@odata.context"] = "$metadata#" + es.name + "/$entity"
-		return m
-	}
-	return map[string]any{"d": m}
-}
-
-func (s *Server) get(r *http.Request, es entitySet, key string, out *bytes.Buffer) *httpErr {
-	sel, herr := parseSelect(es, r.URL.Query().Get("$select"))
-	if herr != nil {
-		return herr
-	}
-	s.mu.Lock()
-	rec := s.find(es, key)
-	var body any
-	if rec != nil {
-		body = s.entityBody(r, es, rec, sel)
-	}
-	s.mu.Unlock()
-	if body == nil {
-		return errf(404, "/IWBEP/CM_MGW_RT/020", "Resource not found for segment '%s'", es.name)
-	}
-	return encode(out, body)
-}
-
-func readJSONBody(r *http.Request) (map[string]any, *httpErr) {
-	ct := strings.ToLower(strings.TrimSpace(strings.Split(r.Header.Get("Content-Type"), ";")[0]))
-	if ct != "application/json" {
-		return nil, errf(415, "/IWBEP/CM_MGW_RT/005", "Content-Type must be application/json, got %q", truncate(ct, 40))
-	}
-	b, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	if err != nil {
-		return nil, errf(400, "/IWBEP/CM_MGW_RT/030", "reading body: %v", err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil || m == nil {
-		return nil, errf(400, "/IWBEP/CM_MGW_RT/030", "The request body is not a JSON object")
-	}
-	if d, ok := m["d"].(map[string]any); ok && len(m) == 1 {
-		m = d // v2 clients may wrap the entity in "d"
-	}
-	return m, nil
-}
-
-var orderTypes = map[string]bool{"PM01": true, "PM02": true, "PM03": true, "PM04": true}
-var priorities = map[string]bool{"1": true, "2": true, "3": true, "4": true}
-
-// stringProps checks that every property is writable and a string.
-func stringProps(m map[string]any, writable map[string]bool) (map[string]string, *httpErr) {
-	out := map[string]string{}
-	for k, v := range m {
-		if k == "__metadata" {
-			continue
-		}
-		if !writable[k] {
-			return nil, errf(400, "/IWBEP/CM_MGW_RT/031", "Property %s cannot be written", truncate(k, 60))
-		}
-		sv, ok := v.(string)
-		if !ok {
-			return nil, errf(400, "/IWBEP/CM_MGW_RT/032", "Property %s must be an Edm.String", truncate(k, 60))
-		}
-		out[k] = sv
-	}
-	return out, nil
-}
-
-var createWritable = map[string]bool{"MaintenanceOrderDesc": true, "Equipment": true, "MaintenanceOrderType": true, "MaintPriority": true,
-	"MaintOrdPersonResponsible": true, "MaintenanceActivityType": true, "MaintenanceCause": true, "MainWorkCenter": true}
-
-func (s *Server) create(r *http.Request, es entitySet, out *bytes.Buffer) (int, string, *httpErr) {
-	m, herr := readJSONBody(r)
-	if herr != nil {
-		return 0, "", herr
-	}
-	p, herr := stringProps(m, createWritable)
-	if herr != nil {
-		return 0, "", herr
-	}
-	if strings.TrimSpace(p["MaintenanceOrderDesc"]) == "" {
-		return 0, "", errf(400, "IW/080", "Enter a short text (MaintenanceOrderDesc)")
-	}
-	if p["MaintenanceOrderType"] == "" {
-		p["MaintenanceOrderType"] = "PM01"
-	}
-	if !orderTypes[p["MaintenanceOrderType"]] {
-		return 0, "", errf(400, "IW/017", "Order type %s is not defined", truncate(p["MaintenanceOrderType"], 10))
-	}
-	if p["MaintPriority"] == "" {
-		p["MaintPriority"] = "3"
-	}
-	if !priorities[p["MaintPriority"]] {
-		return 0, "", errf(400, "IW/019", "Priority %s is not defined", truncate(p["MaintPriority"], 10))
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	eqs, _ := lookupSet("API_EQUIPMENT", "Equipment")
-	eq := s.find(eqs, p["Equipment"])
-	if eq == nil {
-		return 0, "", errf(400, "IW/021", "Equipment %s does not exist", truncate(p["Equipment"], 40))
-	}
-	now := s.now().UTC()
-	rec := record{}
-	for k, v := range p {
-		if v != "" {
-			rec[k] = v
-		}
-	}
-	rec["MaintenanceOrder"] = strconv.Itoa(s.data.nextOrder)
-	s.data.nextOrder++
-	rec["MaintenanceOrderSystemStatus"] = "CRTD"
-	rec["FunctionalLocation"] = eq["FunctionalLocation"]
-	rec["MaintenancePlanningPlant"] = Plant
-	rec["CreationDate"] = now.Truncate(24 * time.Hour)
-	rec["MaintOrdBasicStartDate"] = now.Truncate(24 * time.Hour)
-	rec["LastChangeDateTime"] = now
-	s.data.records[es.id()] = append(s.data.records[es.id()], rec)
-	s.writesDone.Add(1)
-	loc := simhttp.BaseURL(r) + BasePath + "/" + es.service + "/" + es.name + "('" + rec["MaintenanceOrder"].(string) + "')"
-	return http.StatusCreated, loc, encode(out, s.entityBody(r, es, rec, nil))
-}
-
-var updateWritable = map[string]bool{"MaintenanceOrderDesc": true, "MaintOrdPersonResponsible": true, "MaintenanceOrderSystemStatus": true,
-	"MaintPriority": true, "MaintenanceCause": true, "MainWorkCenter": true, "MaintenanceActivityType": true}
-
-// statusRank orders system statuses; the most progressed one wins.
-var statusRank = map[string]int{"CRTD": 1, "REL": 2, "PCNF": 3, "CNF": 4, "TECO": 5, "CLSD": 6, "DLFL": 7}
-
-// statusMoves are the system-status changes the simulator allows
-// (mirroring Machina's work-order life cycle).
-var statusMoves = map[string][]string{
-	"CRTD": {"REL", "DLFL"},
-	"REL":  {"PCNF", "DLFL"},
-	"PCNF": {"CNF", "DLFL"},
-	"CNF":  {"TECO"},
-	"TECO": {"CLSD"},
-}
-
-// effectiveStatus returns the most progressed system status in a compound
-// status string.
-func effectiveStatus(compound string) string {
-	best := ""
-	for _, t := range strings.Fields(compound) {
-		if statusRank[t] > statusRank[best] {
-			best = t
-		}
-	}
-	return best
-}
-
-func (s *Server) update(r *http.Request, es entitySet, key string) (int, *httpErr) {
-	m, herr := readJSONBody(r)
-	if herr != nil {
-		return 0, herr
-	}
-	p, herr := stringProps(m, updateWritable)
-	if herr != nil {
-		return 0, herr
-	}
-	if len(p) == 0 {
-		return 0, errf(400, "/IWBEP/CM_MGW_RT/033", "The request changes no property")
-	}
-	if v, ok := p["MaintPriority"]; ok && !priorities[v] {
-		return 0, errf(400, "IW/019", "Priority %s is not defined", truncate(v, 10))
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rec := s.find(es, key)
-	if rec == nil {
-		return 0, errf(404, "/IWBEP/CM_MGW_RT/020", "Resource not found for segment '%s'", es.name)
-	}
-	switch im := r.Header.Get("If-Match"); {
-	case im == "" && s.ifMatch:
-		return 0, errf(428, "/IWBEP/CM_MGW_RT/025", "Precondition required: send If-Match with the entity's ETag")
-	case im != "" && im != "*" && im != etag(rec):
-		return 0, errf(412, "/IWBEP/CM_MGW_RT/026", "Precondition failed: order %s was changed by another user", key)
-	}
-	if to, ok := p["MaintenanceOrderSystemStatus"]; ok {
-		cur := scalarString(rec["MaintenanceOrderSystemStatus"])
-		from := effectiveStatus(cur)
-		if _, known := statusRank[to]; !known {
-			return 0, errf(400, "BS/013", "System status %s is not a valid target status", truncate(to, 10))
-		}
-		if to != from {
-			allowed := false
-			for _, t := range statusMoves[from] {
-				allowed = allowed || t == to
-			}
-			if !allowed {
-				return 0, errf(400, "BS/007", "Order %s: status %s cannot be set from %s", key, to, from)
-			}
-			var toks []string
-			for _, t := range strings.Fields(cur) {
-				if (to == "REL" && t == "CRTD") || (to == "CNF" && t == "PCNF") {
-					continue
-				}
-				toks = append(toks, t)
-			}
-			p["MaintenanceOrderSystemStatus"] = strings.Join(append(toks, to), " ")
-		} else {
-			delete(p, "MaintenanceOrderSystemStatus")
-		}
-	}
-	for k, v := range p {
-		if v == "" {
-			delete(rec, k)
-			continue
-		}
-		rec[k] = v
-	}
-	rec["LastChangeDateTime"] = s.now().UTC()
-	s.writesDone.Add(1)
-	return http.StatusNoContent, nil
-}
-
-// metadata writes a minimal EDMX document for service.
-func (s *Server) metadata(service string, out *bytes.Buffer) {
-	ver, ns := "1.0", "http://schemas.microsoft.com/ado/2007/06/edmx"
-	if s.version == V4 {
-		ver, ns = "4.0", "http://docs.oasis-open.org/odata/ns/edmx"
-	}
-	fmt.Fprintf(out, `<?xml version="1.0" encoding="utf-8"?>`+"\n"+`<edmx:Edmx Version="%s" xmlns:edmx="%s"><edmx:DataServices><Schema Namespace="%s" xmlns="http://schemas.microsoft.com/ado/2008/09/edm">`, ver, ns, service)
-	for _, es := range entitySets {
-		if es.service != service {
-			continue
-		}
-		fmt.Fprintf(out, `<EntityType Name="%s"><Key><PropertyRef Name="%s"/></Key>`, es.typeName, es.key)
-		names := make([]string, 0, len(es.props))
-		for n := range es.props {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		for _, n := range names {
-			t := "Edm.String"
-			switch es.props[n] {
-			case kDate:
-				t = "Edm.DateTime"
-				if s.version == V4 {
-					t = "Edm.Date"
-				}
-			case kStamp:
-				t = "Edm.DateTimeOffset"
-			}
-			fmt.Fprintf(out, `<Property Name="%s" Type="%s"/>`, n, t)
-		}
-		fmt.Fprintf(out, `</EntityType><EntityContainer Name="%s_Entities"><EntitySet Name="%s" EntityType="%s.%s"/></EntityContainer>`, service, es.name, service, es.typeName)
-	}
-	out.WriteString(`</Schema></edmx:DataServices></edmx:Edmx>`)
 }
 
 // admin serves /_sim/faults, /_sim/stats and /_sim/csrf/expire.

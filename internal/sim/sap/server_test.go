@@ -2,7 +2,6 @@ package sap
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -62,13 +61,13 @@ func TestSeededPlant(t *testing.T) {
 	}
 	children := 0
 	for _, e := range eq {
-		if p, ok := e["SuperordinateEquipment"].(string); ok {
+		if p, ok := e["SuperordinateEquipment"].(string); ok && p != "" {
 			children++
 			if !ids[p] {
 				t.Fatalf("dangling parent %s", p)
 			}
 		}
-		if !strings.HasPrefix(e["FunctionalLocation"].(string), Plant+"-") {
+		if fl, _ := e["FunctionalLocation"].(string); e["Equipment"] != "10000000" && !strings.HasPrefix(fl, "1") {
 			t.Fatalf("functional location %v", e["FunctionalLocation"])
 		}
 	}
@@ -77,13 +76,25 @@ func TestSeededPlant(t *testing.T) {
 	}
 	compound := map[string]bool{}
 	for _, o := range s.Records(SetOrder) {
-		st := o["MaintenanceOrderSystemStatus"].(string)
+		st := o["SystemStatusText"].(string)
 		if strings.Contains(st, " ") {
 			compound[effectiveStatus(st)] = true
 		}
 	}
 	if len(compound) < 5 {
 		t.Fatalf("compound statuses cover %v", compound)
+	}
+	linked := 0
+	for _, o := range s.Records(SetOrder) {
+		if id, _ := o["MaintenanceNotification"].(string); id != "" {
+			linked++
+			if _, ok := s.Record(SetNotification, id); !ok && id != "10000002" { // the sandbox order's notification is not in the corpus
+				t.Fatalf("order %v links missing notification %s", o["MaintenanceOrder"], id)
+			}
+		}
+	}
+	if linked < 5 {
+		t.Fatalf("%d orders link a notification", linked)
 	}
 	if len(s.Records(SetPlan)) == 0 || len(s.Records(SetBOMItem)) == 0 || len(s.Records(SetNotification)) == 0 {
 		t.Fatal("missing plans, BOM items or notifications")
@@ -95,7 +106,7 @@ func TestSeededPlant(t *testing.T) {
 		t.Fatal("the same seed gave another plant")
 	}
 	big, _ := NewServer(Options{MinEquipment: 100})
-	if n := len(big.Records(SetEquipment)); n != 100 {
+	if n := len(big.Records(SetEquipment)); n != 100+5 { // 5 corpus and support records
 		t.Fatalf("MinEquipment: %d", n)
 	}
 }
@@ -159,7 +170,7 @@ func TestProtocolVersionsAndPaging(t *testing.T) {
 	for _, v := range []string{V2, V4} {
 		s := basicServer(t, Options{ODataVersion: v, ServerPageSize: 4})
 		c := newClient(t, s)
-		resp, b := c.do("GET", BasePath+"/API_EQUIPMENT/Equipment?$format=json&$top=10&$skip=2&$select=Equipment,OperationStartDate", nil, "")
+		resp, b := c.do("GET", BasePath+"/API_EQUIPMENT/Equipment?$format=json&$top=10&$skip=7&$select=Equipment,OperationStartDate", nil, "")
 		if resp.StatusCode != 200 {
 			t.Fatalf("%s: %d %s", v, resp.StatusCode, b)
 		}
@@ -188,7 +199,7 @@ func TestProtocolVersionsAndPaging(t *testing.T) {
 				t.Fatalf("v4 row %v", rows[0])
 			}
 		}
-		if len(rows) != 4 || rows[0]["Equipment"] != "10000003" || len(rows[0]) > 3 || !strings.Contains(next, "$skiptoken=4") {
+		if len(rows) != 4 || rows[0]["Equipment"] != "10000003" || len(rows[0]) > 3 || !strings.Contains(next, "$skiptoken=4") || !strings.HasPrefix(next, c.base) {
 			t.Fatalf("%s: %d rows %v next %q", v, len(rows), rows[0], next)
 		}
 		for _, bad := range []string{"$top=-1", "$skip=x", "$select=Nope", "$filter=Nope eq '1'", "$filter=Equipment gt 1", "$format=xml", "$skiptoken=-3"} {
@@ -200,11 +211,19 @@ func TestProtocolVersionsAndPaging(t *testing.T) {
 				t.Errorf("%s accepted", bad)
 			}
 		}
-		if resp, _ := c.do("GET", BasePath+"/API_EQUIPMENT/Equipment('10000001')?$format=json", nil, ""); resp.StatusCode != 200 {
+		// the equipment key is composite: Equipment('…') is not a valid key
+		if resp, _ := c.do("GET", BasePath+"/API_EQUIPMENT/Equipment('10000001')?$format=json", nil, ""); resp.StatusCode != 400 {
+			t.Fatalf("single-key equipment lookup: %d", resp.StatusCode)
+		}
+		full := "/API_EQUIPMENT/Equipment(Equipment='10000001',ValidityEndDate=datetime'9999-12-31T00%3A00%3A00')?$format=json"
+		if resp, _ := c.do("GET", BasePath+full, nil, ""); resp.StatusCode != 200 {
 			t.Fatalf("entity: %d", resp.StatusCode)
 		}
-		if resp, _ := c.do("GET", BasePath+"/API_EQUIPMENT/Equipment('nope')?$format=json", nil, ""); resp.StatusCode != 404 {
+		if resp, _ := c.do("GET", BasePath+strings.Replace(full, "10000001", "nope", 1), nil, ""); resp.StatusCode != 404 {
 			t.Fatalf("missing entity: %d", resp.StatusCode)
+		}
+		if resp, _ := c.do("GET", BasePath+"/API_MAINTENANCEORDER/MaintenanceOrder('4000001')?$format=json", nil, ""); resp.StatusCode != 200 {
+			t.Fatalf("order entity: %d", resp.StatusCode)
 		}
 		if resp, _ := c.do("GET", BasePath+"/API_EQUIPMENT/$metadata", nil, ""); resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Content-Type"), "xml") {
 			t.Fatalf("metadata: %d", resp.StatusCode)
@@ -316,7 +335,7 @@ func TestCSRFBoundToSession(t *testing.T) {
 		t.Fatal("no token or session cookie")
 	}
 	hdr := map[string]string{"Content-Type": "application/json", "X-CSRF-Token": tok}
-	if resp, b := c.do("POST", order, hdr, `{"MaintenanceOrderDesc":"x","Equipment":"10000001","MaintenanceOrderType":"PM02"}`); resp.StatusCode != 201 {
+	if resp, b := c.do("POST", order, hdr, `{"MaintenanceOrderDesc":"x","Equipment":"10000001","MaintenanceOrderType":"PM02"}`); resp.StatusCode != 201 || resp.Header.Get("Location") == "" {
 		t.Fatalf("create: %d %s", resp.StatusCode, b)
 	}
 	// the same token from another session (another cookie jar) is refused
@@ -326,7 +345,7 @@ func TestCSRFBoundToSession(t *testing.T) {
 	}
 	// PATCH only; MERGE, tunnelling and PUT are refused
 	key := order + "('4000001')"
-	if resp, _ := c.do("PATCH", key, hdr, `{"MaintenanceOrderSystemStatus":"TECO"}`); resp.StatusCode != 400 {
+	if resp, _ := c.do("PATCH", key, hdr, `{"MaintenanceOrderSystemStatus":"CLSD"}`); resp.StatusCode != 400 {
 		t.Fatalf("invalid transition: %d", resp.StatusCode)
 	}
 	_, b := c.do("GET", key+"?$format=json", nil, "")
@@ -410,44 +429,5 @@ func TestFaultsAndAdmin(t *testing.T) {
 	c.pass = "x"
 	if resp, _ := c.do("GET", "/_sim/stats", nil, ""); resp.StatusCode != 401 {
 		t.Fatal("admin without credentials")
-	}
-}
-
-func TestRunSimCommand(t *testing.T) {
-	var out, errb bytes.Buffer
-	if rc := RunSimCommand(context.Background(), &out, &errb, func(string) string { return "" }, []string{"-h"}); rc != 0 || !strings.Contains(errb.String(), "-odata") {
-		t.Fatalf("-h: %d %s", rc, errb.String())
-	}
-	for _, args := range [][]string{{"--odata", "v3"}, {"--auth", "kerberos"}, {"extra"}} {
-		if rc := RunSimCommand(context.Background(), &out, &errb, func(string) string { return "" }, args); rc != 2 {
-			t.Fatalf("%v: %d", args, rc)
-		}
-	}
-	env := map[string]string{EnvClientID: "cid", EnvClientSecret: "s3cr3t-value-123"}
-	ctx, cancel := context.WithCancel(context.Background())
-	out.Reset()
-	done := make(chan int, 1)
-	pr, pw := io.Pipe()
-	go func() {
-		done <- RunSimCommand(ctx, pw, io.Discard, func(k string) string { return env[k] }, []string{"--listen", "127.0.0.1:0", "--odata", "v4", "--auth", "oauth2", "--print-config"})
-		pw.Close()
-	}()
-	buf := make([]byte, 4096)
-	var got strings.Builder
-	for !strings.Contains(got.String(), "listening on") {
-		n, err := pr.Read(buf)
-		if err != nil {
-			t.Fatalf("output: %q %v", got.String(), err)
-		}
-		got.Write(buf[:n])
-	}
-	cancel()
-	rest, _ := io.ReadAll(pr) // until the command returns and closes the pipe
-	got.Write(rest)
-	if rc := <-done; rc != 0 {
-		t.Fatalf("exit %d", rc)
-	}
-	if strings.Contains(got.String(), "s3cr3t") || !strings.Contains(got.String(), "OData v4") {
-		t.Fatalf("output: %s", got.String())
 	}
 }

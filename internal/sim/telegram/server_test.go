@@ -164,39 +164,3 @@ func TestSendMessageAndFaults(t *testing.T) {
 		t.Fatalf("sent = %+v, %v", sent, err)
 	}
 }
-
-func TestRunSimCommand(t *testing.T) {
-	var out, errb bytes.Buffer
-	if rc := telegram.RunSimCommand(context.Background(), &out, &errb, func(string) string { return "" }, nil); rc != 2 {
-		t.Fatalf("without a token: rc %d", rc)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan int, 1)
-	pr, pw := io.Pipe()
-	go func() {
-		done <- telegram.RunSimCommand(ctx, pw, &errb, func(k string) string {
-			if k == telegram.DefaultTokenEnv {
-				return token
-			}
-			return ""
-		}, []string{"--listen", "127.0.0.1:0", "--json"})
-		pw.Close()
-	}()
-	var info struct {
-		BaseURL string `json:"base_url"`
-	}
-	if err := json.NewDecoder(pr).Decode(&info); err != nil {
-		t.Fatal(err)
-	}
-	if st, _ := call(t, context.Background(), info.BaseURL+"/bot"+token+"/getMe", nil); st != 200 {
-		t.Fatalf("getMe on the command's server: %d", st)
-	}
-	cancel()
-	go io.Copy(io.Discard, pr)
-	if rc := <-done; rc != 0 {
-		t.Fatalf("rc %d", rc)
-	}
-	if strings.Contains(errb.String(), "sim-token") {
-		t.Fatal("the token was logged")
-	}
-}

@@ -8,6 +8,7 @@ package main
 
 import (
 	"context"
+	_ "embed"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -17,9 +18,23 @@ import (
 	"github.com/machina-go/machina/pdk"
 )
 
-func init() {
-	pdk.RegisterCMMS(pdk.Info{Name: "hello-cmms", Version: "0.1.0"}, &hello{})
-}
+// manifest is plugin.toml, the one place the plugin's name and version
+// are written.
+//
+//go:embed plugin.toml
+var manifest string
+
+// info is the plugin's name and version, read from the manifest.
+func info() pdk.Info { return pdk.MustParseInfo(manifest) }
+
+func init() { pdk.RegisterCMMS(info(), &hello{}) }
+
+// The operations it serves: a misspelled or mistyped method fails the
+// build here instead of silently dropping an operation.
+var (
+	_ pdk.CMMS        = (*hello)(nil)
+	_ pdk.AssetReader = (*hello)(nil)
+)
 
 // main never runs: a plugin is a wasm reactor whose exports the PDK owns.
 func main() {}
@@ -83,15 +98,8 @@ func (h *hello) get(ctx context.Context, path string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch {
-	case resp.Status == 404:
-		return nil, abi.NotFound("%s not found", path)
-	case resp.Status == 401 || resp.Status == 403:
-		return nil, abi.Unauthorized("upstream refused credentials (HTTP %d)", resp.Status)
-	case resp.Status >= 500:
-		return nil, abi.Unavailable("upstream HTTP %d", resp.Status)
-	case resp.Status != 200:
-		return nil, abi.Upstream("upstream HTTP %d", resp.Status)
+	if resp.Status != 200 {
+		return nil, pdk.StatusError(pdk.HTTPStatus{System: "hello", Request: "GET " + path, Status: resp.Status, CallerData: true})
 	}
 	return resp.Body, nil
 }

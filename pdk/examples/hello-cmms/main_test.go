@@ -33,7 +33,7 @@ func TestHelloNative(t *testing.T) {
 	defer srv.Close()
 
 	host := &pdktest.Host{Auth: func(r *http.Request) { r.Header.Set("Authorization", "Bearer test-token") }}
-	r := pdk.NewCMMS(pdk.Info{Name: "hello-cmms", Version: "0.1.0"}, &hello{})
+	r := pdk.NewCMMS(info(), &hello{})
 	ctx := context.Background()
 	if err := pdktest.Init(ctx, host, r, map[string]any{"base_url": srv.URL}); err != nil {
 		t.Fatal(err)

@@ -5,13 +5,17 @@ package main
 
 import (
 	"context"
+	_ "embed"
 	"strconv"
 
 	"github.com/machina-go/machina/abi"
 	"github.com/machina-go/machina/pdk"
 )
 
-func init() { pdk.RegisterMessaging(pdk.Info{Name: "memchat", Version: "0.1.0"}, &chat{}) }
+//go:embed plugin.toml
+var manifest string
+
+func init() { pdk.RegisterMessaging(pdk.MustParseInfo(manifest), &chat{}) }
 
 func main() {}
 

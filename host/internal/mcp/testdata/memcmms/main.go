@@ -8,6 +8,7 @@ package main
 
 import (
 	"context"
+	_ "embed"
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -17,9 +18,25 @@ import (
 	"github.com/machina-go/machina/pdk"
 )
 
-func init() { pdk.RegisterCMMS(pdk.Info{Name: "memcmms", Version: "0.1.0"}, &mem{}) }
+//go:embed plugin.toml
+var manifest string
+
+func init() { pdk.RegisterCMMS(pdk.MustParseInfo(manifest), &mem{}) }
 
 func main() {}
+
+var (
+	_ pdk.AssetReader        = (*mem)(nil)
+	_ pdk.WorkOrderLister    = (*mem)(nil)
+	_ pdk.WorkOrderGetter    = (*mem)(nil)
+	_ pdk.WorkOrderCreator   = (*mem)(nil)
+	_ pdk.WorkOrderUpdater   = (*mem)(nil)
+	_ pdk.WorkOrderCloser    = (*mem)(nil)
+	_ pdk.WorkOrderCanceller = (*mem)(nil)
+	_ pdk.HistoryReader      = (*mem)(nil)
+	_ pdk.SparePartsReader   = (*mem)(nil)
+	_ pdk.PlanReader         = (*mem)(nil)
+)
 
 type mem struct{ quiet bool }
 
@@ -92,6 +109,11 @@ func (m *mem) GetAsset(ctx context.Context, req abi.GetAssetRequest) (abi.GetAss
 	}
 	if req.AssetID == "boom" {
 		return abi.GetAssetResponse{}, abi.Upstream("query failed at /home/operator/maximo/conf/db.properties line 3")
+	}
+	if req.AssetID == "spin" { // a read that never ends (until the host stops it)
+		for {
+			spins++
+		}
 	}
 	for _, a := range assets() {
 		if a.ID == req.AssetID {
@@ -224,8 +246,16 @@ func (m *mem) CloseWorkOrder(ctx context.Context, req abi.CloseWorkOrderRequest)
 }
 
 func (m *mem) CancelWorkOrder(ctx context.Context, req abi.CancelWorkOrderRequest) (abi.WorkOrderResponse, error) {
+	if req.Reason == "slow" { // a write that takes a while upstream
+		for start := time.Now(); time.Since(start) < 1500*time.Millisecond; {
+			spins++
+		}
+	}
 	return m.setStatus(ctx, req.WorkOrderID, abi.StatusCancelled)
 }
+
+// spins keeps the busy loops from being optimised away.
+var spins int
 
 func (m *mem) MaintenanceHistory(ctx context.Context, req abi.MaintenanceHistoryRequest) (abi.ListWorkOrdersResponse, error) {
 	var out []abi.WorkOrder

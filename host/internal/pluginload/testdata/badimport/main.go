@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	_ "embed"
 
 	"github.com/machina-go/machina/abi"
 	"github.com/machina-go/machina/pdk"
@@ -16,7 +17,10 @@ func secretGet(uint64) uint64
 //go:wasmimport extism:host/env http_request
 func extismHTTP(uint64, uint64) uint64
 
-func init() { pdk.RegisterCMMS(pdk.Info{Name: "badimport", Version: "0.0.1"}, &bad{}) }
+//go:embed plugin.toml
+var manifest string
+
+func init() { pdk.RegisterCMMS(pdk.MustParseInfo(manifest), &bad{}) }
 
 func main() {}
 

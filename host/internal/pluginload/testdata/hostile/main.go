@@ -18,6 +18,7 @@ package main
 
 import (
 	"context"
+	_ "embed"
 	"net"
 	"os"
 	"strconv"
@@ -27,7 +28,10 @@ import (
 	"github.com/machina-go/machina/pdk"
 )
 
-func init() { pdk.RegisterCMMS(pdk.Info{Name: "hostile", Version: "0.0.1"}, &hostile{}) }
+//go:embed plugin.toml
+var manifest string
+
+func init() { pdk.RegisterCMMS(pdk.MustParseInfo(manifest), &hostile{}) }
 
 func main() {}
 

@@ -1,0 +1,97 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/machina-go/machina/internal/sim/simhttp"
+)
+
+// What the HTTP simulator commands (maximo, sap) share: flag parsing with
+// the usual exit codes, credentials from the environment or generated
+// into an env file, and serving until the context ends.
+
+// parseSimFlags parses args; ok is false with the exit code when the
+// command must stop (0 after -h, 2 on a usage error).
+func parseSimFlags(c *cli, fs *flag.FlagSet, args []string) (code int, ok bool) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0, false
+		}
+		return 2, false
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(c.stderr, "%s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		return 2, false
+	}
+	return 0, true
+}
+
+// simLogger is a simulator's logger on stderr (every request with -v).
+func simLogger(name string, w io.Writer, verbose bool) hclog.Logger {
+	level := hclog.Info
+	if verbose {
+		level = hclog.Debug
+	}
+	return hclog.New(&hclog.LoggerOptions{Name: name, Output: w, Level: level})
+}
+
+// simCreds describes a simulator's credentials for simCredentials.
+type simCreds[A any] struct {
+	mode     string   // the auth mode's name
+	none     bool     // the mode needs no credentials
+	names    []string // the environment variables the mode reads
+	pattern  string   // temp file pattern of a generated env file
+	fromEnv  func() (A, bool)
+	generate func() (A, error)
+	vars     func(A) [][2]string
+}
+
+// simCredentials returns the credentials from the environment when they
+// are all set, else generated ones written to envFile (mode 0600). Only
+// the variable names and the file path are printed, never a value.
+func simCredentials[A any](c *cli, envFile string, sc simCreds[A]) (A, error) {
+	a, ok := sc.fromEnv()
+	if sc.none {
+		return a, nil
+	}
+	if ok {
+		fmt.Fprintf(c.stdout, "using %s credentials from %s\n", sc.mode, strings.Join(sc.names, ", "))
+		return a, nil
+	}
+	a, err := sc.generate()
+	if err != nil {
+		return a, err
+	}
+	path, err := simhttp.WriteEnvFile(envFile, sc.pattern, sc.vars(a))
+	if err != nil {
+		return a, fmt.Errorf("writing credentials: %w", err)
+	}
+	fmt.Fprintf(c.stdout, "generated %s credentials in %s (mode 0600): %s\n", sc.mode, path, strings.Join(sc.names, ", "))
+	return a, nil
+}
+
+// serveSim serves h on ln until ctx ends (exit 0) or serving fails (1).
+func serveSim(ctx context.Context, c *cli, name string, h http.Handler, ln net.Listener) int {
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = hs.Shutdown(sctx)
+		return 0
+	case err := <-errc:
+		fmt.Fprintf(c.stderr, "%s: %v\n", name, err)
+		return 1
+	}
+}

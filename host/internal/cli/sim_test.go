@@ -1,0 +1,136 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/machina-go/machina/internal/sim/maximo"
+	"github.com/machina-go/machina/internal/sim/sap"
+	"github.com/machina-go/machina/internal/sim/telegram"
+)
+
+// startSim runs `machina sim ARGS…` until the test ends and returns the
+// first stdout line matching re (its submatches), and stderr.
+func startSim(t *testing.T, env map[string]string, re *regexp.Regexp, args ...string) ([]string, *lockedBuf) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	var errb lockedBuf
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, &cli{stdout: pw, stderr: &errb, getenv: func(k string) string { return env[k] }}, append([]string{"sim"}, args...))
+		pw.Close()
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if code := <-done; code != 0 {
+			t.Errorf("sim %v: exit %d\n%s", args, code, errb.String())
+		}
+	})
+	sc := bufio.NewScanner(pr)
+	for sc.Scan() {
+		if m := re.FindStringSubmatch(sc.Text()); m != nil {
+			go io.Copy(io.Discard, pr) // the rest of the output
+			return m, &errb
+		}
+	}
+	t.Fatalf("sim %v: no line matching %s\n%s", args, re, errb.String())
+	return nil, nil
+}
+
+func simExit(args ...string) (int, string) {
+	var out, errb lockedBuf
+	code := run(context.Background(), &cli{stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}, append([]string{"sim"}, args...))
+	return code, errb.String()
+}
+
+// Generated credentials go to an env file (0600); only the variable names
+// are printed; the simulator accepts them.
+func TestSimMaximoGeneratedCredentials(t *testing.T) {
+	envFile := filepath.Join(t.TempDir(), "sim.env")
+	m, errb := startSim(t, nil, regexp.MustCompile(`listening on (http://127\.0\.0\.1:\d+)`),
+		"maximo", "--listen", "127.0.0.1:0", "--auth", "basic", "--env-file", envFile)
+	st, err := os.Stat(envFile)
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("env file: %v %v", err, st)
+	}
+	text, _ := os.ReadFile(envFile)
+	vals := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(string(text)), "\n") {
+		k, v, _ := strings.Cut(line, "=")
+		vals[k] = v
+	}
+	if vals[maximo.EnvPassword] == "" || strings.Contains(errb.String(), vals[maximo.EnvPassword]) {
+		t.Fatal("the password is missing from the env file or was logged")
+	}
+	r, _ := http.NewRequest("GET", m[1]+"/maximo/oslc/whoami", nil)
+	r.SetBasicAuth(vals[maximo.EnvUser], vals[maximo.EnvPassword])
+	resp, err := http.DefaultClient.Do(r)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("whoami with the generated credentials: %v %v", err, resp)
+	}
+	resp.Body.Close()
+	if code, _ := simExit("maximo", "--auth", "kerberos"); code != 2 {
+		t.Fatalf("bad auth mode: exit %d", code)
+	}
+}
+
+func TestSimMaximoPrintConfig(t *testing.T) {
+	var out lockedBuf
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // serve nothing: print and stop
+	env := map[string]string{maximo.EnvAPIKey: "k-not-printed"}
+	code := run(ctx, &cli{stdout: &out, stderr: io.Discard, getenv: func(k string) string { return env[k] }},
+		[]string{"sim", "maximo", "--listen", "127.0.0.1:0", "--print-config"})
+	if code != 0 || !strings.Contains(out.String(), "env:"+maximo.EnvAPIKey) || strings.Contains(out.String(), "k-not-printed") {
+		t.Fatalf("exit %d\n%s", code, out.String())
+	}
+}
+
+func TestSimSAP(t *testing.T) {
+	if code, errs := simExit("sap", "-h"); code != 0 || !strings.Contains(errs, "-odata") {
+		t.Fatalf("-h: %d %s", code, errs)
+	}
+	for _, args := range [][]string{{"--odata", "v3"}, {"--auth", "kerberos"}, {"extra"}} {
+		if code, _ := simExit(append([]string{"sap"}, args...)...); code != 2 {
+			t.Fatalf("%v: exit %d", args, code)
+		}
+	}
+	env := map[string]string{sap.EnvClientID: "cid", sap.EnvClientSecret: "s3cr3t-value-123"}
+	m, errb := startSim(t, env, regexp.MustCompile(`listening on (http://127\.0\.0\.1:\d+)\S* \((OData v4)`),
+		"sap", "--listen", "127.0.0.1:0", "--odata", "v4", "--auth", "oauth2", "--print-config")
+	if strings.Contains(errb.String(), "s3cr3t") || m[2] != "OData v4" {
+		t.Fatalf("output: %v %s", m, errb.String())
+	}
+}
+
+func TestSimTelegram(t *testing.T) {
+	const token = "42:sim-token"
+	if code, _ := simExit("telegram"); code != 2 {
+		t.Fatalf("without a token: exit %d", code)
+	}
+	m, errb := startSim(t, map[string]string{telegram.DefaultTokenEnv: token}, regexp.MustCompile(`^(\{.*\})$`),
+		"telegram", "--listen", "127.0.0.1:0", "--json")
+	var info struct {
+		BaseURL string `json:"base_url"`
+	}
+	if err := json.Unmarshal([]byte(m[1]), &info); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get(info.BaseURL + "/bot" + token + "/getMe")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("getMe on the command's server: %v %v", err, resp)
+	}
+	resp.Body.Close()
+	if strings.Contains(errb.String(), "sim-token") {
+		t.Fatal("the token was logged")
+	}
+}

@@ -1,0 +1,107 @@
+package conformance
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/machina-go/machina/host/internal/config"
+	"github.com/machina-go/machina/internal/sim/rest"
+	"github.com/machina-go/machina/internal/wire"
+)
+
+// restSim adapts sim/rest (a REST CMMS in one vendor's dialect) to the kit,
+// for the generic cmms-rest plugin and its presets.
+type restSim struct {
+	srv     *rest.Server
+	hs      *http.Server
+	base    string
+	dialect rest.Dialect
+	token   string
+}
+
+// restPageSize is small so that every list spans several pages.
+const restPageSize = 5
+
+// Presets lists the presets the rest simulator serves (--preset).
+func Presets() []string {
+	var out []string
+	for _, d := range rest.Dialects() {
+		out = append(out, string(d))
+	}
+	return out
+}
+
+// StartREST starts the REST CMMS simulator in the dialect of opts.Preset on
+// a free loopback port with a generated credential.
+func StartREST(_ context.Context, opts SimOptions) (Simulator, error) {
+	if opts.Preset == "" {
+		return nil, fmt.Errorf("the rest simulator needs --preset (%s)", strings.Join(Presets(), ", "))
+	}
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	token := "tok-" + hex.EncodeToString(b[:])
+	if opts.Logger == nil {
+		opts.Logger = hclog.NewNullLogger()
+	}
+	srv, err := rest.NewServer(rest.Options{Dialect: rest.Dialect(opts.Preset), Token: token, Seed: 1, Logger: opts.Logger})
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("rest simulator: %w", err)
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = hs.Serve(ln) }()
+	return &restSim{srv: srv, hs: hs, base: "http://" + ln.Addr().String(), dialect: rest.Dialect(opts.Preset), token: token}, nil
+}
+
+func (s *restSim) Name() string    { return "rest" }
+func (s *restSim) BaseURL() string { return s.base }
+
+// PluginConfig is the preset with the simulator's address: what an
+// operator writes, plus a small page size.
+func (s *restSim) PluginConfig() map[string]any {
+	base := s.base
+	if s.dialect == rest.MaintainX {
+		base += "/v1"
+	}
+	return map[string]any{"preset": string(s.dialect), "base_url": base, "page_size": restPageSize, "retry_base_ms": 50}
+}
+
+// Auth is each vendor's documented credential: UpKeep's Session-Token
+// header, MaintainX's bearer token.
+func (s *restSim) Auth() (config.Auth, map[string]string, map[string]string) {
+	wrong := map[string]string{"cmms_token": "wrong-" + strings.Repeat("x", 20)}
+	if s.dialect == rest.UpKeep {
+		return config.Auth{Profile: wire.AuthHeader, Header: "Session-Token", TokenSecret: "cmms_token"}, map[string]string{"cmms_token": s.token}, wrong
+	}
+	return config.Auth{Profile: wire.AuthBearer, TokenSecret: "cmms_token"}, map[string]string{"cmms_token": s.token}, wrong
+}
+
+func (s *restSim) SetFault(f Fault) {
+	switch f {
+	case FaultUnavailable:
+		s.srv.SetFaults(rest.Faults{Unavailable: -1})
+	case FaultRateLimitOnce:
+		s.srv.SetFaults(rest.Faults{RateLimit: 1, RetryAfter: 1})
+	default:
+		s.srv.SetFaults(rest.Faults{})
+	}
+}
+
+func (s *restSim) Writes() int64   { return s.srv.Stats().Writes }
+func (s *restSim) Requests() int64 { return s.srv.Stats().Requests }
+
+func (s *restSim) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return s.hs.Shutdown(ctx)
+}

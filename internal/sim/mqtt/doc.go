@@ -1,0 +1,11 @@
+// Package mqtt runs a real MQTT broker for tests and the demo: Eclipse
+// Mosquitto from the distribution's packages (Debian: apt-get install
+// mosquitto), started as a child process on a loopback port with a
+// generated configuration — plain TCP, or TLS with a generated CA, server
+// and client certificates, with or without password authentication — and
+// restartable on the same port to exercise reconnects.
+//
+// It is not an MQTT implementation and holds no MQTT client: tests publish
+// with their own client. When the mosquitto binary is missing, Start fails
+// with ErrNoMosquitto; callers skip (or, in CI, fail) on it.
+package mqtt
