@@ -7,6 +7,7 @@ import (
 
 	"github.com/machina-go/machina/host/internal/interrupt"
 	"github.com/machina-go/machina/internal/benchcpu"
+	"github.com/machina-go/machina/host/internal/testplugin"
 )
 
 // BenchmarkGuest compares the three ways of running a Go guest — no
@@ -46,13 +47,26 @@ func BenchmarkGuest(b *testing.B) {
 	}
 }
 
-// BenchmarkInstrument measures the load-time rewrite of the test guest.
+// BenchmarkInstrument measures the load-time rewrite of the test guest
+// and of the Maximo plugin.
 func BenchmarkInstrument(b *testing.B) {
-	wasm := guest(b)
-	b.SetBytes(int64(len(wasm)))
-	for b.Loop() {
-		if _, err := interrupt.Instrument(wasm, interrupt.Options{}); err != nil {
-			b.Fatal(err)
-		}
+	for _, m := range []struct {
+		name string
+		wasm func(testing.TB) []byte
+	}{
+		{"guest", guest},
+		{"cmms-maximo", func(tb testing.TB) []byte { return testplugin.Build(tb, "plugins/cmms-maximo") }},
+	} {
+		b.Run(m.name, func(b *testing.B) {
+			wasm := m.wasm(b)
+			b.SetBytes(int64(len(wasm)))
+			cpu := benchcpu.Now()
+			for b.Loop() {
+				if _, err := interrupt.Instrument(wasm, interrupt.Options{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			benchcpu.Report(b, cpu)
+		})
 	}
 }

@@ -357,12 +357,14 @@ func (w *walker) misc() error {
 	return fmt.Errorf("unsupported opcode 0xfc %d", sub)
 }
 
-// simdGaps are the unassigned opcodes inside the 0xfd range 0x00–0xff.
-var simdGaps = [256]bool{
-	0x9a: true, 0xa2: true, 0xa5: true, 0xa6: true, 0xaf: true, 0xb0: true,
-	0xb2: true, 0xb3: true, 0xb4: true, 0xbb: true, 0xc2: true, 0xc5: true,
-	0xc6: true, 0xcf: true, 0xd0: true, 0xd2: true, 0xd3: true, 0xd4: true,
-	0xe2: true, 0xee: true,
+// simdGap reports the unassigned opcodes inside the 0xfd range 0x00–0xff.
+func simdGap(sub uint32) bool {
+	switch sub {
+	case 0x9a, 0xa2, 0xa5, 0xa6, 0xaf, 0xb0, 0xb2, 0xb3, 0xb4, 0xbb,
+		0xc2, 0xc5, 0xc6, 0xcf, 0xd0, 0xd2, 0xd3, 0xd4, 0xe2, 0xee:
+		return true
+	}
+	return false
 }
 
 // simd reads a 0xfd-prefixed (128-bit SIMD) instruction.
@@ -372,7 +374,7 @@ func (w *walker) simd() error {
 		return err
 	}
 	switch {
-	case sub > 0xff || simdGaps[sub]:
+	case sub > 0xff || simdGap(sub):
 		return fmt.Errorf("unsupported opcode 0xfd %d", sub)
 	case sub <= 0x0b: // v128 loads and store
 		return w.memarg()

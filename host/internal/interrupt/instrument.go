@@ -40,7 +40,8 @@ func (o Options) interval() uint32 {
 // ErrInstrument wraps every reason Instrument refuses a module.
 var ErrInstrument = errors.New("instrumenting module for interruption")
 
-var wasmMagic = []byte{0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00}
+// wasmMagic is the header of a WebAssembly 1.0 binary.
+const wasmMagic = "\x00asm\x01\x00\x00\x00"
 
 // Section ids.
 const (
@@ -61,9 +62,28 @@ const (
 )
 
 // sectionRank is the position a known section must have in a module.
-var sectionRank = map[byte]int{
-	secType: 1, secImport: 2, secFunction: 3, secTable: 4, secMemory: 5, secTag: 6,
-	secGlobal: 7, secExport: 8, secStart: 9, secElement: 10, secDataCount: 11, secCode: 12, secData: 13,
+func sectionRank(id byte) (int, bool) {
+	switch id {
+	case secType, secImport, secFunction, secTable, secMemory:
+		return int(id), true
+	case secTag:
+		return 6, true
+	case secGlobal, secExport, secStart, secElement:
+		return int(id) + 1, true
+	case secDataCount:
+		return 11, true
+	case secCode:
+		return 12, true
+	case secData:
+		return 13, true
+	}
+	return 0, false
+}
+
+// rankOf is sectionRank for an id known to be valid.
+func rankOf(id byte) int {
+	r, _ := sectionRank(id)
+	return r
 }
 
 // section is one section of the input module.
@@ -95,15 +115,17 @@ type module struct {
 // imported function ImportModule.ImportName (see Hook), which may stop the
 // call. The module must then be instantiated with that function provided.
 //
-// The rewrite adds one function import, one function type, one mutable i32
-// global and one i32 local per function; every function index at or after
-// the import shifts by one, and each place that names one (calls, ref.func,
-// exports, the start function, element segments, global initialisers, the
-// name section) is rewritten. DWARF custom sections, which describe code
-// offsets the rewrite changes, are dropped. Original code that names an
-// index the rewrite would add is refused, so a module cannot reach the
-// counter. Instrument does not validate the module otherwise: compile the
-// result with wazero, which does.
+// The rewrite adds one function import, a () -> () type unless the module
+// has one, one mutable i32 global and one i32 local per function; every
+// function index at or after the import shifts by one, and each place that
+// names one (calls, ref.func, exports, the start function, element
+// segments, global and table initialisers, the name section) is rewritten.
+// DWARF custom sections, which describe code offsets the rewrite changes,
+// are dropped. Original code that names an index the rewrite would add is
+// refused, so a module cannot reach the counter; so is a function with more
+// than MaxLocals locals. Instrument does not validate the module otherwise:
+// compile the result with wazero, which does. The output is a deterministic
+// function of the input and the options.
 func Instrument(wasm []byte, opts Options) ([]byte, error) {
 	m, err := scan(wasm)
 	if err != nil {
@@ -119,7 +141,7 @@ func Instrument(wasm []byte, opts Options) ([]byte, error) {
 // scan walks the section headers and decodes the sections whose counts
 // the rewrite needs.
 func scan(b []byte) (*module, error) {
-	if !bytes.HasPrefix(b, wasmMagic) {
+	if !bytes.HasPrefix(b, []byte(wasmMagic)) {
 		return nil, errors.New("not a WebAssembly 1.0 binary (bad magic or version)")
 	}
 	m := &module{b: b, voidType: -1}
@@ -142,7 +164,7 @@ func scan(b []byte) (*module, error) {
 		}
 		s.end = r.off
 		if s.id != secCustom {
-			rank, ok := sectionRank[s.id]
+			rank, ok := sectionRank(s.id)
 			if !ok {
 				return nil, fmt.Errorf("invalid section id %d", s.id)
 			}
@@ -411,7 +433,7 @@ func (m *module) write(interval uint32) ([]byte, error) {
 		has[s.id] = true
 	}
 	flush := func(beforeRank int) error {
-		for len(pending) > 0 && sectionRank[pending[0]] < beforeRank {
+		for len(pending) > 0 && rankOf(pending[0]) < beforeRank {
 			id := pending[0]
 			pending = pending[1:]
 			if !has[id] {
@@ -424,7 +446,7 @@ func (m *module) write(interval uint32) ([]byte, error) {
 	}
 	for _, s := range m.sections {
 		if s.id != secCustom {
-			if err := flush(sectionRank[s.id]); err != nil {
+			if err := flush(rankOf(s.id)); err != nil {
 				return nil, err
 			}
 		}
