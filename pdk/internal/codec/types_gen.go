@@ -333,6 +333,10 @@ func appendAbiPollResponse(b []byte, v *abi.PollResponse) ([]byte, error) {
 			b = append(b, ']')
 		}
 	}
+	if len(v.Cursor) != 0 {
+		b = Member(b, n, "\"cursor\":")
+		b = AppendString(b, string(v.Cursor))
+	}
 	_, _ = err, n
 	return append(b, '}'), nil
 }
@@ -513,6 +517,25 @@ func appendAbiMailFetchRequest(b []byte, v *abi.MailFetchRequest) ([]byte, error
 	if v.Max != 0 {
 		b = Member(b, n, "\"max\":")
 		b = strconv.AppendInt(b, int64(v.Max), 10)
+	}
+	if v.Peek {
+		b = Member(b, n, "\"peek\":")
+		b = AppendBool(b, bool(v.Peek))
+	}
+	if len(v.Seen) != 0 {
+		b = Member(b, n, "\"seen\":")
+		if v.Seen == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.Seen {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				b = strconv.AppendUint(b, uint64(v.Seen[i0]), 10)
+			}
+			b = append(b, ']')
+		}
 	}
 	_, _ = err, n
 	return append(b, '}'), nil
@@ -872,6 +895,10 @@ func appendAbiDropped(b []byte, v *abi.Dropped) ([]byte, error) {
 	b = AppendString(b, string(v.ChatID))
 	b = Member(b, n, "\"reason\":")
 	b = AppendString(b, string(v.Reason))
+	if len(v.ID) != 0 {
+		b = Member(b, n, "\"id\":")
+		b = AppendString(b, string(v.ID))
+	}
 	_, _ = err, n
 	return append(b, '}'), nil
 }
@@ -1285,13 +1312,17 @@ func decodeAbiPollRequest(d *Decoder, v *abi.PollRequest) {
 			if !d.Null() {
 				v.Max = int(d.Int(strconv.IntSize))
 			}
+		case 1:
+			if !d.Null() {
+				v.Ack = string(d.String())
+			}
 		default:
 			d.Skip()
 		}
 	})
 }
 
-var fieldsAbiPollRequest = []string{"max"}
+var fieldsAbiPollRequest = []string{"max", "ack"}
 
 func decodeWireInitRequest(d *Decoder, v *wire.InitRequest) {
 	if d.Null() {
