@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/machina-go/machina/host/internal/interrupt"
-	"github.com/machina-go/machina/internal/benchcpu"
 	"github.com/machina-go/machina/host/internal/testplugin"
+	"github.com/machina-go/machina/internal/benchcpu"
 )
 
 // BenchmarkGuest compares the three ways of running a Go guest — no
