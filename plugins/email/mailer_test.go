@@ -49,7 +49,7 @@ func newFixture(t *testing.T, smtpTLS string, cfg map[string]any) *fixture {
 		t.Fatal(err)
 	}
 	g := map[string]any{"smtp_tls": smtpTLS, "imap_tls": smtpTLS, "from": botAddr, "username": botAddr,
-		"password_secret": "mail_pw", "ca_file": ca, "allow_private": true}
+		"password_secret": "mail_pw", "ca_file": ca, "allow_private": true, "allowed_recipients": []any{techAddr}}
 	if smtpTLS == "implicit" {
 		g["smtp_addr"], g["imap_addr"] = sim.SMTPImplicitAddr, sim.IMAPImplicitAddr
 	} else {

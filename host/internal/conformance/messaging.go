@@ -119,7 +119,7 @@ func StartMessagingSim(name, dir string, logger hclog.Logger) (*MessagingSim, er
 		s.Grant = config.Grant{
 			Mail: &config.MailGrant{SMTPAddr: m.SMTPStartTLSAddr, SMTPTLS: "starttls", IMAPAddr: m.IMAPImplicitAddr, IMAPTLS: "implicit",
 				From: "Machina <" + MessagingBotAddress + ">", Username: MessagingBotAddress, PasswordSecret: s.SecretName,
-				CAFile: ca, AllowPrivate: true},
+				CAFile: ca, AllowPrivate: true, AllowedRecipients: []string{MessagingTechAddr}},
 			KV:     config.KVGrant{QuotaBytes: 16384},
 			Limits: config.Limits{Timeout: config.Duration{Duration: 30 * time.Second}},
 		}
@@ -352,6 +352,44 @@ func (m *msgRun) load(dataDir, secret string) (*pluginload.Loaded, error) {
 		Gate: m.sandbox.Gate, Logs: m.logs, Tracer: m.tracer})
 }
 
+// restartCheck: after deliver (a new message, text "after restart") is
+// received but never acknowledged (the crash), a second instance on the
+// same key-value store delivers it again — and only it.
+func (m *msgRun) restartCheck(what string, deliver func() error) {
+	m.check("restart/resume", "a restarted instance on the same key-value store delivers exactly what was not acknowledged: the new "+what, nil, func() (string, bool) {
+		if err := deliver(); err != nil {
+			return err.Error(), false
+		}
+		if _, err := m.pollUntil(m.main, 1); err != nil { // received, never acknowledged: the crash
+			return errText(err), false
+		}
+		again, err := m.load(filepath.Join(m.dir, "kv"), "")
+		if err != nil {
+			return "could not load a second instance: " + err.Error(), false
+		}
+		defer again.Close(context.Background())
+		resp, err := m.pollUntil(again, 1)
+		if err != nil {
+			return errText(err), false
+		}
+		return describeMessages(resp), len(resp.Messages) == 1 && resp.Messages[0].Text == "after restart"
+	})
+}
+
+// wrongCredentialCheck: with a wrong credential, poll fails with
+// unauthorized.
+func (m *msgRun) wrongCredentialCheck(what, wrong string) {
+	m.check("errors/unauthorized", "with a wrong "+what+", poll fails with unauthorized", nil, func() (string, bool) {
+		bad, err := m.load(filepath.Join(m.dir, "kv-wrong"), wrong)
+		if err != nil {
+			return "could not load the plugin with a wrong " + what + ": " + err.Error(), false
+		}
+		defer bad.Close(context.Background())
+		err = m.call(bad, abi.OpPoll, abi.PollRequest{}, &abi.PollResponse{})
+		return errText(err), codeOf(err) == abi.CodeUnauthorized
+	})
+}
+
 // poll polls l once, acknowledging the previous batch when ack is set
 // (as the host does after handling it), and keeps the new cursor due.
 func (m *msgRun) poll(l *pluginload.Loaded, ack bool) (abi.PollResponse, error) {
@@ -523,31 +561,8 @@ func (m *msgRun) telegramLifecycleChecks() {
 	l := m.main
 	chat := fmt.Sprint(MessagingChatID)
 	tech := simtg.User{ID: MessagingChatID, FirstName: "Tech"}
-	m.check("restart/resume", "a restarted instance on the same key-value store delivers exactly what was not acknowledged: the new message", nil, func() (string, bool) {
-		tg.InjectText(MessagingChatID, tech, "after restart")
-		if _, err := m.pollUntil(l, 1); err != nil { // received, never acknowledged: the crash
-			return errText(err), false
-		}
-		again, err := m.load(filepath.Join(m.dir, "kv"), "")
-		if err != nil {
-			return "could not load a second instance: " + err.Error(), false
-		}
-		defer again.Close(context.Background())
-		resp, err := m.pollUntil(again, 1)
-		if err != nil {
-			return errText(err), false
-		}
-		return describeMessages(resp), len(resp.Messages) == 1 && resp.Messages[0].Text == "after restart"
-	})
-	m.check("errors/unauthorized", "with a wrong bot token, poll fails with unauthorized", nil, func() (string, bool) {
-		bad, err := m.load(filepath.Join(m.dir, "kv-wrong"), "7000001:wrong"+randomSecret())
-		if err != nil {
-			return "could not load the plugin with a wrong token: " + err.Error(), false
-		}
-		defer bad.Close(context.Background())
-		err = m.call(bad, abi.OpPoll, abi.PollRequest{}, &abi.PollResponse{})
-		return errText(err), codeOf(err) == abi.CodeUnauthorized
-	})
+	m.restartCheck("message", func() error { tg.InjectText(MessagingChatID, tech, "after restart"); return nil })
+	m.wrongCredentialCheck("bot token", "7000001:wrong"+randomSecret())
 	m.check("sandbox", "in sandbox mode send never reaches the plugin and the plugin's own replies (POST sendMessage) are refused by the HTTP gate", nil, func() (string, bool) {
 		m.sandbox.Store(true)
 		defer m.sandbox.Store(false)
@@ -629,33 +644,10 @@ func (m *msgRun) emailChecks() {
 		err := m.call(l, abi.OpSend, abi.SendRequest{ChatID: MessagingOtherAddr, Text: "hi"}, &abi.SendResponse{})
 		return errText(err), codeOf(err) == abi.CodeInvalidArgument && len(ms.Received()) == before
 	})
-	m.check("restart/resume", "a restarted instance on the same key-value store delivers exactly what was not acknowledged: the new mail", nil, func() (string, bool) {
-		if err := deliver(MessagingTechAddr, "second", "<c2@plant.test>", "after restart"); err != nil {
-			return err.Error(), false
-		}
-		if _, err := m.pollUntil(l, 1); err != nil { // received, never acknowledged: the crash
-			return errText(err), false
-		}
-		again, err := m.load(filepath.Join(m.dir, "kv"), "")
-		if err != nil {
-			return "could not load a second instance: " + err.Error(), false
-		}
-		defer again.Close(context.Background())
-		resp, err := m.pollUntil(again, 1)
-		if err != nil {
-			return errText(err), false
-		}
-		return describeMessages(resp), len(resp.Messages) == 1 && resp.Messages[0].Text == "after restart"
+	m.restartCheck("mail", func() error {
+		return deliver(MessagingTechAddr, "second", "<c2@plant.test>", "after restart")
 	})
-	m.check("errors/unauthorized", "with a wrong mail password, poll fails with unauthorized", nil, func() (string, bool) {
-		bad, err := m.load(filepath.Join(m.dir, "kv-wrong"), "wrong-"+randomSecret())
-		if err != nil {
-			return "could not load the plugin with a wrong password: " + err.Error(), false
-		}
-		defer bad.Close(context.Background())
-		err = m.call(bad, abi.OpPoll, abi.PollRequest{}, &abi.PollResponse{})
-		return errText(err), codeOf(err) == abi.CodeUnauthorized
-	})
+	m.wrongCredentialCheck("mail password", "wrong-"+randomSecret())
 	m.check("sandbox", "in sandbox mode send never reaches the plugin and no mail is submitted", nil, func() (string, bool) {
 		m.sandbox.Store(true)
 		defer m.sandbox.Store(false)
