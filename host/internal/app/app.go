@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -16,7 +15,6 @@ import (
 	"github.com/machina-go/machina/host/internal/agent"
 	"github.com/machina-go/machina/host/internal/config"
 	"github.com/machina-go/machina/host/internal/docstore"
-	"github.com/machina-go/machina/host/internal/inbox"
 	"github.com/machina-go/machina/host/internal/logging"
 	"github.com/machina-go/machina/host/internal/mcp"
 	"github.com/machina-go/machina/host/internal/messaging"
@@ -239,7 +237,9 @@ func (a *App) buildParts(ctx context.Context) error {
 	} else {
 		close(a.ingested)
 	}
-	a.Alarms = sensor.NewAlarmStore(1000, nil)
+	if err := a.openAlarms(); err != nil {
+		return err
+	}
 	if a.Parts.Has(OPCUA) {
 		a.startOPCUA(ctx)
 	}
@@ -291,23 +291,6 @@ func (a *App) startMessaging(channels []messaging.Channel) error {
 	return nil
 }
 
-// openInbox opens the ledger of incoming messages in
-// <data_dir>/state/inbox.jsonl, which keeps a message delivered again after
-// a restart from being answered twice.
-func (a *App) openInbox() (*inbox.Ledger, error) {
-	path := filepath.Join(a.Config.DataDir, "state", "inbox.jsonl")
-	ledger, rec, err := inbox.Open(inbox.Options{Path: path})
-	if err != nil {
-		return nil, fmt.Errorf("messaging: %w", err)
-	}
-	if rec.TornBytes > 0 || rec.Corrupt > 0 {
-		a.Logger.Warn("inbox ledger recovered after a crash", "path", path, "records", rec.Records,
-			"torn_bytes", rec.TornBytes, "corrupt_lines", rec.Corrupt)
-	}
-	a.closers = append(a.closers, func() { _ = ledger.Close() })
-	return ledger, nil
-}
-
 // Close stops every component in reverse start order.
 func (a *App) Close() {
 	a.once.Do(func() {
@@ -337,6 +320,7 @@ func (a *App) Run(ctx context.Context) error {
 		go func() {
 			defer wg.Done()
 			defer unsubscribe()
+			a.resumeAlarms(ctx)
 			a.alarmLoop(ctx, events)
 		}()
 	}
