@@ -30,17 +30,6 @@ type stack struct {
 	stop context.CancelFunc
 }
 
-func pluginsDir(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	for _, n := range []string{"cmms-maximo", "cmms-sap", "telegram", "email"} {
-		if err := os.WriteFile(filepath.Join(dir, n+".wasm"), testplugin.Build(t, "plugins/"+n), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
-
 var woID = regexp.MustCompile(`WO\d{3,}`)
 
 // scriptedModel answers like a competent model would, from what it is sent.
@@ -73,7 +62,7 @@ func newStackWith(t *testing.T, sandbox bool, extra string) *stack {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &stack{llm: llmtest.New(), dir: t.TempDir(), stop: cancel}
 	s.llm.Respond(scriptedModel)
-	env, err := demo.Start(ctx, demo.Options{PluginsDir: pluginsDir(t), ManualsDir: filepath.Join(testplugin.Root(), "samples", "manuals"),
+	env, err := demo.Start(ctx, demo.Options{PluginsDir: testplugin.DemoPlugins(t), ManualsDir: filepath.Join(testplugin.Root(), "samples", "manuals"),
 		StateDir: s.dir, Sandbox: sandbox, Listen: "127.0.0.1:0", LLMURL: s.llm.OpenAIURL(), LLMModel: "gpt-4o-mini", Static: true})
 	if err != nil {
 		t.Fatal(err)

@@ -3,8 +3,6 @@ package cli
 import (
 	"bufio"
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os/user"
@@ -20,20 +18,12 @@ import (
 // same agent that answers on Telegram and e-mail (same tools, sandbox gate,
 // confirmations and tracer; the client id is cli:<user>).
 func runChat(ctx context.Context, c *cli, args []string) int {
-	fs := flag.NewFlagSet("machina chat", flag.ContinueOnError)
-	fs.SetOutput(c.stderr)
+	fs := c.flagSet("machina chat", "Usage: machina chat [--config FILE]\n\n"+
+		"Talk to the Machina agent in the terminal. Writes are proposed and need a \"yes\";\n"+
+		"type /quit or press Ctrl-D to leave.\n\nFlags:")
 	cfgPath := fs.String("config", "machina.toml", "configuration `file` with an [agent] section")
-	fs.Usage = func() {
-		fmt.Fprintln(c.stderr, "Usage: machina chat [--config FILE]\n\n"+
-			"Talk to the Machina agent in the terminal. Writes are proposed and need a \"yes\";\n"+
-			"type /quit or press Ctrl-D to leave.\n\nFlags:")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, ok := parseFlags(fs, args, -1); !ok {
+		return code
 	}
 	cfg, err := config.Load(*cfgPath, c.getenv)
 	if err != nil {

@@ -23,7 +23,7 @@ func TestChatLoop(t *testing.T) {
 	defer fake.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	env, err := demo.Start(ctx, demo.Options{PluginsDir: demoPlugins(t), ManualsDir: filepath.Join(testplugin.Root(), "samples", "manuals"),
+	env, err := demo.Start(ctx, demo.Options{PluginsDir: testplugin.DemoPlugins(t), ManualsDir: filepath.Join(testplugin.Root(), "samples", "manuals"),
 		StateDir: t.TempDir(), Sandbox: true, Listen: "127.0.0.1:0", LLMURL: fake.OpenAIURL(), LLMModel: "gpt-4o-mini", Static: true})
 	if err != nil {
 		t.Fatal(err)

@@ -2,8 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log"
@@ -27,8 +25,12 @@ type demoFlags struct {
 
 func parseDemoFlags(c *cli, args []string) (demoFlags, int, bool) {
 	var f demoFlags
-	fs := flag.NewFlagSet("machina demo", flag.ContinueOnError)
-	fs.SetOutput(c.stderr)
+	fs := c.flagSet("machina demo", "Usage: machina demo [--transport http|stdio] [--listen ADDR] [--live] [--exit]\n\n"+
+		"Starts simulators for Maximo, SAP PM, Telegram, mail and an OPC-UA plant on 127.0.0.1,\n"+
+		"ingests the sample manuals, serves Machina with a generated token, calls a few tools and\n"+
+		"prints the results, then serves until Ctrl-C. No network beyond loopback.\n\n"+
+		"Every demo has its own state (credentials, token, certificates, data, traces): a demo an\n"+
+		"MCP client starts never touches one already running. Logs go to machina.log in that state.\n\nFlags:")
 	fs.StringVar(&f.transport, "transport", "http", "`http` (streamable HTTP on --listen) or stdio (for a client that spawns this command)")
 	fs.StringVar(&f.listen, "listen", "127.0.0.1:8000", "HTTP `address` (a busy port falls back to a free one)")
 	fs.StringVar(&f.plugins, "plugins", "", "`directory` of built plugins (default: dist/plugins beside the binary's checkout, else in the working directory)")
@@ -38,20 +40,8 @@ func parseDemoFlags(c *cli, args []string) (demoFlags, int, bool) {
 	fs.BoolVar(&f.exit, "exit", false, "exit after the self-check instead of serving until interrupted")
 	fs.StringVar(&f.llmURL, "llm-url", "", "OpenAI-compatible `URL` for the chat agent (e.g. http://127.0.0.1:11434/v1 for Ollama); off by default")
 	fs.StringVar(&f.llmModel, "llm-model", "llama3.1", "model for --llm-url")
-	fs.Usage = func() {
-		fmt.Fprintln(c.stderr, "Usage: machina demo [--transport http|stdio] [--listen ADDR] [--live] [--exit]\n\n"+
-			"Starts simulators for Maximo, SAP PM, Telegram, mail and an OPC-UA plant on 127.0.0.1,\n"+
-			"ingests the sample manuals, serves Machina with a generated token, calls a few tools and\n"+
-			"prints the results, then serves until Ctrl-C. No network beyond loopback.\n\n"+
-			"Every demo has its own state (credentials, token, certificates, data, traces): a demo an\n"+
-			"MCP client starts never touches one already running. Logs go to machina.log in that state.\n\nFlags:")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return f, 0, false
-		}
-		return f, 2, false
+	if code, ok := parseFlags(fs, args, -1); !ok {
+		return f, code, false
 	}
 	if f.transport != "http" && f.transport != "stdio" {
 		fmt.Fprintf(c.stderr, "machina demo: --transport %q: want http or stdio\n", f.transport)

@@ -15,18 +15,6 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 )
 
-// demoPlugins returns a directory with the four shipped plugins built.
-func demoPlugins(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	for _, n := range []string{"cmms-maximo", "cmms-sap", "telegram", "email"} {
-		if err := os.WriteFile(filepath.Join(dir, n+".wasm"), testplugin.Build(t, "plugins/"+n), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
-
 // TestDemoReachesReady runs `machina demo --exit` in process: simulators,
 // plugins, manuals, HTTP with a generated token, and the self-check's tool
 // calls must all succeed.
@@ -34,7 +22,7 @@ func TestDemoReachesReady(t *testing.T) {
 	var out, errb bytes.Buffer
 	state := t.TempDir()
 	code := run(context.Background(), &cli{stdout: &out, stderr: &errb, getenv: func(string) string { return "" }},
-		[]string{"demo", "--exit", "--listen", "127.0.0.1:0", "--state", state, "--plugins", demoPlugins(t),
+		[]string{"demo", "--exit", "--listen", "127.0.0.1:0", "--state", state, "--plugins", testplugin.DemoPlugins(t),
 			"--manuals", filepath.Join(testplugin.Root(), "samples", "manuals")})
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out.String(), errb.String())
@@ -77,7 +65,7 @@ func TestDemoStdioExternalClient(t *testing.T) {
 			}
 			return ""
 		}}, []string{"demo", "--transport", "stdio", "--state", t.TempDir(),
-			"--plugins", demoPlugins(t), "--manuals", filepath.Join(testplugin.Root(), "samples", "manuals")})
+			"--plugins", testplugin.DemoPlugins(t), "--manuals", filepath.Join(testplugin.Root(), "samples", "manuals")})
 		outW.Close()
 	}()
 	c := client.NewClient(transport.NewIO(outR, inW, io.NopCloser(strings.NewReader(""))))

@@ -2,8 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 
 	"github.com/machina-go/machina/host/internal/mcp"
@@ -14,23 +12,11 @@ import (
 // configuration. The JSON is byte-identical to the machina://v1/capabilities
 // resource.
 func runDescribe(_ context.Context, c *cli, args []string) int {
-	fs := flag.NewFlagSet("machina describe", flag.ContinueOnError)
-	fs.SetOutput(c.stderr)
+	fs := c.flagSet("machina describe", "Usage: machina describe [--json]\n\nPrints Machina's capabilities, MCP tools with their read/write class,\n"+
+		"the plugin ABI operation table, resources and prompts. Needs no configuration.\n\nFlags:")
 	asJSON := fs.Bool("json", false, "print machine-readable JSON (same bytes as the machina://v1/capabilities resource)")
-	fs.Usage = func() {
-		fmt.Fprintln(c.stderr, "Usage: machina describe [--json]\n\nPrints Machina's capabilities, MCP tools with their read/write class,\n"+
-			"the plugin ABI operation table, resources and prompts. Needs no configuration.\n\nFlags:")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fs.NArg() > 0 {
-		fs.Usage()
-		return 2
+	if code, ok := parseFlags(fs, args, 0); !ok {
+		return code
 	}
 	if *asJSON {
 		b, err := mcp.DescribeJSON()

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -164,51 +163,19 @@ func (d docsCommon) openExisting(ctx context.Context, c *cli) (*app.App, error) 
 	return d.open(ctx, c, cfg, dc)
 }
 
-// parseWithPositional parses flags that may come before or after (or on
-// both sides of) exactly one positional argument.
-func parseWithPositional(fs *flag.FlagSet, args []string) (string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return "", err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		pos = append(pos, fs.Arg(0))
-		args = fs.Args()[1:]
-	}
-	switch len(pos) {
-	case 0:
-		return "", nil
-	case 1:
-		return pos[0], nil
-	}
-	return "", fmt.Errorf("too many arguments: %q", pos)
-}
-
 func runDocsIngest(ctx context.Context, c *cli, args []string) int {
-	fs := flag.NewFlagSet("machina docs ingest", flag.ContinueOnError)
-	fs.SetOutput(c.stderr)
+	fs := c.flagSet("machina docs ingest", "Usage: machina docs ingest [DIR] [--config FILE] [--data DIR] [--progress] [--json]\n\n"+
+		"Ingests every .md, .markdown, .txt and .pdf file under DIR (default: [docstore]\n"+
+		"manuals of --config). Unchanged files are\n"+
+		"skipped (content hash), changed files re-chunked, and files that disappeared\n"+
+		"from DIR lose their chunks. Metadata comes from front matter or a\n"+
+		"<file>.meta.toml / <file>.meta.yaml sidecar. Chunks that look like prompt\n"+
+		"injection are kept but flagged and listed in the summary.")
 	common := addDocsCommon(fs, c)
 	progress := fs.Bool("progress", false, "draw a progress bar on stderr (default when stderr is a terminal)")
-	fs.Usage = func() {
-		fmt.Fprintln(c.stderr, "Usage: machina docs ingest [DIR] [--config FILE] [--data DIR] [--progress] [--json]\n\n"+
-			"Ingests every .md, .markdown, .txt and .pdf file under DIR (default: [docstore]\n"+
-			"manuals of --config). Unchanged files are\n"+
-			"skipped (content hash), changed files re-chunked, and files that disappeared\n"+
-			"from DIR lose their chunks. Metadata comes from front matter or a\n"+
-			"<file>.meta.toml / <file>.meta.yaml sidecar. Chunks that look like prompt\n"+
-			"injection are kept but flagged and listed in the summary.")
-		fs.PrintDefaults()
-	}
-	dir, err := parseWithPositional(fs, args)
-	if err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(c.stderr, "machina docs ingest:", err)
-			return 2
-		}
-		return 0
+	dir, code, ok := parseArg(fs, args)
+	if !ok {
+		return code
 	}
 	cfg, dc, err := common.docsStore(c)
 	if err != nil {
@@ -346,8 +313,10 @@ func (f filterFlags) Set(s string) error {
 }
 
 func runDocsSearch(ctx context.Context, c *cli, args []string) int {
-	fs := flag.NewFlagSet("machina docs search", flag.ContinueOnError)
-	fs.SetOutput(c.stderr)
+	fs := c.flagSet("machina docs search", "Usage: machina docs search \"QUERY\" [--asset ID] [--top-k N] [--filter k=v] [--mode M] [--config FILE] [--data DIR] [--json]\n\n"+
+		"Searches the ingested manuals. Sources are shown as file names only and paths\n"+
+		"inside the text are reduced to file names (safe_source / safe_text). --json\n"+
+		"prints the machina_search_manuals tool result.")
 	common := addDocsCommon(fs, c)
 	asset := fs.String("asset", "", "only documents about this asset id (e.g. P-101)")
 	topK := fs.Int("top-k", docstore.DefaultTopK, "number of results (max 100)")
@@ -355,20 +324,9 @@ func runDocsSearch(ctx context.Context, c *cli, args []string) int {
 	llm := fs.Bool("llm", false, "print the results exactly as an LLM would see them (untrusted-data blocks)")
 	filters := filterFlags{}
 	fs.Var(filters, "filter", "metadata equality filter key=value (repeatable): doc_type, manufacturer, section_title, …")
-	fs.Usage = func() {
-		fmt.Fprintln(c.stderr, "Usage: machina docs search \"QUERY\" [--asset ID] [--top-k N] [--filter k=v] [--mode M] [--config FILE] [--data DIR] [--json]\n\n"+
-			"Searches the ingested manuals. Sources are shown as file names only and paths\n"+
-			"inside the text are reduced to file names (safe_source / safe_text). --json\n"+
-			"prints the machina_search_manuals tool result.")
-		fs.PrintDefaults()
-	}
-	query, err := parseWithPositional(fs, args)
-	if err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(c.stderr, "machina docs search:", err)
-			return 2
-		}
-		return 0
+	query, code, ok := parseArg(fs, args)
+	if !ok {
+		return code
 	}
 	if strings.TrimSpace(query) == "" {
 		fs.Usage()
@@ -434,22 +392,10 @@ func snippet(s string, n int) string {
 }
 
 func runDocsStats(ctx context.Context, c *cli, args []string) int {
-	fs := flag.NewFlagSet("machina docs stats", flag.ContinueOnError)
-	fs.SetOutput(c.stderr)
+	fs := c.flagSet("machina docs stats", "Usage: machina docs stats [--config FILE] [--data DIR] [--json]")
 	common := addDocsCommon(fs, c)
-	fs.Usage = func() {
-		fmt.Fprintln(c.stderr, "Usage: machina docs stats [--config FILE] [--data DIR] [--json]")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fs.NArg() != 0 {
-		fs.Usage()
-		return 2
+	if code, ok := parseFlags(fs, args, 0); !ok {
+		return code
 	}
 	a, err := common.openExisting(ctx, c)
 	if err != nil {

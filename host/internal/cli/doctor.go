@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 
 	"github.com/machina-go/machina/host/internal/app"
@@ -14,18 +13,13 @@ import (
 // runDoctor is `machina doctor`: the rules of package doctor, and whether
 // the host assembles from the configuration at all.
 func runDoctor(ctx context.Context, c *cli, args []string) int {
-	fs := flag.NewFlagSet("machina doctor", flag.ContinueOnError)
-	fs.SetOutput(c.stderr)
+	fs := c.flagSet("machina doctor", "Usage: machina doctor [--config FILE] [--json]\n\n"+
+		"Checks a deployment for security problems and prints each finding with a fix.\n"+
+		"Exit status: 0 no high findings, 1 at least one high finding, 2 usage or config error.")
 	path := fs.String("config", "machina.toml", "configuration file to check")
 	asJSON := fs.Bool("json", false, "print findings as JSON")
-	fs.Usage = func() {
-		fmt.Fprintln(c.stderr, "Usage: machina doctor [--config FILE] [--json]\n\n"+
-			"Checks a deployment for security problems and prints each finding with a fix.\n"+
-			"Exit status: 0 no high findings, 1 at least one high finding, 2 usage or config error.")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, ok := parseFlags(fs, args, -1); !ok {
+		return code
 	}
 	cfg, err := config.Load(*path, c.getenv)
 	if err != nil {

@@ -16,8 +16,8 @@ func runHealth(ctx context.Context, c *cli, args []string) int {
 	fs.SetOutput(c.stderr)
 	url := fs.String("url", "http://127.0.0.1:8000/health", "health endpoint to probe")
 	timeout := fs.Duration("timeout", 3*time.Second, "request timeout")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, ok := parseFlags(fs, args, -1); !ok {
+		return code
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()

@@ -8,6 +8,8 @@ package cli
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -148,4 +150,60 @@ func refuseSecretFlags(args []string) error {
 func notYet(c *cli, what string) int {
 	fmt.Fprintf(c.stderr, "machina: %s is not implemented yet\n", what)
 	return 1
+}
+
+// parseArg parses flags that may stand before or after (or on both sides
+// of) at most one positional argument, which it returns ("" for none). ok
+// is false when the command must stop, with its exit code: 0 after -h, 2 on
+// a usage error (usage printed).
+func parseArg(fs *flag.FlagSet, args []string) (arg string, code int, ok bool) {
+	var pos []string
+	for {
+		if code, ok := parseFlags(fs, args, -1); !ok {
+			return "", code, false
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	if len(pos) > 1 {
+		fmt.Fprintf(fs.Output(), "%s: too many arguments: %q\n", fs.Name(), pos)
+		fs.Usage()
+		return "", 2, false
+	}
+	if len(pos) == 1 {
+		arg = pos[0]
+	}
+	return arg, 0, true
+}
+
+// flagSet is a command's flag set: errors go to stderr, and its usage is
+// text followed by the flags.
+func (c *cli) flagSet(name, text string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(c.stderr, text)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses a command's arguments, allowing at most maxArgs
+// positional ones (-1: any). ok is false when the command must stop, with
+// its exit code: 0 after -h, 2 on a usage error (usage printed).
+func parseFlags(fs *flag.FlagSet, args []string, maxArgs int) (code int, ok bool) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0, false
+		}
+		return 2, false
+	}
+	if maxArgs >= 0 && fs.NArg() > maxArgs {
+		fs.Usage()
+		return 2, false
+	}
+	return 0, true
 }

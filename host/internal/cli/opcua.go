@@ -7,8 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -52,8 +50,12 @@ func (h *hostList) Set(v string) error {
 }
 
 func runOPCUAGenCert(_ context.Context, c *cli, args []string) int {
-	fs := flag.NewFlagSet("machina opcua gen-cert", flag.ContinueOnError)
-	fs.SetOutput(c.stderr)
+	fs := c.flagSet("machina opcua gen-cert", "Usage: machina opcua gen-cert --out DIR [--host NAME]... [--days N] [--uri URI] [--json]\n\n"+
+		"Writes a self-signed OPC-UA application instance certificate DIR/NAME.pem and its RSA key\n"+
+		"DIR/NAME.key (mode 0600) for [[opcua.endpoint]] cert_file/key_file. The certificate carries the\n"+
+		"application URI as URI SAN, the hosts as DNS/IP SANs and the key usages OPC-UA requires.\n"+
+		"Existing files are never overwritten. Put the certificate in the OPC-UA server's trusted\n"+
+		"client list, and the server's certificate in trust_dir.\n\nFlags:")
 	out := fs.String("out", "", "`directory` for the certificate and key (created 0700 if missing)")
 	name := fs.String("name", "machina", "file name stem: NAME.pem (certificate) and NAME.key (RSA key, mode 0600)")
 	var hosts hostList
@@ -63,22 +65,10 @@ func runOPCUAGenCert(_ context.Context, c *cli, args []string) int {
 	cn := fs.String("cn", "machina", "certificate common name")
 	bits := fs.Int("bits", 2048, "RSA key size (2048, 3072 or 4096)")
 	jsonOut := fs.Bool("json", false, "print the result as JSON")
-	fs.Usage = func() {
-		fmt.Fprintln(c.stderr, "Usage: machina opcua gen-cert --out DIR [--host NAME]... [--days N] [--uri URI] [--json]\n\n"+
-			"Writes a self-signed OPC-UA application instance certificate DIR/NAME.pem and its RSA key\n"+
-			"DIR/NAME.key (mode 0600) for [[opcua.endpoint]] cert_file/key_file. The certificate carries the\n"+
-			"application URI as URI SAN, the hosts as DNS/IP SANs and the key usages OPC-UA requires.\n"+
-			"Existing files are never overwritten. Put the certificate in the OPC-UA server's trusted\n"+
-			"client list, and the server's certificate in trust_dir.\n\nFlags:")
-		fs.PrintDefaults()
+	if code, ok := parseFlags(fs, args, 0); !ok {
+		return code
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if *out == "" || fs.NArg() > 0 {
+	if *out == "" {
 		fs.Usage()
 		return 2
 	}
@@ -182,29 +172,17 @@ type checkResult struct {
 }
 
 func runOPCUACheck(ctx context.Context, c *cli, args []string) int {
-	fs := flag.NewFlagSet("machina opcua check", flag.ContinueOnError)
-	fs.SetOutput(c.stderr)
+	fs := c.flagSet("machina opcua check", "Usage: machina opcua check [--config FILE] [--endpoint NAME] [--json]\n\n"+
+		"Connects to each [[opcua.endpoint]] with its security settings, certificates, trust list and\n"+
+		"password secret, then prints its health and the values of its aliases. Exit status 1 when an\n"+
+		"endpoint cannot be reached or reports a state other than Running.\n\nFlags:")
 	cfgPath := fs.String("config", "machina.toml", "configuration `file`")
 	only := fs.String("endpoint", "", "check only the endpoint with this `name`")
 	timeout := fs.Duration("timeout", 15*time.Second, "how long to wait for each session")
 	jsonOut := fs.Bool("json", false, "print the result as JSON")
 	verbose := fs.Bool("v", false, "log connection attempts to stderr")
-	fs.Usage = func() {
-		fmt.Fprintln(c.stderr, "Usage: machina opcua check [--config FILE] [--endpoint NAME] [--json]\n\n"+
-			"Connects to each [[opcua.endpoint]] with its security settings, certificates, trust list and\n"+
-			"password secret, then prints its health and the values of its aliases. Exit status 1 when an\n"+
-			"endpoint cannot be reached or reports a state other than Running.\n\nFlags:")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fs.NArg() > 0 {
-		fs.Usage()
-		return 2
+	if code, ok := parseFlags(fs, args, 0); !ok {
+		return code
 	}
 	cfg, err := config.Load(*cfgPath, c.getenv)
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"strings"
@@ -16,21 +15,14 @@ import (
 )
 
 func runPluginInspect(_ context.Context, c *cli, args []string) int {
-	fs := flag.NewFlagSet("machina plugin inspect", flag.ContinueOnError)
-	fs.SetOutput(c.stderr)
+	fs := c.flagSet("machina plugin inspect", "Usage: machina plugin inspect FILE [--json]\n\n"+
+		"Prints the manifest embedded in a module and the operations it exports\n"+
+		"(exactly those it implements: the loader refuses a module whose exports\n"+
+		"differ from its machina_describe), without executing any plugin code.")
 	asJSON := fs.Bool("json", false, "print JSON")
-	fs.Usage = func() {
-		fmt.Fprintln(c.stderr, "Usage: machina plugin inspect FILE [--json]\n\n"+
-			"Prints the manifest embedded in a module and the descriptor derived from it,\n"+
-			"without executing any plugin code.")
-		fs.PrintDefaults()
-	}
-	file, rest := splitPositional(args)
-	if err := fs.Parse(rest); err != nil {
-		return 2
-	}
-	if file == "" && fs.NArg() == 1 {
-		file = fs.Arg(0)
+	file, code, ok := parseArg(fs, args)
+	if !ok {
+		return code
 	}
 	if file == "" {
 		fs.Usage()
@@ -52,9 +44,15 @@ func runPluginInspect(_ context.Context, c *cli, args []string) int {
 		return 1
 	}
 	sum := sha256.Sum256(wasm)
-	var ops []abi.OpName
+	// The loader requires the exports to be exactly the operations the
+	// plugin implements, so they are read here without running anything.
+	exported := map[string]bool{}
 	for _, e := range mod.ExportedFunctions() {
-		if op, ok := abi.LookupOperation(abi.OpName(e)); ok && op.ForKind(m.Kind) {
+		exported[e] = true
+	}
+	ops := []abi.OpName{}
+	for _, op := range abi.Operations() {
+		if exported[string(op.Name)] && op.ForKind(m.Kind) {
 			ops = append(ops, op.Name)
 		}
 	}

@@ -2,28 +2,22 @@ package cli
 
 import (
 	"context"
-	"flag"
 	"fmt"
 
 	"github.com/machina-go/machina/host/internal/pluginsig"
 )
 
 func runPluginKeygen(_ context.Context, c *cli, args []string) int {
-	fs := flag.NewFlagSet("machina plugin keygen", flag.ContinueOnError)
-	fs.SetOutput(c.stderr)
+	fs := c.flagSet("machina plugin keygen", "Usage: machina plugin keygen --out DIR [--name NAME]\n\n"+
+		"Writes a new ed25519 signing key pair: DIR/NAME.key (PKCS#8 PEM, mode 0600)\n"+
+		"and DIR/NAME.pub, and prints the public key to put in machina.toml as\n"+
+		"public_key. Existing files are never overwritten.")
 	out := fs.String("out", "", "directory for the key pair (created 0700 if missing)")
 	name := fs.String("name", "machina-plugin", "file name stem: NAME.key (private, 0600) and NAME.pub")
-	fs.Usage = func() {
-		fmt.Fprintln(c.stderr, "Usage: machina plugin keygen --out DIR [--name NAME]\n\n"+
-			"Writes a new ed25519 signing key pair: DIR/NAME.key (PKCS#8 PEM, mode 0600)\n"+
-			"and DIR/NAME.pub, and prints the public key to put in machina.toml as\n"+
-			"public_key. Existing files are never overwritten.")
-		fs.PrintDefaults()
+	if code, ok := parseFlags(fs, args, 0); !ok {
+		return code
 	}
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	if *out == "" || fs.NArg() > 0 {
+	if *out == "" {
 		fs.Usage()
 		return 2
 	}

@@ -5,7 +5,6 @@ import (
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,24 +13,16 @@ import (
 )
 
 func runPluginSign(_ context.Context, c *cli, args []string) int {
-	fs := flag.NewFlagSet("machina plugin sign", flag.ContinueOnError)
-	fs.SetOutput(c.stderr)
+	fs := c.flagSet("machina plugin sign", "Usage: machina plugin sign FILE --key KEYFILE [-o OUT]\n\n"+
+		"Adds (or replaces) the module's \"machina.signature\" section: an ed25519\n"+
+		"signature over the sha256 of the module without that section. The key is\n"+
+		"read from a file, never from the command line. Signing changes the module's\n"+
+		"sha256: pin the printed value in machina.toml.")
 	keyFile := fs.String("key", "", "path of the ed25519 private key file (from `machina plugin keygen`; mode 0600)")
 	out := fs.String("o", "", "write the signed module here (default: sign FILE in place)")
-	fs.Usage = func() {
-		fmt.Fprintln(c.stderr, "Usage: machina plugin sign FILE --key KEYFILE [-o OUT]\n\n"+
-			"Adds (or replaces) the module's \"machina.signature\" section: an ed25519\n"+
-			"signature over the sha256 of the module without that section. The key is\n"+
-			"read from a file, never from the command line. Signing changes the module's\n"+
-			"sha256: pin the printed value in machina.toml.")
-		fs.PrintDefaults()
-	}
-	file, rest := splitPositional(args)
-	if err := fs.Parse(rest); err != nil {
-		return 2
-	}
-	if file == "" && fs.NArg() == 1 {
-		file = fs.Arg(0)
+	file, code, ok := parseArg(fs, args)
+	if !ok {
+		return code
 	}
 	if file == "" || *keyFile == "" {
 		fs.Usage()

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -17,8 +16,23 @@ import (
 
 // runPluginTest implements `machina plugin test FILE [--sim NAME] [--json]`.
 func runPluginTest(ctx context.Context, c *cli, args []string) int {
-	fs := flag.NewFlagSet("machina plugin test", flag.ContinueOnError)
-	fs.SetOutput(c.stderr)
+	fs := c.flagSet("machina plugin test", "Usage: machina plugin test FILE|DIR [--sim NAME] [--auth MODE] [--preset NAME] [--shape A,B] [--no-corpus] [--json]\n\n"+
+		"FILE is a built module; a plugin folder (DIR) is built first.\n\n"+
+		"Runs the CMMS conformance kit: starts the simulator in-process on loopback,\n"+
+		"loads the plugin through the real host (audit, policy host, a generated grant\n"+
+		"for the simulator's origin with a generated credential) and reports each\n"+
+		"check with what was expected and what happened: every declared operation,\n"+
+		"pagination, error codes, escaping of hostile ids, refused transitions, the\n"+
+		"sandbox (no write reaches the upstream) and secrecy (the credential never\n"+
+		"appears in plugin output, logs or traces). The read and write checks run\n"+
+		"again in every response shape the simulator serves (lean and namespaced\n"+
+		"JSON, relative and proxied links, relations as objects, status synonyms,\n"+
+		"records without an id, unknown stock), and the vendor payload corpus\n"+
+		"scenarios judge the plugin's mappings by the vendor's published data.\n"+
+		"The report lists the shapes and scenarios exercised. Exits 1 when a check\n"+
+		"fails.\n\n"+
+		"The plugin's manifest must request the loopback origin (e.g.\n"+
+		"[[http]] origin = \"http://127.0.0.1:*\") to be testable.")
 	sim := fs.String("sim", "", "simulator to test against: "+strings.Join(conformance.SimulatorNames(), ", ")+" (default: <name> for a plugin named cmms-<name>, else maximo)")
 	auth := fs.String("auth", "", "simulator authentication mode (maximo: apikey (default), basic, bearer; sap: oauth2 (default), basic)")
 	preset := fs.String("preset", "", "cmms-rest preset to test, against the rest simulator in that vendor's dialect: "+strings.Join(conformance.Presets(), ", "))
@@ -26,34 +40,11 @@ func runPluginTest(ctx context.Context, c *cli, args []string) int {
 	noCorpus := fs.Bool("no-corpus", false, "skip the vendor payload corpus scenarios")
 	asJSON := fs.Bool("json", false, "print the report as JSON on stdout")
 	verbose := fs.Bool("v", false, "log the kit's diagnostics to stderr")
-	fs.Usage = func() {
-		fmt.Fprintln(c.stderr, "Usage: machina plugin test FILE|DIR [--sim NAME] [--auth MODE] [--preset NAME] [--shape A,B] [--no-corpus] [--json]\n\n"+
-			"FILE is a built module; a plugin folder (DIR) is built first.\n\n"+
-			"Runs the CMMS conformance kit: starts the simulator in-process on loopback,\n"+
-			"loads the plugin through the real host (audit, policy host, a generated grant\n"+
-			"for the simulator's origin with a generated credential) and reports each\n"+
-			"check with what was expected and what happened: every declared operation,\n"+
-			"pagination, error codes, escaping of hostile ids, refused transitions, the\n"+
-			"sandbox (no write reaches the upstream) and secrecy (the credential never\n"+
-			"appears in plugin output, logs or traces). The read and write checks run\n"+
-			"again in every response shape the simulator serves (lean and namespaced\n"+
-			"JSON, relative and proxied links, relations as objects, status synonyms,\n"+
-			"records without an id, unknown stock), and the vendor payload corpus\n"+
-			"scenarios judge the plugin's mappings by the vendor's published data.\n"+
-			"The report lists the shapes and scenarios exercised. Exits 1 when a check\n"+
-			"fails.\n\n"+
-			"The plugin's manifest must request the loopback origin (e.g.\n"+
-			"[[http]] origin = \"http://127.0.0.1:*\") to be testable.")
-		fs.PrintDefaults()
+	file, code, ok := parseArg(fs, args)
+	if !ok {
+		return code
 	}
-	file, rest := splitPositional(args)
-	if err := fs.Parse(rest); err != nil {
-		return 2
-	}
-	if file == "" && fs.NArg() == 1 {
-		file = fs.Arg(0)
-	}
-	if file == "" || fs.NArg() > 1 {
+	if file == "" {
 		fs.Usage()
 		return 2
 	}

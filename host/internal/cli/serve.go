@@ -2,8 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"net"
 	"os"
@@ -19,26 +17,18 @@ import (
 
 // runServe is `machina serve --config FILE [--transport stdio|http] [--listen ADDR]`.
 func runServe(ctx context.Context, c *cli, args []string) int {
-	fs := flag.NewFlagSet("machina serve", flag.ContinueOnError)
-	fs.SetOutput(c.stderr)
+	fs := c.flagSet("machina serve", "Usage: machina serve --config FILE [--transport stdio|http] [--listen ADDR]\n\n"+
+		"Runs the MCP server. stdio: protocol on stdout, logs on stderr, no authentication (single local\n"+
+		"user). http: streamable HTTP at /mcp and /health; requires bearer tokens from "+mcp.EnvTokensJSON+"\n"+
+		"or mcp.tokens_file (SIGHUP reloads them), or OAuth access tokens ([mcp.oauth]).\n"+
+		"MACHINA_SANDBOX_MODE=true keeps every write from the CMMS.\n\nFlags:")
 	cfgPath := fs.String("config", "", "configuration `file` (machina.toml; required)")
 	transport := fs.String("transport", "", "`stdio` or http (default: mcp.transport, else stdio)")
 	listen := fs.String("listen", "", "HTTP bind `address` (default: mcp.listen, else 127.0.0.1:8000)")
-	fs.Usage = func() {
-		fmt.Fprintln(c.stderr, "Usage: machina serve --config FILE [--transport stdio|http] [--listen ADDR]\n\n"+
-			"Runs the MCP server. stdio: protocol on stdout, logs on stderr, no authentication (single local\n"+
-			"user). http: streamable HTTP at /mcp and /health; requires bearer tokens from "+mcp.EnvTokensJSON+"\n"+
-			"or mcp.tokens_file (SIGHUP reloads them), or OAuth access tokens ([mcp.oauth]).\n"+
-			"MACHINA_SANDBOX_MODE=true keeps every write from the CMMS.\n\nFlags:")
-		fs.PrintDefaults()
+	if code, ok := parseFlags(fs, args, 0); !ok {
+		return code
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if *cfgPath == "" || fs.NArg() > 0 {
+	if *cfgPath == "" {
 		fs.Usage()
 		return 2
 	}

@@ -2,8 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -15,25 +13,8 @@ import (
 	"github.com/machina-go/machina/internal/sim/simhttp"
 )
 
-// What the HTTP simulator commands (maximo, sap) share: flag parsing with
-// the usual exit codes, credentials from the environment or generated
+// What the HTTP simulator commands (maximo, sap) share: credentials from the environment or generated
 // into an env file, and serving until the context ends.
-
-// parseSimFlags parses args; ok is false with the exit code when the
-// command must stop (0 after -h, 2 on a usage error).
-func parseSimFlags(c *cli, fs *flag.FlagSet, args []string) (code int, ok bool) {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0, false
-		}
-		return 2, false
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(c.stderr, "%s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
-		return 2, false
-	}
-	return 0, true
-}
 
 // simLogger is a simulator's logger on stderr (every request with -v).
 func simLogger(name string, w io.Writer, verbose bool) hclog.Logger {

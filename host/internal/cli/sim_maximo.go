@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"net"
 
@@ -15,17 +14,7 @@ import (
 // in flags or on stdout. Exit codes: 0 ok, 1 failure, 2 usage.
 func runSimMaximo(ctx context.Context, c *cli, args []string) int {
 	const name = "machina sim maximo"
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(c.stderr)
-	listen := fs.String("listen", "127.0.0.1:9080", "`host:port` to listen on (port 0 picks a free port)")
-	authName := fs.String("auth", "apikey", "authentication `mode`: apikey (header \"apikey\"), basic, bearer or none")
-	seed := fs.Uint64("seed", 1, "data seed (the same seed gives the same plant)")
-	minAssets := fs.Int("min-assets", 0, "pad the plant with extra equipment up to this many assets")
-	envFile := fs.String("env-file", "", "when the credential variables are unset, write generated credentials to this `file` (0600) as KEY=value lines (default: a new file in the temp directory)")
-	printConfig := fs.Bool("print-config", false, "print a machina.toml [[plugin]] block for cmms-maximo against this simulator")
-	verbose := fs.Bool("v", false, "log every request (debug)")
-	fs.Usage = func() {
-		fmt.Fprintf(c.stderr, `Usage: machina sim maximo [flags]
+	fs := c.flagSet(name, fmt.Sprintf(`Usage: machina sim maximo [flags]
 
 Runs an IBM Maximo OSLC JSON API simulator (mxasset, mxwo, mxinventory, mxpm)
 with a seeded plant until interrupted. Logs go to stderr.
@@ -39,10 +28,15 @@ Faults: GET|PUT|DELETE /_sim/faults with a JSON body such as
 (counts apply to the next N requests, -1 to all); GET /_sim/stats counts requests and writes.
 
 Flags:
-`, maximo.EnvAPIKey, maximo.EnvUser, maximo.EnvPassword, maximo.EnvToken)
-		fs.PrintDefaults()
-	}
-	if code, ok := parseSimFlags(c, fs, args); !ok {
+`, maximo.EnvAPIKey, maximo.EnvUser, maximo.EnvPassword, maximo.EnvToken))
+	listen := fs.String("listen", "127.0.0.1:9080", "`host:port` to listen on (port 0 picks a free port)")
+	authName := fs.String("auth", "apikey", "authentication `mode`: apikey (header \"apikey\"), basic, bearer or none")
+	seed := fs.Uint64("seed", 1, "data seed (the same seed gives the same plant)")
+	minAssets := fs.Int("min-assets", 0, "pad the plant with extra equipment up to this many assets")
+	envFile := fs.String("env-file", "", "when the credential variables are unset, write generated credentials to this `file` (0600) as KEY=value lines (default: a new file in the temp directory)")
+	printConfig := fs.Bool("print-config", false, "print a machina.toml [[plugin]] block for cmms-maximo against this simulator")
+	verbose := fs.Bool("v", false, "log every request (debug)")
+	if code, ok := parseFlags(fs, args, 0); !ok {
 		return code
 	}
 	mode, err := maximo.ParseAuthMode(*authName)

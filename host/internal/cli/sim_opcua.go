@@ -3,10 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 	"time"
@@ -40,9 +37,9 @@ func (f *fileList) Set(v string) error { *f = append(*f, v); return nil }
 
 // runSimOPCUA implements "machina sim opcua": it runs the demo plant
 // server until ctx ends. Exit codes: 0 ok, 1 failure, 2 usage.
-func runSimOPCUA(ctx context.Context, stdout, stderr io.Writer, args []string) int {
-	fs := flag.NewFlagSet("machina sim opcua", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+func runSimOPCUA(ctx context.Context, c *cli, args []string) int {
+	stdout, stderr := c.stdout, c.stderr
+	fs := c.flagSet("machina sim opcua", "Usage: machina sim opcua [flags]\n\nRuns the demo plant OPC-UA server (pump P-101, motor M-301, compressor C-201) under ns=2\nuntil interrupted. Logs go to stderr.\n\nFlags:")
 	listen := fs.String("listen", "127.0.0.1:4840", "`host:port` to listen on (port 0 picks a free port)")
 	seed := fs.Uint64("seed", 1, "simulation seed (the same seed gives the same values)")
 	tick := fs.Duration("tick", time.Second, "simulation period; 0 keeps values constant")
@@ -57,19 +54,8 @@ func runSimOPCUA(ctx context.Context, stdout, stderr io.Writer, args []string) i
 	printConfig := fs.Bool("print-config", false, "print a machina.toml [[opcua.endpoint]] block for this simulator to stdout")
 	jsonOut := fs.Bool("json", false, "print the endpoint and its points as JSON to stdout once listening")
 	verbose := fs.Bool("v", false, "debug logging")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: machina sim opcua [flags]\n\nRuns the demo plant OPC-UA server (pump P-101, motor M-301, compressor C-201) under ns=2\nuntil interrupted. Logs go to stderr.\n\nFlags:")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "machina sim opcua: unexpected argument %q\n", fs.Arg(0))
-		return 2
+	if code, ok := parseFlags(fs, args, 0); !ok {
+		return code
 	}
 	level := hclog.Info
 	if *verbose {

@@ -28,17 +28,17 @@ func (l *lockedBuf) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l
 
 func TestRunSimCommand(t *testing.T) {
 	var out, errb lockedBuf
-	if code := runSimOPCUA(context.Background(), &out, &errb, []string{"--security", "Rot13"}); code != 2 {
+	if code := runSimOPCUA(context.Background(), &cli{stdout: &out, stderr: &errb}, []string{"--security", "Rot13"}); code != 2 {
 		t.Fatalf("bad --security exit = %d", code)
 	}
-	if code := runSimOPCUA(context.Background(), &out, &errb, []string{"-h"}); code != 0 || !strings.Contains(errb.String(), "-listen host:port") {
+	if code := runSimOPCUA(context.Background(), &cli{stdout: &out, stderr: &errb}, []string{"-h"}); code != 0 || !strings.Contains(errb.String(), "-listen host:port") {
 		t.Fatalf("-h exit = %d, usage %q", code, errb.String())
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	out = lockedBuf{}
 	go func() {
-		done <- runSimOPCUA(ctx, &out, &errb, []string{"--listen", "127.0.0.1:0", "--json", "--print-config", "--tick", "10ms"})
+		done <- runSimOPCUA(ctx, &cli{stdout: &out, stderr: &errb}, []string{"--listen", "127.0.0.1:0", "--json", "--print-config", "--tick", "10ms"})
 	}()
 	deadline := time.Now().Add(10 * time.Second)
 	for !strings.Contains(out.String(), `"points"`) {

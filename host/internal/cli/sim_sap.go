@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"net"
 	"time"
@@ -16,26 +15,7 @@ import (
 // flags or on stdout. Exit codes: 0 ok, 1 failure, 2 usage.
 func runSimSAP(ctx context.Context, c *cli, args []string) int {
 	const name = "machina sim sap"
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(c.stderr)
-	listen := fs.String("listen", "127.0.0.1:9081", "`host:port` to listen on (port 0 picks a free port)")
-	odata := fs.String("odata", sap.V2, "OData protocol `version` of the bodies: v2 (d.results, __next) or v4 (value, @odata.nextLink)")
-	authName := fs.String("auth", "basic", "authentication `mode`: basic, oauth2 (client credentials at /oauth/token) or none")
-	client := fs.String("sap-client", "100", "SAP `client` every request must name in the sap-client header (empty: not checked)")
-	csrfTTL := fs.Duration("csrf-ttl", 30*time.Minute, "how long a CSRF token stays valid")
-	pageSize := fs.Int("server-page-size", 1000, "most entities per response before server-driven paging")
-	seed := fs.Uint64("seed", 1, "data seed (the same seed gives the same plant)")
-	minEquipment := fs.Int("min-equipment", 0, "pad the plant with extra equipment up to this many")
-	envFile := fs.String("env-file", "", "when the credential variables are unset, write generated credentials to this `file` (0600) as KEY=value lines (default: a new file in the temp directory)")
-	printConfig := fs.Bool("print-config", false, "print a machina.toml [[plugin]] block for cmms-sap against this simulator")
-	statusField := fs.String("status-field", sap.StatusText, "where orders carry their status: text (SystemStatusText and UserStatusText, as SAP's published API) or legacy (the reference's MaintenanceOrderSystemStatus)")
-	lenient := fs.Bool("lenient-csrf", false, "accept a CSRF token without the cookies of the session that fetched it (default: strict, as SAP Gateway)")
-	proxyOrigin := fs.String("proxy-origin", "", "name this `origin` (e.g. http://s4h-app01.corp.internal:8000) in next links and entity URIs, as SAP behind a reverse proxy does")
-	relativeNext := fs.Bool("relative-next", false, "OData v4: relative @odata.nextLink (resolved against the service root)")
-	customer := fs.Bool("customer-codes", false, "a customer-configured system: generated orders of customer types YBA1-YBA4, and only those types defined for new orders")
-	verbose := fs.Bool("v", false, "log every request (debug)")
-	fs.Usage = func() {
-		fmt.Fprintf(c.stderr, `Usage: machina sim sap [flags]
+	fs := c.flagSet(name, fmt.Sprintf(`Usage: machina sim sap [flags]
 
 Runs an SAP PM OData simulator (API_EQUIPMENT, API_MAINTENANCEORDER,
 API_MAINTENANCEPLAN, API_MAINTNOTIFICATION, API_BILL_OF_MATERIAL_SRV under
@@ -55,10 +35,24 @@ Faults: GET|PUT|DELETE /_sim/faults with a JSON body such as
 every CSRF token; GET /_sim/stats counts requests, writes and CSRF events.
 
 Flags:
-`, sap.BasePath, sap.EnvUser, sap.EnvPassword, sap.EnvClientID, sap.EnvClientSecret)
-		fs.PrintDefaults()
-	}
-	if code, ok := parseSimFlags(c, fs, args); !ok {
+`, sap.BasePath, sap.EnvUser, sap.EnvPassword, sap.EnvClientID, sap.EnvClientSecret))
+	listen := fs.String("listen", "127.0.0.1:9081", "`host:port` to listen on (port 0 picks a free port)")
+	odata := fs.String("odata", sap.V2, "OData protocol `version` of the bodies: v2 (d.results, __next) or v4 (value, @odata.nextLink)")
+	authName := fs.String("auth", "basic", "authentication `mode`: basic, oauth2 (client credentials at /oauth/token) or none")
+	client := fs.String("sap-client", "100", "SAP `client` every request must name in the sap-client header (empty: not checked)")
+	csrfTTL := fs.Duration("csrf-ttl", 30*time.Minute, "how long a CSRF token stays valid")
+	pageSize := fs.Int("server-page-size", 1000, "most entities per response before server-driven paging")
+	seed := fs.Uint64("seed", 1, "data seed (the same seed gives the same plant)")
+	minEquipment := fs.Int("min-equipment", 0, "pad the plant with extra equipment up to this many")
+	envFile := fs.String("env-file", "", "when the credential variables are unset, write generated credentials to this `file` (0600) as KEY=value lines (default: a new file in the temp directory)")
+	printConfig := fs.Bool("print-config", false, "print a machina.toml [[plugin]] block for cmms-sap against this simulator")
+	statusField := fs.String("status-field", sap.StatusText, "where orders carry their status: text (SystemStatusText and UserStatusText, as SAP's published API) or legacy (the reference's MaintenanceOrderSystemStatus)")
+	lenient := fs.Bool("lenient-csrf", false, "accept a CSRF token without the cookies of the session that fetched it (default: strict, as SAP Gateway)")
+	proxyOrigin := fs.String("proxy-origin", "", "name this `origin` (e.g. http://s4h-app01.corp.internal:8000) in next links and entity URIs, as SAP behind a reverse proxy does")
+	relativeNext := fs.Bool("relative-next", false, "OData v4: relative @odata.nextLink (resolved against the service root)")
+	customer := fs.Bool("customer-codes", false, "a customer-configured system: generated orders of customer types YBA1-YBA4, and only those types defined for new orders")
+	verbose := fs.Bool("v", false, "log every request (debug)")
+	if code, ok := parseFlags(fs, args, 0); !ok {
 		return code
 	}
 	mode, err := sap.ParseAuthMode(*authName)

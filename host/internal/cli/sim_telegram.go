@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 
 	"github.com/machina-go/machina/internal/sim/telegram"
@@ -14,15 +13,7 @@ import (
 // --token-env. Exit codes: 0 ok, 1 failure, 2 usage.
 func runSimTelegram(ctx context.Context, c *cli, args []string) int {
 	const name = "machina sim telegram"
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(c.stderr)
-	listen := fs.String("listen", "127.0.0.1:8081", "`host:port` to listen on (port 0 picks a free port)")
-	tokenEnv := fs.String("token-env", telegram.DefaultTokenEnv, "environment `variable` holding the bot token the simulator accepts")
-	botName := fs.String("bot-name", "machina_sim_bot", "bot username reported by getMe")
-	jsonOut := fs.Bool("json", false, "print {\"base_url\": ...} as JSON to stdout once listening")
-	verbose := fs.Bool("v", false, "debug logging")
-	fs.Usage = func() {
-		fmt.Fprintf(c.stderr, `Usage: machina sim telegram [flags]
+	fs := c.flagSet(name, fmt.Sprintf(`Usage: machina sim telegram [flags]
 
 Runs a Telegram Bot API simulator (getMe, getUpdates long polling,
 sendMessage) until interrupted. Point the telegram plugin's base_url at it.
@@ -32,10 +23,13 @@ Demo endpoints (no token): POST /sim/inject {"chat_id": 42, "text": "hi"}
 queues an incoming message; GET /sim/sent lists what the bot sent.
 
 Flags:
-`, telegram.DefaultTokenEnv)
-		fs.PrintDefaults()
-	}
-	if code, ok := parseSimFlags(c, fs, args); !ok {
+`, telegram.DefaultTokenEnv))
+	listen := fs.String("listen", "127.0.0.1:8081", "`host:port` to listen on (port 0 picks a free port)")
+	tokenEnv := fs.String("token-env", telegram.DefaultTokenEnv, "environment `variable` holding the bot token the simulator accepts")
+	botName := fs.String("bot-name", "machina_sim_bot", "bot username reported by getMe")
+	jsonOut := fs.Bool("json", false, "print {\"base_url\": ...} as JSON to stdout once listening")
+	verbose := fs.Bool("v", false, "debug logging")
+	if code, ok := parseFlags(fs, args, 0); !ok {
 		return code
 	}
 	token := c.getenv(*tokenEnv)

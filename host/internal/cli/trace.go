@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -37,14 +36,10 @@ $MACHINA_TRACE_DIR, else ./traces.
 // the exit code when ok is false.
 func traceArgs(c *cli, fs *flag.FlagSet, args []string) (dir string, code int, ok bool) {
 	flagDir := fs.String("dir", "", "trace `directory` (or give it as the argument; default $MACHINA_TRACE_DIR, else ./traces)")
-	pos, err := parseWithPositional(fs, args)
+	pos, code, ok := parseArg(fs, args)
 	switch {
-	case errors.Is(err, flag.ErrHelp):
-		return "", 0, false
-	case err != nil:
-		fmt.Fprintf(c.stderr, "%s: %v\n", fs.Name(), err)
-		fs.Usage()
-		return "", 2, false
+	case !ok:
+		return "", code, false
 	case pos != "" && *flagDir != "" && pos != *flagDir:
 		fmt.Fprintf(c.stderr, "%s: two directories given: %s and --dir %s\n", fs.Name(), pos, *flagDir)
 		return "", 2, false
@@ -60,17 +55,12 @@ func traceArgs(c *cli, fs *flag.FlagSet, args []string) (dir string, code int, o
 }
 
 func runTraceVerify(_ context.Context, c *cli, args []string) int {
-	fs := flag.NewFlagSet("machina trace verify", flag.ContinueOnError)
-	fs.SetOutput(c.stderr)
+	fs := c.flagSet("machina trace verify", "Usage: machina trace verify [--json] [DIR | --dir DIR]\n\n"+
+		"Checks the hash chain (seq, prev_hash, hash) of every trace file in DIR and\n"+
+		"reports the first edited, deleted, reordered or truncated line. It may run while\n"+
+		"Machina writes the directory: a line still being written is not a break.\n"+
+		"Exit status: 0 intact, 1 broken or unreadable, 2 usage.\n\nFlags:")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
-	fs.Usage = func() {
-		fmt.Fprintln(c.stderr, "Usage: machina trace verify [--json] [DIR | --dir DIR]\n\n"+
-			"Checks the hash chain (seq, prev_hash, hash) of every trace file in DIR and\n"+
-			"reports the first edited, deleted, reordered or truncated line. It may run while\n"+
-			"Machina writes the directory: a line still being written is not a break.\n"+
-			"Exit status: 0 intact, 1 broken or unreadable, 2 usage.\n\nFlags:")
-		fs.PrintDefaults()
-	}
 	dir, code, ok := traceArgs(c, fs, args)
 	if !ok {
 		return code
@@ -125,18 +115,13 @@ func printVerify(w io.Writer, rep trace.Report) {
 }
 
 func runTraceTail(ctx context.Context, c *cli, args []string) int {
-	fs := flag.NewFlagSet("machina trace tail", flag.ContinueOnError)
-	fs.SetOutput(c.stderr)
+	fs := c.flagSet("machina trace tail", "Usage: machina trace tail [--follow] [--json] [-n N] [DIR | --dir DIR]\n\n"+
+		"Prints the latest trace entries, one line each (or raw JSON with --json);\n"+
+		"--follow keeps printing across file rotation until interrupted.\n\nFlags:")
 	follow := fs.Bool("follow", false, "keep printing new entries (also -f)")
 	fs.BoolVar(follow, "f", false, "same as --follow")
 	asJSON := fs.Bool("json", false, "print raw JSONL lines")
 	n := fs.Int("n", 10, "how many existing entries to print first (-1: all)")
-	fs.Usage = func() {
-		fmt.Fprintln(c.stderr, "Usage: machina trace tail [--follow] [--json] [-n N] [DIR | --dir DIR]\n\n"+
-			"Prints the latest trace entries, one line each (or raw JSON with --json);\n"+
-			"--follow keeps printing across file rotation until interrupted.\n\nFlags:")
-		fs.PrintDefaults()
-	}
 	dir, code, ok := traceArgs(c, fs, args)
 	if !ok {
 		return code

@@ -118,7 +118,7 @@ func (e *Env) pluginTables(dir string) ([]config.Plugin, error) {
 			Grant: config.Grant{KV: config.KVGrant{QuotaBytes: 16384}, Mail: &config.MailGrant{
 				SMTPAddr: s.smtpAddr, SMTPTLS: "implicit", IMAPAddr: s.imapAddr, IMAPTLS: "implicit",
 				From: "Machina <machina@plant.example>", Username: "machina@plant.example", PasswordSecret: "mail_password",
-				CAFile: s.mailCA, AllowPrivate: true}}},
+				CAFile: s.mailCA, AllowPrivate: true, AllowedRecipients: []string{TechnicianMail}}}},
 	}
 	for i := range tables {
 		path, sum, err := pin(dir, tables[i].Name)

@@ -26,14 +26,9 @@ type planSummary struct {
 }
 
 type woHistory struct {
-	ID          string            `json:"id"`
-	Type        abi.WorkOrderType `json:"type"`
-	Priority    abi.Priority      `json:"priority"`
-	Status      abi.Status        `json:"status"`
-	AssetID     string            `json:"asset_id"`
-	Description string            `json:"description"`
-	FailureMode *string           `json:"failure_mode"`
-	CreatedAt   string            `json:"created_at"`
+	woCore
+	FailureMode *string `json:"failure_mode"`
+	CreatedAt   string  `json:"created_at"`
 }
 
 func listSparePartsTool() tool {
@@ -77,7 +72,7 @@ func maintenanceHistoryTool() tool {
 			}
 			wos, err := r.MaintenanceHistory(ctx, id)
 			return mapAll(wos, func(w abi.WorkOrder) woHistory {
-				return woHistory{w.ID, w.Type, w.Priority, w.Status, w.AssetID, w.Description, opt(w.FailureMode), isoTime(w.CreatedAt)}
+				return woHistory{woCoreOf(w), opt(w.FailureMode), isoTime(w.CreatedAt)}
 			}), err
 		}}
 }

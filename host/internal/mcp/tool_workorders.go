@@ -11,29 +11,29 @@ import (
 
 // Work order tools: list, get, create, update, close, cancel.
 
-type woSummary struct {
+// woCore is what every work order result starts with.
+type woCore struct {
 	ID          string            `json:"id"`
 	Type        abi.WorkOrderType `json:"type"`
 	Priority    abi.Priority      `json:"priority"`
 	Status      abi.Status        `json:"status"`
 	AssetID     string            `json:"asset_id"`
 	Description string            `json:"description"`
-	AssignedTo  *string           `json:"assigned_to"`
+}
+
+func woCoreOf(w abi.WorkOrder) woCore {
+	return woCore{w.ID, w.Type, w.Priority, w.Status, w.AssetID, w.Description}
+}
+
+type woSummary struct {
+	woCore
+	AssignedTo *string `json:"assigned_to"`
 }
 
 type woDetail struct {
 	woSummary
 	FailureMode *string `json:"failure_mode"`
 	CreatedAt   string  `json:"created_at"`
-}
-
-type woCreated struct {
-	ID          string            `json:"id"`
-	Type        abi.WorkOrderType `json:"type"`
-	Priority    abi.Priority      `json:"priority"`
-	Status      abi.Status        `json:"status"`
-	AssetID     string            `json:"asset_id"`
-	Description string            `json:"description"`
 }
 
 type woStatus struct {
@@ -43,7 +43,7 @@ type woStatus struct {
 }
 
 func woSum(w abi.WorkOrder) woSummary {
-	return woSummary{ID: w.ID, Type: w.Type, Priority: w.Priority, Status: w.Status, AssetID: w.AssetID, Description: w.Description, AssignedTo: opt(w.AssignedTo)}
+	return woSummary{woCoreOf(w), opt(w.AssignedTo)}
 }
 
 // statusList is the valid status values, for descriptions and messages.
@@ -92,7 +92,7 @@ func getWorkOrderTool() tool {
 
 func createWorkOrderTool() tool {
 	return tool{Name: "machina_create_work_order", Capability: abi.CapCreateWorkOrder, Op: abi.OpCreateWorkOrder,
-		Output:      writeOutput[woCreated, sandbox.Created](),
+		Output:      writeOutput[woCore, sandbox.Created](),
 		Description: "Create a work order in the CMMS for an existing asset. The id is deterministic (WO-AUTO-…), so a retried request does not create a duplicate. In sandbox mode nothing is written.",
 		Params: []param{
 			{Name: "asset_id", Type: "string", Required: true, Description: "Asset the work is for (must exist)"},
@@ -113,10 +113,7 @@ func createWorkOrderTool() tool {
 				return nil, a.Err()
 			}
 			res, err := r.CreateWorkOrder(ctx, in)
-			return sandboxedOr(res, err, func(res router.WriteResult) woCreated {
-				w := res.WorkOrder
-				return woCreated{w.ID, w.Type, w.Priority, w.Status, w.AssetID, w.Description}
-			})
+			return sandboxedOr(res, err, func(res router.WriteResult) woCore { return woCoreOf(res.WorkOrder) })
 		}}
 }
 

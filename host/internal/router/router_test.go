@@ -11,13 +11,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/BurntSushi/toml"
 	"github.com/hashicorp/go-hclog"
 	"github.com/machina-go/machina/abi"
 	"github.com/machina-go/machina/host/internal/app"
 	"github.com/machina-go/machina/host/internal/config"
 	"github.com/machina-go/machina/host/internal/conformance"
 	"github.com/machina-go/machina/host/internal/demo"
-	"github.com/machina-go/machina/host/internal/docstore"
 	"github.com/machina-go/machina/host/internal/opcua"
 	"github.com/machina-go/machina/host/internal/plugin"
 	"github.com/machina-go/machina/host/internal/registry"
@@ -381,10 +381,53 @@ func TestConnectorErrors(t *testing.T) {
 	}
 }
 
-type docs struct{ s *docstore.Store }
-
-func (d docs) SearchManuals(ctx context.Context, q string, k int, a string, f map[string]string) (any, error) {
-	return d.s.SearchManuals(ctx, q, k, a, f)
+// natives starts a document store (one ingested manual) and an OPC-UA
+// manager connected to the plant simulator as the host does (app.Build,
+// Docstore and OPCUA parts) and registers their connectors in w.
+func natives(t *testing.T, w *world) {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	manuals := filepath.Join(dir, "manuals")
+	os.MkdirAll(manuals, 0o750)
+	os.WriteFile(filepath.Join(manuals, "pump_p101.md"), []byte("# Pump P-101\n\n## Bearing\n\nReplace the drive-end bearing 6310-2RS when vibration exceeds 7.1 mm/s.\n"), 0o600)
+	sim, err := simopcua.Start(ctx, simopcua.Options{Addr: "127.0.0.1:0", Tick: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sim.Close() })
+	var text strings.Builder
+	if err := toml.NewEncoder(&text).Encode(map[string]any{
+		"docstore": map[string]any{"dir": "store", "manuals": "manuals"},
+		"opcua":    map[string]any{"endpoint": []opcua.EndpointConfig{demo.OPCUAEndpoint("plant", sim.URL())}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.ParseIn([]byte(text.String()), dir, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := app.Build(ctx, cfg, app.Docstore|app.OPCUA, app.Options{Stderr: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.Close)
+	<-a.Ingested()
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := a.OPCUA.WaitConnected(wctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range a.Registry.Connectors() {
+		if c.Docs != nil {
+			_, err = w.reg.AddDocuments(c.Name, c.Docs, nil)
+		} else {
+			_, err = w.reg.AddSensors(c.Name, c.Sensors, nil)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // TestNativeConnectors: the document store and OPC-UA serve their
@@ -394,43 +437,7 @@ func TestNativeConnectors(t *testing.T) {
 	ctx := context.Background()
 	mem := memPlugins(t)
 	w := newWorld(t, false, conn{"memcmms", mem["memcmms"], true})
-
-	dir := t.TempDir()
-	manuals := filepath.Join(dir, "manuals")
-	os.MkdirAll(manuals, 0o750)
-	os.WriteFile(filepath.Join(manuals, "pump_p101.md"), []byte("# Pump P-101\n\n## Bearing\n\nReplace the drive-end bearing 6310-2RS when vibration exceeds 7.1 mm/s.\n"), 0o600)
-	st, err := docstore.Open(ctx, docstore.Options{Dir: filepath.Join(dir, "store")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if _, err := st.IngestDir(ctx, manuals, nil); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.reg.AddDocuments("docstore", docs{st}, nil); err != nil {
-		t.Fatal(err)
-	}
-	sim, err := simopcua.Start(ctx, simopcua.Options{Addr: "127.0.0.1:0", Tick: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sim.Close() })
-	m, err := opcua.NewManager(opcua.Config{Endpoints: []opcua.EndpointConfig{demo.OPCUAEndpoint("plant", sim.URL())}}, opcua.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { m.Close() })
-	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	if err := m.WaitConnected(wctx); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.reg.AddSensors("opcua", m, nil); err != nil {
-		t.Fatal(err)
-	}
+	natives(t, w)
 
 	hits, err := w.r.SearchManuals(ctx, "drive-end bearing vibration", 3, "", nil)
 	if err != nil || !strings.Contains(summaryOf(hits), "pump_p101.md") {

@@ -85,3 +85,16 @@ func CacheDir(tb testing.TB) string {
 	}
 	return dir
 }
+
+// DemoPlugins returns a new directory holding the plugins `machina demo`
+// loads, built, as <name>.wasm (what `make build` puts in dist/plugins).
+func DemoPlugins(tb testing.TB) string {
+	tb.Helper()
+	dir := tb.TempDir()
+	for _, n := range []string{"cmms-maximo", "cmms-sap", "telegram", "email"} {
+		if err := os.WriteFile(filepath.Join(dir, n+".wasm"), Build(tb, "plugins/"+n), 0o644); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return dir
+}

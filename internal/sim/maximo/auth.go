@@ -1,12 +1,11 @@
 package maximo
 
 import (
-	"crypto/rand"
-	"crypto/subtle"
-	"encoding/base64"
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/machina-go/machina/internal/sim/simhttp"
 )
 
 // AuthMode is how clients authenticate to the simulator.
@@ -26,11 +25,7 @@ const (
 
 // ParseAuthMode validates a mode name.
 func ParseAuthMode(s string) (AuthMode, error) {
-	switch m := AuthMode(strings.ToLower(strings.TrimSpace(s))); m {
-	case AuthNone, AuthAPIKey, AuthBasic, AuthBearer:
-		return m, nil
-	}
-	return "", fmt.Errorf("unknown auth mode %q (want none, apikey, basic or bearer)", s)
+	return simhttp.ParseMode(s, AuthNone, AuthAPIKey, AuthBasic, AuthBearer)
 }
 
 // Auth holds the credentials the simulator accepts. Only the fields of
@@ -70,11 +65,10 @@ func GenerateAuth(mode AuthMode) (Auth, error) {
 	if _, err := ParseAuthMode(string(mode)); err != nil {
 		return Auth{}, err
 	}
-	b := make([]byte, 24)
-	if _, err := rand.Read(b); err != nil {
+	v, err := simhttp.RandomString(24)
+	if err != nil {
 		return Auth{}, fmt.Errorf("generating credentials: %w", err)
 	}
-	v := base64.RawURLEncoding.EncodeToString(b)
 	a := Auth{Mode: mode}
 	switch mode {
 	case AuthAPIKey:
@@ -101,8 +95,6 @@ func (a Auth) validate() error {
 	return nil
 }
 
-func eq(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
-
 // check reports whether r carries the expected credentials, and the user id.
 func (a Auth) check(r *http.Request) (string, bool) {
 	switch a.Mode {
@@ -110,14 +102,14 @@ func (a Auth) check(r *http.Request) (string, bool) {
 		return "MAXADMIN", true
 	case AuthAPIKey:
 		k := r.Header.Get("apikey")
-		return "MXAPIUSER", k != "" && eq(k, a.APIKey)
+		return "MXAPIUSER", k != "" && simhttp.Equal(k, a.APIKey)
 	case AuthBasic:
 		u, p, ok := r.BasicAuth()
-		return u, ok && eq(u, a.Username) && eq(p, a.Password)
+		return u, ok && simhttp.Equal(u, a.Username) && simhttp.Equal(p, a.Password)
 	case AuthBearer:
 		h := r.Header.Get("Authorization")
 		tok, ok := strings.CutPrefix(h, "Bearer ")
-		return "MXOAUTHUSER", ok && tok != "" && eq(tok, a.Token)
+		return "MXOAUTHUSER", ok && tok != "" && simhttp.Equal(tok, a.Token)
 	}
 	return "", false
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/machina-go/machina/internal/sim/simexpr"
 )
 
 // expr is a parsed oslc.where clause.
@@ -244,34 +246,11 @@ func (p *parser) keyword(w string) bool {
 	return false
 }
 
+// or parses the whole boolean expression (and binds tighter than or).
 func (p *parser) or() (expr, error) {
-	l, err := p.and()
-	if err != nil {
-		return nil, err
-	}
-	for p.keyword("or") {
-		r, err := p.and()
-		if err != nil {
-			return nil, err
-		}
-		l = orExpr{l, r}
-	}
-	return l, nil
-}
-
-func (p *parser) and() (expr, error) {
-	l, err := p.primary()
-	if err != nil {
-		return nil, err
-	}
-	for p.keyword("and") {
-		r, err := p.primary()
-		if err != nil {
-			return nil, err
-		}
-		l = andExpr{l, r}
-	}
-	return l, nil
+	return simexpr.Boolean(p.primary, p.keyword,
+		func(l, r expr) expr { return andExpr{l, r} },
+		func(l, r expr) expr { return orExpr{l, r} })
 }
 
 func (p *parser) primary() (expr, error) {

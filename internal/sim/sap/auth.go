@@ -1,12 +1,10 @@
 package sap
 
 import (
-	"crypto/rand"
-	"crypto/subtle"
-	"encoding/base64"
 	"fmt"
 	"net/http"
-	"strings"
+
+	"github.com/machina-go/machina/internal/sim/simhttp"
 )
 
 // AuthMode is how clients authenticate to the simulator.
@@ -25,11 +23,7 @@ const (
 
 // ParseAuthMode validates a mode name.
 func ParseAuthMode(s string) (AuthMode, error) {
-	switch m := AuthMode(strings.ToLower(strings.TrimSpace(s))); m {
-	case AuthNone, AuthBasic, AuthOAuth2:
-		return m, nil
-	}
-	return "", fmt.Errorf("unknown auth mode %q (want none, basic or oauth2)", s)
+	return simhttp.ParseMode(s, AuthNone, AuthBasic, AuthOAuth2)
 }
 
 // Auth holds the credentials the simulator accepts. Only the fields of Mode
@@ -64,21 +58,12 @@ func (a Auth) String() string {
 	return string(a.Mode)
 }
 
-// randomString returns n random bytes, base64url-encoded.
-func randomString(n int) (string, error) {
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		return "", fmt.Errorf("sap sim: random: %w", err)
-	}
-	return base64.RawURLEncoding.EncodeToString(b), nil
-}
-
 // GenerateAuth returns fresh random credentials for mode.
 func GenerateAuth(mode AuthMode) (Auth, error) {
 	if _, err := ParseAuthMode(string(mode)); err != nil {
 		return Auth{}, err
 	}
-	v, err := randomString(24)
+	v, err := simhttp.RandomString(24)
 	if err != nil {
 		return Auth{}, err
 	}
@@ -105,8 +90,6 @@ func (a Auth) validate() error {
 	return nil
 }
 
-func eq(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
-
 // checkClient reports whether the OAuth2 client credentials of a token
 // request are right: client_secret_basic (RFC 6749 §2.3.1, form-encoded
 // id and secret) or client_secret_post.
@@ -117,5 +100,5 @@ func (a Auth) checkClient(r *http.Request) bool {
 	} else {
 		id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
 	}
-	return id != "" && eq(id, a.ClientID) && eq(secret, a.ClientSecret)
+	return id != "" && simhttp.Equal(id, a.ClientID) && simhttp.Equal(secret, a.ClientSecret)
 }

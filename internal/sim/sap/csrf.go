@@ -56,7 +56,7 @@ func (s *Server) issueCSRF(r *http.Request, w http.ResponseWriter) {
 		ss = s.csrf.sessions[c.Value]
 	}
 	if ss == nil {
-		id, err := randomString(24)
+		id, err := simhttp.RandomString(24)
 		if err != nil {
 			return
 		}
@@ -65,7 +65,7 @@ func (s *Server) issueCSRF(r *http.Request, w http.ResponseWriter) {
 		http.SetCookie(w, &http.Cookie{Name: s.sessionCookie(), Value: id, Path: "/", HttpOnly: true})
 	}
 	if ss.token == "" || !s.now().Before(ss.expires) {
-		tok, err := randomString(18)
+		tok, err := simhttp.RandomString(18)
 		if err != nil {
 			return
 		}
@@ -106,7 +106,7 @@ func (s *Server) checkCSRF(r *http.Request) *httpErr {
 		return required
 	}
 	xsrf, err := r.Cookie(s.xsrfCookie())
-	if ss == nil || tok == "" || ss.token == "" || !s.now().Before(ss.expires) || !eq(tok, ss.token) || err != nil || !eq(xsrf.Value, ss.token) {
+	if ss == nil || tok == "" || ss.token == "" || !s.now().Before(ss.expires) || !simhttp.Equal(tok, ss.token) || err != nil || !simhttp.Equal(xsrf.Value, ss.token) {
 		s.csrfRejected.Add(1)
 		return required
 	}

@@ -507,7 +507,7 @@ func (s *Server) authenticate(r *http.Request) bool {
 		return true
 	case AuthBasic:
 		u, p, ok := r.BasicAuth()
-		return ok && eq(u, s.auth.Username) && eq(p, s.auth.Password)
+		return ok && simhttp.Equal(u, s.auth.Username) && simhttp.Equal(p, s.auth.Password)
 	case AuthOAuth2:
 		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || tok == "" {
@@ -563,7 +563,7 @@ func (s *Server) tokenEndpoint(w http.ResponseWriter, r *http.Request) {
 		oauthErr(400, "unsupported_grant_type", "only client_credentials is supported")
 		return
 	}
-	tok, err := randomString(32)
+	tok, err := simhttp.RandomString(32)
 	if err != nil {
 		oauthErr(500, "server_error", "token generation failed")
 		return

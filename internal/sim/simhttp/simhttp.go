@@ -6,6 +6,9 @@
 package simhttp
 
 import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
 	"fmt"
 	"net/http"
 	"os"
@@ -76,4 +79,34 @@ func WriteEnvFile(path, pattern string, vars [][2]string) (string, error) {
 		return "", err
 	}
 	return filepath.Abs(path)
+}
+
+// Equal compares a presented credential with the expected one in constant
+// time.
+func Equal(got, want string) bool { return subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1 }
+
+// RandomString returns n random bytes, base64url-encoded: generated
+// credentials, tokens and session ids.
+func RandomString(n int) (string, error) {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("random: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// ParseMode validates a mode name (case and surrounding spaces ignored)
+// against the simulator's modes.
+func ParseMode[M ~string](s string, modes ...M) (M, error) {
+	m := M(strings.ToLower(strings.TrimSpace(s)))
+	for _, x := range modes {
+		if m == x {
+			return m, nil
+		}
+	}
+	names := make([]string, len(modes))
+	for i, x := range modes {
+		names[i] = string(x)
+	}
+	return "", fmt.Errorf("unknown auth mode %q (want %s)", s, strings.Join(names, ", "))
 }
