@@ -37,6 +37,7 @@ func (a *App) loadPlugins(ctx context.Context) ([]messaging.Channel, error) {
 	var channels []messaging.Channel
 	for _, l := range loaded {
 		a.Plugins = append(a.Plugins, l)
+		a.Metrics.Plugin(l.Name)
 		a.closers = append(a.closers, func() { _ = l.Close(context.Background()) })
 		if _, err := a.Registry.AddPlugin(l.Name, l.Plugin, l.Config.Primary); err != nil {
 			a.Registry.Fail(l.Name, registry.Kind(l.Plugin.Descriptor().Kind), err)

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/machina-go/machina/abi"
 	"github.com/machina-go/machina/host/internal/policy"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -75,6 +76,13 @@ func New(dropped func() uint64) *Metrics {
 	if dropped == nil {
 		dropped = func() uint64 { return 0 }
 	}
+	// Every alarm event and severity starts at zero, so the family is
+	// there before the first alarm.
+	for _, ev := range []string{"raised", "cleared"} {
+		for _, sev := range []abi.Severity{abi.SeverityCritical, abi.SeverityWarning, abi.SeverityInfo} {
+			m.alarms.WithLabelValues(ev, string(sev))
+		}
+	}
 	m.reg.MustRegister(m.toolCalls, m.pluginCalls, m.httpRequests, m.recycles, m.traps, m.alarms,
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "machina_trace_records_dropped_total",
 			Help: "Trace entries dropped (buffer full, tracer closed or a failed write)."},
@@ -82,6 +90,17 @@ func New(dropped func() uint64) *Metrics {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// Plugin starts a loaded plugin's instance counters at zero, so the
+// recycle and trap families are present (and rate() works) before the
+// first event.
+func (m *Metrics) Plugin(name string) {
+	if m == nil {
+		return
+	}
+	m.recycles.WithLabelValues(name)
+	m.traps.WithLabelValues(name)
 }
 
 // Registry is the host's registry (tests gather from it).
