@@ -348,4 +348,3 @@ func value(m *dto.Metric) float64 {
 	}
 	return 0
 }
-
