@@ -40,7 +40,9 @@ func (a *App) openInbox() (*inbox.Ledger, error) {
 // sensors keeps it in state/alarms.json, so active alarms (id, since,
 // value, acknowledgement) and their history survive a restart.
 func (a *App) openAlarms() error {
-	a.Alarms = sensor.NewAlarmStore(1000, nil)
+	a.Alarms = sensor.NewAlarmStore(1000, func(ev sensor.AlarmEvent) {
+		a.Metrics.Alarm(string(ev.Kind), string(ev.Alarm.Severity))
+	})
 	if !a.Parts.Has(OPCUA) && !a.Parts.Has(MQTT) {
 		return nil
 	}
