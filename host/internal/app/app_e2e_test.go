@@ -254,6 +254,13 @@ func TestSandboxedAgentWrite(t *testing.T) {
 	if n := len(s.env.Telegram.Sent()); n != 0 {
 		t.Fatalf("sandbox mode sent %d Telegram messages", n)
 	}
+	// Sandbox mode checks a message's target as a live send would.
+	if text, isErr := callTool(t, s, "machina_send_message", map[string]any{"channel": demo.TechnicianMail, "text": "x"}); isErr {
+		t.Fatalf("sandboxed send to a bare address: %s", text)
+	}
+	if text, isErr := callTool(t, s, "machina_send_message", map[string]any{"channel": "Ann Smith", "text": "x"}); !isErr {
+		t.Fatalf("sandbox accepted an unroutable target: %s", text)
+	}
 }
 
 func TestAlarmDraftsOneWorkOrderAndNotifies(t *testing.T) {
