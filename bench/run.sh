@@ -7,5 +7,9 @@ mkdir -p bench/out
 export MACHINA_DIST="$PWD/dist/plugins"
 echo "running benchmarks (this takes several minutes)..." >&2
 go test -run '^$' -bench . -benchtime "${BENCHTIME:-1s}" -count 1 -timeout 60m ${PKGS:-./...} 2>&1 | tee bench/out/raw.txt >&2
+# The soak and crash figures (make soak, make crash) are not go benchmarks:
+# keep their section across regenerations.
+keep=$(sed -n '/^## Soak and crash/,$p' bench/RESULTS.md 2>/dev/null || true)
 go run ./bench/report -targets bench/targets.json -before bench/before-19.md < bench/out/raw.txt > bench/RESULTS.md
+if [ -n "$keep" ]; then printf '\n%s\n' "$keep" >> bench/RESULTS.md; fi
 echo "wrote bench/RESULTS.md" >&2
