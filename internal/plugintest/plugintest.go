@@ -20,6 +20,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 	"github.com/machina-go/machina/host"
+	"github.com/machina-go/machina/internal/testcache"
 )
 
 // Root returns the repository root.
@@ -161,7 +162,8 @@ func KitText(tb testing.TB, module string, args ...string) (string, int) {
 // Host starts a host from cfg, a machina.toml given as a TOML-encodable
 // value (maps or structs), with env as its whole environment (secret
 // references "env:NAME" resolve there) and its logs written to logs (nil
-// discards them). It is closed when the test ends.
+// discards them). It is closed when the test ends. Its compilation cache is
+// the one the test processes share (package testcache).
 func Host(tb testing.TB, cfg any, env map[string]string, logs io.Writer) *host.Host {
 	tb.Helper()
 	if logs == nil {
@@ -171,13 +173,29 @@ func Host(tb testing.TB, cfg any, env map[string]string, logs io.Writer) *host.H
 	if err := toml.NewEncoder(&text).Encode(cfg); err != nil {
 		tb.Fatalf("encoding machina.toml: %v", err)
 	}
-	h, err := host.New(context.Background(), host.Options{Config: text.Bytes(), Dir: tb.TempDir(),
+	dir := tb.TempDir()
+	shareCompilationCache(tb, dir)
+	h, err := host.New(context.Background(), host.Options{Config: text.Bytes(), Dir: dir,
 		Getenv: func(k string) string { return env[k] }, Stderr: logs})
 	if err != nil {
 		tb.Fatalf("starting the host: %v\nmachina.toml:\n%s", err, text.String())
 	}
 	tb.Cleanup(h.Close)
 	return h
+}
+
+// shareCompilationCache points the compilation cache of a host whose
+// data_dir is the default ("data" below dir) at the cache the test processes
+// share, so each host of a test package does not compile the plugin again.
+func shareCompilationCache(tb testing.TB, dir string) {
+	tb.Helper()
+	cache := filepath.Join(dir, "data", "cache")
+	if err := os.MkdirAll(cache, 0o700); err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.Symlink(testcache.Dir(tb), filepath.Join(cache, "wazero")); err != nil {
+		tb.Fatal(err)
+	}
 }
 
 // Conforms builds the plugin folder dir, runs the conformance kit on it
