@@ -82,6 +82,7 @@ func newStackWith(t *testing.T, sandbox bool, extra string) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
+	shareCompilationCache(t, cfg.DataDir)
 	a, err := app.Build(ctx, cfg, app.All, app.Options{Stderr: &logSink{t: t}, Getenv: func(string) string { return "" }})
 	if err != nil {
 		t.Fatal(err)
@@ -104,6 +105,19 @@ func newStackWith(t *testing.T, sandbox bool, extra string) *stack {
 		s.llm.Close()
 	})
 	return s
+}
+
+// shareCompilationCache points the data directory's wazero cache at the
+// test processes' shared one: compiling the plugins dominates start-up,
+// above all under -race.
+func shareCompilationCache(t *testing.T, dataDir string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Join(dataDir, "cache"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(testplugin.CacheDir(t), filepath.Join(dataDir, "cache", "wazero")); err != nil {
+		t.Fatal(err)
+	}
 }
 
 type logSink struct{ t *testing.T }
@@ -225,6 +239,13 @@ func TestSandboxedAgentWrite(t *testing.T) {
 	}
 	if n := len(s.env.Telegram.Sent()); n != 0 {
 		t.Fatalf("sandbox mode sent %d Telegram messages", n)
+	}
+	// Sandbox mode checks a message's target as a live send would.
+	if text, isErr := callTool(t, s, "machina_send_message", map[string]any{"channel": demo.TechnicianMail, "text": "x"}); isErr {
+		t.Fatalf("sandboxed send to a bare address: %s", text)
+	}
+	if text, isErr := callTool(t, s, "machina_send_message", map[string]any{"channel": "Ann Smith", "text": "x"}); !isErr {
+		t.Fatalf("sandbox accepted an unroutable target: %s", text)
 	}
 }
 
