@@ -174,7 +174,7 @@ func Host(tb testing.TB, cfg any, env map[string]string, logs io.Writer) *host.H
 		tb.Fatalf("encoding machina.toml: %v", err)
 	}
 	dir := tb.TempDir()
-	shareCompilationCache(tb, dir)
+	testcache.Share(tb, filepath.Join(dir, "data")) // data_dir's default
 	h, err := host.New(context.Background(), host.Options{Config: text.Bytes(), Dir: dir,
 		Getenv: func(k string) string { return env[k] }, Stderr: logs})
 	if err != nil {
@@ -182,20 +182,6 @@ func Host(tb testing.TB, cfg any, env map[string]string, logs io.Writer) *host.H
 	}
 	tb.Cleanup(h.Close)
 	return h
-}
-
-// shareCompilationCache points the compilation cache of a host whose
-// data_dir is the default ("data" below dir) at the cache the test processes
-// share, so each host of a test package does not compile the plugin again.
-func shareCompilationCache(tb testing.TB, dir string) {
-	tb.Helper()
-	cache := filepath.Join(dir, "data", "cache")
-	if err := os.MkdirAll(cache, 0o700); err != nil {
-		tb.Fatal(err)
-	}
-	if err := os.Symlink(testcache.Dir(tb), filepath.Join(cache, "wazero")); err != nil {
-		tb.Fatal(err)
-	}
 }
 
 // Conforms builds the plugin folder dir, runs the conformance kit on it

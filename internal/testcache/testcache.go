@@ -27,3 +27,16 @@ func Dir(tb testing.TB) string {
 	}
 	return dir
 }
+
+// Share makes the compilation cache of a host whose data directory is
+// dataDir (<data_dir>/cache/wazero) a link to Dir, so that the host does not
+// compile again what another test already compiled.
+func Share(tb testing.TB, dataDir string) {
+	tb.Helper()
+	if err := os.MkdirAll(filepath.Join(dataDir, "cache"), 0o700); err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.Symlink(Dir(tb), filepath.Join(dataDir, "cache", "wazero")); err != nil {
+		tb.Fatal(err)
+	}
+}
