@@ -3,6 +3,8 @@ package app_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -53,12 +55,13 @@ func scriptedModel(rec llmtest.Recorded) llmtest.Step {
 
 func newStack(t *testing.T, sandbox bool) *stack {
 	t.Helper()
-	return newStackWith(t, sandbox, "")
+	return newStackWith(t, sandbox, "", nil)
 }
 
 // newStackWith builds the stack with extra TOML appended to the demo's
-// machina.toml (e.g. an [[mqtt.broker]] section).
-func newStackWith(t *testing.T, sandbox bool, extra string) *stack {
+// machina.toml (e.g. an [[mqtt.broker]] section) and extra [secrets]
+// references (name → "file:…").
+func newStackWith(t *testing.T, sandbox bool, extra string, secrets map[string]string) *stack {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &stack{llm: llmtest.New(), dir: t.TempDir(), stop: cancel}
@@ -69,15 +72,8 @@ func newStackWith(t *testing.T, sandbox bool, extra string) *stack {
 		t.Fatal(err)
 	}
 	s.env = env
-	if extra != "" {
-		f, err := os.OpenFile(env.ConfigPath, os.O_APPEND|os.O_WRONLY, 0)
-		if err == nil {
-			_, err = f.WriteString("\n" + extra)
-			f.Close()
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	if err := extendConfig(env.ConfigPath, extra, secrets); err != nil {
+		t.Fatal(err)
 	}
 	cfg, err := config.Load(env.ConfigPath, func(string) string { return "" })
 	if err != nil {
@@ -106,6 +102,24 @@ func newStackWith(t *testing.T, sandbox bool, extra string) *stack {
 		s.llm.Close()
 	})
 	return s
+}
+
+// extendConfig appends extra to the configuration at path and adds the
+// secrets references to its [secrets] table.
+func extendConfig(path, extra string, secrets map[string]string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	var refs strings.Builder
+	for name, ref := range secrets {
+		fmt.Fprintf(&refs, "%s = %q\n", name, ref)
+	}
+	text := strings.Replace(string(b), "\n[secrets]\n", "\n[secrets]\n"+refs.String(), 1)
+	if refs.Len() > 0 && text == string(b) {
+		return errors.New("the demo configuration has no [secrets] table")
+	}
+	return os.WriteFile(path, []byte(text+"\n"+extra), 0o600)
 }
 
 // shareCompilationCache points the data directory's wazero cache at the
