@@ -18,6 +18,7 @@ import (
 	"github.com/machina-go/machina/host/internal/testplugin"
 	"github.com/machina-go/machina/host/internal/trace"
 	simtg "github.com/machina-go/machina/internal/sim/telegram"
+	"github.com/machina-go/machina/internal/testcache"
 )
 
 // stack is the whole host built from a demo environment, with a scripted
@@ -125,12 +126,7 @@ func extendConfig(path, extra string, tables map[string]string) error {
 // above all under -race.
 func shareCompilationCache(t *testing.T, dataDir string) {
 	t.Helper()
-	if err := os.MkdirAll(filepath.Join(dataDir, "cache"), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Symlink(testplugin.CacheDir(t), filepath.Join(dataDir, "cache", "wazero")); err != nil {
-		t.Fatal(err)
-	}
+	testcache.Share(t, dataDir)
 }
 
 type logSink struct{ t *testing.T }
