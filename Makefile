@@ -51,8 +51,8 @@ bench: build
 
 # Issue #22's soak (100 MCP clients, RSS sampled every 30 s) and crash
 # (SIGKILL during a burst, restart, count) runs against bin/machina; their
-# figures are recorded by hand in bench/soak-crash.md, which bench/run.sh
-# appends to bench/RESULTS.md.
+# figures are recorded by hand in bench/notes-22.md, which the report
+# (bench/run.sh) places in bench/RESULTS.md.
 SOAK_DURATION ?= 10m
 soak: build
 	$(GO) run ./bench/soak -duration $(SOAK_DURATION)
