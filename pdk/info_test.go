@@ -46,3 +46,14 @@ kind = "cmms"
 	fmt.Println(info.Name, info.Version, err)
 	// Output: cmms-acme 1.4.0 <nil>
 }
+
+func TestConfigCheckKeys(t *testing.T) {
+	cfg := pdk.NewConfig(map[string]any{"base_url": "x", "allowed_chat_id": 1, "zeta": true})
+	err := cfg.CheckKeys("base_url", "allowed_chat_ids")
+	if err == nil || err.Error() != "invalid_argument: unknown config keys: allowed_chat_id, zeta" {
+		t.Fatalf("err = %v", err)
+	}
+	if err := pdk.NewConfig(map[string]any{"base_url": "x"}).CheckKeys("base_url", "other"); err != nil {
+		t.Fatal(err)
+	}
+}

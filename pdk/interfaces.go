@@ -65,6 +65,28 @@ type PlanReader interface {
 	GetMaintenancePlan(ctx context.Context, req abi.GetMaintenancePlanRequest) (abi.GetMaintenancePlanResponse, error)
 }
 
+// CompleteCMMS is a CMMS that implements every CMMS operation of the ABI.
+// Assert it in a plugin meant to serve them all, so that a misspelled or
+// mistyped method fails the build instead of silently dropping an
+// operation:
+//
+//	var _ pdk.CompleteCMMS = (*acme)(nil)
+//
+// A plugin serving fewer operations asserts each interface it implements.
+type CompleteCMMS interface {
+	CMMS
+	AssetReader
+	WorkOrderLister
+	WorkOrderGetter
+	WorkOrderCreator
+	WorkOrderUpdater
+	WorkOrderCloser
+	WorkOrderCanceller
+	HistoryReader
+	SparePartsReader
+	PlanReader
+}
+
 // Messaging is what every messaging plugin implements: send (a write the
 // sandbox blocks) and poll (receive new messages).
 type Messaging interface {

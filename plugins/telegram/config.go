@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -33,9 +32,9 @@ type config struct {
 	greeting    string
 }
 
-var knownKeys = map[string]bool{
-	"base_url": true, "allowed_chat_ids": true, "allow_all_chats": true, "parse_mode": true,
-	"poll_timeout_s": true, "poll_limit": true, "max_send_wait_s": true, "greeting": true,
+// knownKeys are the configuration keys the plugin reads.
+func knownKeys() []string {
+	return []string{"base_url", "allowed_chat_ids", "allow_all_chats", "parse_mode", "poll_timeout_s", "poll_limit", "max_send_wait_s", "greeting"}
 }
 
 // parseConfig validates the plugin configuration. Unknown keys are errors
@@ -45,15 +44,8 @@ func parseConfig(c pdk.Config) (config, error) {
 	if err := c.Decode(&raw); err != nil {
 		return config{}, abi.InvalidArgument("%v", err)
 	}
-	var unknown []string
-	for k := range raw {
-		if !knownKeys[k] {
-			unknown = append(unknown, k)
-		}
-	}
-	if len(unknown) > 0 {
-		sort.Strings(unknown)
-		return config{}, abi.InvalidArgument("unknown config keys: %s", strings.Join(unknown, ", "))
+	if err := c.CheckKeys(knownKeys()...); err != nil {
+		return config{}, err
 	}
 	cfg := config{baseURL: defaultBaseURL, pollTimeout: defaultPollTimeout, pollLimit: defaultPollLimit,
 		maxSendWait: defaultMaxSendWait, greeting: defaultGreeting}

@@ -2,8 +2,8 @@ package audit
 
 import (
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/machina-go/machina/internal/wire"
@@ -69,7 +69,7 @@ func Diff(old, new *Report) DiffResult {
 	}
 	// Origins, keyed by pattern.
 	oo, no := originMap(old.Requested.HTTP), originMap(new.Requested.HTTP)
-	for _, k := range sortedKeys(no) {
+	for _, k := range slices.Sorted(maps.Keys(no)) {
 		n := no[k]
 		o, ok := oo[k]
 		if !ok {
@@ -89,7 +89,7 @@ func Diff(old, new *Report) DiffResult {
 			add("secret", "removed", k, "placeholder {{secret:"+s+"}}")
 		}
 	}
-	for _, k := range sortedKeys(oo) {
+	for _, k := range slices.Sorted(maps.Keys(oo)) {
 		if _, ok := no[k]; !ok {
 			add("origin", "removed", k, originDetail(oo[k]))
 		}
@@ -102,12 +102,12 @@ func Diff(old, new *Report) DiffResult {
 	for _, i := range new.Imports {
 		ni[i.Import.String()] = string(i.Verdict)
 	}
-	for _, k := range sortedKeys(ni) {
+	for _, k := range slices.Sorted(maps.Keys(ni)) {
 		if _, ok := oi[k]; !ok {
 			add("import", "added", k, "verdict "+ni[k])
 		}
 	}
-	for _, k := range sortedKeys(oi) {
+	for _, k := range slices.Sorted(maps.Keys(oi)) {
 		if _, ok := ni[k]; !ok {
 			add("import", "removed", k, "verdict "+oi[k])
 		}
@@ -120,12 +120,12 @@ func Diff(old, new *Report) DiffResult {
 	for _, o := range new.Descriptor.Operations {
 		nops[string(o.Name)] = o
 	}
-	for _, k := range sortedKeys(nops) {
+	for _, k := range slices.Sorted(maps.Keys(nops)) {
 		if _, ok := oops[k]; !ok {
 			add("operation", "added", k, string(nops[k].Class))
 		}
 	}
-	for _, k := range sortedKeys(oops) {
+	for _, k := range slices.Sorted(maps.Keys(oops)) {
 		if _, ok := nops[k]; !ok {
 			add("operation", "removed", k, string(oops[k].Class))
 		}
@@ -193,13 +193,4 @@ func minus(a, b []string) []string {
 		}
 	}
 	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }

@@ -53,6 +53,9 @@ func TestDemoReachesReady(t *testing.T) {
 // its standard streams on pipes and drives it with an MCP client, as a
 // client that spawns the command would.
 func TestDemoStdioExternalClient(t *testing.T) {
+	// Everything that can fail the test is prepared here: t.Fatal must not
+	// run on the command's goroutine.
+	plugins, manuals, state := testplugin.DemoPlugins(t), filepath.Join(testplugin.Root(), "samples", "manuals"), t.TempDir()
 	inR, inW := io.Pipe()
 	outR, outW := io.Pipe()
 	var errb lockedBuf
@@ -64,8 +67,7 @@ func TestDemoStdioExternalClient(t *testing.T) {
 				return "warn"
 			}
 			return ""
-		}}, []string{"demo", "--transport", "stdio", "--state", t.TempDir(),
-			"--plugins", testplugin.DemoPlugins(t), "--manuals", filepath.Join(testplugin.Root(), "samples", "manuals")})
+		}}, []string{"demo", "--transport", "stdio", "--state", state, "--plugins", plugins, "--manuals", manuals})
 		outW.Close()
 	}()
 	c := client.NewClient(transport.NewIO(outR, inW, io.NopCloser(strings.NewReader(""))))

@@ -29,13 +29,9 @@ func runPluginAudit(ctx context.Context, c *cli, args []string) int {
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	static := fs.Bool("static", false, "do not run machina_describe under a deny-all host; derive the operations from the exports")
 	cfgPath := fs.String("config", "", "machina.toml: also check the sha256 pin, signature, config keys and the grant of the [[plugin]] entry with the module's manifest name")
-	file, code, ok := parseArg(fs, args)
+	file, code, ok := requireArg(fs, args)
 	if !ok {
 		return code
-	}
-	if file == "" {
-		fs.Usage()
-		return 2
 	}
 	wasm, err := os.ReadFile(file)
 	if err != nil {

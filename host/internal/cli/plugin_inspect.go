@@ -19,13 +19,9 @@ func runPluginInspect(_ context.Context, c *cli, args []string) int {
 		"Prints the manifest embedded in a module and the descriptor derived from it,\n"+
 		"without executing any plugin code.")
 	asJSON := fs.Bool("json", false, "print JSON")
-	file, code, ok := parseArg(fs, args)
+	file, code, ok := requireArg(fs, args)
 	if !ok {
 		return code
-	}
-	if file == "" {
-		fs.Usage()
-		return 2
 	}
 	wasm, err := os.ReadFile(file)
 	if err != nil {

@@ -835,26 +835,8 @@ func (s *Server) admin(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, "BMXAA0021E", "admin endpoint: invalid credentials")
 		return
 	}
-	w.Header().Set("Content-Type", "application/json")
-	switch {
-	case r.URL.Path == "/_sim/stats" && r.Method == http.MethodGet:
-		_ = json.NewEncoder(w).Encode(s.Stats())
-	case r.URL.Path == "/_sim/faults" && r.Method == http.MethodGet:
-		_ = json.NewEncoder(w).Encode(s.Faults())
-	case r.URL.Path == "/_sim/faults" && (r.Method == http.MethodPut || r.Method == http.MethodPost):
-		var f Faults
-		dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&f); err != nil {
-			writeError(w, http.StatusBadRequest, "SIM0001E", "faults: "+err.Error())
-			return
-		}
-		s.SetFaults(f)
-		_ = json.NewEncoder(w).Encode(f)
-	case r.URL.Path == "/_sim/faults" && r.Method == http.MethodDelete:
-		s.SetFaults(Faults{})
-		_ = json.NewEncoder(w).Encode(Faults{})
-	default:
+	fail := func(status int, msg string) { writeError(w, status, "SIM0001E", msg) }
+	if !simhttp.Admin(w, r, func() any { return s.Stats() }, s.Faults, s.SetFaults, fail) {
 		writeError(w, http.StatusNotFound, "SIM0002E", "unknown admin endpoint (GET /_sim/stats, GET|PUT|DELETE /_sim/faults)")
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"maps"
 	"net/http"
 	"net/url"
@@ -586,27 +585,12 @@ func (s *Server) admin(w http.ResponseWriter, r *http.Request) {
 		s.writeErr(w, errf(401, "SIM/001", "admin endpoint: invalid credentials"))
 		return
 	}
-	w.Header().Set("Content-Type", "application/json")
+	fail := func(status int, msg string) { s.writeErr(w, errf(status, "SIM/002", "%s", msg)) }
 	switch {
-	case r.URL.Path == "/_sim/stats" && r.Method == http.MethodGet:
-		_ = json.NewEncoder(w).Encode(s.Stats())
-	case r.URL.Path == "/_sim/faults" && r.Method == http.MethodGet:
-		_ = json.NewEncoder(w).Encode(s.Faults())
-	case r.URL.Path == "/_sim/faults" && (r.Method == http.MethodPut || r.Method == http.MethodPost):
-		var f Faults
-		dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&f); err != nil {
-			s.writeErr(w, errf(400, "SIM/002", "faults: %v", err))
-			return
-		}
-		s.SetFaults(f)
-		_ = json.NewEncoder(w).Encode(f)
-	case r.URL.Path == "/_sim/faults" && r.Method == http.MethodDelete:
-		s.SetFaults(Faults{})
-		_ = json.NewEncoder(w).Encode(Faults{})
+	case simhttp.Admin(w, r, func() any { return s.Stats() }, s.Faults, s.SetFaults, fail):
 	case r.URL.Path == "/_sim/csrf/expire" && r.Method == http.MethodPost:
 		s.ExpireCSRF()
+		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(map[string]bool{"expired": true})
 	default:
 		s.writeErr(w, errf(404, "SIM/003", "unknown admin endpoint (GET /_sim/stats, GET|PUT|DELETE /_sim/faults, POST /_sim/csrf/expire)"))
