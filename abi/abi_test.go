@@ -54,7 +54,8 @@ func TestAutoWorkOrderID(t *testing.T) {
 }
 
 func TestOperationTable(t *testing.T) {
-	writes := map[OpName]bool{OpCreateWorkOrder: true, OpUpdateWorkOrder: true, OpCloseWorkOrder: true, OpCancelWorkOrder: true, OpSend: true}
+	writes := map[OpName]bool{OpCreateWorkOrder: true, OpUpdateWorkOrder: true, OpCloseWorkOrder: true, OpCancelWorkOrder: true, OpSend: true,
+		OpVendorCreateNotification: true, OpVendorUpdateAttributes: true}
 	for _, op := range Operations() {
 		if IsWrite(op.Name) != writes[op.Name] {
 			t.Errorf("%s: IsWrite = %v", op.Name, IsWrite(op.Name))

@@ -51,11 +51,17 @@ type MailMessage struct {
 
 // MailFetchRequest is the input of mail_fetch: unseen messages, or those with
 // a UID greater than SinceUID when it is set. Fetched messages are marked
-// seen.
+// seen unless Peek is set.
 type MailFetchRequest struct {
 	Mailbox  string `json:"mailbox,omitempty"` // default INBOX
 	SinceUID uint32 `json:"since_uid,omitempty"`
 	Max      int    `json:"max,omitempty"`
+	// Peek (ABI 1.4) leaves fetched messages unseen, so they are fetched
+	// again until acknowledged through Seen (at-least-once delivery).
+	Peek bool `json:"peek,omitempty"`
+	// Seen (ABI 1.4) lists UIDs of the mailbox to mark \Seen before the
+	// search: the acknowledgement of messages fetched earlier with Peek.
+	Seen []uint32 `json:"seen,omitempty"`
 }
 
 // NoticeKind classifies a Notice.

@@ -48,6 +48,19 @@ const (
 	OpGetMaintenancePlan OpName = "get_maintenance_plan"
 )
 
+// Vendor operations (ABI 1.2): raw, vendor-specific writes that the host
+// exposes only as opt-in vendor tools ([mcp] vendor_tools). They serve no
+// capability; the host classifies them as writes like every other write.
+const (
+	// OpVendorCreateNotification creates a maintenance notification as the
+	// vendor's API takes it (SAP PM: NotificationType, Equipment,
+	// NotificationText).
+	OpVendorCreateNotification OpName = "vendor_create_notification"
+	// OpVendorUpdateAttributes changes attributes of one record of the
+	// vendor's API (Maximo: an OSLC object structure resource).
+	OpVendorUpdateAttributes OpName = "vendor_update_attributes"
+)
+
 // Messaging operations (OpHealth is shared).
 const (
 	OpSend OpName = "send"
@@ -84,8 +97,10 @@ var operations = []Operation{
 	{OpMaintenanceHistory, []Kind{KindCMMS}, ClassRead, true, false, CapReadMaintenanceHistory, "completed and closed work orders of an asset"},
 	{OpListSpareParts, []Kind{KindCMMS}, ClassRead, true, false, CapReadSpareParts, "list spare parts, optionally by asset or SKU"},
 	{OpGetMaintenancePlan, []Kind{KindCMMS}, ClassRead, true, false, CapReadMaintenancePlans, "list preventive maintenance plans"},
+	{OpVendorCreateNotification, []Kind{KindCMMS}, ClassWrite, false, false, "", "vendor tool: create a raw maintenance notification (SAP PM)"},
+	{OpVendorUpdateAttributes, []Kind{KindCMMS}, ClassWrite, false, true, "", "vendor tool: update raw attributes of one record (Maximo OSLC)"},
 	{OpSend, []Kind{KindMessaging}, ClassWrite, false, false, CapSendMessage, "send a message to a chat or address"},
-	{OpPoll, []Kind{KindMessaging}, ClassRead, false, false, CapReceiveMessage, "fetch new incoming messages"},
+	{OpPoll, []Kind{KindMessaging}, ClassRead, false, false, "", "fetch new incoming messages (for the host's channels; no tool, so no capability)"},
 }
 
 // Operations returns a copy of the fixed operation table.

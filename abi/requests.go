@@ -165,6 +165,13 @@ type SendResponse struct {
 type PollRequest struct {
 	// Max caps the number of messages returned (0 means the plugin's default).
 	Max int `json:"max,omitempty"`
+	// Ack (ABI 1.4) acknowledges an earlier batch: it is the Cursor of a
+	// PollResponse every message and dropped entry of which the host has
+	// handled (answered, or recorded as refused). The plugin commits its
+	// upstream cursor up to it (Telegram: the next getUpdates offset; IMAP:
+	// \Seen and the UID watermark) before it fetches anything. Empty: no
+	// acknowledgement is due.
+	Ack string `json:"ack,omitempty"`
 }
 
 // Dropped records an incoming message the plugin refused (e.g. a chat not on
@@ -172,12 +179,21 @@ type PollRequest struct {
 type Dropped struct {
 	ChatID string `json:"chat_id"`
 	Reason string `json:"reason"`
+	// ID (ABI 1.4), when set, identifies the refused message like
+	// Message.ID, so a redelivered refusal is traced once.
+	ID string `json:"id,omitempty"`
 }
 
 // PollResponse is the output of poll.
 type PollResponse struct {
 	Messages []Message `json:"messages"`
 	Dropped  []Dropped `json:"dropped,omitempty"`
+	// Cursor (ABI 1.4), when set, means the plugin has not committed this
+	// batch upstream: it will deliver the same messages again (with the same
+	// ids) until the host passes Cursor back as PollRequest.Ack. It is
+	// opaque to the host. Empty (every 1.0–1.3 plugin): the batch was
+	// committed before it was returned (at most once).
+	Cursor string `json:"cursor,omitempty"`
 }
 
 // Normalize applies the defaults (type corrective, priority medium) and

@@ -11,11 +11,11 @@ import (
 // at most Minor.
 const (
 	Major = 1
-	Minor = 2
+	Minor = 4
 )
 
 // Version is the ABI version as "major.minor".
-const Version = "1.2"
+const Version = "1.4"
 
 // ParseVersion splits "major.minor" into its numbers.
 func ParseVersion(v string) (major, minor int, err error) {

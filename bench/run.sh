@@ -7,5 +7,5 @@ mkdir -p bench/out
 export MACHINA_DIST="$PWD/dist/plugins"
 echo "running benchmarks (this takes several minutes)..." >&2
 go test -run '^$' -bench . -benchtime "${BENCHTIME:-1s}" -count 1 -timeout 60m ${PKGS:-./...} 2>&1 | tee bench/out/raw.txt >&2
-go run ./bench/report -targets bench/targets.json < bench/out/raw.txt > bench/RESULTS.md
+go run ./bench/report -targets bench/targets.json -before bench/before-19.md < bench/out/raw.txt > bench/RESULTS.md
 echo "wrote bench/RESULTS.md" >&2

@@ -24,14 +24,21 @@
 //
 // Build with `machina plugin build DIR`. The PDK owns every wasm export
 // (machina_describe, machina_init and one per operation), JSON encoding of
-// requests and responses, mapping of Go errors to the ABI error envelope, and
+// requests and responses, mapping of Go errors to ABI error objects, and
 // typed host calls: HTTP, Log, KVGet/KVSet, MailSend/MailFetch. The operations a
 // plugin serves are derived from the interfaces its value implements, and the
 // host derives capabilities from those operations with the fixed ABI table.
 //
+// Modules speak ABI 1.3's direct convention (abi/README.md §1): the host
+// reads and writes the module's memory once per direction, HTTP bodies and
+// key-value values travel raw, and the ABI types are encoded and decoded by
+// generated code (internal/codec) instead of encoding/json's reflection,
+// which inside wasm runs many times slower. ParseJSON gives plugins the same
+// fast decoding for the vendor payloads they read.
+//
 // The same code runs natively under `go test`: host calls then go to the
 // NativeHost found in the context (see package pdk/pdktest), so connector
-// logic is unit-tested without wasm through the very same JSON round trip.
+// logic is unit-tested without wasm through the very same encoding.
 //
 // The PDK must not reach the outside world by any other path than the host
 // functions of ABI v1, and must not hold any credential: the host attaches

@@ -4,64 +4,55 @@ package pdk
 
 import (
 	"context"
+	"unsafe"
 
-	"github.com/extism/go-pdk"
-	"github.com/machina-go/machina/abi"
 	"github.com/machina-go/machina/internal/wire"
 )
 
-// export runs an export of the registered plugin: input from extism memory,
-// the JSON envelope to the output. It always returns 0: errors travel in the
-// envelope, so a non-nil error on the host side always means a trap.
-func export(name string) int32 {
-	pdk.Output(invokeRegistered(context.Background(), name, pdk.Input()))
+//go:wasmimport machina input_size
+func hostInputSize() uint32
+
+//go:wasmimport machina input_read
+func hostInputRead(p unsafe.Pointer)
+
+//go:wasmimport machina output_write
+func hostOutputWrite(p unsafe.Pointer, n uint32)
+
+//go:wasmimport machina error_write
+func hostErrorWrite(p unsafe.Pointer, n uint32)
+
+// Export runs the export name (an operation, machina_describe or
+// machina_init) of the registered plugin with ABI 1.3's direct convention:
+// the host copies the input into a buffer allocated here, and copies the
+// result (or the error object) out of this module's memory. It always
+// returns 0: a plugin-reported error travels through error_write, so a
+// failed call on the host side always means a trap.
+//
+// It is the one entry point of the export shims `machina plugin build`
+// generates, one per operation the registered type implements:
+//
+//	//go:wasmexport list_assets
+//	func machinaExport_list_assets() int32 { return pdk.Export("list_assets") }
+func Export(name string) int32 {
+	in := make([]byte, hostInputSize())
+	if len(in) > 0 {
+		hostInputRead(ptr(in))
+	}
+	out, failed := runRegistered(context.Background(), name, in)
+	if failed {
+		hostErrorWrite(ptr(out), uint32(len(out)))
+	} else {
+		hostOutputWrite(ptr(out), uint32(len(out)))
+	}
 	return 0
 }
 
+// The PDK exports machina_describe and machina_init itself; the operations
+// are exported by the generated shims, so a module exports exactly the
+// operations its descriptor lists.
+
 //go:wasmexport machina_describe
-func exportDescribe() int32 { return export(wire.ExportDescribe) }
+func exportDescribe() int32 { return Export(wire.ExportDescribe) }
 
 //go:wasmexport machina_init
-func exportInit() int32 { return export(wire.ExportInit) }
-
-//go:wasmexport health
-func exportHealth() int32 { return export(string(abi.OpHealth)) }
-
-//go:wasmexport list_assets
-func exportListAssets() int32 { return export(string(abi.OpListAssets)) }
-
-//go:wasmexport get_asset
-func exportGetAsset() int32 { return export(string(abi.OpGetAsset)) }
-
-//go:wasmexport list_work_orders
-func exportListWorkOrders() int32 { return export(string(abi.OpListWorkOrders)) }
-
-//go:wasmexport get_work_order
-func exportGetWorkOrder() int32 { return export(string(abi.OpGetWorkOrder)) }
-
-//go:wasmexport create_work_order
-func exportCreateWorkOrder() int32 { return export(string(abi.OpCreateWorkOrder)) }
-
-//go:wasmexport update_work_order
-func exportUpdateWorkOrder() int32 { return export(string(abi.OpUpdateWorkOrder)) }
-
-//go:wasmexport close_work_order
-func exportCloseWorkOrder() int32 { return export(string(abi.OpCloseWorkOrder)) }
-
-//go:wasmexport cancel_work_order
-func exportCancelWorkOrder() int32 { return export(string(abi.OpCancelWorkOrder)) }
-
-//go:wasmexport maintenance_history
-func exportMaintenanceHistory() int32 { return export(string(abi.OpMaintenanceHistory)) }
-
-//go:wasmexport list_spare_parts
-func exportListSpareParts() int32 { return export(string(abi.OpListSpareParts)) }
-
-//go:wasmexport get_maintenance_plan
-func exportGetMaintenancePlan() int32 { return export(string(abi.OpGetMaintenancePlan)) }
-
-//go:wasmexport send
-func exportSend() int32 { return export(string(abi.OpSend)) }
-
-//go:wasmexport poll
-func exportPoll() int32 { return export(string(abi.OpPoll)) }
+func exportInit() int32 { return Export(wire.ExportInit) }

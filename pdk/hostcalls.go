@@ -2,18 +2,19 @@ package pdk
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/machina-go/machina/abi"
 	"github.com/machina-go/machina/internal/wire"
 )
 
-// NativeHost answers host calls when a plugin runs natively (under go test).
-// Call receives the host function name ("http_request", "log", "kv_get", …) and its JSON
-// input, and returns its JSON output, exactly as the wasm host does.
+// NativeHost answers host calls when a plugin runs natively (under go
+// test). Call receives the host function name of ABI 1.3's direct
+// convention ("http_send", "log_write", "kv_read", …) with its JSON header
+// and raw tail, and returns the reply header and tail, exactly as the wasm
+// host does (see internal/wire/direct.go).
 type NativeHost interface {
-	Call(ctx context.Context, function string, input []byte) []byte
+	Call(ctx context.Context, function string, header, tail []byte) (replyHeader, replyTail []byte)
 }
 
 type nativeHostKey struct{}
@@ -29,21 +30,22 @@ func nativeHost(ctx context.Context) NativeHost {
 	return h
 }
 
-// roundTrip encodes in, runs a host function through call, and decodes the
-// output into out.
-func roundTrip(call func([]byte) []byte, in, out any) error {
-	b, err := json.Marshal(in)
+// hostCall encodes the header, runs a host function through call with the
+// raw tail, and decodes the reply header into out, returning the raw reply
+// tail.
+func hostCall(call func(hdr, tail []byte) ([]byte, []byte), hdr any, tail []byte, out any) ([]byte, error) {
+	b, err := encodeHeader(hdr)
 	if err != nil {
-		return abi.Internal("encoding host call: %v", err)
+		return nil, abi.Internal("encoding host call: %v", err)
 	}
-	res := call(b)
+	rh, rt := call(b, tail)
 	if out == nil {
-		return nil
+		return rt, nil
 	}
-	if err := json.Unmarshal(res, out); err != nil {
-		return abi.Internal("decoding host reply: %v", err)
+	if err := decodeReply(rh, out); err != nil {
+		return nil, abi.Internal("decoding host reply: %v", err)
 	}
-	return nil
+	return rt, nil
 }
 
 // HTTP sends a request through the host's policy-checked HTTP gate. The host
@@ -53,9 +55,13 @@ func roundTrip(call func([]byte) []byte, in, out any) error {
 // including 4xx and 5xx, is a successful call.
 func HTTP(ctx context.Context, req abi.HTTPRequest) (abi.HTTPResponse, error) {
 	var resp abi.HTTPResponse
-	if err := roundTrip(func(b []byte) []byte { return callHTTP(ctx, b) }, req, &resp); err != nil {
+	body := req.Body
+	req.Body = nil
+	tail, err := hostCall(func(h, t []byte) ([]byte, []byte) { return callHTTP(ctx, h, t) }, &req, body, &resp)
+	if err != nil {
 		return resp, err
 	}
+	resp.Body = tail
 	if resp.Error != nil {
 		return resp, resp.Error
 	}
@@ -65,7 +71,7 @@ func HTTP(ctx context.Context, req abi.HTTPRequest) (abi.HTTPResponse, error) {
 // Log writes a message to the host's log under the plugin's name. The host
 // rate-limits and scrubs plugin logs.
 func Log(ctx context.Context, level abi.LogLevel, msg string, fields map[string]any) {
-	_ = roundTrip(func(b []byte) []byte { callLog(ctx, b); return nil }, wire.LogRecord{Level: level, Message: msg, Fields: fields}, nil)
+	_, _ = hostCall(func(h, _ []byte) ([]byte, []byte) { callLog(ctx, h); return nil, nil }, &wire.LogRecord{Level: level, Message: msg, Fields: fields}, nil, nil)
 }
 
 // Logf is Log with a format string.
@@ -76,20 +82,25 @@ func Logf(ctx context.Context, level abi.LogLevel, format string, args ...any) {
 // KVGet reads a value from the plugin's persistent key-value store.
 func KVGet(ctx context.Context, key string) (value []byte, found bool, err error) {
 	var resp wire.KVGetResponse
-	if err := roundTrip(func(b []byte) []byte { return callKVGet(ctx, b) }, wire.KVGetRequest{Key: key}, &resp); err != nil {
+	tail, err := hostCall(func(h, _ []byte) ([]byte, []byte) { return callKVGet(ctx, h) }, &wire.KVGetRequest{Key: key}, nil, &resp)
+	if err != nil {
 		return nil, false, err
 	}
 	if resp.Error != nil {
 		return nil, false, resp.Error
 	}
-	return resp.Value, resp.Found, nil
+	if resp.Found && tail == nil {
+		tail = []byte{}
+	}
+	return tail, resp.Found, nil
 }
 
 // KVSet writes (or, with a nil value, deletes) a key in the plugin's
 // persistent store, within the granted quota.
 func KVSet(ctx context.Context, key string, value []byte) error {
 	var resp wire.KVSetResponse
-	if err := roundTrip(func(b []byte) []byte { return callKVSet(ctx, b) }, wire.KVSetRequest{Key: key, Value: value}, &resp); err != nil {
+	req := wire.KVWriteRequest{Key: key, Delete: value == nil}
+	if _, err := hostCall(func(h, t []byte) ([]byte, []byte) { return callKVSet(ctx, h, t) }, &req, value, &resp); err != nil {
 		return err
 	}
 	if resp.Error != nil {
@@ -102,7 +113,7 @@ func KVSet(ctx context.Context, key string, value []byte) error {
 // the host. It returns the Message-ID.
 func MailSend(ctx context.Context, msg abi.MailMessage) (string, error) {
 	var resp wire.MailSendResponse
-	if err := roundTrip(func(b []byte) []byte { return callMailSend(ctx, b) }, wire.MailSendRequest{Message: msg}, &resp); err != nil {
+	if _, err := hostCall(func(h, _ []byte) ([]byte, []byte) { return callMailSend(ctx, h) }, &wire.MailSendRequest{Message: msg}, nil, &resp); err != nil {
 		return "", err
 	}
 	if resp.Error != nil {
@@ -115,7 +126,7 @@ func MailSend(ctx context.Context, msg abi.MailMessage) (string, error) {
 // host's IMAP client and marks them seen.
 func MailFetch(ctx context.Context, req abi.MailFetchRequest) ([]abi.MailMessage, error) {
 	var resp wire.MailFetchResponse
-	if err := roundTrip(func(b []byte) []byte { return callMailFetch(ctx, b) }, req, &resp); err != nil {
+	if _, err := hostCall(func(h, _ []byte) ([]byte, []byte) { return callMailFetch(ctx, h) }, &req, nil, &resp); err != nil {
 		return nil, err
 	}
 	if resp.Error != nil {

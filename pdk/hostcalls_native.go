@@ -10,26 +10,31 @@ import (
 	"github.com/machina-go/machina/internal/wire"
 )
 
-// Natively, every host call goes to the NativeHost in the context.
+// Natively, every host call goes to the NativeHost in the context, with
+// the same header and tail bytes the wasm host receives.
 
-func nativeCall(ctx context.Context, fn string, in []byte) []byte {
+func nativeCall(ctx context.Context, fn string, hdr, tail []byte) ([]byte, []byte) {
 	h := nativeHost(ctx)
 	if h == nil {
 		out, _ := json.Marshal(map[string]any{"error": abi.Internal("no native host in context: run the plugin through pdktest")})
-		return out
+		return out, nil
 	}
-	return h.Call(ctx, fn, in)
+	return h.Call(ctx, fn, hdr, tail)
 }
 
-func callHTTP(ctx context.Context, in []byte) []byte {
-	return nativeCall(ctx, wire.HostHTTPRequest, in)
+func callHTTP(ctx context.Context, hdr, tail []byte) ([]byte, []byte) {
+	return nativeCall(ctx, wire.HostHTTPSend, hdr, tail)
 }
-func callLog(ctx context.Context, in []byte)          { nativeCall(ctx, wire.HostLog, in) }
-func callKVGet(ctx context.Context, in []byte) []byte { return nativeCall(ctx, wire.HostKVGet, in) }
-func callKVSet(ctx context.Context, in []byte) []byte { return nativeCall(ctx, wire.HostKVSet, in) }
-func callMailSend(ctx context.Context, in []byte) []byte {
-	return nativeCall(ctx, wire.HostMailSend, in)
+func callLog(ctx context.Context, hdr []byte) { nativeCall(ctx, wire.HostLogWrite, hdr, nil) }
+func callKVGet(ctx context.Context, hdr []byte) ([]byte, []byte) {
+	return nativeCall(ctx, wire.HostKVRead, hdr, nil)
 }
-func callMailFetch(ctx context.Context, in []byte) []byte {
-	return nativeCall(ctx, wire.HostMailFetch, in)
+func callKVSet(ctx context.Context, hdr, tail []byte) ([]byte, []byte) {
+	return nativeCall(ctx, wire.HostKVWrite, hdr, tail)
+}
+func callMailSend(ctx context.Context, hdr []byte) ([]byte, []byte) {
+	return nativeCall(ctx, wire.HostMailSubmit, hdr, nil)
+}
+func callMailFetch(ctx context.Context, hdr []byte) ([]byte, []byte) {
+	return nativeCall(ctx, wire.HostMailReceive, hdr, nil)
 }

@@ -87,6 +87,18 @@ type CompleteCMMS interface {
 	PlanReader
 }
 
+// NotificationCreator serves vendor_create_notification (ABI 1.2), a raw
+// vendor write the host exposes only as an opt-in vendor tool.
+type NotificationCreator interface {
+	CreateNotification(ctx context.Context, req abi.VendorNotificationRequest) (abi.VendorResponse, error)
+}
+
+// AttributeUpdater serves vendor_update_attributes (ABI 1.2), a raw vendor
+// write the host exposes only as an opt-in vendor tool.
+type AttributeUpdater interface {
+	UpdateAttributes(ctx context.Context, req abi.VendorAttributesRequest) (abi.VendorResponse, error)
+}
+
 // Messaging is what every messaging plugin implements: send (a write the
 // sandbox blocks) and poll (receive new messages).
 type Messaging interface {

@@ -39,65 +39,22 @@ func handle[Req, Resp any](f func(context.Context, Req) (Resp, error)) handler {
 	return func(ctx context.Context, input []byte) (any, error) {
 		var req Req
 		if len(input) > 0 {
-			if err := json.Unmarshal(input, &req); err != nil {
+			if err := decodeRequest(input, &req); err != nil {
 				return nil, abi.InvalidArgument("decoding request: %v", err)
 			}
 		}
-		return f(ctx, req)
+		resp, err := f(ctx, req)
+		return &resp, err
 	}
 }
 
 // NewCMMS builds a Runner for a CMMS implementation. Operations are enabled
-// by the optional interfaces impl implements.
-func NewCMMS(info Info, impl CMMS) *Runner {
-	r := &Runner{info: info, kind: abi.KindCMMS, init: impl.Init, handlers: map[abi.OpName]handler{}}
-	r.selector, _ = impl.(OperationSelector)
-	r.handlers[abi.OpHealth] = handle(func(ctx context.Context, _ abi.HealthRequest) (abi.HealthResponse, error) {
-		return impl.Health(ctx)
-	})
-	if v, ok := impl.(AssetReader); ok {
-		r.handlers[abi.OpListAssets] = handle(v.ListAssets)
-		r.handlers[abi.OpGetAsset] = handle(v.GetAsset)
-	}
-	if v, ok := impl.(WorkOrderLister); ok {
-		r.handlers[abi.OpListWorkOrders] = handle(v.ListWorkOrders)
-	}
-	if v, ok := impl.(WorkOrderGetter); ok {
-		r.handlers[abi.OpGetWorkOrder] = handle(v.GetWorkOrder)
-	}
-	if v, ok := impl.(WorkOrderCreator); ok {
-		r.handlers[abi.OpCreateWorkOrder] = handle(v.CreateWorkOrder)
-	}
-	if v, ok := impl.(WorkOrderUpdater); ok {
-		r.handlers[abi.OpUpdateWorkOrder] = handle(v.UpdateWorkOrder)
-	}
-	if v, ok := impl.(WorkOrderCloser); ok {
-		r.handlers[abi.OpCloseWorkOrder] = handle(v.CloseWorkOrder)
-	}
-	if v, ok := impl.(WorkOrderCanceller); ok {
-		r.handlers[abi.OpCancelWorkOrder] = handle(v.CancelWorkOrder)
-	}
-	if v, ok := impl.(HistoryReader); ok {
-		r.handlers[abi.OpMaintenanceHistory] = handle(v.MaintenanceHistory)
-	}
-	if v, ok := impl.(SparePartsReader); ok {
-		r.handlers[abi.OpListSpareParts] = handle(v.ListSpareParts)
-	}
-	if v, ok := impl.(PlanReader); ok {
-		r.handlers[abi.OpGetMaintenancePlan] = handle(v.GetMaintenancePlan)
-	}
-	return r
-}
+// by the optional interfaces impl implements (see OperationInterfaces).
+func NewCMMS(info Info, impl CMMS) *Runner { return newRunner(info, abi.KindCMMS, impl.Init, impl) }
 
 // NewMessaging builds a Runner for a messaging implementation.
 func NewMessaging(info Info, impl Messaging) *Runner {
-	r := &Runner{info: info, kind: abi.KindMessaging, init: impl.Init, handlers: map[abi.OpName]handler{}}
-	r.handlers[abi.OpHealth] = handle(func(ctx context.Context, _ abi.HealthRequest) (abi.HealthResponse, error) {
-		return impl.Health(ctx)
-	})
-	r.handlers[abi.OpSend] = handle(impl.Send)
-	r.handlers[abi.OpPoll] = handle(impl.Poll)
-	return r
+	return newRunner(info, abi.KindMessaging, impl.Init, impl)
 }
 
 // Operations returns the operations the plugin implements, sorted: exactly
@@ -125,10 +82,35 @@ func (r *Runner) describe() wire.Descriptor {
 }
 
 // Invoke runs one export by name with its JSON input and returns the JSON
-// output envelope ({"result":…} or {"error":…}). It never panics on bad
-// input; a panic inside the implementation is left to crash the instance,
-// which the host discards.
+// output envelope ({"result":…} or {"error":…}) of ABI 1.0. It never panics
+// on bad input; a panic inside the implementation is left to crash the
+// instance, which the host discards.
 func (r *Runner) Invoke(ctx context.Context, export string, input []byte) []byte {
+	out, failed := r.run(ctx, export, input)
+	if failed {
+		return append(append([]byte(`{"error":`), out...), '}')
+	}
+	return append(append([]byte(resultPrefix), out...), '}')
+}
+
+// Call runs one export by name with its JSON input, as the host does with
+// ABI 1.3: it returns the result JSON, or the error the plugin reported as
+// an *abi.Error.
+func (r *Runner) Call(ctx context.Context, export string, input []byte) ([]byte, error) {
+	out, failed := r.run(ctx, export, input)
+	if failed {
+		var e abi.Error
+		if err := json.Unmarshal(out, &e); err != nil {
+			return nil, abi.Internal("malformed error object %q", out)
+		}
+		return nil, &e
+	}
+	return out, nil
+}
+
+// run runs one export and returns its result JSON, or (failed) the JSON of
+// the error it reports.
+func (r *Runner) run(ctx context.Context, export string, input []byte) (out []byte, failed bool) {
 	ctx = withNotices(ctx)
 	var (
 		res any
@@ -136,17 +118,19 @@ func (r *Runner) Invoke(ctx context.Context, export string, input []byte) []byte
 	)
 	switch export {
 	case wire.ExportDescribe:
-		res = r.describe()
+		d := r.describe()
+		res = &d
 	case wire.ExportInit:
 		var req wire.InitRequest
 		if len(input) > 0 {
-			if e := json.Unmarshal(input, &req); e != nil {
+			if e := decodeRequest(input, &req); e != nil {
 				err = abi.InvalidArgument("decoding init config: %v", e)
 				break
 			}
 		}
 		if err = r.init(ctx, Config{values: req.Config}); err == nil {
-			res = r.initResponse()
+			ir := r.initResponse()
+			res = &ir
 		}
 	default:
 		h, ok := r.handlers[abi.OpName(export)]
@@ -160,7 +144,15 @@ func (r *Runner) Invoke(ctx context.Context, export string, input []byte) []byte
 		}
 		res, err = h(ctx, input)
 	}
-	return envelope(res, err)
+	if err == nil {
+		b, merr := encodeResult(res)
+		if merr == nil {
+			return b, false
+		}
+		err = abi.Internal("encoding result: %v", merr)
+	}
+	b, _ := encodeResult(abi.AsError(err))
+	return b, true
 }
 
 // initResponse asks the selector, when there is one, which operations the
@@ -185,24 +177,7 @@ func (r *Runner) initResponse() wire.InitResponse {
 	return wire.InitResponse{Operations: ops}
 }
 
-func envelope(res any, err error) []byte {
-	if err != nil {
-		out, _ := json.Marshal(wire.Envelope{Error: abi.AsError(err)})
-		return out
-	}
-	b, merr := json.Marshal(res)
-	if merr != nil {
-		out, _ := json.Marshal(wire.Envelope{Error: abi.Internal("encoding result: %v", merr)})
-		return out
-	}
-	// {"result":<b>} built by hand: marshalling a RawMessage would re-scan b.
-	out := make([]byte, 0, len(resultPrefix)+len(b)+1)
-	out = append(out, resultPrefix...)
-	out = append(out, b...)
-	return append(out, '}')
-}
-
-// resultPrefix opens a successful envelope.
+// resultPrefix opens a successful ABI 1.0 envelope.
 const resultPrefix = `{"result":`
 
 // registered is the plugin registered from init (see the package doc).
@@ -223,10 +198,11 @@ func register(r *Runner) {
 	registered = r
 }
 
-// invokeRegistered runs an export on the registered plugin.
-func invokeRegistered(ctx context.Context, export string, input []byte) []byte {
+// runRegistered runs an export on the registered plugin.
+func runRegistered(ctx context.Context, export string, input []byte) (out []byte, failed bool) {
 	if registered == nil {
-		return envelope(nil, abi.Internal("no plugin registered: call pdk.RegisterCMMS or pdk.RegisterMessaging from init"))
+		b, _ := encodeResult(abi.Internal("no plugin registered: call pdk.RegisterCMMS or pdk.RegisterMessaging from init"))
+		return b, true
 	}
-	return registered.Invoke(ctx, export, input)
+	return registered.run(ctx, export, input)
 }

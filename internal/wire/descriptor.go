@@ -2,7 +2,6 @@ package wire
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 
 	"github.com/machina-go/machina/abi"
@@ -21,11 +20,23 @@ type Descriptor struct {
 	Capabilities []abi.Capability `json:"capabilities"`
 }
 
-var nameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,62}$`)
-
 // ValidName reports whether s is a valid plugin name: lower case letters,
-// digits and dashes, starting with a letter, at most 63 characters.
-func ValidName(s string) bool { return nameRE.MatchString(s) }
+// digits and dashes, starting with a letter, at most 63 characters
+// (^[a-z][a-z0-9-]{0,62}$). It is written out rather than a regexp: the
+// PDK links this package into every plugin, and a regexp there keeps the
+// unicode tables' maps alive, whose initialisation costs every new wasm
+// instance milliseconds.
+func ValidName(s string) bool {
+	if len(s) == 0 || len(s) > 63 || s[0] < 'a' || s[0] > 'z' {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if c := s[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
 
 // Validate checks the descriptor against the ABI: a compatible version, a
 // valid name and kind, and only operations of the table defined for that

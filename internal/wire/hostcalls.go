@@ -27,6 +27,13 @@ type KVSetRequest struct {
 	Value []byte `json:"value"`
 }
 
+// KVWriteRequest is the header of kv_write (direct convention): the value
+// is the call's tail, and Delete deletes the key instead.
+type KVWriteRequest struct {
+	Key    string `json:"key"`
+	Delete bool   `json:"delete,omitempty"`
+}
+
 // KVSetResponse is the output of kv_set.
 type KVSetResponse struct {
 	Error *abi.Error `json:"error,omitempty"`
@@ -49,7 +56,8 @@ type MailFetchResponse struct {
 	Error    *abi.Error        `json:"error,omitempty"`
 }
 
-// Host function names in the Namespace import module.
+// Host function names of the Extism convention (ABI 1.0) in the
+// Namespace import module. The direct convention's are in direct.go.
 const (
 	HostHTTPRequest = "http_request"
 	HostLog         = "log"
@@ -59,7 +67,7 @@ const (
 	HostMailFetch   = "mail_fetch"
 )
 
-// HostFunctions lists every host function of ABI v1.
+// HostFunctions lists every host function of the Extism convention.
 func HostFunctions() []string {
 	return []string{HostHTTPRequest, HostLog, HostKVGet, HostKVSet, HostMailSend, HostMailFetch}
 }

@@ -62,6 +62,28 @@ type OriginRequest struct {
 	Secrets []string `toml:"secrets" json:"secrets,omitempty"`
 	// Purpose says why, for the audit report.
 	Purpose string `toml:"purpose" json:"purpose,omitempty"`
+	// Reads are the requests to this origin that only read, as
+	// RequestRule texts ("GET /api/items/*"). Sandbox mode lets only these
+	// through (and only with GET or HEAD).
+	Reads []string `toml:"reads" json:"reads,omitempty"`
+	// Writes are the requests that change something upstream. The host
+	// lets them through only while it runs one of the plugin's write
+	// operations, never in sandbox mode. A request matching a write rule is
+	// a write even if a read rule matches it too; a request matching no
+	// rule is refused.
+	Writes []string `toml:"writes" json:"writes,omitempty"`
+}
+
+// Rules parses the request's reads and writes (validated by
+// Manifest.Validate).
+func (o OriginRequest) Rules() (reads, writes []RequestRule, err error) {
+	if reads, err = ParseRequestRules(o.Reads); err != nil {
+		return nil, nil, err
+	}
+	if writes, err = ParseRequestRules(o.Writes); err != nil {
+		return nil, nil, err
+	}
+	return reads, writes, nil
 }
 
 // KVRequest asks for persistent key-value state.
@@ -91,6 +113,12 @@ func (m *Manifest) Validate() error {
 			if !a.Valid() {
 				return fmt.Errorf("manifest %s: origin %s: unknown auth profile %q", m.Name, o.Pattern, a)
 			}
+		}
+		if _, _, err := o.Rules(); err != nil {
+			return fmt.Errorf("manifest %s: origin %s: %w", m.Name, o.Pattern, err)
+		}
+		if len(o.Reads)+len(o.Writes) == 0 {
+			return fmt.Errorf("manifest %s: origin %s declares no requests: list the paths the plugin uses with reads = [\"GET /path\"] and writes = [\"POST /path\"] (see abi/README.md §6)", m.Name, o.Pattern)
 		}
 	}
 	if m.KV != nil && m.KV.QuotaBytes < 0 {

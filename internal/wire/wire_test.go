@@ -59,3 +59,17 @@ func TestEnvelopeJSON(t *testing.T) {
 		t.Fatalf("envelope = %s", b)
 	}
 }
+
+func TestValidName(t *testing.T) {
+	// The rule of abi/README.md §6: [a-z][a-z0-9-]{0,62}.
+	for _, ok := range []string{"a", "cmms-maximo", "x9", "a" + strings.Repeat("-", 62)} {
+		if !ValidName(ok) {
+			t.Errorf("%q rejected", ok)
+		}
+	}
+	for _, bad := range []string{"", "9a", "-a", "A", "cmms_maximo", "cmms.maximo", "é", "a" + strings.Repeat("b", 63), "a\n"} {
+		if ValidName(bad) {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}

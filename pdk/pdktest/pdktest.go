@@ -1,5 +1,5 @@
 // Package pdktest runs a plugin natively, in the same process as its tests,
-// through the same JSON round trip the wasm host uses. Host calls go to a
+// through the same encoding the wasm host uses. Host calls go to a
 // Host that speaks real HTTP (to a simulator on loopback), keeps key-value
 // state in memory and records logs.
 //
@@ -54,58 +54,63 @@ func (h *Host) Logs() []LogRecord {
 	return append([]LogRecord(nil), h.logs...)
 }
 
-// Call implements pdk.NativeHost.
-func (h *Host) Call(ctx context.Context, fn string, in []byte) []byte {
+// Call implements pdk.NativeHost: the header is JSON, bodies and values
+// travel as raw tails (ABI 1.3's direct convention).
+func (h *Host) Call(ctx context.Context, fn string, hdr, tail []byte) ([]byte, []byte) {
 	var out any
+	var outTail []byte
 	switch fn {
-	case wire.HostHTTPRequest:
+	case wire.HostHTTPSend:
 		var req abi.HTTPRequest
-		if err := json.Unmarshal(in, &req); err != nil {
+		if err := json.Unmarshal(hdr, &req); err != nil {
 			out = abi.HTTPResponse{Error: abi.InvalidArgument("%v", err)}
 			break
 		}
-		out = h.http(ctx, req)
-	case wire.HostLog:
+		req.Body = tail
+		resp := h.http(ctx, req)
+		outTail, resp.Body = resp.Body, nil
+		out = resp
+	case wire.HostLogWrite:
 		var rec LogRecord
-		if json.Unmarshal(in, &rec) == nil {
+		if json.Unmarshal(hdr, &rec) == nil {
 			h.mu.Lock()
 			h.logs = append(h.logs, rec)
 			h.mu.Unlock()
 		}
-		return nil
-	case wire.HostKVGet:
+		return nil, nil
+	case wire.HostKVRead:
 		var req wire.KVGetRequest
-		_ = json.Unmarshal(in, &req)
+		_ = json.Unmarshal(hdr, &req)
 		h.mu.Lock()
 		v, ok := h.kv[req.Key]
 		h.mu.Unlock()
-		out = wire.KVGetResponse{Found: ok, Value: v}
-	case wire.HostKVSet:
-		var req wire.KVSetRequest
-		_ = json.Unmarshal(in, &req)
+		out, outTail = wire.KVGetResponse{Found: ok}, v
+	case wire.HostKVWrite:
+		var req wire.KVWriteRequest
+		_ = json.Unmarshal(hdr, &req)
 		h.mu.Lock()
 		if h.kv == nil {
 			h.kv = map[string][]byte{}
 		}
-		if req.Value == nil {
+		if req.Delete {
 			delete(h.kv, req.Key)
 		} else {
-			h.kv[req.Key] = req.Value
+			h.kv[req.Key] = append([]byte{}, tail...)
 		}
 		h.mu.Unlock()
 		out = wire.KVSetResponse{}
-	case wire.HostMailSend:
+	case wire.HostMailSubmit:
 		var req wire.MailSendRequest
-		_ = json.Unmarshal(in, &req)
+		_ = json.Unmarshal(hdr, &req)
 		if h.MailSend == nil {
 			out = wire.MailSendResponse{Error: abi.Unauthorized("mail is not granted")}
 		} else {
 			id, err := h.MailSend(ctx, req.Message)
 			out = wire.MailSendResponse{MessageID: id, Error: asError(err)}
 		}
-	case wire.HostMailFetch:
+	case wire.HostMailReceive:
 		var req abi.MailFetchRequest
-		_ = json.Unmarshal(in, &req)
+		_ = json.Unmarshal(hdr, &req)
 		if h.MailFetch == nil {
 			out = wire.MailFetchResponse{Error: abi.Unauthorized("mail is not granted")}
 		} else {
@@ -116,7 +121,7 @@ func (h *Host) Call(ctx context.Context, fn string, in []byte) []byte {
 		out = map[string]any{"error": abi.InvalidArgument("unknown host function %q", fn)}
 	}
 	b, _ := json.Marshal(out)
-	return b
+	return b, outTail
 }
 
 func (h *Host) http(ctx context.Context, req abi.HTTPRequest) abi.HTTPResponse {
@@ -162,18 +167,14 @@ func Invoke(ctx context.Context, h *Host, r *pdk.Runner, export string, req, res
 	if err != nil {
 		return err
 	}
-	out := r.Invoke(pdk.WithNativeHost(ctx, h), export, in)
-	var env wire.Envelope
-	if err := json.Unmarshal(out, &env); err != nil {
+	out, err := r.Call(pdk.WithNativeHost(ctx, h), export, in)
+	if err != nil {
 		return err
-	}
-	if env.Error != nil {
-		return env.Error
 	}
 	if resp == nil {
 		return nil
 	}
-	return json.Unmarshal(env.Result, resp)
+	return json.Unmarshal(out, resp)
 }
 
 // Init runs machina_init with cfg.

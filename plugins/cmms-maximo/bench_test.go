@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/internal/benchcpu"
 	maxsim "github.com/machina-go/machina/internal/sim/maximo"
 )
 
@@ -22,13 +23,14 @@ func benchListAssets(b *testing.B, call func(op abi.OpName, req, resp any) error
 		b.Fatalf("warm-up: %v, %d assets", err, len(resp.Assets))
 	}
 	b.ReportAllocs()
-	b.ResetTimer()
+	cpu := benchcpu.Now()
 	for b.Loop() {
 		var resp abi.ListAssetsResponse
 		if err := call(abi.OpListAssets, abi.ListAssetsRequest{}, &resp); err != nil {
 			b.Fatal(err)
 		}
 	}
+	benchcpu.Report(b, cpu)
 }
 
 func benchGetWorkOrder(b *testing.B, call func(op abi.OpName, req, resp any) error) {
@@ -39,13 +41,33 @@ func benchGetWorkOrder(b *testing.B, call func(op abi.OpName, req, resp any) err
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
-	b.ResetTimer()
+	cpu := benchcpu.Now()
 	for b.Loop() {
 		var resp abi.WorkOrderResponse
 		if err := call(abi.OpGetWorkOrder, req, &resp); err != nil {
 			b.Fatal(err)
 		}
 	}
+	benchcpu.Report(b, cpu)
+}
+
+// interleaved alternates native and wasm calls in one loop (see
+// benchcpu.Interleave): "ratio" is wasm ÷ native measured side by side.
+func interleaved(b *testing.B, op abi.OpName, req any, check func(resp any) bool, newResp func() any) {
+	native := newFixtureWith(b, benchSim, benchCfg())
+	wasm := newWasmFixture(b, benchSim, benchCfg())
+	call := func(f func(op abi.OpName, req, resp any) error) func() {
+		return func() {
+			resp := newResp()
+			if err := f(op, req, resp); err != nil || !check(resp) {
+				b.Fatalf("%s: %v", op, err)
+			}
+		}
+	}
+	n, w := call(native.call), call(wasm.call)
+	n()
+	w()
+	benchcpu.Interleave(b, n, w)
 }
 
 func BenchmarkListAssets100(b *testing.B) {
@@ -57,6 +79,11 @@ func BenchmarkListAssets100(b *testing.B) {
 		f := newWasmFixture(b, benchSim, benchCfg())
 		benchListAssets(b, f.call)
 	})
+	b.Run("interleaved", func(b *testing.B) {
+		interleaved(b, abi.OpListAssets, abi.ListAssetsRequest{},
+			func(r any) bool { return len(r.(*abi.ListAssetsResponse).Assets) == 100 },
+			func() any { return &abi.ListAssetsResponse{} })
+	})
 }
 
 func BenchmarkGetWorkOrder(b *testing.B) {
@@ -67,5 +94,10 @@ func BenchmarkGetWorkOrder(b *testing.B) {
 	b.Run("wasm", func(b *testing.B) {
 		f := newWasmFixture(b, benchSim, benchCfg())
 		benchGetWorkOrder(b, f.call)
+	})
+	b.Run("interleaved", func(b *testing.B) {
+		interleaved(b, abi.OpGetWorkOrder, abi.GetWorkOrderRequest{WorkOrderID: "WO1003"},
+			func(r any) bool { return r.(*abi.WorkOrderResponse).WorkOrder.ID == "WO1003" },
+			func() any { return &abi.WorkOrderResponse{} })
 	})
 }

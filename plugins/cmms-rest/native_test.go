@@ -198,7 +198,7 @@ func TestTemplates(t *testing.T) {
 	if p, err := vs.expandPath("/workorders/{id}/status"); err != nil || p != "/workorders/a%2Fb%20c/status" {
 		t.Errorf("path = %q, %v", p, err)
 	}
-	for _, bad := range []string{"..", ".", " "} {
+	for _, bad := range []string{"..", ".", " ", "../users", `a\..\b`, "x/./y"} {
 		if _, err := (values{v: map[string]string{"id": bad}}).expandPath("/x/{id}"); err == nil {
 			t.Errorf("id %q accepted in a path", bad)
 		}

@@ -174,12 +174,23 @@ func (vs values) expandPath(t string) (string, error) {
 			err = e
 		case !ok || s == "":
 			err = abi.InvalidArgument("%s is required", name)
-		case s == "." || s == "..":
+		case dotted(s):
 			err = abi.InvalidArgument("%s %q is not a valid identifier", name, s)
 		}
 		return url.PathEscape(s)
 	})
 	return out, err
+}
+
+// dotted reports a value that is, or once a server decodes its escaped
+// slashes holds, a "." or ".." segment (the host refuses such paths).
+func dotted(s string) bool {
+	for _, part := range strings.FieldsFunc(s, func(r rune) bool { return r == '/' || r == '\\' }) {
+		if part == "." || part == ".." {
+			return true
+		}
+	}
+	return s == "." || s == ".."
 }
 
 // expandQuery renders query templates; a parameter whose value is missing

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/internal/benchcpu"
 	sapsim "github.com/machina-go/machina/internal/sim/sap"
 	"github.com/machina-go/machina/pdk"
 	"github.com/machina-go/machina/pdk/pdktest"
@@ -52,17 +53,49 @@ func BenchmarkListAssets100(b *testing.B) {
 			before := sim.Stats().Requests
 			var resp abi.ListAssetsResponse
 			n := 0
+			cpu := benchcpu.Now()
 			for b.Loop() {
 				if err := call(abi.OpListAssets, abi.ListAssetsRequest{}, &resp); err != nil || len(resp.Assets) != 100 {
 					b.Fatalf("%v %d", err, len(resp.Assets))
 				}
 				n++
 			}
+			benchcpu.Report(b, cpu)
 			if reqs := sim.Stats().Requests - before; reqs != int64(n) {
 				b.Fatalf("%d upstream requests for %d calls (want one page each)", reqs, n)
 			}
 		})
 	}
+}
+
+// BenchmarkListAssets100Interleaved alternates native and wasm calls in
+// one loop (see benchcpu.Interleave): "ratio" is wasm ÷ native measured
+// side by side.
+func BenchmarkListAssets100Interleaved(b *testing.B) {
+	_, calls := benchSetup(b)
+	call := func(f func(op abi.OpName, req, resp any) error) func() {
+		return func() {
+			var resp abi.ListAssetsResponse
+			if err := f(abi.OpListAssets, abi.ListAssetsRequest{}, &resp); err != nil || len(resp.Assets) != 100 {
+				b.Fatalf("%v %d", err, len(resp.Assets))
+			}
+		}
+	}
+	benchcpu.Interleave(b, call(calls["native"]), call(calls["wasm"]))
+}
+
+// BenchmarkGetWorkOrderInterleaved is BenchmarkGetWorkOrder side by side.
+func BenchmarkGetWorkOrderInterleaved(b *testing.B) {
+	_, calls := benchSetup(b)
+	call := func(f func(op abi.OpName, req, resp any) error) func() {
+		return func() {
+			var resp abi.WorkOrderResponse
+			if err := f(abi.OpGetWorkOrder, abi.GetWorkOrderRequest{WorkOrderID: "4000001"}, &resp); err != nil || resp.WorkOrder.ID != "4000001" {
+				b.Fatal(err)
+			}
+		}
+	}
+	benchcpu.Interleave(b, call(calls["native"]), call(calls["wasm"]))
 }
 
 // BenchmarkGetWorkOrder reads one maintenance order by key.
@@ -72,11 +105,13 @@ func BenchmarkGetWorkOrder(b *testing.B) {
 		call := calls[name]
 		b.Run(name, func(b *testing.B) {
 			var resp abi.WorkOrderResponse
+			cpu := benchcpu.Now()
 			for b.Loop() {
 				if err := call(abi.OpGetWorkOrder, abi.GetWorkOrderRequest{WorkOrderID: "4000001"}, &resp); err != nil || resp.WorkOrder.ID != "4000001" {
 					b.Fatal(err)
 				}
 			}
+			benchcpu.Report(b, cpu)
 		})
 	}
 }

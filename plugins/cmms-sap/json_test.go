@@ -30,7 +30,7 @@ func TestParseJSON(t *testing.T) {
 		}
 	}
 	for _, doc := range []string{"", "{", `{"a"}`, `{"a":}`, `{"a":1,}`, `[1,]`, `[1 2]`, `01`, `1.`, `-`, `1e`, `tru`, `"x`,
-		"\"a\nb\"", `"\x"`, `"\u12"`, `{} {}`, `{a:1}`, strings.Repeat("[", 200) + strings.Repeat("]", 200)} {
+		"\"a\nb\"", `"\x"`, `"\u12"`, `{} {}`, `{a:1}`, strings.Repeat("[", 10001) + strings.Repeat("]", 10001)} {
 		if _, err := parseJSON([]byte(doc)); err == nil {
 			t.Errorf("%q accepted", doc)
 		}
@@ -46,9 +46,6 @@ func FuzzParseJSON(f *testing.F) {
 		werr := json.Unmarshal(b, &want)
 		got, gerr := parseJSON(b)
 		if (werr == nil) != (gerr == nil) {
-			if werr == nil && len(b) > 0 && strings.Contains(string(b), strings.Repeat("[", maxJSONDepth)) {
-				return // deeper than our bound
-			}
 			t.Fatalf("%q: encoding/json %v, parseJSON %v", b, werr, gerr)
 		}
 		if werr == nil && !reflect.DeepEqual(got, want) {

@@ -127,7 +127,7 @@ func wantCode(t *testing.T, err error, code abi.Code) *abi.Error {
 func TestDescriptorServesEveryCMMSOperation(t *testing.T) {
 	d := pdk.NewCMMS(info(), &sapPM{}).Operations()
 	for _, op := range abi.Operations() {
-		if op.ForKind(abi.KindCMMS) && !slices.Contains(d, op.Name) {
+		if op.ForKind(abi.KindCMMS) && op.Name != abi.OpVendorUpdateAttributes && !slices.Contains(d, op.Name) { // the Maximo vendor tool
 			t.Errorf("descriptor lacks %s", op.Name)
 		}
 	}

@@ -91,74 +91,136 @@ func (m *mailer) save(ctx context.Context, st state) error {
 	return pdk.KVSet(ctx, stateKey, v)
 }
 
-// Poll fetches unseen mail.
+// Poll fetches unseen mail without marking it (ABI 1.4, at least once):
+// the batch comes back with a cursor naming its UIDs, and only when the
+// host acknowledges the cursor in a later poll are those mails marked
+// \Seen and the UID watermark moved. Until then the same mails come back
+// with the same ids (the host de-duplicates them).
 func (m *mailer) Poll(ctx context.Context, req abi.PollRequest) (abi.PollResponse, error) {
 	out := abi.PollResponse{Messages: []abi.Message{}}
 	st, err := m.load(ctx)
 	if err != nil {
 		return out, err
 	}
-	limit := m.cfg.pollMax
-	if req.Max > 0 && req.Max < limit {
-		limit = req.Max
+	fetch := abi.MailFetchRequest{Mailbox: m.cfg.mailbox, SinceUID: st.LastUID, Peek: true}
+	acked := false
+	if req.Ack != "" {
+		if last, uids, ok := parseCursor(req.Ack); ok {
+			fetch.SinceUID, fetch.Seen, acked = max(st.LastUID, last), uids, true
+		} else {
+			pdk.Log(ctx, abi.LogWarn, "ignoring an acknowledgement that is not a mail cursor", nil)
+		}
 	}
-	mails, err := pdk.MailFetch(ctx, abi.MailFetchRequest{Mailbox: m.cfg.mailbox, SinceUID: st.LastUID, Max: limit})
+	fetch.Max = m.cfg.pollMax
+	if req.Max > 0 && req.Max < fetch.Max {
+		fetch.Max = req.Max
+	}
+	mails, err := pdk.MailFetch(ctx, fetch)
 	if err != nil {
 		return out, err
 	}
-	if len(mails) == 0 {
-		return out, nil
-	}
+	st.LastUID = fetch.SinceUID // committed: the acknowledged mails are \Seen now
+	var uids []uint32
 	for _, mm := range mails {
-		if mm.UID > st.LastUID {
-			st.LastUID = mm.UID
-		}
-		from := strings.ToLower(strings.TrimSpace(mm.From))
-		switch {
-		case from == "":
-			out.Dropped = append(out.Dropped, abi.Dropped{ChatID: "", Reason: "no_sender"})
-			continue
-		case !m.cfg.allowAll && !m.cfg.senders.has(from):
-			out.Dropped = append(out.Dropped, abi.Dropped{ChatID: from, Reason: "sender_not_allowed"})
-			pdk.Log(ctx, abi.LogWarn, "unauthorized_sender: mail dropped", map[string]any{"from": from})
-			continue
-		case isAutomatic(from):
-			out.Dropped = append(out.Dropped, abi.Dropped{ChatID: from, Reason: "automatic_mail"})
-			continue
-		}
-		text := stripQuoted(mm.Text)
-		if text == "" {
-			out.Dropped = append(out.Dropped, abi.Dropped{ChatID: from, Reason: "empty_text"})
-			continue
-		}
-		id := mm.MessageID
-		if id == "" {
-			id = "uid:" + strconv.FormatUint(uint64(mm.UID), 10)
-		}
-		msg := abi.Message{ID: id, Channel: "email", ChatID: from, UserID: from, UserName: from,
-			Text: text, Subject: mm.Subject, Unverified: true}
-		if t, err := time.Parse(time.RFC3339, mm.Date); err == nil {
-			msg.Timestamp = t
-		}
-		if mm.MessageID != "" {
-			msg.ThreadID = mm.MessageID
-			refs := append(append([]string(nil), mm.References...), mm.MessageID)
-			if len(refs) > maxRefs {
-				refs = refs[len(refs)-maxRefs:]
+		uids = append(uids, mm.UID)
+		if msg, ok := m.accept(ctx, mm, &out); ok {
+			out.Messages = append(out.Messages, msg)
+			if msg.ThreadID != "" {
+				st.remember(mm)
 			}
-			st.Threads = append(st.Threads, thread{ID: mm.MessageID, Subject: truncate(mm.Subject, maxSubject), Refs: refs})
 		}
-		out.Messages = append(out.Messages, msg)
+	}
+	if len(uids) > 0 {
+		out.Cursor = formatCursor(uids)
 	}
 	if len(out.Messages) > 0 && !m.warned {
 		m.warned = true
 		pdk.Log(ctx, abi.LogWarn, spoofWarning, nil)
 	}
-	// Saved before the batch is returned: a restart resumes after it.
-	if err := m.save(ctx, st); err != nil {
-		return abi.PollResponse{Messages: []abi.Message{}}, err
+	if len(out.Messages) > 0 || acked {
+		if err := m.save(ctx, st); err != nil {
+			return abi.PollResponse{Messages: []abi.Message{}}, err
+		}
 	}
 	return out, nil
+}
+
+// accept turns a fetched mail into a message for the host, or files it in
+// out.Dropped.
+func (m *mailer) accept(ctx context.Context, mm abi.MailMessage, out *abi.PollResponse) (abi.Message, bool) {
+	id := mm.MessageID
+	if id == "" {
+		id = "uid:" + strconv.FormatUint(uint64(mm.UID), 10)
+	}
+	from := strings.ToLower(strings.TrimSpace(mm.From))
+	drop := func(chat, reason string) (abi.Message, bool) {
+		out.Dropped = append(out.Dropped, abi.Dropped{ChatID: chat, Reason: reason, ID: id})
+		return abi.Message{}, false
+	}
+	switch {
+	case from == "":
+		return drop("", "no_sender")
+	case !m.cfg.allowAll && !m.cfg.senders.has(from):
+		pdk.Log(ctx, abi.LogWarn, "unauthorized_sender: mail dropped", map[string]any{"from": from})
+		return drop(from, "sender_not_allowed")
+	case isAutomatic(from):
+		return drop(from, "automatic_mail")
+	}
+	text := stripQuoted(mm.Text)
+	if text == "" {
+		return drop(from, "empty_text")
+	}
+	msg := abi.Message{ID: id, Channel: "email", ChatID: from, UserID: from, UserName: from,
+		Text: text, Subject: mm.Subject, Unverified: true, ThreadID: mm.MessageID}
+	if t, err := time.Parse(time.RFC3339, mm.Date); err == nil {
+		msg.Timestamp = t
+	}
+	return msg, true
+}
+
+// remember keeps what an in-thread reply to mm needs (once per thread).
+func (st *state) remember(mm abi.MailMessage) {
+	for _, t := range st.Threads {
+		if t.ID == mm.MessageID {
+			return // delivered again before its acknowledgement
+		}
+	}
+	refs := append(append([]string(nil), mm.References...), mm.MessageID)
+	if len(refs) > maxRefs {
+		refs = refs[len(refs)-maxRefs:]
+	}
+	st.Threads = append(st.Threads, thread{ID: mm.MessageID, Subject: truncate(mm.Subject, maxSubject), Refs: refs})
+}
+
+// formatCursor encodes a batch's UIDs: "<highest>:<uid>,<uid>,…".
+func formatCursor(uids []uint32) string {
+	var b strings.Builder
+	hi := uint32(0)
+	for i, u := range uids {
+		hi = max(hi, u)
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.FormatUint(uint64(u), 10))
+	}
+	return strconv.FormatUint(uint64(hi), 10) + ":" + b.String()
+}
+
+// parseCursor decodes formatCursor's output.
+func parseCursor(c string) (last uint32, uids []uint32, ok bool) {
+	hi, list, found := strings.Cut(c, ":")
+	n, err := strconv.ParseUint(hi, 10, 32)
+	if !found || err != nil || n == 0 {
+		return 0, nil, false
+	}
+	for _, f := range strings.Split(list, ",") {
+		u, err := strconv.ParseUint(f, 10, 32)
+		if err != nil || u == 0 || u > n {
+			return 0, nil, false
+		}
+		uids = append(uids, uint32(u))
+	}
+	return uint32(n), uids, len(uids) > 0
 }
 
 // isAutomatic recognises bounce and robot senders so the bot does not

@@ -24,6 +24,9 @@ const (
 )
 
 type fixture struct {
+	// ack is the last batch's cursor, acknowledged by the next poll as the
+	// host does once it has handled the batch.
+	ack      string
 	sim      *simmail.Server
 	host     *host.Host
 	logs     *syncbuf.Buffer
@@ -46,7 +49,7 @@ func newFixture(t *testing.T, smtpTLS string, cfg map[string]any) *fixture {
 		t.Fatal(err)
 	}
 	g := map[string]any{"smtp_tls": smtpTLS, "imap_tls": smtpTLS, "from": botAddr, "username": botAddr,
-		"password_secret": "mail_pw", "ca_file": ca, "allow_private": true}
+		"password_secret": "mail_pw", "ca_file": ca, "allow_private": true, "allowed_recipients": []any{techAddr}}
 	if smtpTLS == "implicit" {
 		g["smtp_addr"], g["imap_addr"] = sim.SMTPImplicitAddr, sim.IMAPImplicitAddr
 	} else {
@@ -80,10 +83,20 @@ func (f *fixture) start(t *testing.T, cfg map[string]any) {
 	}
 }
 
+// poll polls as the host does after handling the previous batch: with its
+// cursor as the acknowledgement.
 func (f *fixture) poll(t *testing.T) abi.PollResponse {
 	t.Helper()
+	resp := f.pollAck(t, f.ack)
+	f.ack = resp.Cursor
+	return resp
+}
+
+// pollAck polls with the given acknowledgement ("" acknowledges nothing).
+func (f *fixture) pollAck(t *testing.T, ack string) abi.PollResponse {
+	t.Helper()
 	var resp abi.PollResponse
-	if err := f.host.Call(context.Background(), "email", abi.OpPoll, abi.PollRequest{}, &resp); err != nil {
+	if err := f.host.Call(context.Background(), "email", abi.OpPoll, abi.PollRequest{Ack: ack}, &resp); err != nil {
 		t.Fatal(err)
 	}
 	return resp
@@ -148,14 +161,39 @@ func TestFetchOnlyUnseenAndRestart(t *testing.T) {
 	if r := f.poll(t); len(r.Messages) != 1 {
 		t.Fatalf("first poll = %+v", r)
 	}
+	if n, _ := f.sim.Unseen(botAddr); n != 1 {
+		t.Fatalf("%d unseen before the acknowledgement, want 1", n)
+	}
 	if r := f.poll(t); len(r.Messages) != 0 {
-		t.Fatalf("seen message fetched again: %+v", r)
+		t.Fatalf("acknowledged message fetched again: %+v", r)
+	}
+	if n, _ := f.sim.Unseen(botAddr); n != 0 {
+		t.Fatalf("%d unseen after the acknowledgement, want 0", n)
 	}
 	_ = f.sim.Deliver(botAddr, inbound(techAddr, "two", "<2@plant.test>", "second"))
+	if r := f.poll(t); len(r.Messages) != 1 { // received; the crash comes before its acknowledgement
+		t.Fatalf("second poll = %+v", r)
+	}
 	f.start(t, allowAnn()) // restart on the same KV
-	r := f.poll(t)
-	if len(r.Messages) != 1 || r.Messages[0].Subject != "two" {
+	r := f.pollAck(t, "")
+	if len(r.Messages) != 1 || r.Messages[0].Subject != "two" || r.Messages[0].ID != "<2@plant.test>" {
 		t.Fatalf("after restart = %+v", r)
+	}
+	_ = f.sim.Deliver(botAddr, inbound(techAddr, "three", "<3@plant.test>", "third"))
+	if r := f.pollAck(t, r.Cursor); len(r.Messages) != 1 || r.Messages[0].Subject != "three" {
+		t.Fatalf("after acknowledging two = %+v", r)
+	}
+}
+
+func TestCursorRoundTrip(t *testing.T) {
+	last, uids, ok := parseCursor(formatCursor([]uint32{7, 9, 8}))
+	if !ok || last != 9 || len(uids) != 3 || uids[1] != 9 {
+		t.Fatalf("%d %v %v", last, uids, ok)
+	}
+	for _, bad := range []string{"", "9", "9:", "x:1", "3:4", "0:0", "5:1,,2"} {
+		if _, _, ok := parseCursor(bad); ok {
+			t.Errorf("parseCursor(%q) accepted", bad)
+		}
 	}
 }
 

@@ -6,8 +6,12 @@
 //
 // Operations:
 //   - poll: mail_fetch of unseen messages with a UID above the last one
-//     seen (kept in KV and saved before the batch is returned, so a restart
-//     does not deliver a message twice). Each message becomes an
+//     acknowledged, without marking them (peek). Delivery is at least once
+//     (ABI 1.4): the batch is returned with a cursor naming its UIDs, and
+//     only when the host acknowledges it in a later poll — after handling
+//     the batch — are those mails marked \Seen and the UID watermark in
+//     KV moved; a crash before that delivers them again with the same ids
+//     (the Message-ID, else uid:<UID>). Each message becomes an
 //     abi.Message: chat_id and user_id are the sender address, subject and
 //     thread_id (the Message-ID) allow an in-thread reply, and the text is
 //     the plain-text part with quoted replies removed (lines starting with

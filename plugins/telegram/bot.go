@@ -27,10 +27,15 @@ func newBot() *bot { return &bot{now: time.Now, sleep: time.Sleep} }
 
 // state is what the plugin keeps in KV between polls.
 type state struct {
-	// Offset is the next update id to ask for (last seen + 1).
+	// Offset is the next update id to ask for: every update below it was
+	// acknowledged by the host (ABI 1.4), and getUpdates with it confirms
+	// them to Telegram.
 	Offset int64 `json:"offset"`
 	// NotBefore (unix ms) is when Telegram's retry_after ends.
 	NotBefore int64 `json:"not_before,omitempty"`
+	// AutoReplied is the last update id the plugin answered by itself
+	// (greeting, "text only"): a redelivered update is not answered again.
+	AutoReplied int64 `json:"auto_replied,omitempty"`
 }
 
 // Init reads the configuration.
@@ -195,15 +200,20 @@ type reply struct {
 	text string
 }
 
-// Poll fetches new updates with long polling.
+// Poll fetches new updates with long polling. It commits an acknowledged
+// cursor (req.Ack, the next offset) first, and returns the batch with its
+// own cursor without committing it: until the host acknowledges it, the
+// same updates come back (at-least-once; the host de-duplicates by id).
 func (b *bot) Poll(ctx context.Context, req abi.PollRequest) (abi.PollResponse, error) {
 	out := abi.PollResponse{Messages: []abi.Message{}}
 	st, err := b.loadState(ctx)
 	if err != nil {
 		return out, err
 	}
+	saved := st
+	b.acknowledge(ctx, &st, req.Ack)
 	if now := b.now().UnixMilli(); st.NotBefore > now {
-		return out, nil // Telegram asked us to wait (429 retry_after)
+		return out, b.saveIfChanged(ctx, saved, st) // Telegram asked us to wait (429 retry_after)
 	}
 	limit := b.cfg.pollLimit
 	if req.Max > 0 && req.Max < limit {
@@ -223,57 +233,20 @@ func (b *bot) Poll(ctx context.Context, req abi.PollRequest) (abi.PollResponse, 
 		wait := max(ae.Parameters.RetryAfter, 1)
 		st.NotBefore = b.now().Add(time.Duration(wait) * time.Second).UnixMilli()
 		pdk.Log(ctx, abi.LogWarn, "telegram rate limit on getUpdates; backing off", map[string]any{"retry_after_s": wait})
-		if err := b.saveState(ctx, st); err != nil {
-			return out, err
-		}
-		return out, nil
+		return out, b.saveIfChanged(ctx, saved, st)
 	}
 	if err != nil {
+		if serr := b.saveIfChanged(ctx, saved, st); serr != nil {
+			return out, serr
+		}
 		return out, toABI(err)
 	}
-	var replies []reply
-	for _, u := range updates {
-		if u.UpdateID >= st.Offset {
-			st.Offset = u.UpdateID + 1
-		}
-		m := u.Message
-		if m == nil {
-			continue
-		}
-		chat := strconv.FormatInt(m.Chat.ID, 10)
-		if !b.chatAllowed(chat) {
-			out.Dropped = append(out.Dropped, abi.Dropped{ChatID: chat, Reason: "chat_not_allowed"})
-			pdk.Log(ctx, abi.LogWarn, "unauthorized_chat: message dropped", map[string]any{"chat_id": chat})
-			continue
-		}
-		if m.From != nil && m.From.IsBot {
-			out.Dropped = append(out.Dropped, abi.Dropped{ChatID: chat, Reason: "from_bot"})
-			continue
-		}
-		text := strings.TrimSpace(m.Text)
-		switch {
-		case text == "":
-			out.Dropped = append(out.Dropped, abi.Dropped{ChatID: chat, Reason: "not_text"})
-			replies = append(replies, reply{chat, nonTextReply})
-		case isCommand(m):
-			cmd := commandName(text)
-			if cmd == "/start" || cmd == "/help" {
-				replies = append(replies, reply{chat, b.cfg.greeting})
-				out.Dropped = append(out.Dropped, abi.Dropped{ChatID: chat, Reason: "command_handled"})
-			} else {
-				out.Dropped = append(out.Dropped, abi.Dropped{ChatID: chat, Reason: "command_ignored"})
-			}
-		default:
-			out.Messages = append(out.Messages, toMessage(m, chat))
-		}
-	}
-	if len(updates) > 0 || st.NotBefore != 0 {
-		st.NotBefore = 0
-		// Saved before the batch is returned: a restart never sees these
-		// updates again.
-		if err := b.saveState(ctx, st); err != nil {
-			return abi.PollResponse{Messages: []abi.Message{}}, err
-		}
+	st.NotBefore = 0
+	replies := b.sortUpdates(ctx, updates, &st, &out)
+	// Saved before the automatic replies go out (they are courtesy, at
+	// most once); the offset itself moves only on the host's ack.
+	if err := b.saveIfChanged(ctx, saved, st); err != nil {
+		return abi.PollResponse{Messages: []abi.Message{}}, err
 	}
 	for _, r := range replies {
 		if _, err := b.sendText(ctx, r.chat, r.text, false); err != nil {
@@ -281,6 +254,80 @@ func (b *bot) Poll(ctx context.Context, req abi.PollRequest) (abi.PollResponse, 
 		}
 	}
 	return out, nil
+}
+
+// acknowledge moves the committed offset to an acknowledged cursor.
+func (b *bot) acknowledge(ctx context.Context, st *state, ack string) {
+	if ack == "" {
+		return
+	}
+	next, err := strconv.ParseInt(ack, 10, 64)
+	if err != nil || next <= 0 {
+		pdk.Log(ctx, abi.LogWarn, "ignoring an acknowledgement that is not an update offset", map[string]any{"ack": ack})
+		return
+	}
+	st.Offset = max(st.Offset, next)
+}
+
+// saveIfChanged writes the state when it differs from what was loaded.
+func (b *bot) saveIfChanged(ctx context.Context, loaded, st state) error {
+	if st == loaded {
+		return nil
+	}
+	return b.saveState(ctx, st)
+}
+
+// sortUpdates files each update as a message for the host or a refusal,
+// sets out's cursor (the offset after the batch), and returns the replies
+// the plugin owes by itself (each update answered once, tracked in
+// st.AutoReplied).
+func (b *bot) sortUpdates(ctx context.Context, updates []tgUpdate, st *state, out *abi.PollResponse) []reply {
+	var replies []reply
+	next := st.Offset
+	for _, u := range updates {
+		next = max(next, u.UpdateID+1)
+		m := u.Message
+		if m == nil {
+			continue
+		}
+		chat := strconv.FormatInt(m.Chat.ID, 10)
+		id := chat + ":" + strconv.FormatInt(m.MessageID, 10)
+		answer := func(text string) {
+			if u.UpdateID > st.AutoReplied {
+				replies = append(replies, reply{chat, text})
+				st.AutoReplied = u.UpdateID
+			}
+		}
+		if !b.chatAllowed(chat) {
+			out.Dropped = append(out.Dropped, abi.Dropped{ChatID: chat, Reason: "chat_not_allowed", ID: id})
+			pdk.Log(ctx, abi.LogWarn, "unauthorized_chat: message dropped", map[string]any{"chat_id": chat})
+			continue
+		}
+		if m.From != nil && m.From.IsBot {
+			out.Dropped = append(out.Dropped, abi.Dropped{ChatID: chat, Reason: "from_bot", ID: id})
+			continue
+		}
+		text := strings.TrimSpace(m.Text)
+		switch {
+		case text == "":
+			out.Dropped = append(out.Dropped, abi.Dropped{ChatID: chat, Reason: "not_text", ID: id})
+			answer(nonTextReply)
+		case isCommand(m):
+			cmd := commandName(text)
+			if cmd == "/start" || cmd == "/help" {
+				answer(b.cfg.greeting)
+				out.Dropped = append(out.Dropped, abi.Dropped{ChatID: chat, Reason: "command_handled", ID: id})
+			} else {
+				out.Dropped = append(out.Dropped, abi.Dropped{ChatID: chat, Reason: "command_ignored", ID: id})
+			}
+		default:
+			out.Messages = append(out.Messages, toMessage(m, chat))
+		}
+	}
+	if len(updates) > 0 {
+		out.Cursor = strconv.FormatInt(next, 10)
+	}
+	return replies
 }
 
 func (b *bot) chatAllowed(chat string) bool { return b.cfg.allowAll || b.cfg.allowed[chat] }

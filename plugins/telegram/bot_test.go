@@ -22,6 +22,9 @@ import (
 const testToken = "123456:TEST-token-for-the-simulator"
 
 type fixture struct {
+	// ack is the cursor of the last batch, acknowledged by the next poll
+	// as the host does once it has handled the batch.
+	ack   string
 	sim   *simtg.Server
 	host  *pdktest.Host
 	bot   *bot
@@ -66,10 +69,20 @@ func (f *fixture) start(t *testing.T, cfg map[string]any) {
 	}
 }
 
+// poll polls as the host does after handling the previous batch: with its
+// cursor as the acknowledgement.
 func (f *fixture) poll(t *testing.T) abi.PollResponse {
 	t.Helper()
+	resp := f.pollAck(t, f.ack)
+	f.ack = resp.Cursor
+	return resp
+}
+
+// pollAck polls with the given acknowledgement ("" acknowledges nothing).
+func (f *fixture) pollAck(t *testing.T, ack string) abi.PollResponse {
+	t.Helper()
 	var resp abi.PollResponse
-	if err := pdktest.Invoke(context.Background(), f.host, f.run, string(abi.OpPoll), abi.PollRequest{}, &resp); err != nil {
+	if err := pdktest.Invoke(context.Background(), f.host, f.run, string(abi.OpPoll), abi.PollRequest{Ack: ack}, &resp); err != nil {
 		t.Fatal(err)
 	}
 	return resp
@@ -141,14 +154,49 @@ func TestRestartResumesFromStoredOffset(t *testing.T) {
 		t.Fatalf("first poll = %+v", r)
 	}
 	f.sim.InjectText(42, ann(), "three")
-	// A new instance (restart) on the same KV store.
+	if r := f.poll(t); len(r.Messages) != 1 { // acknowledges one and two
+		t.Fatalf("second poll = %+v", r)
+	}
+	// A new instance (restart) on the same KV store: "three" was never
+	// acknowledged (the host had not handled it), so it comes back.
 	f.start(t, map[string]any{"allowed_chat_ids": []any{"42"}})
-	r := f.poll(t)
+	r := f.pollAck(t, "")
 	if len(r.Messages) != 1 || r.Messages[0].Text != "three" {
 		t.Fatalf("after restart = %+v", r.Messages)
 	}
+	// Telegram confirms updates below the offset of a getUpdates call
+	// (Bot API: "An update is considered confirmed as soon as getUpdates
+	// is called with an offset higher than its update_id").
 	if f.sim.Pending() != 1 {
-		t.Fatalf("pending = %d, want only the unconfirmed last update", f.sim.Pending())
+		t.Fatalf("pending = %d, want only the unacknowledged last update", f.sim.Pending())
+	}
+}
+
+// TestUnacknowledgedBatchIsDeliveredAgain: a batch comes back, with the
+// same ids, until its cursor is acknowledged; then never again.
+func TestUnacknowledgedBatchIsDeliveredAgain(t *testing.T) {
+	f := newFixture(t, map[string]any{"allowed_chat_ids": []any{"42"}})
+	f.sim.InjectText(42, ann(), "one")
+	f.sim.InjectText(666, simtg.User{ID: 666, FirstName: "Mallory"}, "not allowed")
+	first := f.pollAck(t, "")
+	again := f.pollAck(t, "")
+	if len(first.Messages) != 1 || len(again.Messages) != 1 || first.Messages[0].ID != again.Messages[0].ID || first.Cursor == "" ||
+		first.Cursor != again.Cursor {
+		t.Fatalf("redelivery: first %+v, again %+v", first, again)
+	}
+	if len(again.Dropped) != 1 || again.Dropped[0].ID == "" || again.Dropped[0].ID != first.Dropped[0].ID {
+		t.Fatalf("dropped ids: %+v / %+v", first.Dropped, again.Dropped)
+	}
+	if r := f.pollAck(t, first.Cursor); len(r.Messages) != 0 || len(r.Dropped) != 0 || r.Cursor != "" {
+		t.Fatalf("after the acknowledgement: %+v", r)
+	}
+	if f.sim.Pending() != 0 {
+		t.Fatalf("pending = %d after the acknowledgement", f.sim.Pending())
+	}
+	// An acknowledgement that is not an offset is ignored.
+	f.sim.InjectText(42, ann(), "two")
+	if r := f.pollAck(t, "garbage"); len(r.Messages) != 1 || r.Messages[0].Text != "two" {
+		t.Fatalf("after a bad acknowledgement: %+v", r)
 	}
 }
 
@@ -211,7 +259,11 @@ func TestNonTextAndCommands(t *testing.T) {
 	if len(sent) != 2 || sent[0].Text != "I can only read text messages." || sent[1].Text != "Hi, I am the bot." {
 		t.Fatalf("sent = %+v", sent)
 	}
-	// Once per message: polling again does not repeat the replies.
+	// Once per message: a redelivery (no acknowledgement yet) and polling
+	// again do not repeat the replies.
+	if r := f.pollAck(t, ""); len(r.Dropped) != 3 {
+		t.Fatalf("redelivered = %+v", r)
+	}
 	f.poll(t)
 	if len(f.sim.Sent()) != 2 {
 		t.Fatalf("replies repeated: %+v", f.sim.Sent())

@@ -9,13 +9,18 @@
 //
 // Operations:
 //   - poll: long polling getUpdates (timeout poll_timeout_s,
-//     allowed_updates ["message"]). The offset lives in the plugin's KV
-//     store and is saved before a batch is returned, so a restart resumes
-//     where it stopped and never delivers an update twice (at most once).
+//     allowed_updates ["message"]). Delivery is at least once (ABI 1.4):
+//     a batch is returned with its cursor (the next offset) and the offset
+//     in the plugin's KV store moves only when the host acknowledges the
+//     cursor in a later poll, after it has handled the batch — so a crash
+//     between poll and answer delivers the same updates again, with the
+//     same ids (<chat>:<message_id>), and the host de-duplicates them.
 //     Chats outside allowed_chat_ids are dropped and reported in
 //     PollResponse.Dropped; /start and /help get a short greeting, other
 //     commands are dropped; non-text content (stickers, photos, …) gets
-//     the reply "I can only read text messages." once per message. A 429
+//     the reply "I can only read text messages." once per message (the
+//     last update answered so is kept in KV, so a redelivery does not
+//     answer again). A 429
 //     stores Telegram's retry_after in KV and later polls return nothing
 //     without calling the API until it has passed.
 //   - send: sendMessage, split into parts of at most 4096 UTF-16 code units

@@ -259,7 +259,7 @@ func (a *App) buildParts(ctx context.Context) error {
 	}
 	if a.Parts.Has(MCP) {
 		a.MCP, err = mcp.New(mcp.Options{Router: a.Router, Tracer: a.Tracer, Logger: a.Logger.Named("mcp"), Version: a.opts.Version,
-			NoWriteConfirmation: !a.Config.MCP.ConfirmsWrites()})
+			NoWriteConfirmation: !a.Config.MCP.ConfirmsWrites(), VendorTools: a.Config.MCP.VendorTools})
 		if err != nil {
 			return err
 		}

@@ -106,6 +106,12 @@ threshold = { high = 90.0, hysteresis = 3.0, severity = "critical" }
 		return r.Values["bearing_temperature"] == 71.0 && r.Values["temperature"] != nil // OPC-UA points of P-101 too
 	})
 
+	// The alias is readable on its own (read_node_value), as OPC-UA aliases are.
+	nodes := tool[[]map[string]any](t, s, "machina_read_sensor_nodes", map[string]any{"aliases": []any{"pump-101.bearing", "p-101.temperature"}})
+	if len(nodes) != 2 || nodes[0]["value"] != 71.0 || nodes[0]["broker"] != "line-1" || nodes[1]["endpoint"] == nil {
+		t.Fatalf("read_sensor_nodes = %v", nodes)
+	}
+
 	publish(t, b, "plant/line1/p101/bearing", `{"temp": 93.5}`)
 	sent, err := s.env.Telegram.WaitSent(ctx, 1)
 	if err != nil {

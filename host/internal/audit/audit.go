@@ -114,14 +114,6 @@ type Options struct {
 	// Plugin is the operator's [[plugin]] entry: sha256 pin, public key,
 	// config and grant. Nil audits the module alone.
 	Plugin *config.Plugin
-	// Descriptor is the plugin's own descriptor when the caller obtained it
-	// by running machina_describe under a deny-all host (the PDK exports
-	// every operation, so the exports alone over-approximate what a plugin
-	// serves). Nil derives the operations from the exports.
-	Descriptor *wire.Descriptor
-	// DescriptorNote says how Descriptor was obtained, or why it could not
-	// be (shown in the report).
-	DescriptorNote string
 }
 
 // Max returns the highest severity among the findings (Info when none).
@@ -173,7 +165,7 @@ func Audit(wasm []byte, opts Options) (*Report, error) {
 		r.Findings = append(r.Findings, Finding{Severity: s, Code: code, Message: fmt.Sprintf(f, a...)})
 	}
 	r.auditImports(add)
-	r.auditExports(add, opts)
+	r.auditExports(add)
 	r.auditRequests(add)
 	r.auditSignature(wasm, mod, opts.Plugin, add)
 	if p := opts.Plugin; p != nil {
@@ -205,7 +197,12 @@ func (r *Report) auditImports(add addFunc) {
 	}
 }
 
-func (r *Report) auditExports(add addFunc, opts Options) {
+// descriptorSource says where the audit's operations come from.
+const descriptorSource = "static: the module's exports (the loader refuses a module whose exports differ from what machina_describe lists, so nothing is executed to know them)"
+
+// auditExports derives the descriptor from the exports: a module exports
+// exactly the operations it implements (the loader checks it).
+func (r *Report) auditExports(add addFunc) {
 	has := map[string]bool{}
 	for _, e := range r.Exports {
 		has[e] = true
@@ -215,39 +212,10 @@ func (r *Report) auditExports(add addFunc, opts Options) {
 			add(High, "export_missing", "does not export %s (mandatory); the loader refuses this module", e)
 		}
 	}
-	d := Descriptor{Source: "static: operations exported by the module that the ABI table defines for its kind (machina_describe is not executed; the PDK exports every operation, so this over-approximates)",
-		ABI: r.ABI, Name: r.Name, Version: r.Version, Kind: r.Kind, Operations: []Operation{}}
-	if opts.DescriptorNote != "" {
-		d.Source = opts.DescriptorNote
-	}
+	d := Descriptor{Source: descriptorSource, ABI: r.ABI, Name: r.Name, Version: r.Version, Kind: r.Kind, Operations: []Operation{}}
 	var ops []abi.OpName
-	var writes []string
-	if rd := opts.Descriptor; rd != nil {
-		d.ABI, d.Name, d.Version, d.Kind = rd.ABI, rd.Name, rd.Version, rd.Kind
-		if rd.Name != r.Name || rd.Version != r.Version || rd.Kind != r.Kind {
-			add(High, "descriptor_mismatch", "the descriptor (%s %s, %s) does not match the manifest (%s %s, %s)", rd.Name, rd.Version, rd.Kind, r.Name, r.Version, r.Kind)
-		}
-		for _, n := range rd.Operations {
-			op, ok := abi.LookupOperation(n)
-			if !ok || !op.ForKind(r.Kind) {
-				add(High, "descriptor_invalid", "the descriptor lists %s, which is not an operation of %s plugins", n, r.Kind)
-				continue
-			}
-			if !has[string(n)] {
-				add(Medium, "descriptor_unexported", "the descriptor lists %s but the module does not export it", n)
-			}
-			d.Operations = append(d.Operations, Operation{Name: op.Name, Class: op.Class, Capability: op.Capability})
-			ops = append(ops, op.Name)
-			if op.Class == abi.ClassWrite {
-				writes = append(writes, string(n))
-			}
-		}
-	}
-	var wrongKind []string
+	var writes, wrongKind []string
 	for _, e := range r.Exports {
-		if opts.Descriptor != nil {
-			break
-		}
 		switch e {
 		case wire.ExportDescribe, wire.ExportInit, "_initialize", "_start":
 			continue
@@ -255,20 +223,23 @@ func (r *Report) auditExports(add addFunc, opts Options) {
 		op, ok := abi.LookupOperation(abi.OpName(e))
 		switch {
 		case !ok:
-			add(Low, "export_unknown", "exports %s, which is not an ABI v1 operation; the host never calls it", e)
-			continue
+			add(Low, "export_unknown", "exports %s, which is not an ABI operation; the host never calls it", e)
 		case !op.ForKind(r.Kind):
 			wrongKind = append(wrongKind, e)
+		}
+	}
+	for _, op := range abi.Operations() { // in the table's order
+		if !has[string(op.Name)] || !op.ForKind(r.Kind) {
 			continue
 		}
 		d.Operations = append(d.Operations, Operation{Name: op.Name, Class: op.Class, Capability: op.Capability})
 		ops = append(ops, op.Name)
 		if op.Class == abi.ClassWrite {
-			writes = append(writes, e)
+			writes = append(writes, string(op.Name))
 		}
 	}
 	if len(wrongKind) > 0 {
-		add(Info, "export_wrong_kind", "exports %s, not defined for %s plugins (the PDK exports every operation); the host never calls them", strings.Join(wrongKind, ", "), r.Kind)
+		add(High, "export_wrong_kind", "exports %s, not defined for %s plugins; machina_describe cannot list them, so the loader refuses this module", strings.Join(wrongKind, ", "), r.Kind)
 	}
 	d.Capabilities = abi.CapabilitiesOf(ops)
 	if d.Capabilities == nil {
@@ -276,11 +247,7 @@ func (r *Report) auditExports(add addFunc, opts Options) {
 	}
 	r.Descriptor = d
 	if len(writes) > 0 {
-		may := "serves"
-		if opts.Descriptor == nil {
-			may = "exports (and may serve)"
-		}
-		add(Info, "write_operations", "%s write operations (%s); sandbox mode never lets them reach the plugin", may, strings.Join(writes, ", "))
+		add(Info, "write_operations", "serves write operations (%s); sandbox mode never lets them reach the plugin", strings.Join(writes, ", "))
 	}
 }
 
@@ -302,10 +269,44 @@ func (r *Report) auditRequests(add addFunc) {
 		if len(o.Secrets) > 0 {
 			add(Info, "placeholder_secrets", "wants to place secrets %v in requests to %s via {{secret:NAME}}", o.Secrets, o.Pattern)
 		}
+		auditRules(add, o)
 	}
 	if r.Requested.Mail {
 		add(Info, "mail_requested", "requests mail (mail_send/mail_fetch)")
 	}
+}
+
+// auditRules reports an origin's declared writes and the rules that are
+// broader than a reviewer would expect.
+func auditRules(add addFunc, o wire.OriginRequest) {
+	reads, writes, err := o.Rules()
+	if err != nil {
+		return // manifest validation rejects these earlier
+	}
+	if len(writes) > 0 {
+		add(Info, "http_writes", "writes to %s with %s (only while a write operation runs, never in sandbox mode)", o.Pattern, ruleList(writes))
+	}
+	for _, r := range reads {
+		for _, m := range r.Methods {
+			if !wire.SafeMethod(m) {
+				add(Low, "read_unsafe_method", "declares %s on %s a read although %s may change state; outside sandbox mode every operation may send it (sandbox mode still refuses it)", r, o.Pattern, m)
+				break
+			}
+		}
+	}
+	for _, r := range append(reads, writes...) {
+		if r.Path == "/**" {
+			add(Low, "request_any_path", "declares %s on %s: any path", r, o.Pattern)
+		}
+	}
+}
+
+func ruleList(rs []wire.RequestRule) string {
+	s := make([]string, len(rs))
+	for i, r := range rs {
+		s[i] = r.String()
+	}
+	return strings.Join(s, ", ")
 }
 
 func isLoopback(host string) bool {

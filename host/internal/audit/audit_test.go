@@ -40,7 +40,7 @@ func TestSecretLookingKeys(t *testing.T) {
 }
 
 func TestAuditFindingsAndGrant(t *testing.T) {
-	wasm := tiny(t, base+"[[http]]\norigin = \"https://*.example.com:*\"\nauth = [\"bearer\"]\n")
+	wasm := tiny(t, base+"[[http]]\norigin = \"https://*.example.com:*\"\nauth = [\"bearer\"]\nreads = [\"GET /**\", \"POST /search\"]\nwrites = [\"POST /items\"]\n")
 	r, err := Audit(wasm, Options{Plugin: &config.Plugin{Name: "p", AllowUnpinned: true,
 		Config: map[string]any{"token": "v"},
 		Grant:  config.Grant{HTTP: []config.OriginGrant{{Origin: "https://a.example.com:8443", Auth: config.Auth{Profile: wire.AuthBearer}}}}}})
@@ -51,7 +51,8 @@ func TestAuditFindingsAndGrant(t *testing.T) {
 	for _, f := range r.Findings {
 		codes[f.Code] = f.Severity
 	}
-	for code, sev := range map[string]Severity{"export_missing": High, "config_secret_key": High, "origin_wildcard": Low, "origin_any_port": Low, "unpinned": Medium} {
+	for code, sev := range map[string]Severity{"export_missing": High, "config_secret_key": High, "origin_wildcard": Low, "origin_any_port": Low, "unpinned": Medium,
+		"http_writes": Info, "read_unsafe_method": Low, "request_any_path": Low} {
 		if codes[code] != sev {
 			t.Errorf("finding %s = %q, want %q (all: %+v)", code, codes[code], sev, r.Findings)
 		}
@@ -65,9 +66,17 @@ func TestAuditFindingsAndGrant(t *testing.T) {
 }
 
 func TestDiff(t *testing.T) {
-	old, _ := Audit(tiny(t, base+"[[http]]\norigin = \"https://a.example.com\"\nauth = [\"bearer\"]\n[kv]\nquota_bytes = 10\n"), Options{})
-	new, _ := Audit(tiny(t, strings.Replace(base, "1.0.0", "1.1.0", 1)+
-		"mail = true\n[[http]]\norigin = \"https://a.example.com:443\"\nauth = [\"bearer\", \"basic\"]\nsecrets = [\"k\"]\n[[http]]\norigin = \"https://b.example.com\"\n[kv]\nquota_bytes = 20\n"), Options{})
+	old, err := Audit(tiny(t, base+"[[http]]\norigin = \"https://a.example.com\"\nauth = [\"bearer\"]\nreads = [\"GET /a\", \"GET /old\"]\n"+
+		"writes = [\"POST /w\"]\n[kv]\nquota_bytes = 10\n"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	new, err := Audit(tiny(t, strings.Replace(base, "1.0.0", "1.1.0", 1)+
+		"mail = true\n[[http]]\norigin = \"https://a.example.com:443\"\nauth = [\"bearer\", \"basic\"]\nsecrets = [\"k\"]\nreads = [\"get /a\", \"GET /new\"]\n"+
+		"writes = [\"POST /w\", \"GET /bot/sendMessage\"]\n[[http]]\norigin = \"https://b.example.com\"\nreads = [\"GET /b\"]\n[kv]\nquota_bytes = 20\n"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	d := Diff(old, new)
 	var got []string
 	for _, c := range d.Changes {
@@ -77,12 +86,23 @@ func TestDiff(t *testing.T) {
 		"~ version 1.0.0 → 1.1.0",
 		"+ auth https://a.example.com:443 (profile basic)",
 		"+ secret https://a.example.com:443 (placeholder {{secret:k}})",
+		"+ read https://a.example.com:443 (GET /new)",
+		"- read https://a.example.com:443 (GET /old)",
+		"+ write https://a.example.com:443 (GET /bot/sendMessage)",
 		"+ origin https://b.example.com:443 (auth: none)",
+		"+ read https://b.example.com:443 (GET /b)",
 		"+ mail mail_send/mail_fetch",
 		"~ kv key-value store (quota 10 → 20 bytes)",
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("diff:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	var codes []string
+	for _, f := range d.Findings {
+		codes = append(codes, f.Code)
+	}
+	if !reflect.DeepEqual(codes, []string{"write_path_added", "origin_added", "mail_added"}) {
+		t.Fatalf("findings = %+v", d.Findings)
 	}
 	if len(Diff(old, old).Changes) != 0 {
 		t.Fatal("self diff not empty")

@@ -2,10 +2,11 @@ package audit
 
 import (
 	"fmt"
-	"maps"
 	"slices"
+	"sort"
 	"strings"
 
+	"github.com/machina-go/machina/abi"
 	"github.com/machina-go/machina/internal/wire"
 )
 
@@ -46,6 +47,9 @@ type DiffResult struct {
 	Old     Ident    `json:"old"`
 	New     Ident    `json:"new"`
 	Changes []Change `json:"changes"`
+	// Findings are the changes a reviewer must look at before upgrading:
+	// new write paths and write operations, new origins, mail.
+	Findings []Finding `json:"findings"`
 }
 
 func identOf(r *Report) Ident {
@@ -55,7 +59,7 @@ func identOf(r *Report) Ident {
 // Diff compares two audit reports: identity, requested origins with their
 // auth profiles and secrets, imports, operations, mail and kv requests.
 func Diff(old, new *Report) DiffResult {
-	d := DiffResult{Old: identOf(old), New: identOf(new), Changes: []Change{}}
+	d := DiffResult{Old: identOf(old), New: identOf(new), Changes: []Change{}, Findings: []Finding{}}
 	add := func(what, change, subject, detail string) {
 		d.Changes = append(d.Changes, Change{What: what, Change: change, Subject: subject, Detail: detail})
 	}
@@ -67,33 +71,10 @@ func Diff(old, new *Report) DiffResult {
 			add(f.what, "changed", f.a+" → "+f.b, "")
 		}
 	}
-	// Origins, keyed by pattern.
-	oo, no := originMap(old.Requested.HTTP), originMap(new.Requested.HTTP)
-	for _, k := range slices.Sorted(maps.Keys(no)) {
-		n := no[k]
-		o, ok := oo[k]
-		if !ok {
-			add("origin", "added", k, originDetail(n))
-			continue
-		}
-		for _, a := range minus(authStrings(n.Auth), authStrings(o.Auth)) {
-			add("auth", "added", k, "profile "+a)
-		}
-		for _, a := range minus(authStrings(o.Auth), authStrings(n.Auth)) {
-			add("auth", "removed", k, "profile "+a)
-		}
-		for _, s := range minus(n.Secrets, o.Secrets) {
-			add("secret", "added", k, "placeholder {{secret:"+s+"}}")
-		}
-		for _, s := range minus(o.Secrets, n.Secrets) {
-			add("secret", "removed", k, "placeholder {{secret:"+s+"}}")
-		}
+	find := func(sev Severity, code, f string, a ...any) {
+		d.Findings = append(d.Findings, Finding{Severity: sev, Code: code, Message: fmt.Sprintf(f, a...)})
 	}
-	for _, k := range slices.Sorted(maps.Keys(oo)) {
-		if _, ok := no[k]; !ok {
-			add("origin", "removed", k, originDetail(oo[k]))
-		}
-	}
+	d.diffOrigins(old, new, add, find)
 	// Imports.
 	oi, ni := map[string]string{}, map[string]string{}
 	for _, i := range old.Imports {
@@ -102,12 +83,12 @@ func Diff(old, new *Report) DiffResult {
 	for _, i := range new.Imports {
 		ni[i.Import.String()] = string(i.Verdict)
 	}
-	for _, k := range slices.Sorted(maps.Keys(ni)) {
+	for _, k := range sortedKeys(ni) {
 		if _, ok := oi[k]; !ok {
 			add("import", "added", k, "verdict "+ni[k])
 		}
 	}
-	for _, k := range slices.Sorted(maps.Keys(oi)) {
+	for _, k := range sortedKeys(oi) {
 		if _, ok := ni[k]; !ok {
 			add("import", "removed", k, "verdict "+oi[k])
 		}
@@ -120,12 +101,15 @@ func Diff(old, new *Report) DiffResult {
 	for _, o := range new.Descriptor.Operations {
 		nops[string(o.Name)] = o
 	}
-	for _, k := range slices.Sorted(maps.Keys(nops)) {
+	for _, k := range sortedKeys(nops) {
 		if _, ok := oops[k]; !ok {
 			add("operation", "added", k, string(nops[k].Class))
+			if nops[k].Class == abi.ClassWrite {
+				find(Medium, "write_operation_added", "the upgrade adds the write operation %s", k)
+			}
 		}
 	}
-	for _, k := range slices.Sorted(maps.Keys(oops)) {
+	for _, k := range sortedKeys(oops) {
 		if _, ok := nops[k]; !ok {
 			add("operation", "removed", k, string(oops[k].Class))
 		}
@@ -133,6 +117,9 @@ func Diff(old, new *Report) DiffResult {
 	// Mail and kv.
 	if old.Requested.Mail != new.Requested.Mail {
 		add("mail", map[bool]string{true: "added", false: "removed"}[new.Requested.Mail], "mail_send/mail_fetch", "")
+		if new.Requested.Mail {
+			find(Medium, "mail_added", "the upgrade requests mail (mail_send/mail_fetch)")
+		}
 	}
 	ok, nk := old.Requested.KV, new.Requested.KV
 	switch {
@@ -146,6 +133,65 @@ func Diff(old, new *Report) DiffResult {
 	return d
 }
 
+// diffOrigins compares the requested origins, keyed by pattern: auth
+// profiles, secrets, and declared reads and writes.
+func (d *DiffResult) diffOrigins(old, new *Report, add func(what, change, subject, detail string), find func(Severity, string, string, ...any)) {
+	oo, no := originMap(old.Requested.HTTP), originMap(new.Requested.HTTP)
+	for _, k := range sortedKeys(no) {
+		n := no[k]
+		o, ok := oo[k]
+		if !ok {
+			add("origin", "added", k, originDetail(n))
+			find(Low, "origin_added", "the upgrade requests a new origin %s", k)
+		}
+		if ok {
+			for _, a := range minus(authStrings(n.Auth), authStrings(o.Auth)) {
+				add("auth", "added", k, "profile "+a)
+			}
+			for _, a := range minus(authStrings(o.Auth), authStrings(n.Auth)) {
+				add("auth", "removed", k, "profile "+a)
+			}
+			for _, s := range minus(n.Secrets, o.Secrets) {
+				add("secret", "added", k, "placeholder {{secret:"+s+"}}")
+			}
+			for _, s := range minus(o.Secrets, n.Secrets) {
+				add("secret", "removed", k, "placeholder {{secret:"+s+"}}")
+			}
+		}
+		for _, r := range minus(normRules(n.Reads), normRules(o.Reads)) {
+			add("read", "added", k, r)
+		}
+		for _, r := range minus(normRules(o.Reads), normRules(n.Reads)) {
+			add("read", "removed", k, r)
+		}
+		for _, r := range minus(normRules(n.Writes), normRules(o.Writes)) {
+			add("write", "added", k, r)
+			find(Medium, "write_path_added", "the upgrade adds the write %s on %s", r, k)
+		}
+		for _, r := range minus(normRules(o.Writes), normRules(n.Writes)) {
+			add("write", "removed", k, r)
+		}
+	}
+	for _, k := range sortedKeys(oo) {
+		if _, ok := no[k]; !ok {
+			add("origin", "removed", k, originDetail(oo[k]))
+		}
+	}
+}
+
+// normRules renders rules canonically ("GET,HEAD /x"), so spelling
+// differences are not changes.
+func normRules(rs []string) []string {
+	out := make([]string, 0, len(rs))
+	for _, s := range rs {
+		if r, err := wire.ParseRequestRule(s); err == nil {
+			s = r.String()
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
 func originMap(rs []wire.OriginRequest) map[string]wire.OriginRequest {
 	m := map[string]wire.OriginRequest{}
 	for _, r := range rs {
@@ -156,6 +202,8 @@ func originMap(rs []wire.OriginRequest) map[string]wire.OriginRequest {
 		if prev, ok := m[key]; ok { // merge duplicates
 			prev.Auth = append(prev.Auth, r.Auth...)
 			prev.Secrets = append(prev.Secrets, r.Secrets...)
+			prev.Reads = append(prev.Reads, r.Reads...)
+			prev.Writes = append(prev.Writes, r.Writes...)
 			r = prev
 		}
 		m[key] = r
@@ -193,4 +241,13 @@ func minus(a, b []string) []string {
 		}
 	}
 	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
 }

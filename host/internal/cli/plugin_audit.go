@@ -6,28 +6,23 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/machina-go/machina/host/internal/audit"
 	"github.com/machina-go/machina/host/internal/config"
 	"github.com/machina-go/machina/host/internal/plugin"
-	"github.com/machina-go/machina/internal/wire"
+	"github.com/machina-go/machina/host/internal/policy"
 )
 
-func runPluginAudit(ctx context.Context, c *cli, args []string) int {
+func runPluginAudit(_ context.Context, c *cli, args []string) int {
 	fs := c.flagSet("machina plugin audit", "Usage: machina plugin audit FILE [--config machina.toml] [--json]\n\n"+
-		"Audits a plugin module: manifest, descriptor, sha256, signature, imports\n"+
-		"with verdicts, exports,\n"+
-		"requested capabilities, and — with --config — what the operator's grant\n"+
-		"gives it. Exits 1 when a finding is high (the loader would refuse it).\n\n"+
-		"The descriptor comes from running the module's machina_describe once under a\n"+
-		"deny-all host (no HTTP, secrets, mail; memory and time capped) when its\n"+
-		"imports pass the allow-list; with --static, or when that fails, it is\n"+
-		"derived from the exports. Nothing else is executed.")
+		"Audits a plugin module: manifest, operations, sha256, signature, imports\n"+
+		"with verdicts, exports, requested capabilities with the declared reads and\n"+
+		"writes of each origin, and — with --config — what the operator's grant gives\n"+
+		"it. Exits 1 when a finding is high (the loader would refuse it).\n\n"+
+		"It never executes the module: the operations are its exports, which the\n"+
+		"loader requires to be exactly what the plugin's machina_describe lists.")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
-	static := fs.Bool("static", false, "do not run machina_describe under a deny-all host; derive the operations from the exports")
 	cfgPath := fs.String("config", "", "machina.toml: also check the sha256 pin, signature, config keys and the grant of the [[plugin]] entry with the module's manifest name")
 	file, code, ok := requireArg(fs, args)
 	if !ok {
@@ -59,15 +54,6 @@ func runPluginAudit(ctx context.Context, c *cli, args []string) int {
 		if opts.Plugin == nil {
 			cfgNote = fmt.Sprintf("%s has no [[plugin]] entry named %q: nothing is granted", *cfgPath, pre.Name)
 			opts.Plugin = &config.Plugin{Name: pre.Name, AllowUnpinned: true}
-		}
-	}
-	if !*static {
-		if pre, err := audit.Audit(wasm, audit.Options{}); err == nil && pre.Max() != audit.High {
-			var cfgMap map[string]any
-			if opts.Plugin != nil {
-				cfgMap = opts.Plugin.Config
-			}
-			opts.Descriptor, opts.DescriptorNote = describeModule(ctx, c, wasm, cfgMap)
 		}
 	}
 	rep, err := audit.Audit(wasm, opts)
@@ -136,6 +122,12 @@ func printAudit(w io.Writer, r *audit.Report) {
 			fmt.Fprintf(w, " — %s", o.Purpose)
 		}
 		fmt.Fprintln(w)
+		for _, r := range o.Reads {
+			fmt.Fprintf(w, "    read  %s\n", r)
+		}
+		for _, r := range o.Writes {
+			fmt.Fprintf(w, "    write %s\n", r)
+		}
 	}
 	if r.Requested.Mail {
 		fmt.Fprintln(w, "  mail")
@@ -154,6 +146,8 @@ func printAudit(w io.Writer, r *audit.Report) {
 				fmt.Fprintf(w, " secrets=%v", o.Secrets)
 			}
 			fmt.Fprintln(w)
+			printNarrowed(w, "reads", o.Reads)
+			printNarrowed(w, "writes", o.Writes)
 		}
 		if g.Mail != nil {
 			fmt.Fprintln(w, "  mail")
@@ -177,35 +171,16 @@ func printAudit(w io.Writer, r *audit.Report) {
 	}
 }
 
-// describeModule runs the module's machina_describe (and machina_init with
-// cfg) once under a deny-all host to learn the operations it really serves.
-// Compiled code is cached in $MACHINA_CACHE_DIR, else the user's cache
-// directory (as `machina demo` does), else in memory.
-func describeModule(ctx context.Context, c *cli, wasm []byte, cfg map[string]any) (*wire.Descriptor, string) {
-	const static = "static: derived from the exports, because machina_describe could not run under a deny-all host: "
-	dir := c.getenv("MACHINA_CACHE_DIR")
-	if dir == "" {
-		if base, err := os.UserCacheDir(); err == nil {
-			dir = filepath.Join(base, "machina", "wazero")
-		}
+// printNarrowed shows a grant's narrowing of an origin's reads or writes.
+func printNarrowed(w io.Writer, class string, r policy.Rules) {
+	if !r.Narrowed {
+		return
 	}
-	eng, err := plugin.NewEngine(plugin.EngineOptions{CacheDir: dir})
-	if err != nil {
-		eng, err = plugin.NewEngine(plugin.EngineOptions{})
+	if len(r.Grant) == 0 {
+		fmt.Fprintf(w, "    %s: none (the grant allows none)\n", class)
+		return
 	}
-	if err != nil {
-		return nil, static + err.Error()
+	for _, g := range r.Grant {
+		fmt.Fprintf(w, "    %s narrowed to %s\n", class, g)
 	}
-	defer eng.Close(ctx)
-	p, err := eng.Load(ctx, wasm, plugin.LoadOptions{
-		Config: cfg,
-		Host:   &plugin.DenyHost{},
-		Limits: plugin.Limits{PoolSize: 1, CallTimeout: 5 * time.Second, MemoryPages: 1024},
-	})
-	if err != nil {
-		return nil, static + err.Error()
-	}
-	defer p.Close(ctx)
-	d := p.Descriptor()
-	return &d, "machina_describe, run once under a deny-all host (no HTTP, secrets or mail)"
 }

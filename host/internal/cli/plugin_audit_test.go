@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/machina-go/machina/host/internal/pluginsig"
 	"github.com/machina-go/machina/host/internal/testplugin"
@@ -135,8 +136,8 @@ quota_bytes = 100000
 	if len(rep.Granted.Origins) != 1 || rep.Granted.Origins[0].Port != "9" || rep.Granted.Origins[0].Auth.Profile != "bearer" || rep.Granted.KVQuota != 4096 {
 		t.Fatalf("granted = %+v", rep.Granted)
 	}
-	// With its config, hello-cmms initialises, so the descriptor is its own.
-	if !strings.Contains(rep.Descriptor.Source, "machina_describe") || len(rep.Descriptor.Operations) != 3 {
+	// The operations are the exports, exactly what hello-cmms implements.
+	if !strings.Contains(rep.Descriptor.Source, "static") || len(rep.Descriptor.Operations) != 3 {
 		t.Fatalf("descriptor = %+v", rep.Descriptor)
 	}
 	found := false
@@ -150,6 +151,64 @@ quota_bytes = 100000
 	os.WriteFile(cfg, bytes.Replace(must(os.ReadFile(cfg)), []byte(hex.EncodeToString(sum[:])), []byte(strings.Repeat("0", 64)), 1), 0o600)
 	if code, out, _ := runPluginCLI(t, "audit", file, "--config", cfg); code != 1 || !strings.Contains(out, "sha256 mismatch") {
 		t.Fatalf("pin mismatch: exit %d\n%s", code, out)
+	}
+}
+
+// Acceptance #18.3: audit never executes the module. initloop spins
+// forever in Go's init(), which runs when a module is instantiated; the
+// audit must come back at once with its findings and the operations read
+// from the exports.
+func TestPluginAuditNeverRunsGuestCode(t *testing.T) {
+	file := writeWasm(t, t.TempDir(), "initloop.wasm", testplugin.Build(t, "host/internal/cli/testdata/initloop"))
+	start := time.Now()
+	code, out, stderr := runPluginCLI(t, "audit", file, "--json")
+	elapsed := time.Since(start)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, stderr)
+	}
+	if elapsed >= time.Second {
+		t.Fatalf("audit took %v: it must not instantiate the module", elapsed)
+	}
+	var rep struct {
+		Descriptor struct{ Operations []struct{ Name string } }
+		Findings   []struct{ Code string }
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	var ops []string
+	for _, o := range rep.Descriptor.Operations {
+		ops = append(ops, o.Name)
+	}
+	if strings.Join(ops, ",") != "health,get_work_order" || len(rep.Findings) == 0 {
+		t.Fatalf("operations %v, findings %+v", ops, rep.Findings)
+	}
+	start = time.Now()
+	if code, out, _ := runPluginCLI(t, "inspect", file); code != 0 || time.Since(start) >= time.Second || !strings.Contains(out, "exported operations: health, get_work_order\n") {
+		t.Fatalf("inspect: exit %d after %v\n%s", code, time.Since(start), out)
+	}
+}
+
+// Acceptance #18.3: inspect of the PDK example lists exactly the three
+// operations it implements (pdk/examples/hello-cmms/main.go: Health and
+// pdk.AssetReader's ListAssets and GetAsset).
+func TestPluginInspectListsImplementedOperations(t *testing.T) {
+	file := writeWasm(t, t.TempDir(), "hello.wasm", testplugin.Build(t, "pdk/examples/hello-cmms"))
+	code, out, stderr := runPluginCLI(t, "inspect", file, "--json")
+	if code != 0 {
+		t.Fatalf("exit %d %s", code, stderr)
+	}
+	var rep struct {
+		Ops []string `json:"exported_operations"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(rep.Ops, ",") != "health,list_assets,get_asset" {
+		t.Fatalf("exported operations = %v", rep.Ops)
+	}
+	if code, out, _ := runPluginCLI(t, "inspect", file); code != 0 || !strings.Contains(out, "exported operations: health, list_assets, get_asset\n") {
+		t.Fatalf("text inspect:\n%s", out)
 	}
 }
 
@@ -175,8 +234,8 @@ func TestPluginAuditHostileImport(t *testing.T) {
 }
 
 // buildModifiedHello builds a copy of the example plugin whose plugin.toml
-// requests one more origin, in a temporary Go workspace next to this
-// module.
+// requests one more origin, with a write path, in a temporary Go workspace
+// next to this module.
 func buildModifiedHello(t *testing.T) []byte {
 	t.Helper()
 	root := t.TempDir()
@@ -189,7 +248,7 @@ func buildModifiedHello(t *testing.T) []byte {
 			t.Fatal(err)
 		}
 		if f == "plugin.toml" {
-			b = append(b, "\n[[http]]\norigin = \"https://api.example.com\"\nauth = [\"bearer\"]\npurpose = \"added in the upgrade\"\n"...)
+			b = append(b, "\n[[http]]\norigin = \"https://api.example.com\"\nauth = [\"bearer\"]\npurpose = \"added in the upgrade\"\nwrites = [\"POST /v1/items\"]\n"...)
 		}
 		os.WriteFile(filepath.Join(dst, f), b, 0o644)
 	}
@@ -198,6 +257,8 @@ func buildModifiedHello(t *testing.T) []byte {
 	return testplugin.Build(t, dst)
 }
 
+// An upgrade that adds an origin with a write path: the diff shows both,
+// and the new write path is a finding.
 func TestPluginDiffOneOrigin(t *testing.T) {
 	dir := t.TempDir()
 	old := writeWasm(t, dir, "old.wasm", testplugin.Build(t, "pdk/examples/hello-cmms"))
@@ -206,16 +267,26 @@ func TestPluginDiffOneOrigin(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if len(lines) != 3 || lines[2] != "+ origin https://api.example.com:443 (auth: bearer)" {
-		t.Fatalf("diff should show exactly the added origin:\n%s", out)
+	want := []string{
+		"+ origin https://api.example.com:443 (auth: bearer)",
+		"+ write https://api.example.com:443 (POST /v1/items)",
+		"",
+		"findings:",
+		"  [low   ] origin_added: the upgrade requests a new origin https://api.example.com:443",
+		"  [medium] write_path_added: the upgrade adds the write POST /v1/items on https://api.example.com:443",
+	}
+	if lines := strings.Split(strings.TrimSpace(out), "\n"); len(lines) != 8 || strings.Join(lines[2:], "\n") != strings.Join(want, "\n") {
+		t.Fatalf("diff should show exactly the added origin and its write:\n%s", out)
 	}
 	code, out, _ = runPluginCLI(t, "diff", old, new, "--json")
 	var d struct {
-		Changes []struct{ What, Change, Subject, Detail string }
+		Changes  []struct{ What, Change, Subject, Detail string }
+		Findings []struct{ Severity, Code string }
 	}
-	if code != 0 || json.Unmarshal([]byte(out), &d) != nil || len(d.Changes) != 1 ||
-		d.Changes[0].What != "origin" || d.Changes[0].Change != "added" || d.Changes[0].Subject != "https://api.example.com:443" {
+	if code != 0 || json.Unmarshal([]byte(out), &d) != nil || len(d.Changes) != 2 ||
+		d.Changes[0].What != "origin" || d.Changes[0].Change != "added" || d.Changes[0].Subject != "https://api.example.com:443" ||
+		d.Changes[1].What != "write" || d.Changes[1].Detail != "POST /v1/items" ||
+		len(d.Findings) != 2 || d.Findings[1].Code != "write_path_added" || d.Findings[1].Severity != "medium" {
 		t.Fatalf("json diff: exit %d\n%s", code, out)
 	}
 	if code, out, _ := runPluginCLI(t, "diff", old, old); code != 0 || !strings.Contains(out, "no capability changes") {

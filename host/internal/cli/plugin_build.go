@@ -13,7 +13,10 @@ import (
 func runPluginBuild(ctx context.Context, c *cli, args []string) int {
 	fs := c.flagSet("machina plugin build", "Usage: machina plugin build DIR [-o FILE] [--json] [-v]\n\n"+
 		"Compiles DIR (a package main with plugin.toml) with GOOS=wasip1 GOARCH=wasm\n"+
-		"-buildmode=c-shared -trimpath and embeds plugin.toml in the module.")
+		"-buildmode=c-shared -trimpath and embeds plugin.toml in the module. For a PDK\n"+
+		"plugin it first type-checks package main, finds the registered type and\n"+
+		"exports exactly the operations of the PDK interfaces it implements (generated\n"+
+		"machina_exports.go, supplied with -overlay). It never runs plugin code.")
 	out := fs.String("o", "", "output file (default dist/plugins/<folder>.wasm)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	verbose := fs.Bool("v", false, "show the Go toolchain's output")
@@ -44,10 +47,14 @@ func runPluginBuild(ctx context.Context, c *cli, args []string) int {
 		enc := json.NewEncoder(c.stdout)
 		enc.SetIndent("", "  ")
 		_ = enc.Encode(map[string]any{"path": res.Path, "sha256": res.SHA256, "size": res.Size,
-			"name": res.Manifest.Name, "version": res.Manifest.Version})
+			"name": res.Manifest.Name, "version": res.Manifest.Version,
+			"registered_type": res.Exports.Type, "operations": res.Exports.Operations})
 		return 0
 	}
 	fmt.Fprintf(c.stdout, "%s %s -> %s (%d bytes, sha256 %s, %.1fs)\n", res.Manifest.Name, res.Manifest.Version,
 		*out, res.Size, res.SHA256, time.Since(start).Seconds())
+	if res.Exports.Type != "" {
+		fmt.Fprintf(c.stdout, "  exports the operations of %s: %s\n", res.Exports.Type, joinOps(res.Exports.Operations))
+	}
 	return 0
 }

@@ -9,15 +9,14 @@ import (
 	"github.com/machina-go/machina/host/internal/audit"
 )
 
-func runPluginDiff(ctx context.Context, c *cli, args []string) int {
+func runPluginDiff(_ context.Context, c *cli, args []string) int {
 	fs := c.flagSet("machina plugin diff", "Usage: machina plugin diff OLD.wasm NEW.wasm [--json]\n\n"+
 		"Prints what an upgrade changes in capabilities: name/version/ABI, requested\n"+
-		"origins with their auth profiles and secrets, imports, operations, mail and\n"+
-		"key-value requests. Operations come from each module's machina_describe run\n"+
-		"once under a deny-all host when both modules allow it (otherwise, or with\n"+
-		"--static, from the exports).")
+		"origins with their auth profiles, secrets and declared reads and writes,\n"+
+		"imports, operations, mail and key-value requests; then the findings (a new\n"+
+		"write path or write operation, a new origin, mail). Nothing is executed:\n"+
+		"operations are the modules' exports.")
 	asJSON := fs.Bool("json", false, "print JSON")
-	static := fs.Bool("static", false, "compare operations derived from the exports instead of running machina_describe under a deny-all host")
 	var files, flags []string
 	for i := 0; i < len(args); i++ {
 		if len(args[i]) > 1 && args[i][0] == '-' {
@@ -34,27 +33,15 @@ func runPluginDiff(ctx context.Context, c *cli, args []string) int {
 		return 2
 	}
 	var reps [2]*audit.Report
-	var wasms [2][]byte
 	for i, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			fmt.Fprintln(c.stderr, "machina plugin diff:", err)
 			return 1
 		}
-		wasms[i] = b
 		if reps[i], err = audit.Audit(b, audit.Options{File: f}); err != nil {
 			fmt.Fprintf(c.stderr, "machina plugin diff: %s: %v\n", f, err)
 			return 1
-		}
-	}
-	if !*static && reps[0].Max() != audit.High && reps[1].Max() != audit.High {
-		// Use the plugins' own descriptors only when both are available, so
-		// the comparison is like for like.
-		d0, n0 := describeModule(ctx, c, wasms[0], nil)
-		d1, n1 := describeModule(ctx, c, wasms[1], nil)
-		if d0 != nil && d1 != nil {
-			reps[0], _ = audit.Audit(wasms[0], audit.Options{File: files[0], Descriptor: d0, DescriptorNote: n0})
-			reps[1], _ = audit.Audit(wasms[1], audit.Options{File: files[1], Descriptor: d1, DescriptorNote: n1})
 		}
 	}
 	d := audit.Diff(reps[0], reps[1])
@@ -74,6 +61,12 @@ func runPluginDiff(ctx context.Context, c *cli, args []string) int {
 	}
 	for _, ch := range d.Changes {
 		fmt.Fprintln(c.stdout, ch.String())
+	}
+	if len(d.Findings) > 0 {
+		fmt.Fprintln(c.stdout, "\nfindings:")
+		for _, f := range d.Findings {
+			fmt.Fprintf(c.stdout, "  [%-6s] %s: %s\n", f.Severity, f.Code, f.Message)
+		}
 	}
 	return 0
 }

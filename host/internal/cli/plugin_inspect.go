@@ -16,8 +16,9 @@ import (
 
 func runPluginInspect(_ context.Context, c *cli, args []string) int {
 	fs := c.flagSet("machina plugin inspect", "Usage: machina plugin inspect FILE [--json]\n\n"+
-		"Prints the manifest embedded in a module and the descriptor derived from it,\n"+
-		"without executing any plugin code.")
+		"Prints the manifest embedded in a module and the operations it exports\n"+
+		"(exactly those it implements: the loader refuses a module whose exports\n"+
+		"differ from its machina_describe), without executing any plugin code.")
 	asJSON := fs.Bool("json", false, "print JSON")
 	file, code, ok := requireArg(fs, args)
 	if !ok {
@@ -39,9 +40,15 @@ func runPluginInspect(_ context.Context, c *cli, args []string) int {
 		return 1
 	}
 	sum := sha256.Sum256(wasm)
-	var ops []abi.OpName
+	// The loader requires the exports to be exactly the operations the
+	// plugin implements, so they are read here without running anything.
+	exported := map[string]bool{}
 	for _, e := range mod.ExportedFunctions() {
-		if op, ok := abi.LookupOperation(abi.OpName(e)); ok && op.ForKind(m.Kind) {
+		exported[e] = true
+	}
+	ops := []abi.OpName{}
+	for _, op := range abi.Operations() {
+		if exported[string(op.Name)] && op.ForKind(m.Kind) {
 			ops = append(ops, op.Name)
 		}
 	}

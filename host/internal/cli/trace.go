@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -22,34 +23,48 @@ func traceUsage(w io.Writer) {
 	fmt.Fprint(w, `Usage: machina trace <subcommand> [arguments]
 
 Subcommands:
-  verify [--json] [DIR]                        check the hash chain of the trace files
-  tail [--follow] [--json] [-n N] [--dir DIR]  print the latest trace entries
+  verify [--json] [DIR]                  check the hash chain of the trace files
+  tail [--follow] [--json] [-n N] [DIR]  print the latest trace entries
 
-DIR defaults to $MACHINA_TRACE_DIR, else ./traces.
+Both take the directory as the argument or as --dir DIR; it defaults to
+$MACHINA_TRACE_DIR, else ./traces.
 `)
 }
 
-// traceDir returns the directory to use when none was given.
-func traceDir(c *cli, dir string) string {
-	if dir != "" {
-		return dir
+// traceArgs parses a trace subcommand's flags and its directory, given as
+// --dir DIR or as the one argument (before or after the flags). code is
+// the exit code when ok is false.
+func traceArgs(c *cli, fs *flag.FlagSet, args []string) (dir string, code int, ok bool) {
+	flagDir := fs.String("dir", "", "trace `directory` (or give it as the argument; default $MACHINA_TRACE_DIR, else ./traces)")
+	pos, code, ok := parseArg(fs, args)
+	switch {
+	case !ok:
+		return "", code, false
+	case pos != "" && *flagDir != "" && pos != *flagDir:
+		fmt.Fprintf(c.stderr, "%s: two directories given: %s and --dir %s\n", fs.Name(), pos, *flagDir)
+		return "", 2, false
+	case pos != "":
+		return pos, 0, true
+	case *flagDir != "":
+		return *flagDir, 0, true
 	}
 	if v := c.getenv("MACHINA_TRACE_DIR"); v != "" {
-		return v
+		return v, 0, true
 	}
-	return trace.DefaultDir
+	return trace.DefaultDir, 0, true
 }
 
 func runTraceVerify(_ context.Context, c *cli, args []string) int {
-	fs := c.flagSet("machina trace verify", "Usage: machina trace verify [--json] [DIR]\n\n"+
+	fs := c.flagSet("machina trace verify", "Usage: machina trace verify [--json] [DIR | --dir DIR]\n\n"+
 		"Checks the hash chain (seq, prev_hash, hash) of every trace file in DIR and\n"+
-		"reports the first edited, deleted, reordered or truncated line.\n"+
+		"reports the first edited, deleted, reordered or truncated line. It may run while\n"+
+		"Machina writes the directory: a line still being written is not a break.\n"+
 		"Exit status: 0 intact, 1 broken or unreadable, 2 usage.\n\nFlags:")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
-	if code, ok := parseFlags(fs, args, 1); !ok {
+	dir, code, ok := traceArgs(c, fs, args)
+	if !ok {
 		return code
 	}
-	dir := traceDir(c, fs.Arg(0))
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		fmt.Fprintf(c.stderr, "machina trace verify: %s is not a readable directory\n", dir)
 		return 1
@@ -63,21 +78,8 @@ func runTraceVerify(_ context.Context, c *cli, args []string) int {
 		enc := json.NewEncoder(c.stdout)
 		enc.SetIndent("", "  ")
 		_ = enc.Encode(rep)
-	} else if rep.OK {
-		fmt.Fprintf(c.stdout, "OK: %d files, %d entries (%d chained, %d before the chain)",
-			rep.Files, rep.Entries, rep.Entries-rep.Unchained, rep.Unchained)
-		if rep.LastHash != "" {
-			fmt.Fprintf(c.stdout, "; seq %d..%d, head %s", rep.FirstSeq, rep.LastSeq, rep.LastHash)
-		}
-		fmt.Fprintln(c.stdout)
-		if rep.Anchor != "" {
-			fmt.Fprintf(c.stdout, "note: the chain starts at seq %d after files removed by retention (anchor %s)\n", rep.FirstSeq, rep.Anchor)
-		}
-		if rep.Entries > 0 && rep.LastHash == "" {
-			fmt.Fprintln(c.stdout, "note: no entry carries a hash; enable [trace] hash_chain = true")
-		}
 	} else {
-		fmt.Fprintf(c.stdout, "BROKEN: %s:%d: %s\n", rep.File, rep.Line, rep.Reason)
+		printVerify(c.stdout, rep)
 	}
 	if !rep.OK {
 		return 1
@@ -85,21 +87,47 @@ func runTraceVerify(_ context.Context, c *cli, args []string) int {
 	return 0
 }
 
+// printVerify prints a verification report for people.
+func printVerify(w io.Writer, rep trace.Report) {
+	if !rep.OK {
+		fmt.Fprintf(w, "BROKEN: %s:%d: %s\n", rep.File, rep.Line, rep.Reason)
+		return
+	}
+	fmt.Fprintf(w, "OK: %d files, %d entries (%d chained, %d before the chain)",
+		rep.Files, rep.Entries, rep.Entries-rep.Unchained, rep.Unchained)
+	if rep.LastHash != "" {
+		fmt.Fprintf(w, "; seq %d..%d, head %s", rep.FirstSeq, rep.LastSeq, rep.LastHash)
+	}
+	fmt.Fprintln(w)
+	if rep.Writer != nil {
+		fmt.Fprintf(w, "note: written right now by %s", rep.Writer)
+		if rep.Pending {
+			fmt.Fprint(w, "; its last line was still being written and is not counted")
+		}
+		fmt.Fprintln(w)
+	}
+	if rep.Anchor != "" {
+		fmt.Fprintf(w, "note: the chain starts at seq %d after files removed by retention (anchor %s)\n", rep.FirstSeq, rep.Anchor)
+	}
+	if rep.Entries > 0 && rep.LastHash == "" {
+		fmt.Fprintln(w, "note: no entry carries a hash; enable [trace] hash_chain = true")
+	}
+}
+
 func runTraceTail(ctx context.Context, c *cli, args []string) int {
-	fs := c.flagSet("machina trace tail", "Usage: machina trace tail [--follow] [--json] [-n N] [--dir DIR]\n\n"+
+	fs := c.flagSet("machina trace tail", "Usage: machina trace tail [--follow] [--json] [-n N] [DIR | --dir DIR]\n\n"+
 		"Prints the latest trace entries, one line each (or raw JSON with --json);\n"+
 		"--follow keeps printing across file rotation until interrupted.\n\nFlags:")
 	follow := fs.Bool("follow", false, "keep printing new entries (also -f)")
 	fs.BoolVar(follow, "f", false, "same as --follow")
 	asJSON := fs.Bool("json", false, "print raw JSONL lines")
 	n := fs.Int("n", 10, "how many existing entries to print first (-1: all)")
-	dir := fs.String("dir", "", "trace directory (default $MACHINA_TRACE_DIR, else ./traces)")
-	if code, ok := parseFlags(fs, args, 0); !ok {
+	dir, code, ok := traceArgs(c, fs, args)
+	if !ok {
 		return code
 	}
 	opts := trace.TailOptions{Lines: *n, Follow: *follow, JSON: *asJSON}
-	d := traceDir(c, *dir)
-	if err := trace.Tail(ctx, d, c.stdout, opts); err != nil {
+	if err := trace.Tail(ctx, dir, c.stdout, opts); err != nil {
 		fmt.Fprintln(c.stderr, "machina trace tail:", err)
 		return 1
 	}

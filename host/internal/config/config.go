@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net/mail"
 	"os"
 	"path/filepath"
 	"sort"
@@ -76,6 +77,10 @@ type MCP struct {
 	// ConfirmWrites makes write tools ask the user to confirm through MCP
 	// elicitation when the client supports it (default true).
 	ConfirmWrites *bool `toml:"confirm_writes"`
+	// VendorTools registers the reference's raw vendor tools
+	// (sap_pm_raw_iw38_notification, maximo_raw_attribute_update) when a
+	// plugin implements their operation (default false).
+	VendorTools bool `toml:"vendor_tools"`
 	// OAuth accepts access tokens from the operator's identity provider on
 	// streamable HTTP, besides the static tokens.
 	OAuth OAuth `toml:"oauth"`
@@ -146,6 +151,12 @@ type OriginGrant struct {
 	// Secrets may be placed by the plugin with {{secret:NAME}} placeholders
 	// in requests to this origin.
 	Secrets []string `toml:"secrets"`
+	// Reads and Writes narrow the requests the manifest declares for this
+	// origin ("METHOD /path" rules, see wire.RequestRule): when set, a
+	// request must match both the manifest's rule and one of these. Unset
+	// (absent) keeps the manifest's list; an empty list allows none.
+	Reads  []string `toml:"reads"`
+	Writes []string `toml:"writes"`
 }
 
 // Auth binds an auth profile and its secrets (by name) to an origin.
@@ -178,6 +189,29 @@ type MailGrant struct {
 	// CAFile trusts an extra CA (for on-premise servers and tests).
 	CAFile       string `toml:"ca_file"`
 	AllowPrivate bool   `toml:"allow_private"`
+	// AllowedRecipients are the addresses (or "@domain" entries) the
+	// plugin may send to; the host refuses a message with any other
+	// recipient. Empty refuses every send unless AllowAnyRecipient.
+	AllowedRecipients []string `toml:"allowed_recipients"`
+	// AllowAnyRecipient lifts the recipient allow-list (not recommended).
+	AllowAnyRecipient bool `toml:"allow_any_recipient"`
+}
+
+// RecipientAllowed reports whether addr (a bare address, any case) is in
+// the grant's allow-list, by address or by "@domain".
+func (g MailGrant) RecipientAllowed(addr string) bool {
+	if g.AllowAnyRecipient {
+		return true
+	}
+	addr = strings.ToLower(strings.TrimSpace(addr))
+	at := strings.LastIndex(addr, "@")
+	for _, a := range g.AllowedRecipients {
+		a = strings.ToLower(strings.TrimSpace(a))
+		if a == addr || (strings.HasPrefix(a, "@") && at >= 0 && a == addr[at:]) {
+			return true
+		}
+	}
+	return false
 }
 
 // KVGrant sizes the plugin's persistent state.
@@ -428,6 +462,11 @@ func (c *Config) Validate() error {
 			if og.Auth.Profile != "" && !og.Auth.Profile.Valid() {
 				add("%s: grant.http %s: unknown auth profile %q", where, og.Origin, og.Auth.Profile)
 			}
+			for _, rs := range [][]string{og.Reads, og.Writes} {
+				if _, err := wire.ParseRequestRules(rs); err != nil {
+					add("%s: grant.http %s: %v", where, og.Origin, err)
+				}
+			}
 			for _, s := range append(og.Secrets, og.Auth.secretNames()...) {
 				if _, ok := c.Secrets[s]; !ok {
 					add("%s: grant.http %s: secret %q is not defined in [secrets]", where, og.Origin, s)
@@ -437,6 +476,13 @@ func (c *Config) Validate() error {
 		if m := p.Grant.Mail; m != nil && m.PasswordSecret != "" {
 			if _, ok := c.Secrets[m.PasswordSecret]; !ok {
 				add("%s: grant.mail: secret %q is not defined in [secrets]", where, m.PasswordSecret)
+			}
+		}
+		if m := p.Grant.Mail; m != nil {
+			for _, a := range m.AllowedRecipients {
+				if !validRecipientEntry(a) {
+					add("%s: grant.mail: allowed_recipients entry %q is neither an address nor an @domain", where, a)
+				}
 			}
 		}
 	}
@@ -458,6 +504,16 @@ func (a Auth) secretNames() []string {
 		}
 	}
 	return out
+}
+
+// validRecipientEntry accepts "user@domain" or "@domain".
+func validRecipientEntry(a string) bool {
+	a = strings.TrimSpace(a)
+	if strings.HasPrefix(a, "@") {
+		return len(a) > 1 && !strings.ContainsAny(a[1:], "@ <>\r\n")
+	}
+	m, err := mail.ParseAddress(a)
+	return err == nil && m.Name == "" && m.Address == a
 }
 
 // validateOrigin checks a concrete origin: scheme, host, optional port, no

@@ -119,7 +119,7 @@ func StartMessagingSim(name, dir string, logger hclog.Logger) (*MessagingSim, er
 		s.Grant = config.Grant{
 			Mail: &config.MailGrant{SMTPAddr: m.SMTPStartTLSAddr, SMTPTLS: "starttls", IMAPAddr: m.IMAPImplicitAddr, IMAPTLS: "implicit",
 				From: "Machina <" + MessagingBotAddress + ">", Username: MessagingBotAddress, PasswordSecret: s.SecretName,
-				CAFile: ca, AllowPrivate: true},
+				CAFile: ca, AllowPrivate: true, AllowedRecipients: []string{MessagingTechAddr}},
 			KV:     config.KVGrant{QuotaBytes: 16384},
 			Limits: config.Limits{Timeout: config.Duration{Duration: 30 * time.Second}},
 		}
@@ -283,7 +283,8 @@ func runMessaging(ctx context.Context, opts Options, wasm []byte, stat *audit.Re
 	r := &run{ctx: ctx, opts: opts, logs: &syncBuffer{}, outputs: &syncBuffer{}, tracer: tracer, report: rep,
 		secrets: map[string]string{sim.SecretName: sim.Secret},
 		sandbox: sandboxSwitch{sandbox.New(false, opts.Logger.Named("sandbox"))}}
-	m := &msgRun{run: r, sim: sim, engine: engine, wasm: wasm, dir: tmp}
+	m := &msgRun{run: r, sim: sim, engine: engine, wasm: wasm, dir: tmp, acks: map[*pluginload.Loaded]string{},
+		ids: map[*pluginload.Loaded]string{}}
 	start := time.Now()
 	main, err := m.load(filepath.Join(tmp, "kv"), "")
 	if err != nil {
@@ -327,6 +328,23 @@ type msgRun struct {
 	engine *plugin.Engine
 	wasm   []byte
 	dir    string
+	// acks is each instance's cursor due for acknowledgement (ABI 1.4): the
+	// kit acknowledges a batch in the next poll, as the host does once it
+	// has handled it.
+	acks map[*pluginload.Loaded]string
+	// cursors is set once a plugin returned a cursor (at-least-once
+	// delivery); a plugin that never does commits before returning.
+	cursors bool
+	// ids are the message ids of each instance's last batch.
+	ids map[*pluginload.Loaded]string
+}
+
+func messageIDs(r abi.PollResponse) string {
+	var ids []string
+	for _, msg := range r.Messages {
+		ids = append(ids, msg.ID)
+	}
+	return strings.Join(ids, ",")
 }
 
 func (m *msgRun) load(dataDir, secret string) (*pluginload.Loaded, error) {
@@ -334,12 +352,16 @@ func (m *msgRun) load(dataDir, secret string) (*pluginload.Loaded, error) {
 		Gate: m.sandbox.Gate, Logs: m.logs, Tracer: m.tracer})
 }
 
-// restartCheck: after deliver (a new message, text "after restart"), a
-// second instance on the same key-value store polls it — and only it.
+// restartCheck: after deliver (a new message, text "after restart") is
+// received but never acknowledged (the crash), a second instance on the
+// same key-value store delivers it again — and only it.
 func (m *msgRun) restartCheck(what string, deliver func() error) {
-	m.check("restart/resume", "a restarted instance on the same key-value store delivers only the new "+what, nil, func() (string, bool) {
+	m.check("restart/resume", "a restarted instance on the same key-value store delivers exactly what was not acknowledged: the new "+what, nil, func() (string, bool) {
 		if err := deliver(); err != nil {
 			return err.Error(), false
+		}
+		if _, err := m.pollUntil(m.main, 1); err != nil { // received, never acknowledged: the crash
+			return errText(err), false
 		}
 		again, err := m.load(filepath.Join(m.dir, "kv"), "")
 		if err != nil {
@@ -368,13 +390,31 @@ func (m *msgRun) wrongCredentialCheck(what, wrong string) {
 	})
 }
 
-// pollUntil polls until want messages arrived (or 5 polls), collecting
-// messages and dropped records.
+// poll polls l once, acknowledging the previous batch when ack is set
+// (as the host does after handling it), and keeps the new cursor due.
+func (m *msgRun) poll(l *pluginload.Loaded, ack bool) (abi.PollResponse, error) {
+	var resp abi.PollResponse
+	req := abi.PollRequest{}
+	if ack {
+		req.Ack = m.acks[l]
+	}
+	if err := m.call(l, abi.OpPoll, req, &resp); err != nil {
+		return resp, err
+	}
+	if ack || resp.Cursor != "" {
+		m.acks[l], m.ids[l] = resp.Cursor, messageIDs(resp)
+	}
+	m.cursors = m.cursors || resp.Cursor != ""
+	return resp, nil
+}
+
+// pollUntil polls until want messages arrived (or 5 polls), acknowledging
+// each batch in the next poll, collecting messages and dropped records.
 func (m *msgRun) pollUntil(l *pluginload.Loaded, want int) (abi.PollResponse, error) {
 	var all abi.PollResponse
 	for i := 0; i < 5; i++ {
-		var resp abi.PollResponse
-		if err := m.call(l, abi.OpPoll, abi.PollRequest{}, &resp); err != nil {
+		resp, err := m.poll(l, true)
+		if err != nil {
 			return all, err
 		}
 		all.Messages = append(all.Messages, resp.Messages...)
@@ -407,6 +447,27 @@ func truncateText(s string, n int) string {
 	return s[:n] + "…"
 }
 
+// redeliveryCheck: a plugin that returns cursors (ABI 1.4) delivers a batch
+// again, with the same ids, until it is acknowledged. Run right after a
+// batch was received and not yet acknowledged.
+func (m *msgRun) redeliveryCheck(l *pluginload.Loaded) {
+	const expected = "until the host acknowledges a batch (ABI 1.4 cursor), polling delivers it again with the same message ids"
+	if !m.cursors {
+		m.record(Check{Name: "poll/redeliver", Status: Skip, Expected: expected,
+			Got: "not run: the plugin returns no cursor, so it commits each batch before returning it (at most once, ABI 1.0–1.3)"})
+		return
+	}
+	m.check("poll/redeliver", expected, nil, func() (string, bool) {
+		before, ids := m.acks[l], m.ids[l]
+		resp, err := m.poll(l, false)
+		if err != nil {
+			return errText(err), false
+		}
+		same := resp.Cursor == before && len(resp.Messages) > 0 && messageIDs(resp) == ids
+		return fmt.Sprintf("%s: ids %s, cursor %q (first delivery: ids %s, cursor %q)", describeMessages(resp), messageIDs(resp), resp.Cursor, ids, before), same
+	})
+}
+
 // telegramChecks run the Telegram plugin against the Bot API simulator.
 func (m *msgRun) telegramChecks() {
 	m.telegramPollChecks()
@@ -429,9 +490,9 @@ func (m *msgRun) telegramPollChecks() {
 		ok := len(resp.Messages) == 1 && resp.Messages[0].ChatID == chat && resp.Messages[0].Channel == "telegram" && resp.Messages[0].Text == "Pump P-101 is leaking"
 		return describeMessages(resp), ok
 	})
-	m.check("poll/no_duplicates", "polling again returns nothing (the offset is confirmed)", nil, func() (string, bool) {
-		var resp abi.PollResponse
-		err := m.call(l, abi.OpPoll, abi.PollRequest{}, &resp)
+	m.redeliveryCheck(l)
+	m.check("poll/no_duplicates", "polling again (acknowledging the batch, ABI 1.4) returns nothing", nil, func() (string, bool) {
+		resp, err := m.poll(l, true)
 		return describeMessages(resp) + "; " + errText(err), err == nil && len(resp.Messages) == 0
 	})
 	m.check("poll/allow_list", "a message from a chat outside allowed_chat_ids is dropped, reported in dropped, and not answered", nil, func() (string, bool) {
@@ -547,9 +608,9 @@ func (m *msgRun) emailChecks() {
 			first.Text == "Pump P-101 is leaking." && first.Subject == "Leak at P-101"
 		return describeMessages(resp), ok
 	})
-	m.check("poll/only_unseen", "polling again returns nothing and the mailbox has no unseen mail", nil, func() (string, bool) {
-		var resp abi.PollResponse
-		err := m.call(l, abi.OpPoll, abi.PollRequest{}, &resp)
+	m.redeliveryCheck(l)
+	m.check("poll/only_unseen", "polling again (acknowledging the batch, ABI 1.4) returns nothing and the mailbox has no unseen mail", nil, func() (string, bool) {
+		resp, err := m.poll(l, true)
 		unseen, _ := ms.Unseen(MessagingBotAddress)
 		return fmt.Sprintf("%s; %s; %d unseen", describeMessages(resp), errText(err), unseen), err == nil && len(resp.Messages) == 0 && unseen == 0
 	})

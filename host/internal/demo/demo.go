@@ -360,6 +360,7 @@ username = "machina@plant.example"
 password_secret = "mail_password"
 ca_file = %q
 allow_private = true
+allowed_recipients = ["tech@plant.example"]
 [plugin.grant.kv]
 quota_bytes = 16384
 

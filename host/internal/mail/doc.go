@@ -29,7 +29,11 @@
 //     when that is set and still below UIDNEXT; a larger value means the
 //     mailbox was recreated and is ignored), fetches at most Max messages
 //     without marking them, parses them (first text/plain part, else
-//     text/html reduced to text), then marks them \Seen. Automatic mail
+//     text/html reduced to text), then marks them \Seen — or, with peek
+//     (ABI 1.4), leaves them unseen until the plugin acknowledges them in
+//     a later call's seen list, which is marked \Seen before the search
+//     (at-least-once delivery: a crash before the acknowledgement fetches
+//     them again). Automatic mail
 //     (RFC 3834 Auto-Submitted, X-Autoreply, Precedence bulk/junk) is marked
 //     seen but not returned, so a bot never answers an out-of-office reply
 //     (mail loops); mail_send sets Auto-Submitted: auto-generated itself.

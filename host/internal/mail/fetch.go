@@ -11,9 +11,15 @@ import (
 	"github.com/machina-go/machina/host/internal/config"
 )
 
+// maxSeenUIDs caps MailFetchRequest.Seen.
+const maxSeenUIDs = 1000
+
 // Fetch implements policy.Mailer: unseen messages of the mailbox (and, with
 // SinceUID, only those with a larger UID), oldest first, at most req.Max,
-// marked \Seen once fetched.
+// marked \Seen once fetched — unless req.Peek is set (ABI 1.4), when only
+// automatic mail the plugin never sees is marked. req.Seen (ABI 1.4) is
+// marked \Seen before the search: the plugin's acknowledgement of
+// messages it fetched earlier with Peek.
 func (c *Client) Fetch(ctx context.Context, plugin string, grant config.MailGrant, req abi.MailFetchRequest) ([]abi.MailMessage, error) {
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
@@ -32,12 +38,28 @@ func (c *Client) Fetch(ctx context.Context, plugin string, grant config.MailGran
 		limit = DefaultMaxFetch
 	}
 	limit = min(limit, MaxFetchLimit)
+	if len(req.Seen) > maxSeenUIDs {
+		return nil, abi.InvalidArgument("seen lists %d UIDs; at most %d per call", len(req.Seen), maxSeenUIDs)
+	}
 	ic, done, err := c.loginIMAP(ctx, plugin, grant)
 	if err != nil {
 		return nil, err
 	}
 	defer done()
-	uids, err := c.unseen(ctx, ic, plugin, mailbox, imap.UID(req.SinceUID), limit)
+	sel, err := c.selectMailbox(ctx, ic, mailbox)
+	if err != nil {
+		return nil, err
+	}
+	if len(req.Seen) > 0 {
+		acked := make([]imap.UID, len(req.Seen))
+		for i, u := range req.Seen {
+			acked[i] = imap.UID(u)
+		}
+		if err := c.markSeen(ctx, ic, acked); err != nil {
+			return nil, err
+		}
+	}
+	uids, err := c.unseen(ctx, ic, plugin, mailbox, sel.UIDNext, imap.UID(req.SinceUID), limit)
 	if err != nil {
 		return nil, err
 	}
@@ -46,12 +68,16 @@ func (c *Client) Fetch(ctx context.Context, plugin string, grant config.MailGran
 		_ = ic.Logout().Wait()
 		return out, nil
 	}
-	if out, err = c.messages(ctx, ic, plugin, uids); err != nil {
+	var skipped []imap.UID
+	if out, skipped, err = c.messages(ctx, ic, plugin, uids); err != nil {
 		return nil, err
 	}
-	store := &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagSeen}}
-	if err := ic.Store(imap.UIDSetNum(uids...), store, nil).Close(); err != nil {
-		return nil, c.fail(ctx, abi.CodeUpstream, "imap store \\Seen", err)
+	mark := uids
+	if req.Peek {
+		mark = skipped // automatic mail is never returned, so never acknowledged
+	}
+	if err := c.markSeen(ctx, ic, mark); err != nil {
+		return nil, err
 	}
 	_ = ic.Logout().Wait()
 	c.log.Debug("mail fetched", "plugin", plugin, "server", grant.IMAPAddr, "mailbox", mailbox, "messages", len(out))
@@ -89,15 +115,32 @@ func (c *Client) loginIMAP(ctx context.Context, plugin string, grant config.Mail
 	return ic, done, nil
 }
 
-// unseen selects the mailbox and returns the UIDs of its unseen messages
-// above since, oldest first, at most limit.
-func (c *Client) unseen(ctx context.Context, ic *imapclient.Client, plugin, mailbox string, since imap.UID, limit int) ([]imap.UID, error) {
+// selectMailbox selects mailbox.
+func (c *Client) selectMailbox(ctx context.Context, ic *imapclient.Client, mailbox string) (*imap.SelectData, error) {
 	sel, err := ic.Select(mailbox, nil).Wait()
 	if err != nil {
 		return nil, c.fail(ctx, abi.CodeNotFound, "imap select "+mailbox, err)
 	}
+	return sel, nil
+}
+
+// markSeen adds \Seen to uids of the selected mailbox (none: no command).
+func (c *Client) markSeen(ctx context.Context, ic *imapclient.Client, uids []imap.UID) error {
+	if len(uids) == 0 {
+		return nil
+	}
+	store := &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagSeen}}
+	if err := ic.Store(imap.UIDSetNum(uids...), store, nil).Close(); err != nil {
+		return c.fail(ctx, abi.CodeUpstream, "imap store \\Seen", err)
+	}
+	return nil
+}
+
+// unseen returns the UIDs of the selected mailbox's unseen messages above
+// since, oldest first, at most limit; uidNext is the mailbox's UIDNEXT.
+func (c *Client) unseen(ctx context.Context, ic *imapclient.Client, plugin, mailbox string, uidNext, since imap.UID, limit int) ([]imap.UID, error) {
 	criteria := &imap.SearchCriteria{NotFlag: []imap.Flag{imap.FlagSeen}}
-	if since > 0 && sel.UIDNext > 0 && since >= sel.UIDNext {
+	if since > 0 && uidNext > 0 && since >= uidNext {
 		c.log.Warn("since_uid is beyond the mailbox's UIDNEXT (mailbox recreated?); fetching all unseen", "plugin", plugin, "mailbox", mailbox)
 		since = 0
 	}
@@ -123,11 +166,11 @@ func (c *Client) unseen(ctx context.Context, ic *imapclient.Client, plugin, mail
 
 // messages fetches and parses the messages uids (in that order): a
 // message larger than the host's limit is returned without its body, an
-// automatic one (auto-reply, bounce) is skipped.
-func (c *Client) messages(ctx context.Context, ic *imapclient.Client, plugin string, uids []imap.UID) ([]abi.MailMessage, error) {
+// automatic one (auto-reply, bounce) is skipped and listed in skipped.
+func (c *Client) messages(ctx context.Context, ic *imapclient.Client, plugin string, uids []imap.UID) (out []abi.MailMessage, skipped []imap.UID, err error) {
 	sizes, err := ic.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{UID: true, RFC822Size: true}).Collect()
 	if err != nil {
-		return nil, c.fail(ctx, abi.CodeUpstream, "imap fetch sizes", err)
+		return nil, nil, c.fail(ctx, abi.CodeUpstream, "imap fetch sizes", err)
 	}
 	var small []imap.UID
 	big := map[imap.UID]int64{}
@@ -143,13 +186,13 @@ func (c *Client) messages(ctx context.Context, ic *imapclient.Client, plugin str
 		section := &imap.FetchItemBodySection{Peek: true}
 		msgs, err := ic.Fetch(imap.UIDSetNum(small...), &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}}).Collect()
 		if err != nil {
-			return nil, c.fail(ctx, abi.CodeUpstream, "imap fetch", err)
+			return nil, nil, c.fail(ctx, abi.CodeUpstream, "imap fetch", err)
 		}
 		for _, m := range msgs {
 			bodies[m.UID] = m.FindBodySection(section)
 		}
 	}
-	out := []abi.MailMessage{}
+	out = []abi.MailMessage{}
 	for _, u := range uids {
 		var mm abi.MailMessage
 		if n, ok := big[u]; ok {
@@ -159,6 +202,7 @@ func (c *Client) messages(ctx context.Context, ic *imapclient.Client, plugin str
 			var auto bool
 			if mm, auto = parseMessageAuto(raw, c.opts.MaxText); auto {
 				c.log.Info("automatic mail (auto-reply, bounce) skipped and marked seen", "plugin", plugin, "uid", uint32(u))
+				skipped = append(skipped, u)
 				continue
 			}
 		} else {
@@ -167,5 +211,5 @@ func (c *Client) messages(ctx context.Context, ic *imapclient.Client, plugin str
 		mm.UID = uint32(u)
 		out = append(out, mm)
 	}
-	return out, nil
+	return out, skipped, nil
 }

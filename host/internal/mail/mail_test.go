@@ -159,6 +159,50 @@ func TestFetchUnseenSinceUIDAndMax(t *testing.T) {
 	}
 }
 
+// TestFetchPeekThenAcknowledge: with peek (ABI 1.4) fetched mail stays
+// unseen (RFC 9051 §6.4.5: BODY.PEEK does not set \Seen) and is fetched
+// again until its UID comes back in seen, which the server then flags.
+func TestFetchPeekThenAcknowledge(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	g := e.grant("implicit", "implicit")
+	for i := 1; i <= 2; i++ {
+		raw := fmt.Sprintf("From: Ann <%s>\r\nTo: %s\r\nSubject: p%d\r\nMessage-ID: <p%d@plant.test>\r\n\r\nbody %d\r\n", techAddr, botAddr, i, i, i)
+		if err := e.sim.Deliver(botAddr, []byte(raw)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first, err := e.client.Fetch(ctx, "email", g, abi.MailFetchRequest{Peek: true})
+	if err != nil || len(first) != 2 {
+		t.Fatalf("peek = %+v, %v", first, err)
+	}
+	if n, _ := e.sim.Unseen(botAddr); n != 2 {
+		t.Fatalf("after a peek %d unseen, want 2", n)
+	}
+	again, err := e.client.Fetch(ctx, "email", g, abi.MailFetchRequest{Peek: true})
+	if err != nil || len(again) != 2 || again[0].UID != first[0].UID {
+		t.Fatalf("second peek (nothing acknowledged) = %+v, %v", again, err)
+	}
+	rest, err := e.client.Fetch(ctx, "email", g, abi.MailFetchRequest{Peek: true, Seen: []uint32{first[0].UID}})
+	if err != nil || len(rest) != 1 || rest[0].Subject != "p2" {
+		t.Fatalf("after acknowledging p1 = %+v, %v", rest, err)
+	}
+	if n, _ := e.sim.Unseen(botAddr); n != 1 {
+		t.Fatalf("after acknowledging one, %d unseen, want 1", n)
+	}
+	none, err := e.client.Fetch(ctx, "email", g, abi.MailFetchRequest{Peek: true, Seen: []uint32{rest[0].UID}})
+	if err != nil || len(none) != 0 {
+		t.Fatalf("after acknowledging both = %+v, %v", none, err)
+	}
+	if n, _ := e.sim.Unseen(botAddr); n != 0 {
+		t.Fatalf("%d unseen, want 0", n)
+	}
+	big := make([]uint32, 1001)
+	if _, err := e.client.Fetch(ctx, "email", g, abi.MailFetchRequest{Seen: big}); abi.AsError(err).Code != abi.CodeInvalidArgument {
+		t.Fatalf("1001 seen UIDs: %v", err)
+	}
+}
+
 func TestReplyHeadersAndInjection(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()

@@ -15,6 +15,8 @@ kind = "cmms"
 origin = "https://*.example.com"
 auth = ["basic", "header"]
 purpose = "CMMS API"
+reads = ["GET /api/assets/*"]
+writes = ["POST /api/workorders"]
 [kv]
 quota_bytes = 4096
 `
@@ -32,6 +34,9 @@ quota_bytes = 4096
 		"bad origin":     strings.Replace(good, "https://*.example.com", "ftp://x", 1),
 		"path in origin": strings.Replace(good, "https://*.example.com", "https://x.com/api", 1),
 		"bad auth":       strings.Replace(good, `"basic"`, `"kerberos"`, 1),
+		"bad read":       strings.Replace(good, `"GET /api/assets/*"`, `"GET api/assets"`, 1),
+		"dot segment":    strings.Replace(good, `"POST /api/workorders"`, `"POST /api/../x"`, 1),
+		"no requests":    strings.Replace(strings.Replace(good, "reads = [\"GET /api/assets/*\"]\n", "", 1), "writes = [\"POST /api/workorders\"]\n", "", 1),
 	} {
 		if _, err := Parse([]byte(text)); err == nil {
 			t.Errorf("%s: want error", name)

@@ -13,7 +13,7 @@ import (
 // written once.
 type param struct {
 	Name        string   `json:"name"`
-	Type        string   `json:"type"` // string, integer, object
+	Type        string   `json:"type"` // string, integer, object, array (of strings)
 	Required    bool     `json:"required"`
 	Default     any      `json:"default,omitempty"`
 	Enum        []string `json:"enum,omitempty"`
@@ -123,6 +123,36 @@ func (a *args) strMap(name string) map[string]string {
 	return out
 }
 
+// strList reads an array-of-strings parameter; absent is nil, or an error
+// when required.
+func (a *args) strList(name string) []string {
+	v, p, ok := a.value(name)
+	if !ok {
+		if p.Required && a.err == nil {
+			a.fail(abi.InvalidArgument("%s is required", name))
+		}
+		return nil
+	}
+	list, isList := v.([]any)
+	if !isList {
+		a.fail(abi.InvalidArgument("%s must be an array of strings", name))
+		return nil
+	}
+	out := make([]string, 0, len(list))
+	for i, x := range list {
+		s, isStr := x.(string)
+		if !isStr || strings.TrimSpace(s) == "" {
+			a.fail(abi.InvalidArgument("%s[%d] must be a non-empty string", name, i))
+			return nil
+		}
+		out = append(out, s)
+	}
+	if p.Required && len(out) == 0 {
+		a.fail(abi.InvalidArgument("%s is required", name))
+	}
+	return out
+}
+
 // enum reads a string parameter and parses it; blank means the zero value
 // (no filter) when optional is set, and is parsed otherwise.
 func enum[T ~string](a *args, name string, parse func(string) (T, error), optional bool) T {
@@ -149,6 +179,10 @@ func (a *args) all() (map[string]any, error) {
 		case "object":
 			if m := a.strMap(name); m != nil {
 				out[name] = m
+			}
+		case "array":
+			if l := a.strList(name); l != nil {
+				out[name] = l
 			}
 		default:
 			s := a.str(name)

@@ -21,8 +21,6 @@ type Description struct {
 	Operations    []OperationInfo  `json:"operations"`
 	Resources     []ResourceInfo   `json:"resources"`
 	Prompts       []PromptInfo     `json:"prompts"`
-	// Gaps lists capabilities no MCP tool serves.
-	Gaps []string `json:"gaps"`
 }
 
 // CapabilityInfo is one capability wire string.
@@ -44,6 +42,9 @@ type ToolInfo struct {
 	Idempotent  bool    `json:"idempotent"`
 	Description string  `json:"description"`
 	Parameters  []param `json:"parameters"`
+	// OptIn names the setting that enables the tool ("mcp.vendor_tools"
+	// for the vendor tools, which serve no capability).
+	OptIn string `json:"opt_in,omitempty"`
 }
 
 // OperationInfo is one entry of the ABI operation table.
@@ -75,7 +76,7 @@ func servedBy(c abi.Capability) string {
 	case abi.CapSearchDocuments:
 		return "document store (native)"
 	case abi.CapGetLatestReading, abi.CapReadNodeValue, abi.CapReadNodeValues:
-		return "OPC-UA (native)"
+		return "OPC-UA and MQTT (native)"
 	}
 	for _, op := range abi.Operations() {
 		if op.Capability == c {
@@ -96,8 +97,12 @@ func Describe() Description {
 		if op == "" {
 			op = "native"
 		}
-		d.Tools = append(d.Tools, ToolInfo{Name: t.Name, Capability: string(t.Capability), Operation: op, Class: string(t.class()),
-			ReadOnly: ro, Destructive: de, Idempotent: id, Description: t.Description, Parameters: orEmpty(t.Params)})
+		info := ToolInfo{Name: t.Name, Capability: string(t.Capability), Operation: op, Class: string(t.class()),
+			ReadOnly: ro, Destructive: de, Idempotent: id, Description: t.Description, Parameters: orEmpty(t.Params)}
+		if t.Vendor {
+			info.OptIn = "mcp.vendor_tools"
+		}
+		d.Tools = append(d.Tools, info)
 	}
 	opsByCap := map[abi.Capability][]string{}
 	for _, op := range abi.Operations() {
@@ -111,12 +116,14 @@ func Describe() Description {
 			opsByCap[op.Capability] = append(opsByCap[op.Capability], string(op.Name))
 		}
 	}
+	// Only capabilities a tool serves are listed: a capability without a
+	// tool is one no client or agent could use, so Machina never claims it.
 	for _, c := range abi.Capabilities() {
-		d.Capabilities = append(d.Capabilities, CapabilityInfo{Capability: string(c), ServedBy: servedBy(c),
-			Operations: orEmpty(opsByCap[c]), Tools: orEmpty(byCap[c])})
 		if len(byCap[c]) == 0 {
-			d.Gaps = append(d.Gaps, string(c))
+			continue
 		}
+		d.Capabilities = append(d.Capabilities, CapabilityInfo{Capability: string(c), ServedBy: servedBy(c),
+			Operations: orEmpty(opsByCap[c]), Tools: byCap[c]})
 	}
 	d.Resources = []ResourceInfo{
 		{AssetURIPrefix + "{asset_id}", "machina_asset"},
@@ -152,7 +159,7 @@ func WriteDescribeText(w io.Writer) error {
 	d := Describe()
 	var b strings.Builder
 	fmt.Fprintf(&b, "Machina — MCP server %q, plugin ABI %s\n\n", d.Server, d.ABIVersion)
-	fmt.Fprintln(&b, "Tools (registered when a connector serves their capability):")
+	fmt.Fprintln(&b, "Tools (registered when a connector serves their capability; vendor tools only with [mcp] vendor_tools = true):")
 	for _, t := range d.Tools {
 		hint := "read-only"
 		if !t.ReadOnly {

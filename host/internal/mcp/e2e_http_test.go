@@ -23,7 +23,8 @@ var wantTools = []string{
 	"machina_list_assets", "machina_get_asset", "machina_list_work_orders", "machina_get_work_order",
 	"machina_create_work_order", "machina_update_work_order", "machina_close_work_order", "machina_cancel_work_order",
 	"machina_list_spare_parts", "machina_get_maintenance_plan", "machina_get_maintenance_history",
-	"machina_search_manuals", "machina_get_sensor_reading", "machina_get_alarms", "machina_send_message",
+	"machina_search_manuals", "machina_get_sensor_reading", "machina_get_alarms",
+	"machina_read_sensor_node", "machina_read_sensor_nodes", "machina_send_message",
 }
 
 func TestHTTPEndToEnd(t *testing.T) {
@@ -210,6 +211,21 @@ func exerciseEverything(t *testing.T, c *client.Client, e *env, ingested bool) {
 			decode[[]map[string]any](t, s)
 		}},
 		{"machina_get_alarms", map[string]any{"asset_id": 5}, "asset_id must be a string", nil},
+		{"machina_read_sensor_nodes", map[string]any{"aliases": []any{"p-101.temperature", "P-101.VIBRATION"}}, "", func(t *testing.T, s string) {
+			rs := decode[[]map[string]any](t, s)
+			if len(rs) != 2 || rs[0]["alias"] != "p-101.temperature" || rs[0]["quality"] != "good" || rs[1]["parameter"] != "vibration" {
+				t.Errorf("read_sensor_nodes: %s", s)
+			}
+		}},
+		{"machina_read_sensor_node", map[string]any{"alias": "p-101.temperature"}, "", func(t *testing.T, s string) {
+			if rs := decode[[]map[string]any](t, s); len(rs) != 1 || rs[0]["unit"] == "" {
+				t.Errorf("read_sensor_node: %s", s)
+			}
+		}},
+		// Only configured aliases: a raw node id is not a way around them.
+		{"machina_read_sensor_node", map[string]any{"alias": "ns=2;s=P-101.Temperature"}, `no sensor point is configured with the alias "ns=2;s=P-101.Temperature"`, nil},
+		{"machina_read_sensor_nodes", map[string]any{"aliases": "p-101.temperature"}, "aliases must be an array of strings", nil},
+		{"machina_read_sensor_nodes", map[string]any{"aliases": []any{}}, "aliases is required", nil},
 		{"machina_send_message", map[string]any{"channel": "12345", "text": "Pump P-101 needs attention"}, "", func(t *testing.T, s string) {
 			if s != `{"status":"sent","channel":"12345"}` {
 				t.Errorf("send: %s", s)

@@ -51,6 +51,8 @@ type envOpts struct {
 	natives bool // also a real document store and OPC-UA (simulator)
 	// noConfirm turns write confirmations off (mcp.confirm_writes = false).
 	noConfirm bool
+	// vendorTools registers the opt-in vendor tools (mcp.vendor_tools).
+	vendorTools bool
 }
 
 // writePlugin builds a test plugin and writes it to dir.
@@ -124,7 +126,7 @@ func newEnv(t testing.TB, o envOpts) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.srv, err = machinamcp.New(machinamcp.Options{Router: rt, Tracer: e.tracer, Logger: log, Version: "test", NoWriteConfirmation: o.noConfirm})
+	e.srv, err = machinamcp.New(machinamcp.Options{Router: rt, Tracer: e.tracer, Logger: log, Version: "test", NoWriteConfirmation: o.noConfirm, VendorTools: o.vendorTools})
 	if err != nil {
 		t.Fatal(err)
 	}

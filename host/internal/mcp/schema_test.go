@@ -11,7 +11,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
-// schemaCalls is one successful call of each of the 15 tools.
+// schemaCalls is one successful call of each of the 17 tools.
 var schemaCalls = map[string]map[string]any{
 	"machina_list_assets":             nil,
 	"machina_get_asset":               {"asset_id": "P-101"},
@@ -27,6 +27,8 @@ var schemaCalls = map[string]map[string]any{
 	"machina_search_manuals":          {"query": "bearing replacement vibration"},
 	"machina_get_sensor_reading":      {"asset_id": "P-101"},
 	"machina_get_alarms":              nil,
+	"machina_read_sensor_node":        {"alias": "p-101.temperature"},
+	"machina_read_sensor_nodes":       {"aliases": []any{"p-101.temperature", "p-101.vibration"}},
 	"machina_send_message":            {"channel": "4242", "text": "Pump P-101 needs a look"},
 }
 

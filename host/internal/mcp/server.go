@@ -32,6 +32,9 @@ type Options struct {
 	// NoWriteConfirmation turns off asking the user (through elicitation)
 	// before a write tool runs (machina.toml mcp.confirm_writes = false).
 	NoWriteConfirmation bool
+	// VendorTools registers the opt-in vendor tools (machina.toml
+	// mcp.vendor_tools) when a plugin implements their operation.
+	VendorTools bool
 }
 
 // Server is Machina's MCP server: tools, resources and prompts on one
@@ -54,6 +57,7 @@ type Server struct {
 	complete  completer
 
 	confirmWrites bool
+	vendorTools   bool
 	// confirmKey keys the HMAC binding a confirmation to its arguments.
 	confirmKey [32]byte
 }
@@ -72,7 +76,7 @@ func New(o Options) (*Server, error) {
 		o.Version = "dev"
 	}
 	s := &Server{router: o.Router, tracer: o.Tracer, logger: o.Logger, version: o.Version, tools: map[string]tool{},
-		confirmWrites: !o.NoWriteConfirmation}
+		confirmWrites: !o.NoWriteConfirmation, vendorTools: o.VendorTools}
 	_, _ = rand.Read(s.confirmKey[:]) // crypto/rand.Read never fails (Go ≥ 1.24)
 	s.complete.router = o.Router
 	hooks := &server.Hooks{}
@@ -114,7 +118,7 @@ func (s *Server) sync() {
 	s.mu.Lock()
 	s.names = s.names[:0]
 	for _, t := range tools() {
-		if !present[t.Capability] {
+		if !s.offers(t, present) {
 			continue
 		}
 		if _, ok := s.tools[t.Name]; !ok {
@@ -130,6 +134,16 @@ func (s *Server) sync() {
 	if present[abi.CapGetLatestReading] {
 		s.addAlarmResources()
 	}
+}
+
+// offers reports whether t is registered now: a domain tool when its
+// capability is present, a vendor tool only when the operator opted in and
+// a plugin implements its operation.
+func (s *Server) offers(t tool, present map[abi.Capability]bool) bool {
+	if t.Vendor {
+		return s.vendorTools && s.router.HasOperation(t.Op)
+	}
+	return present[t.Capability]
 }
 
 // connectorsChanged follows a connector that appeared or failed after

@@ -59,7 +59,7 @@ func newSessions() *sessions { return &sessions{owner: map[string]Client{}} }
 func (s *sessions) check(id string, c Client) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if o, ok := s.owner[id]; !ok || o != c {
+	if o, ok := s.owner[id]; !ok || o.ID != c.ID || o.Scope != c.Scope {
 		return errUnknownSession
 	}
 	return nil
@@ -71,7 +71,7 @@ func (s *sessions) issue(c Client) string {
 	id := sessionPrefix + hex.EncodeToString(b[:])
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.owner[id] = c
+	s.owner[id] = Client{ID: c.ID, Scope: c.Scope}
 	s.order = append(s.order, id)
 	for len(s.order) > maxSessions {
 		delete(s.owner, s.order[0])

@@ -21,6 +21,10 @@ type tool struct {
 	Params      []param
 	// Output is the result's schema (outputSchema) and structuredContent.
 	Output output
+	// Vendor marks an opt-in vendor tool ([mcp] vendor_tools): it serves
+	// no capability and is registered only when enabled and a plugin
+	// implements Op.
+	Vendor bool
 	Run    func(ctx context.Context, r *router.Router, a *args) (any, error)
 }
 
@@ -44,7 +48,11 @@ func tools() []tool {
 		searchManualsTool(),
 		sensorReadingTool(),
 		alarmsTool(),
+		readSensorNodeTool(),
+		readSensorNodesTool(),
 		sendMessageTool(),
+		sapNotificationTool(),
+		maximoAttributeTool(),
 	}
 }
 
@@ -98,6 +106,9 @@ func (t tool) mcpTool() mcp.Tool {
 		case "object":
 			po = append(po, mcp.AdditionalProperties(map[string]any{"type": "string"}))
 			opts = append(opts, mcp.WithObject(p.Name, po...))
+		case "array":
+			po = append(po, mcp.WithStringItems())
+			opts = append(opts, mcp.WithArray(p.Name, po...))
 		}
 	}
 	if t.Output.schema != nil {

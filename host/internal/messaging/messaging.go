@@ -11,6 +11,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/host/internal/inbox"
 	"github.com/machina-go/machina/host/internal/sandbox"
 	"github.com/machina-go/machina/host/internal/trace"
 	"github.com/machina-go/machina/internal/wire"
@@ -91,6 +92,14 @@ type Options struct {
 	MaxBackoff time.Duration
 	// PollMax is passed as PollRequest.Max (0: the plugin's default).
 	PollMax int
+	// Ledger records what became of each incoming message, so that a
+	// message delivered again is not handled twice (see package inbox).
+	// Default: a ledger in memory, which de-duplicates within the process
+	// only.
+	Ledger *inbox.Ledger
+	// MaxAttempts is how often a message whose handler fails is delivered
+	// again before the host gives up on it (default 3).
+	MaxAttempts int
 }
 
 // Router sends through and polls messaging channels. It is safe for
@@ -101,7 +110,21 @@ type Router struct {
 	channels map[string]Plugin
 	names    []string
 	running  sync.Mutex
+	ledger   *inbox.Ledger
+
+	mu       sync.Mutex
+	acks     map[string]string // channel → cursor to acknowledge in the next poll
+	attempts map[[2]string]int // channel, message id → failed handler runs
 }
+
+// ErrUnhandled is returned by PollOnce when some messages of the batch
+// could not be handled yet: the batch is not acknowledged, so the plugin
+// delivers them again, and the poll loop backs off.
+var ErrUnhandled = errors.New("messages not handled yet")
+
+// resentPrefix marks a reply sent again after a crash interrupted its
+// first send, which may or may not have reached the chat.
+const resentPrefix = "(Sent again after a restart; you may have received this already.)\n"
 
 // SendResult is the result of Send, shaped like the reference's
 // machina_send_message result.
@@ -135,7 +158,15 @@ func New(opts Options) (*Router, error) {
 	if opts.MaxBackoff <= 0 {
 		opts.MaxBackoff = DefaultMaxBackoff
 	}
-	r := &Router{opts: opts, log: opts.Logger, channels: map[string]Plugin{}}
+	if opts.MaxAttempts <= 0 {
+		opts.MaxAttempts = 3
+	}
+	ledger := opts.Ledger
+	if ledger == nil {
+		ledger, _, _ = inbox.Open(inbox.Options{}) // in memory: cannot fail
+	}
+	r := &Router{opts: opts, log: opts.Logger, channels: map[string]Plugin{}, ledger: ledger,
+		acks: map[string]string{}, attempts: map[[2]string]int{}}
 	for _, c := range opts.Channels {
 		if !wire.ValidName(c.Name) || c.Plugin == nil {
 			return nil, fmt.Errorf("messaging: invalid channel %q", c.Name)
@@ -249,47 +280,153 @@ func (r *Router) send(ctx context.Context, name string, req abi.SendRequest, act
 	return SendResult{Status: "sent", ChatID: resp.ChatID, MessageID: resp.MessageID, Parts: resp.Parts}, nil
 }
 
-// PollOnce polls one channel once and handles what it returns: each
-// message goes to the Handler, a non-empty reply is sent back. It returns
-// the number of messages received.
+// PollOnce polls one channel once and handles what it returns: each new
+// message goes to the Handler and a non-empty reply is sent back; each
+// refusal is traced. Messages the ledger has settled are skipped. When the
+// whole batch is handled, its cursor (ABI 1.4) is acknowledged in the next
+// poll; otherwise PollOnce returns ErrUnhandled and the plugin delivers the
+// rest again. It returns the number of messages received.
 func (r *Router) PollOnce(ctx context.Context, channel string) (int, error) {
 	p, ok := r.channels[channel]
 	if !ok {
 		return 0, abi.InvalidArgument("unknown channel %q", channel)
 	}
+	r.mu.Lock()
+	ack := r.acks[channel]
+	r.mu.Unlock()
 	var resp abi.PollResponse
-	if err := p.CallOp(ctx, abi.OpPoll, abi.PollRequest{Max: r.opts.PollMax}, &resp); err != nil {
-		return 0, err
+	if err := p.CallOp(ctx, abi.OpPoll, abi.PollRequest{Max: r.opts.PollMax, Ack: ack}, &resp); err != nil {
+		return 0, err // the acknowledgement stays due: committing it twice is harmless
 	}
+	pending := 0
 	for _, d := range resp.Dropped {
-		r.log.Warn("message dropped by the channel", "channel", channel, "chat_id", d.ChatID, "reason", d.Reason)
-		r.trace(ctx, trace.Entry{Action: "message_dropped", Connector: channel, Operation: string(abi.OpPoll), Success: true,
-			Metadata: map[string]any{"chat_id": d.ChatID, "reason": d.Reason}})
+		r.refuse(ctx, channel, d)
 	}
 	for _, m := range resp.Messages {
-		if m.Channel == "" {
-			m.Channel = channel
-		}
-		if m.Channel != channel {
-			r.log.Warn("plugin returned a message for another channel; relabelled", "channel", channel, "claimed", m.Channel)
-			m.Channel = channel
-		}
-		r.trace(ctx, trace.Entry{Action: "message_received", Connector: channel, Operation: string(abi.OpPoll), Success: true,
-			ClientID: channel + ":" + m.UserID, InputSummary: summary(m.Text),
-			Metadata: map[string]any{"chat_id": m.ChatID, "message_id": m.ID, "unverified": m.Unverified}})
-		reply, err := r.opts.Handler.Handle(ctx, m)
-		if err != nil {
-			r.log.Error("message handler failed", "channel", channel, "chat_id", m.ChatID, "error", err)
-			continue
-		}
-		if strings.TrimSpace(reply) == "" {
-			continue
-		}
-		if _, err := r.Reply(ctx, m, reply); err != nil {
-			r.log.Error("reply failed", "channel", channel, "chat_id", m.ChatID, "error", err)
+		if !r.deliver(ctx, channel, m) {
+			pending++
 		}
 	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if pending > 0 {
+		delete(r.acks, channel)
+		return len(resp.Messages), fmt.Errorf("%w: %d of %d on %s", ErrUnhandled, pending, len(resp.Messages), channel)
+	}
+	r.acks[channel] = resp.Cursor
 	return len(resp.Messages), nil
+}
+
+// refuse traces a message the plugin dropped, once per id.
+func (r *Router) refuse(ctx context.Context, channel string, d abi.Dropped) {
+	if d.ID != "" {
+		if rec, seen := r.ledger.Get(channel, d.ID); seen && rec.State.Settled() {
+			return
+		}
+	}
+	r.log.Warn("message dropped by the channel", "channel", channel, "chat_id", d.ChatID, "reason", d.Reason)
+	r.trace(ctx, trace.Entry{Action: "message_dropped", Connector: channel, Operation: string(abi.OpPoll), Success: true,
+		Metadata: map[string]any{"chat_id": d.ChatID, "reason": d.Reason, "message_id": d.ID}})
+	if d.ID != "" {
+		r.record(channel, d.ID, inbox.Refused, "")
+	}
+}
+
+// deliver handles one message unless the ledger says it was; it reports
+// whether the message is settled (false: deliver it again later).
+func (r *Router) deliver(ctx context.Context, channel string, m abi.Message) bool {
+	if m.Channel == "" {
+		m.Channel = channel
+	}
+	if m.Channel != channel {
+		r.log.Warn("plugin returned a message for another channel; relabelled", "channel", channel, "claimed", m.Channel)
+		m.Channel = channel
+	}
+	if m.ID != "" {
+		if rec, seen := r.ledger.Get(channel, m.ID); seen {
+			if rec.State.Settled() {
+				r.trace(ctx, trace.Entry{Action: "message_duplicate", Connector: channel, Operation: string(abi.OpPoll), Success: true,
+					ClientID: channel + ":" + m.UserID, Metadata: map[string]any{"chat_id": m.ChatID, "message_id": m.ID, "state": string(rec.State)}})
+				return true
+			}
+			// Replying: the reply exists; send it, never produce it again.
+			return r.answer(ctx, m, rec.Reply, rec.Recovered)
+		}
+	}
+	r.trace(ctx, trace.Entry{Action: "message_received", Connector: channel, Operation: string(abi.OpPoll), Success: true,
+		ClientID: channel + ":" + m.UserID, InputSummary: summary(m.Text),
+		Metadata: map[string]any{"chat_id": m.ChatID, "message_id": m.ID, "unverified": m.Unverified}})
+	reply, err := r.opts.Handler.Handle(ctx, m)
+	if err != nil {
+		return r.handlerFailed(ctx, m, err)
+	}
+	if strings.TrimSpace(reply) == "" {
+		r.record(channel, m.ID, inbox.Handled, "")
+		return true
+	}
+	r.record(channel, m.ID, inbox.Replying, reply)
+	return r.answer(ctx, m, reply, false)
+}
+
+// handlerFailed decides whether a message whose handler failed is
+// delivered again (up to MaxAttempts) or given up.
+func (r *Router) handlerFailed(ctx context.Context, m abi.Message, err error) bool {
+	if ctx.Err() != nil {
+		return false // stopping: the next run handles it
+	}
+	k := [2]string{m.Channel, m.ID}
+	r.mu.Lock()
+	r.attempts[k]++
+	n := r.attempts[k]
+	if n >= r.opts.MaxAttempts || m.ID == "" {
+		delete(r.attempts, k)
+	}
+	r.mu.Unlock()
+	if n < r.opts.MaxAttempts && m.ID != "" {
+		r.log.Warn("message handler failed; the message will be delivered again", "channel", m.Channel, "chat_id", m.ChatID,
+			"attempt", n, "error", err)
+		return false
+	}
+	r.log.Error("message handler failed; giving up on the message", "channel", m.Channel, "chat_id", m.ChatID, "attempts", n, "error", err)
+	r.trace(ctx, trace.Entry{Action: "message_failed", Connector: m.Channel, Operation: string(abi.OpPoll), Error: err.Error(),
+		ClientID: m.Channel + ":" + m.UserID, Metadata: map[string]any{"chat_id": m.ChatID, "message_id": m.ID, "attempts": n}})
+	r.record(m.Channel, m.ID, inbox.Failed, "")
+	return true
+}
+
+// answer sends a recorded reply and settles the message; a reply that a
+// crash may have sent already is marked as sent again. A refused send
+// (invalid_argument, not_found) settles the message as failed; any other
+// failure leaves it to be delivered and answered again.
+func (r *Router) answer(ctx context.Context, m abi.Message, reply string, resent bool) bool {
+	text := reply
+	if resent {
+		text = resentPrefix + reply
+	}
+	if _, err := r.Reply(ctx, m, text); err != nil {
+		switch abi.AsError(err).Code {
+		case abi.CodeInvalidArgument, abi.CodeNotFound:
+			r.log.Error("reply refused; giving up on the message", "channel", m.Channel, "chat_id", m.ChatID, "error", err)
+			r.record(m.Channel, m.ID, inbox.Failed, "")
+			return true
+		}
+		r.log.Error("reply failed; it will be sent again", "channel", m.Channel, "chat_id", m.ChatID, "error", err)
+		return false
+	}
+	r.record(m.Channel, m.ID, inbox.Answered, "")
+	return true
+}
+
+// record writes a message's state to the ledger (nothing for a message
+// without an id). A write error is logged: the state is still held in
+// memory, so only a crash on top of it could repeat the message.
+func (r *Router) record(channel, id string, s inbox.State, reply string) {
+	if id == "" {
+		return
+	}
+	if err := r.ledger.Set(channel, id, s, reply); err != nil {
+		r.log.Error("inbox ledger write failed: a crash now could answer this message twice", "channel", channel, "error", err)
+	}
 }
 
 // Run polls every channel until ctx ends, one loop per channel. It returns
@@ -328,7 +465,11 @@ func (r *Router) loop(ctx context.Context, name string) {
 		case err != nil:
 			backoff = min(max(2*backoff, time.Second), r.opts.MaxBackoff)
 			wait = backoff
-			r.log.Warn("poll failed; backing off", "channel", name, "error", err, "retry_in", backoff)
+			if errors.Is(err, ErrUnhandled) {
+				r.log.Warn("batch not fully handled; it will be delivered again", "channel", name, "error", err, "retry_in", backoff)
+			} else {
+				r.log.Warn("poll failed; backing off", "channel", name, "error", err, "retry_in", backoff)
+			}
 		default:
 			backoff = 0
 			if el := time.Since(start); n == 0 && el < r.opts.MinPollInterval {

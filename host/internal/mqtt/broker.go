@@ -336,33 +336,39 @@ func (b *Broker) WaitConnected(ctx context.Context) error {
 	}
 }
 
-// readings returns the readings of the subscriptions of assetID, sorted by
-// alias and topic.
+// readings returns the readings of the subscriptions of assetID, in
+// configuration order, each subscription's topics sorted.
 func (b *Broker) readings(assetID string, now time.Time) []sensor.Reading {
+	var out []sensor.Reading
+	for _, s := range b.subs {
+		if strings.EqualFold(s.cfg.AssetID, assetID) {
+			out = append(out, b.subReadings(s, now)...)
+		}
+	}
+	return out
+}
+
+// subReadings describes one subscription: a reading per concrete topic
+// received, or one "no_data" reading.
+func (b *Broker) subReadings(s *subscription, now time.Time) []sensor.Reading {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	var out []sensor.Reading
 	stale := ms(b.cfg.StaleAfterMS, 0)
-	for _, s := range b.subs {
-		if !strings.EqualFold(s.cfg.AssetID, assetID) {
-			continue
-		}
-		base := sensor.Reading{Alias: s.cfg.alias(), AssetID: s.cfg.AssetID, Parameter: s.cfg.Parameter, Unit: s.cfg.Unit, Broker: b.cfg.Name}
-		if len(s.topics) == 0 {
-			r := base
-			r.Topic, r.Source, r.Quality, r.Timestamp = s.cfg.Topic, b.source(s.cfg.Topic), sensor.QualityNoData, now
-			r.Error = "no message received on this topic yet"
-			out = append(out, r)
-			continue
-		}
-		topics := make([]string, 0, len(s.topics))
-		for t := range s.topics {
-			topics = append(topics, t)
-		}
-		sort.Strings(topics)
-		for _, t := range topics {
-			out = append(out, b.reading(base, t, s.topics[t], now, stale))
-		}
+	base := sensor.Reading{Alias: s.cfg.alias(), AssetID: s.cfg.AssetID, Parameter: s.cfg.Parameter, Unit: s.cfg.Unit, Broker: b.cfg.Name}
+	if len(s.topics) == 0 {
+		r := base
+		r.Topic, r.Source, r.Quality, r.Timestamp = s.cfg.Topic, b.source(s.cfg.Topic), sensor.QualityNoData, now
+		r.Error = "no message received on this topic yet"
+		return []sensor.Reading{r}
+	}
+	topics := make([]string, 0, len(s.topics))
+	for t := range s.topics {
+		topics = append(topics, t)
+	}
+	sort.Strings(topics)
+	out := make([]sensor.Reading, 0, len(topics))
+	for _, t := range topics {
+		out = append(out, b.reading(base, t, s.topics[t], now, stale))
 	}
 	return out
 }

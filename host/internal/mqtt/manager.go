@@ -3,6 +3,7 @@ package mqtt
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -111,4 +112,51 @@ func (m *Manager) Health() []BrokerHealth {
 		out[i] = b.Health()
 	}
 	return out
+}
+
+// WatchAlarms delivers every alarm raised or cleared from now on (the
+// store is shared with the other sensor connectors).
+func (m *Manager) WatchAlarms(buffer int) (<-chan abi.Alarm, func()) { return m.store.Watch(buffer) }
+
+// HasAlias reports whether name (case-insensitive) is a configured topic
+// alias.
+func (m *Manager) HasAlias(name string) bool {
+	for _, b := range m.brokers {
+		if _, ok := b.byName[strings.ToLower(strings.TrimSpace(name))]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// AliasNames lists the configured topic aliases, sorted.
+func (m *Manager) AliasNames() []string {
+	var out []string
+	for _, b := range m.brokers {
+		for _, s := range b.subs {
+			out = append(out, s.cfg.alias())
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ReadAliases returns the last values of configured aliases (one reading
+// per concrete topic of a wildcard filter), in the order asked.
+func (m *Manager) ReadAliases(_ context.Context, names ...string) ([]sensor.Reading, error) {
+	now := time.Now().UTC()
+	var out []sensor.Reading
+	for _, n := range names {
+		found := false
+		for _, b := range m.brokers {
+			if s, ok := b.byName[strings.ToLower(strings.TrimSpace(n))]; ok {
+				out = append(out, b.subReadings(s, now)...)
+				found = true
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("%w: no MQTT topic has the alias %q", sensor.ErrUnknownAlias, n)
+		}
+	}
+	return out, nil
 }

@@ -216,21 +216,31 @@ func (m *Manager) Subscribe(buffer int) (<-chan AlarmEvent, func()) { return m.s
 // WatchAlarms is Subscribe reduced to the alarms (raised, or cleared with
 // Cleared set), as registry.AlarmWatcher has it. cancel closes the channel.
 func (m *Manager) WatchAlarms(buffer int) (<-chan abi.Alarm, func()) {
-	if buffer <= 0 {
-		buffer = 64
-	}
-	events, cancel := m.store.Subscribe(buffer)
-	out := make(chan abi.Alarm, buffer)
-	go func() {
-		defer close(out)
-		for ev := range events {
-			select {
-			case out <- ev.Alarm:
-			default: // a slow watcher loses events, the store keeps them
-			}
+	return m.store.Watch(buffer)
+}
+
+// HasAlias reports whether name (case-insensitive) is a configured alias.
+func (m *Manager) HasAlias(name string) bool {
+	for _, c := range m.clients {
+		if _, ok := c.byName[strings.ToLower(strings.TrimSpace(name))]; ok {
+			return true
 		}
-	}()
-	return out, cancel
+	}
+	return false
+}
+
+// AliasNames lists the configured aliases, sorted.
+func (m *Manager) AliasNames() []string {
+	var out []string
+	for _, a := range m.Aliases() {
+		out = append(out, a.Name)
+	}
+	return out
+}
+
+// ReadAliases reads configured aliases (read_node_value(s)); see Read.
+func (m *Manager) ReadAliases(ctx context.Context, names ...string) ([]sensor.Reading, error) {
+	return m.Read(ctx, names...)
 }
 
 // Health reports every endpoint, in configuration order.

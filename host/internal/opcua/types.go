@@ -2,6 +2,7 @@ package opcua
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/machina-go/machina/host/internal/sensor"
@@ -64,7 +65,7 @@ type EndpointHealth struct {
 var ErrNotConnected = errors.New("OPC-UA endpoint not connected")
 
 // ErrUnknownAlias is wrapped when an alias or asset has no configured node.
-var ErrUnknownAlias = errors.New("unknown OPC-UA alias")
+var ErrUnknownAlias = fmt.Errorf("unknown OPC-UA alias: %w", sensor.ErrUnknownAlias)
 
 // SecretFunc adapts a function to SecretSource; see sensor.SecretFunc.
 type SecretFunc = sensor.SecretFunc

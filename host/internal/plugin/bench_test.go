@@ -10,6 +10,7 @@ import (
 
 	"github.com/machina-go/machina/host/internal/plugin"
 	"github.com/machina-go/machina/host/internal/testplugin"
+	"github.com/machina-go/machina/internal/benchcpu"
 )
 
 // BenchmarkCallSmallJSONEcho measures one operation call carrying a small
@@ -19,11 +20,13 @@ import (
 func BenchmarkCallSmallJSONEcho(b *testing.B) {
 	p := loadProbe(b, plugin.Limits{PoolSize: 1})
 	ctx := context.Background()
+	cpu := benchcpu.Now()
 	for b.Loop() {
 		if _, err := getAsset(ctx, p, "echo:pump"); err != nil {
 			b.Fatal(err)
 		}
 	}
+	benchcpu.Report(b, cpu)
 }
 
 // BenchmarkCallSmallJSONEchoParallel measures throughput with a pool of
@@ -93,6 +96,7 @@ func BenchmarkLoadCached(b *testing.B) {
 func BenchmarkInstanceCreation(b *testing.B) {
 	p := loadProbe(b, plugin.Limits{PoolSize: 1, RecycleAfter: 1})
 	ctx := context.Background()
+	cpu := benchcpu.Now()
 	for b.Loop() {
 		// RecycleAfter=1 discards the instance after each call, so every
 		// call instantiates and initialises a fresh one.
@@ -100,6 +104,7 @@ func BenchmarkInstanceCreation(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	benchcpu.Report(b, cpu)
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "instances/s")
 }
 

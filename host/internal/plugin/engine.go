@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/machina-go/machina/host/internal/interrupt"
 	"github.com/tetratelabs/wazero"
 )
 
@@ -64,8 +66,10 @@ type EngineOptions struct {
 // Engine compiles and loads plugins. One Engine per process shares the
 // compilation cache between every plugin it loads.
 type Engine struct {
-	cache  wazero.CompilationCache
-	logger hclog.Logger
+	cache       wazero.CompilationCache
+	rewrites    *interrupt.Cache // modules instrumented for interruption
+	termination termination
+	logger      hclog.Logger
 }
 
 // NewEngine creates an Engine.
@@ -76,6 +80,7 @@ func NewEngine(opts EngineOptions) (*Engine, error) {
 	}
 	if opts.CacheDir == "" {
 		e.cache = wazero.NewCompilationCache()
+		e.rewrites = &interrupt.Cache{}
 		return e, nil
 	}
 	if err := os.MkdirAll(opts.CacheDir, 0o700); err != nil {
@@ -93,6 +98,10 @@ func NewEngine(opts EngineOptions) (*Engine, error) {
 		return nil, fmt.Errorf("compilation cache: %w", err)
 	}
 	e.cache = c
+	// Instrumented modules live beside the machine code compiled from them.
+	if e.rewrites, err = interrupt.NewCache(filepath.Join(opts.CacheDir, "interrupt"), interrupt.Options{}); err != nil {
+		return nil, fmt.Errorf("compilation cache: %w", err)
+	}
 	return e, nil
 }
 

@@ -2,8 +2,10 @@ package plugin
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 
+	"github.com/machina-go/machina/abi"
 	"github.com/machina-go/machina/host/internal/wasmfile"
 	"github.com/machina-go/machina/internal/wire"
 )
@@ -13,7 +15,7 @@ type Verdict string
 
 // Import verdicts.
 const (
-	// VerdictABI is a machina host function of ABI v1.
+	// VerdictABI is a machina host function of ABI v1 (either convention).
 	VerdictABI Verdict = "abi"
 	// VerdictKernel is an extism kernel function for memory and I/O.
 	VerdictKernel Verdict = "kernel"
@@ -58,10 +60,8 @@ func ClassifyImport(imp wasmfile.Import) Verdict {
 	}
 	switch imp.Module {
 	case wire.Namespace:
-		for _, f := range wire.HostFunctions() {
-			if imp.Name == f {
-				return VerdictABI
-			}
+		if slices.Contains(wire.HostFunctions(), imp.Name) || slices.Contains(wire.DirectFunctions(), imp.Name) {
+			return VerdictABI
 		}
 	case "extism:host/env":
 		if extismKernel[imp.Name] {
@@ -109,4 +109,51 @@ func CheckImports(imps []wasmfile.Import) error {
 		return fmt.Errorf("module imports functions outside the ABI v1 allow-list: %v", bad)
 	}
 	return nil
+}
+
+// Convention is how a module exchanges data with the host.
+type Convention string
+
+// Calling conventions.
+const (
+	// ConventionExtism is ABI 1.0's: Extism's memory kernel carries export
+	// input and output and host-call payloads, as JSON envelopes. Modules
+	// built with an Extism PDK use it.
+	ConventionExtism Convention = "extism"
+	// ConventionDirect is ABI 1.3's: the host reads and writes the
+	// module's own memory, bodies travel raw (wire.DirectFunctions).
+	ConventionDirect Convention = "direct"
+)
+
+// conventionOf decides a module's convention from its imports: the
+// Extism kernel's means Extism, otherwise direct. A module may not mix
+// them, and the direct convention needs a manifest declaring ABI 1.3 or
+// later, so that an older host refuses it by version instead of failing on
+// missing imports.
+func conventionOf(m wire.Manifest, imps []wasmfile.Import) (Convention, error) {
+	var kernel, direct string
+	for _, imp := range imps {
+		switch {
+		case imp.Module == "extism:host/env" && kernel == "":
+			kernel = imp.String()
+		case imp.Module == wire.Namespace && slices.Contains(wire.DirectFunctions(), imp.Name) && direct == "":
+			direct = imp.String()
+		}
+	}
+	switch {
+	case kernel != "" && direct != "":
+		return "", fmt.Errorf("module mixes the Extism convention (%s) with the direct convention of ABI %s (%s)", kernel, wire.DirectABI, direct)
+	case kernel != "":
+		return ConventionExtism, nil
+	}
+	if direct != "" {
+		_, minor, err := abi.ParseVersion(m.ABI)
+		if err != nil {
+			return "", err
+		}
+		if _, need, _ := abi.ParseVersion(wire.DirectABI); minor < need {
+			return "", fmt.Errorf("module imports %s (ABI %s) but plugin.toml declares abi = %q: declare %q", direct, wire.DirectABI, m.ABI, wire.DirectABI)
+		}
+	}
+	return ConventionDirect, nil
 }

@@ -9,15 +9,18 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"regexp"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
 
-	extism "github.com/extism/go-sdk"
 	"github.com/hashicorp/go-hclog"
 	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/host/internal/interrupt"
 	"github.com/machina-go/machina/host/internal/manifest"
+	"github.com/machina-go/machina/host/internal/opctx"
 	"github.com/machina-go/machina/host/internal/wasmfile"
 	"github.com/machina-go/machina/internal/wire"
 	"github.com/tetratelabs/wazero"
@@ -39,7 +42,8 @@ type LoadOptions struct {
 // Plugin is a loaded, verified plugin with a pool of instances. It is safe
 // for concurrent use.
 type Plugin struct {
-	compiled   *extism.CompiledPlugin
+	code       module
+	convention Convention
 	manifest   wire.Manifest
 	descriptor wire.Descriptor
 	sha        string
@@ -65,9 +69,25 @@ type Stats struct {
 }
 
 type instance struct {
-	p      *extism.Plugin
+	b      backend
 	calls  int
 	stderr *boundedBuffer
+	sleep  *interrupt.Sleeper // ends the guest's sleeps with its call
+}
+
+// module is a compiled plugin under one calling convention.
+type module interface {
+	// instantiate creates an instance whose stdout and stderr go to out.
+	instantiate(ctx context.Context, mc wazero.ModuleConfig, out io.Writer) (backend, error)
+	close(ctx context.Context) error
+}
+
+// backend is one instance under a calling convention.
+type backend interface {
+	// call runs an export and returns its result, or the error the plugin
+	// reported, or (as the error) a trap: the instance is then unusable.
+	call(ctx context.Context, export string, input []byte) ([]byte, *abi.Error, error)
+	close(ctx context.Context) error
 }
 
 // Load verifies and compiles a module and creates its first instance.
@@ -101,34 +121,46 @@ func (e *Engine) Load(ctx context.Context, wasm []byte, opts LoadOptions) (*Plug
 	if err != nil {
 		return nil, fmt.Errorf("plugin %s: encoding config: %w", man.Name, err)
 	}
-	rc := wazero.NewRuntimeConfig().
+	conv, err := conventionOf(man, mod.Imports)
+	if err != nil {
+		return nil, fmt.Errorf("plugin %s: %w", man.Name, err)
+	}
+	// The module is checked above as the vendor built it; what runs is the
+	// same module with interrupt checks added (see termination.go).
+	code, rc, err := e.prepare(wasm, wazero.NewRuntimeConfig().
 		WithCompilationCache(e.cache).
-		WithCloseOnContextDone(true).
-		WithMemoryLimitPages(limits.MemoryPages)
-	compiled, err := extism.NewCompiledPlugin(ctx, extism.Manifest{
-		Wasm:   []extism.Wasm{extism.WasmData{Data: wasm, Name: "main"}},
-		Memory: &extism.ManifestMemory{MaxPages: limits.MemoryPages, MaxHttpResponseBytes: 0, MaxVarBytes: 0},
-	}, extism.PluginConfig{RuntimeConfig: rc, EnableWasi: true}, hostFunctions(host, limits.MaxInputBytes))
+		WithMemoryLimitPages(limits.MemoryPages))
+	if err != nil {
+		return nil, fmt.Errorf("plugin %s: %w", man.Name, err)
+	}
+	hook := e.termination == terminateInterrupt
+	var compiled module
+	if conv == ConventionDirect {
+		compiled, err = compileDirect(ctx, rc, code, host, limits, hook)
+	} else {
+		compiled, err = compileExtism(ctx, rc, code, host, limits, hook, logger)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("plugin %s: compiling: %w", man.Name, err)
 	}
 	p := &Plugin{
-		compiled: compiled,
-		manifest: man,
-		sha:      sha,
-		imports:  ClassifyImports(mod.Imports),
-		exports:  mod.ExportedFunctions(),
-		limits:   limits,
-		config:   cfg,
-		logger:   logger,
-		pool:     make(chan *instance, limits.PoolSize),
-		slots:    make(chan struct{}, limits.PoolSize),
+		code:       compiled,
+		convention: conv,
+		manifest:   man,
+		sha:        sha,
+		imports:    ClassifyImports(mod.Imports),
+		exports:    mod.ExportedFunctions(),
+		limits:     limits,
+		config:     cfg,
+		logger:     logger,
+		pool:       make(chan *instance, limits.PoolSize),
+		slots:      make(chan struct{}, limits.PoolSize),
 	}
 	for range limits.PoolSize {
 		p.slots <- struct{}{}
 	}
 	if err := p.describe(ctx); err != nil {
-		compiled.Close(ctx)
+		compiled.close(ctx)
 		return nil, fmt.Errorf("plugin %s: %w", man.Name, err)
 	}
 	return p, nil
@@ -162,6 +194,10 @@ func (p *Plugin) describe(ctx context.Context) error {
 		return fmt.Errorf("descriptor (%s %s, %s) does not match the embedded manifest (%s %s, %s)",
 			d.Name, d.Version, d.Kind, m.Name, m.Version, m.Kind)
 	}
+	if err := CheckExports(d.Operations, p.exports); err != nil {
+		p.discard(ctx, inst)
+		return err
+	}
 	d.Capabilities = abi.CapabilitiesOf(d.Operations) // derived, never trusted
 	p.descriptor = d
 	out, err = p.initInstanceOut(ctx, inst)
@@ -184,21 +220,27 @@ func (p *Plugin) describe(ctx context.Context) error {
 
 func (p *Plugin) newInstance(ctx context.Context, initialise bool) (*instance, error) {
 	stderr := &boundedBuffer{max: 16 << 10}
+	sleep := &interrupt.Sleeper{}
 	mc := wazero.NewModuleConfig().
-		WithSysWalltime().WithSysNanotime().WithSysNanosleep().
-		WithRandSource(rand.Reader).
-		WithStdout(stderr).WithStderr(stderr)
-	ep, err := p.compiled.Instance(ctx, extism.PluginInstanceConfig{ModuleConfig: mc})
+		WithSysWalltime().WithSysNanotime().WithNanosleep(sleep.Nanosleep).
+		WithRandSource(rand.Reader)
+	// Instantiating may run the module's start-up (_initialize): it gets
+	// the call timeout like any call.
+	ictx, cancel := context.WithTimeout(ctx, p.limits.CallTimeout)
+	unbind := sleep.Bind(ictx)
+	b, err := p.code.instantiate(ictx, mc, stderr)
+	unbind()
 	if err != nil {
-		return nil, fmt.Errorf("instantiating: %w", err)
+		err = fmt.Errorf("instantiating: %s", describeTrap(ictx, err, stderr.String(), p.limits))
 	}
-	ep.SetLogger(func(level extism.LogLevel, msg string) {
-		p.logger.Debug("extism", "level", level.String(), "message", msg)
-	})
-	inst := &instance{p: ep, stderr: stderr}
+	cancel()
+	if err != nil {
+		return nil, err
+	}
+	inst := &instance{b: b, stderr: stderr, sleep: sleep}
 	if initialise {
 		if err := p.initInstance(ctx, inst); err != nil {
-			ep.Close(ctx)
+			b.close(ctx)
 			return nil, err
 		}
 	}
@@ -218,8 +260,45 @@ func (p *Plugin) initInstanceOut(ctx context.Context, inst *instance) ([]byte, e
 	return out, nil
 }
 
-// resultPrefix opens a successful output envelope.
-const resultPrefix = `{"result":`
+// CheckExports verifies that a module exports exactly the operations its
+// descriptor lists: an export named like an ABI operation that the
+// descriptor does not list, or a listed operation that is not exported, is
+// an error. `machina plugin audit` derives the operations from the exports
+// alone; this check, at load, is what makes that exact.
+func CheckExports(ops []abi.OpName, exports []string) error {
+	listed := map[string]bool{}
+	for _, op := range ops {
+		listed[string(op)] = true
+	}
+	exported := map[string]bool{}
+	var extra, missing []string
+	for _, e := range exports {
+		if _, ok := abi.LookupOperation(abi.OpName(e)); ok {
+			exported[e] = true
+			if !listed[e] {
+				extra = append(extra, e)
+			}
+		}
+	}
+	for _, op := range ops {
+		if !exported[string(op)] {
+			missing = append(missing, string(op))
+		}
+	}
+	if len(extra)+len(missing) == 0 {
+		return nil
+	}
+	sort.Strings(extra)
+	sort.Strings(missing)
+	var parts []string
+	if len(extra) > 0 {
+		parts = append(parts, "exports "+strings.Join(extra, ", ")+" that machina_describe does not list")
+	}
+	if len(missing) > 0 {
+		parts = append(parts, "machina_describe lists "+strings.Join(missing, ", ")+" that the module does not export")
+	}
+	return fmt.Errorf("the module %s: its exports must be exactly its operations (rebuild it with machina plugin build)", strings.Join(parts, "; "))
+}
 
 // ErrTrap wraps every failure that cost the plugin its instance: a panic,
 // running out of memory, a timeout, an exit, or an oversized output.
@@ -228,37 +307,35 @@ var ErrTrap = errors.New("plugin instance failed")
 // ErrClosed is returned by calls on a closed plugin.
 var ErrClosed = errors.New("plugin is closed")
 
-// invoke calls one export on inst and unwraps the envelope. A plugin-level
-// error comes back as *abi.Error; anything else is a trap.
+// errNotEnvelope is the trap of an Extism-convention export whose output
+// is not an ABI envelope.
+var errNotEnvelope = errors.New("output is not an ABI envelope")
+
+// invoke calls one export on inst. A plugin-level error comes back as
+// *abi.Error; anything else is a trap.
 func (p *Plugin) invoke(ctx context.Context, inst *instance, export string, input []byte) ([]byte, error) {
 	if len(input) > p.limits.MaxInputBytes {
 		return nil, abi.InvalidArgument("request of %d bytes exceeds the %d byte input cap", len(input), p.limits.MaxInputBytes)
 	}
 	ctx, cancel := context.WithTimeout(ctx, p.limits.CallTimeout)
 	defer cancel()
+	// The host functions this call makes see which export runs: the HTTP
+	// gate lets write requests through only during a write operation.
+	ctx = opctx.With(ctx, export)
+	defer inst.sleep.Bind(ctx)()
 	inst.calls++
-	_, out, err := inst.p.CallWithContext(ctx, export, input)
-	if err != nil {
+	out, perr, err := inst.b.call(ctx, export, input)
+	switch {
+	case errors.Is(err, errNotEnvelope):
+		return nil, &trapError{reason: err.Error()}
+	case err != nil:
 		return nil, &trapError{reason: describeTrap(ctx, err, inst.stderr.String(), p.limits)}
-	}
-	if len(out) > p.limits.MaxOutputBytes {
+	case len(out) > p.limits.MaxOutputBytes:
 		return nil, &trapError{reason: fmt.Sprintf("output of %d bytes exceeds the %d byte cap", len(out), p.limits.MaxOutputBytes)}
+	case perr != nil:
+		return nil, perr
 	}
-	// Fast path: a successful envelope is {"result":…} as the PDK writes it.
-	if bytes.HasPrefix(out, []byte(resultPrefix)) && bytes.HasSuffix(out, []byte("}")) {
-		res := out[len(resultPrefix) : len(out)-1]
-		if json.Valid(res) {
-			return res, nil
-		}
-	}
-	var env wire.Envelope
-	if err := json.Unmarshal(out, &env); err != nil {
-		return nil, &trapError{reason: "output is not an ABI envelope"}
-	}
-	if env.Error != nil {
-		return nil, abi.AsError(env.Error)
-	}
-	return env.Result, nil
+	return out, nil
 }
 
 type trapError struct{ reason string }
@@ -270,6 +347,9 @@ var panicLine = regexp.MustCompile(`(?m)^(panic: .*|fatal error: .*|runtime: out
 
 // describeTrap turns an extism/wazero failure into a short, path-free reason.
 func describeTrap(ctx context.Context, err error, stderr string, l Limits) string {
+	if r := interruptedReason(err, l); r != "" {
+		return r
+	}
 	switch {
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):
 		return fmt.Sprintf("call exceeded the %v timeout and was stopped", l.CallTimeout)
@@ -368,7 +448,7 @@ func (p *Plugin) acquire(ctx context.Context) (*instance, error) {
 
 // discard closes an instance and frees its slot.
 func (p *Plugin) discard(ctx context.Context, inst *instance) {
-	inst.p.Close(ctx)
+	inst.b.close(ctx)
 	p.slots <- struct{}{}
 }
 
@@ -406,9 +486,9 @@ func (p *Plugin) Close(ctx context.Context) error {
 	for {
 		select {
 		case inst := <-p.pool:
-			inst.p.Close(ctx)
+			inst.b.close(ctx)
 		default:
-			return p.compiled.Close(ctx)
+			return p.code.close(ctx)
 		}
 	}
 }
@@ -456,3 +536,6 @@ func (b *boundedBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// Convention returns the calling convention the module uses.
+func (p *Plugin) Convention() Convention { return p.convention }

@@ -90,7 +90,9 @@ func TestPluginErrorKeepsInstance(t *testing.T) {
 func TestContainment(t *testing.T) {
 	base := plugin.Limits{PoolSize: 1, MemoryPages: 512, CallTimeout: 20 * time.Second, MaxOutputBytes: 1 << 20}
 	short := base
-	short.CallTimeout = 300 * time.Millisecond
+	// The timeout also bounds describe at load (the Go runtime's
+	// initialisation), which under -race on a busy machine can take 300 ms.
+	short.CallTimeout = 1500 * time.Millisecond
 	cases := []struct {
 		name, id, want string
 		limits         plugin.Limits
@@ -100,6 +102,9 @@ func TestContainment(t *testing.T) {
 		{"infinite loop", "loop", "timeout", short},
 		{"output over cap", "big:2", "exceeds the", base},
 		{"exit", "exit", "exited", base},
+		// ABI 1.3's rules, broken on purpose.
+		{"pointer outside memory", "badptr", "outside its memory", base},
+		{"output written twice", "twice", "wrote its output twice", base},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -201,6 +206,21 @@ func TestSHA256Pin(t *testing.T) {
 	}
 }
 
+// A module whose exports differ from what machina_describe lists is
+// refused at load: the audit derives the operations from the exports, so
+// the two must agree.
+func TestExportsMustEqualDescriptor(t *testing.T) {
+	wasm := testplugin.Build(t, "host/internal/plugin/testdata/liar")
+	_, err := newEngine(t).Load(context.Background(), wasm, plugin.LoadOptions{})
+	if err == nil || !strings.Contains(err.Error(), "exports get_asset that machina_describe does not list") ||
+		!strings.Contains(err.Error(), "machina_describe lists list_assets that the module does not export") {
+		t.Fatalf("want a refusal naming both differences, got %v", err)
+	}
+	if err := plugin.CheckExports([]abi.OpName{abi.OpHealth, abi.OpGetAsset}, []string{"_initialize", "machina_describe", "machina_init", "health", "get_asset"}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestABIMajorMismatchRefused(t *testing.T) {
 	wasm := testplugin.BuildWith(t, "host/internal/plugin/testdata/abi2", pluginbuild.Options{SkipManifestCheck: true})
 	e := newEngine(t)
@@ -259,5 +279,109 @@ func TestInitErrorIsClear(t *testing.T) {
 	_, err := newEngine(t).Load(context.Background(), wasm, plugin.LoadOptions{})
 	if err == nil || !strings.Contains(err.Error(), "base_url is required") {
 		t.Fatalf("want init error, got %v", err)
+	}
+}
+
+// cannedHost answers http_request with a fixed body and keeps KV in
+// memory (DenyHost's store).
+type cannedHost struct {
+	plugin.DenyHost
+	body string
+}
+
+func (h *cannedHost) HTTPRequest(_ context.Context, req abi.HTTPRequest) abi.HTTPResponse {
+	return abi.HTTPResponse{Status: 200, Body: []byte(h.body + " " + req.Method + " " + req.URL)}
+}
+
+func TestExtismABI10PluginStillLoads(t *testing.T) {
+	// Built with Extism's Go PDK against ABI 1.0 only (testdata/extism10):
+	// the Extism convention must keep working beside the direct one.
+	wasm := testplugin.Build(t, "host/internal/plugin/testdata/extism10")
+	h := &cannedHost{DenyHost: plugin.DenyHost{QuotaBytes: 1024}, body: "fetched"}
+	p, err := newEngine(t).Load(context.Background(), wasm, plugin.LoadOptions{Host: h, Config: map[string]any{"site": "BEDFORD"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close(context.Background())
+	if p.Convention() != plugin.ConventionExtism || p.Descriptor().ABI != "1.0" {
+		t.Fatalf("convention %s, descriptor ABI %s", p.Convention(), p.Descriptor().ABI)
+	}
+	var hr abi.HealthResponse
+	if err := p.CallOp(context.Background(), abi.OpHealth, abi.HealthRequest{}, &hr); err != nil || hr.Message != "site BEDFORD" {
+		t.Fatalf("health: %+v %v", hr, err)
+	}
+	var la abi.ListAssetsResponse
+	if err := p.CallOp(context.Background(), abi.OpListAssets, abi.ListAssetsRequest{}, &la); err != nil || len(la.Assets) != 2 || la.Assets[1].Location != "BEDFORD" {
+		t.Fatalf("list_assets: %+v %v", la, err)
+	}
+	for id, want := range map[string]string{"echo:hi": "hi", "http:http://127.0.0.1:9/x": "fetched GET http://127.0.0.1:9/x", "kv:stored": "stored"} {
+		a, err := getAsset(context.Background(), p, id)
+		if err != nil || a.Name != want {
+			t.Fatalf("get_asset %s: %+v %v", id, a, err)
+		}
+	}
+	_, err = getAsset(context.Background(), p, "nope")
+	var ae *abi.Error
+	if !errors.As(err, &ae) || ae.Code != abi.CodeNotFound {
+		t.Fatalf("plugin error: %v", err)
+	}
+}
+
+func TestDirectABI11Plugin(t *testing.T) {
+	p := loadProbe(t, plugin.Limits{PoolSize: 1})
+	if p.Convention() != plugin.ConventionDirect || p.Descriptor().ABI != abi.Version {
+		t.Fatalf("convention %s, descriptor ABI %s", p.Convention(), p.Descriptor().ABI)
+	}
+	for _, imp := range p.Imports() {
+		if imp.Module == "extism:host/env" {
+			t.Fatalf("a PDK-built plugin imports the Extism kernel: %v", imp)
+		}
+	}
+}
+
+func TestDirectConventionNeedsABI11(t *testing.T) {
+	// The probe uses ABI 1.3's direct convention; with a manifest claiming
+	// 1.0 the loader must refuse it and say what to declare.
+	wasm := testplugin.Build(t, "host/internal/plugin/testdata/probe")
+	stripped, err := wasmfile.RemoveCustomSections(wasm, wire.ManifestSection)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, _ := wasmfile.AppendCustomSection(stripped, wire.ManifestSection,
+		[]byte("name = \"probe\"\nversion = \"0.0.1\"\nabi = \"1.0\"\nkind = \"cmms\"\n"))
+	_, err = newEngine(t).Load(context.Background(), old, plugin.LoadOptions{})
+	if err == nil || !strings.Contains(err.Error(), `declares abi = "1.0"`) || !strings.Contains(err.Error(), `declare "1.3"`) {
+		t.Fatalf("want a refusal naming both versions, got %v", err)
+	}
+}
+
+func TestNewInstanceStartsClean(t *testing.T) {
+	// Instances get memory that earlier instances used (the runtime keeps
+	// released mappings for reuse): nothing of an earlier instance — its
+	// globals, its heap, anything it wrote — may be visible to the next.
+	p := loadProbe(t, plugin.Limits{PoolSize: 1, RecycleAfter: 1})
+	ctx := context.Background()
+	for i, v := range []string{"first-secret", "second-secret", "third"} {
+		a, err := getAsset(ctx, p, "remember:"+v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Name != "" {
+			t.Fatalf("call %d: a fresh instance saw %q left by the one before", i, a.Name)
+		}
+		// Dirty a lot of heap, then check the next instance's heap.
+		if a, err := getAsset(ctx, p, "garbage:4"); err != nil || a.Name != "true" {
+			t.Fatalf("garbage: %+v %v", a, err)
+		}
+	}
+	if s := p.Stats(); s.Recycled < 5 {
+		t.Fatalf("instances were not replaced: %+v", s)
+	}
+	// Same instance (no recycling): the memo is there, proving the test
+	// can see it when it exists.
+	q := loadProbe(t, plugin.Limits{PoolSize: 1})
+	getAsset(ctx, q, "remember:kept")
+	if a, _ := getAsset(ctx, q, "remember:x"); a.Name != "kept|kept" {
+		t.Fatalf("memo within one instance = %q", a.Name)
 	}
 }

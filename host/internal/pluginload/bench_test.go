@@ -15,6 +15,7 @@ import (
 	"github.com/machina-go/machina/host/internal/pluginload"
 	"github.com/machina-go/machina/host/internal/policy"
 	"github.com/machina-go/machina/host/internal/testplugin"
+	"github.com/machina-go/machina/internal/benchcpu"
 	"github.com/machina-go/machina/internal/wire"
 )
 
@@ -85,7 +86,9 @@ func BenchmarkHTTPNative(b *testing.B) {
 	c := nativeClient()
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu := benchcpu.Now()
 	nativeGets(b, c, srv.URL+"/x", b.N)
+	benchcpu.Report(b, cpu)
 }
 
 func benchGrant(origin string) config.Grant {
@@ -106,12 +109,14 @@ func BenchmarkHTTPGateFromGo(b *testing.B) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu := benchcpu.Now()
 	for i := 0; i < b.N; i++ {
 		r := h.HTTPRequest(ctx, abi.HTTPRequest{Method: "GET", URL: srv.URL + "/x"})
 		if r.Error != nil || len(r.Body) != len(benchBody) {
 			b.Fatal(r.Error)
 		}
 	}
+	benchcpu.Report(b, cpu)
 	reportOverhead(b, srv, float64(b.Elapsed().Nanoseconds())/float64(b.N))
 }
 
@@ -138,6 +143,7 @@ func BenchmarkHTTPGateFromPlugin(b *testing.B) {
 	req := abi.GetAssetRequest{AssetID: "httpn:" + strconv.Itoa(perCall) + "|" + srv.URL + "/x"}
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu := benchcpu.Now()
 	for i := 0; i < b.N; i++ {
 		var resp abi.GetAssetResponse
 		if err := p.CallOp(context.Background(), abi.OpGetAsset, req, &resp); err != nil {
@@ -148,8 +154,10 @@ func BenchmarkHTTPGateFromPlugin(b *testing.B) {
 		}
 	}
 	b.StopTimer()
+	cpuReq := float64((benchcpu.Now() - cpu).Nanoseconds()) / float64(b.N*perCall)
 	perReq := float64(b.Elapsed().Nanoseconds()) / float64(b.N*perCall)
 	b.ReportMetric(perReq, "ns/req")
+	b.ReportMetric(cpuReq, "cpu-ns/req")
 	reportOverhead(b, srv, perReq)
 }
 
@@ -178,6 +186,7 @@ func BenchmarkHostCallFromPlugin(b *testing.B) {
 	req := abi.GetAssetRequest{AssetID: "httpn:" + strconv.Itoa(perCall) + "|http://127.0.0.1:1/x"}
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu := benchcpu.Now()
 	for i := 0; i < b.N; i++ {
 		var resp abi.GetAssetResponse
 		if err := p.CallOp(context.Background(), abi.OpGetAsset, req, &resp); err != nil {
@@ -189,6 +198,7 @@ func BenchmarkHostCallFromPlugin(b *testing.B) {
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*perCall), "ns/req")
+	b.ReportMetric(float64((benchcpu.Now()-cpu).Nanoseconds())/float64(b.N*perCall), "cpu-ns/req")
 }
 
 var _ = pluginload.LoadAll

@@ -23,9 +23,11 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/machina-go/machina/abi"
 	"github.com/machina-go/machina/host/internal/config"
+	hostmail "github.com/machina-go/machina/host/internal/mail"
 	"github.com/machina-go/machina/host/internal/plugin"
 	"github.com/machina-go/machina/host/internal/pluginload"
 	"github.com/machina-go/machina/host/internal/policy"
+	"github.com/machina-go/machina/host/internal/secrets"
 	"github.com/machina-go/machina/host/internal/testplugin"
 	"github.com/machina-go/machina/host/internal/trace"
 )
@@ -36,6 +38,9 @@ var secretValues = map[string]string{
 	"T_APIKEY": "apikey-7Hq2Lx9Vb4Nm8Kc1",
 	"T_TOK":    "bearer-Rt5Yu8Io2Pa6Sd3F",
 	"T_OTHER":  "other-Gh7Jk1Lz4Xc9Vb2N",
+	// Every escaping differs from the raw value (JSON, URL, base64).
+	"T_ODD":  `odd/Key+Val&"<x>=1%Z9`,
+	"T_MAIL": "mail-Qw3Er5Ty7Ui9Op1A",
 }
 
 const secretsTOML = `
@@ -43,6 +48,8 @@ const secretsTOML = `
 apikey = "env:T_APIKEY"
 tok = "env:T_TOK"
 other = "env:T_OTHER"
+odd = "env:T_ODD"
+mail_password = "env:T_MAIL"
 `
 
 type syncBuffer = syncbuf.Buffer
@@ -102,6 +109,8 @@ type harness struct {
 	failures []pluginload.Failure
 	assets   *server
 	tracer   *trace.Tracer
+	// sandbox is the host's sandbox mode (off unless a test sets it).
+	sandbox atomic.Bool
 }
 
 // waitTrace polls the tracer's recent entries until one matches.
@@ -178,12 +187,18 @@ func newHarness(t *testing.T, mods ...module) *harness {
 		t.Fatal(err)
 	}
 	h.tracer = tr
+	reg, err := secrets.NewRegistry(cfg.Secrets, secrets.Options{Getenv: func(k string) string { return secretValues[k] }})
+	if err != nil {
+		t.Fatal(err)
+	}
 	loaded, failures := pluginload.LoadAll(context.Background(), cfg, pluginload.Deps{
 		Engine:   eng,
-		Getenv:   func(k string) string { return secretValues[k] },
+		Secrets:  reg,
 		Logger:   logger,
 		Observer: h.events,
 		Tracer:   tr,
+		Sandbox:  h.sandbox.Load,
+		Mailer:   hostmail.New(hostmail.Options{Secrets: reg, Scrubber: reg.Scrubber(), Logger: logger.Named("mail"), Sandbox: h.sandbox.Load}),
 	})
 	h.failures = failures
 	for _, l := range loaded {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/machina-go/machina/abi"
 	"github.com/machina-go/machina/host/internal/pluginsig"
 	"github.com/machina-go/machina/host/internal/wasmfile"
 )
@@ -103,7 +104,10 @@ func TestLoaderIgnoresUnrequestedGrant(t *testing.T) {
 	if len(h.loaded["hostile"].Mismatches) == 0 {
 		t.Fatal("mismatches not reported on Loaded")
 	}
-	if d := h.loaded["hostile"].Report.Descriptor; len(d.Operations) != 3 || !strings.Contains(d.Source, "machina_describe") {
+	// The report's operations are the exports, which the loader checked
+	// against machina_describe: hostile implements health, AssetReader and
+	// WorkOrderCreator.
+	if d := h.loaded["hostile"].Report.Descriptor; len(d.Operations) != 4 || d.Operations[3].Name != abi.OpCreateWorkOrder || !strings.Contains(d.Source, "machina_describe") {
 		t.Fatalf("loaded report descriptor = %+v", d)
 	}
 }

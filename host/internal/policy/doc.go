@@ -10,9 +10,12 @@
 //     unless the origin is granted allow_private, same-origin redirects
 //     only, no proxy, size/time caps, a per-plugin cookie jar, auth profiles
 //     attached after the policy check, {{secret:NAME}} substitution,
-//     scrubbing of every known secret from responses, sandbox (GET/HEAD
-//     only), a per-plugin request rate limit and an observer hook for the
-//     tracer;
+//     scrubbing of every known secret from responses, the declared
+//     requests (every request must match a "METHOD /path" rule of the
+//     origin's reads or writes, narrowed by the grant; a write passes only
+//     while a write operation of the plugin runs — package opctx — and never
+//     in sandbox mode, where only declared reads with GET or HEAD pass), a
+//     per-plugin request rate limit and an observer hook for the tracer;
 //   - the key-value store (one JSON file per plugin, written atomically,
 //     mode 0600, within the granted quota);
 //   - plugin logs (token bucket, default 50 lines/s with a burst of 200;
@@ -20,7 +23,8 @@
 //     suppressed" line when the next line passes or the host closes;
 //     messages capped at 2 KiB, control characters neutralised, fields
 //     capped and redacted by key, everything scrubbed, into hclog);
-//   - the mail seam (Mailer), refused unless mail is granted.
+//   - the mail seam (Mailer), refused unless mail is granted, and refused
+//     for any recipient outside the grant's allowed_recipients.
 //
 // Conventions a plugin author sees:
 //   - Headers: the plugin may not set Authorization or any Proxy-* header;

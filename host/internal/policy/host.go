@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/cookiejar"
+	"net/mail"
 	"sync"
 	"time"
 
@@ -216,11 +217,36 @@ func (h *Host) MailSend(ctx context.Context, req wire.MailSendRequest) wire.Mail
 	if h.sandbox != nil && h.sandbox() {
 		return wire.MailSendResponse{Error: abi.Unauthorized("sandbox mode: mail_send is refused")}
 	}
+	if e := checkRecipients(*h.pol.Mail, req.Message.To); e != nil {
+		h.log.Warn("plugin mail refused", "reason", e.Message)
+		return wire.MailSendResponse{Error: e}
+	}
 	id, err := h.mailer.Send(ctx, h.pol.Plugin, *h.pol.Mail, req.Message)
 	if err != nil {
 		return wire.MailSendResponse{Error: h.scrubError(err)}
 	}
 	return wire.MailSendResponse{MessageID: id}
+}
+
+// checkRecipients refuses a message with any recipient outside the grant's
+// allowed_recipients (the plugin's own allow-lists are not a boundary).
+func checkRecipients(g config.MailGrant, to []string) *abi.Error {
+	if g.AllowAnyRecipient {
+		return nil
+	}
+	if len(g.AllowedRecipients) == 0 {
+		return abi.Unauthorized("the mail grant lists no allowed_recipients: every send is refused (set [plugin.grant.mail] allowed_recipients)")
+	}
+	for _, s := range to {
+		a, err := mail.ParseAddress(s)
+		if err != nil {
+			return abi.InvalidArgument("recipient %q is not a valid address", truncate(s, 100))
+		}
+		if !g.RecipientAllowed(a.Address) {
+			return abi.Unauthorized("recipient %s is not in the mail grant's allowed_recipients; nothing was sent", truncate(a.Address, 100))
+		}
+	}
+	return nil
 }
 
 // MailFetch implements plugin.Host.

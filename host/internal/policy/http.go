@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/host/internal/opctx"
+	"github.com/machina-go/machina/internal/wire"
 )
 
 // refusal is a policy decision or failure returned to the plugin as an
@@ -102,109 +104,221 @@ func (h *Host) HTTPRequest(ctx context.Context, req abi.HTTPRequest) abi.HTTPRes
 	return resp
 }
 
+// doHTTP runs the gate's steps in order: parse the target, authorise it
+// (origin, declared request, sandbox, write operation, rate, size), build
+// the outbound request (placeholders, headers, body), and exchange it.
 func (h *Host) doHTTP(ctx context.Context, method string, req abi.HTTPRequest, ev *HTTPEvent) (abi.HTTPResponse, *refusal) {
+	t, rf := h.target(method, req.URL, ev)
+	if rf != nil {
+		return abi.HTTPResponse{}, rf
+	}
+	if rf := h.authorize(ctx, t, req); rf != nil {
+		return abi.HTTPResponse{}, rf
+	}
+	out, rf := h.prepare(ctx, t, req)
+	if rf != nil {
+		return abi.HTTPResponse{}, rf
+	}
+	return h.exchange(ctx, t, out, req.TimeoutMS)
+}
+
+// target is a parsed, not yet authorised plugin request.
+type target struct {
+	method             string
+	u                  *url.URL
+	scheme, host, port string
+	origin             *Origin // set by authorize
+}
+
+// target parses the method and URL and fills the event's origin and path.
+func (h *Host) target(method, rawURL string, ev *HTTPEvent) (*target, *refusal) {
 	if !validToken(method) {
-		return abi.HTTPResponse{}, invalid("invalid HTTP method")
+		return nil, invalid("invalid HTTP method")
 	}
 	if method == http.MethodConnect || method == http.MethodTrace {
-		return abi.HTTPResponse{}, refuse("method %s is not allowed", method)
+		return nil, refuse("method %s is not allowed", method)
 	}
-	u, err := url.Parse(req.URL)
+	u, err := url.Parse(rawURL)
 	if err != nil {
-		return abi.HTTPResponse{}, invalid("invalid URL")
+		return nil, invalid("invalid URL")
 	}
 	scheme := strings.ToLower(u.Scheme)
 	if scheme != "http" && scheme != "https" {
-		return abi.HTTPResponse{}, refuse("only http and https URLs are allowed")
+		return nil, refuse("only http and https URLs are allowed")
 	}
 	if u.Opaque != "" || u.Host == "" {
-		return abi.HTTPResponse{}, invalid("URL must be absolute: scheme://host[:port]/path")
+		return nil, invalid("URL must be absolute: scheme://host[:port]/path")
 	}
 	if u.User != nil {
-		return abi.HTTPResponse{}, refuse("user info in the URL is not allowed (bind an auth profile in the grant)")
+		return nil, refuse("user info in the URL is not allowed (bind an auth profile in the grant)")
 	}
-	host, port := strings.ToLower(u.Hostname()), u.Port()
-	if port == "" {
-		port = defaultPort(scheme)
+	t := &target{method: method, u: u, scheme: scheme, host: strings.ToLower(u.Hostname()), port: u.Port()}
+	if t.port == "" {
+		t.port = defaultPort(scheme)
 	}
-	ev.Origin = originString(scheme, host, port)
+	ev.Origin = originString(scheme, t.host, t.port)
 	ev.Path = h.scrub.ScrubString(u.Path)
-	if h.sandbox() && method != http.MethodGet && method != http.MethodHead {
-		return abi.HTTPResponse{}, refuse("sandbox mode: only GET and HEAD requests are allowed")
-	}
-	o, ok := h.pol.lookup(scheme, host, port)
+	u.Scheme, u.Fragment, u.RawFragment = scheme, "", ""
+	return t, nil
+}
+
+// methodOverrideHeaders turn a POST into another method on many servers
+// (Maximo: x-method-override: PATCH). A request carrying one is never a
+// read.
+var methodOverrideHeaders = []string{"X-Http-Method-Override", "X-Http-Method", "X-Method-Override"}
+
+// authorize checks the origin grant, the declared requests, sandbox mode,
+// the running operation, the rate limit and the body size.
+func (h *Host) authorize(ctx context.Context, t *target, req abi.HTTPRequest) *refusal {
+	origin := originString(t.scheme, t.host, t.port)
+	o, ok := h.pol.lookup(t.scheme, t.host, t.port)
 	if !ok {
-		if h.pol.requested(scheme, host, port) {
-			return abi.HTTPResponse{}, refuse("origin %s is requested by the plugin but not granted by the operator", ev.Origin)
+		if h.pol.requested(t.scheme, t.host, t.port) {
+			return refuse("origin %s is requested by the plugin but not granted by the operator", origin)
 		}
-		return abi.HTTPResponse{}, refuse("origin %s is not granted to this plugin", ev.Origin)
+		return refuse("origin %s is not granted to this plugin", origin)
+	}
+	t.origin = o
+	if rf := h.authorizeRequest(ctx, o, t, req.Headers); rf != nil {
+		return rf
 	}
 	if !h.unlimited && !h.rate.take() {
-		return abi.HTTPResponse{}, unavailable("rate limit of %d requests per minute exceeded", h.pol.HTTP.RequestsPerMinute)
+		return unavailable("rate limit of %d requests per minute exceeded", h.pol.HTTP.RequestsPerMinute)
 	}
 	if len(req.Body) > h.pol.HTTP.MaxRequestBytes {
-		return abi.HTTPResponse{}, invalid("request body of %d bytes exceeds the %d byte limit", len(req.Body), h.pol.HTTP.MaxRequestBytes)
+		return invalid("request body of %d bytes exceeds the %d byte limit", len(req.Body), h.pol.HTTP.MaxRequestBytes)
 	}
-	u.Scheme, u.Fragment, u.RawFragment = scheme, "", ""
+	return nil
+}
+
+// authorizeRequest classifies the request by the origin's declared reads
+// and writes: a request matching no rule is refused; one matching a write
+// rule, carrying a method override or matching no read rule is a write,
+// allowed only outside sandbox mode and while a write operation runs; in
+// sandbox mode a read must also be GET or HEAD.
+func (h *Host) authorizeRequest(ctx context.Context, o *Origin, t *target, headers map[string]string) *refusal {
+	what := t.method + " " + h.scrub.ScrubString(truncate(t.u.Path, 200))
+	path, err := wire.ParseRequestPath(t.u.EscapedPath())
+	if err != nil {
+		return refuse("%s: %v", what, err)
+	}
+	read, write := o.Reads.Match(t.method, path), o.Writes.Match(t.method, path)
+	if !read && !write {
+		if o.Reads.Declares(t.method, path) || o.Writes.Declares(t.method, path) {
+			return refuse("%s is declared by the plugin but not granted for %s: the operator's grant narrows its reads/writes", what, o)
+		}
+		return refuse("%s is not a request the plugin declared for %s (see the manifest's reads and writes)", what, o)
+	}
+	override := ""
+	for k := range headers {
+		for _, m := range methodOverrideHeaders {
+			if strings.EqualFold(k, m) {
+				override = k
+			}
+		}
+	}
+	isRead := read && !write && override == ""
+	switch {
+	case h.sandbox() && !isRead:
+		return refuse("sandbox mode: %s is not declared a read (only declared reads pass)", what)
+	case h.sandbox() && !wire.SafeMethod(t.method):
+		return refuse("sandbox mode: only GET and HEAD requests are allowed (%s)", what)
+	case !isRead && !opctx.Writing(ctx):
+		why := "is a write"
+		if override != "" {
+			why = "carries " + override + ", so it is a write"
+		}
+		return refuse("%s %s: it is allowed only while the host runs a write operation of the plugin (this call runs %q)", what, why, opctx.Export(ctx))
+	}
+	return nil
+}
+
+// outbound is a fully built request, not yet sent.
+type outbound struct {
+	hdr  http.Header
+	body []byte
+}
+
+// prepare substitutes the url_path token and {{secret:NAME}} placeholders
+// and builds the headers and body.
+func (h *Host) prepare(ctx context.Context, t *target, req abi.HTTPRequest) (outbound, *refusal) {
+	o := t.origin
 	res := &resolver{h: h, origin: o}
 	if o.Auth.Profile == "url_path" {
 		tok, rf := h.secretValue(ctx, o, o.Auth.TokenSecret)
 		if rf != nil {
-			return abi.HTTPResponse{}, rf
+			return outbound{}, rf
 		}
 		res.token = tok
 	}
-	if rf := res.substituteURL(ctx, u); rf != nil {
-		return abi.HTTPResponse{}, rf
+	if rf := res.substituteURL(ctx, t.u); rf != nil {
+		return outbound{}, rf
 	}
+	hdr, rf := h.headers(ctx, res, req.Headers)
+	if rf != nil {
+		return outbound{}, rf
+	}
+	body := req.Body
+	if len(body) > 0 && anyPlaceholderRE.Match(body) {
+		mt, _, _ := mime.ParseMediaType(hdr.Get("Content-Type"))
+		if mt != "application/x-www-form-urlencoded" {
+			return outbound{}, refuse("placeholders are substituted only in header values, the URL path and form bodies (Content-Type application/x-www-form-urlencoded)")
+		}
+		s, rf := res.substitute(ctx, string(body), "form body", url.QueryEscape)
+		if rf != nil {
+			return outbound{}, rf
+		}
+		body = []byte(s)
+		if len(body) > h.pol.HTTP.MaxRequestBytes {
+			return outbound{}, invalid("request body exceeds the %d byte limit", h.pol.HTTP.MaxRequestBytes)
+		}
+	}
+	return outbound{hdr: hdr, body: body}, nil
+}
+
+// headers checks and copies the plugin's headers, with placeholders
+// substituted.
+func (h *Host) headers(ctx context.Context, res *resolver, in map[string]string) (http.Header, *refusal) {
 	hdr := http.Header{}
-	for k, v := range req.Headers {
+	for k, v := range in {
 		if !validToken(k) {
-			return abi.HTTPResponse{}, invalid("invalid header name %q", truncate(k, 64))
+			return nil, invalid("invalid header name %q", truncate(k, 64))
 		}
 		name := http.CanonicalHeaderKey(k)
 		if refusedHeader(name) {
-			return abi.HTTPResponse{}, invalid("header %s is set by the host, not the plugin: bind an auth profile to the origin in the grant", name)
+			return nil, invalid("header %s is set by the host, not the plugin: bind an auth profile to the origin in the grant", name)
 		}
 		if droppedHeaders[name] {
 			continue
 		}
 		val, rf := res.substitute(ctx, v, "header "+name, func(s string) string { return s })
 		if rf != nil {
-			return abi.HTTPResponse{}, rf
+			return nil, rf
 		}
 		if strings.ContainsAny(val, "\r\n\x00") {
-			return abi.HTTPResponse{}, invalid("header %s has an invalid value", name)
+			return nil, invalid("header %s has an invalid value", name)
 		}
 		hdr.Set(name, val)
 	}
-	body := req.Body
-	if len(body) > 0 && anyPlaceholderRE.Match(body) {
-		mt, _, _ := mime.ParseMediaType(hdr.Get("Content-Type"))
-		if mt != "application/x-www-form-urlencoded" {
-			return abi.HTTPResponse{}, refuse("placeholders are substituted only in header values, the URL path and form bodies (Content-Type application/x-www-form-urlencoded)")
-		}
-		s, rf := res.substitute(ctx, string(body), "form body", url.QueryEscape)
-		if rf != nil {
-			return abi.HTTPResponse{}, rf
-		}
-		body = []byte(s)
-		if len(body) > h.pol.HTTP.MaxRequestBytes {
-			return abi.HTTPResponse{}, invalid("request body exceeds the %d byte limit", h.pol.HTTP.MaxRequestBytes)
-		}
-	}
+	return hdr, nil
+}
+
+// exchange sends the request (refetching an oauth2 token once on 401),
+// reads the capped response and scrubs it.
+func (h *Host) exchange(ctx context.Context, t *target, out outbound, timeoutMS int) (abi.HTTPResponse, *refusal) {
+	o := t.origin
 	timeout := h.pol.HTTP.Timeout
-	if req.TimeoutMS > 0 && time.Duration(req.TimeoutMS)*time.Millisecond < timeout {
-		timeout = time.Duration(req.TimeoutMS) * time.Millisecond
+	if timeoutMS > 0 && time.Duration(timeoutMS)*time.Millisecond < timeout {
+		timeout = time.Duration(timeoutMS) * time.Millisecond
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	resp, rf := h.send(ctx, o, method, u, hdr, body, false)
+	resp, rf := h.send(ctx, o, t.method, t.u, out.hdr, out.body, false)
 	if rf == nil && resp.StatusCode == http.StatusUnauthorized && o.Auth.Profile == "oauth2_client_credentials" {
 		// The cached token may have been revoked: refetch once and retry.
 		resp.Body.Close()
 		h.tokens.invalidate(o.String())
-		resp, rf = h.send(ctx, o, method, u, hdr, body, true)
+		resp, rf = h.send(ctx, o, t.method, t.u, out.hdr, out.body, true)
 	}
 	if rf != nil {
 		return abi.HTTPResponse{}, rf
@@ -218,17 +332,17 @@ func (h *Host) doHTTP(ctx context.Context, method string, req abi.HTTPRequest, e
 	if len(b) > max {
 		return abi.HTTPResponse{}, failure(abi.CodeUpstream, "response from %s exceeds the %d byte limit", o, max)
 	}
-	out := abi.HTTPResponse{Status: resp.StatusCode, Body: h.scrub.ScrubBytes(b)}
+	res := abi.HTTPResponse{Status: resp.StatusCode, Body: h.scrub.ScrubBytes(b)}
 	for k, vs := range resp.Header {
 		if strippedResponseHeaders[k] {
 			continue
 		}
-		if out.Headers == nil {
-			out.Headers = map[string]string{}
+		if res.Headers == nil {
+			res.Headers = map[string]string{}
 		}
-		out.Headers[k] = h.scrub.ScrubString(strings.Join(vs, ", "))
+		res.Headers[k] = h.scrub.ScrubString(strings.Join(vs, ", "))
 	}
-	return out, nil
+	return res, nil
 }
 
 // send performs one request with credentials attached (after every policy

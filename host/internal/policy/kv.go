@@ -31,6 +31,11 @@ type kvStore struct {
 }
 
 func openKV(dir, plugin string, quota int64) (*kvStore, error) {
+	// The file name is the plugin's name: never let a name (validated by
+	// the manifest already) reach another plugin's file or leave dir.
+	if !wire.ValidName(plugin) {
+		return nil, fmt.Errorf("kv store: invalid plugin name %q", plugin)
+	}
 	s := &kvStore{quota: quota, data: map[string][]byte{}}
 	if dir == "" {
 		return s, nil

@@ -51,6 +51,34 @@ type Origin struct {
 	// Secrets may appear in {{secret:NAME}} placeholders for this origin:
 	// granted and requested.
 	Secrets []string `json:"secrets,omitempty"`
+	// Reads and Writes are the requests the plugin may make here: the
+	// manifest's rules for every request pattern matching this origin,
+	// narrowed by the grant.
+	Reads  Rules `json:"reads"`
+	Writes Rules `json:"writes"`
+}
+
+// Rules is one class of requests (reads or writes) at an origin.
+type Rules struct {
+	// Declared are the manifest's rules.
+	Declared []wire.RequestRule `json:"declared"`
+	// Narrowed is set when the grant lists its own rules for this class:
+	// then a request must also match one of Grant (an empty Grant allows
+	// nothing).
+	Narrowed bool               `json:"narrowed,omitempty"`
+	Grant    []wire.RequestRule `json:"grant,omitempty"`
+}
+
+// Match reports whether a request (upper-case method, parsed path) is
+// declared by the manifest and, when narrowed, by the grant.
+func (r Rules) Match(method string, path wire.RequestPath) bool {
+	return r.Declares(method, path) && (!r.Narrowed || wire.MatchAny(r.Grant, method, path))
+}
+
+// Declares reports whether the manifest declares the request, whatever
+// the grant says.
+func (r Rules) Declares(method string, path wire.RequestPath) bool {
+	return wire.MatchAny(r.Declared, method, path)
 }
 
 // String renders scheme://host:port (brackets around IPv6 hosts).
@@ -111,123 +139,165 @@ type Mismatch struct {
 // A grant for something not requested is ignored, a request that is not
 // granted is unavailable; each is reported as a Mismatch.
 func Resolve(m wire.Manifest, g config.Grant) (Policy, []Mismatch) {
-	p := Policy{Plugin: m.Name, Requested: m.HTTP, HTTP: limitsOf(g.Limits)}
-	var out mismatches
-	add := out.add
-	type parsed struct {
-		req wire.OriginRequest
-		pat wire.OriginPattern
-	}
-	var reqs []parsed
-	for _, r := range m.HTTP {
-		pat, err := wire.ParseOriginPattern(r.Pattern)
+	r := &resolution{p: Policy{Plugin: m.Name, Requested: m.HTTP, HTTP: limitsOf(g.Limits)}}
+	r.origins(m, g)
+	r.mail(m, g)
+	r.kv(m, g)
+	sort.SliceStable(r.out, func(i, j int) bool { return r.out[i].Subject < r.out[j].Subject })
+	return r.p, r.out
+}
+
+// resolution accumulates the effective policy and the mismatches.
+type resolution struct {
+	p   Policy
+	out []Mismatch
+}
+
+func (r *resolution) add(k MismatchKind, subj, f string, a ...any) {
+	r.out = append(r.out, Mismatch{Kind: k, Subject: subj, Message: fmt.Sprintf(f, a...)})
+}
+
+// parsedRequest is one manifest [[http]] entry with its pattern and rules.
+type parsedRequest struct {
+	req           wire.OriginRequest
+	pat           wire.OriginPattern
+	reads, writes []wire.RequestRule
+}
+
+func (r *resolution) origins(m wire.Manifest, g config.Grant) {
+	var reqs []parsedRequest
+	for _, q := range m.HTTP {
+		pat, err := wire.ParseOriginPattern(q.Pattern)
 		if err != nil {
 			continue // manifest validation rejects these earlier
 		}
-		reqs = append(reqs, parsed{r, pat})
+		reads, writes, err := q.Rules()
+		if err != nil {
+			continue // likewise
+		}
+		reqs = append(reqs, parsedRequest{q, pat, reads, writes})
 	}
 	matched := make([]bool, len(reqs))
 	seen := map[string]bool{}
 	for _, og := range g.HTTP {
 		pat, err := wire.ParseOriginPattern(og.Origin)
 		if err != nil || pat.Port == "*" || pat.Host[0] == '*' {
-			add(InvalidGrant, og.Origin, "grant origin %q is not a concrete origin; ignored", og.Origin)
+			r.add(InvalidGrant, og.Origin, "grant origin %q is not a concrete origin; ignored", og.Origin)
 			continue
 		}
 		key := pat.String()
 		if seen[key] {
-			add(InvalidGrant, key, "origin %s is granted twice; the first grant applies", key)
+			r.add(InvalidGrant, key, "origin %s is granted twice; the first grant applies", key)
 			continue
 		}
 		seen[key] = true
-		var accepts []wire.AuthProfile
-		var secrets []string
-		var pattern string
-		for i, r := range reqs {
-			if r.pat.Match(pat.Scheme, pat.Host, pat.Port) {
-				matched[i] = true
-				if pattern == "" {
-					pattern = r.req.Pattern
-				}
-				auth := r.req.Auth
-				if len(auth) == 0 {
-					auth = []wire.AuthProfile{wire.AuthNone}
-				}
-				accepts = append(accepts, auth...)
-				secrets = append(secrets, r.req.Secrets...)
-			}
+		if o, ok := r.origin(og, pat, reqs, matched); ok {
+			r.p.Origins = append(r.p.Origins, o)
 		}
-		if pattern == "" {
-			add(GrantNotRequested, key, "origin %s is granted but the plugin never requested it; ignored", key)
-			continue
-		}
-		auth := og.Auth
-		if auth.Profile == "" {
-			auth.Profile = wire.AuthNone
-		}
-		if !slices.Contains(accepts, auth.Profile) {
-			add(AuthNotAccepted, key, "origin %s is granted with auth profile %q but the plugin accepts only %v for it; origin unavailable", key, auth.Profile, dedupe(accepts))
-			continue
-		}
-		o := Origin{Scheme: pat.Scheme, Host: pat.Host, Port: pat.Port, Pattern: pattern, AllowPrivate: og.AllowPrivate, Auth: auth}
-		for _, s := range og.Secrets {
-			if slices.Contains(secrets, s) {
-				o.Secrets = append(o.Secrets, s)
-			} else {
-				add(GrantNotRequested, key+" secret "+s, "secret %q is granted for %s but the plugin never requested it there; ignored", s, key)
-			}
-		}
-		for _, s := range dedupe(secrets) {
-			if !slices.Contains(og.Secrets, s) {
-				add(RequestNotGranted, key+" secret "+s, "the plugin requests secret %q for %s but it is not granted; placeholders for it are refused", s, key)
-			}
-		}
-		p.Origins = append(p.Origins, o)
 	}
-	for i, r := range reqs {
+	for i, q := range reqs {
 		if !matched[i] {
-			add(RequestNotGranted, r.req.Pattern, "the plugin requests origin %s but no grant matches it; requests there are refused", r.req.Pattern)
+			r.add(RequestNotGranted, q.req.Pattern, "the plugin requests origin %s but no grant matches it; requests there are refused", q.req.Pattern)
 		}
 	}
-	out = append(out, resolveMailKV(m, g, &p)...)
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Subject < out[j].Subject })
-	return p, out
 }
 
-// mismatches collects Mismatch values.
-type mismatches []Mismatch
-
-func (ms *mismatches) add(k MismatchKind, subj, f string, a ...any) {
-	*ms = append(*ms, Mismatch{Kind: k, Subject: subj, Message: fmt.Sprintf(f, a...)})
+// origin resolves one granted concrete origin against the requests,
+// marking the requests it matches.
+func (r *resolution) origin(og config.OriginGrant, pat wire.OriginPattern, reqs []parsedRequest, matched []bool) (Origin, bool) {
+	key := pat.String()
+	var accepts []wire.AuthProfile
+	var secrets []string
+	o := Origin{Scheme: pat.Scheme, Host: pat.Host, Port: pat.Port, AllowPrivate: og.AllowPrivate, Auth: og.Auth}
+	for i, q := range reqs {
+		if !q.pat.Match(pat.Scheme, pat.Host, pat.Port) {
+			continue
+		}
+		matched[i] = true
+		if o.Pattern == "" {
+			o.Pattern = q.req.Pattern
+		}
+		auth := q.req.Auth
+		if len(auth) == 0 {
+			auth = []wire.AuthProfile{wire.AuthNone}
+		}
+		accepts = append(accepts, auth...)
+		secrets = append(secrets, q.req.Secrets...)
+		o.Reads.Declared = append(o.Reads.Declared, q.reads...)
+		o.Writes.Declared = append(o.Writes.Declared, q.writes...)
+	}
+	if o.Pattern == "" {
+		r.add(GrantNotRequested, key, "origin %s is granted but the plugin never requested it; ignored", key)
+		return Origin{}, false
+	}
+	if o.Auth.Profile == "" {
+		o.Auth.Profile = wire.AuthNone
+	}
+	if !slices.Contains(accepts, o.Auth.Profile) {
+		r.add(AuthNotAccepted, key, "origin %s is granted with auth profile %q but the plugin accepts only %v for it; origin unavailable", key, o.Auth.Profile, dedupe(accepts))
+		return Origin{}, false
+	}
+	for _, s := range og.Secrets {
+		if slices.Contains(secrets, s) {
+			o.Secrets = append(o.Secrets, s)
+		} else {
+			r.add(GrantNotRequested, key+" secret "+s, "secret %q is granted for %s but the plugin never requested it there; ignored", s, key)
+		}
+	}
+	for _, s := range dedupe(secrets) {
+		if !slices.Contains(og.Secrets, s) {
+			r.add(RequestNotGranted, key+" secret "+s, "the plugin requests secret %q for %s but it is not granted; placeholders for it are refused", s, key)
+		}
+	}
+	r.narrow(&o.Reads, og.Reads, key, "reads")
+	r.narrow(&o.Writes, og.Writes, key, "writes")
+	return o, true
 }
 
-// resolveMailKV grants mail and the key-value store when requested and
-// granted (the smaller of the two quotas), and reports any one-sided
-// request or grant.
-func resolveMailKV(m wire.Manifest, g config.Grant, p *Policy) []Mismatch {
-	var out mismatches
-	add := out.add
+// narrow applies a grant's reads or writes list (nil: not narrowed).
+func (r *resolution) narrow(rs *Rules, grant []string, key, class string) {
+	if grant == nil {
+		return
+	}
+	rules, err := wire.ParseRequestRules(grant)
+	if err != nil {
+		// config validation reports it too; fail closed: nothing of this class
+		r.add(InvalidGrant, key+" "+class, "%s %s: %v; no %s are allowed there", key, class, err, class)
+		rules = nil
+	}
+	rs.Narrowed, rs.Grant = true, rules
+	if len(rs.Declared) == 0 && len(rules) > 0 {
+		r.add(GrantNotRequested, key+" "+class, "the grant lists %s for %s but the plugin declares none; ignored", class, key)
+	}
+}
+
+func (r *resolution) mail(m wire.Manifest, g config.Grant) {
 	switch {
 	case m.Mail && g.Mail != nil:
 		mg := *g.Mail
-		p.Mail = &mg
+		r.p.Mail = &mg
+		if len(mg.AllowedRecipients) == 0 && !mg.AllowAnyRecipient {
+			r.add(RequestNotGranted, "mail recipients", "mail is granted without allowed_recipients: every mail_send is refused")
+		}
 	case m.Mail:
-		add(RequestNotGranted, "mail", "the plugin requests mail but it is not granted; mail calls are refused")
+		r.add(RequestNotGranted, "mail", "the plugin requests mail but it is not granted; mail calls are refused")
 	case g.Mail != nil:
-		add(GrantNotRequested, "mail", "mail is granted but the plugin never requested it; ignored")
+		r.add(GrantNotRequested, "mail", "mail is granted but the plugin never requested it; ignored")
 	}
+}
+
+func (r *resolution) kv(m wire.Manifest, g config.Grant) {
 	switch {
 	case m.KV != nil && g.KV.QuotaBytes > 0:
-		p.KVQuota = g.KV.QuotaBytes
-		if m.KV.QuotaBytes > 0 && m.KV.QuotaBytes < p.KVQuota {
-			p.KVQuota = m.KV.QuotaBytes
+		r.p.KVQuota = g.KV.QuotaBytes
+		if m.KV.QuotaBytes > 0 && m.KV.QuotaBytes < r.p.KVQuota {
+			r.p.KVQuota = m.KV.QuotaBytes
 		}
 	case m.KV != nil:
-		add(RequestNotGranted, "kv", "the plugin requests a key-value store (%d bytes) but no kv quota is granted; kv calls are refused", m.KV.QuotaBytes)
+		r.add(RequestNotGranted, "kv", "the plugin requests a key-value store (%d bytes) but no kv quota is granted; kv calls are refused", m.KV.QuotaBytes)
 	case g.KV.QuotaBytes > 0:
-		add(GrantNotRequested, "kv", "a kv quota is granted but the plugin never requested a key-value store; ignored")
+		r.add(GrantNotRequested, "kv", "a kv quota is granted but the plugin never requested a key-value store; ignored")
 	}
-	return out
 }
 
 func limitsOf(l config.Limits) HTTPLimits {

@@ -167,7 +167,15 @@ func portOf(s *httptest.Server) string {
 	return u.Port()
 }
 
+// manifestFor builds a manifest; a request without reads or writes gets
+// reads = ["* /**"] (every request a read), so tests of other checks need
+// not declare paths.
 func manifestFor(reqs ...wire.OriginRequest) wire.Manifest {
+	for i := range reqs {
+		if len(reqs[i].Reads)+len(reqs[i].Writes) == 0 {
+			reqs[i].Reads = []string{"* /**"}
+		}
+	}
 	return wire.Manifest{Name: "test", Version: "1", ABI: "1.0", Kind: abi.KindCMMS, HTTP: reqs}
 }
 
@@ -759,8 +767,9 @@ func TestMailSeam(t *testing.T) {
 	m := manifestFor()
 	m.Mail = true
 	fm := &fakeMailer{}
-	h := e.host(m, config.Grant{Mail: &config.MailGrant{SMTPAddr: "smtp.example.com:465"}}, func(o *policy.Options) { o.Mailer = fm })
-	if r := h.MailSend(context.Background(), wire.MailSendRequest{}); r.Error != nil || fm.sent.Load() != 1 {
+	h := e.host(m, config.Grant{Mail: &config.MailGrant{SMTPAddr: "smtp.example.com:465", AllowedRecipients: []string{"@plant.example"}}},
+		func(o *policy.Options) { o.Mailer = fm })
+	if r := h.MailSend(context.Background(), wire.MailSendRequest{Message: abi.MailMessage{To: []string{"Tech <tech@PLANT.example>"}}}); r.Error != nil || fm.sent.Load() != 1 {
 		t.Fatalf("send: %+v", r.Error)
 	}
 	r := h.MailFetch(context.Background(), abi.MailFetchRequest{})

@@ -60,6 +60,16 @@ type AlarmWatcher interface {
 	WatchAlarms(buffer int) (alarms <-chan abi.Alarm, cancel func())
 }
 
+// AliasReader is a SensorSource whose points have names an operator
+// configured (OPC-UA node aliases, MQTT topic aliases): it serves
+// read_node_value(s) through machina_read_sensor_node(s), limited to those
+// names — never a raw node id or topic.
+type AliasReader interface {
+	HasAlias(name string) bool
+	AliasNames() []string
+	ReadAliases(ctx context.Context, names ...string) ([]sensor.Reading, error)
+}
+
 // HealthFunc reports a native component's health.
 type HealthFunc func(ctx context.Context) abi.HealthResponse
 
@@ -204,12 +214,23 @@ func (r *Registry) AddDocuments(name string, d DocumentSearcher, health HealthFu
 	return c, r.add(c)
 }
 
-// AddSensors registers a sensor source (capabilities get_latest_reading,
-// read_node_value, read_node_values).
+// AddSensors registers a sensor source: capability get_latest_reading, and
+// read_node_value and read_node_values when it reads configured aliases
+// (AliasReader).
 func (r *Registry) AddSensors(name string, s SensorSource, health HealthFunc) (*Connector, error) {
 	c := &Connector{Name: name, Kind: KindSensors, Sensors: s, HealthFunc: health,
-		Capabilities: []abi.Capability{abi.CapGetLatestReading, abi.CapReadNodeValue, abi.CapReadNodeValues}}
+		Capabilities: []abi.Capability{abi.CapGetLatestReading}}
+	if _, ok := s.(AliasReader); ok {
+		c.Capabilities = append(c.Capabilities, abi.CapReadNodeValue, abi.CapReadNodeValues)
+	}
 	return c, r.add(c)
+}
+
+// NativeCapabilities lists every capability a native connector can serve
+// (the document store, sensor sources); plugins serve those of the ABI
+// operation table.
+func NativeCapabilities() []abi.Capability {
+	return []abi.Capability{abi.CapSearchDocuments, abi.CapGetLatestReading, abi.CapReadNodeValue, abi.CapReadNodeValues}
 }
 
 func (r *Registry) add(c *Connector) error {

@@ -321,6 +321,67 @@ func (r *Router) SensorReading(ctx context.Context, assetID string) (any, error)
 	return sensor.Merge(parts...), nil
 }
 
+// MaxSensorNodes caps one machina_read_sensor_nodes call.
+const MaxSensorNodes = 50
+
+// ReadSensorNodes reads configured sensor points by alias (OPC-UA node
+// aliases, MQTT topic aliases) — never a raw node id or topic: the names
+// an operator configured are the only ones a client can read.
+func (r *Router) ReadSensorNodes(ctx context.Context, names []string) ([]sensor.Reading, error) {
+	if len(names) == 0 {
+		return nil, abi.InvalidArgument("aliases is required")
+	}
+	if len(names) > MaxSensorNodes {
+		return nil, abi.InvalidArgument("at most %d aliases per call", MaxSensorNodes)
+	}
+	var sources []*registry.Connector
+	for _, c := range r.reg.Find(abi.CapReadNodeValues) {
+		if _, ok := c.Sensors.(registry.AliasReader); ok {
+			sources = append(sources, c)
+		}
+	}
+	if len(sources) == 0 {
+		return nil, abi.Unavailable("No IoT connector configured")
+	}
+	var out []sensor.Reading
+	for _, n := range names {
+		n = strings.TrimSpace(n)
+		var src *registry.Connector
+		for _, c := range sources {
+			if c.Sensors.(registry.AliasReader).HasAlias(n) {
+				src = c
+				break
+			}
+		}
+		if src == nil {
+			return nil, abi.NotFound("no sensor point is configured with the alias %q (configured: %s)", n, strings.Join(r.aliasNames(sources), ", "))
+		}
+		var rs []sensor.Reading
+		err := r.native(ctx, src, "read_sensor_nodes", "", n, func(ctx context.Context) error {
+			var e error
+			rs, e = src.Sensors.(registry.AliasReader).ReadAliases(ctx, n)
+			return e
+		})
+		if err != nil {
+			return nil, r.publicNative(src, "read_sensor_nodes", err)
+		}
+		out = append(out, rs...)
+	}
+	return out, nil
+}
+
+// aliasNames lists the configured aliases of sources, at most 20.
+func (r *Router) aliasNames(sources []*registry.Connector) []string {
+	var out []string
+	for _, c := range sources {
+		out = append(out, c.Sensors.(registry.AliasReader).AliasNames()...)
+	}
+	if len(out) > 20 {
+		out = append(out[:20], "…")
+	}
+	return out
+}
+
 // Alarms lists active alarms ("" means every asset).
 func (r *Router) Alarms(ctx context.Context, assetID string) ([]abi.Alarm, error) {
 	c, err := r.resolve(abi.CapGetLatestReading, "No IoT connector configured")

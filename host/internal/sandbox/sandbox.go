@@ -91,6 +91,12 @@ type Blocked struct {
 	Metadata    Metadata `json:"metadata"`
 }
 
+// Vendor is the synthesised response of a vendor tool.
+type Vendor struct {
+	Description string   `json:"description"`
+	Metadata    Metadata `json:"metadata"`
+}
+
 // CreateResponse is the reference's sandbox response to a work order
 // creation.
 func CreateResponse(t abi.WorkOrderType, p abi.Priority, assetID, description string) Created {
@@ -111,6 +117,12 @@ func CloseResponse(workOrderID string) Logged {
 // CancelResponse is the reference's sandbox response to a cancellation.
 func CancelResponse(workOrderID, reason string) Logged {
 	return Logged{ID: workOrderID, Description: Prefix + " Cancel request logged. Reason: " + reason, Metadata: Metadata{Sandbox: true}}
+}
+
+// VendorResponse is the reference's sandbox answer of a vendor tool:
+// what would have been written, logged and not sent.
+func VendorResponse(what string) Vendor {
+	return Vendor{Description: Prefix + " " + what, Metadata: Metadata{Sandbox: true}}
 }
 
 // SendResponse is the reference's sandbox response to send_message.

@@ -221,3 +221,24 @@ func (s *AlarmStore) Dropped() int {
 	defer s.mu.Unlock()
 	return s.dropped
 }
+
+// Watch returns a channel of every alarm raised or cleared from now on (a
+// cleared alarm has Cleared set) and a cancel function. A slow watcher
+// loses events, never blocks a session; the store keeps them.
+func (s *AlarmStore) Watch(buffer int) (<-chan abi.Alarm, func()) {
+	if buffer <= 0 {
+		buffer = 64
+	}
+	events, cancel := s.Subscribe(buffer)
+	out := make(chan abi.Alarm, buffer)
+	go func() {
+		defer close(out)
+		for ev := range events {
+			select {
+			case out <- ev.Alarm:
+			default:
+			}
+		}
+	}()
+	return out, cancel
+}

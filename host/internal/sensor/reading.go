@@ -9,6 +9,9 @@ import (
 // ErrUnknownAsset is wrapped by a connector that has no point for an asset.
 var ErrUnknownAsset = errors.New("no sensor is configured for this asset")
 
+// ErrUnknownAlias is wrapped by a connector that has no point of that name.
+var ErrUnknownAlias = errors.New("no sensor point has this alias")
+
 // Quality values of a Reading besides protocol-specific status names.
 const (
 	QualityGood        = "good"

@@ -4,11 +4,10 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/machina-go/machina/host/internal/secrets"
+	"github.com/machina-go/machina/internal/benchcpu"
 )
 
 // benchScrubber knows 10 secrets of realistic shapes.
@@ -65,7 +64,7 @@ func BenchmarkTracedEntries(b *testing.B) {
 			}
 			e := benchEntry()
 			b.ReportAllocs()
-			cpu0 := cpuTime()
+			cpu0 := benchcpu.Now()
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
@@ -83,7 +82,7 @@ func BenchmarkTracedEntries(b *testing.B) {
 			// CPU time (user+system, all threads, GC included) per entry is
 			// what the machine's other load does not distort: 2 idle cores
 			// sustain about 2e9/cpu-ns entries per second.
-			cpuNS := float64((cpuTime() - cpu0).Nanoseconds()) / float64(b.N)
+			cpuNS := float64((benchcpu.Now() - cpu0).Nanoseconds()) / float64(b.N)
 			b.ReportMetric(cpuNS, "cpu-ns/entry")
 			b.ReportMetric(2e9/cpuNS, "entries/s@2cores")
 		})
@@ -123,13 +122,4 @@ func BenchmarkRedactEncode(b *testing.B) {
 		}
 		tr.release(it)
 	}
-}
-
-// cpuTime returns the process's user+system CPU time.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

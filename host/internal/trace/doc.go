@@ -10,8 +10,11 @@
 // prev_hash, hash) lets Verify detect edited, deleted or reordered lines;
 // Tail prints entries for humans or machines.
 //
-// One Tracer owns one directory: two processes must not share a trace
-// directory (their hash chains would interleave).
+// One Tracer owns one directory: New takes the directory's lock file
+// (.machina.lock, package dirlock) and a second tracer — in this process
+// or another — is refused with an error naming the holder, because two
+// hash chains interleaved in one file would read as tampering. Verify
+// reads beside the writer: a last line still being written is not a break.
 //
 // It must not block callers (a full buffer drops and counts entries), hold
 // package-level state, or ever write a secret value, an URL query string or

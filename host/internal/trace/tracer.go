@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/machina-go/machina/host/internal/dirlock"
 )
 
 // Defaults for Options.
@@ -24,6 +25,10 @@ const (
 	DefaultBufferSize   = 8192
 	DefaultKeep         = 1000
 )
+
+// LockPurpose is how a tracer records itself in the lock file of its
+// directory (see package dirlock).
+const LockPurpose = "trace writer"
 
 // flushBytes is how much the writer buffers before a write(2).
 const flushBytes = 256 << 10
@@ -83,6 +88,9 @@ type Tracer struct {
 	closed bool
 	ch     chan item
 	done   chan struct{}
+	// lock keeps the directory to this tracer (released by the writer
+	// after its last write).
+	lock *dirlock.Lock
 
 	dropped atomic.Uint64
 	written atomic.Uint64
@@ -180,8 +188,18 @@ func New(opts Options) (*Tracer, error) {
 	if err := ensureDir(t.dir); err != nil {
 		return nil, err
 	}
+	lock, err := dirlock.Acquire(t.dir, LockPurpose)
+	if err != nil {
+		if errors.Is(err, dirlock.ErrHeld) {
+			return nil, fmt.Errorf("trace: %w: one writer per trace directory keeps the hash chain verifiable; "+
+				"give this process its own directory ([trace] dir or MACHINA_TRACE_DIR) or stop the other one", err)
+		}
+		return nil, fmt.Errorf("trace dir: %w", err)
+	}
+	t.lock = lock
 	files, err := listFiles(t.dir)
 	if err != nil {
+		lock.Release()
 		return nil, fmt.Errorf("trace dir: %w", err)
 	}
 	if len(files) > 0 {
@@ -413,6 +431,7 @@ func (t *Tracer) run() {
 					}
 					t.w.f = nil
 				}
+				_ = t.lock.Release()
 				return
 			}
 			t.write(it)

@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/machina-go/machina/host/internal/dirlock"
 )
 
 // Report is the result of Verify.
@@ -30,6 +32,12 @@ type Report struct {
 	// Anchor is the prev_hash of the first chained line when it is not the
 	// chain's genesis (older files were removed by retention).
 	Anchor string `json:"anchor,omitempty"`
+	// Writer is the process writing the directory while it was verified
+	// (nil when none held its lock).
+	Writer *dirlock.Holder `json:"writer,omitempty"`
+	// Pending is set when the newest file ended in a line the writer had
+	// not finished: it is not part of the verified chain (and no break).
+	Pending bool `json:"pending,omitempty"`
 	// File, Line and Reason locate the first break when !OK.
 	File   string `json:"file,omitempty"`
 	Line   int    `json:"line,omitempty"`
@@ -46,6 +54,10 @@ const hashSuffixLen = len(`,"hash":"`) + 64 + len(`"}`)
 // before the chain was turned on are counted as Unchained. The error is for
 // I/O problems only.
 //
+// Verify may run while a tracer writes dir: a last line the writer has not
+// finished (no newline yet) is skipped and reported as Pending, never as a
+// break; without a live writer it is a truncated line.
+//
 // What a chain inside the files cannot show: removal of the newest lines or
 // of whole oldest files. Compare LastSeq/LastHash with a copy kept
 // elsewhere for that.
@@ -55,9 +67,13 @@ func Verify(dir string) (Report, error) {
 	if err != nil {
 		return rep, fmt.Errorf("trace verify: %w", err)
 	}
+	if h, held, err := dirlock.Probe(dir); err == nil && held {
+		rep.Writer = &h
+	}
 	v := verifier{rep: &rep}
-	for _, f := range files {
+	for i, f := range files {
 		rep.Files++
+		v.live = rep.Writer != nil && i == len(files)-1
 		broken, err := v.file(dir, f.name)
 		if err != nil {
 			return rep, err
@@ -75,6 +91,8 @@ type verifier struct {
 	started bool
 	prev    string
 	seq     uint64
+	// live is set for the file a live writer appends to.
+	live bool
 }
 
 func (v *verifier) file(dir, name string) (broken bool, err error) {
@@ -97,6 +115,10 @@ func (v *verifier) file(dir, name string) (broken bool, err error) {
 			return true, nil
 		}
 		if line[len(line)-1] != '\n' {
+			if v.live {
+				v.rep.Pending = true
+				return false, nil
+			}
 			return fail("truncated last line (no newline)")
 		}
 		line = line[:len(line)-1]

@@ -107,40 +107,69 @@ var areas = []struct{ id, name string }{
 // in every status, inventory and PM plans. minAssets pads the equipment list
 // with extra pumps.
 func seedData(seed uint64, minAssets int) *dataset {
-	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-	base := time.Date(2024, 1, 15, 6, 0, 0, 0, time.UTC)
-	ts := func(days int, hours int) string {
-		return base.Add(time.Duration(days)*24*time.Hour + time.Duration(hours)*time.Hour).Format("2006-01-02T15:04:05-00:00")
-	}
+	sd := &seeder{rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), base: time.Date(2024, 1, 15, 6, 0, 0, 0, time.UTC)}
 	d := &dataset{records: map[string][]record{}, nextWO: 2001}
-	asset := func(num, desc, loc, parent, atype, class, mfr, model string, prio int) record {
-		r := record{
-			"assetnum": num, "description": desc, "location": loc, "siteid": SiteID, "orgid": OrgID,
-			"status": "OPERATING", "assettype": atype, "priority": prio, "isrunning": true,
-			"changedate": ts(rng.IntN(300), rng.IntN(24)),
-		}
-		if parent != "" {
-			r["parent"] = parent
-		}
-		if class != "" {
-			r["classstructureid"] = class
-		}
-		if mfr != "" {
-			r["manufacturer"] = mfr
-			r["modelnum"] = model
-			r["serialnum"] = fmt.Sprintf("SN-%06d", rng.IntN(1000000))
-			r["installdate"] = ts(-rng.IntN(3000)-200, 0)
-		}
-		return r
+	// the order of the calls is the order of the random draws: keep it.
+	assets, equipment := sd.assets(minAssets)
+	items := sd.inventory(assets)
+	wos := sd.workOrders(assets, equipment)
+	d.records[OSAsset] = assets
+	d.records[OSWorkOrder] = wos
+	d.records[OSInventory] = items
+	d.records[OSPM] = sd.plans(equipment)
+	d.tools = tools()
+	d.nextWO = 1001 + len(wos)
+	for _, k := range []string{OSAsset, OSWorkOrder, OSInventory, OSPM} {
+		key := structures[k].key
+		rs := d.records[k]
+		sort.SliceStable(rs, func(i, j int) bool { return keyLess(rs[i][key].(string), rs[j][key].(string)) })
 	}
-	var assets []record
-	assets = append(assets, asset("PLANT-RS", "Riverside plant", "RIVERSIDE", "", "FACILITY", "", "", "", 1))
-	var equipment []record
+	return d
+}
+
+// seeder draws the seeded plant from one random source.
+type seeder struct {
+	rng  *rand.Rand
+	base time.Time
+}
+
+// ts is a date days and hours after the seed's base date.
+func (sd *seeder) ts(days int, hours int) string {
+	return sd.base.Add(time.Duration(days)*24*time.Hour + time.Duration(hours)*time.Hour).Format("2006-01-02T15:04:05-00:00")
+}
+
+func (sd *seeder) asset(num, desc, loc, parent, atype, class, mfr, model string, prio int) record {
+	rng := sd.rng
+	r := record{
+		"assetnum": num, "description": desc, "location": loc, "siteid": SiteID, "orgid": OrgID,
+		"status": "OPERATING", "assettype": atype, "priority": prio, "isrunning": true,
+		"changedate": sd.ts(rng.IntN(300), rng.IntN(24)),
+	}
+	if parent != "" {
+		r["parent"] = parent
+	}
+	if class != "" {
+		r["classstructureid"] = class
+	}
+	if mfr != "" {
+		r["manufacturer"] = mfr
+		r["modelnum"] = model
+		r["serialnum"] = fmt.Sprintf("SN-%06d", rng.IntN(1000000))
+		r["installdate"] = sd.ts(-rng.IntN(3000)-200, 0)
+	}
+	return r
+}
+
+// assets are the site, its areas and lines, and their equipment (which
+// is also returned on its own), padded up to minAssets.
+func (sd *seeder) assets(minAssets int) (assets, equipment []record) {
+	rng := sd.rng
+	assets = append(assets, sd.asset("PLANT-RS", "Riverside plant", "RIVERSIDE", "", "FACILITY", "", "", "", 1))
 	for ai, a := range areas {
-		assets = append(assets, asset(a.id, a.name, a.id, "PLANT-RS", "FACILITY", "", "", "", 2))
+		assets = append(assets, sd.asset(a.id, a.name, a.id, "PLANT-RS", "FACILITY", "", "", "", 2))
 		for li := 1; li <= 2; li++ {
 			line := fmt.Sprintf("LINE-%d%d", ai+1, li)
-			assets = append(assets, asset(line, fmt.Sprintf("%s line %d", a.name, li), a.id+"/"+line, a.id, "FACILITY", "", "", "", 2))
+			assets = append(assets, sd.asset(line, fmt.Sprintf("%s line %d", a.name, li), a.id+"/"+line, a.id, "FACILITY", "", "", "", 2))
 			for ki, k := range equipKinds {
 				num := fmt.Sprintf("%s-%d%d%d", k.prefix, ai+1, li-1, ki+1)
 				// keep the demo plant's well-known ids (P-101, M-301, C-201).
@@ -156,7 +185,7 @@ func seedData(seed uint64, minAssets int) *dataset {
 				if num == "P-101" {
 					prio = 1
 				}
-				r := asset(num, fmt.Sprintf("%s %s", titleCase(k.noun), num), a.id+"/"+line, line, k.assettype, k.class, k.manufacturer, k.model, prio)
+				r := sd.asset(num, fmt.Sprintf("%s %s", titleCase(k.noun), num), a.id+"/"+line, line, k.assettype, k.class, k.manufacturer, k.model, prio)
 				if k.failure != "" {
 					r["failurecode"] = k.failure
 					r["failurelist"] = failureList(k.failure)
@@ -168,13 +197,17 @@ func seedData(seed uint64, minAssets int) *dataset {
 	for i := 1; len(assets)+len(equipment) < minAssets; i++ {
 		line := fmt.Sprintf("LINE-%d%d", (i%3)+1, (i%2)+1)
 		num := fmt.Sprintf("PX-%04d", i)
-		r := asset(num, "Auxiliary pump "+num, "AREA-UTIL/"+line, line, "PUMP", "PU", "KSB", "Etanorm", 1+rng.IntN(4))
+		r := sd.asset(num, "Auxiliary pump "+num, "AREA-UTIL/"+line, line, "PUMP", "PU", "KSB", "Etanorm", 1+rng.IntN(4))
 		equipment = append(equipment, r)
 	}
 	assets = append(assets, equipment...)
+	return assets, equipment
+}
 
-	// spare parts: items per equipment kind, linked to assets through the
-	// asset's sparepart child (as Maximo's SPAREPART table).
+// inventory is the storeroom's items; each asset's spare part list
+// (Maximo's SPAREPART) names the items of its kind.
+func (sd *seeder) inventory(assets []record) []record {
+	rng := sd.rng
 	items := []record{
 		{"itemnum": "BRG-6205", "description": "Deep groove ball bearing 6205-2RS", "manufacturer": "SKF", "avgcost": 12.5, "lastcost": 13.1, "issueunit": "EACH"},
 		{"itemnum": "SEAL-M32", "description": "Mechanical seal 32 mm", "manufacturer": "John Crane", "avgcost": 245.0, "lastcost": 251.0, "issueunit": "EACH"},
@@ -220,8 +253,13 @@ func seedData(seed uint64, minAssets int) *dataset {
 		}
 		it["deliverytime"] = float64(3 + rng.IntN(40))
 	}
+	return items
+}
 
-	// work orders: every status, on equipment.
+// workOrders are 48 work orders on the equipment, in every status (P-101
+// has one in each).
+func (sd *seeder) workOrders(assets, equipment []record) []record {
+	rng, ts := sd.rng, sd.ts
 	statuses := []string{"WAPPR", "APPR", "INPRG", "COMP", "CLOSE", "CAN"}
 	// CM and PM are IBM's shipped corrective and preventive types, EM
 	// emergency work; PDM is the site's own predictive type.
@@ -274,8 +312,13 @@ func seedData(seed uint64, minAssets int) *dataset {
 		addAssignment(w, i)
 		wos = append(wos, w)
 	}
+	return wos
+}
 
-	// PM plans.
+// plans are PM plans with job plans for every third piece of equipment
+// (and P-101).
+func (sd *seeder) plans(equipment []record) []record {
+	rng, ts := sd.rng, sd.ts
 	var pms []record
 	units := []struct {
 		unit string
@@ -302,18 +345,7 @@ func seedData(seed uint64, minAssets int) *dataset {
 			}}},
 		})
 	}
-	d.records[OSAsset] = assets
-	d.records[OSWorkOrder] = wos
-	d.records[OSInventory] = items
-	d.records[OSPM] = pms
-	d.tools = tools()
-	d.nextWO = 1001 + len(wos)
-	for _, k := range []string{OSAsset, OSWorkOrder, OSInventory, OSPM} {
-		key := structures[k].key
-		rs := d.records[k]
-		sort.SliceStable(rs, func(i, j int) bool { return keyLess(rs[i][key].(string), rs[j][key].(string)) })
-	}
-	return d
+	return pms
 }
 
 func numSuffix(s string) string {

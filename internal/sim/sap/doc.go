@@ -23,8 +23,10 @@
 //     (__metadata.etag, @odata.etag), a stale If-Match fails with 412 and,
 //     with Options.RequireIfMatch, a missing one with 428
 //   - API_MAINTENANCEPLAN/MaintenancePlan
-//   - API_MAINTNOTIFICATION/MaintenanceNotification (read only; $expand of
-//     to_Item and to_Item/to_ItemCause gives damage and cause codes)
+//   - API_MAINTNOTIFICATION/MaintenanceNotification (read; $expand of
+//     to_Item and to_Item/to_ItemCause gives damage and cause codes; create
+//     of NotificationType, Equipment, NotificationText for the raw vendor
+//     tool)
 //   - API_BILL_OF_MATERIAL_SRV/BillOfMaterialItem (equipment BOM items)
 //   - <service>/$metadata for each
 //

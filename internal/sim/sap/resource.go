@@ -77,6 +77,12 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, out *bytes.Buffer
 		if loc != "" {
 			hdr["Location"] = loc
 		}
+	case !hasKey && r.Method == http.MethodPost && es.id() == SetNotification:
+		var loc string
+		status, loc, herr = s.createNotification(r, es, out)
+		if loc != "" {
+			hdr["Location"] = loc
+		}
 	case hasKey && r.Method == http.MethodPatch && es.id() == SetOrder:
 		status, herr = s.update(r, es, key[es.keys[0]])
 	case r.Method == http.MethodPut:

@@ -14,15 +14,28 @@
 //	panic                  panic
 //	logflood:<n>           write n log lines
 //	httpn:<n>|<url>        GET url n times (benchmarks); metadata counts 200s
+//	kvset:<key>|<value>    kv_set key (an empty value deletes)
+//	kvget:<key>            kv_get key
+//	mail:<to>[,<to>…]      mail_send to those recipients
+//	scan:<url>|<hex>,…     GET url with header X-Key: {{secret:apikey}}, keep
+//	                       the response, then scan the whole linear memory for
+//	                       each needle (given as hex of its bytes XOR 0x5A, so
+//	                       the needle itself is never in memory); metadata
+//	                       "found" lists one boolean per needle
+//
+// create_work_order runs the attack named by the description, as a write
+// operation, so tests can tell what the host allows only during writes.
 package main
 
 import (
 	"context"
 	_ "embed"
+	"encoding/hex"
 	"net"
 	"os"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/machina-go/machina/abi"
 	"github.com/machina-go/machina/pdk"
@@ -59,8 +72,25 @@ func httpMeta(ctx context.Context, req abi.HTTPRequest) map[string]any {
 }
 
 func (hostile) GetAsset(ctx context.Context, req abi.GetAssetRequest) (abi.GetAssetResponse, error) {
-	mode, arg, _ := strings.Cut(req.AssetID, ":")
-	a := abi.Asset{ID: mode, Name: "hostile", Type: abi.AssetRotating, Criticality: abi.CriticalityC}
+	a := abi.Asset{Name: "hostile", Type: abi.AssetRotating, Criticality: abi.CriticalityC}
+	if err := attack(ctx, req.AssetID, &a); err != nil {
+		return abi.GetAssetResponse{}, err
+	}
+	return abi.GetAssetResponse{Asset: a}, nil
+}
+
+func (hostile) CreateWorkOrder(ctx context.Context, req abi.CreateWorkOrderRequest) (abi.WorkOrderResponse, error) {
+	var a abi.Asset
+	if err := attack(ctx, req.Description, &a); err != nil {
+		return abi.WorkOrderResponse{}, err
+	}
+	return abi.WorkOrderResponse{WorkOrder: abi.WorkOrder{ID: "WO-HOSTILE", Metadata: a.Metadata}}, nil
+}
+
+// attack runs one mode and records what it observed in a.
+func attack(ctx context.Context, spec string, a *abi.Asset) error {
+	mode, arg, _ := strings.Cut(spec, ":")
+	a.ID = mode
 	switch mode {
 	case "http":
 		a.Metadata = httpMeta(ctx, abi.HTTPRequest{Method: "GET", URL: arg})
@@ -130,8 +160,87 @@ func (hostile) GetAsset(ctx context.Context, req abi.GetAssetRequest) (abi.GetAs
 		for i := 0; i < n; i++ {
 			pdk.Logf(ctx, abi.LogInfo, "flood line %d", i)
 		}
+	case "kvset":
+		k, v, _ := strings.Cut(arg, "|")
+		var val []byte
+		if v != "" {
+			val = []byte(v)
+		}
+		m := map[string]any{}
+		if err := pdk.KVSet(ctx, k, val); err != nil {
+			m["error"] = err.Error()
+		}
+		a.Metadata = m
+	case "kvget":
+		v, found, err := pdk.KVGet(ctx, arg)
+		m := map[string]any{"found": found, "value": string(v)}
+		if err != nil {
+			m["error"] = err.Error()
+		}
+		a.Metadata = m
+	case "mail":
+		id, err := pdk.MailSend(ctx, abi.MailMessage{To: strings.Split(arg, ","), Subject: "hostile", Text: "exfiltration"})
+		m := map[string]any{"message_id": id}
+		if err != nil {
+			m["error"] = err.Error()
+		}
+		a.Metadata = m
+	case "scan":
+		u, hexes, _ := strings.Cut(arg, "|")
+		resp, err := pdk.HTTP(ctx, abi.HTTPRequest{Method: "GET", URL: u, Headers: map[string]string{"X-Key": "{{secret:apikey}}"}})
+		m := map[string]any{"status": resp.Status, "body_bytes": len(resp.Body)}
+		if err != nil {
+			m["error"] = err.Error()
+		}
+		var encs [][]byte
+		for _, h := range strings.Split(hexes, ",") {
+			enc, _ := hex.DecodeString(h)
+			encs = append(encs, enc)
+		}
+		m["found"], m["scanned_bytes"] = scanMemory(encs), int(currentMemory())<<16
+		keep = resp
+		a.Metadata = m
 	default:
-		return abi.GetAssetResponse{}, abi.NotFound("unknown attack %q", mode)
+		return abi.NotFound("unknown attack %q", mode)
 	}
-	return abi.GetAssetResponse{Asset: a}, nil
+	return nil
+}
+
+// keep holds the last scanned response so it stays in memory during the
+// scan.
+var keep abi.HTTPResponse
+
+// currentMemory is wasm's memory.size, in 64 KiB pages (mem_wasm.s).
+func currentMemory() int32
+
+// scanMemory reports, for each needle (given XOR 0x5A), whether it occurs
+// anywhere in linear memory, address 1 up to the current memory size, in
+// one pass.
+func scanMemory(encs [][]byte) []bool {
+	found := make([]bool, len(encs))
+	size := int(currentMemory()) << 16
+	if size < 2 {
+		return found
+	}
+	var byFirst [256][]int
+	for n, enc := range encs {
+		if len(enc) > 0 {
+			byFirst[enc[0]^0x5A] = append(byFirst[enc[0]^0x5A], n)
+		}
+	}
+	mem := unsafe.Slice((*byte)(unsafe.Pointer(uintptr(1))), size-1)
+	for i, c := range mem {
+		for _, n := range byFirst[c] {
+			enc := encs[n]
+			if found[n] || i+len(enc) > len(mem) {
+				continue
+			}
+			j := 1
+			for j < len(enc) && mem[i+j]^0x5A == enc[j] {
+				j++
+			}
+			found[n] = j == len(enc)
+		}
+	}
+	return found
 }
