@@ -19,7 +19,10 @@ func init() { pdk.RegisterCMMS(info(), &maximo{}) }
 
 // The operations it serves: a misspelled or mistyped method fails the
 // build here instead of silently dropping an operation.
-var _ pdk.CompleteCMMS = (*maximo)(nil)
+var (
+	_ pdk.CompleteCMMS     = (*maximo)(nil)
+	_ pdk.AttributeUpdater = (*maximo)(nil)
+)
 
 // main never runs: the module is a reactor whose exports the PDK owns.
 func main() {}

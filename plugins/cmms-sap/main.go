@@ -42,7 +42,10 @@ func init() { pdk.RegisterCMMS(info(), &sapPM{}) }
 
 // The operations it serves: a misspelled or mistyped method fails the
 // build here instead of silently dropping an operation.
-var _ pdk.CompleteCMMS = (*sapPM)(nil)
+var (
+	_ pdk.CompleteCMMS        = (*sapPM)(nil)
+	_ pdk.NotificationCreator = (*sapPM)(nil)
+)
 
 // main never runs: the module is a reactor whose exports the PDK owns.
 func main() {}
