@@ -37,21 +37,16 @@ func NewManager(cfg Config, o Options) (*Manager, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if o.Logger == nil {
-		o.Logger = hclog.NewNullLogger()
-	}
-	if o.Store == nil {
-		o.Store = sensor.NewAlarmStore(1000, nil)
-	}
-	m := &Manager{log: o.Logger.Named("mqtt"), store: o.Store}
+	m := &Manager{}
+	m.log, m.store = sensor.Deps("mqtt", o.Logger, o.Store, nil)
 	for _, bc := range cfg.Brokers {
-		b, err := newBroker(bc, m.log, o.Secrets, o.Store)
+		b, err := newBroker(bc, m.log, o.Secrets, m.store)
 		if err != nil {
 			return nil, err
 		}
 		m.brokers = append(m.brokers, b)
 	}
-	m.Fleet = sensor.NewFleet("mqtt", o.Store, m.brokers)
+	m.Fleet = sensor.NewFleet("mqtt", m.store, m.brokers)
 	return m, nil
 }
 

@@ -43,22 +43,17 @@ func NewManager(cfg Config, o Options) (*Manager, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if o.Logger == nil {
-		o.Logger = hclog.NewNullLogger()
-	}
-	if o.Store == nil {
-		o.Store = NewAlarmStore(1000, o.OnAlarm)
-	}
-	m := &Manager{log: o.Logger.Named("opcua"), store: o.Store, byName: map[string]*Client{}}
+	m := &Manager{byName: map[string]*Client{}}
+	m.log, m.store = sensor.Deps("opcua", o.Logger, o.Store, o.OnAlarm)
 	for _, ec := range cfg.Endpoints {
-		c, err := newClient(ec, m.log, o.Secrets, o.Store)
+		c, err := newClient(ec, m.log, o.Secrets, m.store)
 		if err != nil {
 			return nil, err
 		}
 		m.clients = append(m.clients, c)
 		m.byName[ec.Name] = c
 	}
-	m.Fleet = sensor.NewFleet("opcua", o.Store, m.clients)
+	m.Fleet = sensor.NewFleet("opcua", m.store, m.clients)
 	return m, nil
 }
 

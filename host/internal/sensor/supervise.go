@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/hashicorp/go-hclog"
 	"github.com/machina-go/machina/abi"
 )
 
@@ -99,6 +100,19 @@ type Fleet[S Session] struct {
 	store    *AlarmStore
 	sessions []S
 	sup      Supervisor
+}
+
+// Deps fills in a connector's optional dependencies: its logger, named
+// after the connector (a null logger when nil), and the alarm store (a new
+// one with 1000 events of history calling onEvent when nil).
+func Deps(name string, log hclog.Logger, store *AlarmStore, onEvent func(AlarmEvent)) (hclog.Logger, *AlarmStore) {
+	if log == nil {
+		log = hclog.NewNullLogger()
+	}
+	if store == nil {
+		store = NewAlarmStore(1000, onEvent)
+	}
+	return log.Named(name), store
 }
 
 // NewFleet names the connector (for errors) and holds its sessions and
