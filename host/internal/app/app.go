@@ -18,6 +18,7 @@ import (
 	"github.com/machina-go/machina/host/internal/logging"
 	"github.com/machina-go/machina/host/internal/mcp"
 	"github.com/machina-go/machina/host/internal/messaging"
+	"github.com/machina-go/machina/host/internal/metrics"
 	"github.com/machina-go/machina/host/internal/mqtt"
 	"github.com/machina-go/machina/host/internal/opcua"
 	"github.com/machina-go/machina/host/internal/plugin"
@@ -126,6 +127,9 @@ type App struct {
 	Agent     *agent.Agent
 	// Toolbox is the agent's in-process MCP client (nil without an agent).
 	Toolbox *agent.MCPToolbox
+	// Metrics is the host's Prometheus registry: tool calls, plugin calls,
+	// gated HTTP requests, instance events, alarms, dropped trace entries.
+	Metrics *metrics.Metrics
 
 	opts     Options
 	agentCfg AgentConfig
@@ -189,12 +193,14 @@ func (a *App) buildCore() error {
 	if err := a.startTracer(); err != nil {
 		return err
 	}
+	a.Metrics = metrics.New(a.Tracer.Dropped)
 	a.Gate = opts.Gate
 	if a.Gate == nil {
 		a.Gate = sandbox.New(cfg.Sandbox, a.Logger.Named("sandbox"))
 	}
 	if a.Gate.Enabled() && a.Parts.Has(Plugins) {
-		a.Logger.Warn("sandbox mode: write operations are logged and never sent to the CMMS or messaging systems")
+		a.Logger.Info("sandbox mode: write operations are logged and never sent to the CMMS or messaging systems",
+			"reason", "sandbox = true or MACHINA_SANDBOX_MODE=true")
 	}
 	a.Registry = registry.New(a.Logger.Named("registry"))
 	return nil
@@ -237,7 +243,9 @@ func (a *App) buildParts(ctx context.Context) error {
 	} else {
 		close(a.ingested)
 	}
-	a.Alarms = sensor.NewAlarmStore(1000, nil)
+	a.Alarms = sensor.NewAlarmStore(1000, func(ev sensor.AlarmEvent) {
+		a.Metrics.Alarm(string(ev.Kind), string(ev.Alarm.Severity))
+	})
 	if a.Parts.Has(OPCUA) {
 		a.startOPCUA(ctx)
 	}
@@ -259,7 +267,7 @@ func (a *App) buildParts(ctx context.Context) error {
 	}
 	if a.Parts.Has(MCP) {
 		a.MCP, err = mcp.New(mcp.Options{Router: a.Router, Tracer: a.Tracer, Logger: a.Logger.Named("mcp"), Version: a.opts.Version,
-			NoWriteConfirmation: !a.Config.MCP.ConfirmsWrites(), VendorTools: a.Config.MCP.VendorTools})
+			NoWriteConfirmation: !a.Config.MCP.ConfirmsWrites(), VendorTools: a.Config.MCP.VendorTools, Metrics: a.Metrics})
 		if err != nil {
 			return err
 		}

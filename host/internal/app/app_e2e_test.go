@@ -3,6 +3,8 @@ package app_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -52,12 +54,13 @@ func scriptedModel(rec llmtest.Recorded) llmtest.Step {
 
 func newStack(t *testing.T, sandbox bool) *stack {
 	t.Helper()
-	return newStackWith(t, sandbox, "")
+	return newStackWith(t, sandbox, "", nil)
 }
 
 // newStackWith builds the stack with extra TOML appended to the demo's
-// machina.toml (e.g. an [[mqtt.broker]] section).
-func newStackWith(t *testing.T, sandbox bool, extra string) *stack {
+// machina.toml (e.g. an [[mqtt.broker]] section) and extra [secrets]
+// references (name → "file:…").
+func newStackWith(t *testing.T, sandbox bool, extra string, secrets map[string]string) *stack {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &stack{llm: llmtest.New(), dir: t.TempDir(), stop: cancel}
@@ -68,20 +71,14 @@ func newStackWith(t *testing.T, sandbox bool, extra string) *stack {
 		t.Fatal(err)
 	}
 	s.env = env
-	if extra != "" {
-		f, err := os.OpenFile(env.ConfigPath, os.O_APPEND|os.O_WRONLY, 0)
-		if err == nil {
-			_, err = f.WriteString("\n" + extra)
-			f.Close()
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	if err := extendConfig(env.ConfigPath, extra, secrets); err != nil {
+		t.Fatal(err)
 	}
 	cfg, err := config.Load(env.ConfigPath, func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
+	shareCompilationCache(t, cfg.DataDir)
 	a, err := app.Build(ctx, cfg, app.All, app.Options{Stderr: &logSink{t: t}, Getenv: func(string) string { return "" }})
 	if err != nil {
 		t.Fatal(err)
@@ -104,6 +101,37 @@ func newStackWith(t *testing.T, sandbox bool, extra string) *stack {
 		s.llm.Close()
 	})
 	return s
+}
+
+// extendConfig appends extra to the configuration at path and adds the
+// secrets references to its [secrets] table.
+func extendConfig(path, extra string, secrets map[string]string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	var refs strings.Builder
+	for name, ref := range secrets {
+		fmt.Fprintf(&refs, "%s = %q\n", name, ref)
+	}
+	text := strings.Replace(string(b), "\n[secrets]\n", "\n[secrets]\n"+refs.String(), 1)
+	if refs.Len() > 0 && text == string(b) {
+		return errors.New("the demo configuration has no [secrets] table")
+	}
+	return os.WriteFile(path, []byte(text+"\n"+extra), 0o600)
+}
+
+// shareCompilationCache points the data directory's wazero cache at the
+// test processes' shared one: compiling the plugins dominates start-up,
+// above all under -race.
+func shareCompilationCache(t *testing.T, dataDir string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Join(dataDir, "cache"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(testplugin.CacheDir(t), filepath.Join(dataDir, "cache", "wazero")); err != nil {
+		t.Fatal(err)
+	}
 }
 
 type logSink struct{ t *testing.T }
@@ -225,6 +253,13 @@ func TestSandboxedAgentWrite(t *testing.T) {
 	}
 	if n := len(s.env.Telegram.Sent()); n != 0 {
 		t.Fatalf("sandbox mode sent %d Telegram messages", n)
+	}
+	// Sandbox mode checks a message's target as a live send would.
+	if text, isErr := callTool(t, s, "machina_send_message", map[string]any{"channel": demo.TechnicianMail, "text": "x"}); isErr {
+		t.Fatalf("sandboxed send to a bare address: %s", text)
+	}
+	if text, isErr := callTool(t, s, "machina_send_message", map[string]any{"channel": "Ann Smith", "text": "x"}); !isErr {
+		t.Fatalf("sandbox accepted an unroutable target: %s", text)
 	}
 }
 

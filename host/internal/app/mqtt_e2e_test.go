@@ -6,19 +6,26 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	paho "github.com/eclipse/paho.mqtt.golang"
 	simmqtt "github.com/machina-go/machina/internal/sim/mqtt"
 )
 
-// startMosquitto starts a real broker; without the binary the test is
+const (
+	mqttUser     = "machina"
+	mqttPassword = "e2e-Broker-pw-5519"
+)
+
+// startMosquitto starts a real broker that takes only TLS clients with a
+// certificate of its CA and a password; without the binary the test is
 // skipped, except in CI (.ci/run installs mosquitto), where it fails.
 func startMosquitto(t *testing.T) *simmqtt.Broker {
 	t.Helper()
-	b, err := simmqtt.Start(context.Background(), simmqtt.Options{Dir: t.TempDir()})
+	b, err := simmqtt.Start(context.Background(), simmqtt.Options{Dir: t.TempDir(), TLS: true, RequireClientCert: true,
+		Users: map[string]string{mqttUser: mqttPassword, "sensor": "sensor-pw"}})
 	if errors.Is(err, simmqtt.ErrNoMosquitto) {
 		if os.Getenv("CI") != "" {
 			t.Fatalf("CI must install mosquitto (.ci/run does): %v", err)
@@ -34,13 +41,13 @@ func startMosquitto(t *testing.T) *simmqtt.Broker {
 
 func publish(t *testing.T, b *simmqtt.Broker, topic, payload string) {
 	t.Helper()
-	cl := paho.NewClient(paho.NewClientOptions().AddBroker("tcp://" + b.Addr()).SetClientID("e2e-pub").SetConnectTimeout(5 * time.Second))
-	if tok := cl.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
-		t.Fatalf("publisher: %v", tok.Error())
+	p, err := b.NewPublisher("e2e-pub", "sensor", "sensor-pw")
+	if err != nil {
+		t.Fatal(err)
 	}
-	defer cl.Disconnect(50)
-	if tok := cl.Publish(topic, 1, false, payload); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
-		t.Fatalf("publish: %v", tok.Error())
+	defer p.Close()
+	if err := p.Publish(topic, payload); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -76,13 +83,25 @@ type readingResult struct {
 // an alarm that machina_get_alarms lists and the alarm_to_workorder
 // workflow turns into a drafted work order with a Telegram notification; a
 // value inside the hysteresis band keeps it, one below clears it; after a
-// broker restart readings resume.
+// broker restart readings resume. The broker takes only TLS with a client
+// certificate and a password, which the host reads from a [secrets] file
+// source.
 func TestMQTTSensorThroughTheHost(t *testing.T) {
 	b := startMosquitto(t)
+	pki := b.PKI()
+	pwFile := filepath.Join(t.TempDir(), "mqtt-password")
+	if err := os.WriteFile(pwFile, []byte(mqttPassword+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	s := newStackWith(t, false, fmt.Sprintf(`
 [[mqtt.broker]]
 name = "line-1"
 url = %q
+ca_file = %q
+cert_file = %q
+key_file = %q
+username = %q
+password_secret = "mqtt_password"
 reconnect_min_ms = 50
 reconnect_max_ms = 200
 
@@ -94,7 +113,7 @@ parameter = "bearing_temperature"
 unit = "degC"
 value_path = "temp"
 threshold = { high = 90.0, hysteresis = 3.0, severity = "critical" }
-`, b.URL()))
+`, b.URL(), pki.CAFile, pki.ClientCert, pki.ClientKey, mqttUser), map[string]string{"mqtt_password": "file:" + pwFile})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := s.app.MQTT.WaitConnected(ctx); err != nil {
@@ -146,6 +165,17 @@ threshold = { high = 90.0, hysteresis = 3.0, severity = "critical" }
 	waitFor(t, "a reading after the broker restart", func() bool {
 		publish(t, b, "plant/line1/p101/bearing", `{"temp": 72.25}`)
 		return tool[readingResult](t, s, "machina_get_sensor_reading", map[string]any{"asset_id": "P-101"}).Values["bearing_temperature"] == 72.25
+	})
+
+	// The broker password is in no file the host wrote (traces, data).
+	_ = filepath.WalkDir(s.dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || path == pwFile {
+			return err
+		}
+		if b, err := os.ReadFile(path); err == nil && strings.Contains(string(b), mqttPassword) {
+			t.Errorf("the broker password appears in %s", path)
+		}
+		return nil
 	})
 }
 

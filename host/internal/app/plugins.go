@@ -32,17 +32,25 @@ func (a *App) loadPlugins(ctx context.Context) ([]messaging.Channel, error) {
 	}
 	mailer := mail.New(mail.Options{Secrets: a.Secrets, Scrubber: a.Scrubber, Logger: a.Logger.Named("mail"), Sandbox: a.Gate.Enabled})
 	loaded, failed := pluginload.LoadAll(ctx, cfg, pluginload.Deps{Engine: eng, Secrets: a.Secrets, Scrubber: a.Scrubber,
-		Logger: a.Logger, Tracer: a.Tracer, Sandbox: a.Gate.Enabled, Mailer: mailer, MapOrigin: a.opts.MapOrigin})
+		Logger: a.Logger, Tracer: a.Tracer, Sandbox: a.Gate.Enabled, Mailer: mailer, MapOrigin: a.opts.MapOrigin,
+		Observer: a.Metrics, PluginObserver: a.Metrics})
 	var channels []messaging.Channel
 	for _, l := range loaded {
 		a.Plugins = append(a.Plugins, l)
+		a.Metrics.Plugin(l.Name)
 		a.closers = append(a.closers, func() { _ = l.Close(context.Background()) })
 		if _, err := a.Registry.AddPlugin(l.Name, l.Plugin, l.Config.Primary); err != nil {
 			a.Registry.Fail(l.Name, registry.Kind(l.Plugin.Descriptor().Kind), err)
 			continue
 		}
 		if l.Plugin.Descriptor().Kind == abi.KindMessaging {
-			channels = append(channels, messaging.Channel{Name: l.Name, Plugin: l.Plugin})
+			// A plugin that speaks mail takes addresses; the others (Telegram)
+			// take chat ids: that routes a bare machina_send_message target.
+			addr := messaging.AddressChat
+			if l.Plugin.Manifest().Mail {
+				addr = messaging.AddressEmail
+			}
+			channels = append(channels, messaging.Channel{Name: l.Name, Plugin: l.Plugin, Address: addr})
 		}
 	}
 	for _, f := range failed {

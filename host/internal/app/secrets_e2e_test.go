@@ -231,14 +231,7 @@ func TestSecretsNeverLeakEndToEnd(t *testing.T) {
 		secretForms[s.name] = append(secretForms[s.name], base64.StdEncoding.EncodeToString([]byte(plain)))
 	}
 
-	// Share the test processes' wazero compilation cache (compiling the
-	// four plugins dominates start-up, above all under -race).
-	if err := os.MkdirAll(filepath.Join(cfg.DataDir, "cache"), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Symlink(testplugin.CacheDir(t), filepath.Join(cfg.DataDir, "cache", "wazero")); err != nil {
-		t.Fatal(err)
-	}
+	shareCompilationCache(t, cfg.DataDir)
 
 	var stderr syncBuffer
 	a, err := app.Build(ctx, cfg, app.All, app.Options{Stderr: &stderr, Getenv: envs.Getenv})

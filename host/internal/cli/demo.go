@@ -2,23 +2,19 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log"
 	"net"
 	"os"
 	"path/filepath"
-	"strings"
+	"runtime"
 	"time"
 
 	"github.com/machina-go/machina/host/internal/app"
 	"github.com/machina-go/machina/host/internal/config"
 	"github.com/machina-go/machina/host/internal/demo"
 	machinamcp "github.com/machina-go/machina/host/internal/mcp"
-	"github.com/mark3labs/mcp-go/client"
-	"github.com/mark3labs/mcp-go/client/transport"
-	"github.com/mark3labs/mcp-go/mcp"
 )
 
 // demoFlags are the flags of `machina demo`.
@@ -32,12 +28,14 @@ func parseDemoFlags(c *cli, args []string) (demoFlags, int, bool) {
 	fs := c.flagSet("machina demo", "Usage: machina demo [--transport http|stdio] [--listen ADDR] [--live] [--exit]\n\n"+
 		"Starts simulators for Maximo, SAP PM, Telegram, mail and an OPC-UA plant on 127.0.0.1,\n"+
 		"ingests the sample manuals, serves Machina with a generated token, calls a few tools and\n"+
-		"prints the results, then serves until Ctrl-C. No network beyond loopback.\n\nFlags:")
+		"prints the results, then serves until Ctrl-C. No network beyond loopback.\n\n"+
+		"Every demo has its own state (credentials, token, certificates, data, traces): a demo an\n"+
+		"MCP client starts never touches one already running. Logs go to machina.log in that state.\n\nFlags:")
 	fs.StringVar(&f.transport, "transport", "http", "`http` (streamable HTTP on --listen) or stdio (for a client that spawns this command)")
 	fs.StringVar(&f.listen, "listen", "127.0.0.1:8000", "HTTP `address` (a busy port falls back to a free one)")
-	fs.StringVar(&f.plugins, "plugins", "dist/plugins", "`directory` of built plugins (make build)")
-	fs.StringVar(&f.manuals, "manuals", "samples/manuals", "sample manuals `directory`")
-	fs.StringVar(&f.state, "state", "", "state `directory` for config, secrets, token and data (default: user cache dir)")
+	fs.StringVar(&f.plugins, "plugins", "", "`directory` of built plugins (default: dist/plugins beside the binary's checkout, else in the working directory)")
+	fs.StringVar(&f.manuals, "manuals", "", "sample manuals `directory` (default: samples/manuals, found the same way)")
+	fs.StringVar(&f.state, "state", "", "this demo's own state `directory` (default: a free slot <user cache>/machina/demo/<transport>[-N])")
 	fs.BoolVar(&f.live, "live", false, "turn sandbox mode off (writes go to the simulators)")
 	fs.BoolVar(&f.exit, "exit", false, "exit after the self-check instead of serving until interrupted")
 	fs.StringVar(&f.llmURL, "llm-url", "", "OpenAI-compatible `URL` for the chat agent (e.g. http://127.0.0.1:11434/v1 for Ollama); off by default")
@@ -49,14 +47,57 @@ func parseDemoFlags(c *cli, args []string) (demoFlags, int, bool) {
 		fmt.Fprintf(c.stderr, "machina demo: --transport %q: want http or stdio\n", f.transport)
 		return f, 2, false
 	}
-	if f.state == "" {
-		dir, err := os.UserCacheDir()
-		if err != nil {
-			dir = os.TempDir()
-		}
-		f.state = filepath.Join(dir, "machina", "demo")
+	var err error
+	if f.plugins, err = locate(f.plugins, "dist/plugins", "run `make build`, or give --plugins DIR"); err == nil {
+		f.manuals, err = locate(f.manuals, "samples/manuals", "give --manuals DIR")
+	}
+	if err != nil {
+		fmt.Fprintln(c.stderr, "machina demo:", err)
+		return f, 1, false
 	}
 	return f, 0, true
+}
+
+// locate returns dir made absolute, or — when dir is empty — rel found
+// beside the running binary's checkout (bin/machina → ../rel), else in the
+// working directory: the demo must not depend on where a client starts it.
+func locate(dir, rel, hint string) (string, error) {
+	if dir != "" {
+		return filepath.Abs(dir)
+	}
+	var tried []string
+	if exe, err := os.Executable(); err == nil {
+		if exe, err = filepath.EvalSymlinks(exe); err == nil {
+			tried = append(tried, filepath.Join(filepath.Dir(exe), "..", rel))
+		}
+	}
+	if wd, err := os.Getwd(); err == nil {
+		tried = append(tried, filepath.Join(wd, rel))
+	}
+	for _, p := range tried {
+		if st, err := os.Stat(p); err == nil && st.IsDir() {
+			return filepath.Clean(p), nil
+		}
+	}
+	return "", fmt.Errorf("no %s beside the binary or in the working directory (looked in %v); %s", rel, tried, hint)
+}
+
+// userCacheDir is os.UserCacheDir through the command's environment ("" when
+// it names none): demos keep their state and compiled plugins there.
+func userCacheDir(getenv func(string) string) string {
+	if runtime.GOOS == "darwin" {
+		if h := getenv("HOME"); h != "" {
+			return filepath.Join(h, "Library", "Caches")
+		}
+		return ""
+	}
+	if d := getenv("XDG_CACHE_HOME"); d != "" {
+		return d
+	}
+	if h := getenv("HOME"); h != "" {
+		return filepath.Join(h, ".cache")
+	}
+	return ""
 }
 
 // demoRun is one `machina demo`: its flags, where it prints, and the
@@ -65,6 +106,7 @@ type demoRun struct {
 	c    *cli
 	f    demoFlags
 	out  io.Writer
+	logs *demoLogs
 	addr string
 	env  *demo.Env
 	app  *app.App
@@ -100,6 +142,7 @@ func runDemo(ctx context.Context, c *cli, args []string) int {
 		return d.fail(err)
 	}
 	defer d.env.Close()
+	defer d.logs.Close()
 	defer d.app.Close()
 	runCtx, stopRun := context.WithCancel(ctx)
 	defer stopRun()
@@ -110,48 +153,74 @@ func runDemo(ctx context.Context, c *cli, args []string) int {
 	return d.serveHTTP(ctx)
 }
 
+// demoOptions maps the flags to the environment's options.
+func (d *demoRun) demoOptions() demo.Options {
+	o := demo.Options{PluginsDir: d.f.plugins, ManualsDir: d.f.manuals, StateDir: d.f.state,
+		Sandbox: !d.f.live, Listen: d.addr, LLMURL: d.f.llmURL, LLMModel: d.f.llmModel, Slot: d.f.transport}
+	if cache := userCacheDir(d.c.getenv); cache != "" {
+		o.StateRoot = filepath.Join(cache, "machina", "demo")
+		o.CompileCache = filepath.Join(cache, "machina", "compiled-plugins")
+	} else if o.StateDir == "" {
+		o.StateRoot = filepath.Join(os.TempDir(), fmt.Sprintf("machina-demo-%d", os.Getuid()))
+	}
+	return o
+}
+
 // start starts the simulators and the host, and waits for the manuals and
 // the OPC-UA sessions.
 func (d *demoRun) start(ctx context.Context) error {
 	start := time.Now()
 	d.say("machina demo: starting simulators (Maximo, SAP PM, Telegram, SMTP/IMAP, OPC-UA) on 127.0.0.1 ...")
-	env, err := demo.Start(ctx, demo.Options{PluginsDir: d.f.plugins, ManualsDir: d.f.manuals, StateDir: d.f.state,
-		Sandbox: !d.f.live, Listen: d.addr, LLMURL: d.f.llmURL, LLMModel: d.f.llmModel})
+	env, err := demo.Start(ctx, d.demoOptions())
 	if err != nil {
+		return err
+	}
+	logs, err := openDemoLogs(filepath.Join(env.StateDir, "machina.log"), d.c.stderr, d.f.transport == "stdio")
+	if err != nil {
+		env.Close()
 		return err
 	}
 	cfg, err := config.Load(env.ConfigPath, d.c.getenv)
+	if err == nil {
+		d.say("machina demo: loading %d plugins (audit, sha256 pins, grants) and ingesting manuals ...", len(env.Plugins))
+		d.app, err = app.Build(ctx, cfg, app.All, app.Options{Stderr: logs, Getenv: d.c.getenv, Version: version})
+	}
 	if err != nil {
+		logs.Close()
 		env.Close()
 		return err
 	}
-	d.say("machina demo: loading %d plugins (audit, sha256 pins, grants) and ingesting manuals ...", len(env.Plugins))
-	a, err := app.Build(ctx, cfg, app.All, app.Options{Stderr: d.c.stderr, Getenv: d.c.getenv, Version: version})
-	if err != nil {
+	d.env, d.logs = env, logs
+	if err := d.waitReady(ctx); err != nil {
+		d.app.Close()
+		logs.Close()
 		env.Close()
 		return err
-	}
-	d.env, d.app = env, a
-	for _, f := range a.Registry.Failures() {
-		d.say("  ! %s failed to start: %v", f.Name, f.Err)
-	}
-	select {
-	case <-a.Ingested():
-	case <-ctx.Done():
-		a.Close()
-		env.Close()
-		return ctx.Err()
-	}
-	if a.OPCUA != nil {
-		wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-		_ = a.OPCUA.WaitConnected(wctx)
-		cancel()
 	}
 	mode := "SANDBOX (writes are synthesised, never sent)"
 	if d.f.live {
 		mode = "LIVE against the simulators"
 	}
-	d.say("machina demo: host up in %.1fs — %d tools, mode %s", time.Since(start).Seconds(), len(a.MCP.ToolNames()), mode)
+	d.say("machina demo: host up in %.1fs — %d tools, mode %s", time.Since(start).Seconds(), len(d.app.MCP.ToolNames()), mode)
+	return nil
+}
+
+// waitReady reports components that failed and waits for the manuals and
+// the OPC-UA sessions.
+func (d *demoRun) waitReady(ctx context.Context) error {
+	for _, f := range d.app.Registry.Failures() {
+		d.say("  ! %s failed to start: %v", f.Name, f.Err)
+	}
+	select {
+	case <-d.app.Ingested():
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	if d.app.OPCUA != nil {
+		wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		_ = d.app.OPCUA.WaitConnected(wctx)
+		cancel()
+	}
 	return nil
 }
 
@@ -166,7 +235,7 @@ func (d *demoRun) serveStdio(ctx context.Context) int {
 	if err := selfCheck(ctx, d.out, ic, d.env); err != nil {
 		return d.fail(fmt.Errorf("self-check failed: %w", err))
 	}
-	d.say("machina demo: ready — serving MCP on stdio")
+	d.say("machina demo: ready — serving MCP on stdio (state %s, logs %s)", d.env.StateDir, d.logs.Path())
 	if err := d.app.MCP.ServeStdio(ctx, d.c.input(), d.c.stdout); err != nil {
 		return d.fail(err)
 	}
@@ -187,9 +256,11 @@ func (d *demoRun) serveHTTP(ctx context.Context) int {
 	serveCtx, stopServe := context.WithCancel(ctx)
 	defer stopServe()
 	served := make(chan error, 1)
-	go func() { served <- d.app.MCP.Serve(serveCtx, ln, machinamcp.HTTPOptions{Tokens: tokens}) }()
+	go func() {
+		served <- d.app.MCP.Serve(serveCtx, ln, machinamcp.HTTPOptions{Tokens: tokens, Metrics: d.app.Metrics.Handler()})
+	}()
 	url := "http://" + ln.Addr().String()
-	printConnect(d.out, url, d.env, d.f.state)
+	printConnect(d.out, url, d.env, d.f, d.logs.Path())
 	hc, err := httpClient(ctx, url+"/mcp", d.env.Token)
 	if err != nil {
 		return d.fail(err)
@@ -198,7 +269,8 @@ func (d *demoRun) serveHTTP(ctx context.Context) int {
 	if err := selfCheck(ctx, d.out, hc, d.env); err != nil {
 		return d.fail(fmt.Errorf("self-check failed: %w", err))
 	}
-	d.say("\nmachina demo: ready — serving on %s/mcp (Ctrl-C to stop)", url)
+	d.say("\nmachina demo: ready — serving on %s/mcp (Ctrl-C to stop; logs: %s)", url, d.logs.Path())
+	d.logs.Quiet() // from here on, the terminal is the demo's alone
 	if d.f.exit {
 		return 0
 	}
@@ -229,134 +301,4 @@ func freeAddr(addr string) (string, error) {
 	a := ln.Addr().String()
 	ln.Close()
 	return a, nil
-}
-
-func printConnect(w io.Writer, url string, env *demo.Env, state string) {
-	exe, _ := os.Executable()
-	desktop, _ := json.MarshalIndent(map[string]any{"mcpServers": map[string]any{
-		"machina": map[string]any{"command": exe, "args": []string{"demo", "--transport", "stdio"}}}}, "", "  ")
-	fmt.Fprintf(w, `
-MCP endpoint:  %s/mcp   (streamable HTTP, bearer token)
-Token:         %s
-               (shown once; also in %s, mode 0600)
-Config:        %s
-Traces:        %s
-
-Claude Desktop (stdio: the client spawns the demo):
-%s
-
-MCP Inspector (HTTP):
-  npx @modelcontextprotocol/inspector   → transport "Streamable HTTP", URL %s/mcp,
-  header Authorization: Bearer <token above>
-
-curl:
-  curl -s %s/health
-`, url, env.Token, env.TokenPath, env.ConfigPath, filepath.Join(state, "traces"), indentLines(string(desktop), "  "), url, url)
-}
-
-func indentLines(s, p string) string {
-	return p + strings.ReplaceAll(s, "\n", "\n"+p)
-}
-
-func httpClient(ctx context.Context, url, token string) (*client.Client, error) {
-	c, err := client.NewStreamableHttpClient(url, transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer " + token}))
-	if err != nil {
-		return nil, err
-	}
-	return c, initClient(ctx, c)
-}
-
-func inProcess(ctx context.Context, a *app.App) (*client.Client, error) {
-	c, err := client.NewInProcessClient(a.MCP.MCPServer())
-	if err != nil {
-		return nil, err
-	}
-	return c, initClient(ctx, c)
-}
-
-func initClient(ctx context.Context, c *client.Client) error {
-	if err := c.Start(ctx); err != nil {
-		return err
-	}
-	req := mcp.InitializeRequest{}
-	req.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
-	req.Params.ClientInfo = mcp.Implementation{Name: "machina-demo", Version: version}
-	_, err := c.Initialize(ctx, req)
-	return err
-}
-
-// selfCheck calls a few tools through a real MCP client and prints what
-// came back. It fails when a call fails.
-func selfCheck(ctx context.Context, w io.Writer, c *client.Client, env *demo.Env) error {
-	tools, err := c.ListTools(ctx, mcp.ListToolsRequest{})
-	if err != nil {
-		return err
-	}
-	names := make([]string, len(tools.Tools))
-	for i, t := range tools.Tools {
-		names[i] = t.Name
-	}
-	fmt.Fprintf(w, "\n── %d tools: %s\n", len(names), strings.Join(names, ", "))
-	asset := env.FirstCriticalAsset()
-	calls := []struct {
-		tool string
-		args map[string]any
-	}{
-		{"machina_list_assets", nil},
-		{"machina_get_asset", map[string]any{"asset_id": asset}},
-		{"machina_list_work_orders", map[string]any{"asset_id": asset}},
-		{"machina_search_manuals", map[string]any{"query": "how do I replace the mechanical seal", "top_k": 2}},
-		{"machina_get_sensor_reading", map[string]any{"asset_id": "P-101"}},
-		{"machina_create_work_order", map[string]any{"asset_id": asset, "description": "Demo: inspect seal for weeping", "priority": "high"}},
-		{"machina_send_message", map[string]any{"channel": fmt.Sprintf("telegram:%d", demo.TelegramChat), "text": "Machina demo is up."}},
-	}
-	for _, call := range calls {
-		req := mcp.CallToolRequest{}
-		req.Params.Name = call.tool
-		req.Params.Arguments = call.args
-		res, err := c.CallTool(ctx, req)
-		if err != nil {
-			return fmt.Errorf("%s: %w", call.tool, err)
-		}
-		text := ""
-		for _, ct := range res.Content {
-			if tc, ok := ct.(mcp.TextContent); ok {
-				text += tc.Text
-			}
-		}
-		status := "ok"
-		if res.IsError {
-			status = "tool error"
-		}
-		fmt.Fprintf(w, "\n── %s %s → %s\n%s\n", call.tool, compact(call.args), status, preview(text, 600))
-		if res.IsError {
-			return fmt.Errorf("%s returned an error: %s", call.tool, preview(text, 200))
-		}
-	}
-	return nil
-}
-
-func compact(v map[string]any) string {
-	if len(v) == 0 {
-		return "{}"
-	}
-	b, _ := json.Marshal(v)
-	return string(b)
-}
-
-// preview pretty-prints JSON and cuts long output.
-func preview(s string, n int) string {
-	var v any
-	if json.Unmarshal([]byte(s), &v) == nil {
-		if list, ok := v.([]any); ok && len(list) > 3 {
-			v = append(list[:3:3], fmt.Sprintf("… %d more", len(list)-3))
-		}
-		if b, err := json.MarshalIndent(v, "   ", "  "); err == nil {
-			s = "   " + string(b)
-		}
-	}
-	if len(s) > n {
-		s = s[:n] + " …"
-	}
-	return s
 }

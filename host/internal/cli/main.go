@@ -54,7 +54,7 @@ func commands() []command {
 		{"serve", "run the MCP server (stdio or streamable HTTP)", runServe},
 		{"describe", "print Machina's capabilities (text or --json)", runDescribe},
 		{"plugin", "build, inspect, audit, diff, sign and test plugins", runPlugin},
-		{"sim", "run a protocol simulator (maximo, sap, telegram, opcua)", runSim},
+		{"sim", "run a protocol simulator (maximo, sap, rest, telegram, opcua)", runSim},
 		{"docs", "ingest and search equipment manuals", runDocs},
 		{"trace", "verify and tail trace files", runTrace},
 		{"opcua", "OPC-UA helpers (gen-cert, check)", runOPCUA},

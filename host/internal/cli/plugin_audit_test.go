@@ -252,8 +252,8 @@ func buildModifiedHello(t *testing.T) []byte {
 		}
 		os.WriteFile(filepath.Join(dst, f), b, 0o644)
 	}
-	os.WriteFile(filepath.Join(dst, "go.mod"), []byte("module example.com/hello\n\ngo 1.26\n"), 0o644)
-	os.WriteFile(filepath.Join(root, "go.work"), []byte(fmt.Sprintf("go 1.26\n\nuse (\n\t%s\n\t./hello\n)\n", testplugin.Root())), 0o644)
+	os.WriteFile(filepath.Join(dst, "go.mod"), []byte("module example.com/hello\n\ngo 1.26.0\n"), 0o644)
+	os.WriteFile(filepath.Join(root, "go.work"), []byte(fmt.Sprintf("go 1.26.0\n\nuse (\n\t%s\n\t./hello\n)\n", testplugin.Root())), 0o644)
 	return testplugin.Build(t, dst)
 }
 

@@ -70,6 +70,14 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 	}()
 
 	if cfg.MCP.Transport == "stdio" {
+		if cfg.Metrics.On() && cfg.Metrics.Listen != "" {
+			stop, err := serveMetricsListener(ctx, c, a, nil)
+			if err != nil {
+				fmt.Fprintln(c.stderr, "machina serve:", err)
+				return 1
+			}
+			defer stop()
+		}
 		// Everything but the protocol goes to stderr; standard input and output
 		// are the transport.
 		if err := a.MCP.ServeStdio(ctx, c.input(), c.stdout); err != nil {
@@ -106,13 +114,58 @@ func serveHTTP(ctx context.Context, c *cli, a *app.App) int {
 		fmt.Fprintln(c.stderr, "machina serve:", err)
 		return 1
 	}
-	err = a.MCP.Serve(ctx, ln, mcp.HTTPOptions{Tokens: tokens, OAuth: validator, AllowedOrigins: cfg.MCP.AllowedOrigins,
-		AllowedHosts: cfg.MCP.AllowedHosts, TLSCert: cfg.MCP.TLSCert, TLSKey: cfg.MCP.TLSKey})
+	opts := mcp.HTTPOptions{Tokens: tokens, OAuth: validator, AllowedOrigins: cfg.MCP.AllowedOrigins,
+		AllowedHosts: cfg.MCP.AllowedHosts, TLSCert: cfg.MCP.TLSCert, TLSKey: cfg.MCP.TLSKey}
+	if cfg.Metrics.On() {
+		opts.Metrics, opts.MetricsNoAuth = a.Metrics.Handler(), cfg.Metrics.NoAuth()
+		if cfg.Metrics.Listen != "" {
+			stop, err := serveMetricsListener(ctx, c, a, &opts)
+			if err != nil {
+				ln.Close()
+				fmt.Fprintln(c.stderr, "machina serve:", err)
+				return 1
+			}
+			defer stop()
+		}
+	}
+	err = a.MCP.Serve(ctx, ln, opts)
 	if err != nil {
 		log.Error("http transport failed", "error", err)
 		return 1
 	}
 	return 0
+}
+
+// serveMetricsListener serves /metrics alone on metrics.listen until ctx
+// ends or stop is called. base carries the HTTP transport's tokens and
+// checks (nil for stdio: the tokens are read here when metrics.auth asks
+// for them).
+func serveMetricsListener(ctx context.Context, c *cli, a *app.App, base *mcp.HTTPOptions) (stop func(), err error) {
+	cfg := a.Config
+	var o mcp.HTTPOptions
+	if base != nil {
+		o = *base
+	} else if !cfg.Metrics.NoAuth() {
+		if o.Tokens, err = mcp.NewTokenStore(mcp.TokenSource{Getenv: c.getenv, File: cfg.MCP.TokensFile, Logger: a.Logger.Named("auth")}); err != nil {
+			return nil, fmt.Errorf("metrics.listen: %w (or set metrics.auth = \"none\")", err)
+		}
+	}
+	o.Metrics, o.MetricsNoAuth = a.Metrics.Handler(), cfg.Metrics.NoAuth()
+	o.TLSCert, o.TLSKey = cfg.MCP.TLSCert, cfg.MCP.TLSKey // tokens never travel in the clear where /mcp's do not
+	o.AllowedOrigins, o.AllowedHosts = cfg.MCP.AllowedOrigins, cfg.MCP.AllowedHosts
+	ln, err := net.Listen("tcp", cfg.Metrics.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("metrics.listen: %w", err)
+	}
+	mctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := a.MCP.ServeMetrics(mctx, ln, o); err != nil {
+			a.Logger.Error("metrics listener failed", "error", err)
+		}
+	}()
+	return func() { cancel(); <-done }, nil
 }
 
 // oauthConfig maps [mcp.oauth] to the validator's configuration.

@@ -11,6 +11,7 @@ func simulators() []command {
 	return []command{
 		{"maximo", "IBM Maximo OSLC JSON API (mxasset, mxwo, mxinventory, mxpm) with faults", runSimMaximo},
 		{"sap", "SAP PM OData v2/v4 (equipment, orders with CSRF writes, plans, BOM) with basic or OAuth2 auth and faults", runSimSAP},
+		{"rest", "REST/JSON CMMS speaking the API of a cmms-rest preset (--preset upkeep or maintainx)", runSimREST},
 		{"opcua", "demo plant OPC-UA server", runSimOPCUA},
 		{"telegram", "Telegram Bot API (getMe, getUpdates long polling, sendMessage); token from $MACHINA_TELEGRAM_BOT_TOKEN", runSimTelegram},
 	}

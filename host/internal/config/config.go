@@ -29,6 +29,7 @@ type Config struct {
 	Log     Log               `toml:"log"`
 	Trace   Trace             `toml:"trace"`
 	MCP     MCP               `toml:"mcp"`
+	Metrics Metrics           `toml:"metrics"`
 	Plugins []Plugin          `toml:"plugin"`
 	// OPCUA, MQTT, Docstore and Agent are decoded by their own packages
 	// from the raw tables (see Raw), so this package does not depend on them.
@@ -112,6 +113,24 @@ type OAuth struct {
 
 // Enabled reports whether [mcp.oauth] is configured.
 func (o OAuth) Enabled() bool { return strings.TrimSpace(o.Issuer) != "" }
+
+// Metrics is [metrics]: the Prometheus endpoint /metrics.
+type Metrics struct {
+	// Enabled serves /metrics (default true).
+	Enabled *bool `toml:"enabled"`
+	// Auth is "token" (default: the bearer tokens of /mcp, any scope) or
+	// "none" (no token asked; the Host and Origin checks stay).
+	Auth string `toml:"auth"`
+	// Listen, when set, also serves /metrics alone on this address (a
+	// stdio server, or a scrape network apart from the MCP clients).
+	Listen string `toml:"listen"`
+}
+
+// On reports metrics.enabled (default true).
+func (m Metrics) On() bool { return m.Enabled == nil || *m.Enabled }
+
+// NoAuth reports metrics.auth = "none".
+func (m Metrics) NoAuth() bool { return m.Auth == "none" }
 
 // Plugin is one [[plugin]] table.
 type Plugin struct {
@@ -411,6 +430,11 @@ func (c *Config) Validate() error {
 	case "stdio", "http":
 	default:
 		add("mcp.transport %q: want stdio or http", c.MCP.Transport)
+	}
+	switch c.Metrics.Auth {
+	case "", "token", "none":
+	default:
+		add("metrics.auth %q: want token or none", c.Metrics.Auth)
 	}
 	if (c.MCP.TLSCert == "") != (c.MCP.TLSKey == "") {
 		add("mcp: tls_cert and tls_key go together")

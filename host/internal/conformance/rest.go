@@ -2,8 +2,6 @@ package conformance
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"strings"
 
@@ -40,9 +38,10 @@ func StartREST(_ context.Context, opts SimOptions) (Simulator, error) {
 	if opts.Preset == "" {
 		return nil, fmt.Errorf("the rest simulator needs --preset (%s)", strings.Join(Presets(), ", "))
 	}
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	token := "tok-" + hex.EncodeToString(b[:])
+	token, err := rest.GenerateToken()
+	if err != nil {
+		return nil, err
+	}
 	if opts.Logger == nil {
 		opts.Logger = hclog.NewNullLogger()
 	}
@@ -63,11 +62,7 @@ func (s *restSim) BaseURL() string { return s.base }
 // PluginConfig is the preset with the simulator's address: what an
 // operator writes, plus a small page size.
 func (s *restSim) PluginConfig() map[string]any {
-	base := s.base
-	if s.dialect == rest.MaintainX {
-		base += "/v1"
-	}
-	return map[string]any{"preset": string(s.dialect), "base_url": base, "page_size": restPageSize, "retry_base_ms": 50}
+	return map[string]any{"preset": string(s.dialect), "base_url": rest.BaseURL(s.base, s.dialect), "page_size": restPageSize, "retry_base_ms": 50}
 }
 
 // Auth is each vendor's documented credential: UpKeep's Session-Token

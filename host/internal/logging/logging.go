@@ -107,6 +107,19 @@ func (sw *scrubWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// LevelWrite implements hclog.LevelWriter: it scrubs p and hands it on
+// with its level when the output routes by level (see hclog.LevelWriter).
+func (sw *scrubWriter) LevelWrite(level hclog.Level, p []byte) (int, error) {
+	lw, ok := sw.w.(hclog.LevelWriter)
+	if !ok {
+		return sw.Write(p)
+	}
+	if _, err := lw.LevelWrite(level, []byte(sw.s.ScrubString(string(p)))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
 // redactLogger rewrites arguments before hclog formats them.
 type redactLogger struct {
 	hclog.Logger

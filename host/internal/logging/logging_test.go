@@ -129,3 +129,35 @@ func TestConcurrentSubLoggers(t *testing.T) {
 		t.Fatalf("%d lines", n)
 	}
 }
+
+// levelSink records what hclog hands a level-routing output.
+type levelSink struct {
+	mu    sync.Mutex
+	lines map[hclog.Level][]string
+}
+
+func (s *levelSink) Write(p []byte) (int, error) { return s.LevelWrite(hclog.NoLevel, p) }
+
+func (s *levelSink) LevelWrite(l hclog.Level, p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lines[l] = append(s.lines[l], string(p))
+	return len(p), nil
+}
+
+// TestLevelWriterKeepsLevelsAndScrubs: an output that routes by level
+// (hclog.LevelWriter) gets each entry with its level, scrubbed.
+func TestLevelWriterKeepsLevelsAndScrubs(t *testing.T) {
+	sink := &levelSink{lines: map[hclog.Level][]string{}}
+	s := secrets.NewScrubber()
+	s.Add(secretA)
+	l := logging.New(logging.Options{Name: "m", Output: sink, Scrubber: s})
+	l.Info("starting", "detail", "key "+secretA)
+	l.Warn("trouble")
+	if len(sink.lines[hclog.Info]) != 1 || len(sink.lines[hclog.Warn]) != 1 || len(sink.lines[hclog.NoLevel]) != 0 {
+		t.Fatalf("lines by level: %v", sink.lines)
+	}
+	if strings.Contains(sink.lines[hclog.Info][0], secretA) {
+		t.Fatal("secret reached a level writer")
+	}
+}

@@ -53,6 +53,8 @@ type envOpts struct {
 	noConfirm bool
 	// vendorTools registers the opt-in vendor tools (mcp.vendor_tools).
 	vendorTools bool
+	// noVendorOps configures memcmms to serve no vendor operation.
+	noVendorOps bool
 }
 
 // writePlugin builds a test plugin and writes it to dir.
@@ -72,8 +74,12 @@ func pluginTOML(t testing.TB, dir string, o envOpts) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "data_dir = %q\n[trace]\ndisabled = true\n", filepath.Join(dir, "data"))
 	fmt.Fprintf(&b, "[[plugin]]\nname = \"memcmms\"\npath = %q\nallow_unpinned = true\nprimary = true\n", writePlugin(t, dir, "memcmms"))
+	b.WriteString("[plugin.config]\n")
 	if o.quiet {
-		b.WriteString("[plugin.config]\nquiet = \"true\"\n")
+		b.WriteString("quiet = \"true\"\n")
+	}
+	if o.noVendorOps {
+		b.WriteString("vendor_ops = \"off\"\n")
 	}
 	b.WriteString("[plugin.grant.kv]\nquota_bytes = 65536\n")
 	if o.chat {

@@ -51,7 +51,16 @@ type HTTPOptions struct {
 	// HealthTimeout bounds the per-connector health checks of /health
 	// (default 3 s).
 	HealthTimeout time.Duration
+	// Metrics, when set, is served at /metrics behind the same Host,
+	// Origin and bearer checks as /mcp (any valid token, read scope
+	// included) — unless MetricsNoAuth, which drops the token check for a
+	// scraper that cannot send one (the Host and Origin checks stay).
+	Metrics       http.Handler
+	MetricsNoAuth bool
 }
+
+// MetricsPath is where the Prometheus metrics are served.
+const MetricsPath = "/metrics"
 
 // Handler returns the HTTP handler: /mcp (Host and Origin checks, bearer
 // auth, scope) and /health. port is the bound port, used for the default
@@ -66,18 +75,6 @@ func (s *Server) Handler(o HTTPOptions, port string) (http.Handler, error) {
 	if o.HealthTimeout <= 0 {
 		o.HealthTimeout = 3 * time.Second
 	}
-	origins := o.AllowedOrigins
-	if len(origins) == 0 {
-		for _, h := range []string{"localhost", "127.0.0.1", "[::1]"} {
-			origins = append(origins, "http://"+h+":"+port, "https://"+h+":"+port)
-		}
-	}
-	hosts := o.AllowedHosts
-	if len(hosts) == 0 {
-		for _, h := range []string{"localhost", "127.0.0.1", "[::1]"} {
-			hosts = append(hosts, h+":"+port)
-		}
-	}
 	bound := newSessions()
 	streamable := server.NewStreamableHTTPServer(s.mcp,
 		server.WithEndpointPath(MCPPath),
@@ -87,25 +84,69 @@ func (s *Server) Handler(o HTTPOptions, port string) (http.Handler, error) {
 		server.WithStreamableHTTPLogger(slog.New(slog.NewTextHandler(
 			s.logger.Named("http").StandardWriter(&hclog.StandardLoggerOptions{InferLevels: true}), nil))),
 	)
-	auth := newAuthenticator(o.Tokens, o.OAuth, s.logger.Named("auth"))
-	g := &gate{s: s, auth: auth, origins: set(origins, normOrigin), hosts: set(hosts, strings.ToLower), next: streamable, sessions: bound}
+	g := s.newGate(o, port, streamable, bound)
+	auth := g.auth
 	mux := http.NewServeMux()
 	mux.Handle(MCPPath, g)
 	mux.HandleFunc("/health", func(w http.ResponseWriter, r *http.Request) { s.health(w, r, auth, o.HealthTimeout) })
+	if o.Metrics != nil {
+		mux.Handle(MetricsPath, &metricsGate{g: g, next: o.Metrics, noAuth: o.MetricsNoAuth})
+	}
 	auth.mountMetadata(mux)
+	return mux, nil
+}
+
+// MetricsHandler returns a handler serving /metrics alone, behind the same
+// Host, Origin and (unless o.MetricsNoAuth) bearer checks as /mcp: for a
+// listener of its own (machina.toml metrics.listen).
+func (s *Server) MetricsHandler(o HTTPOptions, port string) (http.Handler, error) {
+	if o.Metrics == nil {
+		return nil, errors.New("mcp: no metrics handler")
+	}
+	if o.Tokens == nil {
+		o.Tokens = &TokenStore{}
+	}
+	if !o.MetricsNoAuth && o.Tokens.Len() == 0 && o.OAuth == nil {
+		return nil, fmt.Errorf("metrics: %w (or set metrics.auth = \"none\")", ErrNoTokens)
+	}
+	g := s.newGate(o, port, nil, nil)
+	mux := http.NewServeMux()
+	mux.Handle(MetricsPath, &metricsGate{g: g, next: o.Metrics, noAuth: o.MetricsNoAuth})
 	return mux, nil
 }
 
 // Serve serves HTTP on ln until ctx is done, then shuts down gracefully.
 func (s *Server) Serve(ctx context.Context, ln net.Listener, o HTTPOptions) error {
-	host, port, _ := net.SplitHostPort(ln.Addr().String())
-	if ip := net.ParseIP(host); ip != nil && !ip.IsLoopback() && len(o.AllowedHosts) == 0 {
-		s.logger.Warn("listening beyond loopback, but only localhost Host headers are accepted; set mcp.allowed_hosts to the names clients use", "listen", ln.Addr().String())
-	}
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	s.warnBeyondLoopback(ln, o)
 	h, err := s.Handler(o, port)
 	if err != nil {
 		return err
 	}
+	return s.serveHandler(ctx, ln, h, o, MCPPath)
+}
+
+// ServeMetrics serves MetricsHandler on ln until ctx is done.
+func (s *Server) ServeMetrics(ctx context.Context, ln net.Listener, o HTTPOptions) error {
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	s.warnBeyondLoopback(ln, o)
+	h, err := s.MetricsHandler(o, port)
+	if err != nil {
+		return err
+	}
+	return s.serveHandler(ctx, ln, h, o, MetricsPath)
+}
+
+func (s *Server) warnBeyondLoopback(ln net.Listener, o HTTPOptions) {
+	host, _, _ := net.SplitHostPort(ln.Addr().String())
+	if ip := net.ParseIP(host); ip != nil && !ip.IsLoopback() && len(o.AllowedHosts) == 0 {
+		s.logger.Warn("listening beyond loopback, but only localhost Host headers are accepted; set mcp.allowed_hosts to the names clients use", "listen", ln.Addr().String())
+	}
+}
+
+// serveHandler serves h on ln (TLS when configured) until ctx is done,
+// then shuts down gracefully.
+func (s *Server) serveHandler(ctx context.Context, ln net.Listener, h http.Handler, o HTTPOptions, path string) error {
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
 		ErrorLog: s.logger.Named("http").StandardLogger(&hclog.StandardLoggerOptions{InferLevels: true})}
 	if (o.TLSCert == "") != (o.TLSKey == "") {
@@ -126,7 +167,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, o HTTPOptions) erro
 	if o.TLSCert != "" {
 		scheme = "https"
 	}
-	s.logger.Info("mcp_server_ready", "transport", "http", "url", scheme+"://"+ln.Addr().String()+MCPPath, "sandbox", s.router.Sandbox())
+	if path == MCPPath {
+		s.logger.Info("mcp_server_ready", "transport", "http", "url", scheme+"://"+ln.Addr().String()+path, "sandbox", s.router.Sandbox())
+	} else {
+		s.logger.Info("metrics_ready", "url", scheme+"://"+ln.Addr().String()+path)
+	}
 	select {
 	case err := <-errc:
 		if errors.Is(err, http.ErrServerClosed) {
@@ -137,9 +182,28 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, o HTTPOptions) erro
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	err = srv.Shutdown(sctx)
+	err := srv.Shutdown(sctx)
 	<-errc
 	return err
+}
+
+// newGate builds the /mcp checks: allowed Host and Origin values (default:
+// localhost names with the bound port) and the authenticator.
+func (s *Server) newGate(o HTTPOptions, port string, next http.Handler, bound *sessions) *gate {
+	origins := o.AllowedOrigins
+	if len(origins) == 0 {
+		for _, h := range []string{"localhost", "127.0.0.1", "[::1]"} {
+			origins = append(origins, "http://"+h+":"+port, "https://"+h+":"+port)
+		}
+	}
+	hosts := o.AllowedHosts
+	if len(hosts) == 0 {
+		for _, h := range []string{"localhost", "127.0.0.1", "[::1]"} {
+			hosts = append(hosts, h+":"+port)
+		}
+	}
+	auth := newAuthenticator(o.Tokens, o.OAuth, s.logger.Named("auth"))
+	return &gate{s: s, auth: auth, origins: set(origins, normOrigin), hosts: set(hosts, strings.ToLower), next: next, sessions: bound}
 }
 
 func set(vs []string, norm func(string) string) map[string]bool {
@@ -181,15 +245,49 @@ func bearer(r *http.Request) string {
 	return strings.TrimSpace(tok)
 }
 
-func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// checkHostOrigin applies the Host (DNS rebinding) and Origin checks; it
+// answers 403 and returns false when one fails.
+func (g *gate) checkHostOrigin(w http.ResponseWriter, r *http.Request) bool {
 	if !g.hosts[strings.ToLower(r.Host)] {
 		g.s.logger.Warn("refused request with an unexpected Host header (DNS rebinding defence; see mcp.allowed_hosts)", "host", r.Host)
 		forbidden(w, "invalid_host", "Host header not allowed")
-		return
+		return false
 	}
 	if o := r.Header.Get("Origin"); o != "" && !g.origins[normOrigin(o)] {
 		g.s.logger.Warn("refused request from a disallowed Origin (see mcp.allowed_origins)", "origin", o)
 		forbidden(w, "invalid_origin", "Origin not allowed")
+		return false
+	}
+	return true
+}
+
+// metricsGate serves /metrics behind the /mcp checks.
+type metricsGate struct {
+	g      *gate
+	next   http.Handler
+	noAuth bool
+}
+
+func (m *metricsGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "method_not_allowed"})
+		return
+	}
+	if !m.g.checkHostOrigin(w, r) {
+		return
+	}
+	if !m.noAuth {
+		if _, refused := m.g.auth.authenticate(r); refused != nil {
+			m.g.auth.refuse(w, refused)
+			return
+		}
+	}
+	m.next.ServeHTTP(w, r)
+}
+
+func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !g.checkHostOrigin(w, r) {
 		return
 	}
 	client, refused := g.auth.authenticate(r)

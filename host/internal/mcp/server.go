@@ -35,7 +35,19 @@ type Options struct {
 	// VendorTools registers the opt-in vendor tools (machina.toml
 	// mcp.vendor_tools) when a plugin implements their operation.
 	VendorTools bool
+	// Metrics counts tool calls; nil counts nothing.
+	Metrics ToolMetrics
 }
+
+// ToolMetrics counts MCP tool calls; *metrics.Metrics implements it.
+type ToolMetrics interface {
+	ToolCall(tool, client, outcome string)
+}
+
+// noMetrics is the ToolMetrics used when none is given.
+type noMetrics struct{}
+
+func (noMetrics) ToolCall(string, string, string) {}
 
 // Server is Machina's MCP server: tools, resources and prompts on one
 // mcp-go server, served over stdio or streamable HTTP.
@@ -45,6 +57,7 @@ type Server struct {
 	logger  hclog.Logger
 	version string
 	mcp     *server.MCPServer
+	metrics ToolMetrics
 
 	mu    sync.RWMutex
 	tools map[string]tool
@@ -75,8 +88,11 @@ func New(o Options) (*Server, error) {
 	if o.Version == "" {
 		o.Version = "dev"
 	}
+	if o.Metrics == nil {
+		o.Metrics = noMetrics{}
+	}
 	s := &Server{router: o.Router, tracer: o.Tracer, logger: o.Logger, version: o.Version, tools: map[string]tool{},
-		confirmWrites: !o.NoWriteConfirmation, vendorTools: o.VendorTools}
+		confirmWrites: !o.NoWriteConfirmation, vendorTools: o.VendorTools, metrics: o.Metrics}
 	_, _ = rand.Read(s.confirmKey[:]) // crypto/rand.Read never fails (Go ≥ 1.24)
 	s.complete.router = o.Router
 	hooks := &server.Hooks{}
@@ -186,51 +202,90 @@ func (s *Server) isWriteTool(name string) bool {
 }
 
 func (s *Server) handler(t tool) server.ToolHandlerFunc {
-	write := t.class() == abi.ClassWrite
 	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		vals := req.GetArguments()
-		var d decision
-		if write && ScopeFrom(ctx) != ScopeRead {
-			var ask *mcp.CallToolResult
-			if d, ask = s.confirmation(ctx, t, req); ask != nil {
-				return ask, nil // asked; the tool call is traced when answered
-			}
+		res, outcome := s.runTool(ctx, t, req)
+		if outcome != "" {
+			s.metrics.ToolCall(t.Name, clientIDOf(ctx), outcome)
 		}
-		in, _ := json.Marshal(vals)
-		ctx, sp := s.tracer.Start(ctx, trace.Entry{Action: trace.ActionToolCall, Operation: t.Name, InputSummary: string(in)})
-		if write && ScopeFrom(ctx) == ScopeRead {
-			err := abi.Unauthorized("insufficient_scope: this client's token may only call read-only tools")
-			sp.End(err)
-			return mcp.NewToolResultError(err.Message), nil
-		}
-		if d.asked {
-			s.recordDecision(ctx, t, string(in), d)
-			sp.Entry().Metadata = map[string]any{"confirmation": string(d.action)}
-		}
-		if d.refused() {
-			res := notConfirmedResult(t, d)
-			sp.Entry().OutputSummary = "not confirmed: " + string(d.action)
-			sp.End(nil)
-			return res, nil
-		}
-		v, err := t.call(s.runContext(ctx, write, req), s.router, vals)
-		if !write && ctx.Err() != nil {
-			// Whatever the plugin call reported, the reason is the client.
-			err = abi.Unavailable("cancelled by the client")
-		}
-		var text string
-		if err == nil {
-			text, err = marshal(v)
-		}
-		if err != nil {
-			msg := publicMessage(err)
-			sp.Entry().OutputSummary = msg
-			sp.End(err)
-			return mcp.NewToolResultError(msg), nil
-		}
-		sp.End(nil)
-		return mcp.NewToolResultStructured(t.Output.structured(v), text), nil
+		return res, nil
 	}
+}
+
+// Tool call outcomes besides "ok" and the ABI error codes.
+const (
+	outcomeOK           = "ok"
+	outcomeNotConfirmed = "not_confirmed"
+	outcomeCancelled    = "cancelled"
+)
+
+// runTool runs one tool call under its trace span and returns its result
+// and outcome for the metrics ("" while a confirmation is being asked:
+// the call is counted when the answer comes back).
+func (s *Server) runTool(ctx context.Context, t tool, req mcp.CallToolRequest) (*mcp.CallToolResult, string) {
+	write := t.class() == abi.ClassWrite
+	vals := req.GetArguments()
+	var d decision
+	if write && ScopeFrom(ctx) != ScopeRead {
+		var ask *mcp.CallToolResult
+		if d, ask = s.confirmation(ctx, t, req); ask != nil {
+			return ask, "" // asked; the tool call is traced when answered
+		}
+	}
+	in, _ := json.Marshal(vals)
+	ctx, sp := s.tracer.Start(ctx, trace.Entry{Action: trace.ActionToolCall, Operation: t.Name, InputSummary: string(in)})
+	if write && ScopeFrom(ctx) == ScopeRead {
+		err := abi.Unauthorized("insufficient_scope: this client's token may only call read-only tools")
+		sp.End(err)
+		return mcp.NewToolResultError(err.Message), string(err.Code)
+	}
+	if d.asked {
+		s.recordDecision(ctx, t, string(in), d)
+		sp.Entry().Metadata = map[string]any{"confirmation": string(d.action)}
+	}
+	if d.refused() {
+		res := notConfirmedResult(t, d)
+		sp.Entry().OutputSummary = "not confirmed: " + string(d.action)
+		sp.End(nil)
+		return res, outcomeNotConfirmed
+	}
+	v, err := t.call(s.runContext(ctx, write, req), s.router, vals)
+	cancelled := !write && ctx.Err() != nil
+	if cancelled {
+		// Whatever the plugin call reported, the reason is the client.
+		err = abi.Unavailable("cancelled by the client")
+	}
+	var text string
+	if err == nil {
+		text, err = marshal(v)
+	}
+	if err != nil {
+		msg := publicMessage(err)
+		sp.Entry().OutputSummary = msg
+		sp.End(err)
+		outcome := errorOutcome(err)
+		if cancelled {
+			outcome = outcomeCancelled
+		}
+		return mcp.NewToolResultError(msg), outcome
+	}
+	sp.End(nil)
+	return mcp.NewToolResultStructured(t.Output.structured(v), text), outcomeOK
+}
+
+// errorOutcome is the metrics outcome of a failed call: its ABI error code
+// (a fixed set), else "internal".
+func errorOutcome(err error) string {
+	var ae *abi.Error
+	if errors.As(err, &ae) && ae.Code != "" {
+		return string(ae.Code)
+	}
+	return string(abi.CodeInternal)
+}
+
+// clientIDOf is the caller's client id (from the token table, or "stdio").
+func clientIDOf(ctx context.Context) string {
+	c, _ := trace.CallFrom(ctx)
+	return c.ClientID
 }
 
 // runContext is the context a tool runs in. A read follows the request:

@@ -10,6 +10,7 @@ import (
 	"github.com/machina-go/machina/host/internal/router"
 	"github.com/machina-go/machina/host/internal/trace"
 	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/mcp"
 )
 
 var vendorTools = []string{"sap_pm_raw_iw38_notification", "maximo_raw_attribute_update"}
@@ -130,5 +131,76 @@ func TestVendorToolsNeedWriteScope(t *testing.T) {
 	}
 	if n := e.counter(t, "memcmms", "writes"); n != 0 {
 		t.Fatalf("%d writes reached the plugin", n)
+	}
+}
+
+// Vendor tools reach an upstream only through a plugin that serves the
+// vendor operation: enabled, but with a CMMS configured without them, they
+// are not registered and nothing answers in their place.
+func TestVendorToolsOnlyThroughAPlugin(t *testing.T) {
+	e := newEnv(t, envOpts{quiet: true, noConfirm: true, vendorTools: true, noVendorOps: true})
+	c := inProcess(t, e)
+	got := listed(t, c)
+	if _, ok := got["machina_create_work_order"]; !ok {
+		t.Fatal("the CMMS's own tools are missing")
+	}
+	for _, name := range vendorTools {
+		if _, ok := got[name]; ok {
+			t.Errorf("%s registered although no plugin serves its operation", name)
+		}
+	}
+	res, err := c.CallTool(t.Context(), toolReq("sap_pm_raw_iw38_notification", map[string]any{"equipment_id": "10000042"}))
+	if err == nil && !res.IsError {
+		t.Fatalf("a vendor tool answered without a plugin serving it: %+v", res)
+	}
+	if n := e.counter(t, "memcmms", "writes"); n != 0 {
+		t.Fatalf("%d writes reached the plugin", n)
+	}
+}
+
+// Vendor tools are confirmed like every write: the user sees every
+// argument, a decline writes nothing, an accept writes once, and both
+// answers are traced.
+func TestVendorToolsConfirmed(t *testing.T) {
+	e := newEnv(t, envOpts{quiet: true, trace: true, vendorTools: true})
+	args := map[string]any{"resource_type": "mxwo", "resource_id": "_V08xMDAxL0JFREZPUkQ-", "attributes": map[string]any{"status": "WAPPR"}}
+
+	no := &user{action: mcp.ElicitationResponseActionDecline}
+	res := callTool(t, inProcessAs(t, e, no), "maximo_raw_attribute_update", args)
+	if text := resultText(res); res.IsError || !strings.Contains(text, `"status":"declined"`) {
+		t.Fatalf("declined vendor write: %s", text)
+	}
+	if n := e.counter(t, "memcmms", "writes"); n != 0 {
+		t.Fatalf("a declined vendor write reached the plugin (%d writes)", n)
+	}
+	shown := no.asked()
+	if len(shown) != 1 {
+		t.Fatalf("asked %d times", len(shown))
+	}
+	for _, want := range []string{"maximo raw attribute update", "resource type: mxwo", "resource id: _V08xMDAxL0JFREZPUkQ-", "WAPPR"} {
+		if !strings.Contains(shown[0], want) {
+			t.Errorf("the confirmation does not show %q:\n%s", want, shown[0])
+		}
+	}
+
+	yes := &user{action: mcp.ElicitationResponseActionAccept}
+	res = callTool(t, inProcessAs(t, e, yes), "maximo_raw_attribute_update", args)
+	if text := resultText(res); res.IsError || !strings.Contains(text, `"status_code":200`) {
+		t.Fatalf("accepted vendor write: %s", text)
+	}
+	if n := e.counter(t, "memcmms", "writes"); n != 1 || len(yes.asked()) != 1 {
+		t.Fatalf("accepted: %d writes, asked %d times (want 1, 1)", n, len(yes.asked()))
+	}
+	for _, decision := range []string{"decline", "accept"} {
+		if !waitTrace(t, e.tracer, func(es []trace.Entry) bool {
+			for _, en := range es {
+				if en.Action == trace.ActionWriteConfirmation && en.Operation == "maximo_raw_attribute_update" && en.Metadata["decision"] == decision {
+					return true
+				}
+			}
+			return false
+		}) {
+			t.Errorf("no write_confirmation trace with decision %s", decision)
+		}
 	}
 }

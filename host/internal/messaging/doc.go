@@ -11,9 +11,12 @@
 //
 //	<channel>:<chat id>   e.g. "telegram:123456789", "telegram:-1001234",
 //	                      "email:ann@plant.example"
-//	<chat id>             a bare chat id or address, sent through the only
-//	                      configured channel (an error when there are
-//	                      several: the caller must name one)
+//	<chat id>             a bare chat id or address: sent through the only
+//	                      configured channel, else through the one channel
+//	                      that takes that kind of id — a number or
+//	                      @username for a chat channel (Telegram), an
+//	                      address for a mail channel (Channel.Address) —
+//	                      and an error naming the channels otherwise
 //
 // where <channel> is the plugin name. A prefix that is not a channel name
 // is part of a bare id.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -34,6 +35,45 @@ type Plugin interface {
 type Channel struct {
 	Name   string
 	Plugin Plugin
+	// Address is the kind of chat id the channel takes, for routing a
+	// bare target (see Resolve); "" routes bare targets only when it is
+	// the only channel.
+	Address AddressKind
+}
+
+// AddressKind is the shape of the chat ids a channel takes.
+type AddressKind string
+
+// Address kinds.
+const (
+	// AddressChat is a chat id: an integer (Telegram's "4242",
+	// "-1001234567890") or a public @username.
+	AddressChat AddressKind = "chat id"
+	// AddressEmail is an e-mail address (a channel speaking mail).
+	AddressEmail AddressKind = "e-mail address"
+)
+
+var (
+	chatIDRE   = regexp.MustCompile(`^(-?[0-9]{1,20}|@[A-Za-z][A-Za-z0-9_]{4,31})$`)
+	addrSpecRE = regexp.MustCompile(`^[^@\s<>(),;:"\[\]]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$`)
+)
+
+func (k AddressKind) withArticle() string {
+	if k == AddressEmail {
+		return "an " + string(k)
+	}
+	return "a " + string(k)
+}
+
+// AddressOf says which kind of chat id target is ("" when neither).
+func AddressOf(target string) AddressKind {
+	switch {
+	case chatIDRE.MatchString(target):
+		return AddressChat
+	case addrSpecRE.MatchString(target):
+		return AddressEmail
+	}
+	return ""
 }
 
 // Handler receives incoming messages. A non-empty reply is sent back to the
@@ -108,6 +148,7 @@ type Router struct {
 	opts     Options
 	log      hclog.Logger
 	channels map[string]Plugin
+	kinds    map[string]AddressKind
 	names    []string
 	running  sync.Mutex
 	ledger   *inbox.Ledger
@@ -165,7 +206,7 @@ func New(opts Options) (*Router, error) {
 	if ledger == nil {
 		ledger, _, _ = inbox.Open(inbox.Options{}) // in memory: cannot fail
 	}
-	r := &Router{opts: opts, log: opts.Logger, channels: map[string]Plugin{}, ledger: ledger,
+	r := &Router{opts: opts, log: opts.Logger, channels: map[string]Plugin{}, kinds: map[string]AddressKind{}, ledger: ledger,
 		acks: map[string]string{}, attempts: map[[2]string]int{}}
 	for _, c := range opts.Channels {
 		if !wire.ValidName(c.Name) || c.Plugin == nil {
@@ -175,6 +216,7 @@ func New(opts Options) (*Router, error) {
 			return nil, fmt.Errorf("messaging: channel %q configured twice", c.Name)
 		}
 		r.channels[c.Name] = c.Plugin
+		r.kinds[c.Name] = c.Address
 		r.names = append(r.names, c.Name)
 	}
 	sort.Strings(r.names)
@@ -205,7 +247,25 @@ func (r *Router) Resolve(target string) (channel, chatID string, err error) {
 	if len(r.names) == 1 {
 		return r.names[0], target, nil
 	}
-	return "", "", abi.InvalidArgument("channel %q is ambiguous: write <channel>:<chat id> with one of %s", target, strings.Join(r.names, ", "))
+	kind := AddressOf(target)
+	var fits []string
+	for _, n := range r.names {
+		if kind != "" && r.kinds[n] == kind {
+			fits = append(fits, n)
+		}
+	}
+	switch {
+	case len(fits) == 1:
+		return fits[0], target, nil
+	case kind == "":
+		return "", "", abi.InvalidArgument("channel %q is neither a chat id nor an e-mail address: write <channel>:<chat id> with one of %s",
+			target, strings.Join(r.names, ", "))
+	case len(fits) == 0:
+		return "", "", abi.InvalidArgument("channel %q is %s but no configured channel takes one: write <channel>:<chat id> with one of %s",
+			target, kind.withArticle(), strings.Join(r.names, ", "))
+	}
+	return "", "", abi.InvalidArgument("channel %q is ambiguous: several channels take %s (%s); write <channel>:<chat id>",
+		target, kind.withArticle(), strings.Join(fits, ", "))
 }
 
 // SendTo sends text to chatID through the named channel's plugin

@@ -145,6 +145,50 @@ func TestResolve(t *testing.T) {
 	}
 }
 
+// TestResolveBareTargetByShape: with a chat channel and a mail channel, a
+// bare target goes where its shape says, as machina_send_message's schema
+// promises ("Telegram chat id or email address"). Shapes from the Telegram
+// Bot API (sendMessage chat_id: "Integer or String — unique identifier for
+// the target chat or username of the target channel (in the format
+// @channelusername)"; usernames are 5-32 characters) and RFC 5322
+// addr-spec.
+func TestResolveBareTargetByShape(t *testing.T) {
+	typed, _ := messaging.New(messaging.Options{Channels: []messaging.Channel{
+		{Name: "telegram", Plugin: nopPlugin{}, Address: messaging.AddressChat},
+		{Name: "email", Plugin: nopPlugin{}, Address: messaging.AddressEmail}}})
+	twoChats, _ := messaging.New(messaging.Options{Channels: []messaging.Channel{
+		{Name: "telegram", Plugin: nopPlugin{}, Address: messaging.AddressChat},
+		{Name: "telegram-ops", Plugin: nopPlugin{}, Address: messaging.AddressChat}}})
+	for _, c := range []struct {
+		r      *messaging.Router
+		target string
+		ch     string // "" = refused
+		why    string
+	}{
+		{typed, "4242", "telegram", ""},
+		{typed, "-1001234567890", "telegram", ""},
+		{typed, "@plant_channel", "telegram", ""},
+		{typed, "tech@plant.example", "email", ""},
+		{typed, "email:tech@plant.example", "email", ""},
+		{typed, "telegram:4242", "telegram", ""},
+		{typed, "Ann Smith", "", "neither a chat id nor an e-mail address"},
+		{typed, "@ab", "", "neither"},
+		{twoChats, "4242", "", "ambiguous"},
+		{twoChats, "tech@plant.example", "", "no configured channel takes one"},
+	} {
+		ch, id, err := c.r.Resolve(c.target)
+		if c.ch == "" {
+			if err == nil || !strings.Contains(err.Error(), c.why) {
+				t.Errorf("Resolve(%q) = %q, %v; want an error saying %q", c.target, ch, err, c.why)
+			}
+			continue
+		}
+		if err != nil || ch != c.ch || (id != c.target && !strings.HasSuffix(c.target, ":"+id)) {
+			t.Errorf("Resolve(%q) = %q, %q, %v; want channel %s", c.target, ch, id, err, c.ch)
+		}
+	}
+}
+
 // failing is a channel whose upstream is down (routing logic only).
 type failing struct{}
 

@@ -98,7 +98,7 @@ func (b *Broker) Name() string { return b.cfg.Name }
 // Run supervises the session until ctx ends (sensor.Session).
 func (b *Broker) Run(ctx context.Context) {
 	if _, tlsOn, _ := b.cfg.endpoint(); !tlsOn {
-		b.log.Warn("insecure_connection: MQTT over plain TCP: traffic to this broker is neither encrypted nor is the broker authenticated", "url", b.cfg.URL)
+		sensor.LogInsecure(b.log, "MQTT over plain TCP: traffic to this broker is neither encrypted nor is the broker authenticated", b.cfg.URL)
 	}
 	minB, maxB := ms(b.cfg.ReconnectMinMS, defaultReconnectMinMS), ms(b.cfg.ReconnectMaxMS, defaultReconnectMaxMS)
 	backoff := minB

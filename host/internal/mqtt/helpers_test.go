@@ -2,14 +2,11 @@ package mqtt
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"os"
 	"testing"
 	"time"
 
-	paho "github.com/eclipse/paho.mqtt.golang"
 	simmqtt "github.com/machina-go/machina/internal/sim/mqtt"
 )
 
@@ -33,49 +30,27 @@ func startBroker(t *testing.T, o simmqtt.Options) *simmqtt.Broker {
 	return b
 }
 
-// publisher is a test client that publishes to the broker.
+// publisher publishes to the broker as a device would.
 type publisher struct {
-	t  *testing.T
-	cl paho.Client
+	t *testing.T
+	p *simmqtt.Publisher
 }
 
 func newPublisher(t *testing.T, b *simmqtt.Broker, user, password string) *publisher {
 	t.Helper()
-	o := paho.NewClientOptions().SetClientID("test-publisher-" + t.Name()).SetAutoReconnect(false).SetConnectTimeout(5 * time.Second)
-	if p := b.PKI(); p != nil {
-		o.AddBroker("ssl://" + b.Addr())
-		pem, err := os.ReadFile(p.CAFile)
-		if err != nil {
-			t.Fatal(err)
-		}
-		pool := x509.NewCertPool()
-		pool.AppendCertsFromPEM(pem)
-		cert, err := tls.LoadX509KeyPair(p.ClientCert, p.ClientKey)
-		if err != nil {
-			t.Fatal(err)
-		}
-		o.SetTLSConfig(&tls.Config{RootCAs: pool, Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
-	} else {
-		o.AddBroker("tcp://" + b.Addr())
+	p, err := b.NewPublisher("test-publisher-"+t.Name(), user, password)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if user != "" {
-		o.SetUsername(user).SetPassword(password)
-	}
-	cl := paho.NewClient(o)
-	if tok := cl.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
-		t.Fatalf("publisher connect: %v", tok.Error())
-	}
-	p := &publisher{t: t, cl: cl}
-	t.Cleanup(func() { cl.Disconnect(100) })
-	return p
+	t.Cleanup(p.Close)
+	return &publisher{t: t, p: p}
 }
 
 // send publishes at QoS 1 and waits for the broker's acknowledgement.
 func (p *publisher) send(topic, payload string) {
 	p.t.Helper()
-	tok := p.cl.Publish(topic, 1, false, payload)
-	if !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
-		p.t.Fatalf("publish %s: %v", topic, tok.Error())
+	if err := p.p.Publish(topic, payload); err != nil {
+		p.t.Fatal(err)
 	}
 }
 

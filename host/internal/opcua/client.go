@@ -107,7 +107,7 @@ func (c *Client) Name() string { return c.cfg.Name }
 // Run supervises the session until ctx ends (sensor.Session).
 func (c *Client) Run(ctx context.Context) {
 	if c.policy == ua.SecurityPolicyURINone {
-		c.log.Warn("insecure_connection: OPC-UA security policy None: traffic to this endpoint is neither signed nor encrypted and the server is not authenticated", "url", c.cfg.URL)
+		sensor.LogInsecure(c.log, "OPC-UA security policy None: traffic to this endpoint is neither signed nor encrypted and the server is not authenticated", c.cfg.URL)
 	}
 	minB, maxB := ms(c.cfg.ReconnectMinMS, defaultReconnectMinMS), ms(c.cfg.ReconnectMaxMS, defaultReconnectMaxMS)
 	backoff := minB

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/machina-go/machina/abi"
@@ -37,7 +38,32 @@ type LoadOptions struct {
 	Host   Host
 	Limits Limits
 	Logger hclog.Logger
+	// Observer, when set, receives call timings and instance events.
+	Observer Observer
 }
+
+// Observer receives what an operator's metrics count about a plugin:
+// *metrics.Metrics implements it. Its methods must not block.
+type Observer interface {
+	// PluginCall is one call into an instance (any export) and its
+	// duration, trapped or not.
+	PluginCall(plugin, export string, d time.Duration)
+	// PluginInstance is an instance event: "recycled" (call budget spent)
+	// or "trap" (discarded after a trap).
+	PluginInstance(plugin, event string)
+}
+
+// Instance events passed to Observer.PluginInstance.
+const (
+	EventRecycled = "recycled"
+	EventTrap     = "trap"
+)
+
+// noObserver is the Observer used when none is given.
+type noObserver struct{}
+
+func (noObserver) PluginCall(string, string, time.Duration) {}
+func (noObserver) PluginInstance(string, string)            {}
 
 // Plugin is a loaded, verified plugin with a pool of instances. It is safe
 // for concurrent use.
@@ -52,6 +78,7 @@ type Plugin struct {
 	limits     Limits
 	config     []byte
 	logger     hclog.Logger
+	observer   Observer
 
 	pool    chan *instance
 	slots   chan struct{} // one token per instance that may exist
@@ -153,8 +180,12 @@ func (e *Engine) Load(ctx context.Context, wasm []byte, opts LoadOptions) (*Plug
 		limits:     limits,
 		config:     cfg,
 		logger:     logger,
+		observer:   opts.Observer,
 		pool:       make(chan *instance, limits.PoolSize),
 		slots:      make(chan struct{}, limits.PoolSize),
+	}
+	if p.observer == nil {
+		p.observer = noObserver{}
 	}
 	for range limits.PoolSize {
 		p.slots <- struct{}{}
@@ -386,15 +417,25 @@ func (p *Plugin) Call(ctx context.Context, export string, input []byte) ([]byte,
 		return nil, err
 	}
 	p.calls.Add(1)
+	start := time.Now()
 	out, err := p.invoke(ctx, inst, export, input)
+	p.observer.PluginCall(p.manifest.Name, export, time.Since(start))
 	if errors.Is(err, ErrTrap) {
-		p.traps.Add(1)
-		p.logger.Warn("plugin instance discarded after a trap", "export", export, "reason", err.(*trapError).reason)
 		p.discard(context.WithoutCancel(ctx), inst)
+		if errors.Is(ctx.Err(), context.Canceled) {
+			// The caller gave up (a client cancelled, the host is stopping):
+			// the instance goes, but the plugin did nothing wrong.
+			p.logger.Debug("plugin instance discarded: the call was cancelled", "export", export)
+			return nil, err
+		}
+		p.traps.Add(1)
+		p.observer.PluginInstance(p.manifest.Name, EventTrap)
+		p.logger.Warn("plugin instance discarded after a trap", "export", export, "reason", err.(*trapError).reason)
 		return nil, err
 	}
 	if inst.calls >= p.limits.RecycleAfter {
 		p.recycled.Add(1)
+		p.observer.PluginInstance(p.manifest.Name, EventRecycled)
 		p.discard(context.WithoutCancel(ctx), inst)
 	} else {
 		p.pool <- inst

@@ -25,13 +25,13 @@ func tempPlugin(t *testing.T, files map[string]string) string {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	files["go.mod"] = "module example.com/p\n\ngo 1.26\n"
+	files["go.mod"] = "module example.com/p\n\ngo 1.26.0\n"
 	for name, text := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	work := fmt.Sprintf("go 1.26\n\nuse (\n\t%s\n\t./p\n)\n", testplugin.Root())
+	work := fmt.Sprintf("go 1.26.0\n\nuse (\n\t%s\n\t./p\n)\n", testplugin.Root())
 	if err := os.WriteFile(filepath.Join(root, "go.work"), []byte(work), 0o644); err != nil {
 		t.Fatal(err)
 	}

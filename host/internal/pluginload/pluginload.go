@@ -47,6 +47,9 @@ type Deps struct {
 	// Observer, when set, also receives one event per outbound plugin HTTP
 	// request.
 	Observer policy.HTTPObserver
+	// PluginObserver, when set, receives every plugin's call timings and
+	// instance events (operator metrics).
+	PluginObserver plugin.Observer
 	// Mailer implements mail for plugins granted mail; nil refuses mail.
 	Mailer policy.Mailer
 	// Sandbox reports whether sandbox mode is on; nil uses cfg.Sandbox.
@@ -183,6 +186,10 @@ func load(ctx context.Context, cfg *config.Config, p config.Plugin, deps Deps) (
 	pol, mism := policy.Resolve(requested(rep.Manifest, p.Name, deps.MapOrigin), p.Grant)
 	logger := deps.Logger.Named("plugin").Named(p.Name)
 	for _, m := range mism {
+		if reason, ok := m.Expected(pol); ok {
+			logger.Info("capability mismatch", "kind", string(m.Kind), "detail", m.Message, "reason", reason)
+			continue
+		}
 		logger.Warn("capability mismatch", "kind", string(m.Kind), "detail", m.Message)
 	}
 	host, err := policy.New(policy.Options{
@@ -200,11 +207,12 @@ func load(ctx context.Context, cfg *config.Config, p config.Plugin, deps Deps) (
 		return nil, err
 	}
 	pl, err := deps.Engine.Load(ctx, wasm, plugin.LoadOptions{
-		SHA256: p.SHA256,
-		Config: p.Config,
-		Host:   host,
-		Limits: limitsOf(p.Grant.Limits),
-		Logger: logger,
+		SHA256:   p.SHA256,
+		Config:   p.Config,
+		Host:     host,
+		Limits:   limitsOf(p.Grant.Limits),
+		Logger:   logger,
+		Observer: deps.PluginObserver,
 	})
 	if err != nil {
 		host.Close()

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/machina-go/machina/host/internal/config"
@@ -133,6 +134,22 @@ type Mismatch struct {
 	Kind    MismatchKind `json:"kind"`
 	Subject string       `json:"subject"`
 	Message string       `json:"message"`
+}
+
+// Expected reports whether m is a normal consequence of granting a plugin
+// less than it can use, and why: a plugin lists every origin it can work
+// with (a vendor's cloud domains, its on-premise patterns) and the operator
+// grants the one of this site, so the origins left ungranted are expected
+// once at least one origin is usable. Everything else deserves a warning.
+func (m Mismatch) Expected(p Policy) (reason string, ok bool) {
+	if m.Kind != RequestNotGranted || len(p.Origins) == 0 || !strings.Contains(m.Subject, "://") || strings.Contains(m.Subject, " ") {
+		return "", false
+	}
+	granted := make([]string, len(p.Origins))
+	for i, o := range p.Origins {
+		granted[i] = o.String()
+	}
+	return "expected: the plugin lists every origin it can work with and this site grants " + strings.Join(granted, ", "), true
 }
 
 // Resolve computes the effective policy: manifest request ∩ operator grant.

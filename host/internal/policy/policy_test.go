@@ -225,6 +225,38 @@ func TestResolve(t *testing.T) {
 	}
 }
 
+// TestMismatchExpected: an origin pattern left ungranted is expected once
+// another origin is usable (a plugin lists every origin it can work with);
+// an ungranted secret, mail, or a plugin left without any origin is not.
+func TestMismatchExpected(t *testing.T) {
+	m := manifestFor(
+		wire.OriginRequest{Pattern: "https://*.maximo.com", Auth: []wire.AuthProfile{wire.AuthHeader}},
+		wire.OriginRequest{Pattern: "http://127.0.0.1:*", Auth: []wire.AuthProfile{wire.AuthHeader}, Secrets: []string{"k"}},
+	)
+	m.Mail = true
+	p, mm := policy.Resolve(m, grantFor("http://127.0.0.1:9", config.Auth{Profile: wire.AuthHeader}, true))
+	expected := map[string]bool{}
+	for _, x := range mm {
+		reason, ok := x.Expected(p)
+		expected[x.Subject] = ok
+		if ok && !strings.Contains(reason, "http://127.0.0.1:9") {
+			t.Errorf("reason %q does not name the granted origin", reason)
+		}
+	}
+	want := map[string]bool{"https://*.maximo.com": true, "http://127.0.0.1:9 secret k": false, "mail": false}
+	for subj, ok := range want {
+		if got, seen := expected[subj]; !seen || got != ok {
+			t.Errorf("%s: expected=%v (seen %v), want %v; all %+v", subj, got, seen, ok, mm)
+		}
+	}
+	none, mm := policy.Resolve(m, config.Grant{})
+	for _, x := range mm {
+		if _, ok := x.Expected(none); ok {
+			t.Errorf("with no origin granted, %+v must be a warning", x)
+		}
+	}
+}
+
 func TestClassifyIP(t *testing.T) {
 	for _, c := range []struct {
 		ip   string

@@ -425,19 +425,19 @@ func (r *Router) SendMessage(ctx context.Context, channel, text string) (SendRes
 	}
 	if r.messenger != nil {
 		if r.gate.Blocks(abi.OpSend) {
-			// Trace the blocked write here, as for every other write.
-			if c, err := r.resolve(abi.CapSendMessage, ""); err == nil {
-				r.blocked(ctx, c, abi.OpSend, "", abi.SendRequest{ChatID: channel})
+			// The target is checked as a live send would check it (sandbox
+			// mode must not hide a target that cannot be routed); the
+			// blocked write is traced here, as for every other write.
+			name, chat, err := r.messenger.Resolve(channel)
+			if err != nil {
+				return SendResult{}, publicError(err)
 			}
+			r.blocked(ctx, r.connectorNamed(name), abi.OpSend, "", abi.SendRequest{ChatID: chat})
 			return SendResult{Sandboxed: sandbox.SendResponse()}, nil
 		}
 		res, err := r.messenger.Send(ctx, channel, text)
 		if err != nil {
-			var ae *abi.Error
-			if errors.As(err, &ae) {
-				return SendResult{}, &abi.Error{Code: ae.Code, Message: Sanitize(ae.Message)}
-			}
-			return SendResult{}, abi.Unavailable("%s", Sanitize(err.Error()))
+			return SendResult{}, publicError(err)
 		}
 		if res.Status == "blocked" {
 			return SendResult{Sandboxed: sandbox.SendResponse()}, nil
@@ -474,4 +474,24 @@ func join[T ~string](vs []T) string {
 		s[i] = string(v)
 	}
 	return strings.Join(s, ", ")
+}
+
+// publicError is a messaging error as the client sees it: its ABI code with
+// a sanitised message.
+func publicError(err error) error {
+	var ae *abi.Error
+	if errors.As(err, &ae) {
+		return &abi.Error{Code: ae.Code, Message: Sanitize(ae.Message)}
+	}
+	return abi.Unavailable("%s", Sanitize(err.Error()))
+}
+
+// connectorNamed is the registered connector with that name (nil if none).
+func (r *Router) connectorNamed(name string) *registry.Connector {
+	for _, c := range r.reg.Connectors() {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
 }

@@ -38,6 +38,9 @@ type Options struct {
 // messaging's Router implements it (and applies the sandbox gate itself).
 type Messenger interface {
 	Send(ctx context.Context, target, text string) (messaging.SendResult, error)
+	// Resolve names the channel and chat id a target routes to (the
+	// sandbox checks the target without sending).
+	Resolve(target string) (channel, chatID string, err error)
 }
 
 // Router dispatches typed operations to connectors. It is safe for

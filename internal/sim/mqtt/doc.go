@@ -5,7 +5,8 @@
 // and client certificates, with or without password authentication — and
 // restartable on the same port to exercise reconnects.
 //
-// It is not an MQTT implementation and holds no MQTT client: tests publish
-// with their own client. When the mosquitto binary is missing, Start fails
+// It is not an MQTT implementation. Its only client is Publisher, a test
+// device that publishes over the broker's transport (TLS with the generated
+// client certificate, a password when required). When the mosquitto binary is missing, Start fails
 // with ErrNoMosquitto; callers skip (or, in CI, fail) on it.
 package mqtt

@@ -3,7 +3,8 @@
 // (reported by health in details.writes) before doing anything else, so a
 // test can prove that a sandboxed write never reached the plugin. Created
 // and updated work orders are kept in KV ("wo:<id>") so every pooled
-// instance sees them. get_asset logs one line per call.
+// instance sees them. get_asset logs one line per call. With vendor_ops =
+// "off" it serves no vendor operation (ABI 1.2 operation selection).
 package main
 
 import (
@@ -25,9 +26,17 @@ func init() { pdk.RegisterCMMS(pdk.MustParseInfo(manifest), &mem{}) }
 
 func main() {}
 
-var _ pdk.CompleteCMMS = (*mem)(nil)
+var (
+	_ pdk.CompleteCMMS      = (*mem)(nil)
+	_ pdk.OperationSelector = (*mem)(nil)
+)
 
-type mem struct{ quiet bool }
+type mem struct {
+	quiet bool
+	// noVendor leaves the vendor operations out at init (config
+	// vendor_ops = "off"), as a CMMS whose configuration has none.
+	noVendor bool
+}
 
 var seeded = time.Date(2026, 1, 15, 8, 0, 0, 0, time.UTC)
 
@@ -70,6 +79,7 @@ func plans() []abi.MaintenancePlan {
 
 func (m *mem) Init(_ context.Context, cfg pdk.Config) error {
 	m.quiet = cfg.String("quiet", "") == "true"
+	m.noVendor = cfg.String("vendor_ops", "") == "off"
 	return nil
 }
 

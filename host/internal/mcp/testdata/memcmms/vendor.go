@@ -26,3 +26,16 @@ func (m *mem) UpdateAttributes(ctx context.Context, req abi.VendorAttributesRequ
 	b, _ := json.Marshal(map[string]any{"href": req.ResourceType + "/" + req.ResourceID, "attributes": req.Attributes})
 	return abi.VendorResponse{StatusCode: 200, Body: b}, nil
 }
+
+// EnabledOperations serves every implemented operation, the vendor ones
+// only unless vendor_ops = "off" (the PDK ignores the unimplemented).
+func (m *mem) EnabledOperations() []abi.OpName {
+	var out []abi.OpName
+	for _, op := range abi.Operations() {
+		if m.noVendor && (op.Name == abi.OpVendorCreateNotification || op.Name == abi.OpVendorUpdateAttributes) {
+			continue
+		}
+		out = append(out, op.Name)
+	}
+	return out
+}
