@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 mkdir -p bench/out
 export MACHINA_DIST="$PWD/dist/plugins"
 echo "running benchmarks (this takes several minutes)..." >&2
+load0=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
 go test -run '^$' -bench . -benchtime "${BENCHTIME:-1s}" -count 1 -timeout 60m ${PKGS:-./...} 2>&1 | tee bench/out/raw.txt >&2
-go run ./bench/report -targets bench/targets.json -before bench/before-19.md < bench/out/raw.txt > bench/RESULTS.md
+load1=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
+go run ./bench/report -load "load average (1/5/15 min) $load0 at the start, $load1 at the end, on $(getconf _NPROCESSORS_ONLN) CPUs" -targets bench/targets.json -before bench/before-19.md -notes bench/notes-19.md < bench/out/raw.txt > bench/RESULTS.md
 echo "wrote bench/RESULTS.md" >&2

@@ -63,11 +63,13 @@ type Options struct {
 // Agent answers messages. It is safe for concurrent use; turns of one
 // conversation are serialised.
 type Agent struct {
-	opts       Options
-	conf       Confirmations
-	mu         sync.Mutex
-	convs      map[string]*conversation
-	alarmsSeen map[string]bool
+	opts  Options
+	conf  Confirmations
+	mu    sync.Mutex
+	convs map[string]*conversation
+	// alarms is what alarm_to_workorder did per alarm id (see state.go).
+	alarms map[string]*alarmRun
+	state  stateFile
 }
 
 type conversation struct {
@@ -92,7 +94,9 @@ func New(opts Options) *Agent {
 	if opts.Pricer == nil {
 		opts.Pricer = &llm.Pricer{Prices: llm.DefaultPrices(), Logger: opts.Logger}
 	}
-	return &Agent{opts: opts, convs: map[string]*conversation{}}
+	a := &Agent{opts: opts, convs: map[string]*conversation{}, alarms: map[string]*alarmRun{}}
+	a.conf.OnChange = a.save
+	return a
 }
 
 const maxMessageChars = 10000
@@ -110,7 +114,13 @@ func (a *Agent) Handle(ctx context.Context, msg abi.Message) (string, error) {
 	conv.mu.Lock()
 	defer conv.mu.Unlock()
 
-	if p, ok := a.conf.Take(convID, user); ok {
+	p, ok, expired := a.conf.Take(convID, user)
+	if !ok && expired.Tool != "" && ParseAnswer(text) != AnswerOther {
+		reply := "That confirmation expired, so nothing was written: " + expired.Summary + ". Ask me again if you still want it."
+		conv.remember(a.opts.MaxHistory, text, reply)
+		return reply, nil
+	}
+	if ok {
 		switch ParseAnswer(text) {
 		case AnswerYes:
 			reply := a.execute(ctx, p)

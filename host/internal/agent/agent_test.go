@@ -33,6 +33,9 @@ type toolServer struct {
 	writes  []map[string]any
 	clients []string
 	sandbox bool
+	// onWrite, when set, runs after a write reached "the CMMS", whose
+	// answer is then lost (a tool error).
+	onWrite func()
 }
 
 func (ts *toolServer) mcp() *server.MCPServer {
@@ -74,6 +77,10 @@ func (ts *toolServer) mcp() *server.MCPServer {
 			ts.mu.Lock()
 			ts.writes = append(ts.writes, args)
 			ts.mu.Unlock()
+			if ts.onWrite != nil {
+				ts.onWrite()
+				return mcp.NewToolResultError("connection reset"), nil
+			}
 			id := abi.AutoWorkOrderID(args["asset_id"].(string), abi.TypeCorrective, abi.PriorityMedium, args["description"].(string), "")
 			b, _ := json.Marshal(map[string]any{"id": id, "status": "created", "asset_id": args["asset_id"], "description": args["description"]})
 			return mcp.NewToolResultText(string(b)), nil

@@ -39,10 +39,15 @@ func ParseAnswer(text string) Answer {
 
 // Pending is a proposed write waiting for confirmation.
 type Pending struct {
-	Tool    string
-	Args    map[string]any
-	Summary string
-	Expires time.Time
+	Tool    string         `json:"tool"`
+	Args    map[string]any `json:"args"`
+	Summary string         `json:"summary"`
+	Expires time.Time      `json:"expires"`
+}
+
+// same reports whether p proposes the same write as q.
+func (p Pending) same(q Pending) bool {
+	return p.Tool == q.Tool && canonical(p.Args) == canonical(q.Args)
 }
 
 // Confirmations holds at most one pending write per (chat, user) for a TTL.
@@ -50,9 +55,18 @@ type Pending struct {
 type Confirmations struct {
 	TTL time.Duration
 	Now func() time.Time
+	// OnChange, when set, is called after every change (outside the lock):
+	// the agent saves its state there.
+	OnChange func()
 
 	mu      sync.Mutex
 	pending map[[2]string]Pending
+}
+
+func (c *Confirmations) changed() {
+	if c.OnChange != nil {
+		c.OnChange()
+	}
 }
 
 func (c *Confirmations) now() time.Time {
@@ -63,19 +77,21 @@ func (c *Confirmations) now() time.Time {
 }
 
 // Propose stores p for (chat, user). It returns false when the user is
-// anonymous or another proposal is still pending (the first one stays).
+// anonymous or another proposal is still pending (the first one stays);
+// proposing the pending write again is a no-op that returns true (a
+// workflow resumed after a restart).
 func (c *Confirmations) Propose(chat, user string, p Pending) bool {
 	if user == "" {
 		return false
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if c.pending == nil {
 		c.pending = map[[2]string]Pending{}
 	}
 	k := [2]string{chat, user}
 	if old, ok := c.pending[k]; ok && c.now().Before(old.Expires) {
-		return false
+		c.mu.Unlock()
+		return old.same(p)
 	}
 	ttl := c.TTL
 	if ttl <= 0 {
@@ -83,6 +99,8 @@ func (c *Confirmations) Propose(chat, user string, p Pending) bool {
 	}
 	p.Expires = c.now().Add(ttl)
 	c.pending[k] = p
+	c.mu.Unlock()
+	c.changed()
 	return true
 }
 
@@ -91,23 +109,68 @@ func (c *Confirmations) Propose(chat, user string, p Pending) bool {
 const anyUser = "*"
 
 // Take removes and returns the live proposal for (chat, user), or the
-// chat-wide proposal when the user has none.
-func (c *Confirmations) Take(chat, user string) (Pending, bool) {
+// chat-wide proposal when the user has none. When there is none, expired
+// is the newest proposal that timed out instead (Summary set), so the
+// caller can say so.
+func (c *Confirmations) Take(chat, user string) (p Pending, ok bool, expired Pending) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
+	taken := false
+	defer func() {
+		c.mu.Unlock()
+		if taken {
+			c.changed()
+		}
+	}()
 	for _, u := range []string{user, anyUser} {
 		if u == "" {
 			continue
 		}
 		k := [2]string{chat, u}
-		p, ok := c.pending[k]
-		if !ok {
+		q, found := c.pending[k]
+		if !found {
 			continue
 		}
 		delete(c.pending, k)
-		if c.now().Before(p.Expires) {
-			return p, true
+		taken = true
+		if c.now().Before(q.Expires) {
+			return q, true, Pending{}
+		}
+		if q.Expires.After(expired.Expires) {
+			expired = q
 		}
 	}
-	return Pending{}, false
+	return Pending{}, false, expired
+}
+
+// savedProposal is one pending proposal on disk.
+type savedProposal struct {
+	Chat    string  `json:"chat"`
+	User    string  `json:"user"`
+	Pending Pending `json:"pending"`
+}
+
+// snapshot lists the pending proposals (for saving).
+func (c *Confirmations) snapshot() []savedProposal {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]savedProposal, 0, len(c.pending))
+	for k, p := range c.pending {
+		out = append(out, savedProposal{Chat: k[0], User: k[1], Pending: p})
+	}
+	return out
+}
+
+// restore puts saved proposals back, expired ones included (Take then
+// reports them as expired).
+func (c *Confirmations) restore(saved []savedProposal) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.pending == nil {
+		c.pending = map[[2]string]Pending{}
+	}
+	for _, s := range saved {
+		if s.Chat != "" && s.User != "" && s.Pending.Tool != "" {
+			c.pending[[2]string{s.Chat, s.User}] = s.Pending
+		}
+	}
 }

@@ -37,19 +37,31 @@ type WorkflowResult struct {
 // a corrective work order with the deterministic WO-AUTO id, notify the
 // target, and submit it — through the same tools (so the sandbox gate
 // applies), or, with confirmations on, as a proposal any member of the
-// target chat confirms. An alarm id is handled once.
+// target chat confirms. An alarm id is handled once, also across restarts
+// when the agent's state is saved (Restore): a run a stop interrupted
+// resumes with the draft it recorded, whose deterministic id makes a
+// second submission harmless.
 func (a *Agent) OnAlarm(ctx context.Context, alarm abi.Alarm, target Target, notify Notify) (WorkflowResult, error) {
 	ctx = trace.WithCall(ctx, trace.Call{ClientID: "workflow:" + WorkflowAlarmToWorkOrder, ConversationID: "alarm:" + alarm.ID})
-	a.mu.Lock()
-	if a.alarmsSeen == nil {
-		a.alarmsSeen = map[string]bool{}
-	}
-	dup := a.alarmsSeen[alarm.ID]
-	a.alarmsSeen[alarm.ID] = true
-	a.mu.Unlock()
-	if dup {
+	run, ok := a.beginAlarm(alarm.ID)
+	if !ok {
 		return WorkflowResult{Skipped: "alarm already handled"}, nil
 	}
+	res, err := a.runAlarm(ctx, alarm, run, target, notify)
+	a.updateAlarm(alarm.ID, func(r *alarmRun) {
+		r.running = false
+		// A run cut short by a stopping host resumes after the restart;
+		// any other failure is final (writes are never retried blindly).
+		r.Done = err == nil || ctx.Err() == nil
+	})
+	return res, err
+}
+
+// resumedNote opens a notification repeated by a run resumed after a
+// restart, which may have been sent before it.
+const resumedNote = "(Machina restarted while handling this alarm; you may have received this already.)\n"
+
+func (a *Agent) runAlarm(ctx context.Context, alarm abi.Alarm, run alarmRun, target Target, notify Notify) (WorkflowResult, error) {
 	if alarm.Cleared || (alarm.Severity != abi.SeverityWarning && alarm.Severity != abi.SeverityCritical) {
 		return WorkflowResult{Skipped: "trigger filter: only raised warning or critical alarms"}, nil
 	}
@@ -60,6 +72,47 @@ func (a *Agent) OnAlarm(ctx context.Context, alarm abi.Alarm, target Target, not
 		sp.End(err)
 		return err
 	}
+	args := run.Args
+	if args == nil {
+		var err error
+		if args, err = a.draftWorkOrder(alarm, step); err != nil {
+			return WorkflowResult{}, fmt.Errorf("%s: %w", WorkflowAlarmToWorkOrder, err)
+		}
+		a.updateAlarm(alarm.ID, func(r *alarmRun) { r.Args = args })
+	}
+	str := func(k string) string { v, _ := args[k].(string); return v }
+	desc, priority := str("description"), abi.Priority(str("priority"))
+	res := WorkflowResult{Draft: args, WorkOrderID: abi.AutoWorkOrderID(str("asset_id"), abi.TypeCorrective, priority, desc, "")}
+
+	confirm := !a.opts.Sandbox && !a.opts.NoConfirmations
+	if confirm {
+		res.Pending = a.conf.Propose(target.Channel+":"+target.ChatID, anyUser,
+			Pending{Tool: "machina_create_work_order", Args: args, Summary: describeWrite("machina_create_work_order", args)})
+	} else if err := step("submit_work_order", func(ctx context.Context) error { return a.submitDraft(ctx, args, &res) }); err != nil {
+		return res, fmt.Errorf("%s: %w", WorkflowAlarmToWorkOrder, err)
+	}
+	if notify != nil {
+		var msg string
+		switch {
+		case res.Pending:
+			msg = fmt.Sprintf("⚠ %s\nDrafted work order %s (%s priority). Reply \"yes\" to create it or \"no\" to discard.", desc, res.WorkOrderID, priority)
+		case a.opts.Sandbox:
+			msg = fmt.Sprintf("⚠ %s\nDrafted work order %s (%s priority) — sandbox mode: simulated, not created in the CMMS.", desc, res.WorkOrderID, priority)
+		default:
+			msg = fmt.Sprintf("⚠ %s\nCreated work order %s (%s priority).", desc, res.WorkOrderID, priority)
+		}
+		if run.Args != nil {
+			msg = resumedNote + msg
+		}
+		err := step("notify_technician", func(ctx context.Context) error { return notify(ctx, msg) })
+		res.Notified = err == nil
+	}
+	return res, nil
+}
+
+// draftWorkOrder looks up the alarm's asset and history and drafts the
+// corrective work order's arguments.
+func (a *Agent) draftWorkOrder(alarm abi.Alarm, step func(string, func(context.Context) error) error) (map[string]any, error) {
 	var asset abi.Asset
 	if err := step("analyze_alarm", func(ctx context.Context) error {
 		text, isErr, err := a.opts.Tools.Call(ctx, "machina_get_asset", map[string]any{"asset_id": alarm.AssetID})
@@ -68,7 +121,7 @@ func (a *Agent) OnAlarm(ctx context.Context, alarm abi.Alarm, target Target, not
 		}
 		return json.Unmarshal([]byte(text), &asset)
 	}); err != nil {
-		return WorkflowResult{}, fmt.Errorf("%s: %w", WorkflowAlarmToWorkOrder, err)
+		return nil, err
 	}
 	history := 0
 	_ = step("check_history", func(ctx context.Context) error { // on error: skip
@@ -92,46 +145,23 @@ func (a *Agent) OnAlarm(ctx context.Context, alarm abi.Alarm, target Target, not
 	}
 	desc := fmt.Sprintf("%s alarm on %s (%s): %s = %g%s crossed threshold %g. %d past work orders in history. Inspect and correct.",
 		strings.ToUpper(string(alarm.Severity)), asset.ID, asset.Name, alarm.Parameter, alarm.Value, unitSuffix(alarm.Unit), alarm.Threshold, history)
-	args := map[string]any{"asset_id": asset.ID, "description": desc, "priority": string(priority), "work_order_type": string(abi.TypeCorrective)}
-	res := WorkflowResult{Draft: args, WorkOrderID: abi.AutoWorkOrderID(asset.ID, abi.TypeCorrective, priority, desc, "")}
+	return map[string]any{"asset_id": asset.ID, "description": desc, "priority": string(priority), "work_order_type": string(abi.TypeCorrective)}, nil
+}
 
-	confirm := !a.opts.Sandbox && !a.opts.NoConfirmations
-	if confirm {
-		res.Pending = a.conf.Propose(target.Channel+":"+target.ChatID, anyUser,
-			Pending{Tool: "machina_create_work_order", Args: args, Summary: describeWrite("machina_create_work_order", args)})
-	} else {
-		err := step("submit_work_order", func(ctx context.Context) error {
-			text, isErr, err := a.opts.Tools.Call(ctx, "machina_create_work_order", args)
-			if err != nil || isErr {
-				return fmt.Errorf("create work order: %s", sanitize.SafeText(firstNonEmpty(text, fmt.Sprint(err))))
-			}
-			var wo map[string]any
-			if json.Unmarshal([]byte(text), &wo) == nil {
-				if id, _ := wo["id"].(string); id != "" && id != "WO-SANDBOX-0000" {
-					res.WorkOrderID = id
-				}
-			}
-			res.Submitted = true
-			return nil
-		})
-		if err != nil {
-			return res, fmt.Errorf("%s: %w", WorkflowAlarmToWorkOrder, err)
+// submitDraft creates the drafted work order through the tool.
+func (a *Agent) submitDraft(ctx context.Context, args map[string]any, res *WorkflowResult) error {
+	text, isErr, err := a.opts.Tools.Call(ctx, "machina_create_work_order", args)
+	if err != nil || isErr {
+		return fmt.Errorf("create work order: %s", sanitize.SafeText(firstNonEmpty(text, fmt.Sprint(err))))
+	}
+	var wo map[string]any
+	if json.Unmarshal([]byte(text), &wo) == nil {
+		if id, _ := wo["id"].(string); id != "" && id != "WO-SANDBOX-0000" {
+			res.WorkOrderID = id
 		}
 	}
-	if notify != nil {
-		var msg string
-		switch {
-		case res.Pending:
-			msg = fmt.Sprintf("⚠ %s\nDrafted work order %s (%s priority). Reply \"yes\" to create it or \"no\" to discard.", desc, res.WorkOrderID, priority)
-		case a.opts.Sandbox:
-			msg = fmt.Sprintf("⚠ %s\nDrafted work order %s (%s priority) — sandbox mode: simulated, not created in the CMMS.", desc, res.WorkOrderID, priority)
-		default:
-			msg = fmt.Sprintf("⚠ %s\nCreated work order %s (%s priority).", desc, res.WorkOrderID, priority)
-		}
-		err := step("notify_technician", func(ctx context.Context) error { return notify(ctx, msg) })
-		res.Notified = err == nil
-	}
-	return res, nil
+	res.Submitted = true
+	return nil
 }
 
 func unitSuffix(u string) string {

@@ -53,7 +53,7 @@ func (a *App) startAgent(ctx context.Context) error {
 		opts.Provider = a.llmProvider(log)
 	}
 	a.Agent = agent.New(opts)
-	return nil
+	return a.restoreAgent()
 }
 
 // llmProvider is the client of the [agent] provider; the API key is read
@@ -135,6 +135,11 @@ func (h *agentHandler) Handle(ctx context.Context, msg abi.Message) (string, err
 		return (&messaging.EchoHandler{Logger: a.Logger.Named("messaging")}).Handle(ctx, msg)
 	}
 	reply, err := a.Agent.Handle(ctx, msg)
+	if err != nil && ctx.Err() != nil {
+		// The host is stopping: no apology is recorded as the answer; the
+		// message stays unacknowledged and the next run answers it.
+		return "", err
+	}
 	if err != nil {
 		a.Logger.Warn("agent failed to answer", "channel", msg.Channel, "error", err)
 		return "Sorry, I could not answer that right now: " + err.Error(), nil

@@ -243,9 +243,9 @@ func (a *App) buildParts(ctx context.Context) error {
 	} else {
 		close(a.ingested)
 	}
-	a.Alarms = sensor.NewAlarmStore(1000, func(ev sensor.AlarmEvent) {
-		a.Metrics.Alarm(string(ev.Kind), string(ev.Alarm.Severity))
-	})
+	if err := a.openAlarms(); err != nil {
+		return err
+	}
 	if a.Parts.Has(OPCUA) {
 		a.startOPCUA(ctx)
 	}
@@ -284,8 +284,12 @@ func (a *App) startMessaging(channels []messaging.Channel) error {
 	if handler == nil {
 		handler = &agentHandler{app: a}
 	}
+	ledger, err := a.openInbox()
+	if err != nil {
+		return err
+	}
 	m, err := messaging.New(messaging.Options{Channels: channels, Handler: handler, Gate: a.Gate,
-		Logger: a.Logger.Named("messaging"), Tracer: a.Tracer})
+		Logger: a.Logger.Named("messaging"), Tracer: a.Tracer, Ledger: ledger})
 	if err != nil {
 		return fmt.Errorf("messaging: %w", err)
 	}
@@ -322,6 +326,7 @@ func (a *App) Run(ctx context.Context) error {
 		go func() {
 			defer wg.Done()
 			defer unsubscribe()
+			a.resumeAlarms(ctx)
 			a.alarmLoop(ctx, events)
 		}()
 	}

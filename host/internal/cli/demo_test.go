@@ -244,9 +244,23 @@ func TestDemoInstancesStayApart(t *testing.T) {
 		{"machina_get_asset", `"id":"P-101"`, map[string]any{"asset_id": "P-101"}},
 		{"machina_list_work_orders", `"asset_id":"P-101"`, map[string]any{"asset_id": "P-101"}},
 		{"machina_list_assets", `"id":"P-101"`, nil},
+		// Asset ids as a person types them (issue #20: "p-101" found nothing).
+		{"machina_get_asset", `"id":"P-101"`, map[string]any{"asset_id": "p-101"}},
+		{"machina_list_work_orders", `"asset_id":"P-101"`, map[string]any{"asset_id": "p-101"}},
 	} {
 		if text, err := callText(ctx, hc, call.tool, call.args); err != nil || !strings.Contains(text, call.want) {
-			t.Errorf("HTTP demo %s: %v %.300s", call.tool, err, text)
+			t.Errorf("HTTP demo %s %v: %v %.300s", call.tool, call.args, err, text)
+		}
+	}
+	// machina_get_maintenance_plan honours asset_id (it used to ignore it).
+	plans, err := callText(ctx, hc, "machina_get_maintenance_plan", map[string]any{"asset_id": "p-101"})
+	ids := regexp.MustCompile(`"asset_id":"([^"]*)"`).FindAllStringSubmatch(plans, -1)
+	if err != nil || len(ids) == 0 {
+		t.Errorf("maintenance plans of p-101: %v %.300s", err, plans)
+	}
+	for _, id := range ids {
+		if id[1] != "P-101" {
+			t.Errorf("maintenance plans of P-101 include one of %s", id[1])
 		}
 	}
 	after := stateFiles(t, state)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/machina-go/machina/host/internal/app"
 	"github.com/machina-go/machina/host/internal/config"
@@ -15,18 +17,20 @@ import (
 func runDoctor(ctx context.Context, c *cli, args []string) int {
 	fs := c.flagSet("machina doctor", "Usage: machina doctor [--config FILE] [--json]\n\n"+
 		"Checks a deployment for security problems and prints each finding with a fix.\n"+
+		"Without --config it checks ./machina.toml, or — when there is none — the built-in\n"+
+		"defaults and the environment (MACHINA_* variables).\n"+
 		"Exit status: 0 no high findings, 1 at least one high finding, 2 usage or config error.")
-	path := fs.String("config", "machina.toml", "configuration file to check")
+	path := fs.String("config", "", "configuration `file` to check (default ./machina.toml when it exists)")
 	asJSON := fs.Bool("json", false, "print findings as JSON")
 	if code, ok := parseFlags(fs, args, -1); !ok {
 		return code
 	}
-	cfg, err := config.Load(*path, c.getenv)
+	cfg, used, err := doctorConfig(c, *path)
 	if err != nil {
 		fmt.Fprintln(c.stderr, "machina doctor:", err)
 		return 2
 	}
-	findings := doctor.Run(cfg, doctor.Options{Getenv: c.getenv})
+	findings := doctor.Run(cfg, doctor.Options{Getenv: c.getenv, ConfigPath: used})
 	a, err := app.Build(ctx, cfg, app.Core, app.Options{Stderr: c.stderr, Getenv: c.getenv, Version: version, LogLevel: "off"})
 	if err != nil {
 		findings = append([]doctor.Finding{doctor.StartupFinding(err)}, findings...)
@@ -48,3 +52,29 @@ func runDoctor(ctx context.Context, c *cli, args []string) int {
 	}
 	return 0
 }
+
+// doctorConfig loads the configuration doctor checks: path, else
+// ./machina.toml when it exists, else the defaults and the environment
+// (used is then ""; a note says so on stderr).
+func doctorConfig(c *cli, path string) (cfg *config.Config, used string, err error) {
+	if path == "" {
+		if _, err := os.Stat(defaultConfigFile); err != nil {
+			fmt.Fprintf(c.stderr, "machina doctor: no --config and no %s here: checking the built-in defaults and the environment\n", defaultConfigFile)
+			cfg, err := config.Parse(nil, c.getenv)
+			return cfg, "", err
+		}
+		path = defaultConfigFile
+	}
+	cfg, err = config.Load(path, c.getenv)
+	if err != nil {
+		return nil, "", err
+	}
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
+	return cfg, path, nil
+}
+
+// defaultConfigFile is the configuration commands look for in the working
+// directory when given none.
+const defaultConfigFile = "machina.toml"

@@ -126,3 +126,18 @@ func TestDoctorFindsPlainTextMQTT(t *testing.T) {
 		t.Fatalf("exit %d, want a high mqtt-tls finding:\n%s%s", code, out.String(), errb.String())
 	}
 }
+
+// TestDoctorWithoutConfig: `machina doctor` with no --config and no
+// ./machina.toml checks the defaults and the environment instead of
+// failing (issue #20), and says so.
+func TestDoctorWithoutConfig(t *testing.T) {
+	t.Chdir(t.TempDir())
+	var out, errb bytes.Buffer
+	code := run(context.Background(), &cli{stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}, []string{"doctor"})
+	if code == 2 || !strings.Contains(errb.String(), "no --config and no machina.toml here") {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out.String(), errb.String())
+	}
+	if !strings.Contains(out.String(), "sandbox") {
+		t.Errorf("the defaults were not checked:\n%s", out.String())
+	}
+}

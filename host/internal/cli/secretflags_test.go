@@ -84,8 +84,18 @@ func TestTraceVerifyCommand(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &rep); err != nil || !rep.OK || rep.LastSeq != 4 {
 		t.Fatalf("json: %v %+v", err, rep)
 	}
-	// Delete the second line.
+	// A crash's torn last line: exit 0, told apart from a break.
 	b, _ := os.ReadFile(file)
+	if err := os.WriteFile(file, append(append([]byte(nil), b...), `{"seq":5,"timest`...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, out, _ = secretFlagsCLI(nil)
+	if code := run(context.Background(), c, []string{"trace", "verify", dir}); code != 0 ||
+		!strings.Contains(out.String(), "note: traces-2026-11-23.jsonl: truncated at line 5 (crash)") || strings.Contains(out.String(), "BROKEN") {
+		t.Fatalf("torn: exit %d\n%s", code, out)
+	}
+	// Delete the second line.
+
 	lines := strings.SplitAfter(string(b), "\n")
 	if err := os.WriteFile(file, []byte(lines[0]+strings.Join(lines[2:], "")), 0o600); err != nil {
 		t.Fatal(err)

@@ -58,7 +58,9 @@ func runTraceVerify(_ context.Context, c *cli, args []string) int {
 	fs := c.flagSet("machina trace verify", "Usage: machina trace verify [--json] [DIR | --dir DIR]\n\n"+
 		"Checks the hash chain (seq, prev_hash, hash) of every trace file in DIR and\n"+
 		"reports the first edited, deleted, reordered or truncated line. It may run while\n"+
-		"Machina writes the directory: a line still being written is not a break.\n"+
+		"Machina writes the directory: a line still being written is not a break. A line\n"+
+		"a crash cut short is reported as \"truncated at line N (crash)\", not as a break,\n"+
+		"when it is the last line or the restarted writer's trace_resumed entry names it.\n"+
 		"Exit status: 0 intact, 1 broken or unreadable, 2 usage.\n\nFlags:")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	dir, code, ok := traceArgs(c, fs, args)
@@ -105,6 +107,9 @@ func printVerify(w io.Writer, rep trace.Report) {
 			fmt.Fprint(w, "; its last line was still being written and is not counted")
 		}
 		fmt.Fprintln(w)
+	}
+	for _, t := range rep.Truncated {
+		fmt.Fprintf(w, "note: %s\n", t)
 	}
 	if rep.Anchor != "" {
 		fmt.Fprintf(w, "note: the chain starts at seq %d after files removed by retention (anchor %s)\n", rep.FirstSeq, rep.Anchor)

@@ -11,8 +11,9 @@ import (
 	"github.com/machina-go/machina/host/internal/opcua"
 )
 
-// pluginFindings maps the static audit of one module to doctor findings.
-func pluginFindings(p config.Plugin, wasm []byte) []Finding {
+// pluginFindings maps the static audit of one module to doctor findings;
+// cfgPath is the configuration the fix hint's audit command names.
+func pluginFindings(p config.Plugin, wasm []byte, cfgPath string) []Finding {
 	rep, err := audit.Audit(wasm, audit.Options{File: p.Path, Plugin: &p})
 	if err != nil {
 		return []Finding{{Severity: High, Check: "plugin-audit", Message: fmt.Sprintf("plugin %s: %v", p.Name, err),
@@ -25,7 +26,7 @@ func pluginFindings(p config.Plugin, wasm []byte) []Finding {
 			continue // pins are checked by doctor itself; info is noise here
 		}
 		out = append(out, Finding{Severity: sev, Check: "plugin-audit",
-			Message: fmt.Sprintf("plugin %s: %s", p.Name, f.Message), Fix: "see `machina plugin audit " + p.Path + " --config`"})
+			Message: fmt.Sprintf("plugin %s: %s", p.Name, f.Message), Fix: "see `" + auditCommand(p.Path, cfgPath) + "`"})
 	}
 	return out
 }
@@ -59,4 +60,23 @@ func opcuaFindings(cfg *config.Config) []Finding {
 			Fix:     "set security_policy = \"Basic256Sha256\", security_mode = \"SignAndEncrypt\", a client certificate (machina opcua gen-cert) and trust_dir"})
 	}
 	return out
+}
+
+// auditCommand is the `machina plugin audit` command line for a module,
+// with --config when the configuration's file is known.
+func auditCommand(module, cfgPath string) string {
+	cmd := "machina plugin audit " + quoteArg(module)
+	if cfgPath != "" {
+		cmd += " --config " + quoteArg(cfgPath)
+	}
+	return cmd
+}
+
+// quoteArg single-quotes s for a POSIX shell when it holds anything but
+// the characters of ordinary paths.
+func quoteArg(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=@+,") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

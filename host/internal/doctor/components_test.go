@@ -12,7 +12,7 @@ import (
 // outside the ABI) is refused by the loader; doctor reports it as high.
 func TestPluginFindingsHostileModule(t *testing.T) {
 	wasm := testplugin.Build(t, "host/internal/pluginload/testdata/badimport")
-	fs := pluginFindings(config.Plugin{Name: "bad", Path: "bad.wasm"}, wasm)
+	fs := pluginFindings(config.Plugin{Name: "bad", Path: "bad.wasm"}, wasm, "/etc/machina/machina.toml")
 	if !find(fs, "plugin-audit", High) {
 		t.Fatalf("no high plugin-audit finding: %+v", fs)
 	}
@@ -20,8 +20,16 @@ func TestPluginFindingsHostileModule(t *testing.T) {
 		if strings.Contains(f.Message, "sha256") {
 			t.Errorf("pins are doctor's own check, not the audit's: %+v", f)
 		}
+		// A fix hint is a command that runs as printed (issue #20: it
+		// printed --config without a value).
+		if strings.Contains(f.Fix, "plugin audit") && !strings.Contains(f.Fix, "machina plugin audit bad.wasm --config /etc/machina/machina.toml`") {
+			t.Errorf("fix hint %q does not name the module and the configuration", f.Fix)
+		}
 	}
-	if fs := pluginFindings(config.Plugin{Name: "x"}, []byte("not wasm")); !find(fs, "plugin-audit", High) {
+	if got := auditCommand("/opt/my plugins/x.wasm", ""); got != "machina plugin audit '/opt/my plugins/x.wasm'" {
+		t.Errorf("auditCommand without a configuration = %q", got)
+	}
+	if fs := pluginFindings(config.Plugin{Name: "x"}, []byte("not wasm"), ""); !find(fs, "plugin-audit", High) {
 		t.Fatalf("unreadable module: %+v", fs)
 	}
 }

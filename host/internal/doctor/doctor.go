@@ -44,6 +44,9 @@ type Finding struct {
 type Options struct {
 	// Getenv reads the environment (default os.Getenv).
 	Getenv func(string) string
+	// ConfigPath is the checked file, for the commands fix hints print
+	// ("" leaves --config out of them).
+	ConfigPath string
 }
 
 // Run checks cfg and returns findings sorted by severity.
@@ -61,7 +64,7 @@ func Run(cfg *config.Config, opts Options) []Finding {
 	out = append(out, traceFindings(cfg)...)
 	for _, p := range cfg.Plugins {
 		if !p.Disabled {
-			out = append(out, pluginPinFindings(p)...)
+			out = append(out, pluginPinFindings(p, opts.ConfigPath)...)
 		}
 	}
 	out = append(out, opcuaFindings(cfg)...)
@@ -151,7 +154,7 @@ func traceFindings(cfg *config.Config) []Finding {
 
 // pluginPinFindings checks one enabled plugin: readable module, sha256
 // pin, signing key, and its static audit.
-func pluginPinFindings(p config.Plugin) []Finding {
+func pluginPinFindings(p config.Plugin, cfgPath string) []Finding {
 	var out findings
 	wasm, err := os.ReadFile(p.Path)
 	if err != nil {
@@ -174,7 +177,7 @@ func pluginPinFindings(p config.Plugin) []Finding {
 		out.add(Low, "plugin-signature", fmt.Sprintf("plugin %s: no public_key configured, so its signature is not checked", p.Name),
 			"ask the vendor for their ed25519 public key and set public_key")
 	}
-	return append(out, pluginFindings(p, wasm)...)
+	return append(out, pluginFindings(p, wasm, cfgPath)...)
 }
 
 // StartupFinding is the high finding for a configuration the host refuses

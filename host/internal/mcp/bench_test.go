@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/machina-go/machina/abi"
 	machinamcp "github.com/machina-go/machina/host/internal/mcp"
+	"github.com/machina-go/machina/internal/benchcpu"
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
@@ -63,16 +64,26 @@ func BenchmarkToolsCallGetAsset(b *testing.B) {
 	b.Run("interleaved", func(b *testing.B) {
 		bareC, machC := poolOf(b, bareURL, ""), poolOf(b, ms.url, testToken)
 		var bareLat, machLat []time.Duration
-		var bareT, machT time.Duration
+		var bareT, machT, bareCPU, machCPU time.Duration
 		b.ResetTimer()
 		for done := 0; done < b.N; done += 200 {
 			n := min(200, b.N-done)
+			c0 := benchcpu.Now()
 			d, l := batch(b, bareC, n)
-			bareT, bareLat = bareT+d, append(bareLat, l...)
+			c1 := benchcpu.Now()
+			bareT, bareLat, bareCPU = bareT+d, append(bareLat, l...), bareCPU+c1-c0
 			d, l = batch(b, machC, n)
-			machT, machLat = machT+d, append(machLat, l...)
+			machT, machLat, machCPU = machT+d, append(machLat, l...), machCPU+benchcpu.Now()-c1
 		}
 		b.StopTimer()
+		// CPU time per call (clients, which run in this process, included
+		// for both): what throughput is bound by when the host is busy,
+		// unaffected by load from other processes.
+		b.ReportMetric(float64(bareCPU.Nanoseconds())/float64(len(bareLat)), "bare-cpu-ns/call")
+		b.ReportMetric(float64(machCPU.Nanoseconds())/float64(len(machLat)), "machina-cpu-ns/call")
+		if machCPU > 0 {
+			b.ReportMetric(float64(bareCPU)/float64(machCPU), "cpu-ratio")
+		}
 		br, mr := float64(len(bareLat))/bareT.Seconds(), float64(len(machLat))/machT.Seconds()
 		b.ReportMetric(br, "bare-calls/s")
 		b.ReportMetric(mr, "machina-calls/s")

@@ -160,6 +160,7 @@ func WriteDescribeText(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Machina — MCP server %q, plugin ABI %s\n\n", d.Server, d.ABIVersion)
 	fmt.Fprintln(&b, "Tools (registered when a connector serves their capability; vendor tools only with [mcp] vendor_tools = true):")
+	fmt.Fprintf(&b, "  %-34s %-26s %-31s %s\n", "TOOL", "CAPABILITY", "HINTS", "PARAMETERS (? optional)")
 	for _, t := range d.Tools {
 		hint := "read-only"
 		if !t.ReadOnly {
@@ -178,7 +179,14 @@ func WriteDescribeText(w io.Writer) error {
 				params[i] += "?"
 			}
 		}
-		fmt.Fprintf(&b, "  %-34s %-26s %s(%s)\n", t.Name, t.Capability, hint, strings.Join(params, ", "))
+		if len(params) == 0 {
+			params = []string{"-"}
+		}
+		capability := string(t.Capability)
+		if capability == "" {
+			capability = "-"
+		}
+		fmt.Fprintf(&b, "  %-34s %-26s %-31s %s\n", t.Name, capability, hint, strings.Join(params, ", "))
 	}
 	fmt.Fprintln(&b, "\nCapabilities:")
 	for _, c := range d.Capabilities {

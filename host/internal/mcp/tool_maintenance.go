@@ -51,9 +51,14 @@ func listSparePartsTool() tool {
 func maintenancePlanTool() tool {
 	return tool{Name: "machina_get_maintenance_plan", Capability: abi.CapReadMaintenancePlans, Op: abi.OpGetMaintenancePlan,
 		Output:      listOutput[planSummary]("plans"),
-		Description: "List the preventive maintenance plans (asset, name, interval in days, tasks).",
-		Run: func(ctx context.Context, r *router.Router, _ *args) (any, error) {
-			ps, err := r.MaintenancePlans(ctx, "")
+		Description: "List the preventive maintenance plans (asset, name, interval in days, tasks), optionally only those of one asset.",
+		Params:      []param{{Name: "asset_id", Type: "string", Default: "", Description: "Only the plans of this asset"}},
+		Run: func(ctx context.Context, r *router.Router, a *args) (any, error) {
+			asset := a.str("asset_id")
+			if a.Err() != nil {
+				return nil, a.Err()
+			}
+			ps, err := r.MaintenancePlans(ctx, asset)
 			return mapAll(ps, func(p abi.MaintenancePlan) planSummary {
 				return planSummary{p.ID, p.AssetID, p.Name, p.Interval.TotalDays(), orEmpty(p.Tasks)}
 			}), err

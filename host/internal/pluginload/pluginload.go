@@ -1,6 +1,7 @@
 package pluginload
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -8,7 +9,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/machina-go/machina/host/internal/audit"
@@ -105,6 +108,10 @@ func (f Failure) Unwrap() error { return f.Err }
 
 // LoadAll loads every enabled [[plugin]] of cfg. It is best-effort: each
 // failure is recorded and logged, and the other plugins still load.
+// Plugins load concurrently, at most GOMAXPROCS at a time (a load is CPU
+// work: hashing, decoding and validating the module, reading its machine
+// code from the compilation cache); the results keep the configuration's
+// order.
 func LoadAll(ctx context.Context, cfg *config.Config, deps Deps) ([]*Loaded, []Failure) {
 	deps, err := deps.withDefaults(cfg)
 	if err != nil {
@@ -116,20 +123,39 @@ func LoadAll(ctx context.Context, cfg *config.Config, deps Deps) ([]*Loaded, []F
 		}
 		return nil, fs
 	}
-	var loaded []*Loaded
-	var failed []Failure
-	for _, p := range cfg.Plugins {
+	type result struct {
+		l   *Loaded
+		err error
+	}
+	results := make([]result, len(cfg.Plugins))
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for i, p := range cfg.Plugins {
 		if p.Disabled {
 			deps.Logger.Info("plugin disabled in the configuration", "plugin", p.Name)
 			continue
 		}
-		l, err := load(ctx, cfg, p, deps)
-		if err != nil {
-			deps.Logger.Error("plugin not loaded", "plugin", p.Name, "path", p.Path, "error", err)
-			failed = append(failed, Failure{Name: p.Name, Path: p.Path, Err: err})
-			continue
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			l, err := load(ctx, cfg, p, deps)
+			results[i] = result{l, err}
+		}()
+	}
+	wg.Wait()
+	var loaded []*Loaded
+	var failed []Failure
+	for i, p := range cfg.Plugins {
+		switch r := results[i]; {
+		case p.Disabled:
+		case r.err != nil:
+			deps.Logger.Error("plugin not loaded", "plugin", p.Name, "path", p.Path, "error", r.err)
+			failed = append(failed, Failure{Name: p.Name, Path: p.Path, Err: r.err})
+		default:
+			loaded = append(loaded, r.l)
 		}
-		loaded = append(loaded, l)
 	}
 	return loaded, failed
 }
@@ -251,10 +277,18 @@ func readModule(path string) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxModuleBytes+1))
-	if err != nil {
+	// Sized from the file, so a module is read into one buffer (io.ReadAll
+	// would grow and copy it a dozen times); the limit still holds if the
+	// file grows meanwhile.
+	size := int64(512)
+	if fi, err := f.Stat(); err == nil && fi.Size() <= maxModuleBytes {
+		size += fi.Size()
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, size))
+	if _, err := buf.ReadFrom(io.LimitReader(f, maxModuleBytes+1)); err != nil {
 		return nil, err
 	}
+	b := buf.Bytes()
 	if len(b) > maxModuleBytes {
 		return nil, fmt.Errorf("module is larger than %d MiB", maxModuleBytes>>20)
 	}

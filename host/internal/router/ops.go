@@ -36,11 +36,13 @@ func (r *Router) GetAsset(ctx context.Context, assetID string) (abi.Asset, error
 	if err != nil {
 		return abi.Asset{}, err
 	}
-	var resp abi.GetAssetResponse
-	if err := r.call(ctx, c, abi.OpGetAsset, assetID, abi.GetAssetRequest{AssetID: assetID}, &resp); err != nil {
-		return abi.Asset{}, r.public(c, abi.OpGetAsset, err, "Asset '"+assetID+"' not found")
-	}
-	return resp.Asset, nil
+	return oneByAsset(assetID, func(id string) (abi.Asset, error) {
+		var resp abi.GetAssetResponse
+		if err := r.call(ctx, c, abi.OpGetAsset, id, abi.GetAssetRequest{AssetID: id}, &resp); err != nil {
+			return abi.Asset{}, r.public(c, abi.OpGetAsset, err, "Asset '"+id+"' not found")
+		}
+		return resp.Asset, nil
+	})
 }
 
 // ListWorkOrders lists work orders; empty arguments do not filter.
@@ -53,12 +55,49 @@ func (r *Router) ListWorkOrders(ctx context.Context, assetID string, status abi.
 	if err != nil {
 		return nil, err
 	}
-	var resp abi.ListWorkOrdersResponse
-	req := abi.ListWorkOrdersRequest{AssetID: strings.TrimSpace(assetID), Status: status}
-	if err := r.call(ctx, c, abi.OpListWorkOrders, req.AssetID, req, &resp); err != nil {
-		return nil, r.public(c, abi.OpListWorkOrders, err, "")
+	return byAsset(strings.TrimSpace(assetID), func(id string) ([]abi.WorkOrder, error) {
+		var resp abi.ListWorkOrdersResponse
+		req := abi.ListWorkOrdersRequest{AssetID: id, Status: status}
+		if err := r.call(ctx, c, abi.OpListWorkOrders, req.AssetID, req, &resp); err != nil {
+			return nil, r.public(c, abi.OpListWorkOrders, err, "")
+		}
+		return resp.WorkOrders, nil
+	})
+}
+
+// byAsset runs a listing filtered by asset id, and when a filter with
+// lower-case letters matched nothing, once more with the id in upper case:
+// Maximo (assetnum is an UPPER attribute) and SAP PM (EQUNR) keep asset
+// ids in upper case, so "p-101" as a person types it means "P-101". A CMMS
+// whose ids are case-sensitive still gets the exact id first.
+func byAsset[T any](assetID string, list func(id string) ([]T, error)) ([]T, error) {
+	out, err := list(assetID)
+	upper := strings.ToUpper(assetID)
+	if upper == assetID || (err == nil && len(out) > 0) || (err != nil && !isNotFound(err)) {
+		return out, err
 	}
-	return resp.WorkOrders, nil
+	again, err2 := list(upper)
+	if err2 != nil && err != nil {
+		return out, err // the error names the id as given
+	}
+	return again, err2
+}
+
+// oneByAsset is byAsset for a single record: not_found with lower-case
+// letters in the id is retried in upper case.
+func oneByAsset[T any](assetID string, get func(id string) (T, error)) (T, error) {
+	v, err := get(assetID)
+	if upper := strings.ToUpper(assetID); err != nil && isNotFound(err) && upper != assetID {
+		if v2, err2 := get(upper); err2 == nil {
+			return v2, nil
+		}
+	}
+	return v, err
+}
+
+func isNotFound(err error) bool {
+	var ae *abi.Error
+	return errors.As(err, &ae) && ae.Code == abi.CodeNotFound
 }
 
 // GetWorkOrder returns one work order; a missing one is not_found "Work
@@ -212,16 +251,18 @@ func (r *Router) MaintenanceHistory(ctx context.Context, assetID string) ([]abi.
 	if err != nil {
 		return nil, err
 	}
-	var resp abi.ListWorkOrdersResponse
-	if c.Has(abi.OpMaintenanceHistory) {
-		err = r.call(ctx, c, abi.OpMaintenanceHistory, assetID, abi.MaintenanceHistoryRequest{AssetID: assetID}, &resp)
-	} else {
-		err = r.call(ctx, c, abi.OpListWorkOrders, assetID, abi.ListWorkOrdersRequest{AssetID: assetID}, &resp)
-	}
-	if err != nil {
-		return nil, r.public(c, abi.OpMaintenanceHistory, err, "Asset '"+assetID+"' not found")
-	}
-	return resp.WorkOrders, nil
+	return byAsset(assetID, func(id string) ([]abi.WorkOrder, error) {
+		var resp abi.ListWorkOrdersResponse
+		if c.Has(abi.OpMaintenanceHistory) {
+			err = r.call(ctx, c, abi.OpMaintenanceHistory, id, abi.MaintenanceHistoryRequest{AssetID: id}, &resp)
+		} else {
+			err = r.call(ctx, c, abi.OpListWorkOrders, id, abi.ListWorkOrdersRequest{AssetID: id}, &resp)
+		}
+		if err != nil {
+			return nil, r.public(c, abi.OpMaintenanceHistory, err, "Asset '"+id+"' not found")
+		}
+		return resp.WorkOrders, nil
+	})
 }
 
 // ListSpareParts lists spare parts; assetID and sku filter when set.
@@ -244,12 +285,15 @@ func (r *Router) MaintenancePlans(ctx context.Context, assetID string) ([]abi.Ma
 	if err != nil {
 		return nil, err
 	}
-	req := abi.GetMaintenancePlanRequest{AssetID: strings.TrimSpace(assetID)}
-	var resp abi.GetMaintenancePlanResponse
-	if err := r.call(ctx, c, abi.OpGetMaintenancePlan, req.AssetID, req, &resp); err != nil {
-		return nil, r.public(c, abi.OpGetMaintenancePlan, err, "")
-	}
-	return resp.Plans, nil
+	assetID = strings.TrimSpace(assetID)
+	return byAsset(assetID, func(id string) ([]abi.MaintenancePlan, error) {
+		req := abi.GetMaintenancePlanRequest{AssetID: id}
+		var resp abi.GetMaintenancePlanResponse
+		if err := r.call(ctx, c, abi.OpGetMaintenancePlan, req.AssetID, req, &resp); err != nil {
+			return nil, r.public(c, abi.OpGetMaintenancePlan, err, "")
+		}
+		return resp.Plans, nil
+	})
 }
 
 // native runs fn as a traced query on a native connector.

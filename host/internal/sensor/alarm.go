@@ -55,6 +55,10 @@ type AlarmStore struct {
 	nextSub int
 	onEvent func(AlarmEvent)
 	dropped int
+	// path is the file the store is saved to after every change (see
+	// Persist); empty keeps it in memory.
+	path       string
+	saveErrors int
 }
 
 type activeAlarm struct {
@@ -84,10 +88,15 @@ func (s *AlarmStore) Raise(key string, ev AlarmEvent) (AlarmEvent, bool) {
 	ev.Kind = AlarmRaised
 	s.active[key] = &activeAlarm{alarm: ev.Alarm, ev: ev}
 	s.appendHistory(ev.Alarm)
+	s.saveOrCount()
 	s.mu.Unlock()
 	s.publish(ev)
 	return ev, true
 }
+
+// saveOrCount saves the store after a change; a failure is counted (see
+// SaveErrors) and the change stands in memory. s.mu is held.
+func (s *AlarmStore) saveOrCount() { _ = s.saveLocked() }
 
 // Clear marks the active alarm under key cleared.
 func (s *AlarmStore) Clear(key string, value float64, at time.Time) (AlarmEvent, bool) {
@@ -105,6 +114,7 @@ func (s *AlarmStore) Clear(key string, value float64, at time.Time) (AlarmEvent,
 	ev.Alarm.Value = value
 	ev.Alarm.Timestamp = at
 	s.appendHistory(ev.Alarm)
+	s.saveOrCount()
 	s.mu.Unlock()
 	s.publish(ev)
 	return ev, true
@@ -184,6 +194,7 @@ func (s *AlarmStore) Acknowledge(id string) bool {
 		if a.alarm.ID == id {
 			a.alarm.Acknowledged = true
 			a.ev.Alarm.Acknowledged = true
+			s.saveOrCount()
 			return true
 		}
 	}

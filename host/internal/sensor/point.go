@@ -23,6 +23,9 @@ type Point struct {
 	Endpoint string
 
 	th *Threshold
+	// restored is set once the threshold took over the alarms the store
+	// kept across a restart.
+	restored bool
 }
 
 // NewPoint returns a point monitored with cfg.
@@ -36,6 +39,14 @@ func NewPoint(p Point, cfg ThresholdConfig) *Point {
 // a clear closes the active one. It returns the events recorded.
 func (p *Point) Observe(store *AlarmStore, log hclog.Logger, v float64, at time.Time) []AlarmEvent {
 	var out []AlarmEvent
+	if !p.restored {
+		p.restored = true
+		for _, dir := range []string{DirHigh, DirLow} {
+			if store.ActiveKey(p.Source + "#" + dir) {
+				p.th.Restore(dir)
+			}
+		}
+	}
 	cfg := p.th.Config()
 	for _, tr := range p.th.Evaluate(v) {
 		key := p.Source + "#" + tr.Direction

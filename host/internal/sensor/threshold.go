@@ -87,6 +87,18 @@ type Threshold struct {
 // NewThreshold returns the state machine of cfg, with no alarm active.
 func NewThreshold(cfg ThresholdConfig) *Threshold { return &Threshold{cfg: cfg} }
 
+// Restore puts the state machine in alarm in direction (DirHigh or DirLow)
+// without a transition: a point whose alarm survived a restart clears it
+// when the value returns, and does not raise it again.
+func (s *Threshold) Restore(direction string) {
+	switch direction {
+	case DirHigh:
+		s.highOn = s.cfg.High != nil
+	case DirLow:
+		s.lowOn = s.cfg.Low != nil
+	}
+}
+
 // Config is the threshold's configuration.
 func (s *Threshold) Config() ThresholdConfig { return s.cfg }
 

@@ -8,7 +8,10 @@
 // are replaced recursively, every string is passed through the secret value
 // scrubber, and summaries are truncated. An optional hash chain (seq,
 // prev_hash, hash) lets Verify detect edited, deleted or reordered lines;
-// Tail prints entries for humans or machines.
+// Tail prints entries for humans or machines. A line a crash cut short is
+// ended by the next Tracer, which opens a new, linked segment with a
+// trace_resumed entry; Verify reports it as truncated by a crash, apart
+// from breaks (crash.go).
 //
 // One Tracer owns one directory: New takes the directory's lock file
 // (.machina.lock, package dirlock) and a second tracer — in this process

@@ -22,6 +22,10 @@ const (
 	// ActionWriteConfirmation is the user's answer (metadata.decision:
 	// accept, decline or cancel) when a write tool asked for confirmation.
 	ActionWriteConfirmation = "write_confirmation"
+	// ActionTraceResumed opens the segment a tracer writes after a crash
+	// left a torn last line (metadata torn_file, torn_line, torn_bytes):
+	// Verify reports that line as truncated by a crash, not as a break.
+	ActionTraceResumed = "trace_resumed"
 )
 
 // Entry is one trace record. The JSON names of the first group of fields

@@ -202,14 +202,21 @@ func New(opts Options) (*Tracer, error) {
 		lock.Release()
 		return nil, fmt.Errorf("trace dir: %w", err)
 	}
+	var torn *Truncation
 	if len(files) > 0 {
 		t.w.cur = files[len(files)-1]
+		if torn, err = tornTail(t.dir, t.w.cur.name); err != nil {
+			t.log.Warn("trace: cannot check the last entry", "file", t.w.cur.name, "error", err)
+		}
 		if t.chain {
 			t.restoreChain(join(t.dir, t.w.cur.name))
 		}
 	}
 	t.applyRetention()
 	go t.run()
+	if torn != nil {
+		t.resume(*torn)
+	}
 	return t, nil
 }
 

@@ -361,7 +361,7 @@ func TestVerifyDetectsTampering(t *testing.T) {
 	if err := os.WriteFile(path, b[:len(b)-10], 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if rep, _ := Verify(dir); rep.OK || rep.Line != 3 || !strings.Contains(rep.Reason, "truncated") {
+	if rep, _ := Verify(dir); !rep.OK || len(rep.Truncated) != 1 || rep.Truncated[0].Line != 3 || rep.LastSeq != 2 {
 		t.Fatalf("truncated: %+v", rep)
 	}
 }
@@ -576,6 +576,10 @@ func TestTail(t *testing.T) {
 	}
 }
 
+// TestRestartAfterCrashMidLine: a tracer started on a directory whose last
+// line a crash cut short ends that line, opens a new segment with a
+// trace_resumed entry linked to the last complete line, and Verify reports
+// the line as truncated by a crash — not as a break.
 func TestRestartAfterCrashMidLine(t *testing.T) {
 	dir, path := chainDir(t, 3)
 	b, _ := os.ReadFile(path)
@@ -586,14 +590,64 @@ func TestRestartAfterCrashMidLine(t *testing.T) {
 	tr := newTracer(t, Options{Dir: dir, HashChain: true, Clock: func() time.Time { return day }})
 	tr.Record(Entry{Action: "after-crash", Success: true})
 	closeTracer(t, tr)
-	// The partial line is terminated and reported; the new entry continues
-	// the chain from the last complete line (seq 3 follows seq 2).
 	rep, err := Verify(dir)
-	if err != nil || rep.OK || rep.Line != 3 || !strings.Contains(rep.Reason, "JSON") {
+	want := Truncation{File: "traces-2026-11-23.jsonl", Line: 3, Bytes: len(b) - 20 - bytes.LastIndexByte(b[:len(b)-20], '\n') - 1, Resumed: true}
+	if err != nil || !rep.OK || len(rep.Truncated) != 1 || rep.Truncated[0] != want || rep.Segments != 2 ||
+		rep.Entries != 4 || rep.FirstSeq != 1 || rep.LastSeq != 4 {
+		t.Fatalf("%+v %v; want %+v", rep, err, want)
+	}
+	if !strings.HasPrefix(rep.Truncated[0].String(), "traces-2026-11-23.jsonl: truncated at line 3 (crash)") {
+		t.Fatalf("verdict %q", rep.Truncated[0])
+	}
+	lines := bytes.Split(bytes.TrimSpace(mustRead(t, path)), []byte("\n"))
+	if !bytes.Contains(lines[3], []byte(`"action":"trace_resumed"`)) || !bytes.Contains(lines[3], []byte(`"seq":3,`)) {
+		t.Fatalf("line 4 = %s", lines[3])
+	}
+
+	// The torn line edited afterwards no longer matches what the new
+	// segment recorded: a break.
+	editLines(t, path, func(l [][]byte) [][]byte { l[2] = append(l[2][:len(l[2])-1], 'X', 'Y'); return l })
+	if rep, err := Verify(dir); err != nil || rep.OK || rep.Line != 3 {
+		t.Fatalf("edited torn line: %+v %v", rep, err)
+	}
+}
+
+// TestTornLookingLineInsideIsABreak: a line cut short in the middle of the
+// chain without a trace_resumed entry after it is tampering (or damage),
+// never excused as a crash.
+func TestTornLookingLineInsideIsABreak(t *testing.T) {
+	dir, path := chainDir(t, 4)
+	editLines(t, path, func(l [][]byte) [][]byte { l[1] = l[1][:30]; return l })
+	rep, err := Verify(dir)
+	if err != nil || rep.OK || rep.Line != 2 || len(rep.Truncated) != 0 || !strings.Contains(rep.Reason, "cut short") {
 		t.Fatalf("%+v %v", rep, err)
 	}
-	editLines(t, path, func(l [][]byte) [][]byte { return append(l[:2], l[3:]...) })
-	if rep, err := Verify(dir); err != nil || !rep.OK || rep.LastSeq != 3 {
-		t.Fatalf("after removing the partial line: %+v %v", rep, err)
+}
+
+// TestCrashBeforeMidnight: the torn line stays at the end of yesterday's
+// file when the restarted tracer writes today's; Verify still links the
+// segments.
+func TestCrashBeforeMidnight(t *testing.T) {
+	dir, path := chainDir(t, 2)
+	f, _ := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	_, _ = f.WriteString(`{"seq":3,"timestamp":"2026-11-23T23:59:59Z","act`)
+	f.Close()
+	day := time.Date(2026, 11, 24, 0, 0, 1, 0, time.UTC)
+	tr := newTracer(t, Options{Dir: dir, HashChain: true, Clock: func() time.Time { return day }})
+	tr.Record(Entry{Action: "next-day", Success: true})
+	closeTracer(t, tr)
+	rep, err := Verify(dir)
+	if err != nil || !rep.OK || rep.Files != 2 || len(rep.Truncated) != 1 || !rep.Truncated[0].Resumed ||
+		rep.Truncated[0].File != "traces-2026-11-23.jsonl" || rep.Truncated[0].Line != 3 || rep.LastSeq != 4 {
+		t.Fatalf("%+v %v", rep, err)
 	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

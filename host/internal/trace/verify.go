@@ -38,6 +38,11 @@ type Report struct {
 	// Pending is set when the newest file ended in a line the writer had
 	// not finished: it is not part of the verified chain (and no break).
 	Pending bool `json:"pending,omitempty"`
+	// Truncated lists the lines a crash cut short (see Truncation): they
+	// are not entries and not breaks. Segments counts the chain's pieces
+	// (1 + the truncations a writer resumed after).
+	Truncated []Truncation `json:"truncated,omitempty"`
+	Segments  int          `json:"segments,omitempty"`
 	// File, Line and Reason locate the first break when !OK.
 	File   string `json:"file,omitempty"`
 	Line   int    `json:"line,omitempty"`
@@ -56,7 +61,9 @@ const hashSuffixLen = len(`,"hash":"`) + 64 + len(`"}`)
 //
 // Verify may run while a tracer writes dir: a last line the writer has not
 // finished (no newline yet) is skipped and reported as Pending, never as a
-// break; without a live writer it is a truncated line.
+// break. A line a crash cut short is reported in Truncated, not as a break,
+// when it is the very last line or the entry after it is the
+// trace_resumed entry naming it (see crash.go).
 //
 // What a chain inside the files cannot show: removal of the newest lines or
 // of whole oldest files. Compare LastSeq/LastHash with a copy kept
@@ -82,6 +89,17 @@ func Verify(dir string) (Report, error) {
 			return rep, nil
 		}
 	}
+	if v.torn != nil { // the very last line: the crash was the last event
+		rep.Truncated = append(rep.Truncated, *v.torn)
+	}
+	if v.started {
+		rep.Segments = 1
+		for _, t := range rep.Truncated {
+			if t.Resumed {
+				rep.Segments++
+			}
+		}
+	}
 	rep.OK = true
 	return rep, nil
 }
@@ -93,6 +111,10 @@ type verifier struct {
 	seq     uint64
 	// live is set for the file a live writer appends to.
 	live bool
+	// torn is a line that may have been cut short by a crash, and why it
+	// would break the chain otherwise: the next line decides.
+	torn       *Truncation
+	tornReason string
 }
 
 func (v *verifier) file(dir, name string) (broken bool, err error) {
@@ -114,19 +136,40 @@ func (v *verifier) file(dir, name string) (broken bool, err error) {
 			v.rep.File, v.rep.Line, v.rep.Reason = name, n, reason
 			return true, nil
 		}
+		if v.torn != nil {
+			if !resumes(bytes.TrimSuffix(line, []byte{'\n'}), *v.torn) {
+				v.rep.File, v.rep.Line, v.rep.Reason = v.torn.File, v.torn.Line, v.tornReason
+				return true, nil
+			}
+			v.torn.Resumed = true
+			v.rep.Truncated = append(v.rep.Truncated, *v.torn)
+			v.torn = nil
+		}
 		if line[len(line)-1] != '\n' {
 			if v.live {
 				v.rep.Pending = true
 				return false, nil
 			}
-			return fail("truncated last line (no newline)")
+			v.suspect(name, n, line, "truncated last line (no newline)")
+			continue
 		}
 		line = line[:len(line)-1]
+		if !json.Valid(line) && tornCandidate(line) {
+			v.suspect(name, n, line, "not a JSON object (a line cut short, and the next entry does not say a crash did it)")
+			continue
+		}
 		v.rep.Entries++
 		if reason := v.line(line); reason != "" {
 			return fail(reason)
 		}
 	}
+}
+
+// suspect holds a line that may have been torn by a crash until the next
+// line (or the end) decides.
+func (v *verifier) suspect(file string, n int, line []byte, reason string) {
+	v.torn = &Truncation{File: file, Line: n, Bytes: len(line)}
+	v.tornReason = reason
 }
 
 // line checks one line and returns why it breaks the chain, or "".
