@@ -69,3 +69,17 @@ func (c Config) CheckKeys(known ...string) error {
 	sort.Strings(unknown)
 	return abi.InvalidArgument("unknown config keys: %s", strings.Join(unknown, ", "))
 }
+
+// Fields returns each configured value as raw JSON, for a plugin that
+// validates its keys one by one, after refusing keys outside known as
+// CheckKeys does.
+func (c Config) Fields(known ...string) (map[string]json.RawMessage, error) {
+	if err := c.CheckKeys(known...); err != nil {
+		return nil, err
+	}
+	var raw map[string]json.RawMessage
+	if err := c.Decode(&raw); err != nil {
+		return nil, abi.InvalidArgument("%v", err)
+	}
+	return raw, nil
+}

@@ -2,6 +2,7 @@ package pdk_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/machina-go/machina/pdk"
@@ -55,5 +56,15 @@ func TestConfigCheckKeys(t *testing.T) {
 	}
 	if err := pdk.NewConfig(map[string]any{"base_url": "x"}).CheckKeys("base_url", "other"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestConfigFields(t *testing.T) {
+	raw, err := pdk.NewConfig(map[string]any{"mailbox": "INBOX", "poll_max": 5}).Fields("mailbox", "poll_max")
+	if err != nil || string(raw["mailbox"]) != `"INBOX"` || string(raw["poll_max"]) != "5" {
+		t.Fatalf("raw %v, err %v", raw, err)
+	}
+	if _, err := pdk.NewConfig(map[string]any{"mailbx": "INBOX"}).Fields("mailbox"); err == nil || !strings.Contains(err.Error(), "unknown config keys: mailbx") {
+		t.Fatalf("a misspelt key: %v", err)
 	}
 }

@@ -44,11 +44,8 @@ func knownKeys() []string {
 }
 
 func parseConfig(c pdk.Config) (config, error) {
-	var raw map[string]json.RawMessage
-	if err := c.Decode(&raw); err != nil {
-		return config{}, abi.InvalidArgument("%v", err)
-	}
-	if err := c.CheckKeys(knownKeys()...); err != nil {
+	raw, err := c.Fields(knownKeys()...)
+	if err != nil {
 		return config{}, err
 	}
 	cfg := config{mailbox: "INBOX", pollMax: defaultPollMax, subject: defaultSubject}
@@ -84,7 +81,6 @@ func parseConfig(c pdk.Config) (config, error) {
 	if strings.ContainsAny(cfg.subject, "\r\n") {
 		return config{}, abi.InvalidArgument("config default_subject contains a line break")
 	}
-	var err error
 	if cfg.senders, err = parseAddrs("allowed_senders", raw["allowed_senders"]); err != nil {
 		return config{}, err
 	}

@@ -40,16 +40,12 @@ func knownKeys() []string {
 // parseConfig validates the plugin configuration. Unknown keys are errors
 // so a typo such as "allowed_chat_id" cannot silently open the bot.
 func parseConfig(c pdk.Config) (config, error) {
-	var raw map[string]json.RawMessage
-	if err := c.Decode(&raw); err != nil {
-		return config{}, abi.InvalidArgument("%v", err)
-	}
-	if err := c.CheckKeys(knownKeys()...); err != nil {
+	raw, err := c.Fields(knownKeys()...)
+	if err != nil {
 		return config{}, err
 	}
 	cfg := config{baseURL: defaultBaseURL, pollTimeout: defaultPollTimeout, pollLimit: defaultPollLimit,
 		maxSendWait: defaultMaxSendWait, greeting: defaultGreeting}
-	var err error
 	str := func(k string, dst *string) {
 		if v, ok := raw[k]; ok && err == nil {
 			if e := json.Unmarshal(v, dst); e != nil {
