@@ -20,6 +20,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 	"github.com/machina-go/machina/host"
+	"github.com/machina-go/machina/internal/testcache"
 )
 
 // Root returns the repository root.
@@ -161,7 +162,8 @@ func KitText(tb testing.TB, module string, args ...string) (string, int) {
 // Host starts a host from cfg, a machina.toml given as a TOML-encodable
 // value (maps or structs), with env as its whole environment (secret
 // references "env:NAME" resolve there) and its logs written to logs (nil
-// discards them). It is closed when the test ends.
+// discards them). It is closed when the test ends. Its compilation cache is
+// the one the test processes share (package testcache).
 func Host(tb testing.TB, cfg any, env map[string]string, logs io.Writer) *host.Host {
 	tb.Helper()
 	if logs == nil {
@@ -171,7 +173,9 @@ func Host(tb testing.TB, cfg any, env map[string]string, logs io.Writer) *host.H
 	if err := toml.NewEncoder(&text).Encode(cfg); err != nil {
 		tb.Fatalf("encoding machina.toml: %v", err)
 	}
-	h, err := host.New(context.Background(), host.Options{Config: text.Bytes(), Dir: tb.TempDir(),
+	dir := tb.TempDir()
+	testcache.Share(tb, filepath.Join(dir, "data")) // data_dir's default
+	h, err := host.New(context.Background(), host.Options{Config: text.Bytes(), Dir: dir,
 		Getenv: func(k string) string { return env[k] }, Stderr: logs})
 	if err != nil {
 		tb.Fatalf("starting the host: %v\nmachina.toml:\n%s", err, text.String())

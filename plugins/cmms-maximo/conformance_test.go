@@ -1,17 +1,41 @@
 package main
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/machina-go/machina/internal/plugintest"
+	maxsim "github.com/machina-go/machina/internal/sim/maximo"
+	"github.com/machina-go/machina/internal/sim/maximo/corpus"
 )
 
-// The conformance kit passes on the plugin as built, in every shape and
-// corpus scenario.
+// The conformance kit passes on the plugin as built, in every shape of the
+// simulator and every corpus scenario, and its report lists them all. This
+// is the one full kit run on this plugin in the test suite.
 func TestConformanceKitPasses(t *testing.T) {
-	if rep := plugintest.Conforms(t, "plugins/cmms-maximo", "maximo"); rep.Skipped != 0 {
+	rep := plugintest.Conforms(t, "plugins/cmms-maximo", "maximo")
+	if rep.Skipped != 0 {
 		t.Fatalf("%d checks skipped", rep.Skipped)
+	}
+	var shapes []string
+	for _, s := range maxsim.Shapes() {
+		shapes = append(shapes, s.Name)
+	}
+	if !slices.Equal(rep.ShapeNames(), shapes) {
+		t.Fatalf("shapes exercised %v, want %v", rep.ShapeNames(), shapes)
+	}
+	scs, err := corpus.Scenarios()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, sc := range scs {
+		if i >= len(rep.Corpus) || rep.Corpus[i].Name != sc.Name {
+			t.Fatalf("corpus scenarios exercised %v, want all %d of scenarios.json", rep.Corpus, len(scs))
+		}
+		if c, ok := rep.Find("corpus/" + sc.Name); !ok || c.Status != "pass" {
+			t.Fatalf("corpus/%s: %+v", sc.Name, c)
+		}
 	}
 }
 
@@ -20,6 +44,9 @@ type mutant struct {
 	name, file, from, to string
 	// fails are checks the kit must fail, named in its verdict line.
 	fails []string
+	// shape and scenario are the simulator shape and the corpus scenario
+	// the kit runs besides the default shape (no more: each costs a load).
+	shape, scenario string
 	// got is a fragment one failing check's text must contain.
 	got string
 }
@@ -36,20 +63,22 @@ func TestConformanceKitCatchesMutants(t *testing.T) {
 		{name: "prefixes-top-level-only", file: "normalize.go",
 			from:  "\t\tfor k, e := range x {\n\t\t\tnormalize(e)\n",
 			to:    "\t\tfor k, e := range x {\n\t\t\tif k == \"rdfs:member\" || k == \"member\" || strings.HasSuffix(k, \"responseInfo\") || strings.HasSuffix(k, \"nextPage\") {\n\t\t\t\tnormalize(e)\n\t\t\t}\n",
-			fails: []string{"corpus/nonlean-nested-spare-parts", "nonlean/list_spare_parts/asset"}, got: "spare_parts = [], want 2 elements"},
+			fails: []string{"corpus/nonlean-nested-spare-parts", "nonlean/list_spare_parts/asset"}, got: "spare_parts = [], want 2 elements",
+			shape: "nonlean", scenario: "nonlean-nested-spare-parts"},
 		{name: "status-maxvalue-ignored", file: "workorder.go",
 			from:  "\tcode := internal\n",
 			to:    "\tcode := \"\"\n",
-			fails: []string{"corpus/wo-status-maxvalue", "status-synonyms/list_work_orders/filter"}, got: `work_orders[0].status = "created", want "assigned"`},
+			fails: []string{"corpus/wo-status-maxvalue", "status-synonyms/list_work_orders/filter"}, got: `work_orders[0].status = "created", want "assigned"`,
+			shape: "status-synonyms", scenario: "wo-status-maxvalue"},
 		{name: "criticality", file: "mapping.go",
 			from:  "case p <= 1:\n\t\treturn abi.CriticalityA",
 			to:    "case p <= 1:\n\t\treturn abi.CriticalityB",
-			fails: []string{"corpus/nonlean-assets"}, got: `assets[1].criticality = "B", want "A"`},
+			fails: []string{"corpus/nonlean-assets"}, got: `assets[1].criticality = "B", want "A"`,
+			shape: "nonlean", scenario: "nonlean-assets"},
 	} {
 		t.Run(m.name, func(t *testing.T) {
 			mod := plugintest.Mutant(t, "plugins/cmms-maximo", plugintest.Edit{File: m.file, Old: m.from, New: m.to})
-			args := []string{"--shape", "nonlean,status-synonyms"}
-			rep, code := plugintest.Kit(t, mod, args...)
+			rep, code := plugintest.Kit(t, mod, "--shape", m.shape, "--corpus", m.scenario)
 			found := false
 			for _, name := range m.fails {
 				c, _ := rep.Find(name)
@@ -65,7 +94,7 @@ func TestConformanceKitCatchesMutants(t *testing.T) {
 				return
 			}
 			// the text report names the check in its line and its verdict.
-			text, _ := plugintest.KitText(t, mod, append(args, "--no-corpus")...)
+			text, _ := plugintest.KitText(t, mod, "--shape", m.shape, "--no-corpus")
 			if !strings.Contains(text, "FAIL  nonlean/list_spare_parts/asset") || !strings.Contains(text, "RESULT: FAIL (") ||
 				!strings.Contains(text, "nonlean/list_spare_parts/asset") || !strings.Contains(text, "expected:") {
 				t.Fatalf("the report does not name the check:\n%s", text)

@@ -15,7 +15,7 @@ func TestVendorUpdateAttributes(t *testing.T) {
 	f := newFixture(t, nil)
 	var wo abi.WorkOrderResponse
 	if err := f.call(abi.OpGetWorkOrder, abi.GetWorkOrderRequest{WorkOrderID: "WO1002"}, &wo); err != nil {
-		t.Skipf("seed: %v", err)
+		t.Fatalf("seed work order WO1002: %v", err)
 	}
 	href, _ := wo.WorkOrder.Metadata["href"].(string)
 	id := path.Base(href)

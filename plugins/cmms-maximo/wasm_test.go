@@ -79,7 +79,18 @@ func TestWasmThroughHost(t *testing.T) {
 	if err := f.call(abi.OpCreateWorkOrder, abi.CreateWorkOrderRequest{AssetID: "P-101", Description: "wasm", Type: abi.TypeCorrective, Priority: abi.PriorityEmergency}, &c); err != nil || c.WorkOrder.Priority != abi.PriorityEmergency {
 		t.Fatalf("create: %v %+v", err, c.WorkOrder)
 	}
+	// a retried create with the same deterministic id (issue #17, Maximo
+	// item 10) returns the first work order and writes nothing.
+	retry := abi.CreateWorkOrderRequest{ID: "WO-AUTO-7A5E0017", AssetID: "P-101", Description: "wasm retry", Type: abi.TypeCorrective, Priority: abi.PriorityHigh}
+	var first, again abi.WorkOrderResponse
+	if err := f.call(abi.OpCreateWorkOrder, retry, &first); err != nil {
+		t.Fatalf("create: %v", err)
+	}
 	writes := f.sim.Stats().Writes
+	if err := f.call(abi.OpCreateWorkOrder, retry, &again); err != nil || again.WorkOrder.ID != first.WorkOrder.ID ||
+		again.WorkOrder.Metadata["idempotent_replay"] != true || f.sim.Stats().Writes != writes {
+		t.Fatalf("retried create: %v %s vs %s, %d writes", err, again.WorkOrder.ID, first.WorkOrder.ID, f.sim.Stats().Writes-writes)
+	}
 	var e abi.WorkOrderResponse
 	wantCode(t, f.call(abi.OpCloseWorkOrder, abi.CloseWorkOrderRequest{WorkOrderID: c.WorkOrder.ID}, &e), abi.CodeInvalidArgument)
 	if f.sim.Stats().Writes != writes {

@@ -3,7 +3,6 @@ package app_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -19,6 +18,7 @@ import (
 	"github.com/machina-go/machina/host/internal/testplugin"
 	"github.com/machina-go/machina/host/internal/trace"
 	simtg "github.com/machina-go/machina/internal/sim/telegram"
+	"github.com/machina-go/machina/internal/testcache"
 )
 
 // stack is the whole host built from a demo environment, with a scripted
@@ -58,9 +58,9 @@ func newStack(t *testing.T, sandbox bool) *stack {
 }
 
 // newStackWith builds the stack with extra TOML appended to the demo's
-// machina.toml (e.g. an [[mqtt.broker]] section) and extra [secrets]
-// references (name → "file:…").
-func newStackWith(t *testing.T, sandbox bool, extra string, secrets map[string]string) *stack {
+// machina.toml (e.g. an [[mqtt.broker]] section) and lines added to its
+// tables (e.g. "secrets": `name = "file:…"`, "mcp": "vendor_tools = true").
+func newStackWith(t *testing.T, sandbox bool, extra string, tables map[string]string) *stack {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &stack{llm: llmtest.New(), dir: t.TempDir(), stop: cancel}
@@ -71,7 +71,7 @@ func newStackWith(t *testing.T, sandbox bool, extra string, secrets map[string]s
 		t.Fatal(err)
 	}
 	s.env = env
-	if err := extendConfig(env.ConfigPath, extra, secrets); err != nil {
+	if err := extendConfig(env.ConfigPath, extra, tables); err != nil {
 		t.Fatal(err)
 	}
 	cfg, err := config.Load(env.ConfigPath, func(string) string { return "" })
@@ -103,20 +103,20 @@ func newStackWith(t *testing.T, sandbox bool, extra string, secrets map[string]s
 	return s
 }
 
-// extendConfig appends extra to the configuration at path and adds the
-// secrets references to its [secrets] table.
-func extendConfig(path, extra string, secrets map[string]string) error {
+// extendConfig appends extra to the configuration at path and adds lines
+// to its existing tables (table name → TOML lines).
+func extendConfig(path, extra string, tables map[string]string) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return err
 	}
-	var refs strings.Builder
-	for name, ref := range secrets {
-		fmt.Fprintf(&refs, "%s = %q\n", name, ref)
-	}
-	text := strings.Replace(string(b), "\n[secrets]\n", "\n[secrets]\n"+refs.String(), 1)
-	if refs.Len() > 0 && text == string(b) {
-		return errors.New("the demo configuration has no [secrets] table")
+	text := string(b)
+	for table, lines := range tables {
+		h := "\n[" + table + "]\n"
+		if !strings.Contains(text, h) {
+			return fmt.Errorf("the demo configuration has no [%s] table", table)
+		}
+		text = strings.Replace(text, h, h+lines+"\n", 1)
 	}
 	return os.WriteFile(path, []byte(text+"\n"+extra), 0o600)
 }
@@ -126,12 +126,7 @@ func extendConfig(path, extra string, secrets map[string]string) error {
 // above all under -race.
 func shareCompilationCache(t *testing.T, dataDir string) {
 	t.Helper()
-	if err := os.MkdirAll(filepath.Join(dataDir, "cache"), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Symlink(testplugin.CacheDir(t), filepath.Join(dataDir, "cache", "wazero")); err != nil {
-		t.Fatal(err)
-	}
+	testcache.Share(t, dataDir)
 }
 
 type logSink struct{ t *testing.T }
@@ -232,8 +227,8 @@ func TestTelegramToMaximoThroughTheAgent(t *testing.T) {
 }
 
 func TestSandboxedAgentWrite(t *testing.T) {
-	s := newStack(t, true)
-	writes := s.env.Maximo.Stats().Writes
+	s := newStackWith(t, true, "", vendorTools)
+	writes, sapWrites := s.env.Maximo.Stats().Writes, s.env.SAP.Stats().Writes
 	s.env.Telegram.InjectText(demo.TelegramChat, simtg.User{ID: 7, FirstName: "Ann"}, "create a work order for the seal on P-101")
 	// In sandbox mode replies are blocked too (send is a write), so wait for
 	// the model's second turn, which follows the synthesised tool result.
@@ -260,6 +255,19 @@ func TestSandboxedAgentWrite(t *testing.T) {
 	}
 	if text, isErr := callTool(t, s, "machina_send_message", map[string]any{"channel": "Ann Smith", "text": "x"}); !isErr {
 		t.Fatalf("sandbox accepted an unroutable target: %s", text)
+	}
+	// The vendor tools, enabled, are synthesised too: neither the real
+	// plugins nor the simulators see them.
+	for name, args := range map[string]map[string]any{
+		"maximo_raw_attribute_update":  {"resource_type": "mxwo", "resource_id": maximoRestID("WO1001", "BEDFORD"), "attributes": map[string]any{"status": "CLOSE"}},
+		"sap_pm_raw_iw38_notification": {"equipment_id": "10000002", "description": "Leak at the flange"},
+	} {
+		if text, isErr := callTool(t, s, name, args); isErr || !strings.Contains(text, "[SANDBOX — no real write performed]") {
+			t.Errorf("sandboxed %s: %s", name, text)
+		}
+	}
+	if s.env.Maximo.Stats().Writes != writes || s.env.SAP.Stats().Writes != sapWrites {
+		t.Fatal("a sandboxed vendor tool reached a simulator")
 	}
 }
 

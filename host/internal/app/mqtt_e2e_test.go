@@ -113,7 +113,7 @@ parameter = "bearing_temperature"
 unit = "degC"
 value_path = "temp"
 threshold = { high = 90.0, hysteresis = 3.0, severity = "critical" }
-`, b.URL(), pki.CAFile, pki.ClientCert, pki.ClientKey, mqttUser), map[string]string{"mqtt_password": "file:" + pwFile})
+`, b.URL(), pki.CAFile, pki.ClientCert, pki.ClientKey, mqttUser), map[string]string{"secrets": fmt.Sprintf("mqtt_password = %q", "file:"+pwFile)})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := s.app.MQTT.WaitConnected(ctx); err != nil {

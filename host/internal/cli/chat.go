@@ -22,8 +22,13 @@ func runChat(ctx context.Context, c *cli, args []string) int {
 		"Talk to the Machina agent in the terminal. Writes are proposed and need a \"yes\";\n"+
 		"type /quit or press Ctrl-D to leave.\n\nFlags:")
 	cfgPath := fs.String("config", "machina.toml", "configuration `file` with an [agent] section")
+	envFile := fs.String("env-file", "", dotEnvFlagHelp)
 	if code, ok := parseFlags(fs, args, -1); !ok {
 		return code
+	}
+	c, err := c.withDotEnv(*envFile, *cfgPath)
+	if err != nil {
+		return 2
 	}
 	cfg, err := config.Load(*cfgPath, c.getenv)
 	if err != nil {

@@ -51,8 +51,11 @@ func shellLine(words ...string) string {
 // Desktop, Claude Code, the MCP Inspector and curl to it.
 func printConnect(w io.Writer, url string, env *demo.Env, f demoFlags, logPath string) {
 	exe, args := stdioCommand(f)
-	desktop, _ := json.MarshalIndent(map[string]any{"mcpServers": map[string]any{
-		"machina": map[string]any{"command": exe, "args": args}}}, "", "  ")
+	type server struct {
+		Command string   `json:"command"`
+		Args    []string `json:"args"`
+	}
+	desktop, _ := json.MarshalIndent(map[string]any{"mcpServers": map[string]server{"machina": {exe, args}}}, "", "  ")
 	stdio := shellLine(append([]string{exe}, args...)...)
 	auth := fmt.Sprintf(`"Authorization: Bearer $(cat %s)"`, shellQuote(env.TokenPath))
 	fmt.Fprintf(w, `

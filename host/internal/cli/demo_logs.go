@@ -9,10 +9,11 @@ import (
 )
 
 // demoLogs is where the demo's host logs go: every entry to a log file in
-// the demo's state, and warnings and errors also to the terminal until
-// Quiet — after "ready" the terminal shows the demo's own output alone.
-// With always set (stdio: stderr is the client's log) the terminal keeps
-// receiving warnings and errors.
+// the demo's state, and errors also to the terminal until Quiet — after
+// "ready" the terminal shows the demo's own output alone. Warnings (an
+// alarm of the simulated plant, say) are the file's: the demo reports what
+// failed to start itself. With always set (stdio: stderr is the client's
+// log) the terminal receives warnings and errors throughout.
 type demoLogs struct {
 	path   string
 	f      *os.File
@@ -49,7 +50,11 @@ func (l *demoLogs) Write(p []byte) (int, error) { return l.LevelWrite(hclog.NoLe
 func (l *demoLogs) LevelWrite(level hclog.Level, p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if level >= hclog.Warn && level != hclog.Off && !l.quiet {
+	min := hclog.Error
+	if l.always {
+		min = hclog.Warn
+	}
+	if level >= min && level != hclog.Off && !l.quiet {
 		_, _ = l.term.Write(p)
 	}
 	return l.f.Write(p)

@@ -22,10 +22,21 @@ func runDoctor(ctx context.Context, c *cli, args []string) int {
 		"Exit status: 0 no high findings, 1 at least one high finding, 2 usage or config error.")
 	path := fs.String("config", "", "configuration `file` to check (default ./machina.toml when it exists)")
 	asJSON := fs.Bool("json", false, "print findings as JSON")
+	envFile := fs.String("env-file", "", dotEnvFlagHelp)
 	if code, ok := parseFlags(fs, args, -1); !ok {
 		return code
 	}
-	cfg, used, err := doctorConfig(c, *path)
+	cfgFile := *path
+	if cfgFile == "" {
+		if _, err := os.Stat(defaultConfigFile); err == nil {
+			cfgFile = defaultConfigFile
+		}
+	}
+	c, err := c.withDotEnv(*envFile, cfgFile)
+	if err != nil {
+		return 2
+	}
+	cfg, used, err := doctorConfig(c, cfgFile)
 	if err != nil {
 		fmt.Fprintln(c.stderr, "machina doctor:", err)
 		return 2

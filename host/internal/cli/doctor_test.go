@@ -141,3 +141,37 @@ func TestDoctorWithoutConfig(t *testing.T) {
 		t.Errorf("the defaults were not checked:\n%s", out.String())
 	}
 }
+
+// TestDotEnvBesideConfig: commands that take --config read .env beside it
+// (issue #20: the loader existed but nothing called it); the environment
+// wins over the file, and a named --env-file that is missing is an error.
+func TestDotEnvBesideConfig(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "machina.toml")
+	if err := os.WriteFile(cfg, []byte("sandbox = true\n[secrets]\nmaximo_apikey = \"env:DOTENV_TEST_KEY\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	doctorJSON := func(getenv func(string) string, extra ...string) (int, string, string) {
+		var out, errb bytes.Buffer
+		code := run(context.Background(), &cli{stdout: &out, stderr: &errb, getenv: getenv},
+			append([]string{"doctor", "--json", "--config", cfg}, extra...))
+		return code, out.String(), errb.String()
+	}
+	none := func(string) string { return "" }
+	if _, out, _ := doctorJSON(none); !strings.Contains(out, "DOTENV_TEST_KEY is not set") {
+		t.Fatalf("without .env the variable should be missing:\n%s", out)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".env"), []byte("# test\nDOTENV_TEST_KEY=from-the-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errb := doctorJSON(none)
+	if strings.Contains(out, "DOTENV_TEST_KEY") || !strings.Contains(errb, "loaded 1 variables from "+filepath.Join(dir, ".env")) {
+		t.Fatalf(".env beside the config was not read (exit %d):\n%s\n%s", code, out, errb)
+	}
+	if strings.Contains(out+errb, "from-the-file") {
+		t.Fatal("a value from the env file was printed")
+	}
+	if code, _, errb := doctorJSON(none, "--env-file", filepath.Join(dir, "missing.env")); code != 2 || !strings.Contains(errb, "missing.env") {
+		t.Fatalf("missing --env-file: exit %d, %s", code, errb)
+	}
+}

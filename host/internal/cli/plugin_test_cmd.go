@@ -16,7 +16,7 @@ import (
 
 // runPluginTest implements `machina plugin test FILE [--sim NAME] [--json]`.
 func runPluginTest(ctx context.Context, c *cli, args []string) int {
-	fs := c.flagSet("machina plugin test", "Usage: machina plugin test FILE|DIR [--sim NAME] [--auth MODE] [--preset NAME] [--shape A,B] [--no-corpus] [--json]\n\n"+
+	fs := c.flagSet("machina plugin test", "Usage: machina plugin test FILE|DIR [--sim NAME] [--auth MODE] [--preset NAME] [--shape A,B] [--corpus A,B] [--no-corpus] [--json]\n\n"+
 		"FILE is a built module; a plugin folder (DIR) is built first.\n\n"+
 		"Runs the CMMS conformance kit: starts the simulator in-process on loopback,\n"+
 		"loads the plugin through the real host (audit, policy host, a generated grant\n"+
@@ -37,6 +37,7 @@ func runPluginTest(ctx context.Context, c *cli, args []string) int {
 	auth := fs.String("auth", "", "simulator authentication mode (maximo: apikey (default), basic, bearer; sap: oauth2 (default), basic)")
 	preset := fs.String("preset", "", "cmms-rest preset to test, against the rest simulator in that vendor's dialect: "+strings.Join(conformance.Presets(), ", "))
 	shapes := fs.String("shape", "", "comma-separated response shapes to run besides the default one (default: every shape the simulator serves)")
+	corpus := fs.String("corpus", "", "comma-separated vendor payload corpus scenarios to run (default: every scenario)")
 	noCorpus := fs.Bool("no-corpus", false, "skip the vendor payload corpus scenarios")
 	asJSON := fs.Bool("json", false, "print the report as JSON on stdout")
 	verbose := fs.Bool("v", false, "log the kit's diagnostics to stderr")
@@ -77,11 +78,7 @@ func runPluginTest(ctx context.Context, c *cli, args []string) int {
 		live = c.stdout
 	}
 	opts := conformance.Options{Module: file, Sim: *sim, Auth: *auth, Preset: *preset, CacheDir: filepath.Join(cache, "machina", "wazero"), Logger: logger, NoCorpus: *noCorpus}
-	for _, s := range strings.Split(*shapes, ",") {
-		if s = strings.TrimSpace(s); s != "" {
-			opts.Shapes = append(opts.Shapes, s)
-		}
-	}
+	opts.Shapes, opts.Corpus = names(*shapes), names(*corpus)
 	if live != nil {
 		if *preset != "" {
 			fmt.Fprintf(live, "Testing %s (preset %s) against the %s simulator…\n\n", file, *preset, *sim)
@@ -110,4 +107,15 @@ func runPluginTest(ctx context.Context, c *cli, args []string) int {
 		return 1
 	}
 	return 0
+}
+
+// names splits a comma-separated list, dropping blanks.
+func names(list string) []string {
+	var out []string
+	for _, s := range strings.Split(list, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }

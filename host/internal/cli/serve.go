@@ -25,6 +25,7 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 	cfgPath := fs.String("config", "", "configuration `file` (machina.toml; required)")
 	transport := fs.String("transport", "", "`stdio` or http (default: mcp.transport, else stdio)")
 	listen := fs.String("listen", "", "HTTP bind `address` (default: mcp.listen, else 127.0.0.1:8000)")
+	envFile := fs.String("env-file", "", dotEnvFlagHelp)
 	if code, ok := parseFlags(fs, args, 0); !ok {
 		return code
 	}
@@ -35,6 +36,10 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 	if _, err := os.Stat(*cfgPath); err != nil {
 		fmt.Fprintf(c.stderr, "Error: config file not found: %s\n", *cfgPath)
 		return 1
+	}
+	c, err := c.withDotEnv(*envFile, *cfgPath)
+	if err != nil {
+		return 1 // withDotEnv printed why
 	}
 	cfg, err := config.Load(*cfgPath, c.getenv)
 	if err != nil {

@@ -14,6 +14,7 @@ func simulators() []command {
 		{"rest", "REST/JSON CMMS speaking the API of a cmms-rest preset (--preset upkeep or maintainx)", runSimREST},
 		{"opcua", "demo plant OPC-UA server", runSimOPCUA},
 		{"telegram", "Telegram Bot API (getMe, getUpdates long polling, sendMessage); token from $MACHINA_TELEGRAM_BOT_TOKEN", runSimTelegram},
+		{"plant", "every demo simulator plus a machina.toml for a separate `machina serve` (restart and crash runs)", runSimPlant},
 	}
 }
 

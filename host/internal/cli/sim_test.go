@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/machina-go/machina/host/internal/config"
+	"github.com/machina-go/machina/host/internal/testplugin"
 	"github.com/machina-go/machina/internal/sim/maximo"
 	"github.com/machina-go/machina/internal/sim/sap"
 	"github.com/machina-go/machina/internal/sim/telegram"
@@ -133,4 +135,41 @@ func TestSimTelegram(t *testing.T) {
 	if strings.Contains(errb.String(), "sim-token") {
 		t.Fatal("the token was logged")
 	}
+}
+
+// TestSimPlant: `machina sim plant` runs the simulators and writes a
+// configuration a separate `machina serve` loads, with a 0600 token file;
+// the Telegram and Maximo control endpoints answer.
+func TestSimPlant(t *testing.T) {
+	if code, _ := simExit("plant"); code != 2 {
+		t.Fatalf("without --state: exit %d", code)
+	}
+	state := t.TempDir()
+	m, _ := startSim(t, nil, regexp.MustCompile(`^(\{.*\})$`), "plant", "--state", state, "--listen", "127.0.0.1:0",
+		"--plugins", testplugin.DemoPlugins(t), "--json")
+	var info plantInfo
+	if err := json.Unmarshal([]byte(m[1]), &info); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := config.Load(info.Config, func(string) string { return "" }); err != nil {
+		t.Fatalf("the written configuration does not load: %v", err)
+	}
+	if st, err := os.Stat(info.TokenFile); err != nil || st.Mode().Perm() != 0o600 || filepath.Dir(info.TokenFile) != state {
+		t.Fatalf("token file %s: %v %v", info.TokenFile, st, err)
+	}
+	resp, err := http.Post(info.TelegramURL+"/sim/inject", "application/json", strings.NewReader(`{"chat_id":4242,"text":"hi"}`))
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("inject: %v %v", err, resp)
+	}
+	resp.Body.Close()
+	key, err := os.ReadFile(filepath.Join(state, "secrets", "maximo_apikey"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodGet, info.MaximoURL+"/_sim/stats", nil)
+	req.Header.Set("apikey", strings.TrimSpace(string(key)))
+	if resp, err = http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("maximo stats: %v %v", err, resp)
+	}
+	resp.Body.Close()
 }

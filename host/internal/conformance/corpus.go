@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -29,6 +30,9 @@ func (r *run) corpusChecks(cs CorpusServer) {
 	defer func() { _ = cs.ServeScenario(nil) }()
 	for i := range scs {
 		sc := scs[i]
+		if len(r.opts.Corpus) > 0 && !slices.Contains(r.opts.Corpus, sc.Name) {
+			continue
+		}
 		r.report.Corpus = append(r.report.Corpus, CorpusScenario{Name: sc.Name, Shape: sc.Shape, Source: sc.Source})
 		expected := fmt.Sprintf("%s: %s returns what %s expects (SOURCES.md)", sc.Shape, sc.Op, sc.Source)
 		if !r.desc.Has(sc.Op) {
@@ -43,6 +47,32 @@ func (r *run) corpusChecks(cs CorpusServer) {
 		}
 		r.record(Check{Name: "corpus/" + sc.Name, Status: st, Expected: expected, Got: got, DurationMS: ms(time.Since(start))})
 	}
+}
+
+// checkCorpusNames returns an error when names (Options.Corpus) asks for a
+// scenario sim does not serve.
+func checkCorpusNames(sim Simulator, names []string) error {
+	if len(names) == 0 {
+		return nil
+	}
+	cs, ok := sim.(CorpusServer)
+	if !ok {
+		return fmt.Errorf("the %s simulator serves no corpus scenarios", sim.Name())
+	}
+	scs, err := cs.Scenarios()
+	if err != nil {
+		return err
+	}
+	known := make([]string, len(scs))
+	for i, sc := range scs {
+		known[i] = sc.Name
+	}
+	for _, n := range names {
+		if !slices.Contains(known, n) {
+			return fmt.Errorf("unknown corpus scenario %q (known: %s)", n, strings.Join(known, ", "))
+		}
+	}
+	return nil
 }
 
 // traceTap collects the plugin_notice and refused plugin_http entries the

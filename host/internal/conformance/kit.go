@@ -56,6 +56,8 @@ type Options struct {
 	Shapes []string
 	// NoCorpus skips the corpus scenarios (CorpusServer).
 	NoCorpus bool
+	// Corpus limits the corpus scenarios run (names; empty: every scenario).
+	Corpus []string
 }
 
 // Status is the outcome of one check.
@@ -178,6 +180,9 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		return nil, fmt.Errorf("starting the %s simulator: %w", opts.Sim, err)
 	}
 	defer sim.Close()
+	if err := checkCorpusNames(sim, opts.Corpus); err != nil {
+		return nil, err
+	}
 	rep.Upstream = sim.BaseURL()
 	if prof, _, _ := sim.Auth(); prof.Profile != "" {
 		rep.Auth = string(prof.Profile)

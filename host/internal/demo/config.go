@@ -44,9 +44,11 @@ func (e *Env) writeConfig(o Options, secretRefs map[string]string, tokensFile st
 	if err != nil {
 		return err
 	}
-	manuals, err := filepath.Abs(o.ManualsDir)
-	if err != nil {
-		return err
+	manuals := "" // no manuals given: nothing to ingest (not the working directory)
+	if o.ManualsDir != "" {
+		if manuals, err = filepath.Abs(o.ManualsDir); err != nil {
+			return err
+		}
 	}
 	f := file{
 		Name: "Machina demo", Sandbox: o.Sandbox, DataDir: filepath.Join(e.StateDir, "data"),

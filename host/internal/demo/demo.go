@@ -178,3 +178,7 @@ func random(n int) string {
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
 }
+
+// MaximoURL is the Maximo simulator's base URL (its /_sim/stats counts
+// requests and writes).
+func (e *Env) MaximoURL() string { return e.sims.maximoURL }

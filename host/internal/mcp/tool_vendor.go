@@ -56,9 +56,9 @@ func sapNotificationTool() tool {
 func maximoAttributeTool() tool {
 	return tool{Name: "maximo_raw_attribute_update", Op: abi.OpVendorUpdateAttributes, Vendor: true,
 		Output:      writeOutput[vendorResult, sandbox.Vendor](),
-		Description: "Vendor tool (IBM Maximo): change attributes of one OSLC resource (object structure and resource id), returning Maximo's status code and body. A write: in sandbox mode nothing is sent.",
+		Description: "Vendor tool (IBM Maximo): change attributes of one OSLC resource (object structure and resource id), returning Maximo's status code and body. Only object structures the plugin's manifest declares writes to are reachable (cmms-maximo: the work-order structures mxwo and mxapiwodetail). A write: in sandbox mode nothing is sent.",
 		Params: []param{
-			{Name: "resource_type", Type: "string", Required: true, Description: "Object structure, e.g. mxwo or mxasset"},
+			{Name: "resource_type", Type: "string", Required: true, Description: "Object structure, e.g. mxwo"},
 			{Name: "resource_id", Type: "string", Required: true, Description: "Resource id as its href names it"},
 			{Name: "attributes", Type: "object", Required: true, Description: "Attributes to set (string values)"},
 		},

@@ -10,11 +10,11 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"sync"
 	"testing"
 
 	"github.com/machina-go/machina/host/internal/pluginbuild"
+	"github.com/machina-go/machina/internal/testcache"
 )
 
 type result struct {
@@ -76,14 +76,7 @@ func BuildWith(tb testing.TB, dir string, opts pluginbuild.Options) []byte {
 // of this user, so compiled plugins are reused across packages and runs.
 func CacheDir(tb testing.TB) string {
 	tb.Helper()
-	dir := filepath.Join(os.TempDir(), "machina-test-wazero-cache-"+strconv.Itoa(os.Getuid()))
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		tb.Fatal(err)
-	}
-	if err := os.Chmod(dir, 0o700); err != nil {
-		tb.Fatal(err)
-	}
-	return dir
+	return testcache.Dir(tb)
 }
 
 // DemoPlugins returns a new directory holding the plugins `machina demo`
