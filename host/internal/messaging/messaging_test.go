@@ -433,3 +433,21 @@ func readTrace(t *testing.T, dir string) string {
 	}
 	return b.String()
 }
+
+// TestAddressOf: the shapes of a bare machina_send_message target. Chat
+// ids per the Telegram Bot API (sendMessage chat_id: an integer — groups
+// and channels are negative, supergroups -100… — or "@channelusername";
+// usernames are 5–32 characters of a-z, 0-9 and underscores); addresses
+// per RFC 5322 addr-spec (local-part "@" domain).
+func TestAddressOf(t *testing.T) {
+	for target, want := range map[string]messaging.AddressKind{
+		"4242": messaging.AddressChat, "-1001234567890": messaging.AddressChat, "@plant_techs": messaging.AddressChat,
+		"tech@plant.example": messaging.AddressEmail, "first.last+wo@mail.plant-7.example": messaging.AddressEmail,
+		"@abc": "", "Ann Smith": "", "tech@localhost": "", "tech@-bad.example": "", "<tech@plant.example>": "",
+		"a b@plant.example": "", "123456789012345678901": "", "": "", "telegram:4242": "",
+	} {
+		if got := messaging.AddressOf(target); got != want {
+			t.Errorf("AddressOf(%q) = %q, want %q", target, got, want)
+		}
+	}
+}
