@@ -1,7 +1,6 @@
 package messaging_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -22,16 +21,11 @@ import (
 	"github.com/machina-go/machina/host/internal/testplugin"
 	"github.com/machina-go/machina/host/internal/trace"
 	simtg "github.com/machina-go/machina/internal/sim/telegram"
+	"github.com/machina-go/machina/internal/syncbuf"
 )
 
 // syncBuf is a goroutine-safe log sink.
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
-func (s *syncBuf) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+type syncBuf = syncbuf.Buffer
 
 // world is one or both messaging plugins loaded as wasm through the real
 // policy host against their simulators.
