@@ -3,6 +3,11 @@ package pdk
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/machina-go/machina/abi"
 )
 
 // Config is the operator's non-secret plugin configuration (the [plugin.config]
@@ -46,4 +51,35 @@ func (c Config) Int(key string, def int) int {
 		return int(v)
 	}
 	return def
+}
+
+// CheckKeys refuses a configuration with a key outside known, listing the
+// unknown ones (sorted), so that a typo such as "allowed_chat_id" is an
+// error rather than a setting silently left at its default.
+func (c Config) CheckKeys(known ...string) error {
+	var unknown []string
+	for k := range c.values {
+		if !slices.Contains(known, k) {
+			unknown = append(unknown, k)
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	sort.Strings(unknown)
+	return abi.InvalidArgument("unknown config keys: %s", strings.Join(unknown, ", "))
+}
+
+// Fields returns each configured value as raw JSON, for a plugin that
+// validates its keys one by one, after refusing keys outside known as
+// CheckKeys does.
+func (c Config) Fields(known ...string) (map[string]json.RawMessage, error) {
+	if err := c.CheckKeys(known...); err != nil {
+		return nil, err
+	}
+	var raw map[string]json.RawMessage
+	if err := c.Decode(&raw); err != nil {
+		return nil, abi.InvalidArgument("%v", err)
+	}
+	return raw, nil
 }

@@ -65,3 +65,17 @@ func ExampleRetryPolicy_Backoff() {
 	// 1s
 	// 1s
 }
+
+// StatusChange checks an update_work_order status against the lifecycle
+// of abi/README.md ("created → assigned | cancelled", "closed and
+// cancelled are terminal").
+func ExampleStatusChange() {
+	fmt.Println(pdk.StatusChange(abi.StatusCreated, abi.StatusAssigned))
+	fmt.Println(pdk.StatusChange(abi.StatusAssigned, ""))
+	_, _, err := pdk.StatusChange(abi.StatusClosed, abi.StatusInProgress)
+	fmt.Println(err)
+	// Output:
+	// assigned true <nil>
+	// assigned false <nil>
+	// invalid_argument: Cannot transition from 'closed' to 'in_progress'
+}

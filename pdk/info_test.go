@@ -2,6 +2,7 @@ package pdk_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/machina-go/machina/pdk"
@@ -45,4 +46,25 @@ kind = "cmms"
 	info, err := pdk.ParseInfo(manifest)
 	fmt.Println(info.Name, info.Version, err)
 	// Output: cmms-acme 1.4.0 <nil>
+}
+
+func TestConfigCheckKeys(t *testing.T) {
+	cfg := pdk.NewConfig(map[string]any{"base_url": "x", "allowed_chat_id": 1, "zeta": true})
+	err := cfg.CheckKeys("base_url", "allowed_chat_ids")
+	if err == nil || err.Error() != "invalid_argument: unknown config keys: allowed_chat_id, zeta" {
+		t.Fatalf("err = %v", err)
+	}
+	if err := pdk.NewConfig(map[string]any{"base_url": "x"}).CheckKeys("base_url", "other"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestConfigFields(t *testing.T) {
+	raw, err := pdk.NewConfig(map[string]any{"mailbox": "INBOX", "poll_max": 5}).Fields("mailbox", "poll_max")
+	if err != nil || string(raw["mailbox"]) != `"INBOX"` || string(raw["poll_max"]) != "5" {
+		t.Fatalf("raw %v, err %v", raw, err)
+	}
+	if _, err := pdk.NewConfig(map[string]any{"mailbx": "INBOX"}).Fields("mailbox"); err == nil || !strings.Contains(err.Error(), "unknown config keys: mailbx") {
+		t.Fatalf("a misspelt key: %v", err)
+	}
 }

@@ -65,6 +65,28 @@ type PlanReader interface {
 	GetMaintenancePlan(ctx context.Context, req abi.GetMaintenancePlanRequest) (abi.GetMaintenancePlanResponse, error)
 }
 
+// CompleteCMMS is a CMMS that implements every CMMS operation of the ABI.
+// Assert it in a plugin meant to serve them all, so that a misspelled or
+// mistyped method fails the build instead of silently dropping an
+// operation:
+//
+//	var _ pdk.CompleteCMMS = (*acme)(nil)
+//
+// A plugin serving fewer operations asserts each interface it implements.
+type CompleteCMMS interface {
+	CMMS
+	AssetReader
+	WorkOrderLister
+	WorkOrderGetter
+	WorkOrderCreator
+	WorkOrderUpdater
+	WorkOrderCloser
+	WorkOrderCanceller
+	HistoryReader
+	SparePartsReader
+	PlanReader
+}
+
 // NotificationCreator serves vendor_create_notification (ABI 1.2), a raw
 // vendor write the host exposes only as an opt-in vendor tool.
 type NotificationCreator interface {

@@ -20,17 +20,8 @@ func init() { pdk.RegisterCMMS(info(), &maximo{}) }
 // The operations it serves: a misspelled or mistyped method fails the
 // build here instead of silently dropping an operation.
 var (
-	_ pdk.CMMS               = (*maximo)(nil)
-	_ pdk.AssetReader        = (*maximo)(nil)
-	_ pdk.WorkOrderLister    = (*maximo)(nil)
-	_ pdk.WorkOrderGetter    = (*maximo)(nil)
-	_ pdk.WorkOrderCreator   = (*maximo)(nil)
-	_ pdk.WorkOrderUpdater   = (*maximo)(nil)
-	_ pdk.WorkOrderCloser    = (*maximo)(nil)
-	_ pdk.WorkOrderCanceller = (*maximo)(nil)
-	_ pdk.HistoryReader      = (*maximo)(nil)
-	_ pdk.SparePartsReader   = (*maximo)(nil)
-	_ pdk.PlanReader         = (*maximo)(nil)
+	_ pdk.CompleteCMMS     = (*maximo)(nil)
+	_ pdk.AttributeUpdater = (*maximo)(nil)
 )
 
 // main never runs: the module is a reactor whose exports the PDK owns.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/pdk"
 )
 
 // maximo implements every CMMS operation of the ABI.
@@ -178,19 +179,14 @@ func (m *maximo) update(ctx context.Context, req abi.UpdateWorkOrderRequest, mem
 		return abi.WorkOrderResponse{}, err
 	}
 	body := map[string]any{}
-	if req.Status != "" {
-		to, err := abi.ParseStatus(string(req.Status))
-		if err != nil {
-			return abi.WorkOrderResponse{}, err
-		}
-		if to != wo.Status {
-			if err := abi.CheckTransition(wo.Status, to); err != nil {
-				return abi.WorkOrderResponse{}, err
-			}
-			body["status"] = m.codes.statusCode(to)
-			if memo != "" {
-				body["memo"] = memo
-			}
+	to, change, err := pdk.StatusChange(wo.Status, req.Status)
+	if err != nil {
+		return abi.WorkOrderResponse{}, err
+	}
+	if change {
+		body["status"] = m.codes.statusCode(to)
+		if memo != "" {
+			body["memo"] = memo
 		}
 	}
 	if req.AssignedTo != "" {

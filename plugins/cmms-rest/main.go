@@ -23,18 +23,8 @@ func init() { pdk.RegisterCMMS(info(), &plugin{}) }
 // configuration defines): a misspelled or mistyped method fails the build
 // here instead of silently dropping an operation.
 var (
-	_ pdk.CMMS               = (*plugin)(nil)
-	_ pdk.OperationSelector  = (*plugin)(nil)
-	_ pdk.AssetReader        = (*plugin)(nil)
-	_ pdk.WorkOrderLister    = (*plugin)(nil)
-	_ pdk.WorkOrderGetter    = (*plugin)(nil)
-	_ pdk.WorkOrderCreator   = (*plugin)(nil)
-	_ pdk.WorkOrderUpdater   = (*plugin)(nil)
-	_ pdk.WorkOrderCloser    = (*plugin)(nil)
-	_ pdk.WorkOrderCanceller = (*plugin)(nil)
-	_ pdk.HistoryReader      = (*plugin)(nil)
-	_ pdk.SparePartsReader   = (*plugin)(nil)
-	_ pdk.PlanReader         = (*plugin)(nil)
+	_ pdk.CompleteCMMS      = (*plugin)(nil)
+	_ pdk.OperationSelector = (*plugin)(nil)
 )
 
 func main() {}

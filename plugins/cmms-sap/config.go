@@ -80,20 +80,6 @@ type sapPM struct {
 }
 
 var (
-	_ pdk.CMMS               = (*sapPM)(nil)
-	_ pdk.AssetReader        = (*sapPM)(nil)
-	_ pdk.WorkOrderLister    = (*sapPM)(nil)
-	_ pdk.WorkOrderGetter    = (*sapPM)(nil)
-	_ pdk.WorkOrderCreator   = (*sapPM)(nil)
-	_ pdk.WorkOrderUpdater   = (*sapPM)(nil)
-	_ pdk.WorkOrderCloser    = (*sapPM)(nil)
-	_ pdk.WorkOrderCanceller = (*sapPM)(nil)
-	_ pdk.HistoryReader      = (*sapPM)(nil)
-	_ pdk.SparePartsReader   = (*sapPM)(nil)
-	_ pdk.PlanReader         = (*sapPM)(nil)
-)
-
-var (
 	identRE   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,127}$`)
 	segmentRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_;=.,]{0,127}$`)
 	clientRE  = regexp.MustCompile(`^[0-9]{3}$`)

@@ -365,7 +365,7 @@ func TestParsesCorpusPayloads(t *testing.T) {
 		}
 		var ids []string
 		for _, r := range rows {
-			ids = append(ids, scalar(r["MaintenanceOrder"]))
+			ids = append(ids, pdk.Scalar(r["MaintenanceOrder"]))
 			if _, ok := r["to_MaintenanceOrderOperation"]; ok {
 				t.Errorf("%s: a __deferred link survived as data", tc.file)
 			}

@@ -104,7 +104,7 @@ func readNotification(row map[string]any) (notificationFailure, bool) {
 		"type": "NotificationType", "processing_phase": "NotifProcessingPhase", "processing_phase_text": "NotifProcessingPhaseDesc",
 		"downtime": "MaintObjectDowntimeDuration", "downtime_unit": "MaintObjDowntimeDurationUnit", "text": "NotificationText",
 	} {
-		if v := scalar(f[prop]); v != "" {
+		if v := pdk.Scalar(f[prop]); v != "" {
 			nf.header[key] = v
 		}
 	}
@@ -117,8 +117,8 @@ func readNotification(row map[string]any) (notificationFailure, bool) {
 		if deleted(it) {
 			continue
 		}
-		if nf.damage == "" && scalar(it["MaintNotificationDamageCode"]) != "" {
-			nf.damage = scalar(it["MaintNotificationDamageCode"])
+		if nf.damage == "" && pdk.Scalar(it["MaintNotificationDamageCode"]) != "" {
+			nf.damage = pdk.Scalar(it["MaintNotificationDamageCode"])
 			copyCodes(nf.failure, it, map[string]string{
 				"damage_code": "MaintNotificationDamageCode", "damage_code_group": "MaintNotifDamageCodeGroup",
 				"damage_text": "MaintNotifDamageCodeName", "damage_group_text": "MaintNotifDamageCodeGroupName",
@@ -131,8 +131,8 @@ func readNotification(row map[string]any) (notificationFailure, bool) {
 		causes = append(causes, entities(it["to_ItemCause"])...)
 	}
 	for _, c := range causes {
-		if !deleted(c) && scalar(c["MaintNotificationCauseCode"]) != "" {
-			nf.cause = scalar(c["MaintNotificationCauseCode"])
+		if !deleted(c) && pdk.Scalar(c["MaintNotificationCauseCode"]) != "" {
+			nf.cause = pdk.Scalar(c["MaintNotificationCauseCode"])
 			copyCodes(nf.failure, c, map[string]string{
 				"cause_code": "MaintNotificationCauseCode", "cause_code_group": "MaintNotifCauseCodeGroup",
 				"cause_text": "MaintNotificationCauseCodeName", "cause_group_text": "MaintNotifCauseCodeGroupName",
@@ -167,7 +167,7 @@ func deleted(e map[string]any) bool { b, _ := e["IsDeleted"].(bool); return b }
 // copyCodes copies the non-empty properties named in props into dst.
 func copyCodes(dst, src map[string]any, props map[string]string) {
 	for key, prop := range props {
-		if v := scalar(src[prop]); v != "" {
+		if v := pdk.Scalar(src[prop]); v != "" {
 			dst[key] = v
 		}
 	}

@@ -43,17 +43,8 @@ func init() { pdk.RegisterCMMS(info(), &sapPM{}) }
 // The operations it serves: a misspelled or mistyped method fails the
 // build here instead of silently dropping an operation.
 var (
-	_ pdk.CMMS               = (*sapPM)(nil)
-	_ pdk.AssetReader        = (*sapPM)(nil)
-	_ pdk.WorkOrderLister    = (*sapPM)(nil)
-	_ pdk.WorkOrderGetter    = (*sapPM)(nil)
-	_ pdk.WorkOrderCreator   = (*sapPM)(nil)
-	_ pdk.WorkOrderUpdater   = (*sapPM)(nil)
-	_ pdk.WorkOrderCloser    = (*sapPM)(nil)
-	_ pdk.WorkOrderCanceller = (*sapPM)(nil)
-	_ pdk.HistoryReader      = (*sapPM)(nil)
-	_ pdk.SparePartsReader   = (*sapPM)(nil)
-	_ pdk.PlanReader         = (*sapPM)(nil)
+	_ pdk.CompleteCMMS        = (*sapPM)(nil)
+	_ pdk.NotificationCreator = (*sapPM)(nil)
 )
 
 // main never runs: the module is a reactor whose exports the PDK owns.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"strconv"
 	"strings"
 	"time"
@@ -19,7 +18,7 @@ type fields map[string]any
 // that key.
 func (f fields) take(keys ...string) string {
 	for _, k := range keys {
-		if s := scalar(f[k]); s != "" {
+		if s := pdk.Scalar(f[k]); s != "" {
 			delete(f, k)
 			return s
 		}
@@ -31,7 +30,7 @@ func (f fields) take(keys ...string) string {
 func (f fields) metadata() map[string]any {
 	var out map[string]any
 	for k, v := range f {
-		if v == nil || scalar(v) == "" && !isComposite(v) {
+		if v == nil || pdk.Scalar(v) == "" && !isComposite(v) {
 			continue
 		}
 		if out == nil {
@@ -48,21 +47,6 @@ func isComposite(v any) bool {
 		return true
 	}
 	return false
-}
-
-// scalar renders a JSON scalar as a trimmed string ("" for others).
-func scalar(v any) string {
-	switch x := v.(type) {
-	case string:
-		return strings.TrimSpace(x)
-	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64)
-	case json.Number:
-		return x.String()
-	case bool:
-		return strconv.FormatBool(x)
-	}
-	return ""
 }
 
 // number parses an Edm.Decimal (a string in v2) or a JSON number.
@@ -110,7 +94,7 @@ func parseDate(s string) (time.Time, bool) {
 // dateOr parses the first parseable of keys (consuming it), else now.
 func (f fields) dateOr(now time.Time, keys ...string) time.Time {
 	for _, k := range keys {
-		if t, ok := parseDate(scalar(f[k])); ok {
+		if t, ok := parseDate(pdk.Scalar(f[k])); ok {
 			delete(f, k)
 			return t
 		}
@@ -143,7 +127,7 @@ func (m *mapper) mapAsset(ctx context.Context, row map[string]any) abi.Asset {
 	if a.Name == "" {
 		a.Name = a.ID
 	}
-	a.Type = m.categories.Map(ctx, scalar(f["EquipmentCategory"]), u)
+	a.Type = m.categories.Map(ctx, pdk.Scalar(f["EquipmentCategory"]), u)
 	a.Location = f.take("FunctionalLocation")
 	a.Manufacturer = f.take("AssetManufacturerName", "Manufacturer")
 	a.Model = f.take("ManufacturerPartTypeName", "ModelNumber")
@@ -158,7 +142,7 @@ func (m *mapper) mapAsset(ctx context.Context, row map[string]any) abi.Asset {
 	}
 	a.Parent = f.take("SuperordinateEquipment")
 	a.EquipmentClassCode = f.take("EquipmentClassCode")
-	if t, ok := parseDate(scalar(f["OperationStartDate"])); ok {
+	if t, ok := parseDate(pdk.Scalar(f["OperationStartDate"])); ok {
 		a.InstallDate = t.Format("2006-01-02")
 		delete(f, "OperationStartDate")
 	}
@@ -226,10 +210,10 @@ func (m *mapper) mapWorkOrder(ctx context.Context, row map[string]any, now time.
 	u := pdk.Unmapped{}
 	md := map[string]any{}
 	w := abi.WorkOrder{ID: f.take("MaintenanceOrder")}
-	w.Type = m.orderTypes.Map(ctx, scalar(f["MaintenanceOrderType"]), u)
+	w.Type = m.orderTypes.Map(ctx, pdk.Scalar(f["MaintenanceOrderType"]), u)
 	// "" is no priority at all (real SAP data has MaintPriority ""): the
 	// default, without a notice.
-	w.Priority = m.priorities.Map(ctx, scalar(f["MaintPriority"]), u)
+	w.Priority = m.priorities.Map(ctx, pdk.Scalar(f["MaintPriority"]), u)
 	w.Status = m.orderStatus(f, md, u)
 	for _, k := range []string{kindSystemStatus, kindProcessPhase} {
 		if code, ok := u[k]; ok {

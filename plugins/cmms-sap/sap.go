@@ -202,17 +202,12 @@ func (s *sapPM) UpdateWorkOrder(ctx context.Context, req abi.UpdateWorkOrderRequ
 	}
 	wo := cur.WorkOrder
 	body := map[string]any{}
-	if req.Status != "" {
-		to, err := abi.ParseStatus(string(req.Status))
-		if err != nil {
-			return abi.WorkOrderResponse{}, err
-		}
-		if to != wo.Status {
-			if err := abi.CheckTransition(wo.Status, to); err != nil {
-				return abi.WorkOrderResponse{}, err
-			}
-			body["MaintenanceOrderSystemStatus"] = statusCode(to)
-		}
+	to, change, err := pdk.StatusChange(wo.Status, req.Status)
+	if err != nil {
+		return abi.WorkOrderResponse{}, err
+	}
+	if change {
+		body["MaintenanceOrderSystemStatus"] = statusCode(to)
 	}
 	if req.AssignedTo != "" {
 		body["MaintOrdPersonResponsible"] = req.AssignedTo

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"net/mail"
-	"sort"
 	"strings"
 
 	"github.com/machina-go/machina/abi"
@@ -39,25 +38,15 @@ func (s addrSet) has(addr string) bool {
 	return false
 }
 
-var knownKeys = map[string]bool{
-	"allowed_senders": true, "allow_all_senders": true, "allowed_recipients": true, "allow_any_recipient": true,
-	"mailbox": true, "poll_max": true, "default_subject": true,
+// knownKeys are the configuration keys the plugin reads.
+func knownKeys() []string {
+	return []string{"allowed_senders", "allow_all_senders", "allowed_recipients", "allow_any_recipient", "mailbox", "poll_max", "default_subject"}
 }
 
 func parseConfig(c pdk.Config) (config, error) {
-	var raw map[string]json.RawMessage
-	if err := c.Decode(&raw); err != nil {
-		return config{}, abi.InvalidArgument("%v", err)
-	}
-	var unknown []string
-	for k := range raw {
-		if !knownKeys[k] {
-			unknown = append(unknown, k)
-		}
-	}
-	if len(unknown) > 0 {
-		sort.Strings(unknown)
-		return config{}, abi.InvalidArgument("unknown config keys: %s", strings.Join(unknown, ", "))
+	raw, err := c.Fields(knownKeys()...)
+	if err != nil {
+		return config{}, err
 	}
 	cfg := config{mailbox: "INBOX", pollMax: defaultPollMax, subject: defaultSubject}
 	dec := func(k string, dst any, want string) error {
@@ -92,7 +81,6 @@ func parseConfig(c pdk.Config) (config, error) {
 	if strings.ContainsAny(cfg.subject, "\r\n") {
 		return config{}, abi.InvalidArgument("config default_subject contains a line break")
 	}
-	var err error
 	if cfg.senders, err = parseAddrs("allowed_senders", raw["allowed_senders"]); err != nil {
 		return config{}, err
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -33,31 +32,20 @@ type config struct {
 	greeting    string
 }
 
-var knownKeys = map[string]bool{
-	"base_url": true, "allowed_chat_ids": true, "allow_all_chats": true, "parse_mode": true,
-	"poll_timeout_s": true, "poll_limit": true, "max_send_wait_s": true, "greeting": true,
+// knownKeys are the configuration keys the plugin reads.
+func knownKeys() []string {
+	return []string{"base_url", "allowed_chat_ids", "allow_all_chats", "parse_mode", "poll_timeout_s", "poll_limit", "max_send_wait_s", "greeting"}
 }
 
 // parseConfig validates the plugin configuration. Unknown keys are errors
 // so a typo such as "allowed_chat_id" cannot silently open the bot.
 func parseConfig(c pdk.Config) (config, error) {
-	var raw map[string]json.RawMessage
-	if err := c.Decode(&raw); err != nil {
-		return config{}, abi.InvalidArgument("%v", err)
-	}
-	var unknown []string
-	for k := range raw {
-		if !knownKeys[k] {
-			unknown = append(unknown, k)
-		}
-	}
-	if len(unknown) > 0 {
-		sort.Strings(unknown)
-		return config{}, abi.InvalidArgument("unknown config keys: %s", strings.Join(unknown, ", "))
+	raw, err := c.Fields(knownKeys()...)
+	if err != nil {
+		return config{}, err
 	}
 	cfg := config{baseURL: defaultBaseURL, pollTimeout: defaultPollTimeout, pollLimit: defaultPollLimit,
 		maxSendWait: defaultMaxSendWait, greeting: defaultGreeting}
-	var err error
 	str := func(k string, dst *string) {
 		if v, ok := raw[k]; ok && err == nil {
 			if e := json.Unmarshal(v, dst); e != nil {

@@ -179,6 +179,17 @@ func parseArg(fs *flag.FlagSet, args []string) (arg string, code int, ok bool) {
 	return arg, 0, true
 }
 
+// requireArg is parseArg for a command whose positional argument is
+// required.
+func requireArg(fs *flag.FlagSet, args []string) (arg string, code int, ok bool) {
+	arg, code, ok = parseArg(fs, args)
+	if ok && arg == "" {
+		fs.Usage()
+		return "", 2, false
+	}
+	return arg, code, ok
+}
+
 // flagSet is a command's flag set: errors go to stderr, and its usage is
 // text followed by the flags.
 func (c *cli) flagSet(name, text string) *flag.FlagSet {

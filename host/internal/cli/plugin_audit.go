@@ -24,13 +24,9 @@ func runPluginAudit(_ context.Context, c *cli, args []string) int {
 		"loader requires to be exactly what the plugin's machina_describe lists.")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	cfgPath := fs.String("config", "", "machina.toml: also check the sha256 pin, signature, config keys and the grant of the [[plugin]] entry with the module's manifest name")
-	file, code, ok := parseArg(fs, args)
+	file, code, ok := requireArg(fs, args)
 	if !ok {
 		return code
-	}
-	if file == "" {
-		fs.Usage()
-		return 2
 	}
 	wasm, err := os.ReadFile(file)
 	if err != nil {

@@ -20,13 +20,9 @@ func runPluginBuild(ctx context.Context, c *cli, args []string) int {
 	out := fs.String("o", "", "output file (default dist/plugins/<folder>.wasm)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	verbose := fs.Bool("v", false, "show the Go toolchain's output")
-	dir, code, ok := parseArg(fs, args)
+	dir, code, ok := requireArg(fs, args)
 	if !ok {
 		return code
-	}
-	if dir == "" {
-		fs.Usage()
-		return 2
 	}
 	if *out == "" {
 		abs, err := filepath.Abs(dir)

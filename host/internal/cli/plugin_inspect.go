@@ -20,13 +20,9 @@ func runPluginInspect(_ context.Context, c *cli, args []string) int {
 		"(exactly those it implements: the loader refuses a module whose exports\n"+
 		"differ from its machina_describe), without executing any plugin code.")
 	asJSON := fs.Bool("json", false, "print JSON")
-	file, code, ok := parseArg(fs, args)
+	file, code, ok := requireArg(fs, args)
 	if !ok {
 		return code
-	}
-	if file == "" {
-		fs.Usage()
-		return 2
 	}
 	wasm, err := os.ReadFile(file)
 	if err != nil {

@@ -41,13 +41,9 @@ func runPluginTest(ctx context.Context, c *cli, args []string) int {
 	noCorpus := fs.Bool("no-corpus", false, "skip the vendor payload corpus scenarios")
 	asJSON := fs.Bool("json", false, "print the report as JSON on stdout")
 	verbose := fs.Bool("v", false, "log the kit's diagnostics to stderr")
-	file, code, ok := parseArg(fs, args)
+	file, code, ok := requireArg(fs, args)
 	if !ok {
 		return code
-	}
-	if file == "" {
-		fs.Usage()
-		return 2
 	}
 	if st, err := os.Stat(file); err == nil && st.IsDir() {
 		// a plugin folder: build it first, as `machina plugin build` would.

@@ -60,8 +60,14 @@ func simCredentials[A any](c *cli, envFile string, sc simCreds[A]) (A, error) {
 	return a, nil
 }
 
-// serveSim serves h on ln until ctx ends (exit 0) or serving fails (1).
-func serveSim(ctx context.Context, c *cli, name string, h http.Handler, ln net.Listener) int {
+// serveSim serves h on listen until ctx ends (exit 0) or serving fails
+// (1); banner prints what a user needs once the address is known.
+func serveSim(ctx context.Context, c *cli, name, listen string, h http.Handler, banner func(base string)) int {
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return simFail(c, name, err, 1)
+	}
+	banner("http://" + ln.Addr().String())
 	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
@@ -72,7 +78,12 @@ func serveSim(ctx context.Context, c *cli, name string, h http.Handler, ln net.L
 		_ = hs.Shutdown(sctx)
 		return 0
 	case err := <-errc:
-		fmt.Fprintf(c.stderr, "%s: %v\n", name, err)
-		return 1
+		return simFail(c, name, err, 1)
 	}
+}
+
+// simFail prints err for the command name and returns code.
+func simFail(c *cli, name string, err error, code int) int {
+	fmt.Fprintf(c.stderr, "%s: %v\n", name, err)
+	return code
 }

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"net"
 
 	"github.com/machina-go/machina/internal/sim/maximo"
 )
@@ -41,8 +40,7 @@ Flags:
 	}
 	mode, err := maximo.ParseAuthMode(*authName)
 	if err != nil {
-		fmt.Fprintf(c.stderr, "%s: %v\n", name, err)
-		return 2
+		return simFail(c, name, err, 2)
 	}
 	auth, err := simCredentials(c, *envFile, simCreds[maximo.Auth]{
 		mode: string(mode), none: mode == maximo.AuthNone, names: maximo.CredentialEnv(mode), pattern: "maximo-sim-*.env",
@@ -51,23 +49,16 @@ Flags:
 		vars:     maximo.Auth.EnvVars,
 	})
 	if err != nil {
-		fmt.Fprintf(c.stderr, "%s: %v\n", name, err)
-		return 1
+		return simFail(c, name, err, 1)
 	}
 	srv, err := maximo.NewServer(maximo.Options{Auth: auth, Seed: *seed, MinAssets: *minAssets, Logger: simLogger("sim-maximo", c.stderr, *verbose)})
 	if err != nil {
-		fmt.Fprintf(c.stderr, "%s: %v\n", name, err)
-		return 1
+		return simFail(c, name, err, 1)
 	}
-	ln, err := net.Listen("tcp", *listen)
-	if err != nil {
-		fmt.Fprintf(c.stderr, "%s: %v\n", name, err)
-		return 1
-	}
-	base := "http://" + ln.Addr().String()
-	fmt.Fprintf(c.stdout, "maximo simulator listening on %s (auth %s, %d assets)\n", base, mode, len(srv.Records(maximo.OSAsset)))
-	if *printConfig {
-		fmt.Fprint(c.stdout, maximo.ConfigSnippet(base, mode))
-	}
-	return serveSim(ctx, c, name, srv, ln)
+	return serveSim(ctx, c, name, *listen, srv, func(base string) {
+		fmt.Fprintf(c.stdout, "maximo simulator listening on %s (auth %s, %d assets)\n", base, mode, len(srv.Records(maximo.OSAsset)))
+		if *printConfig {
+			fmt.Fprint(c.stdout, maximo.ConfigSnippet(base, mode))
+		}
+	})
 }

@@ -1,30 +1,20 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/BurntSushi/toml"
 	hostopcua "github.com/machina-go/machina/host/internal/opcua"
 	simopcua "github.com/machina-go/machina/internal/sim/opcua"
+	"github.com/machina-go/machina/internal/syncbuf"
 )
 
-type lockedBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-func (l *lockedBuf) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
+// lockedBuf collects a command's output while it runs.
+type lockedBuf = syncbuf.Buffer
 
 func TestRunSimCommand(t *testing.T) {
 	var out, errb lockedBuf
@@ -36,12 +26,12 @@ func TestRunSimCommand(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
-	out = lockedBuf{}
+	var served lockedBuf
 	go func() {
-		done <- runSimOPCUA(ctx, &cli{stdout: &out, stderr: &errb}, []string{"--listen", "127.0.0.1:0", "--json", "--print-config", "--tick", "10ms"})
+		done <- runSimOPCUA(ctx, &cli{stdout: &served, stderr: &errb}, []string{"--listen", "127.0.0.1:0", "--json", "--print-config", "--tick", "10ms"})
 	}()
 	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(out.String(), `"points"`) {
+	for !strings.Contains(served.String(), `"points"`) {
 		if time.Now().After(deadline) {
 			t.Fatalf("no JSON output; stderr:\n%s", errb.String())
 		}
@@ -51,7 +41,7 @@ func TestRunSimCommand(t *testing.T) {
 	if code := <-done; code != 0 {
 		t.Fatalf("exit = %d", code)
 	}
-	tomlPart, jsonPart, _ := strings.Cut(out.String(), "{\"points\"")
+	tomlPart, jsonPart, _ := strings.Cut(served.String(), "{\"points\"")
 	var doc struct {
 		OPCUA hostopcua.Config `toml:"opcua"`
 	}

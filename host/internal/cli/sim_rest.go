@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"net"
 
 	"github.com/machina-go/machina/internal/sim/rest"
 )
@@ -58,24 +57,17 @@ Flags:
 		vars:     func(tok string) [][2]string { return [][2]string{{rest.EnvToken, tok}} },
 	})
 	if err != nil {
-		fmt.Fprintf(c.stderr, "%s: %v\n", name, err)
-		return 1
+		return simFail(c, name, err, 1)
 	}
 	srv, err := rest.NewServer(rest.Options{Dialect: d, Token: token, Seed: *seed, Paging: *paging, Logger: simLogger("sim-rest", c.stderr, *verbose)})
 	if err != nil {
-		fmt.Fprintf(c.stderr, "%s: %v\n", name, err)
-		return 1
+		return simFail(c, name, err, 1)
 	}
-	ln, err := net.Listen("tcp", *listen)
-	if err != nil {
-		fmt.Fprintf(c.stderr, "%s: %v\n", name, err)
-		return 1
-	}
-	origin := "http://" + ln.Addr().String()
-	fmt.Fprintf(c.stdout, "rest simulator (%s) listening on %s (base_url %s, %d assets, %d work orders)\n",
-		d, origin, rest.BaseURL(origin, d), len(srv.Records(rest.Assets)), len(srv.Records(rest.WorkOrders)))
-	if *printConfig {
-		fmt.Fprint(c.stdout, rest.ConfigSnippet(origin, d, *paging))
-	}
-	return serveSim(ctx, c, name, srv, ln)
+	return serveSim(ctx, c, name, *listen, srv, func(origin string) {
+		fmt.Fprintf(c.stdout, "rest simulator (%s) listening on %s (base_url %s, %d assets, %d work orders)\n",
+			d, origin, rest.BaseURL(origin, d), len(srv.Records(rest.Assets)), len(srv.Records(rest.WorkOrders)))
+		if *printConfig {
+			fmt.Fprint(c.stdout, rest.ConfigSnippet(origin, d, *paging))
+		}
+	})
 }

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"net"
 	"time"
 
 	"github.com/machina-go/machina/internal/sim/sap"
@@ -57,8 +56,7 @@ Flags:
 	}
 	mode, err := sap.ParseAuthMode(*authName)
 	if err != nil {
-		fmt.Fprintf(c.stderr, "%s: %v\n", name, err)
-		return 2
+		return simFail(c, name, err, 2)
 	}
 	if *odata != sap.V2 && *odata != sap.V4 {
 		fmt.Fprintf(c.stderr, "%s: --odata must be v2 or v4\n", name)
@@ -71,26 +69,19 @@ Flags:
 		vars:     sap.Auth.EnvVars,
 	})
 	if err != nil {
-		fmt.Fprintf(c.stderr, "%s: %v\n", name, err)
-		return 1
+		return simFail(c, name, err, 1)
 	}
 	srv, err := sap.NewServer(sap.Options{Auth: auth, ODataVersion: *odata, SAPClient: *client, CSRFTTL: *csrfTTL,
 		ServerPageSize: *pageSize, Seed: *seed, MinEquipment: *minEquipment, Logger: simLogger("sim-sap", c.stderr, *verbose),
 		StatusField: *statusField, LenientCSRF: *lenient, ProxyOrigin: *proxyOrigin, RelativeNextLink: *relativeNext, CustomerCodes: *customer})
 	if err != nil {
-		fmt.Fprintf(c.stderr, "%s: %v\n", name, err)
-		return 1
+		return simFail(c, name, err, 1)
 	}
-	ln, err := net.Listen("tcp", *listen)
-	if err != nil {
-		fmt.Fprintf(c.stderr, "%s: %v\n", name, err)
-		return 1
-	}
-	base := "http://" + ln.Addr().String()
-	fmt.Fprintf(c.stdout, "sap simulator listening on %s%s (OData %s, auth %s, sap-client %q, %d equipment)\n",
-		base, sap.BasePath, *odata, mode, *client, len(srv.Records(sap.SetEquipment)))
-	if *printConfig {
-		fmt.Fprint(c.stdout, sap.ConfigSnippet(base, mode, *odata, *client, auth.ClientID))
-	}
-	return serveSim(ctx, c, name, srv, ln)
+	return serveSim(ctx, c, name, *listen, srv, func(base string) {
+		fmt.Fprintf(c.stdout, "sap simulator listening on %s%s (OData %s, auth %s, sap-client %q, %d equipment)\n",
+			base, sap.BasePath, *odata, mode, *client, len(srv.Records(sap.SetEquipment)))
+		if *printConfig {
+			fmt.Fprint(c.stdout, sap.ConfigSnippet(base, mode, *odata, *client, auth.ClientID))
+		}
+	})
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"net/http"
 	"strings"
 	"time"
 
@@ -20,9 +18,8 @@ import (
 
 // maximoSim adapts sim/maximo to the kit.
 type maximoSim struct {
-	srv  *maximo.Server
-	hs   *http.Server
-	base string
+	srv *maximo.Server
+	listener
 	auth maximo.Auth
 }
 
@@ -57,13 +54,11 @@ func StartMaximo(_ context.Context, opts SimOptions) (Simulator, error) {
 	if err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := serve("maximo", srv)
 	if err != nil {
-		return nil, fmt.Errorf("maximo simulator: %w", err)
+		return nil, err
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = hs.Serve(ln) }()
-	return &maximoSim{srv: srv, hs: hs, base: "http://" + ln.Addr().String(), auth: auth}, nil
+	return &maximoSim{srv: srv, listener: l, auth: auth}, nil
 }
 
 func (m *maximoSim) Name() string    { return "maximo" }
@@ -136,24 +131,11 @@ func (m *maximoSim) Auth() (config.Auth, map[string]string, map[string]string) {
 }
 
 func (m *maximoSim) SetFault(f Fault) {
-	switch f {
-	case FaultUnavailable:
-		m.srv.SetFaults(maximo.Faults{Unavailable: -1})
-	case FaultRateLimitOnce:
-		m.srv.SetFaults(maximo.Faults{RateLimit: 1, RetryAfter: 1})
-	default:
-		m.srv.SetFaults(maximo.Faults{})
-	}
+	m.srv.SetFaults(faultFor(f, maximo.Faults{Unavailable: -1}, maximo.Faults{RateLimit: 1, RetryAfter: 1}))
 }
 
 func (m *maximoSim) Writes() int64   { return m.srv.Stats().Writes }
 func (m *maximoSim) Requests() int64 { return m.srv.Stats().Requests }
-
-func (m *maximoSim) Close() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	return m.hs.Shutdown(ctx)
-}
 
 func str(m map[string]any, k string) string { s, _ := m[k].(string); return s }
 

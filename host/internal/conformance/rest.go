@@ -3,10 +3,7 @@ package conformance
 import (
 	"context"
 	"fmt"
-	"net"
-	"net/http"
 	"strings"
-	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/machina-go/machina/host/internal/config"
@@ -17,9 +14,8 @@ import (
 // restSim adapts sim/rest (a REST CMMS in one vendor's dialect) to the kit,
 // for the generic cmms-rest plugin and its presets.
 type restSim struct {
-	srv     *rest.Server
-	hs      *http.Server
-	base    string
+	srv *rest.Server
+	listener
 	dialect rest.Dialect
 	token   string
 }
@@ -53,13 +49,11 @@ func StartREST(_ context.Context, opts SimOptions) (Simulator, error) {
 	if err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := serve("rest", srv)
 	if err != nil {
-		return nil, fmt.Errorf("rest simulator: %w", err)
+		return nil, err
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = hs.Serve(ln) }()
-	return &restSim{srv: srv, hs: hs, base: "http://" + ln.Addr().String(), dialect: rest.Dialect(opts.Preset), token: token}, nil
+	return &restSim{srv: srv, listener: l, dialect: rest.Dialect(opts.Preset), token: token}, nil
 }
 
 func (s *restSim) Name() string    { return "rest" }
@@ -82,21 +76,8 @@ func (s *restSim) Auth() (config.Auth, map[string]string, map[string]string) {
 }
 
 func (s *restSim) SetFault(f Fault) {
-	switch f {
-	case FaultUnavailable:
-		s.srv.SetFaults(rest.Faults{Unavailable: -1})
-	case FaultRateLimitOnce:
-		s.srv.SetFaults(rest.Faults{RateLimit: 1, RetryAfter: 1})
-	default:
-		s.srv.SetFaults(rest.Faults{})
-	}
+	s.srv.SetFaults(faultFor(f, rest.Faults{Unavailable: -1}, rest.Faults{RateLimit: 1, RetryAfter: 1}))
 }
 
 func (s *restSim) Writes() int64   { return s.srv.Stats().Writes }
 func (s *restSim) Requests() int64 { return s.srv.Stats().Requests }
-
-func (s *restSim) Close() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	return s.hs.Shutdown(ctx)
-}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -19,9 +17,8 @@ import (
 
 // sapSim adapts sim/sap to the kit.
 type sapSim struct {
-	srv   *sap.Server
-	hs    *http.Server
-	base  string
+	srv *sap.Server
+	listener
 	auth  sap.Auth
 	shape sapShape
 }
@@ -93,13 +90,11 @@ func StartSAP(_ context.Context, opts SimOptions) (Simulator, error) {
 	if err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := serve("sap", srv)
 	if err != nil {
-		return nil, fmt.Errorf("sap simulator: %w", err)
+		return nil, err
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = hs.Serve(ln) }()
-	return &sapSim{srv: srv, hs: hs, base: "http://" + ln.Addr().String(), auth: auth, shape: shape}, nil
+	return &sapSim{srv: srv, listener: l, auth: auth, shape: shape}, nil
 }
 
 var _ Shaped = (*sapSim)(nil)
@@ -143,24 +138,11 @@ func (s *sapSim) Auth() (config.Auth, map[string]string, map[string]string) {
 }
 
 func (s *sapSim) SetFault(f Fault) {
-	switch f {
-	case FaultUnavailable:
-		s.srv.SetFaults(sap.Faults{Unavailable: -1})
-	case FaultRateLimitOnce:
-		s.srv.SetFaults(sap.Faults{RateLimit: 1, RetryAfter: 1})
-	default:
-		s.srv.SetFaults(sap.Faults{})
-	}
+	s.srv.SetFaults(faultFor(f, sap.Faults{Unavailable: -1}, sap.Faults{RateLimit: 1, RetryAfter: 1}))
 }
 
 func (s *sapSim) Writes() int64   { return s.srv.Stats().Writes }
 func (s *sapSim) Requests() int64 { return s.srv.Stats().Requests }
-
-func (s *sapSim) Close() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	return s.hs.Shutdown(ctx)
-}
 
 // Facts come from the vendor corpus (plugins/cmms-sap/testdata/corpus,
 // SOURCES.md), whose records the simulator serves: the expected mappings

@@ -29,7 +29,9 @@ const (
 )
 
 // secretNames are the generated secrets, in the order they are written.
-var secretNames = []string{"maximo_apikey", "sap_client_secret", "telegram_bot_token", "mail_password"}
+func secretNames() []string {
+	return []string{"maximo_apikey", "sap_client_secret", "telegram_bot_token", "mail_password"}
+}
 
 // writeSecrets stores each generated secret where its source says and
 // returns the [secrets] table: name → reference.
@@ -38,7 +40,7 @@ func (e *Env) writeSecrets(sources map[string]SecretSource, c credentials) (map[
 		"telegram_bot_token": c.telegram, "mail_password": c.mail}
 	refs := map[string]string{}
 	var dotenv bytes.Buffer
-	for _, name := range secretNames {
+	for _, name := range secretNames() {
 		value := values[name]
 		e.Secrets[name] = value
 		envName := "MACHINA_DEMO_" + strings.ToUpper(name)

@@ -4,10 +4,11 @@ import (
 	"bufio"
 	"errors"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/machina-go/machina/internal/helperproc"
 )
 
 // TestHelperHolder is not a test: run by TestSecondProcessIsRefused as a
@@ -29,41 +30,24 @@ func TestHelperHolder(t *testing.T) {
 
 func TestSecondProcessIsRefused(t *testing.T) {
 	dir := t.TempDir()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperHolder$")
-	cmd.Env = append(os.Environ(), "DIRLOCK_HELPER_DIR="+dir)
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil || strings.TrimSpace(line) != "held" {
-		t.Fatalf("helper: %q %v", line, err)
-	}
+	helper := helperproc.Start(t, "TestHelperHolder", "DIRLOCK_HELPER_DIR="+dir, "held")
 
-	_, err = Acquire(dir, "test")
+	_, err := Acquire(dir, "test")
 	var held *HeldError
 	if !errors.As(err, &held) || !errors.Is(err, ErrHeld) {
 		t.Fatalf("Acquire while another process holds the directory: %v", err)
 	}
-	if held.Holder.PID != cmd.Process.Pid || held.Holder.Purpose != "helper" {
-		t.Errorf("holder = %+v, want pid %d", held.Holder, cmd.Process.Pid)
+	if held.Holder.PID != helper.PID() || held.Holder.Purpose != "helper" {
+		t.Errorf("holder = %+v, want pid %d", held.Holder, helper.PID())
 	}
-	if !strings.Contains(err.Error(), "pid "+strconv.Itoa(cmd.Process.Pid)) || !strings.Contains(err.Error(), dir) {
+	if !strings.Contains(err.Error(), "pid "+strconv.Itoa(helper.PID())) || !strings.Contains(err.Error(), dir) {
 		t.Errorf("error does not name the directory and holder: %v", err)
 	}
-	if h, ok, err := Probe(dir); err != nil || !ok || h.PID != cmd.Process.Pid {
+	if h, ok, err := Probe(dir); err != nil || !ok || h.PID != helper.PID() {
 		t.Errorf("Probe = %+v %v %v", h, ok, err)
 	}
 
-	stdin.Close()
-	if err := cmd.Wait(); err != nil {
+	if err := helper.Stop(); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok, err := Probe(dir); err != nil || ok {

@@ -1,6 +1,9 @@
 package interrupt
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // Opcodes the walker acts on. The full table of immediates is in
 // walker.instr.
@@ -80,31 +83,17 @@ func (w *walker) reset() {
 // body walks a function body's instructions up to its final end, which
 // must be the last byte of the reader.
 func (w *walker) body() error {
-	depth := 1
-	for {
-		op, err := w.instr()
-		if err != nil {
-			return err
-		}
-		switch op {
-		case opBlock, opLoop, opIf, opTryTable:
-			depth++
-		case opEnd:
-			depth--
-			if depth == 0 {
-				if !w.r.eof() {
-					return fmt.Errorf("%d bytes after the end of a function body", len(w.r.b)-w.r.off)
-				}
-				return nil
-			}
-		}
-		if w.r.eof() {
-			return errTruncated
-		}
+	if err := w.constExpr(); err != nil {
+		return err
 	}
+	if !w.r.eof() {
+		return fmt.Errorf("%d bytes after the end of a function body", len(w.r.b)-w.r.off)
+	}
+	return nil
 }
 
-// constExpr walks a constant expression up to its end.
+// constExpr walks instructions up to the end that closes the outermost
+// block (a constant expression's, or a function body's).
 func (w *walker) constExpr() error {
 	depth := 1
 	for {
@@ -116,8 +105,7 @@ func (w *walker) constExpr() error {
 		case opBlock, opLoop, opIf, opTryTable:
 			depth++
 		case opEnd:
-			depth--
-			if depth == 0 {
+			if depth--; depth == 0 {
 				return nil
 			}
 		}
@@ -134,35 +122,26 @@ func (w *walker) funcIdx() error {
 	return nil
 }
 
-func (w *walker) globalIdx() error {
-	idx, err := w.r.u32()
-	if err != nil {
-		return err
-	}
-	if idx >= w.numGlobals {
-		return fmt.Errorf("global index %d out of range (%d globals)", idx, w.numGlobals)
-	}
-	return nil
-}
+func (w *walker) globalIdx() error { return w.index("global", uint64(w.numGlobals)) }
+
+func (w *walker) typeIdx() error { return w.index("type", uint64(w.numTypes)) }
 
 func (w *walker) localIdx() error {
-	idx, err := w.r.u32()
-	if err != nil {
-		return err
+	if !w.checkLocal {
+		return w.index("local", math.MaxUint64)
 	}
-	if w.checkLocal && uint64(idx) >= w.numLocals {
-		return fmt.Errorf("local index %d out of range (%d locals)", idx, w.numLocals)
-	}
-	return nil
+	return w.index("local", w.numLocals)
 }
 
-func (w *walker) typeIdx() error {
+// index reads an index immediate and refuses one at or above bound (the
+// number of what it names).
+func (w *walker) index(what string, bound uint64) error {
 	idx, err := w.r.u32()
 	if err != nil {
 		return err
 	}
-	if idx >= w.numTypes {
-		return fmt.Errorf("type index %d out of range (%d types)", idx, w.numTypes)
+	if uint64(idx) >= bound {
+		return fmt.Errorf("%s index %d out of range (%d %ss)", what, idx, bound, what)
 	}
 	return nil
 }
@@ -334,27 +313,23 @@ func (w *walker) misc() error {
 	if err != nil {
 		return err
 	}
-	switch {
-	case sub <= 7: // trunc_sat
-		return nil
-	case sub == 8: // memory.init data mem
-		return w.u32s(2)
-	case sub == 9: // data.drop
-		return w.u32s(1)
-	case sub == 10: // memory.copy mem mem
-		return w.u32s(2)
-	case sub == 11: // memory.fill mem
-		return w.u32s(1)
-	case sub == 12: // table.init elem table
-		return w.u32s(2)
-	case sub == 13: // elem.drop
-		return w.u32s(1)
-	case sub == 14: // table.copy table table
-		return w.u32s(2)
-	case sub >= 15 && sub <= 17: // table.grow, table.size, table.fill
-		return w.u32s(1)
+	if n, ok := miscImmediates(sub); ok {
+		return w.u32s(n)
 	}
 	return fmt.Errorf("unsupported opcode 0xfc %d", sub)
+}
+
+// miscImmediates is how many u32 immediates the 0xfc instruction sub has.
+func miscImmediates(sub uint32) (int, bool) {
+	switch sub {
+	case 0, 1, 2, 3, 4, 5, 6, 7: // trunc_sat
+		return 0, true
+	case 8, 10, 12, 14: // memory.init data mem, memory.copy, table.init elem table, table.copy
+		return 2, true
+	case 9, 11, 13, 15, 16, 17: // data.drop, memory.fill, elem.drop, table.grow/size/fill
+		return 1, true
+	}
+	return 0, false
 }
 
 // simdGap reports the unassigned opcodes inside the 0xfd range 0x00–0xff.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/machina-go/machina/host/internal/interrupt"
+	"github.com/machina-go/machina/internal/stall"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 )
@@ -73,7 +74,7 @@ func runUntil(m api.Module, export string, timeout time.Duration) error {
 }
 
 func runUntilCtx(ctx context.Context, m api.Module, export string, timeout time.Duration) error {
-	stalls := watchStalls()
+	stalls := stall.Watch()
 	start := time.Now()
 	_, err := m.ExportedFunction(export).Call(ctx)
 	took := time.Since(start)
@@ -157,21 +158,10 @@ func TestStopsMoreSpinnersThanProcessors(t *testing.T) {
 			go func() { wg.Wait(); close(done) }()
 
 			// Serve while they spin: one request every 20 ms.
-			var served int
-			var worst time.Duration
 			time.Sleep(50 * time.Millisecond) // let every guest start spinning
-			deadline := time.Now().Add(timeout - 200*time.Millisecond)
-			for time.Now().Before(deadline) {
-				start := time.Now()
-				resp, err := http.Get(srv.URL)
-				if err != nil {
-					t.Fatalf("HTTP while guests spin: %v", err)
-				}
-				io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				served++
-				worst = max(worst, time.Since(start))
-				time.Sleep(20 * time.Millisecond)
+			served, worst, err := stall.Probe(time.Now().Add(timeout-200*time.Millisecond), 20*time.Millisecond, stall.Get(srv.URL))
+			if err != nil {
+				t.Fatalf("HTTP while guests spin: %v", err)
 			}
 			<-done
 			close(errs)

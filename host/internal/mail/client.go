@@ -7,10 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/netip"
 	"os"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -162,7 +160,7 @@ func (c *Client) tlsConfig(grant config.MailGrant, addr string) (*tls.Config, er
 // dial connects to addr under the grant's address policy. The connection
 // is closed when ctx ends, which unblocks any protocol exchange.
 func (c *Client) dial(ctx context.Context, grant config.MailGrant, addr string) (net.Conn, func(), error) {
-	d := &net.Dialer{Timeout: 10 * time.Second, ControlContext: dialControl(grant.AllowPrivate)}
+	d := &net.Dialer{Timeout: 10 * time.Second, ControlContext: policy.DialControl(grant.AllowPrivate)}
 	conn, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		var de *policy.EgressDeniedError
@@ -176,27 +174,6 @@ func (c *Client) dial(ctx context.Context, grant config.MailGrant, addr string) 
 	}
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	return conn, func() { stop(); conn.Close() }, nil
-}
-
-// dialControl refuses restricted addresses at dial time (see
-// policy.ClassifyIP) unless the grant allows private addresses.
-func dialControl(allowPrivate bool) func(ctx context.Context, network, address string, c syscall.RawConn) error {
-	return func(_ context.Context, network, address string, _ syscall.RawConn) error {
-		if network != "tcp4" && network != "tcp6" && network != "tcp" {
-			return fmt.Errorf("egress over %s denied", network)
-		}
-		ap, err := netip.ParseAddrPort(address)
-		if err != nil {
-			return errors.New("egress to unparsable address denied")
-		}
-		if allowPrivate {
-			return nil
-		}
-		if reason, bad := policy.ClassifyIP(ap.Addr()); bad {
-			return &policy.EgressDeniedError{IP: ap.Addr().Unmap(), Reason: reason}
-		}
-		return nil
-	}
 }
 
 func unwrapNet(err error) error {

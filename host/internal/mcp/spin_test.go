@@ -14,6 +14,7 @@ import (
 	machinamcp "github.com/machina-go/machina/host/internal/mcp"
 	"github.com/machina-go/machina/host/internal/plugin"
 	"github.com/machina-go/machina/host/internal/testplugin"
+	"github.com/machina-go/machina/internal/stall"
 )
 
 // TestServesWhilePluginsSpin runs one more runaway plugin call than there
@@ -67,15 +68,14 @@ func TestServesWhilePluginsSpin(t *testing.T) {
 		}()
 	}
 	time.Sleep(200 * time.Millisecond) // every spinner is running
-	answered, worst := 0, time.Duration(0)
-	for until := time.Now().Add(timeout - 600*time.Millisecond); time.Now().Before(until); {
-		start := time.Now()
+	answered, worst, err := stall.Probe(time.Now().Add(timeout-600*time.Millisecond), 50*time.Millisecond, func() error {
 		if text, isErr := call(t, c, "machina_get_asset", map[string]any{"asset_id": "P-101"}); isErr {
-			t.Fatalf("tools/call while plugins spin: %s", text)
+			return errors.New(text)
 		}
-		answered++
-		worst = max(worst, time.Since(start))
-		time.Sleep(50 * time.Millisecond)
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("tools/call while plugins spin: %v", err)
 	}
 	wg.Wait()
 	close(errs)

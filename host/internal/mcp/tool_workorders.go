@@ -11,18 +11,12 @@ import (
 
 // Work order tools: list, get, create, update, close, cancel.
 
-// woCore is what every work order result starts with.
-type woCore struct {
-	ID          string            `json:"id"`
-	Type        abi.WorkOrderType `json:"type"`
-	Priority    abi.Priority      `json:"priority"`
-	Status      abi.Status        `json:"status"`
-	AssetID     string            `json:"asset_id"`
-	Description string            `json:"description"`
-}
+// woCore is what every work order result starts with: the fields of a
+// created work order, real or synthesised by the sandbox.
+type woCore = sandbox.WorkOrder
 
 func woCoreOf(w abi.WorkOrder) woCore {
-	return woCore{w.ID, w.Type, w.Priority, w.Status, w.AssetID, w.Description}
+	return woCore{ID: w.ID, Type: w.Type, Priority: w.Priority, Status: w.Status, AssetID: w.AssetID, Description: w.Description}
 }
 
 type woSummary struct {

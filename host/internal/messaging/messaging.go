@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -53,11 +52,6 @@ const (
 	AddressEmail AddressKind = "e-mail address"
 )
 
-var (
-	chatIDRE   = regexp.MustCompile(`^(-?[0-9]{1,20}|@[A-Za-z][A-Za-z0-9_]{4,31})$`)
-	addrSpecRE = regexp.MustCompile(`^[^@\s<>(),;:"\[\]]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$`)
-)
-
 func (k AddressKind) withArticle() string {
 	if k == AddressEmail {
 		return "an " + string(k)
@@ -65,16 +59,50 @@ func (k AddressKind) withArticle() string {
 	return "a " + string(k)
 }
 
-// AddressOf says which kind of chat id target is ("" when neither).
+// AddressOf says which kind of chat id target is ("" when neither): an
+// integer or a public @username (Telegram's chat ids), or an addr-spec
+// (RFC 5322 local-part@domain, without comments or display name).
 func AddressOf(target string) AddressKind {
-	switch {
-	case chatIDRE.MatchString(target):
+	if isChatID(target) {
 		return AddressChat
-	case addrSpecRE.MatchString(target):
+	}
+	local, domain, ok := strings.Cut(target, "@")
+	if ok && local != "" && !strings.ContainsAny(local, " \t\r\n<>(),;:\"[]@") && isDomain(domain) {
 		return AddressEmail
 	}
 	return ""
 }
+
+// isChatID: an integer of at most 20 digits, optionally negative, or a
+// Telegram @username (5–32 characters: a letter, then letters, digits, _).
+func isChatID(s string) bool {
+	if name, ok := strings.CutPrefix(s, "@"); ok {
+		if len(name) < 5 || len(name) > 32 || !isLetter(name[0]) {
+			return false
+		}
+		return strings.Trim(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == ""
+	}
+	digits := strings.TrimPrefix(s, "-")
+	return digits != "" && len(digits) <= 20 && strings.Trim(digits, "0123456789") == ""
+}
+
+// isDomain: two or more dot-separated labels of letters, digits and
+// inner hyphens.
+func isDomain(d string) bool {
+	labels := strings.Split(d, ".")
+	if len(labels) < 2 {
+		return false
+	}
+	for _, l := range labels {
+		if l == "" || l[0] == '-' || l[len(l)-1] == '-' ||
+			strings.Trim(l, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") != "" {
+			return false
+		}
+	}
+	return true
+}
+
+func isLetter(b byte) bool { return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' }
 
 // Handler receives incoming messages. A non-empty reply is sent back to the
 // message's chat (in its thread for e-mail).

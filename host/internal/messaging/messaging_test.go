@@ -1,7 +1,6 @@
 package messaging_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -22,16 +21,11 @@ import (
 	"github.com/machina-go/machina/host/internal/testplugin"
 	"github.com/machina-go/machina/host/internal/trace"
 	simtg "github.com/machina-go/machina/internal/sim/telegram"
+	"github.com/machina-go/machina/internal/syncbuf"
 )
 
 // syncBuf is a goroutine-safe log sink.
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
-func (s *syncBuf) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+type syncBuf = syncbuf.Buffer
 
 // world is one or both messaging plugins loaded as wasm through the real
 // policy host against their simulators.
@@ -438,4 +432,22 @@ func readTrace(t *testing.T, dir string) string {
 		b.Write(data)
 	}
 	return b.String()
+}
+
+// TestAddressOf: the shapes of a bare machina_send_message target. Chat
+// ids per the Telegram Bot API (sendMessage chat_id: an integer — groups
+// and channels are negative, supergroups -100… — or "@channelusername";
+// usernames are 5–32 characters of a-z, 0-9 and underscores); addresses
+// per RFC 5322 addr-spec (local-part "@" domain).
+func TestAddressOf(t *testing.T) {
+	for target, want := range map[string]messaging.AddressKind{
+		"4242": messaging.AddressChat, "-1001234567890": messaging.AddressChat, "@plant_techs": messaging.AddressChat,
+		"tech@plant.example": messaging.AddressEmail, "first.last+wo@mail.plant-7.example": messaging.AddressEmail,
+		"@abc": "", "Ann Smith": "", "tech@localhost": "", "tech@-bad.example": "", "<tech@plant.example>": "",
+		"a b@plant.example": "", "123456789012345678901": "", "": "", "telegram:4242": "",
+	} {
+		if got := messaging.AddressOf(target); got != want {
+			t.Errorf("AddressOf(%q) = %q, want %q", target, got, want)
+		}
+	}
 }

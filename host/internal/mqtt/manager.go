@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
-	"github.com/machina-go/machina/abi"
 	"github.com/machina-go/machina/host/internal/sensor"
 )
 
@@ -27,11 +26,10 @@ type Options struct {
 // Manager owns one Broker per configured broker and answers by asset
 // across them.
 type Manager struct {
+	sensor.Fleet[*Broker]
 	log     hclog.Logger
 	store   *sensor.AlarmStore
 	brokers []*Broker
-
-	sup sensor.Supervisor
 }
 
 // NewManager validates cfg and prepares the sessions without connecting.
@@ -39,45 +37,18 @@ func NewManager(cfg Config, o Options) (*Manager, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if o.Logger == nil {
-		o.Logger = hclog.NewNullLogger()
-	}
-	if o.Store == nil {
-		o.Store = sensor.NewAlarmStore(1000, nil)
-	}
-	m := &Manager{log: o.Logger.Named("mqtt"), store: o.Store}
+	m := &Manager{}
+	m.log, m.store = sensor.Deps("mqtt", o.Logger, o.Store, nil)
 	for _, bc := range cfg.Brokers {
-		b, err := newBroker(bc, m.log, o.Secrets, o.Store)
+		b, err := newBroker(bc, m.log, o.Secrets, m.store)
 		if err != nil {
 			return nil, err
 		}
 		m.brokers = append(m.brokers, b)
 	}
+	m.Fleet = sensor.NewFleet("mqtt", m.store, m.brokers)
 	return m, nil
 }
-
-// Start launches one supervisor per broker; it returns at once and the
-// sessions come up in the background (see WaitConnected, Health).
-func (m *Manager) Start(ctx context.Context) error {
-	if err := m.sup.Start(ctx, sensor.Sessions(m.brokers)...); err != nil {
-		return fmt.Errorf("mqtt manager: %w", err)
-	}
-	return nil
-}
-
-// Close ends every session and waits for the supervisors to stop.
-func (m *Manager) Close() error {
-	m.sup.Close()
-	return nil
-}
-
-// WaitConnected blocks until every broker has a session or ctx ends.
-func (m *Manager) WaitConnected(ctx context.Context) error {
-	return sensor.WaitConnected(ctx, m.brokers)
-}
-
-// Store is the alarm store.
-func (m *Manager) Store() *sensor.AlarmStore { return m.store }
 
 // LatestReadings returns the last value received on every topic of
 // assetID (case-insensitive): the data behind machina_get_sensor_reading.
@@ -99,12 +70,6 @@ func (m *Manager) LatestReadings(_ context.Context, assetID string) (*sensor.Ass
 	return sensor.NewAssetReadings(assetID, rs, len(m.store.Active(assetID))), nil
 }
 
-// Alarms returns the active alarms of assetID (all assets when empty) from
-// the shared store.
-func (m *Manager) Alarms(assetID string) []abi.Alarm {
-	return m.store.Active(strings.TrimSpace(assetID))
-}
-
 // Health reports every broker, in configuration order.
 func (m *Manager) Health() []BrokerHealth {
 	out := make([]BrokerHealth, len(m.brokers))
@@ -114,19 +79,11 @@ func (m *Manager) Health() []BrokerHealth {
 	return out
 }
 
-// WatchAlarms delivers every alarm raised or cleared from now on (the
-// store is shared with the other sensor connectors).
-func (m *Manager) WatchAlarms(buffer int) (<-chan abi.Alarm, func()) { return m.store.Watch(buffer) }
-
 // HasAlias reports whether name (case-insensitive) is a configured topic
 // alias.
 func (m *Manager) HasAlias(name string) bool {
-	for _, b := range m.brokers {
-		if _, ok := b.byName[strings.ToLower(strings.TrimSpace(name))]; ok {
-			return true
-		}
-	}
-	return false
+	key := strings.ToLower(strings.TrimSpace(name))
+	return m.Any(func(b *Broker) bool { _, ok := b.byName[key]; return ok })
 }
 
 // AliasNames lists the configured topic aliases, sorted.

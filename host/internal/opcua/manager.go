@@ -31,12 +31,11 @@ type Options struct {
 // Manager owns one Client per configured endpoint and answers by alias and
 // asset id across them.
 type Manager struct {
+	sensor.Fleet[*Client]
 	log     hclog.Logger
 	store   *AlarmStore
 	clients []*Client
 	byName  map[string]*Client
-
-	sup sensor.Supervisor
 }
 
 // NewManager validates cfg and prepares the clients without connecting.
@@ -44,43 +43,18 @@ func NewManager(cfg Config, o Options) (*Manager, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if o.Logger == nil {
-		o.Logger = hclog.NewNullLogger()
-	}
-	if o.Store == nil {
-		o.Store = NewAlarmStore(1000, o.OnAlarm)
-	}
-	m := &Manager{log: o.Logger.Named("opcua"), store: o.Store, byName: map[string]*Client{}}
+	m := &Manager{byName: map[string]*Client{}}
+	m.log, m.store = sensor.Deps("opcua", o.Logger, o.Store, o.OnAlarm)
 	for _, ec := range cfg.Endpoints {
-		c, err := newClient(ec, m.log, o.Secrets, o.Store)
+		c, err := newClient(ec, m.log, o.Secrets, m.store)
 		if err != nil {
 			return nil, err
 		}
 		m.clients = append(m.clients, c)
 		m.byName[ec.Name] = c
 	}
+	m.Fleet = sensor.NewFleet("opcua", m.store, m.clients)
 	return m, nil
-}
-
-// Start launches one supervisor per endpoint; it returns at once and the
-// sessions come up in the background (see WaitConnected, Health). Calling
-// Start twice is an error.
-func (m *Manager) Start(ctx context.Context) error {
-	if err := m.sup.Start(ctx, sensor.Sessions(m.clients)...); err != nil {
-		return fmt.Errorf("opcua manager: %w", err)
-	}
-	return nil
-}
-
-// Close ends every session and waits for the supervisors to stop.
-func (m *Manager) Close() error {
-	m.sup.Close()
-	return nil
-}
-
-// WaitConnected blocks until every endpoint has a session or ctx ends.
-func (m *Manager) WaitConnected(ctx context.Context) error {
-	return sensor.WaitConnected(ctx, m.clients)
 }
 
 // Client returns the client of the named endpoint.
@@ -88,9 +62,6 @@ func (m *Manager) Client(name string) (*Client, bool) {
 	c, ok := m.byName[name]
 	return c, ok
 }
-
-// Store is the alarm store.
-func (m *Manager) Store() *AlarmStore { return m.store }
 
 // AliasInfo describes a configured alias (for listings and docs).
 type AliasInfo struct {
@@ -197,14 +168,6 @@ func (m *Manager) LatestReadings(ctx context.Context, assetID string) (*AssetRea
 	return sensor.NewAssetReadings(assetID, rs, len(m.store.Active(assetID))), nil
 }
 
-// Alarms returns the active alarms of assetID (all assets when empty):
-// the data behind machina_get_alarms(asset_id). Each abi.Alarm marshals to
-// {id, asset_id, severity, parameter, value, threshold, unit, timestamp,
-// source, acknowledged}.
-func (m *Manager) Alarms(assetID string) []abi.Alarm {
-	return m.store.Active(strings.TrimSpace(assetID))
-}
-
 // AlarmHistory returns recent raised and cleared alarms, newest first.
 func (m *Manager) AlarmHistory(assetID string, limit int) []abi.Alarm {
 	return m.store.History(strings.TrimSpace(assetID), limit)
@@ -213,20 +176,10 @@ func (m *Manager) AlarmHistory(assetID string, limit int) []abi.Alarm {
 // Subscribe delivers alarm events; see AlarmStore.Subscribe.
 func (m *Manager) Subscribe(buffer int) (<-chan AlarmEvent, func()) { return m.store.Subscribe(buffer) }
 
-// WatchAlarms is Subscribe reduced to the alarms (raised, or cleared with
-// Cleared set), as registry.AlarmWatcher has it. cancel closes the channel.
-func (m *Manager) WatchAlarms(buffer int) (<-chan abi.Alarm, func()) {
-	return m.store.Watch(buffer)
-}
-
 // HasAlias reports whether name (case-insensitive) is a configured alias.
 func (m *Manager) HasAlias(name string) bool {
-	for _, c := range m.clients {
-		if _, ok := c.byName[strings.ToLower(strings.TrimSpace(name))]; ok {
-			return true
-		}
-	}
-	return false
+	key := strings.ToLower(strings.TrimSpace(name))
+	return m.Any(func(c *Client) bool { _, ok := c.byName[key]; return ok })
 }
 
 // AliasNames lists the configured aliases, sorted.

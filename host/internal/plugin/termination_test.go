@@ -17,6 +17,7 @@ import (
 	"github.com/machina-go/machina/host/internal/plugin"
 	"github.com/machina-go/machina/host/internal/testplugin"
 	"github.com/machina-go/machina/host/internal/wasmfile"
+	"github.com/machina-go/machina/internal/stall"
 	"github.com/machina-go/machina/internal/wire"
 )
 
@@ -32,7 +33,7 @@ const stopSlack = 100 * time.Millisecond
 func runaway(p *plugin.Plugin, mode string, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	stalls := watchStalls()
+	stalls := stall.Watch()
 	start := time.Now()
 	_, err := getAsset(ctx, p, mode)
 	took := time.Since(start)
@@ -98,18 +99,9 @@ func TestTimeoutWithMoreSpinningPluginsThanProcessors(t *testing.T) {
 		}()
 	}
 	time.Sleep(100 * time.Millisecond)
-	served, worst := 0, time.Duration(0)
-	for until := time.Now().Add(timeout - 300*time.Millisecond); time.Now().Before(until); {
-		start := time.Now()
-		resp, err := http.Get(srv.URL)
-		if err != nil {
-			t.Fatalf("HTTP while plugins spin: %v", err)
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		served++
-		worst = max(worst, time.Since(start))
-		time.Sleep(20 * time.Millisecond)
+	served, worst, err := stall.Probe(time.Now().Add(timeout-300*time.Millisecond), 20*time.Millisecond, stall.Get(srv.URL))
+	if err != nil {
+		t.Fatalf("HTTP while plugins spin: %v", err)
 	}
 	wg.Wait()
 	close(errs)

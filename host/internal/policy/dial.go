@@ -109,10 +109,11 @@ func (e *EgressDeniedError) Error() string {
 	return fmt.Sprintf("egress to %s (%s address) denied: the origin is not granted allow_private", e.IP, e.Reason)
 }
 
-// dialControl refuses restricted addresses at dial time, on the address
+// DialControl refuses restricted addresses at dial time, on the address
 // actually being connected to, so DNS answers (and rebinding) cannot
-// bypass the check.
-func dialControl(allowPrivate bool) func(ctx context.Context, network, address string, c syscall.RawConn) error {
+// bypass the check: the net.Dialer ControlContext of every connection the
+// host opens for a plugin (HTTP here, SMTP and IMAP in package mail).
+func DialControl(allowPrivate bool) func(ctx context.Context, network, address string, c syscall.RawConn) error {
 	return func(_ context.Context, network, address string, _ syscall.RawConn) error {
 		if network != "tcp4" && network != "tcp6" && network != "tcp" {
 			return fmt.Errorf("egress over %s denied", network)
@@ -139,7 +140,7 @@ func newClient(o *Origin, jar http.CookieJar, tlsConf *tls.Config) *http.Client 
 	d := &net.Dialer{
 		Timeout:        10 * time.Second,
 		KeepAlive:      30 * time.Second,
-		ControlContext: dialControl(o.AllowPrivate),
+		ControlContext: DialControl(o.AllowPrivate),
 	}
 	tr := &http.Transport{
 		Proxy:                  nil,

@@ -96,13 +96,22 @@ func (s *kvStore) save() error {
 	return os.Rename(tmp, s.path)
 }
 
+// kvCheck refuses a kv call of a plugin without a kv grant, or with a key
+// outside 1 to maxKVKey bytes.
+func (h *Host) kvCheck(key string) *abi.Error {
+	if h.kv == nil {
+		return abi.Unauthorized("kv is not granted to this plugin")
+	}
+	if key == "" || len(key) > maxKVKey {
+		return abi.InvalidArgument("kv key must be 1 to %d bytes", maxKVKey)
+	}
+	return nil
+}
+
 // KVGet implements plugin.Host.
 func (h *Host) KVGet(_ context.Context, req wire.KVGetRequest) wire.KVGetResponse {
-	if h.kv == nil {
-		return wire.KVGetResponse{Error: abi.Unauthorized("kv is not granted to this plugin")}
-	}
-	if req.Key == "" || len(req.Key) > maxKVKey {
-		return wire.KVGetResponse{Error: abi.InvalidArgument("kv key must be 1 to %d bytes", maxKVKey)}
+	if err := h.kvCheck(req.Key); err != nil {
+		return wire.KVGetResponse{Error: err}
 	}
 	s := h.kv
 	s.mu.Lock()
@@ -117,11 +126,8 @@ func (h *Host) KVGet(_ context.Context, req wire.KVGetRequest) wire.KVGetRespons
 // KVSet implements plugin.Host. A nil value deletes the key. A failed
 // write leaves the previous state in memory and on disk.
 func (h *Host) KVSet(_ context.Context, req wire.KVSetRequest) wire.KVSetResponse {
-	if h.kv == nil {
-		return wire.KVSetResponse{Error: abi.Unauthorized("kv is not granted to this plugin")}
-	}
-	if req.Key == "" || len(req.Key) > maxKVKey {
-		return wire.KVSetResponse{Error: abi.InvalidArgument("kv key must be 1 to %d bytes", maxKVKey)}
+	if err := h.kvCheck(req.Key); err != nil {
+		return wire.KVSetResponse{Error: err}
 	}
 	s := h.kv
 	s.mu.Lock()

@@ -60,15 +60,21 @@ type Metadata struct {
 	Sandbox bool `json:"sandbox"`
 }
 
-// Created is the synthesised response of create_work_order.
-type Created struct {
+// WorkOrder is the part of a work order every create answer carries, real
+// (machina_create_work_order's result) or synthesised.
+type WorkOrder struct {
 	ID          string            `json:"id"`
 	Type        abi.WorkOrderType `json:"type"`
 	Priority    abi.Priority      `json:"priority"`
 	Status      abi.Status        `json:"status"`
 	AssetID     string            `json:"asset_id"`
 	Description string            `json:"description"`
-	Metadata    Metadata          `json:"metadata"`
+}
+
+// Created is the synthesised response of create_work_order.
+type Created struct {
+	WorkOrder
+	Metadata Metadata `json:"metadata"`
 }
 
 // Logged is the synthesised response of update, close and cancel.
@@ -94,8 +100,8 @@ type Vendor struct {
 // CreateResponse is the reference's sandbox response to a work order
 // creation.
 func CreateResponse(t abi.WorkOrderType, p abi.Priority, assetID, description string) Created {
-	return Created{ID: SandboxWorkOrderID, Type: t, Priority: p, Status: abi.StatusCreated, AssetID: assetID,
-		Description: Prefix + " " + description, Metadata: Metadata{Sandbox: true}}
+	return Created{WorkOrder{ID: SandboxWorkOrderID, Type: t, Priority: p, Status: abi.StatusCreated, AssetID: assetID,
+		Description: Prefix + " " + description}, Metadata{Sandbox: true}}
 }
 
 // UpdateResponse is the reference's sandbox response to an update.

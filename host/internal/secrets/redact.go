@@ -57,35 +57,11 @@ func redact(v any, r scrubFunc, depth int) any {
 	case error:
 		return r(x.Error())
 	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			if LooksSecretKey(k) {
-				out[r(k)] = Redacted
-			} else {
-				out[r(k)] = redact(e, r, depth+1)
-			}
-		}
-		return out
+		return redactMap(x, r, func(e any) any { return redact(e, r, depth+1) })
 	case map[string]string:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			if LooksSecretKey(k) {
-				out[r(k)] = Redacted
-			} else {
-				out[r(k)] = r(e)
-			}
-		}
-		return out
+		return redactMap(x, r, func(e string) any { return r(e) })
 	case map[string][]string: // e.g. http.Header, url.Values
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			if LooksSecretKey(k) {
-				out[r(k)] = Redacted
-			} else {
-				out[r(k)] = redact(e, r, depth+1)
-			}
-		}
-		return out
+		return redactMap(x, r, func(e []string) any { return redact(e, r, depth+1) })
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
@@ -128,4 +104,18 @@ func unmarshalNumber(b []byte, v any) error {
 	d := json.NewDecoder(bytes.NewReader(b))
 	d.UseNumber()
 	return d.Decode(v)
+}
+
+// redactMap redacts a map: values of keys that look secret become
+// Redacted, the others go through value; every key is scrubbed.
+func redactMap[V any](x map[string]V, r func(string) string, value func(V) any) map[string]any {
+	out := make(map[string]any, len(x))
+	for k, e := range x {
+		if LooksSecretKey(k) {
+			out[r(k)] = Redacted
+		} else {
+			out[r(k)] = value(e)
+		}
+	}
+	return out
 }

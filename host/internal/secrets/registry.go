@@ -6,9 +6,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 
@@ -108,7 +109,7 @@ func NewRegistry(refs map[string]string, opts Options) (*Registry, error) {
 		warned:  map[string]bool{},
 	}
 	var errs []error
-	for _, name := range sortedKeys(refs) {
+	for _, name := range slices.Sorted(maps.Keys(refs)) {
 		rf, err := parseRef(name, refs[name])
 		if err != nil {
 			errs = append(errs, err)
@@ -162,7 +163,7 @@ func (r *Registry) Names() []string {
 	if r == nil {
 		return nil
 	}
-	return sortedKeys(r.refs)
+	return slices.Sorted(maps.Keys(r.refs))
 }
 
 // Has reports whether a secret with this name is defined.
@@ -327,13 +328,4 @@ func CheckFileMode(path string) (Finding, bool) {
 			Message: fmt.Sprintf("%s has mode %04o: readable by group or others; run chmod 600 %s", path, m, path)}, true
 	}
 	return Finding{}, false
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }

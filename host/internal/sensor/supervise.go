@@ -3,7 +3,13 @@ package sensor
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
+	"strings"
 	"sync"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/machina-go/machina/abi"
 )
 
 // Connection states a connector reports per connection (OPC-UA endpoint,
@@ -84,4 +90,74 @@ func Sessions[S Session](xs []S) []Session {
 		out[i] = x
 	}
 	return out
+}
+
+// Fleet is what every connector's manager shares: its sessions (one per
+// configured endpoint or broker) under one Supervisor, and the alarm store
+// shared by the connectors of the process. A manager embeds it.
+type Fleet[S Session] struct {
+	name     string
+	store    *AlarmStore
+	sessions []S
+	sup      Supervisor
+}
+
+// Deps fills in a connector's optional dependencies: its logger, named
+// after the connector (a null logger when nil), and the alarm store (a new
+// one with 1000 events of history calling onEvent when nil).
+func Deps(name string, log hclog.Logger, store *AlarmStore, onEvent func(AlarmEvent)) (hclog.Logger, *AlarmStore) {
+	if log == nil {
+		log = hclog.NewNullLogger()
+	}
+	if store == nil {
+		store = NewAlarmStore(1000, onEvent)
+	}
+	return log.Named(name), store
+}
+
+// NewFleet names the connector (for errors) and holds its sessions and
+// alarm store.
+func NewFleet[S Session](name string, store *AlarmStore, sessions []S) Fleet[S] {
+	return Fleet[S]{name: name, store: store, sessions: sessions}
+}
+
+// Start launches one supervisor per session; it returns at once and the
+// sessions come up in the background (see WaitConnected). Calling Start
+// twice is an error.
+func (f *Fleet[S]) Start(ctx context.Context) error {
+	if err := f.sup.Start(ctx, Sessions(f.sessions)...); err != nil {
+		return fmt.Errorf("%s manager: %w", f.name, err)
+	}
+	return nil
+}
+
+// Close ends every session and waits for the supervisors to stop.
+func (f *Fleet[S]) Close() error {
+	f.sup.Close()
+	return nil
+}
+
+// WaitConnected blocks until every session is up or ctx ends.
+func (f *Fleet[S]) WaitConnected(ctx context.Context) error {
+	return WaitConnected(ctx, f.sessions)
+}
+
+// Any reports whether pred holds for one of the sessions.
+func (f *Fleet[S]) Any(pred func(S) bool) bool {
+	return slices.ContainsFunc(f.sessions, pred)
+}
+
+// Store is the alarm store.
+func (f *Fleet[S]) Store() *AlarmStore { return f.store }
+
+// Alarms returns the active alarms of assetID (all assets when empty):
+// the data behind machina_get_alarms(asset_id).
+func (f *Fleet[S]) Alarms(assetID string) []abi.Alarm {
+	return f.store.Active(strings.TrimSpace(assetID))
+}
+
+// WatchAlarms delivers every alarm raised or cleared from now on, as
+// registry.AlarmWatcher has it; cancel closes the channel.
+func (f *Fleet[S]) WatchAlarms(buffer int) (<-chan abi.Alarm, func()) {
+	return f.store.Watch(buffer)
 }

@@ -6,12 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/machina-go/machina/host/internal/dirlock"
+	"github.com/machina-go/machina/internal/helperproc"
 )
 
 // TestHelperTraceWriter is not a test: started by
@@ -58,30 +58,13 @@ func TestHelperTraceWriter(t *testing.T) {
 // continues intact.
 func TestTwoProcessesOneTraceDirectory(t *testing.T) {
 	dir := t.TempDir()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperTraceWriter$")
-	cmd.Env = append(os.Environ(), "TRACE_HELPER_DIR="+dir)
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil || strings.TrimSpace(line) != "ready" {
-		t.Fatalf("helper: %q %v", line, err)
-	}
+	helper := helperproc.Start(t, "TestHelperTraceWriter", "TRACE_HELPER_DIR="+dir, "ready")
 
-	_, err = New(Options{Dir: dir, HashChain: true})
+	_, err := New(Options{Dir: dir, HashChain: true})
 	if !errors.Is(err, dirlock.ErrHeld) {
 		t.Fatalf("second writer: want ErrHeld, got %v", err)
 	}
-	for _, want := range []string{dir, fmt.Sprintf("pid %d", cmd.Process.Pid), "trace writer", "MACHINA_TRACE_DIR"} {
+	for _, want := range []string{dir, fmt.Sprintf("pid %d", helper.PID()), "trace writer", "MACHINA_TRACE_DIR"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not mention %q", err, want)
 		}
@@ -97,7 +80,7 @@ func TestTwoProcessesOneTraceDirectory(t *testing.T) {
 		if !rep.OK {
 			t.Fatalf("verify during writes reported a break: %+v", rep)
 		}
-		if rep.Writer == nil || rep.Writer.PID != cmd.Process.Pid {
+		if rep.Writer == nil || rep.Writer.PID != helper.PID() {
 			t.Fatalf("verify did not see the writer: %+v", rep.Writer)
 		}
 		if rep.Pending {
@@ -106,8 +89,7 @@ func TestTwoProcessesOneTraceDirectory(t *testing.T) {
 	}
 	t.Logf("%d of 50 verifications saw a line being written", pending)
 
-	stdin.Close()
-	if err := cmd.Wait(); err != nil {
+	if err := helper.Stop(); err != nil {
 		t.Fatal(err)
 	}
 	first, err := Verify(dir)

@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/machina-go/machina/internal/sim/simhttp"
@@ -78,7 +77,7 @@ type Server struct {
 	fixtures Fixtures
 	txns     map[string]time.Time // transactionid → when first seen
 
-	requests, reads, writes, writesDone, authFailures, faulted atomic.Int64
+	n simhttp.Counters
 }
 
 // NewServer builds a simulator with seeded data.
@@ -129,8 +128,8 @@ func (s *Server) Faults() Faults {
 
 // Stats returns the request counters.
 func (s *Server) Stats() Stats {
-	return Stats{Requests: s.requests.Load(), Reads: s.reads.Load(), Writes: s.writes.Load(), WritesDone: s.writesDone.Load(),
-		AuthFailures: s.authFailures.Load(), Faulted: s.faulted.Load()}
+	return Stats{Requests: s.n.Requests.Load(), Reads: s.n.Reads.Load(), Writes: s.n.Writes.Load(), WritesDone: s.n.WritesDone.Load(),
+		AuthFailures: s.n.AuthFailures.Load(), Faulted: s.n.Faulted.Load()}
 }
 
 // Records returns copies of every record of an object structure (mxasset,
@@ -185,20 +184,12 @@ func deepCopy(r record) map[string]any {
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rw := simhttp.NewStatusWriter(w)
-	start := time.Now()
-	defer func() {
-		s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", rw.Status, "duration", time.Since(start))
-	}()
+	defer simhttp.LogRequest(s.log, rw, r, time.Now())
 	if strings.HasPrefix(r.URL.Path, "/_sim/") {
 		s.admin(rw, r)
 		return
 	}
-	s.requests.Add(1)
-	if r.Method == http.MethodGet || r.Method == http.MethodHead {
-		s.reads.Add(1)
-	} else {
-		s.writes.Add(1)
-	}
+	s.n.Count(r)
 	s.mu.Lock()
 	slow := s.faults.SlowMS
 	unavailable := simhttp.Take(&s.faults.Unavailable)
@@ -208,29 +199,23 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	oversized := !unavailable && !limited && !malformed && simhttp.Take(&s.faults.Oversized)
 	overBytes := s.faults.OversizedBytes
 	s.mu.Unlock()
-	if slow > 0 {
-		t := time.NewTimer(time.Duration(slow) * time.Millisecond)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-			return
-		}
+	if !simhttp.Delay(r, slow) {
+		return
 	}
 	switch {
 	case unavailable:
-		s.faulted.Add(1)
+		s.n.Faulted.Add(1)
 		writeError(rw, http.StatusServiceUnavailable, "BMXAA0021E", "Maximo is unavailable (simulated fault)")
 		return
 	case limited:
-		s.faulted.Add(1)
+		s.n.Faulted.Add(1)
 		rw.Header().Set("Retry-After", strconv.Itoa(retryAfter))
 		writeError(rw, http.StatusTooManyRequests, "BMXAA9549E", "Too many requests (simulated fault)")
 		return
 	}
 	user, ok := s.auth.check(r)
 	if !ok {
-		s.authFailures.Add(1)
+		s.n.AuthFailures.Add(1)
 		writeError(rw, http.StatusUnauthorized, "BMXAA0021E", "User name and password combination are not valid. Try again.")
 		return
 	}
@@ -239,15 +224,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for k, v := range hdr {
 		rw.Header().Set(k, v)
 	}
-	body := out.Bytes()
-	if malformed && status == 200 {
-		s.faulted.Add(1)
-		body = body[:len(body)/2]
-	}
-	if oversized && overBytes > len(body) && status == 200 {
-		s.faulted.Add(1)
-		body = bytes.TrimRight(body, " \n")
-		body = append(body[:len(body)-1], []byte(`,"padding":"`+strings.Repeat("x", overBytes-len(body))+`"}`)...)
+	body, damaged := simhttp.Damage(out.Bytes(), status, malformed, oversized, overBytes)
+	if damaged {
+		s.n.Faulted.Add(1)
 	}
 	if len(body) > 0 {
 		rw.Header().Set("Content-Type", "application/json")
@@ -725,7 +704,7 @@ func (s *Server) create(r *http.Request, os objectStructure, out *bytes.Buffer) 
 	rec["reportdate"], rec["changedate"], rec["statusdate"] = now, now, now
 	delete(rec, "memo")
 	s.data.records[OSWorkOrder] = append(s.data.records[OSWorkOrder], rec)
-	s.writesDone.Add(1)
+	s.n.WritesDone.Add(1)
 	rd := s.rendererLocked(r, r.URL.Query(), parseSelect(r.Header.Get("properties")))
 	href := rd.recordHref(os, rec)
 	if r.Header.Get("properties") == "" {
@@ -822,7 +801,7 @@ func (s *Server) update(r *http.Request, os objectStructure, id string, out *byt
 		rec["memo"] = m
 	}
 	rec["changedate"] = now
-	s.writesDone.Add(1)
+	s.n.WritesDone.Add(1)
 	if r.Header.Get("properties") == "" {
 		return http.StatusNoContent, nil
 	}
@@ -835,26 +814,8 @@ func (s *Server) admin(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, "BMXAA0021E", "admin endpoint: invalid credentials")
 		return
 	}
-	w.Header().Set("Content-Type", "application/json")
-	switch {
-	case r.URL.Path == "/_sim/stats" && r.Method == http.MethodGet:
-		_ = json.NewEncoder(w).Encode(s.Stats())
-	case r.URL.Path == "/_sim/faults" && r.Method == http.MethodGet:
-		_ = json.NewEncoder(w).Encode(s.Faults())
-	case r.URL.Path == "/_sim/faults" && (r.Method == http.MethodPut || r.Method == http.MethodPost):
-		var f Faults
-		dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&f); err != nil {
-			writeError(w, http.StatusBadRequest, "SIM0001E", "faults: "+err.Error())
-			return
-		}
-		s.SetFaults(f)
-		_ = json.NewEncoder(w).Encode(f)
-	case r.URL.Path == "/_sim/faults" && r.Method == http.MethodDelete:
-		s.SetFaults(Faults{})
-		_ = json.NewEncoder(w).Encode(Faults{})
-	default:
+	fail := func(status int, msg string) { writeError(w, status, "SIM0001E", msg) }
+	if !simhttp.Admin(w, r, func() any { return s.Stats() }, s.Faults, s.SetFaults, fail) {
 		writeError(w, http.StatusNotFound, "SIM0002E", "unknown admin endpoint (GET /_sim/stats, GET|PUT|DELETE /_sim/faults)")
 	}
 }

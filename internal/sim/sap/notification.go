@@ -48,6 +48,6 @@ func (s *Server) createNotification(r *http.Request, es *entitySet, out *bytes.B
 	rec["NotificationCreationDate"] = s.now().UTC()
 	rec["MaintNotifInternalStatus"] = "1"
 	s.data.records[es.id()] = append(s.data.records[es.id()], rec)
-	s.writesDone.Add(1)
+	s.n.WritesDone.Add(1)
 	return http.StatusCreated, s.uri(r, es, rec), encode(out, s.entityBody(r, es, rec, nil, nil))
 }

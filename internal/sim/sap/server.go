@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"maps"
 	"net/http"
 	"net/url"
@@ -164,7 +163,8 @@ type Server struct {
 	access    map[string]time.Time
 	tokenSeen []string
 
-	requests, reads, writes, writesDone, authFailures, faulted, csrfFetches, csrfRejected, tokensIssued atomic.Int64
+	n                                       simhttp.Counters
+	csrfFetches, csrfRejected, tokensIssued atomic.Int64
 }
 
 // NewServer builds a simulator with seeded data.
@@ -231,8 +231,8 @@ func (s *Server) Faults() Faults {
 
 // Stats returns the request counters.
 func (s *Server) Stats() Stats {
-	return Stats{Requests: s.requests.Load(), Reads: s.reads.Load(), Writes: s.writes.Load(), WritesDone: s.writesDone.Load(),
-		AuthFailures: s.authFailures.Load(), Faulted: s.faulted.Load(), CSRFFetches: s.csrfFetches.Load(),
+	return Stats{Requests: s.n.Requests.Load(), Reads: s.n.Reads.Load(), Writes: s.n.Writes.Load(), WritesDone: s.n.WritesDone.Load(),
+		AuthFailures: s.n.AuthFailures.Load(), Faulted: s.n.Faulted.Load(), CSRFFetches: s.csrfFetches.Load(),
 		CSRFRejected: s.csrfRejected.Load(), TokensIssued: s.tokensIssued.Load()}
 }
 
@@ -368,78 +368,50 @@ func (s *Server) writeErr(w http.ResponseWriter, e *httpErr) {
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rw := simhttp.NewStatusWriter(w)
-	start := time.Now()
-	defer func() {
-		s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", rw.Status, "duration", time.Since(start))
-	}()
+	defer simhttp.LogRequest(s.log, rw, r, time.Now())
 	switch {
 	case strings.HasPrefix(r.URL.Path, "/_sim/"):
 		s.admin(rw, r)
-		return
 	case r.URL.Path == TokenPath:
 		s.tokenEndpoint(rw, r)
-		return
+	default:
+		s.serveAPI(rw, r)
 	}
-	s.requests.Add(1)
-	write := r.Method != http.MethodGet && r.Method != http.MethodHead
-	if write {
-		s.writes.Add(1)
-	} else {
-		s.reads.Add(1)
-	}
+}
+
+// fired is what the counted faults decided for one API request.
+type fired struct {
+	slow, retryAfter, overBytes                         int
+	unavailable, limited, reflect, malformed, oversized bool
+}
+
+// takeFaults consumes the faults that fire on this request.
+func (s *Server) takeFaults(write bool) fired {
 	s.mu.Lock()
-	slow := s.faults.SlowMS
-	unavailable := simhttp.Take(&s.faults.Unavailable)
-	limited := !unavailable && simhttp.Take(&s.faults.RateLimit)
-	retryAfter := s.faults.RetryAfter
-	reflect := !unavailable && !limited && simhttp.Take(&s.faults.ReflectHeaders)
-	malformed := !unavailable && !limited && !reflect && !write && simhttp.Take(&s.faults.Malformed)
-	oversized := !unavailable && !limited && !reflect && !malformed && !write && simhttp.Take(&s.faults.Oversized)
-	overBytes := s.faults.OversizedBytes
-	s.mu.Unlock()
-	if slow > 0 {
-		t := time.NewTimer(time.Duration(slow) * time.Millisecond)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-			return
-		}
-	}
-	switch {
-	case unavailable:
-		s.faulted.Add(1)
-		s.writeErr(rw, errf(503, "/IWFND/CM_BEC/026", "Service unavailable (simulated fault)"))
-		return
-	case limited:
-		s.faulted.Add(1)
-		s.writeErr(rw, &httpErr{status: 429, code: "SY/530", msg: "Too many requests (simulated fault)", hdr: map[string]string{"Retry-After": strconv.Itoa(retryAfter)}})
+	defer s.mu.Unlock()
+	var f fired
+	f.slow, f.retryAfter, f.overBytes = s.faults.SlowMS, s.faults.RetryAfter, s.faults.OversizedBytes
+	f.unavailable = simhttp.Take(&s.faults.Unavailable)
+	f.limited = !f.unavailable && simhttp.Take(&s.faults.RateLimit)
+	f.reflect = !f.unavailable && !f.limited && simhttp.Take(&s.faults.ReflectHeaders)
+	f.malformed = !f.unavailable && !f.limited && !f.reflect && !write && simhttp.Take(&s.faults.Malformed)
+	f.oversized = !f.unavailable && !f.limited && !f.reflect && !f.malformed && !write && simhttp.Take(&s.faults.Oversized)
+	return f
+}
+
+// serveAPI answers an OData request: faults first, then the client and
+// the credentials, then the service.
+func (s *Server) serveAPI(rw *simhttp.StatusWriter, r *http.Request) {
+	f := s.takeFaults(s.n.Count(r))
+	if !simhttp.Delay(r, f.slow) {
 		return
 	}
-	if e := s.checkClient(r); e != nil {
-		if e.status == 401 {
-			s.authFailures.Add(1)
-		}
+	if e := s.refuse(r, f); e != nil {
 		s.writeErr(rw, e)
 		return
 	}
-	if !s.authenticate(r) {
-		s.authFailures.Add(1)
-		hdr := map[string]string{"WWW-Authenticate": `Basic realm="SAP NetWeaver Application Server [SIM/` + s.clientOr("100") + `]"`}
-		if s.auth.Mode == AuthOAuth2 {
-			hdr = map[string]string{"WWW-Authenticate": `Bearer realm="SAP", error="invalid_token"`}
-		}
-		s.writeErr(rw, &httpErr{status: 401, code: "/IWFND/CM_CONSUMER/101", msg: "Logon failed: invalid or expired credentials", hdr: hdr})
-		return
-	}
-	if reflect {
-		s.faulted.Add(1)
-		s.writeErr(rw, errf(500, "/IWBEP/CX_MGW_TECH_EXCEPTION", "Internal error; request headers: Authorization=%s; X-CSRF-Token=%s",
-			r.Header.Get("Authorization"), r.Header.Get("X-CSRF-Token")))
-		return
-	}
 	var out bytes.Buffer
-	status, hdr, herr := s.route(rw, r, &out, oversized)
+	status, hdr, herr := s.route(rw, r, &out, f.oversized)
 	if herr != nil {
 		s.writeErr(rw, herr)
 		return
@@ -447,14 +419,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for k, v := range hdr {
 		rw.Header().Set(k, v)
 	}
-	body := out.Bytes()
-	if malformed && status == 200 {
-		s.faulted.Add(1)
-		body = body[:len(body)/2]
-	}
-	if oversized && overBytes > len(body) && status == 200 && len(body) > 0 && body[len(body)-1] == '}' {
-		s.faulted.Add(1)
-		body = append(body[:len(body)-1], []byte(`,"padding":"`+strings.Repeat("x", overBytes-len(body))+`"}`)...)
+	body, damaged := simhttp.Damage(out.Bytes(), status, f.malformed, f.oversized, f.overBytes)
+	if damaged {
+		s.n.Faulted.Add(1)
 	}
 	if len(body) > 0 && rw.Header().Get("Content-Type") == "" {
 		rw.Header().Set("Content-Type", "application/json")
@@ -466,6 +433,40 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rw.WriteHeader(status)
 	_, _ = rw.Write(body)
+}
+
+// refuse is the error a request gets before it reaches the service: an
+// injected fault, a wrong sap-client, bad credentials, or the leaky
+// gateway of the reflect fault. It counts what it refuses.
+func (s *Server) refuse(r *http.Request, f fired) *httpErr {
+	switch {
+	case f.unavailable:
+		s.n.Faulted.Add(1)
+		return errf(503, "/IWFND/CM_BEC/026", "Service unavailable (simulated fault)")
+	case f.limited:
+		s.n.Faulted.Add(1)
+		return &httpErr{status: 429, code: "SY/530", msg: "Too many requests (simulated fault)", hdr: map[string]string{"Retry-After": strconv.Itoa(f.retryAfter)}}
+	}
+	if e := s.checkClient(r); e != nil {
+		if e.status == 401 {
+			s.n.AuthFailures.Add(1)
+		}
+		return e
+	}
+	if !s.authenticate(r) {
+		s.n.AuthFailures.Add(1)
+		hdr := map[string]string{"WWW-Authenticate": `Basic realm="SAP NetWeaver Application Server [SIM/` + s.clientOr("100") + `]"`}
+		if s.auth.Mode == AuthOAuth2 {
+			hdr = map[string]string{"WWW-Authenticate": `Bearer realm="SAP", error="invalid_token"`}
+		}
+		return &httpErr{status: 401, code: "/IWFND/CM_CONSUMER/101", msg: "Logon failed: invalid or expired credentials", hdr: hdr}
+	}
+	if f.reflect {
+		s.n.Faulted.Add(1)
+		return errf(500, "/IWBEP/CX_MGW_TECH_EXCEPTION", "Internal error; request headers: Authorization=%s; X-CSRF-Token=%s",
+			r.Header.Get("Authorization"), r.Header.Get("X-CSRF-Token"))
+	}
+	return nil
 }
 
 func (s *Server) clientOr(def string) string {
@@ -555,7 +556,7 @@ func (s *Server) tokenEndpoint(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !s.auth.checkClient(r) {
-		s.authFailures.Add(1)
+		s.n.AuthFailures.Add(1)
 		oauthErr(401, "invalid_client", "Bad credentials")
 		return
 	}
@@ -586,27 +587,12 @@ func (s *Server) admin(w http.ResponseWriter, r *http.Request) {
 		s.writeErr(w, errf(401, "SIM/001", "admin endpoint: invalid credentials"))
 		return
 	}
-	w.Header().Set("Content-Type", "application/json")
+	fail := func(status int, msg string) { s.writeErr(w, errf(status, "SIM/002", "%s", msg)) }
 	switch {
-	case r.URL.Path == "/_sim/stats" && r.Method == http.MethodGet:
-		_ = json.NewEncoder(w).Encode(s.Stats())
-	case r.URL.Path == "/_sim/faults" && r.Method == http.MethodGet:
-		_ = json.NewEncoder(w).Encode(s.Faults())
-	case r.URL.Path == "/_sim/faults" && (r.Method == http.MethodPut || r.Method == http.MethodPost):
-		var f Faults
-		dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&f); err != nil {
-			s.writeErr(w, errf(400, "SIM/002", "faults: %v", err))
-			return
-		}
-		s.SetFaults(f)
-		_ = json.NewEncoder(w).Encode(f)
-	case r.URL.Path == "/_sim/faults" && r.Method == http.MethodDelete:
-		s.SetFaults(Faults{})
-		_ = json.NewEncoder(w).Encode(Faults{})
+	case simhttp.Admin(w, r, func() any { return s.Stats() }, s.Faults, s.SetFaults, fail):
 	case r.URL.Path == "/_sim/csrf/expire" && r.Method == http.MethodPost:
 		s.ExpireCSRF()
+		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(map[string]bool{"expired": true})
 	default:
 		s.writeErr(w, errf(404, "SIM/003", "unknown admin endpoint (GET /_sim/stats, GET|PUT|DELETE /_sim/faults, POST /_sim/csrf/expire)"))

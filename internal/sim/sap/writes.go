@@ -104,7 +104,7 @@ func (s *Server) create(r *http.Request, es *entitySet, out *bytes.Buffer) (int,
 	rec["MaintOrdBasicEndDate"] = now.Truncate(24*time.Hour).AddDate(0, 0, 1)
 	rec["LastChangeDateTime"] = now
 	s.data.records[es.id()] = append(s.data.records[es.id()], rec)
-	s.writesDone.Add(1)
+	s.n.WritesDone.Add(1)
 	return http.StatusCreated, s.uri(r, es, rec), encode(out, s.entityBody(r, es, rec, nil, nil))
 }
 
@@ -201,6 +201,6 @@ func (s *Server) update(r *http.Request, es *entitySet, key string) (int, *httpE
 		rec[k] = v
 	}
 	rec["LastChangeDateTime"] = s.now().UTC()
-	s.writesDone.Add(1)
+	s.n.WritesDone.Add(1)
 	return http.StatusNoContent, nil
 }

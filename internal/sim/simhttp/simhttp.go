@@ -9,7 +9,9 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -109,4 +111,40 @@ func ParseMode[M ~string](s string, modes ...M) (M, error) {
 		names[i] = string(x)
 	}
 	return "", fmt.Errorf("unknown auth mode %q (want %s)", s, strings.Join(names, ", "))
+}
+
+// Admin serves the endpoints every HTTP simulator offers its operator once
+// the caller is authenticated: GET /_sim/stats, and GET, PUT (or POST) and
+// DELETE /_sim/faults with a JSON body of the simulator's fault type F
+// (unknown fields refused). It reports whether the request was one of
+// them; fail writes an error in the simulator's own format.
+func Admin[F any](w http.ResponseWriter, r *http.Request, stats func() any, get func() F, set func(F), fail func(status int, msg string)) bool {
+	enc := json.NewEncoder(w)
+	switch {
+	case r.URL.Path == "/_sim/stats" && r.Method == http.MethodGet:
+		w.Header().Set("Content-Type", "application/json")
+		_ = enc.Encode(stats())
+	case r.URL.Path == "/_sim/faults" && r.Method == http.MethodGet:
+		w.Header().Set("Content-Type", "application/json")
+		_ = enc.Encode(get())
+	case r.URL.Path == "/_sim/faults" && (r.Method == http.MethodPut || r.Method == http.MethodPost):
+		var f F
+		dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&f); err != nil {
+			fail(http.StatusBadRequest, "faults: "+err.Error())
+			return true
+		}
+		set(f)
+		w.Header().Set("Content-Type", "application/json")
+		_ = enc.Encode(f)
+	case r.URL.Path == "/_sim/faults" && r.Method == http.MethodDelete:
+		var none F
+		set(none)
+		w.Header().Set("Content-Type", "application/json")
+		_ = enc.Encode(none)
+	default:
+		return false
+	}
+	return true
 }

@@ -27,17 +27,8 @@ func init() { pdk.RegisterCMMS(pdk.MustParseInfo(manifest), &mem{}) }
 func main() {}
 
 var (
-	_ pdk.AssetReader        = (*mem)(nil)
-	_ pdk.WorkOrderLister    = (*mem)(nil)
-	_ pdk.WorkOrderGetter    = (*mem)(nil)
-	_ pdk.WorkOrderCreator   = (*mem)(nil)
-	_ pdk.WorkOrderUpdater   = (*mem)(nil)
-	_ pdk.WorkOrderCloser    = (*mem)(nil)
-	_ pdk.WorkOrderCanceller = (*mem)(nil)
-	_ pdk.HistoryReader      = (*mem)(nil)
-	_ pdk.SparePartsReader   = (*mem)(nil)
-	_ pdk.PlanReader         = (*mem)(nil)
-	_ pdk.OperationSelector  = (*mem)(nil)
+	_ pdk.CompleteCMMS      = (*mem)(nil)
+	_ pdk.OperationSelector = (*mem)(nil)
 )
 
 type mem struct {

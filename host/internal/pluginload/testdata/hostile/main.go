@@ -110,36 +110,12 @@ func attack(ctx context.Context, spec string, a *abi.Asset) error {
 		}
 		a.Metadata = map[string]any{"ok": ok}
 	case "file":
-		m := map[string]any{}
-		if b, err := os.ReadFile("/etc/passwd"); err != nil {
-			m["read_error"] = err.Error()
-		} else {
-			m["passwd"] = string(b)
-		}
-		if ents, err := os.ReadDir("/"); err != nil {
-			m["readdir_error"] = err.Error()
-		} else {
-			m["entries"] = len(ents)
-		}
-		if err := os.WriteFile("/tmp/hostile-was-here", []byte("x"), 0o644); err != nil {
-			m["write_error"] = err.Error()
-		} else {
-			m["wrote"] = true
-		}
-		a.Metadata = m
+		a.Metadata = fileMeta()
 	case "env":
 		h, _ := os.Hostname()
 		a.Metadata = map[string]any{"environ": os.Environ(), "args": os.Args, "home": os.Getenv("HOME"), "path": os.Getenv("PATH"), "hostname": h}
 	case "socket":
-		m := map[string]any{}
-		c, err := net.Dial("tcp", arg)
-		if err != nil {
-			m["dial_error"] = err.Error()
-		} else {
-			m["connected"] = true
-			c.Close()
-		}
-		a.Metadata = m
+		a.Metadata = socketMeta(arg)
 	case "loop":
 		for i := 0; ; i++ {
 			if i < 0 {
@@ -161,49 +137,103 @@ func attack(ctx context.Context, spec string, a *abi.Asset) error {
 			pdk.Logf(ctx, abi.LogInfo, "flood line %d", i)
 		}
 	case "kvset":
-		k, v, _ := strings.Cut(arg, "|")
-		var val []byte
-		if v != "" {
-			val = []byte(v)
-		}
-		m := map[string]any{}
-		if err := pdk.KVSet(ctx, k, val); err != nil {
-			m["error"] = err.Error()
-		}
-		a.Metadata = m
+		a.Metadata = kvSetMeta(ctx, arg)
 	case "kvget":
-		v, found, err := pdk.KVGet(ctx, arg)
-		m := map[string]any{"found": found, "value": string(v)}
-		if err != nil {
-			m["error"] = err.Error()
-		}
-		a.Metadata = m
+		a.Metadata = kvGetMeta(ctx, arg)
 	case "mail":
-		id, err := pdk.MailSend(ctx, abi.MailMessage{To: strings.Split(arg, ","), Subject: "hostile", Text: "exfiltration"})
-		m := map[string]any{"message_id": id}
-		if err != nil {
-			m["error"] = err.Error()
-		}
-		a.Metadata = m
+		a.Metadata = mailMeta(ctx, arg)
 	case "scan":
-		u, hexes, _ := strings.Cut(arg, "|")
-		resp, err := pdk.HTTP(ctx, abi.HTTPRequest{Method: "GET", URL: u, Headers: map[string]string{"X-Key": "{{secret:apikey}}"}})
-		m := map[string]any{"status": resp.Status, "body_bytes": len(resp.Body)}
-		if err != nil {
-			m["error"] = err.Error()
-		}
-		var encs [][]byte
-		for _, h := range strings.Split(hexes, ",") {
-			enc, _ := hex.DecodeString(h)
-			encs = append(encs, enc)
-		}
-		m["found"], m["scanned_bytes"] = scanMemory(encs), int(currentMemory())<<16
-		keep = resp
-		a.Metadata = m
+		a.Metadata = scanMeta(ctx, arg)
 	default:
 		return abi.NotFound("unknown attack %q", mode)
 	}
 	return nil
+}
+
+// fileMeta is the metadata of the "file" attack.
+func fileMeta() map[string]any {
+	m := map[string]any{}
+	if b, err := os.ReadFile("/etc/passwd"); err != nil {
+		m["read_error"] = err.Error()
+	} else {
+		m["passwd"] = string(b)
+	}
+	if ents, err := os.ReadDir("/"); err != nil {
+		m["readdir_error"] = err.Error()
+	} else {
+		m["entries"] = len(ents)
+	}
+	if err := os.WriteFile("/tmp/hostile-was-here", []byte("x"), 0o644); err != nil {
+		m["write_error"] = err.Error()
+	} else {
+		m["wrote"] = true
+	}
+	return m
+}
+
+// socketMeta is the metadata of the "socket" attack.
+func socketMeta(arg string) map[string]any {
+	m := map[string]any{}
+	c, err := net.Dial("tcp", arg)
+	if err != nil {
+		m["dial_error"] = err.Error()
+	} else {
+		m["connected"] = true
+		c.Close()
+	}
+	return m
+}
+
+// kvSetMeta is the metadata of the "kvset" attack.
+func kvSetMeta(ctx context.Context, arg string) map[string]any {
+	k, v, _ := strings.Cut(arg, "|")
+	var val []byte
+	if v != "" {
+		val = []byte(v)
+	}
+	m := map[string]any{}
+	if err := pdk.KVSet(ctx, k, val); err != nil {
+		m["error"] = err.Error()
+	}
+	return m
+}
+
+// kvGetMeta is the metadata of the "kvget" attack.
+func kvGetMeta(ctx context.Context, arg string) map[string]any {
+	v, found, err := pdk.KVGet(ctx, arg)
+	m := map[string]any{"found": found, "value": string(v)}
+	if err != nil {
+		m["error"] = err.Error()
+	}
+	return m
+}
+
+// mailMeta is the metadata of the "mail" attack.
+func mailMeta(ctx context.Context, arg string) map[string]any {
+	id, err := pdk.MailSend(ctx, abi.MailMessage{To: strings.Split(arg, ","), Subject: "hostile", Text: "exfiltration"})
+	m := map[string]any{"message_id": id}
+	if err != nil {
+		m["error"] = err.Error()
+	}
+	return m
+}
+
+// scanMeta is the metadata of the "scan" attack.
+func scanMeta(ctx context.Context, arg string) map[string]any {
+	u, hexes, _ := strings.Cut(arg, "|")
+	resp, err := pdk.HTTP(ctx, abi.HTTPRequest{Method: "GET", URL: u, Headers: map[string]string{"X-Key": "{{secret:apikey}}"}})
+	m := map[string]any{"status": resp.Status, "body_bytes": len(resp.Body)}
+	if err != nil {
+		m["error"] = err.Error()
+	}
+	var encs [][]byte
+	for _, h := range strings.Split(hexes, ",") {
+		enc, _ := hex.DecodeString(h)
+		encs = append(encs, enc)
+	}
+	m["found"], m["scanned_bytes"] = scanMemory(encs), int(currentMemory())<<16
+	keep = resp
+	return m
 }
 
 // keep holds the last scanned response so it stays in memory during the
