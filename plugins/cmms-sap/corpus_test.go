@@ -395,3 +395,29 @@ func TestParsesCorpusPayloads(t *testing.T) {
 		t.Fatalf("notification: %+v", nf)
 	}
 }
+
+// A service that exposes only the process phase (issue #17, SAP 1): the
+// order's status comes from MaintOrdProcessPhaseCode through the site's
+// process_phase_map, natively and through the wasm plugin; a phase the
+// map lacks is kept raw in metadata.unmapped. SAP publishes no phase code
+// values, so the codes and their meanings are the site's (the operator's
+// map), not a table of the plugin's.
+func TestProcessPhaseThroughRuntimes(t *testing.T) {
+	opts := sapsim.Options{ProcessPhases: map[string]string{"4000101": "04", "4000102": "09"}}
+	cfg := map[string]any{"process_phase_map": map[string]any{"04": "in_progress"}}
+	for _, c := range runtimes(t, opts, cfg) {
+		var w abi.WorkOrderResponse
+		if err := c.call(abi.OpGetWorkOrder, abi.GetWorkOrderRequest{WorkOrderID: "4000101"}, &w); err != nil {
+			t.Fatalf("%s: %v", c.runtime, err)
+		}
+		if w.WorkOrder.Status != abi.StatusInProgress || w.WorkOrder.Metadata["status_source"] != "MaintOrdProcessPhaseCode" {
+			t.Errorf("%s: mapped phase 04: %s %v", c.runtime, w.WorkOrder.Status, w.WorkOrder.Metadata)
+		}
+		if err := c.call(abi.OpGetWorkOrder, abi.GetWorkOrderRequest{WorkOrderID: "4000102"}, &w); err != nil {
+			t.Fatalf("%s: %v", c.runtime, err)
+		}
+		if u, _ := w.WorkOrder.Metadata["unmapped"].(map[string]any); u["process_phase"] != "09" {
+			t.Errorf("%s: unmapped phase 09: %s %v", c.runtime, w.WorkOrder.Status, w.WorkOrder.Metadata)
+		}
+	}
+}

@@ -43,7 +43,8 @@
 // internal host in next links and URIs (SAP behind a proxy);
 // RelativeNextLink makes v4 next links relative; CustomerCodes makes a
 // customer system (order types YBA1/YBA2 only); LenientCSRF drops the
-// cookie binding of CSRF tokens.
+// cookie binding of CSRF tokens; ProcessPhases serves chosen orders with
+// a process phase code and no system status.
 //
 // Security behaviour of a real gateway: the sap-client header (or query
 // parameter) is checked (missing → 400, wrong → 401); authentication is

@@ -85,6 +85,11 @@ type Options struct {
 	// defined for new orders (PM01–PM04 are refused). YBA1 and YBA2 are the
 	// sandbox's; YBA3 and YBA4 are composed.
 	CustomerCodes bool
+	// ProcessPhases serves the given orders (order id → phase code) the
+	// way a service that exposes only the process phase does:
+	// MaintOrdProcessPhaseCode set, no system or user status. SAP
+	// publishes no phase code values; the codes are the caller's.
+	ProcessPhases map[string]string
 	// ServiceAliases serves a service under another path too, e.g.
 	// {"api_maintenanceorder/srvd_a2x/sap/maintenanceorder/0001":
 	// "API_MAINTENANCEORDER"} for S/4HANA's OData v4 layout.
@@ -205,6 +210,9 @@ func NewServer(opts Options) (*Server, error) {
 	data, err := seedData(cat, opts.Seed, opts.MinEquipment, opts.CustomerCodes)
 	if err != nil {
 		return nil, fmt.Errorf("sap sim: seeding: %w", err)
+	}
+	if err := data.setPhases(opts.ProcessPhases); err != nil {
+		return nil, fmt.Errorf("sap sim: %w", err)
 	}
 	return &Server{auth: opts.Auth, version: opts.ODataVersion, client: opts.SAPClient, csrfTTL: opts.CSRFTTL,
 		tokenTTL: opts.TokenTTL, serverPage: opts.ServerPageSize, aliases: maps.Clone(opts.ServiceAliases), ifMatch: opts.RequireIfMatch,
