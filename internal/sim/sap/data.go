@@ -17,24 +17,6 @@ type dataset struct {
 	nextOrder int
 }
 
-// setPhases gives the orders named in phases (order id → code) a process
-// phase and no system or user status (Options.ProcessPhases).
-func (ds *dataset) setPhases(phases map[string]string) error {
-	for id, code := range phases {
-		found := false
-		for _, r := range ds.records[SetOrder] {
-			if r["MaintenanceOrder"] == id {
-				r["MaintOrdProcessPhaseCode"], r["SystemStatusText"], r["UserStatusText"] = code, "", ""
-				found = true
-			}
-		}
-		if !found {
-			return fmt.Errorf("process phase for unknown order %q", id)
-		}
-	}
-	return nil
-}
-
 type equipKind struct {
 	prefix, noun, category, objType, manufacturer, model string
 }

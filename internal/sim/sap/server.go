@@ -211,13 +211,28 @@ func NewServer(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sap sim: seeding: %w", err)
 	}
-	if err := data.setPhases(opts.ProcessPhases); err != nil {
-		return nil, fmt.Errorf("sap sim: %w", err)
-	}
-	return &Server{auth: opts.Auth, version: opts.ODataVersion, client: opts.SAPClient, csrfTTL: opts.CSRFTTL,
+	s := &Server{auth: opts.Auth, version: opts.ODataVersion, client: opts.SAPClient, csrfTTL: opts.CSRFTTL,
 		tokenTTL: opts.TokenTTL, serverPage: opts.ServerPageSize, aliases: maps.Clone(opts.ServiceAliases), ifMatch: opts.RequireIfMatch,
 		shape: sh, cat: cat, log: opts.Logger, now: opts.Now,
-		data: data, csrf: csrfStore{sessions: map[string]*session{}, lenient: map[string]time.Time{}}, access: map[string]time.Time{}}, nil
+		data: data, csrf: csrfStore{sessions: map[string]*session{}, lenient: map[string]time.Time{}}, access: map[string]time.Time{}}
+	if err := s.setPhases(opts.ProcessPhases); err != nil {
+		return nil, fmt.Errorf("sap sim: %w", err)
+	}
+	return s, nil
+}
+
+// setPhases gives the orders named in phases (order id → code) a process
+// phase and no system or user status (Options.ProcessPhases).
+func (s *Server) setPhases(phases map[string]string) error {
+	es, _ := s.cat.byID(SetOrder)
+	for id, code := range phases {
+		r := s.find(es, map[string]string{es.keys[0]: id})
+		if r == nil {
+			return fmt.Errorf("process phase for unknown order %q", id)
+		}
+		r["MaintOrdProcessPhaseCode"], r["SystemStatusText"], r["UserStatusText"] = code, "", ""
+	}
+	return nil
 }
 
 // ODataVersion returns V2 or V4.
