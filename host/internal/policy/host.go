@@ -206,13 +206,22 @@ func (h *Host) Close() error {
 	return nil
 }
 
-// MailSend implements plugin.Host.
-func (h *Host) MailSend(ctx context.Context, req wire.MailSendRequest) wire.MailSendResponse {
+// mailCheck refuses a mail call unless mail is granted and this host has a
+// mail transport.
+func (h *Host) mailCheck() *abi.Error {
 	if h.pol.Mail == nil {
-		return wire.MailSendResponse{Error: abi.Unauthorized("mail is not granted")}
+		return abi.Unauthorized("mail is not granted")
 	}
 	if h.mailer == nil {
-		return wire.MailSendResponse{Error: abi.Unavailable("mail is granted but this host has no mail transport")}
+		return abi.Unavailable("mail is granted but this host has no mail transport")
+	}
+	return nil
+}
+
+// MailSend implements plugin.Host.
+func (h *Host) MailSend(ctx context.Context, req wire.MailSendRequest) wire.MailSendResponse {
+	if e := h.mailCheck(); e != nil {
+		return wire.MailSendResponse{Error: e}
 	}
 	if h.sandbox != nil && h.sandbox() {
 		return wire.MailSendResponse{Error: abi.Unauthorized("sandbox mode: mail_send is refused")}
@@ -251,11 +260,8 @@ func checkRecipients(g config.MailGrant, to []string) *abi.Error {
 
 // MailFetch implements plugin.Host.
 func (h *Host) MailFetch(ctx context.Context, req abi.MailFetchRequest) wire.MailFetchResponse {
-	if h.pol.Mail == nil {
-		return wire.MailFetchResponse{Error: abi.Unauthorized("mail is not granted")}
-	}
-	if h.mailer == nil {
-		return wire.MailFetchResponse{Error: abi.Unavailable("mail is granted but this host has no mail transport")}
+	if e := h.mailCheck(); e != nil {
+		return wire.MailFetchResponse{Error: e}
 	}
 	msgs, err := h.mailer.Fetch(ctx, h.pol.Plugin, *h.pol.Mail, req)
 	if err != nil {
