@@ -22,7 +22,7 @@ func TestPluginTestCommand(t *testing.T) {
 	run := func(args ...string) (int, string, string) {
 		var out, errb bytes.Buffer
 		c := &cli{stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}
-		rc := runPluginTest(context.Background(), c, args)
+		rc := run(context.Background(), c, append([]string{"plugin", "test"}, args...))
 		return rc, out.String(), errb.String()
 	}
 	// the command's plumbing, not the kit (whose every shape and scenario
@@ -56,13 +56,13 @@ func TestPluginTestCommand(t *testing.T) {
 func TestSimCommandTable(t *testing.T) {
 	var out, errb bytes.Buffer
 	c := &cli{stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}
-	if rc := runSim(context.Background(), c, nil); rc != 2 || !strings.Contains(errb.String(), "maximo") || !strings.Contains(errb.String(), "opcua") {
+	if rc := run(context.Background(), c, []string{"sim"}); rc != 2 || !strings.Contains(errb.String(), "maximo") || !strings.Contains(errb.String(), "opcua") {
 		t.Fatalf("usage: %d %s", rc, errb.String())
 	}
-	if rc := runSim(context.Background(), c, []string{"nosuch"}); rc != 2 {
+	if rc := run(context.Background(), c, []string{"sim", "nosuch"}); rc != 2 {
 		t.Fatalf("unknown: %d", rc)
 	}
-	if rc := runSim(context.Background(), c, []string{"maximo", "-h"}); rc != 0 {
+	if rc := run(context.Background(), c, []string{"sim", "maximo", "-h"}); rc != 0 {
 		t.Fatalf("maximo -h: %d", rc)
 	}
 }
