@@ -103,9 +103,10 @@ func commandTree() command {
 	)
 }
 
-// runVersion is `machina version`.
+// runVersion is `machina version`; it ignores arguments, but not
+// unknown flags.
 func runVersion(_ context.Context, c *cli, fs *flag.FlagSet, args []string) int {
-	if code, ok := parseFlags(fs, args, 0); !ok {
+	if code, ok := parseFlags(fs, args, -1); !ok {
 		return code
 	}
 	fmt.Fprintln(c.stdout, "machina", version)
