@@ -84,6 +84,10 @@ type WriteResult struct {
 	Sandboxed any
 }
 
+// SandboxPreview is the sandbox's response when the write was not
+// performed, else nil.
+func (w WriteResult) SandboxPreview() any { return w.Sandboxed }
+
 // SendResult is the outcome of SendMessage: the connector's response, or
 // the sandbox's sandbox.Blocked in Sandboxed.
 type SendResult struct {
@@ -92,6 +96,9 @@ type SendResult struct {
 	MessageID string
 	Sandboxed any
 }
+
+// SandboxPreview is the sandbox's response when nothing was sent, else nil.
+func (s SendResult) SandboxPreview() any { return s.Sandboxed }
 
 // CreateRequest is a work order to create. The router validates the enums,
 // checks that the asset exists and computes the deterministic id.
