@@ -86,8 +86,8 @@ func (w *walker) body() error {
 	if err := w.constExpr(); err != nil {
 		return err
 	}
-	if !w.r.eof() {
-		return fmt.Errorf("%d bytes after the end of a function body", len(w.r.b)-w.r.off)
+	if !w.r.EOF() {
+		return fmt.Errorf("%d bytes after the end of a function body", len(w.r.B)-w.r.Off)
 	}
 	return nil
 }
@@ -113,12 +113,12 @@ func (w *walker) constExpr() error {
 }
 
 func (w *walker) funcIdx() error {
-	start := w.r.off
-	idx, err := w.r.u32()
+	start := w.r.Off
+	idx, err := w.r.U32()
 	if err != nil {
 		return err
 	}
-	w.refs = append(w.refs, funcRef{start: start, end: w.r.off, idx: idx})
+	w.refs = append(w.refs, funcRef{start: start, end: w.r.Off, idx: idx})
 	return nil
 }
 
@@ -136,7 +136,7 @@ func (w *walker) localIdx() error {
 // index reads an index immediate and refuses one at or above bound (the
 // number of what it names).
 func (w *walker) index(what string, bound uint64) error {
-	idx, err := w.r.u32()
+	idx, err := w.r.U32()
 	if err != nil {
 		return err
 	}
@@ -148,7 +148,7 @@ func (w *walker) index(what string, bound uint64) error {
 
 func (w *walker) u32s(n int) error {
 	for range n {
-		if _, err := w.r.u32(); err != nil {
+		if _, err := w.r.U32(); err != nil {
 			return err
 		}
 	}
@@ -161,7 +161,7 @@ func (w *walker) memarg() error { return w.u32s(2) }
 // blockType reads a block type: empty, a value type, or a type index
 // (s33), where a reference value type carries a heap type.
 func (w *walker) blockType() error {
-	v, err := w.r.sleb(33)
+	v, err := w.r.SLEB(33)
 	if err != nil {
 		return err
 	}
@@ -183,7 +183,7 @@ func (w *walker) blockType() error {
 // refused, so the rewrite never guesses where an instruction ends.
 func (w *walker) instr() (byte, error) {
 	r := w.r
-	op, err := r.byte()
+	op, err := r.Byte()
 	if err != nil {
 		return 0, err
 	}
@@ -212,9 +212,9 @@ func (w *walker) instr() (byte, error) {
 	case opGlobalGet, opGlobalSet:
 		err = w.globalIdx()
 	case opI32Const:
-		_, err = r.sleb(32)
+		_, err = r.SLEB(32)
 	case 0x42: // i64.const
-		_, err = r.sleb(64)
+		_, err = r.SLEB(64)
 	case opUnreachable, 0x01, opElse, 0x0a, opEnd, 0x0f, 0x1a, 0x1b, 0xd1, 0xd4:
 		// unreachable, nop, else, throw_ref, end, return, drop, select,
 		// ref.is_null, ref.as_non_null
@@ -222,15 +222,15 @@ func (w *walker) instr() (byte, error) {
 		err = w.blockType()
 	case opLoop:
 		if err = w.blockType(); err == nil {
-			w.loops = append(w.loops, r.off)
+			w.loops = append(w.loops, r.Off)
 		}
 	case 0x08: // throw tag
-		_, err = r.u32()
+		_, err = r.U32()
 	case 0x0c, 0x0d, 0xd5, 0xd6: // br, br_if, br_on_null, br_on_non_null
-		_, err = r.u32()
+		_, err = r.U32()
 	case 0x0e: // br_table
 		var n uint32
-		if n, err = r.vecLen(1); err == nil {
+		if n, err = r.VecLen(1); err == nil {
 			err = w.u32s(int(n) + 1)
 		}
 	case opCall, opRetCall:
@@ -239,14 +239,14 @@ func (w *walker) instr() (byte, error) {
 	case opCallInd, opRetCallInd:
 		w.calls = true
 		if err = w.typeIdx(); err == nil {
-			_, err = r.u32()
+			_, err = r.U32()
 		}
 	case opCallRef, opRetCallRef:
 		w.calls = true
 		err = w.typeIdx()
 	case 0x1c: // select t*
 		var n uint32
-		if n, err = r.vecLen(1); err == nil {
+		if n, err = r.VecLen(1); err == nil {
 			for i := uint32(0); i < n && err == nil; i++ {
 				err = valType(r, w.numTypes)
 			}
@@ -254,13 +254,13 @@ func (w *walker) instr() (byte, error) {
 	case opTryTable:
 		err = w.tryTable()
 	case 0x25, 0x26: // table.get, table.set
-		_, err = r.u32()
+		_, err = r.U32()
 	case 0x3f, 0x40: // memory.size, memory.grow
-		_, err = r.u32()
+		_, err = r.U32()
 	case 0x43: // f32.const
-		err = r.skip(4)
+		err = r.Skip(4)
 	case 0x44: // f64.const
-		err = r.skip(8)
+		err = r.Skip(8)
 	case 0xd0: // ref.null heaptype
 		err = heapType(r, w.numTypes)
 	case opRefFunc:
@@ -272,7 +272,7 @@ func (w *walker) instr() (byte, error) {
 	case opPrefixAtom:
 		err = w.atomic()
 	default:
-		return op, fmt.Errorf("unsupported opcode 0x%02x at offset %d", op, r.off-1)
+		return op, fmt.Errorf("unsupported opcode 0x%02x at offset %d", op, r.Off-1)
 	}
 	return op, err
 }
@@ -282,12 +282,12 @@ func (w *walker) tryTable() error {
 	if err := w.blockType(); err != nil {
 		return err
 	}
-	n, err := w.r.vecLen(2)
+	n, err := w.r.VecLen(2)
 	if err != nil {
 		return err
 	}
 	for range n {
-		kind, err := w.r.byte()
+		kind, err := w.r.Byte()
 		if err != nil {
 			return err
 		}
@@ -295,7 +295,7 @@ func (w *walker) tryTable() error {
 		case 0x00, 0x01: // catch, catch_ref: tag, label
 			err = w.u32s(2)
 		case 0x02, 0x03: // catch_all, catch_all_ref: label
-			_, err = w.r.u32()
+			_, err = w.r.U32()
 		default:
 			err = fmt.Errorf("unknown catch clause 0x%02x", kind)
 		}
@@ -309,7 +309,7 @@ func (w *walker) tryTable() error {
 // misc reads a 0xfc-prefixed instruction (saturating truncation, bulk
 // memory, table operations).
 func (w *walker) misc() error {
-	sub, err := w.r.u32()
+	sub, err := w.r.U32()
 	if err != nil {
 		return err
 	}
@@ -344,7 +344,7 @@ func simdGap(sub uint32) bool {
 
 // simd reads a 0xfd-prefixed (128-bit SIMD) instruction.
 func (w *walker) simd() error {
-	sub, err := w.r.u32()
+	sub, err := w.r.U32()
 	if err != nil {
 		return err
 	}
@@ -354,14 +354,14 @@ func (w *walker) simd() error {
 	case sub <= 0x0b: // v128 loads and store
 		return w.memarg()
 	case sub == 0x0c, sub == 0x0d: // v128.const, i8x16.shuffle
-		return w.r.skip(16)
+		return w.r.Skip(16)
 	case sub >= 0x15 && sub <= 0x22: // extract/replace lane
-		return w.r.skip(1)
+		return w.r.Skip(1)
 	case sub >= 0x54 && sub <= 0x5b: // load/store lane
 		if err := w.memarg(); err != nil {
 			return err
 		}
-		return w.r.skip(1)
+		return w.r.Skip(1)
 	case sub == 0x5c, sub == 0x5d: // load32_zero, load64_zero
 		return w.memarg()
 	}
@@ -370,13 +370,13 @@ func (w *walker) simd() error {
 
 // atomic reads a 0xfe-prefixed (threads) instruction.
 func (w *walker) atomic() error {
-	sub, err := w.r.u32()
+	sub, err := w.r.U32()
 	if err != nil {
 		return err
 	}
 	switch {
 	case sub == 0x03: // atomic.fence
-		return w.r.skip(1)
+		return w.r.Skip(1)
 	case sub <= 0x02, sub >= 0x10 && sub <= 0x4e:
 		return w.memarg()
 	}
@@ -386,7 +386,7 @@ func (w *walker) atomic() error {
 // valType reads a value type: one byte, or a reference type prefix with a
 // heap type.
 func valType(r *reader, numTypes uint32) error {
-	c, err := r.byte()
+	c, err := r.Byte()
 	if err != nil {
 		return err
 	}
@@ -396,12 +396,12 @@ func valType(r *reader, numTypes uint32) error {
 	case 0x63, 0x64:
 		return heapType(r, numTypes)
 	}
-	return fmt.Errorf("unknown value type 0x%02x at offset %d", c, r.off-1)
+	return fmt.Errorf("unknown value type 0x%02x at offset %d", c, r.Off-1)
 }
 
 // heapType reads a heap type: an abstract type (negative) or a type index.
 func heapType(r *reader, numTypes uint32) error {
-	v, err := r.sleb(33)
+	v, err := r.SLEB(33)
 	if err != nil {
 		return err
 	}

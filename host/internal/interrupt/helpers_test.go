@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/machina-go/machina/host/internal/interrupt"
+	"github.com/machina-go/machina/host/internal/wasmbin"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
@@ -20,30 +21,9 @@ import (
 
 // ---- a tiny wasm assembler for hand-written modules ----
 
-func u32(v uint32) []byte {
-	var b []byte
-	for {
-		c := byte(v & 0x7f)
-		v >>= 7
-		if v != 0 {
-			b = append(b, c|0x80)
-			continue
-		}
-		return append(b, c)
-	}
-}
+func u32(v uint32) []byte { return wasmbin.AppendU32(nil, v) }
 
-func s32(v int32) []byte {
-	var b []byte
-	for {
-		c := byte(v & 0x7f)
-		v >>= 7
-		if (v == 0 && c&0x40 == 0) || (v == -1 && c&0x40 != 0) {
-			return append(b, c)
-		}
-		b = append(b, c|0x80)
-	}
-}
+func s32(v int32) []byte { return wasmbin.AppendS32(nil, v) }
 
 func cat(parts ...[]byte) []byte {
 	var b []byte

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/machina-go/machina/host/internal/wasmbin"
 )
 
 // Names of the function the rewrite imports. No plugin ABI uses this
@@ -145,24 +147,24 @@ func scan(b []byte) (*module, error) {
 		return nil, errors.New("not a WebAssembly 1.0 binary (bad magic or version)")
 	}
 	m := &module{b: b, voidType: -1}
-	r := &reader{b: b, off: len(wasmMagic)}
+	r := &reader{wasmbin.Reader{B: b, Off: len(wasmMagic)}}
 	seen := map[byte]bool{}
 	lastRank := 0
-	for !r.eof() {
-		s := section{start: r.off}
+	for !r.EOF() {
+		s := section{start: r.Off}
 		var err error
-		if s.id, err = r.byte(); err != nil {
+		if s.id, err = r.Byte(); err != nil {
 			return nil, err
 		}
-		size, err := r.u32()
+		size, err := r.U32()
 		if err != nil {
 			return nil, fmt.Errorf("section %d: %w", s.id, err)
 		}
-		s.payloadStart = r.off
-		if err := r.skip(uint64(size)); err != nil {
+		s.payloadStart = r.Off
+		if err := r.Skip(uint64(size)); err != nil {
 			return nil, fmt.Errorf("section %d overruns the module", s.id)
 		}
-		s.end = r.off
+		s.end = r.Off
 		if s.id != secCustom {
 			rank, ok := sectionRank(s.id)
 			if !ok {
@@ -174,7 +176,7 @@ func scan(b []byte) (*module, error) {
 			seen[s.id], lastRank = true, rank
 		}
 		m.sections = append(m.sections, s)
-		p := &reader{b: b[:s.end], off: s.payloadStart}
+		p := &reader{wasmbin.Reader{B: b[:s.end], Off: s.payloadStart}}
 		switch s.id {
 		case secType:
 			err = m.scanTypes(p)
@@ -183,9 +185,9 @@ func scan(b []byte) (*module, error) {
 		case secFunction:
 			err = m.scanFunctions(p)
 		case secGlobal:
-			m.definedGlobs, err = p.vecLen(3)
+			m.definedGlobs, err = p.VecLen(3)
 		case secCode:
-			m.numCode, err = p.vecLen(1)
+			m.numCode, err = p.VecLen(1)
 		case secTag:
 			err = m.scanTags(p)
 		}
@@ -200,14 +202,14 @@ func scan(b []byte) (*module, error) {
 }
 
 func (m *module) scanTypes(r *reader) error {
-	n, err := r.vecLen(3)
+	n, err := r.VecLen(3)
 	if err != nil {
 		return err
 	}
 	m.numTypes = n
 	m.typeParams = make([]uint32, n)
 	for i := range n {
-		form, err := r.byte()
+		form, err := r.Byte()
 		if err != nil {
 			return err
 		}
@@ -216,7 +218,7 @@ func (m *module) scanTypes(r *reader) error {
 		}
 		var counts [2]uint32
 		for j := range 2 {
-			k, err := r.vecLen(1)
+			k, err := r.VecLen(1)
 			if err != nil {
 				return err
 			}
@@ -236,15 +238,15 @@ func (m *module) scanTypes(r *reader) error {
 }
 
 func (m *module) scanTags(r *reader) error {
-	n, err := r.vecLen(2)
+	n, err := r.VecLen(2)
 	if err != nil {
 		return err
 	}
 	for range n {
-		if _, err := r.byte(); err != nil {
+		if _, err := r.Byte(); err != nil {
 			return err
 		}
-		t, err := r.u32()
+		t, err := r.U32()
 		if err != nil {
 			return err
 		}
@@ -256,30 +258,30 @@ func (m *module) scanTags(r *reader) error {
 }
 
 func (m *module) scanImports(r *reader) error {
-	n, err := r.vecLen(4)
+	n, err := r.VecLen(4)
 	if err != nil {
 		return err
 	}
 	for range n {
-		mod, err := r.name()
+		mod, err := r.Name()
 		if err != nil {
 			return err
 		}
-		name, err := r.name()
+		name, err := r.Name()
 		if err != nil {
 			return err
 		}
 		if mod == ImportModule {
 			return fmt.Errorf("module already imports %s.%s from the namespace the rewrite reserves", mod, name)
 		}
-		kind, err := r.byte()
+		kind, err := r.Byte()
 		if err != nil {
 			return err
 		}
 		switch kind {
 		case 0: // func
 			var t uint32
-			if t, err = r.u32(); err == nil && t >= m.numTypes {
+			if t, err = r.U32(); err == nil && t >= m.numTypes {
 				err = fmt.Errorf("import %s.%s: type index %d out of range", mod, name, t)
 			}
 			m.funcImports++
@@ -292,13 +294,13 @@ func (m *module) scanImports(r *reader) error {
 			err = limits(r)
 		case 3: // global
 			if err = valType(r, m.numTypes); err == nil {
-				_, err = r.byte()
+				_, err = r.Byte()
 			}
 			m.globalImports++
 		case 4: // tag
 			var t uint32
-			if _, err = r.byte(); err == nil {
-				if t, err = r.u32(); err == nil && t >= m.numTypes {
+			if _, err = r.Byte(); err == nil {
+				if t, err = r.U32(); err == nil && t >= m.numTypes {
 					err = fmt.Errorf("import %s.%s: tag type index %d out of range", mod, name, t)
 				}
 			}
@@ -317,16 +319,16 @@ func (m *module) scanImports(r *reader) error {
 // references). Like wazero, it takes any single byte as the element type
 // and leaves judging it to the validator.
 func tableType(r *reader, numTypes uint32) (hasInit bool, err error) {
-	b, err := r.byte()
+	b, err := r.Byte()
 	if err != nil {
 		return false, err
 	}
 	if b == 0x40 {
-		if z, err := r.byte(); err != nil || z != 0x00 {
+		if z, err := r.Byte(); err != nil || z != 0x00 {
 			return false, fmt.Errorf("malformed table type prefix")
 		}
 		hasInit = true
-		if b, err = r.byte(); err != nil {
+		if b, err = r.Byte(); err != nil {
 			return false, err
 		}
 	}
@@ -339,30 +341,30 @@ func tableType(r *reader, numTypes uint32) (hasInit bool, err error) {
 }
 
 func limits(r *reader) error {
-	flag, err := r.byte()
+	flag, err := r.Byte()
 	if err != nil {
 		return err
 	}
 	if flag > 3 {
 		return fmt.Errorf("unsupported limits flag 0x%02x", flag)
 	}
-	if _, err := r.u32(); err != nil {
+	if _, err := r.U32(); err != nil {
 		return err
 	}
 	if flag&1 != 0 {
-		_, err = r.u32()
+		_, err = r.U32()
 	}
 	return err
 }
 
 func (m *module) scanFunctions(r *reader) error {
-	n, err := r.vecLen(1)
+	n, err := r.VecLen(1)
 	if err != nil {
 		return err
 	}
 	m.funcTypes = make([]uint32, n)
 	for i := range n {
-		t, err := r.u32()
+		t, err := r.U32()
 		if err != nil {
 			return err
 		}
@@ -374,10 +376,14 @@ func (m *module) scanFunctions(r *reader) error {
 	return r.end()
 }
 
+// reader is the shared binary reader plus the end-of-section check the
+// rewrite needs.
+type reader struct{ wasmbin.Reader }
+
 // end reports an error unless the reader is exhausted.
 func (r *reader) end() error {
-	if !r.eof() {
-		return fmt.Errorf("%d unexpected bytes at the end of a section", len(r.b)-r.off)
+	if !r.EOF() {
+		return fmt.Errorf("%d unexpected bytes at the end of a section", len(r.B)-r.Off)
 	}
 	return nil
 }
@@ -450,7 +456,7 @@ func (m *module) write(interval uint32) ([]byte, error) {
 				return nil, err
 			}
 		}
-		p := &reader{b: m.b[:s.end], off: s.payloadStart}
+		p := &reader{wasmbin.Reader{B: m.b[:s.end], Off: s.payloadStart}}
 		if err := wr.section(s, p); err != nil {
 			return nil, fmt.Errorf("section %d: %w", s.id, err)
 		}
@@ -503,7 +509,7 @@ func (wr *writer) section(s section, p *reader) error {
 		return err
 	}
 	wr.out = append(wr.out, s.id)
-	wr.out = appendU32(wr.out, uint32(len(payload)))
+	wr.out = wasmbin.AppendU32(wr.out, uint32(len(payload)))
 	wr.out = append(wr.out, payload...)
 	return nil
 }
@@ -514,34 +520,40 @@ func vecHeader(p *reader, minSize int) (uint32, error) {
 	if p == nil {
 		return 0, nil
 	}
-	return p.vecLen(minSize)
+	return p.VecLen(minSize)
 }
 
-func (wr *writer) types(p *reader) ([]byte, error) {
-	n, err := vecHeader(p, 3)
+// extend starts a vector section that keeps p's entries and gains one: the
+// new count, then the existing entries unchanged (p may be nil).
+func extend(p *reader, minSize int) ([]byte, error) {
+	n, err := vecHeader(p, minSize)
 	if err != nil {
 		return nil, err
 	}
-	out := appendU32(nil, n+1)
+	out := wasmbin.AppendU32(nil, n+1)
 	if p != nil {
-		out = append(out, p.b[p.off:]...)
+		out = append(out, p.B[p.Off:]...)
+	}
+	return out, nil
+}
+
+func (wr *writer) types(p *reader) ([]byte, error) {
+	out, err := extend(p, 3)
+	if err != nil {
+		return nil, err
 	}
 	return append(out, 0x60, 0x00, 0x00), nil
 }
 
 func (wr *writer) imports(p *reader) ([]byte, error) {
-	n, err := vecHeader(p, 4)
+	out, err := extend(p, 4)
 	if err != nil {
 		return nil, err
 	}
-	out := appendU32(nil, n+1)
-	if p != nil {
-		out = append(out, p.b[p.off:]...)
-	}
-	out = appendName(out, ImportModule)
-	out = appendName(out, ImportName)
+	out = wasmbin.AppendName(out, ImportModule)
+	out = wasmbin.AppendName(out, ImportName)
 	out = append(out, 0x00)
-	return appendU32(out, wr.typeIdx), nil
+	return wasmbin.AppendU32(out, wr.typeIdx), nil
 }
 
 // constExpr copies a constant expression from p to out, rewriting
@@ -550,11 +562,11 @@ func (wr *writer) constExpr(p *reader, out []byte) ([]byte, error) {
 	w := &wr.w
 	w.r, w.checkLocal = p, false
 	w.reset()
-	start := p.off
+	start := p.Off
 	if err := w.constExpr(); err != nil {
 		return nil, err
 	}
-	return wr.copyWithRefs(out, p.b, start, p.off), nil
+	return wr.copyWithRefs(out, p.B, start, p.Off), nil
 }
 
 // copyWithRefs appends b[start:end] to out with the function indices the
@@ -563,7 +575,7 @@ func (wr *writer) copyWithRefs(out, b []byte, start, end int) []byte {
 	last := start
 	for _, ref := range wr.w.refs {
 		out = append(out, b[last:ref.start]...)
-		out = appendU32(out, wr.shift(ref.idx))
+		out = wasmbin.AppendU32(out, wr.shift(ref.idx))
 		last = ref.end
 	}
 	return append(out, b[last:end]...)
@@ -571,18 +583,18 @@ func (wr *writer) copyWithRefs(out, b []byte, start, end int) []byte {
 
 // tables copies the table section, rewriting ref.func in initialisers.
 func (wr *writer) tables(p *reader) ([]byte, error) {
-	n, err := p.vecLen(2)
+	n, err := p.VecLen(2)
 	if err != nil {
 		return nil, err
 	}
-	out := appendU32(nil, n)
+	out := wasmbin.AppendU32(nil, n)
 	for range n {
-		start := p.off
+		start := p.Off
 		hasInit, err := tableType(p, wr.m.numTypes)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, p.b[start:p.off]...)
+		out = append(out, p.B[start:p.Off]...)
 		if hasInit {
 			if out, err = wr.constExpr(p, out); err != nil {
 				return nil, err
@@ -597,16 +609,16 @@ func (wr *writer) globals(p *reader) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := appendU32(nil, n+1)
+	out := wasmbin.AppendU32(nil, n+1)
 	for range n {
-		start := p.off
+		start := p.Off
 		if err := valType(p, wr.m.numTypes); err != nil {
 			return nil, err
 		}
-		if _, err := p.byte(); err != nil {
+		if _, err := p.Byte(); err != nil {
 			return nil, err
 		}
-		out = append(out, p.b[start:p.off]...)
+		out = append(out, p.B[start:p.Off]...)
 		if out, err = wr.constExpr(p, out); err != nil {
 			return nil, err
 		}
@@ -618,27 +630,27 @@ func (wr *writer) globals(p *reader) ([]byte, error) {
 	}
 	// The counter: mutable i32, starting at the interval.
 	out = append(out, valTypeI32, 0x01, opI32Const)
-	out = appendS32(out, int32(wr.interval))
+	out = wasmbin.AppendS32(out, int32(wr.interval))
 	return append(out, opEnd), nil
 }
 
 func (wr *writer) exports(p *reader) ([]byte, error) {
-	n, err := p.vecLen(3)
+	n, err := p.VecLen(3)
 	if err != nil {
 		return nil, err
 	}
-	out := appendU32(nil, n)
+	out := wasmbin.AppendU32(nil, n)
 	for range n {
-		start := p.off
-		if _, err := p.name(); err != nil {
+		start := p.Off
+		if _, err := p.Name(); err != nil {
 			return nil, err
 		}
-		kind, err := p.byte()
+		kind, err := p.Byte()
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, p.b[start:p.off]...)
-		idx, err := p.u32()
+		out = append(out, p.B[start:p.Off]...)
+		idx, err := p.U32()
 		if err != nil {
 			return nil, err
 		}
@@ -650,40 +662,40 @@ func (wr *writer) exports(p *reader) ([]byte, error) {
 				return nil, fmt.Errorf("export of global %d out of range", idx)
 			}
 		}
-		out = appendU32(out, idx)
+		out = wasmbin.AppendU32(out, idx)
 	}
 	return out, p.end()
 }
 
 func (wr *writer) start(p *reader) ([]byte, error) {
-	idx, err := p.u32()
+	idx, err := p.U32()
 	if err != nil {
 		return nil, err
 	}
-	return appendU32(nil, wr.shift(idx)), p.end()
+	return wasmbin.AppendU32(nil, wr.shift(idx)), p.end()
 }
 
 func (wr *writer) elements(p *reader) ([]byte, error) {
-	n, err := p.vecLen(1)
+	n, err := p.VecLen(1)
 	if err != nil {
 		return nil, err
 	}
-	out := appendU32(nil, n)
+	out := wasmbin.AppendU32(nil, n)
 	for range n {
-		flags, err := p.u32()
+		flags, err := p.U32()
 		if err != nil {
 			return nil, err
 		}
 		if flags > 7 {
 			return nil, fmt.Errorf("unknown element segment flags %d", flags)
 		}
-		out = appendU32(out, flags)
+		out = wasmbin.AppendU32(out, flags)
 		if flags&3 == 2 { // explicit table index
-			start := p.off
-			if _, err := p.u32(); err != nil {
+			start := p.Off
+			if _, err := p.U32(); err != nil {
 				return nil, err
 			}
-			out = append(out, p.b[start:p.off]...)
+			out = append(out, p.B[start:p.Off]...)
 		}
 		if flags&1 == 0 { // active: offset expression
 			if out, err = wr.constExpr(p, out); err != nil {
@@ -691,29 +703,29 @@ func (wr *writer) elements(p *reader) ([]byte, error) {
 			}
 		}
 		if flags&3 != 0 { // element kind or reference type
-			start := p.off
+			start := p.Off
 			if flags&4 == 0 {
-				_, err = p.byte()
+				_, err = p.Byte()
 			} else {
 				err = valType(p, wr.m.numTypes)
 			}
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, p.b[start:p.off]...)
+			out = append(out, p.B[start:p.Off]...)
 		}
-		k, err := p.vecLen(1)
+		k, err := p.VecLen(1)
 		if err != nil {
 			return nil, err
 		}
-		out = appendU32(out, k)
+		out = wasmbin.AppendU32(out, k)
 		for range k {
 			if flags&4 == 0 { // function indices
-				idx, err := p.u32()
+				idx, err := p.U32()
 				if err != nil {
 					return nil, err
 				}
-				out = appendU32(out, wr.shift(idx))
+				out = wasmbin.AppendU32(out, wr.shift(idx))
 			} else if out, err = wr.constExpr(p, out); err != nil {
 				return nil, err
 			}
@@ -725,22 +737,22 @@ func (wr *writer) elements(p *reader) ([]byte, error) {
 func (wr *writer) data(p *reader) ([]byte, error) {
 	// Data segments name no functions; their offset expressions are walked
 	// only to refuse a global index the rewrite adds.
-	start := p.off
-	n, err := p.vecLen(1)
+	start := p.Off
+	n, err := p.VecLen(1)
 	if err != nil {
 		return nil, err
 	}
 	w := &wr.w
 	w.r, w.checkLocal = p, false
 	for range n {
-		flags, err := p.u32()
+		flags, err := p.U32()
 		if err != nil {
 			return nil, err
 		}
 		switch flags {
 		case 0, 2:
 			if flags == 2 {
-				if _, err := p.u32(); err != nil {
+				if _, err := p.U32(); err != nil {
 					return nil, err
 				}
 			}
@@ -755,25 +767,25 @@ func (wr *writer) data(p *reader) ([]byte, error) {
 		default:
 			return nil, fmt.Errorf("unknown data segment flags %d", flags)
 		}
-		size, err := p.u32()
+		size, err := p.U32()
 		if err != nil {
 			return nil, err
 		}
-		if err := p.skip(uint64(size)); err != nil {
+		if err := p.Skip(uint64(size)); err != nil {
 			return nil, err
 		}
 	}
 	if err := p.end(); err != nil {
 		return nil, err
 	}
-	return p.b[start:p.off], nil
+	return p.B[start:p.Off], nil
 }
 
 // custom rewrites the name section, drops DWARF and keeps anything else.
 // A nil payload with a nil error drops the section.
 func (wr *writer) custom(p *reader) ([]byte, error) {
-	start := p.off
-	name, err := p.name()
+	start := p.Off
+	name, err := p.Name()
 	if err != nil {
 		return nil, err
 	}
@@ -781,7 +793,7 @@ func (wr *writer) custom(p *reader) ([]byte, error) {
 	case strings.HasPrefix(name, ".debug_"):
 		return nil, nil
 	case name == "name":
-		out := appendName(nil, name)
+		out := wasmbin.AppendName(nil, name)
 		names, ok := wr.names(p, out)
 		if !ok {
 			// A malformed name section is only debug information: drop it
@@ -790,30 +802,30 @@ func (wr *writer) custom(p *reader) ([]byte, error) {
 		}
 		return names, nil
 	}
-	return p.b[start:], nil
+	return p.B[start:], nil
 }
 
 // names rewrites the function and local name maps of a name section and
 // drops the subsections that name code positions (labels) or are unknown.
 func (wr *writer) names(p *reader, out []byte) ([]byte, bool) {
-	for !p.eof() {
-		id, err := p.byte()
+	for !p.EOF() {
+		id, err := p.Byte()
 		if err != nil {
 			return nil, false
 		}
-		size, err := p.u32()
+		size, err := p.U32()
 		if err != nil {
 			return nil, false
 		}
-		start := p.off
-		if p.skip(uint64(size)) != nil {
+		start := p.Off
+		if p.Skip(uint64(size)) != nil {
 			return nil, false
 		}
-		sub := &reader{b: p.b[:p.off], off: start}
+		sub := &reader{wasmbin.Reader{B: p.B[:p.Off], Off: start}}
 		var body []byte
 		switch id {
 		case 0, 4, 5, 6, 7, 8, 9, 10, 11: // module, types, tables, memories, globals, elems, data, fields, tags
-			body = p.b[start:p.off]
+			body = p.B[start:p.Off]
 		case 1: // function names
 			body, err = wr.functionNames(sub)
 		case 2: // local names: funcidx -> namemap
@@ -825,59 +837,59 @@ func (wr *writer) names(p *reader, out []byte) ([]byte, bool) {
 			return nil, false
 		}
 		out = append(out, id)
-		out = appendU32(out, uint32(len(body)))
+		out = wasmbin.AppendU32(out, uint32(len(body)))
 		out = append(out, body...)
 	}
 	return out, true
 }
 
+// functionNames rewrites the function name map: funcidx -> name.
 func (wr *writer) functionNames(r *reader) ([]byte, error) {
-	n, err := r.vecLen(2)
-	if err != nil {
-		return nil, err
-	}
-	out := appendU32(nil, n)
-	for range n {
-		idx, err := r.u32()
-		if err != nil {
-			return nil, err
-		}
-		start := r.off
-		if _, err := r.name(); err != nil {
-			return nil, err
-		}
-		out = appendU32(out, wr.shift(idx))
-		out = append(out, r.b[start:r.off]...)
-	}
-	return out, r.end()
+	return wr.shiftFuncMap(r, func(r *reader) error {
+		_, err := r.Name()
+		return err
+	})
 }
 
+// localNames rewrites the local name map: funcidx -> (localidx -> name).
 func (wr *writer) localNames(r *reader) ([]byte, error) {
-	n, err := r.vecLen(2)
+	return wr.shiftFuncMap(r, func(r *reader) error {
+		k, err := r.VecLen(2)
+		if err != nil {
+			return err
+		}
+		for range k {
+			if _, err := r.U32(); err != nil {
+				return err
+			}
+			if _, err := r.Name(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// shiftFuncMap copies a name subsection that maps function indices to
+// values, shifting each index; skip reads past one value, which is copied
+// unchanged.
+func (wr *writer) shiftFuncMap(r *reader, skip func(*reader) error) ([]byte, error) {
+	n, err := r.VecLen(2)
 	if err != nil {
 		return nil, err
 	}
-	out := appendU32(nil, n)
+	out := wasmbin.AppendU32(nil, n)
 	for range n {
-		idx, err := r.u32()
+		idx, err := r.U32()
 		if err != nil {
 			return nil, err
 		}
-		out = appendU32(out, wr.shift(idx))
-		start := r.off
-		k, err := r.vecLen(2)
-		if err != nil {
+		out = wasmbin.AppendU32(out, wr.shift(idx))
+		start := r.Off
+		if err := skip(r); err != nil {
 			return nil, err
 		}
-		for range k {
-			if _, err := r.u32(); err != nil {
-				return nil, err
-			}
-			if _, err := r.name(); err != nil {
-				return nil, err
-			}
-		}
-		out = append(out, r.b[start:r.off]...)
+		out = append(out, r.B[start:r.Off]...)
 	}
 	return out, r.end()
 }

@@ -3,6 +3,8 @@ package interrupt
 import (
 	"errors"
 	"fmt"
+
+	"github.com/machina-go/machina/host/internal/wasmbin"
 )
 
 // MaxLocals is the most locals (parameters included) a function may have.
@@ -13,7 +15,7 @@ const MaxLocals = 50_000
 
 // code rewrites the code section straight into wr.out.
 func (wr *writer) code(p *reader) error {
-	n, err := p.vecLen(1)
+	n, err := p.VecLen(1)
 	if err != nil {
 		return err
 	}
@@ -23,7 +25,7 @@ func (wr *writer) code(p *reader) error {
 	sizeAt := len(wr.out)
 	wr.out = append(wr.out, 0x80, 0x80, 0x80, 0x80, 0x00)
 	payloadStart := len(wr.out)
-	wr.out = appendU32(wr.out, n)
+	wr.out = wasmbin.AppendU32(wr.out, n)
 	for i := range n {
 		if err := wr.body(p, i); err != nil {
 			return fmt.Errorf("function %d: %w", uint64(wr.m.funcImports)+uint64(i), err)
@@ -61,26 +63,26 @@ func putPaddedU32(b []byte, v uint32) {
 // checks at entry. Unbounded recursion therefore passes a check on every
 // call that could recurse.
 func (wr *writer) body(p *reader, i uint32) error {
-	size, err := p.u32()
+	size, err := p.U32()
 	if err != nil {
 		return err
 	}
-	start := p.off
-	if err := p.skip(uint64(size)); err != nil {
+	start := p.Off
+	if err := p.Skip(uint64(size)); err != nil {
 		return err
 	}
-	b := p.b[:p.off]
-	r := &reader{b: b, off: start}
+	b := p.B[:p.Off]
+	r := &reader{wasmbin.Reader{B: b, Off: start}}
 
 	// Locals: copy the groups, then append one i32 for the check.
-	groups, err := r.vecLen(2)
+	groups, err := r.VecLen(2)
 	if err != nil {
 		return err
 	}
 	numLocals := uint64(wr.m.typeParams[wr.m.funcTypes[i]])
-	localsStart := r.off
+	localsStart := r.Off
 	for range groups {
-		k, err := r.u32()
+		k, err := r.U32()
 		if err != nil {
 			return err
 		}
@@ -92,20 +94,20 @@ func (wr *writer) body(p *reader, i uint32) error {
 	if numLocals > MaxLocals {
 		return fmt.Errorf("%d locals, more than the limit of %d", numLocals, MaxLocals)
 	}
-	localsEnd := r.off
+	localsEnd := r.Off
 	scratch := uint32(numLocals)
 
 	w := &wr.w
 	w.r, w.checkLocal, w.numLocals = r, true, numLocals
 	w.reset()
-	codeStart := r.off
+	codeStart := r.Off
 	if err := w.body(); err != nil {
 		return err
 	}
 
 	check := wr.checkSeq(scratch)
 	out := wr.scratch[:0]
-	out = appendU32(out, groups+1)
+	out = wasmbin.AppendU32(out, groups+1)
 	out = append(out, b[localsStart:localsEnd]...)
 	out = append(out, 0x01, valTypeI32)
 	if w.calls && !w.entryCovered {
@@ -121,7 +123,7 @@ func (wr *writer) body(p *reader, i uint32) error {
 			li++
 		}
 		out = append(out, b[last:ref.start]...)
-		out = appendU32(out, wr.shift(ref.idx))
+		out = wasmbin.AppendU32(out, wr.shift(ref.idx))
 		last = ref.end
 	}
 	for ; li < len(w.loops); li++ {
@@ -135,7 +137,7 @@ func (wr *writer) body(p *reader, i uint32) error {
 	if uint64(len(out)) >= 1<<32 {
 		return errors.New("function body too large")
 	}
-	wr.out = appendU32(wr.out, uint32(len(out)))
+	wr.out = wasmbin.AppendU32(wr.out, uint32(len(out)))
 	wr.out = append(wr.out, out...)
 	return nil
 }
@@ -155,8 +157,8 @@ func (wr *writer) body(p *reader, i uint32) error {
 //	  global.set $counter
 //	end
 func (wr *writer) checkSeq(scratch uint32) []byte {
-	g := appendU32(nil, wr.globalIdx)
-	l := appendU32(nil, scratch)
+	g := wasmbin.AppendU32(nil, wr.globalIdx)
+	l := wasmbin.AppendU32(nil, scratch)
 	s := make([]byte, 0, 40)
 	s = append(s, opGlobalGet)
 	s = append(s, g...)
@@ -167,9 +169,9 @@ func (wr *writer) checkSeq(scratch uint32) []byte {
 	s = append(s, opLocalGet)
 	s = append(s, l...)
 	s = append(s, opI32Eqz, opIf, blockTypeEmpty, opCall)
-	s = appendU32(s, wr.funcIdx)
+	s = wasmbin.AppendU32(s, wr.funcIdx)
 	s = append(s, opI32Const)
-	s = appendS32(s, int32(wr.interval))
+	s = wasmbin.AppendS32(s, int32(wr.interval))
 	s = append(s, opGlobalSet)
 	s = append(s, g...)
 	return append(s, opEnd)

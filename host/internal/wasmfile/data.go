@@ -3,6 +3,8 @@ package wasmfile
 import (
 	"bytes"
 	"fmt"
+
+	"github.com/machina-go/machina/host/internal/wasmbin"
 )
 
 // SplitData takes a module's active data segments out of it and returns
@@ -33,18 +35,18 @@ func SplitData(b []byte) (out, image []byte, err error) {
 		dataEnd    int
 		dataCount  bool
 	)
-	err = eachSection(b, func(id byte, start int, sec *reader) error {
+	err = eachSection(b, func(id byte, start int, sec *wasmbin.Reader) error {
 		switch id {
 		case 5:
-			n, err := sec.u32()
+			n, err := sec.U32()
 			if err != nil || n != 1 {
 				return err
 			}
-			flag, err := sec.byte()
+			flag, err := sec.Byte()
 			if err != nil {
 				return err
 			}
-			pages, err := sec.u32()
+			pages, err := sec.U32()
 			if err != nil || flag > 1 {
 				return err
 			}
@@ -55,7 +57,7 @@ func SplitData(b []byte) (out, image []byte, err error) {
 			if segs, err = parseData(sec); err != nil {
 				return fmt.Errorf("data section: %w", err)
 			}
-			dataStart, dataEnd = start, len(sec.b)
+			dataStart, dataEnd = start, len(sec.B)
 		}
 		return nil
 	})
@@ -75,13 +77,13 @@ func SplitData(b []byte) (out, image []byte, err error) {
 	image = make([]byte, size)
 	var payload []byte
 	if dataCount {
-		payload = appendU32(payload, uint32(len(segs)))
+		payload = wasmbin.AppendU32(payload, uint32(len(segs)))
 	}
 	for _, s := range segs {
 		copy(image[s.offset:], s.init)
 		if dataCount {
 			payload = append(payload, 1) // passive
-			payload = appendU32(payload, uint32(len(s.init)))
+			payload = wasmbin.AppendU32(payload, uint32(len(s.init)))
 			payload = append(payload, s.init...)
 		}
 	}
@@ -89,7 +91,7 @@ func SplitData(b []byte) (out, image []byte, err error) {
 	out = append(out, b[:dataStart]...)
 	if dataCount {
 		out = append(out, 11)
-		out = appendU32(out, uint32(len(payload)))
+		out = wasmbin.AppendU32(out, uint32(len(payload)))
 		out = append(out, payload...)
 	}
 	out = append(out, b[dataEnd:]...)
@@ -104,67 +106,46 @@ type dataSegment struct {
 // parseData reads a data section whose segments are all active at a
 // constant offset in memory 0; it returns nil segments (and no error) for
 // any other shape.
-func parseData(r *reader) ([]dataSegment, error) {
-	n, err := r.u32()
+func parseData(r *wasmbin.Reader) ([]dataSegment, error) {
+	n, err := r.U32()
 	if err != nil {
 		return nil, err
 	}
 	segs := make([]dataSegment, 0, n)
 	for range n {
-		flag, err := r.u32()
+		flag, err := r.U32()
 		if err != nil {
 			return nil, err
 		}
 		switch flag {
 		case 0:
 		case 2:
-			if mem, err := r.u32(); err != nil || mem != 0 {
+			if mem, err := r.U32(); err != nil || mem != 0 {
 				return nil, err
 			}
 		default:
 			return nil, nil
 		}
 		// i32.const <s32> end
-		if op, err := r.byte(); err != nil || op != 0x41 {
+		if op, err := r.Byte(); err != nil || op != 0x41 {
 			return nil, err
 		}
-		off, err := r.s32()
+		off, err := r.SLEB(32)
 		if err != nil {
 			return nil, err
 		}
-		if end, err := r.byte(); err != nil || end != 0x0b || off < 0 {
+		if end, err := r.Byte(); err != nil || end != 0x0b || off < 0 {
 			return nil, err
 		}
-		size, err := r.u32()
+		size, err := r.U32()
 		if err != nil {
 			return nil, err
 		}
-		if uint64(r.off)+uint64(size) > uint64(len(r.b)) {
-			return nil, fmt.Errorf("segment overruns the section at offset %d", r.off)
+		if uint64(r.Off)+uint64(size) > uint64(len(r.B)) {
+			return nil, fmt.Errorf("segment overruns the section at offset %d", r.Off)
 		}
-		segs = append(segs, dataSegment{offset: uint32(off), init: r.b[r.off : r.off+int(size)]})
-		r.off += int(size)
+		segs = append(segs, dataSegment{offset: uint32(off), init: r.B[r.Off : r.Off+int(size)]})
+		r.Off += int(size)
 	}
 	return segs, nil
-}
-
-// s32 reads a signed LEB128 32-bit integer.
-func (r *reader) s32() (int32, error) {
-	var v int64
-	var shift uint
-	for shift < 35 {
-		c, err := r.byte()
-		if err != nil {
-			return 0, err
-		}
-		v |= int64(c&0x7f) << shift
-		shift += 7
-		if c&0x80 == 0 {
-			if shift < 64 && c&0x40 != 0 {
-				v |= -1 << shift
-			}
-			return int32(v), nil
-		}
-	}
-	return 0, fmt.Errorf("LEB128 too long at offset %d", r.off)
 }

@@ -5,13 +5,14 @@ import (
 	"context"
 	"testing"
 
+	"github.com/machina-go/machina/host/internal/wasmbin"
 	"github.com/tetratelabs/wazero"
 )
 
 // section appends a section with its size.
 func section(b []byte, id byte, payload []byte) []byte {
 	b = append(b, id)
-	b = appendU32(b, uint32(len(payload)))
+	b = wasmbin.AppendU32(b, uint32(len(payload)))
 	return append(b, payload...)
 }
 
@@ -23,9 +24,9 @@ func dataModule(segs [][]byte, dataCount bool) []byte {
 	b = section(b, 5, []byte{1, 0, 1})                   // memory: min 1 page
 	b = section(b, 7, []byte{1, 3, 'm', 'e', 'm', 2, 0}) // export "mem" memory 0
 	if dataCount {
-		b = section(b, 12, appendU32(nil, uint32(len(segs))))
+		b = section(b, 12, wasmbin.AppendU32(nil, uint32(len(segs))))
 	}
-	payload := appendU32(nil, uint32(len(segs)))
+	payload := wasmbin.AppendU32(nil, uint32(len(segs)))
 	for _, s := range segs {
 		payload = append(payload, s...)
 	}
@@ -45,7 +46,7 @@ func active(offset int32, data string) []byte {
 		s = append(s, c|0x80)
 	}
 	s = append(s, 0x0b)
-	s = appendU32(s, uint32(len(data)))
+	s = wasmbin.AppendU32(s, uint32(len(data)))
 	return append(s, data...)
 }
 

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+
+	"github.com/machina-go/machina/host/internal/wasmbin"
 )
 
 // Kind is the kind of an import or export.
@@ -80,21 +82,21 @@ func Parse(b []byte) (*Module, error) {
 		return nil, ErrNotWasm
 	}
 	m := &Module{}
-	err := eachSection(b, func(id byte, _ int, sec *reader) error {
+	err := eachSection(b, func(id byte, _ int, sec *wasmbin.Reader) error {
 		var err error
 		switch id {
 		case 0:
-			name, err := sec.name()
+			name, err := sec.Name()
 			if err != nil {
 				return fmt.Errorf("custom section: %w", err)
 			}
-			m.Customs = append(m.Customs, CustomSection{Name: name, Data: append([]byte(nil), sec.b[sec.off:]...)})
+			m.Customs = append(m.Customs, CustomSection{Name: name, Data: append([]byte(nil), sec.B[sec.Off:]...)})
 		case 2:
-			if m.Imports, err = parseImports(sec); err != nil {
+			if m.Imports, err = vector(sec, parseImport); err != nil {
 				return fmt.Errorf("import section: %w", err)
 			}
 		case 7:
-			if m.Exports, err = parseExports(sec); err != nil {
+			if m.Exports, err = vector(sec, parseExport); err != nil {
 				return fmt.Errorf("export section: %w", err)
 			}
 		}
@@ -109,101 +111,102 @@ func Parse(b []byte) (*Module, error) {
 // eachSection walks the sections after the header, calling fn with each
 // section's id, the offset where the section (its id byte) starts, and a
 // reader bounded to its payload.
-func eachSection(b []byte, fn func(id byte, start int, payload *reader) error) error {
-	r := &reader{b: b, off: len(magic)}
-	for !r.eof() {
-		start := r.off
-		id, err := r.byte()
+func eachSection(b []byte, fn func(id byte, start int, payload *wasmbin.Reader) error) error {
+	r := &wasmbin.Reader{B: b, Off: len(magic)}
+	for !r.EOF() {
+		start := r.Off
+		id, err := r.Byte()
 		if err != nil {
 			return err
 		}
-		size, err := r.u32()
+		size, err := r.U32()
 		if err != nil {
 			return err
 		}
-		if uint64(r.off)+uint64(size) > uint64(len(b)) {
-			return fmt.Errorf("section %d at offset %d overruns the module", id, r.off)
+		if uint64(r.Off)+uint64(size) > uint64(len(b)) {
+			return fmt.Errorf("section %d at offset %d overruns the module", id, r.Off)
 		}
-		end := r.off + int(size)
-		if err := fn(id, start, &reader{b: b[:end], off: r.off}); err != nil {
+		end := r.Off + int(size)
+		if err := fn(id, start, &wasmbin.Reader{B: b[:end], Off: r.Off}); err != nil {
 			return err
 		}
-		r.off = end
+		r.Off = end
 	}
 	return nil
 }
 
-func parseImports(r *reader) ([]Import, error) {
-	n, err := r.u32()
+// vector reads a vector of entries, each with read.
+func vector[T any](r *wasmbin.Reader, read func(*wasmbin.Reader) (T, error)) ([]T, error) {
+	n, err := r.U32()
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Import, 0, min(n, 4096))
+	out := make([]T, 0, min(n, 4096))
 	for range n {
-		mod, err := r.name()
+		e, err := read(r)
 		if err != nil {
 			return nil, err
 		}
-		name, err := r.name()
-		if err != nil {
-			return nil, err
-		}
-		k, err := r.byte()
-		if err != nil {
-			return nil, err
-		}
-		kind, ok := kinds[k]
-		if !ok {
-			return nil, fmt.Errorf("import %s.%s: unknown kind %d", mod, name, k)
-		}
-		switch kind {
-		case KindFunc:
-			_, err = r.u32()
-		case KindTable:
-			if _, err = r.byte(); err == nil {
-				err = r.limits()
-			}
-		case KindMemory:
-			err = r.limits()
-		case KindGlobal:
-			_, err = r.byte()
-			if err == nil {
-				_, err = r.byte()
-			}
-		}
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, Import{Module: mod, Name: name, Kind: kind})
+		out = append(out, e)
 	}
 	return out, nil
 }
 
-func parseExports(r *reader) ([]Export, error) {
-	n, err := r.u32()
+// kind reads the kind byte of an import or export.
+func kind(r *wasmbin.Reader) (Kind, error) {
+	k, err := r.Byte()
 	if err != nil {
-		return nil, err
+		return "", err
 	}
-	out := make([]Export, 0, min(n, 4096))
-	for range n {
-		name, err := r.name()
-		if err != nil {
-			return nil, err
-		}
-		k, err := r.byte()
-		if err != nil {
-			return nil, err
-		}
-		kind, ok := kinds[k]
-		if !ok {
-			return nil, fmt.Errorf("export %s: unknown kind %d", name, k)
-		}
-		if _, err := r.u32(); err != nil {
-			return nil, err
-		}
-		out = append(out, Export{Name: name, Kind: kind})
+	kind, ok := kinds[k]
+	if !ok {
+		return "", fmt.Errorf("unknown kind %d", k)
 	}
-	return out, nil
+	return kind, nil
+}
+
+func parseImport(r *wasmbin.Reader) (Import, error) {
+	mod, err := r.Name()
+	if err != nil {
+		return Import{}, err
+	}
+	name, err := r.Name()
+	if err != nil {
+		return Import{}, err
+	}
+	k, err := kind(r)
+	if err != nil {
+		return Import{}, fmt.Errorf("import %s.%s: %w", mod, name, err)
+	}
+	switch k {
+	case KindFunc:
+		_, err = r.U32()
+	case KindTable:
+		if _, err = r.Byte(); err == nil {
+			err = limits(r)
+		}
+	case KindMemory:
+		err = limits(r)
+	case KindGlobal:
+		_, err = r.Byte()
+		if err == nil {
+			_, err = r.Byte()
+		}
+	}
+	return Import{Module: mod, Name: name, Kind: k}, err
+}
+
+func parseExport(r *wasmbin.Reader) (Export, error) {
+	name, err := r.Name()
+	if err != nil {
+		return Export{}, err
+	}
+	k, err := kind(r)
+	if err != nil {
+		return Export{}, fmt.Errorf("export %s: %w", name, err)
+	}
+	_, err = r.U32()
+	return Export{Name: name, Kind: k}, err
 }
 
 // AppendCustomSection returns b with a custom section appended. Custom
@@ -213,13 +216,11 @@ func AppendCustomSection(b []byte, name string, data []byte) ([]byte, error) {
 	if !bytes.HasPrefix(b, magic) {
 		return nil, ErrNotWasm
 	}
-	var payload []byte
-	payload = appendU32(payload, uint32(len(name)))
-	payload = append(payload, name...)
+	payload := wasmbin.AppendName(nil, name)
 	payload = append(payload, data...)
 	out := append([]byte(nil), b...)
 	out = append(out, 0)
-	out = appendU32(out, uint32(len(payload)))
+	out = wasmbin.AppendU32(out, uint32(len(payload)))
 	return append(out, payload...), nil
 }
 
@@ -229,13 +230,13 @@ func RemoveCustomSections(b []byte, name string) ([]byte, error) {
 		return nil, ErrNotWasm
 	}
 	out := append([]byte(nil), magic...)
-	err := eachSection(b, func(id byte, start int, sec *reader) error {
+	err := eachSection(b, func(id byte, start int, sec *wasmbin.Reader) error {
 		if id == 0 {
-			if n, err := sec.name(); err == nil && n == name {
+			if n, err := sec.Name(); err == nil && n == name {
 				return nil
 			}
 		}
-		out = append(out, b[start:len(sec.b)]...)
+		out = append(out, b[start:len(sec.B)]...)
 		return nil
 	})
 	if err != nil {
@@ -244,72 +245,17 @@ func RemoveCustomSections(b []byte, name string) ([]byte, error) {
 	return out, nil
 }
 
-func appendU32(b []byte, v uint32) []byte {
-	for {
-		c := byte(v & 0x7f)
-		v >>= 7
-		if v != 0 {
-			b = append(b, c|0x80)
-			continue
-		}
-		return append(b, c)
-	}
-}
-
-type reader struct {
-	b   []byte
-	off int
-}
-
-func (r *reader) eof() bool { return r.off >= len(r.b) }
-
-func (r *reader) byte() (byte, error) {
-	if r.off >= len(r.b) {
-		return 0, fmt.Errorf("unexpected end at offset %d", r.off)
-	}
-	c := r.b[r.off]
-	r.off++
-	return c, nil
-}
-
-func (r *reader) u32() (uint32, error) {
-	var v uint32
-	for shift := 0; shift < 35; shift += 7 {
-		c, err := r.byte()
-		if err != nil {
-			return 0, err
-		}
-		v |= uint32(c&0x7f) << shift
-		if c&0x80 == 0 {
-			return v, nil
-		}
-	}
-	return 0, fmt.Errorf("LEB128 too long at offset %d", r.off)
-}
-
-func (r *reader) name() (string, error) {
-	n, err := r.u32()
-	if err != nil {
-		return "", err
-	}
-	if uint64(r.off)+uint64(n) > uint64(len(r.b)) {
-		return "", fmt.Errorf("name overruns section at offset %d", r.off)
-	}
-	s := string(r.b[r.off : r.off+int(n)])
-	r.off += int(n)
-	return s, nil
-}
-
-func (r *reader) limits() error {
-	flag, err := r.byte()
+// limits skips a table or memory type's limits.
+func limits(r *wasmbin.Reader) error {
+	flag, err := r.Byte()
 	if err != nil {
 		return err
 	}
-	if _, err := r.u32(); err != nil {
+	if _, err := r.U32(); err != nil {
 		return err
 	}
 	if flag&1 == 1 {
-		_, err = r.u32()
+		_, err = r.U32()
 	}
 	return err
 }
