@@ -80,6 +80,9 @@ func (h *Host) HTTPRequest(ctx context.Context, req abi.HTTPRequest) abi.HTTPRes
 	if rf != nil {
 		msg := h.scrub.ScrubString(rf.msg)
 		if rf.refused {
+			if rf.code == abi.CodeUnauthorized {
+				opctx.NoteRefusal(ctx)
+			}
 			ev.Refusal = msg
 			h.log.Warn("plugin HTTP request refused", "method", ev.Method, "origin", ev.Origin, "path", ev.Path, "reason", msg)
 		} else {
