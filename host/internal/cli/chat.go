@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os/user"
@@ -17,10 +18,7 @@ import (
 // runChat is `machina chat --config FILE`: a terminal conversation with the
 // same agent that answers on Telegram and e-mail (same tools, sandbox gate,
 // confirmations and tracer; the client id is cli:<user>).
-func runChat(ctx context.Context, c *cli, args []string) int {
-	fs := c.flagSet("machina chat", "Usage: machina chat [--config FILE]\n\n"+
-		"Talk to the Machina agent in the terminal. Writes are proposed and need a \"yes\";\n"+
-		"type /quit or press Ctrl-D to leave.\n\nFlags:")
+func runChat(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) int {
 	cfgPath := fs.String("config", "machina.toml", "configuration `file` with an [agent] section")
 	envFile := fs.String("env-file", "", dotEnvFlagHelp)
 	if code, ok := parseFlags(fs, args, -1); !ok {
@@ -40,8 +38,7 @@ func runChat(ctx context.Context, c *cli, args []string) int {
 	a, err := app.Build(ctx, cfg, app.All, app.Options{Stderr: c.stderr, Getenv: c.getenv, Version: version,
 		MessageHandler: &messaging.EchoHandler{}})
 	if err != nil {
-		fmt.Fprintln(c.stderr, "machina chat:", err)
-		return 1
+		return c.fail(fs, err)
 	}
 	defer a.Close()
 	if a.Agent == nil || !a.HasLLM() {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"log"
@@ -23,14 +24,8 @@ type demoFlags struct {
 	live, exit                                                   bool
 }
 
-func parseDemoFlags(c *cli, args []string) (demoFlags, int, bool) {
+func parseDemoFlags(c *cli, fs *flag.FlagSet, args []string) (demoFlags, int, bool) {
 	var f demoFlags
-	fs := c.flagSet("machina demo", "Usage: machina demo [--transport http|stdio] [--listen ADDR] [--live] [--exit]\n\n"+
-		"Starts simulators for Maximo, SAP PM, Telegram, mail and an OPC-UA plant on 127.0.0.1,\n"+
-		"ingests the sample manuals, serves Machina with a generated token, calls a few tools and\n"+
-		"prints the results, then serves until Ctrl-C. No network beyond loopback.\n\n"+
-		"Every demo has its own state (credentials, token, certificates, data, traces): a demo an\n"+
-		"MCP client starts never touches one already running. Logs go to machina.log in that state.\n\nFlags:")
 	fs.StringVar(&f.transport, "transport", "http", "`http` (streamable HTTP on --listen) or stdio (for a client that spawns this command)")
 	fs.StringVar(&f.listen, "listen", "127.0.0.1:8000", "HTTP `address` (a busy port falls back to a free one)")
 	fs.StringVar(&f.plugins, "plugins", "", "`directory` of built plugins (default: dist/plugins beside the binary's checkout, else in the working directory)")
@@ -121,8 +116,8 @@ func (d *demoRun) fail(err error) int {
 
 // runDemo is `machina demo`: simulators, generated config, the real host,
 // a few tool calls, then serving until interrupted.
-func runDemo(ctx context.Context, c *cli, args []string) int {
-	f, code, ok := parseDemoFlags(c, args)
+func runDemo(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) int {
+	f, code, ok := parseDemoFlags(c, fs, args)
 	if !ok {
 		return code
 	}

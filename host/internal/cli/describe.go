@@ -2,7 +2,7 @@ package cli
 
 import (
 	"context"
-	"fmt"
+	"flag"
 
 	"github.com/machina-go/machina/host/internal/mcp"
 )
@@ -11,9 +11,7 @@ import (
 // (capabilities, tools, operations, resources, prompts), independent of any
 // configuration. The JSON is byte-identical to the machina://v1/capabilities
 // resource.
-func runDescribe(_ context.Context, c *cli, args []string) int {
-	fs := c.flagSet("machina describe", "Usage: machina describe [--json]\n\nPrints Machina's capabilities, MCP tools with their read/write class,\n"+
-		"the plugin ABI operation table, resources and prompts. Needs no configuration.\n\nFlags:")
+func runDescribe(_ context.Context, c *cli, fs *flag.FlagSet, args []string) int {
 	asJSON := fs.Bool("json", false, "print machine-readable JSON (same bytes as the machina://v1/capabilities resource)")
 	if code, ok := parseFlags(fs, args, 0); !ok {
 		return code
@@ -21,8 +19,7 @@ func runDescribe(_ context.Context, c *cli, args []string) int {
 	if *asJSON {
 		b, err := mcp.DescribeJSON()
 		if err != nil {
-			fmt.Fprintln(c.stderr, "machina describe:", err)
-			return 1
+			return c.fail(fs, err)
 		}
 		if _, err := c.stdout.Write(b); err != nil {
 			return 1
@@ -30,8 +27,7 @@ func runDescribe(_ context.Context, c *cli, args []string) int {
 		return 0
 	}
 	if err := mcp.WriteDescribeText(c.stdout); err != nil {
-		fmt.Fprintln(c.stderr, "machina describe:", err)
-		return 1
+		return c.fail(fs, err)
 	}
 	return 0
 }

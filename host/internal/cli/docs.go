@@ -18,38 +18,6 @@ import (
 	"github.com/machina-go/machina/host/internal/sanitize"
 )
 
-// runDocs dispatches "machina docs <ingest|search|stats>".
-func runDocs(ctx context.Context, c *cli, args []string) int {
-	return dispatch(ctx, c, "machina docs", "subcommand", []command{
-		{"ingest", "ingest manuals", runDocsIngest},
-		{"search", "search the ingested manuals", runDocsSearch},
-		{"stats", "show what the store holds", runDocsStats},
-	}, docsUsage, args)
-}
-
-func docsUsage(w io.Writer) {
-	fmt.Fprintln(w, `Usage: machina docs <subcommand> [arguments]
-
-Subcommands:
-  ingest [DIR]    ingest .md, .txt and .pdf manuals under DIR (incremental)
-  search "QUERY"  hybrid (BM25 + vector) search over the ingested manuals
-  stats           show what the store holds
-
-With --config FILE the store is the one machina serve uses: [docstore] dir
-(default <data_dir>/docstore), its embedder, and an embedder API key read
-through [secrets] (api_key_secret); ingest without DIR ingests [docstore]
-manuals. The flags override single settings.
-
-Without --config the store lives in --data DIR (default
-$MACHINA_DATA_DIR/docstore or ./data/docstore). Embeddings default to the
-built-in offline embedder; --embedder openai|ollama with
---embed-url/--embed-model selects a remote one (the openai API key is read
-from $MACHINA_EMBED_API_KEY or $OPENAI_API_KEY, never from the command
-line).
-
-Run 'machina docs <subcommand> -h' for its flags.`)
-}
-
 // docsCommon are the flags every docs subcommand shares.
 type docsCommon struct {
 	fs       *flag.FlagSet
@@ -163,14 +131,7 @@ func (d docsCommon) openExisting(ctx context.Context, c *cli) (*app.App, error) 
 	return d.open(ctx, c, cfg, dc)
 }
 
-func runDocsIngest(ctx context.Context, c *cli, args []string) int {
-	fs := c.flagSet("machina docs ingest", "Usage: machina docs ingest [DIR] [--config FILE] [--data DIR] [--progress] [--json]\n\n"+
-		"Ingests every .md, .markdown, .txt and .pdf file under DIR (default: [docstore]\n"+
-		"manuals of --config). Unchanged files are\n"+
-		"skipped (content hash), changed files re-chunked, and files that disappeared\n"+
-		"from DIR lose their chunks. Metadata comes from front matter or a\n"+
-		"<file>.meta.toml / <file>.meta.yaml sidecar. Chunks that look like prompt\n"+
-		"injection are kept but flagged and listed in the summary.")
+func runDocsIngest(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) int {
 	common := addDocsCommon(fs, c)
 	progress := fs.Bool("progress", false, "draw a progress bar on stderr (default when stderr is a terminal)")
 	dir, code, ok := parseArg(fs, args)
@@ -179,8 +140,7 @@ func runDocsIngest(ctx context.Context, c *cli, args []string) int {
 	}
 	cfg, dc, err := common.docsStore(c)
 	if err != nil {
-		fmt.Fprintln(c.stderr, "machina docs ingest:", err)
-		return 1
+		return c.fail(fs, err)
 	}
 	if dir == "" {
 		dir = dc.Manuals
@@ -191,8 +151,7 @@ func runDocsIngest(ctx context.Context, c *cli, args []string) int {
 	}
 	a, err := common.open(ctx, c, cfg, dc)
 	if err != nil {
-		fmt.Fprintln(c.stderr, "machina docs ingest:", err)
-		return 1
+		return c.fail(fs, err)
 	}
 	defer a.Close()
 	store := a.Docs
@@ -204,13 +163,10 @@ func runDocsIngest(ctx context.Context, c *cli, args []string) int {
 	sum, err := store.IngestDir(ctx, dir, bar.update)
 	bar.finish()
 	if err != nil {
-		fmt.Fprintln(c.stderr, "machina docs ingest:", err)
-		return 1
+		return c.fail(fs, err)
 	}
 	if *common.asJSON {
-		enc := json.NewEncoder(c.stdout)
-		enc.SetIndent("", "  ")
-		_ = enc.Encode(struct {
+		_ = c.printJSON(struct {
 			docstore.Summary
 			DurationMS float64 `json:"duration_ms"`
 		}{sum, float64(sum.Duration.Microseconds()) / 1000})
@@ -312,11 +268,7 @@ func (f filterFlags) Set(s string) error {
 	return nil
 }
 
-func runDocsSearch(ctx context.Context, c *cli, args []string) int {
-	fs := c.flagSet("machina docs search", "Usage: machina docs search \"QUERY\" [--asset ID] [--top-k N] [--filter k=v] [--mode M] [--config FILE] [--data DIR] [--json]\n\n"+
-		"Searches the ingested manuals. Sources are shown as file names only and paths\n"+
-		"inside the text are reduced to file names (safe_source / safe_text). --json\n"+
-		"prints the machina_search_manuals tool result.")
+func runDocsSearch(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) int {
 	common := addDocsCommon(fs, c)
 	asset := fs.String("asset", "", "only documents about this asset id (e.g. P-101)")
 	topK := fs.Int("top-k", docstore.DefaultTopK, "number of results (max 100)")
@@ -346,20 +298,16 @@ func runDocsSearch(ctx context.Context, c *cli, args []string) int {
 	}
 	a, err := common.openExisting(ctx, c)
 	if err != nil {
-		fmt.Fprintln(c.stderr, "machina docs search:", err)
-		return 1
+		return c.fail(fs, err)
 	}
 	defer a.Close()
 	rs, err := a.Docs.Search(ctx, docstore.Query{Text: query, TopK: *topK, Filters: filters, Mode: m})
 	if err != nil {
-		fmt.Fprintln(c.stderr, "machina docs search:", err)
-		return 1
+		return c.fail(fs, err)
 	}
 	switch {
 	case *common.asJSON:
-		enc := json.NewEncoder(c.stdout)
-		enc.SetIndent("", "  ")
-		_ = enc.Encode(docstore.ToolResults(rs))
+		_ = c.printJSON(docstore.ToolResults(rs))
 	case *llm:
 		fmt.Fprint(c.stdout, docstore.FormatUntrusted(rs))
 	default:
@@ -391,16 +339,14 @@ func snippet(s string, n int) string {
 	return s
 }
 
-func runDocsStats(ctx context.Context, c *cli, args []string) int {
-	fs := c.flagSet("machina docs stats", "Usage: machina docs stats [--config FILE] [--data DIR] [--json]")
+func runDocsStats(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) int {
 	common := addDocsCommon(fs, c)
 	if code, ok := parseFlags(fs, args, 0); !ok {
 		return code
 	}
 	a, err := common.openExisting(ctx, c)
 	if err != nil {
-		fmt.Fprintln(c.stderr, "machina docs stats:", err)
-		return 1
+		return c.fail(fs, err)
 	}
 	defer a.Close()
 	st := a.Docs.Stats()

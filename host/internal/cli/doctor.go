@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,12 +15,7 @@ import (
 
 // runDoctor is `machina doctor`: the rules of package doctor, and whether
 // the host assembles from the configuration at all.
-func runDoctor(ctx context.Context, c *cli, args []string) int {
-	fs := c.flagSet("machina doctor", "Usage: machina doctor [--config FILE] [--json]\n\n"+
-		"Checks a deployment for security problems and prints each finding with a fix.\n"+
-		"Without --config it checks ./machina.toml, or — when there is none — the built-in\n"+
-		"defaults and the environment (MACHINA_* variables).\n"+
-		"Exit status: 0 no high findings, 1 at least one high finding, 2 usage or config error.")
+func runDoctor(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) int {
 	path := fs.String("config", "", "configuration `file` to check (default ./machina.toml when it exists)")
 	asJSON := fs.Bool("json", false, "print findings as JSON")
 	envFile := fs.String("env-file", "", dotEnvFlagHelp)

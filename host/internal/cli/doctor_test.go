@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -61,15 +59,13 @@ func TestDoctorExampleConfig(t *testing.T) {
 	mk(path, []byte(cfg), 0o640)
 
 	env := map[string]string{"CREDENTIALS_DIRECTORY": creds, "OPENAI_API_KEY": "sk-x"}
-	var out, errb bytes.Buffer
-	code := run(context.Background(), &cli{stdout: &out, stderr: &errb, getenv: func(k string) string { return env[k] }},
-		[]string{"doctor", "--config", path, "--json"})
+	code, out, errb := runCLI(t, env, "doctor", "--config", path, "--json")
 	var res struct {
 		Findings []struct{ Severity, Check, Message string }
 		High     bool
 	}
-	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
-		t.Fatalf("exit %d: %v\n%s\n%s", code, err, out.String(), errb.String())
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("exit %d: %v\n%s\n%s", code, err, out, errb)
 	}
 	if code != 0 || res.High {
 		t.Fatalf("example config has high findings (exit %d): %+v", code, res.Findings)
@@ -86,17 +82,15 @@ func TestDoctorFindsWorldReadableSecretAndOpenBind(t *testing.T) {
 	path := filepath.Join(dir, "machina.toml")
 	os.WriteFile(path, []byte("[secrets]\napikey = \"file:apikey\"\n[mcp]\ntransport = \"http\"\nlisten = \"0.0.0.0:8000\"\n"), 0o600)
 	env := map[string]string{"MACHINA_MCP_TOKENS_JSON": `{"abc":"x"}`}
-	var out, errb bytes.Buffer
-	code := run(context.Background(), &cli{stdout: &out, stderr: &errb, getenv: func(k string) string { return env[k] }},
-		[]string{"doctor", "--config", path})
+	code, out, errb := runCLI(t, env, "doctor", "--config", path)
 	if code != 1 {
-		t.Fatalf("exit %d, want 1\n%s", code, out.String())
+		t.Fatalf("exit %d, want 1\n%s", code, out)
 	}
-	got := out.String()
+	got := out
 	if !strings.Contains(got, "[HIGH  ] bind") || !strings.Contains(got, "[HIGH  ] secret-file") {
 		t.Fatalf("want both high findings:\n%s", got)
 	}
-	if strings.Contains(got+errb.String(), "not-telling") {
+	if strings.Contains(got+errb, "not-telling") {
 		t.Fatal("doctor printed a secret value")
 	}
 }
@@ -108,11 +102,9 @@ func TestDoctorReportsConfigTheHostRefuses(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "machina.toml")
 	os.WriteFile(path, []byte("sandbox = true\n[agent]\nprovider = \"openai\"\n"), 0o600)
-	var out, errb bytes.Buffer
-	code := run(context.Background(), &cli{stdout: &out, stderr: &errb, getenv: func(string) string { return "" }},
-		[]string{"doctor", "--config", path})
-	if code != 1 || !strings.Contains(out.String(), "[HIGH  ] startup") || !strings.Contains(out.String(), "agent.model is required") {
-		t.Fatalf("exit %d\n%s\n%s", code, out.String(), errb.String())
+	code, out, errb := runCLI(t, nil, "doctor", "--config", path)
+	if code != 1 || !strings.Contains(out, "[HIGH  ] startup") || !strings.Contains(out, "agent.model is required") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errb)
 	}
 }
 
@@ -120,10 +112,9 @@ func TestDoctorFindsPlainTextMQTT(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "machina.toml")
 	os.WriteFile(path, []byte("[[mqtt.broker]]\nname = \"plant\"\nurl = \"mqtt://10.1.2.3:1883\"\n[[mqtt.broker.topic]]\ntopic = \"a/b\"\nasset_id = \"P-1\"\n"), 0o600)
-	var out, errb bytes.Buffer
-	code := run(context.Background(), &cli{stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}, []string{"doctor", "--config", path})
-	if code != 1 || !strings.Contains(out.String(), "[HIGH  ] mqtt-tls") {
-		t.Fatalf("exit %d, want a high mqtt-tls finding:\n%s%s", code, out.String(), errb.String())
+	code, out, errb := runCLI(t, nil, "doctor", "--config", path)
+	if code != 1 || !strings.Contains(out, "[HIGH  ] mqtt-tls") {
+		t.Fatalf("exit %d, want a high mqtt-tls finding:\n%s%s", code, out, errb)
 	}
 }
 
@@ -132,13 +123,12 @@ func TestDoctorFindsPlainTextMQTT(t *testing.T) {
 // failing (issue #20), and says so.
 func TestDoctorWithoutConfig(t *testing.T) {
 	t.Chdir(t.TempDir())
-	var out, errb bytes.Buffer
-	code := run(context.Background(), &cli{stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}, []string{"doctor"})
-	if code == 2 || !strings.Contains(errb.String(), "no --config and no machina.toml here") {
-		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out.String(), errb.String())
+	code, out, errb := runCLI(t, nil, "doctor")
+	if code == 2 || !strings.Contains(errb, "no --config and no machina.toml here") {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errb)
 	}
-	if !strings.Contains(out.String(), "sandbox") {
-		t.Errorf("the defaults were not checked:\n%s", out.String())
+	if !strings.Contains(out, "sandbox") {
+		t.Errorf("the defaults were not checked:\n%s", out)
 	}
 }
 
@@ -151,27 +141,23 @@ func TestDotEnvBesideConfig(t *testing.T) {
 	if err := os.WriteFile(cfg, []byte("sandbox = true\n[secrets]\nmaximo_apikey = \"env:DOTENV_TEST_KEY\"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	doctorJSON := func(getenv func(string) string, extra ...string) (int, string, string) {
-		var out, errb bytes.Buffer
-		code := run(context.Background(), &cli{stdout: &out, stderr: &errb, getenv: getenv},
-			append([]string{"doctor", "--json", "--config", cfg}, extra...))
-		return code, out.String(), errb.String()
+	doctorJSON := func(extra ...string) (int, string, string) {
+		return runCLI(t, nil, append([]string{"doctor", "--json", "--config", cfg}, extra...)...)
 	}
-	none := func(string) string { return "" }
-	if _, out, _ := doctorJSON(none); !strings.Contains(out, "DOTENV_TEST_KEY is not set") {
+	if _, out, _ := doctorJSON(); !strings.Contains(out, "DOTENV_TEST_KEY is not set") {
 		t.Fatalf("without .env the variable should be missing:\n%s", out)
 	}
 	if err := os.WriteFile(filepath.Join(dir, ".env"), []byte("# test\nDOTENV_TEST_KEY=from-the-file\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	code, out, errb := doctorJSON(none)
+	code, out, errb := doctorJSON()
 	if strings.Contains(out, "DOTENV_TEST_KEY") || !strings.Contains(errb, "loaded 1 variables from "+filepath.Join(dir, ".env")) {
 		t.Fatalf(".env beside the config was not read (exit %d):\n%s\n%s", code, out, errb)
 	}
 	if strings.Contains(out+errb, "from-the-file") {
 		t.Fatal("a value from the env file was printed")
 	}
-	if code, _, errb := doctorJSON(none, "--env-file", filepath.Join(dir, "missing.env")); code != 2 || !strings.Contains(errb, "missing.env") {
+	if code, _, errb := doctorJSON("--env-file", filepath.Join(dir, "missing.env")); code != 2 || !strings.Contains(errb, "missing.env") {
 		t.Fatalf("missing --env-file: exit %d, %s", code, errb)
 	}
 }

@@ -11,9 +11,7 @@ import (
 
 // runHealth probes /health and exits 0 when the server answers 200, so
 // distroless images (no curl) can have a HEALTHCHECK.
-func runHealth(ctx context.Context, c *cli, args []string) int {
-	fs := flag.NewFlagSet("machina health", flag.ContinueOnError)
-	fs.SetOutput(c.stderr)
+func runHealth(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) int {
 	url := fs.String("url", "http://127.0.0.1:8000/health", "health endpoint to probe")
 	timeout := fs.Duration("timeout", 3*time.Second, "request timeout")
 	if code, ok := parseFlags(fs, args, -1); !ok {
@@ -28,8 +26,7 @@ func runHealth(ctx context.Context, c *cli, args []string) int {
 	}
 	resp, err := (&http.Client{Transport: &http.Transport{Proxy: nil}}).Do(req)
 	if err != nil {
-		fmt.Fprintln(c.stderr, "machina health:", err)
-		return 1
+		return c.fail(fs, err)
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))

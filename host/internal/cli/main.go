@@ -8,6 +8,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -15,7 +16,6 @@ import (
 	"os"
 	"os/signal"
 	"regexp"
-	"sort"
 	"strings"
 	"syscall"
 )
@@ -41,32 +41,76 @@ func (c *cli) input() io.Reader {
 	return c.stdin
 }
 
-// command is one entry of the command table.
+// runFunc runs a leaf command with its flag set (named after the command,
+// usage from help/) and its arguments, and returns the exit code.
+type runFunc func(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) int
+
+// command is a node of the command tree: a leaf runs, a group dispatches
+// to its subs. The texts people read live in help/ (see help.go).
 type command struct {
-	name    string
-	summary string
-	run     func(ctx context.Context, c *cli, args []string) int
+	name string
+	kind string // a group's word for its subs in "unknown …" errors
+	run  runFunc
+	subs []command
 }
 
-// commands is the command table; each command lives in its own file.
-func commands() []command {
-	return []command{
-		{"serve", "run the MCP server (stdio or streamable HTTP)", runServe},
-		{"describe", "print Machina's capabilities (text or --json)", runDescribe},
-		{"plugin", "build, inspect, audit, diff, sign and test plugins", runPlugin},
-		{"sim", "run a protocol simulator (maximo, sap, rest, telegram, opcua)", runSim},
-		{"docs", "ingest and search equipment manuals", runDocs},
-		{"trace", "verify and tail trace files", runTrace},
-		{"opcua", "OPC-UA helpers (gen-cert, check)", runOPCUA},
-		{"chat", "talk to the Machina agent in the terminal", runChat},
-		{"doctor", "check a deployment for security problems", runDoctor},
-		{"demo", "build everything and run the demo", runDemo},
-		{"health", "probe a running server's /health (for container health checks)", runHealth},
-		{"version", "print the version", func(_ context.Context, c *cli, _ []string) int {
-			fmt.Fprintln(c.stdout, "machina", version)
-			return 0
-		}},
+func leaf(name string, run runFunc) command { return command{name: name, run: run} }
+
+func group(name, kind string, subs ...command) command {
+	return command{name: name, kind: kind, subs: subs}
+}
+
+// commandTree is the whole command line; each leaf lives in its own file.
+func commandTree() command {
+	return group("machina", "command",
+		leaf("serve", runServe),
+		leaf("describe", runDescribe),
+		group("plugin", "subcommand",
+			leaf("build", runPluginBuild),
+			leaf("inspect", runPluginInspect),
+			leaf("audit", runPluginAudit),
+			leaf("diff", runPluginDiff),
+			leaf("sign", runPluginSign),
+			leaf("keygen", runPluginKeygen),
+			leaf("test", runPluginTest),
+		),
+		group("sim", "simulator",
+			leaf("maximo", runSimMaximo),
+			leaf("sap", runSimSAP),
+			leaf("rest", runSimREST),
+			leaf("opcua", runSimOPCUA),
+			leaf("telegram", runSimTelegram),
+			leaf("plant", runSimPlant),
+		),
+		group("docs", "subcommand",
+			leaf("ingest", runDocsIngest),
+			leaf("search", runDocsSearch),
+			leaf("stats", runDocsStats),
+		),
+		group("trace", "subcommand",
+			leaf("verify", runTraceVerify),
+			leaf("tail", runTraceTail),
+		),
+		group("opcua", "subcommand",
+			leaf("gen-cert", runOPCUAGenCert),
+			leaf("check", runOPCUACheck),
+		),
+		leaf("chat", runChat),
+		leaf("doctor", runDoctor),
+		leaf("demo", runDemo),
+		leaf("health", runHealth),
+		leaf("version", runVersion),
+	)
+}
+
+// runVersion is `machina version`; it ignores arguments, but not
+// unknown flags.
+func runVersion(_ context.Context, c *cli, fs *flag.FlagSet, args []string) int {
+	if code, ok := parseFlags(fs, args, -1); !ok {
+		return code
 	}
+	fmt.Fprintln(c.stdout, "machina", version)
+	return 0
 }
 
 // Main runs the command line args (without the program name) until ctx
@@ -90,38 +134,32 @@ func run(ctx context.Context, c *cli, args []string) int {
 		fmt.Fprintln(c.stderr, "machina:", err)
 		return 2
 	}
-	return dispatch(ctx, c, "machina", "command", commands(), usage, args)
+	root := commandTree()
+	return root.exec(ctx, c, root.name, args)
 }
 
-// dispatch runs the entry of subs named by args[0], for the top level and
-// every command group. No argument prints usage and exits 2; -h, --help
-// and help print usage and exit 0; an unknown name exits 2 after usage.
-func dispatch(ctx context.Context, c *cli, prefix, kind string, subs []command, usage func(io.Writer), args []string) int {
+// exec runs the command at path (e.g. "machina plugin sign") with args. A
+// group with no argument prints its help and exits 2; -h, --help and help
+// print it and exit 0; an unknown name exits 2 after the help.
+func (cmd command) exec(ctx context.Context, c *cli, path string, args []string) int {
+	if cmd.subs == nil {
+		return cmd.run(ctx, c, c.flagSet(path), args)
+	}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		usage(c.stderr)
+		fmt.Fprint(c.stderr, helpText(path))
 		if len(args) == 0 {
 			return 2
 		}
 		return 0
 	}
-	for _, sub := range subs {
+	for _, sub := range cmd.subs {
 		if sub.name == args[0] {
-			return sub.run(ctx, c, args[1:])
+			return sub.exec(ctx, c, path+" "+sub.name, args[1:])
 		}
 	}
-	fmt.Fprintf(c.stderr, "%s: unknown %s %q\n\n", prefix, kind, args[0])
-	usage(c.stderr)
+	fmt.Fprintf(c.stderr, "%s: unknown %s %q\n\n", path, cmd.kind, args[0])
+	fmt.Fprint(c.stderr, helpText(path))
 	return 2
-}
-
-func usage(w io.Writer) {
-	fmt.Fprintln(w, "Usage: machina <command> [arguments]\n\nCommands:")
-	cmds := commands()
-	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
-	for _, cmd := range cmds {
-		fmt.Fprintf(w, "  %-10s %s\n", cmd.name, cmd.summary)
-	}
-	fmt.Fprintln(w, "\nRun 'machina <command> --help' for a command's flags.")
 }
 
 // secretFlagRE matches flag names that look like they carry a secret.
@@ -190,13 +228,13 @@ func requireArg(fs *flag.FlagSet, args []string) (arg string, code int, ok bool)
 	return arg, code, ok
 }
 
-// flagSet is a command's flag set: errors go to stderr, and its usage is
-// text followed by the flags.
-func (c *cli) flagSet(name, text string) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+// flagSet is the flag set of the command at path: errors go to stderr,
+// and its usage is the command's help text followed by the flags.
+func (c *cli) flagSet(path string) *flag.FlagSet {
+	fs := flag.NewFlagSet(path, flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(c.stderr, text)
+		fmt.Fprint(c.stderr, helpText(path))
 		fs.PrintDefaults()
 	}
 	return fs
@@ -217,4 +255,20 @@ func parseFlags(fs *flag.FlagSet, args []string, maxArgs int) (code int, ok bool
 		return 2, false
 	}
 	return 0, true
+}
+
+// fail reports err for the command of fs and returns exit code 1.
+func (c *cli) fail(fs *flag.FlagSet, err error) int { return c.exit(fs, 1, err) }
+
+// exit reports err for the command of fs and returns code.
+func (c *cli) exit(fs *flag.FlagSet, code int, err error) int {
+	fmt.Fprintf(c.stderr, "%s: %v\n", fs.Name(), err)
+	return code
+}
+
+// printJSON writes v to stdout as indented JSON.
+func (c *cli) printJSON(v any) error {
+	enc := json.NewEncoder(c.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }

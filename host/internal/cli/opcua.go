@@ -5,8 +5,8 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
-	"encoding/json"
 	"encoding/pem"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -19,21 +19,6 @@ import (
 	"github.com/machina-go/machina/host/internal/config"
 	"github.com/machina-go/machina/host/internal/opcua"
 )
-
-// runOPCUA dispatches "machina opcua <subcommand>".
-func runOPCUA(ctx context.Context, c *cli, args []string) int {
-	return dispatch(ctx, c, "machina opcua", "subcommand", []command{
-		{"gen-cert", "create a client certificate and key", runOPCUAGenCert},
-		{"check", "check the configured endpoints", runOPCUACheck},
-	}, opcuaUsage, args)
-}
-
-func opcuaUsage(w io.Writer) {
-	fmt.Fprintln(w, "Usage: machina opcua <subcommand> [flags]\n\nSubcommands:\n"+
-		"  gen-cert   create a self-signed OPC-UA client application certificate and key\n"+
-		"  check      connect to the [[opcua.endpoint]]s of machina.toml and report health and readings\n\n"+
-		"Run 'machina opcua <subcommand> -h' for its flags.")
-}
 
 // hostList collects repeated --host values.
 type hostList []string
@@ -49,13 +34,7 @@ func (h *hostList) Set(v string) error {
 	return nil
 }
 
-func runOPCUAGenCert(_ context.Context, c *cli, args []string) int {
-	fs := c.flagSet("machina opcua gen-cert", "Usage: machina opcua gen-cert --out DIR [--host NAME]... [--days N] [--uri URI] [--json]\n\n"+
-		"Writes a self-signed OPC-UA application instance certificate DIR/NAME.pem and its RSA key\n"+
-		"DIR/NAME.key (mode 0600) for [[opcua.endpoint]] cert_file/key_file. The certificate carries the\n"+
-		"application URI as URI SAN, the hosts as DNS/IP SANs and the key usages OPC-UA requires.\n"+
-		"Existing files are never overwritten. Put the certificate in the OPC-UA server's trusted\n"+
-		"client list, and the server's certificate in trust_dir.\n\nFlags:")
+func runOPCUAGenCert(_ context.Context, c *cli, fs *flag.FlagSet, args []string) int {
 	out := fs.String("out", "", "`directory` for the certificate and key (created 0700 if missing)")
 	name := fs.String("name", "machina", "file name stem: NAME.pem (certificate) and NAME.key (RSA key, mode 0600)")
 	var hosts hostList
@@ -87,19 +66,15 @@ func runOPCUAGenCert(_ context.Context, c *cli, args []string) int {
 		Validity: time.Duration(*days) * 24 * time.Hour,
 	})
 	if err != nil {
-		fmt.Fprintln(c.stderr, "machina opcua gen-cert:", err)
-		return 1
+		return c.fail(fs, err)
 	}
 	info, err := describeCert(certPath)
 	if err != nil {
-		fmt.Fprintln(c.stderr, "machina opcua gen-cert:", err)
-		return 1
+		return c.fail(fs, err)
 	}
 	info["certificate"], info["key"] = certPath, keyPath
 	if *jsonOut {
-		enc := json.NewEncoder(c.stdout)
-		enc.SetIndent("", "  ")
-		_ = enc.Encode(info)
+		_ = c.printJSON(info)
 		return 0
 	}
 	fmt.Fprintf(c.stdout, "certificate: %s\nkey: %s (mode 0600)\napplication URI: %s\nsubject alternative names: %s\nvalid until: %s\nsha256 thumbprint: %s\n\n"+
@@ -171,11 +146,7 @@ type checkResult struct {
 	Error    string               `json:"error,omitempty"`
 }
 
-func runOPCUACheck(ctx context.Context, c *cli, args []string) int {
-	fs := c.flagSet("machina opcua check", "Usage: machina opcua check [--config FILE] [--endpoint NAME] [--json]\n\n"+
-		"Connects to each [[opcua.endpoint]] with its security settings, certificates, trust list and\n"+
-		"password secret, then prints its health and the values of its aliases. Exit status 1 when an\n"+
-		"endpoint cannot be reached or reports a state other than Running.\n\nFlags:")
+func runOPCUACheck(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) int {
 	cfgPath := fs.String("config", "machina.toml", "configuration `file`")
 	only := fs.String("endpoint", "", "check only the endpoint with this `name`")
 	timeout := fs.Duration("timeout", 15*time.Second, "how long to wait for each session")
@@ -186,8 +157,7 @@ func runOPCUACheck(ctx context.Context, c *cli, args []string) int {
 	}
 	cfg, err := config.Load(*cfgPath, c.getenv)
 	if err != nil {
-		fmt.Fprintln(c.stderr, "machina opcua check:", err)
-		return 1
+		return c.fail(fs, err)
 	}
 	ocfg, code := opcuaCheckConfig(c, cfg, *cfgPath, *only)
 	if code != 0 {
@@ -203,14 +173,11 @@ func runOPCUACheck(ctx context.Context, c *cli, args []string) int {
 		defer a.Close()
 	}
 	if err != nil {
-		fmt.Fprintln(c.stderr, "machina opcua check:", err)
-		return 1
+		return c.fail(fs, err)
 	}
 	results, code := checkEndpoints(ctx, a.OPCUA, ocfg.Endpoints, *timeout)
 	if *jsonOut {
-		enc := json.NewEncoder(c.stdout)
-		enc.SetIndent("", "  ")
-		_ = enc.Encode(results)
+		_ = c.printJSON(results)
 		return code
 	}
 	printCheck(c.stdout, results)

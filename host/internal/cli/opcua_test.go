@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -65,18 +64,11 @@ unit = "degC"
 		t.Fatal(err)
 	}
 	check := func(pw string, args ...string) (int, string, string) {
-		var out, errb bytes.Buffer
-		c := &cli{stdout: &out, stderr: &errb, getenv: func(k string) string {
-			if k == "OPC_TEST_PASSWORD" {
-				return pw
-			}
-			return ""
-		}}
-		code := run(context.Background(), c, append([]string{"opcua", "check", "--config", cfgPath}, args...))
-		if strings.Contains(out.String()+errb.String(), password) {
+		code, out, errb := runCLI(t, map[string]string{"OPC_TEST_PASSWORD": pw}, append([]string{"opcua", "check", "--config", cfgPath}, args...)...)
+		if strings.Contains(out+errb, password) {
 			t.Fatal("opcua check printed the password")
 		}
-		return code, out.String(), errb.String()
+		return code, out, errb
 	}
 	code, out, errs := check(password, "--json")
 	var res []checkResult

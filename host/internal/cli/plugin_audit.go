@@ -2,7 +2,7 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -14,14 +14,7 @@ import (
 	"github.com/machina-go/machina/host/internal/policy"
 )
 
-func runPluginAudit(_ context.Context, c *cli, args []string) int {
-	fs := c.flagSet("machina plugin audit", "Usage: machina plugin audit FILE [--config machina.toml] [--json]\n\n"+
-		"Audits a plugin module: manifest, operations, sha256, signature, imports\n"+
-		"with verdicts, exports, requested capabilities with the declared reads and\n"+
-		"writes of each origin, and — with --config — what the operator's grant gives\n"+
-		"it. Exits 1 when a finding is high (the loader would refuse it).\n\n"+
-		"It never executes the module: the operations are its exports, which the\n"+
-		"loader requires to be exactly what the plugin's machina_describe lists.")
+func runPluginAudit(_ context.Context, c *cli, fs *flag.FlagSet, args []string) int {
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	cfgPath := fs.String("config", "", "machina.toml: also check the sha256 pin, signature, config keys and the grant of the [[plugin]] entry with the module's manifest name")
 	file, code, ok := requireArg(fs, args)
@@ -30,21 +23,18 @@ func runPluginAudit(_ context.Context, c *cli, args []string) int {
 	}
 	wasm, err := os.ReadFile(file)
 	if err != nil {
-		fmt.Fprintln(c.stderr, "machina plugin audit:", err)
-		return 1
+		return c.fail(fs, err)
 	}
 	opts := audit.Options{File: file}
 	var cfgNote string
 	if *cfgPath != "" {
 		cfg, err := config.Load(*cfgPath, c.getenv)
 		if err != nil {
-			fmt.Fprintln(c.stderr, "machina plugin audit:", err)
-			return 1
+			return c.fail(fs, err)
 		}
 		pre, err := audit.Audit(wasm, opts)
 		if err != nil {
-			fmt.Fprintln(c.stderr, "machina plugin audit:", err)
-			return 1
+			return c.fail(fs, err)
 		}
 		for i := range cfg.Plugins {
 			if cfg.Plugins[i].Name == pre.Name {
@@ -58,18 +48,14 @@ func runPluginAudit(_ context.Context, c *cli, args []string) int {
 	}
 	rep, err := audit.Audit(wasm, opts)
 	if err != nil {
-		fmt.Fprintln(c.stderr, "machina plugin audit:", err)
-		return 1
+		return c.fail(fs, err)
 	}
 	if cfgNote != "" {
 		rep.Findings = append([]audit.Finding{{Severity: audit.Medium, Code: "not_configured", Message: cfgNote}}, rep.Findings...)
 	}
 	if *asJSON {
-		enc := json.NewEncoder(c.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
-			fmt.Fprintln(c.stderr, "machina plugin audit:", err)
-			return 1
+		if err := c.printJSON(rep); err != nil {
+			return c.fail(fs, err)
 		}
 	} else {
 		printAudit(c.stdout, rep)

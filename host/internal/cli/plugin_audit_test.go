@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -21,16 +20,7 @@ import (
 // both streams.
 func runPluginCLI(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
-	var out, errb bytes.Buffer
-	cache := testplugin.CacheDir(t)
-	c := &cli{stdout: &out, stderr: &errb, getenv: func(k string) string {
-		if k == "MACHINA_CACHE_DIR" {
-			return cache
-		}
-		return ""
-	}}
-	code := run(context.Background(), c, append([]string{"plugin"}, args...))
-	return code, out.String(), errb.String()
+	return runCLI(t, map[string]string{"MACHINA_CACHE_DIR": testplugin.CacheDir(t)}, append([]string{"plugin"}, args...)...)
 }
 
 func writeWasm(t *testing.T, dir, name string, b []byte) string {

@@ -2,7 +2,7 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
+	"flag"
 	"fmt"
 	"path/filepath"
 	"time"
@@ -10,13 +10,7 @@ import (
 	"github.com/machina-go/machina/host/internal/pluginbuild"
 )
 
-func runPluginBuild(ctx context.Context, c *cli, args []string) int {
-	fs := c.flagSet("machina plugin build", "Usage: machina plugin build DIR [-o FILE] [--json] [-v]\n\n"+
-		"Compiles DIR (a package main with plugin.toml) with GOOS=wasip1 GOARCH=wasm\n"+
-		"-buildmode=c-shared -trimpath and embeds plugin.toml in the module. For a PDK\n"+
-		"plugin it first type-checks package main, finds the registered type and\n"+
-		"exports exactly the operations of the PDK interfaces it implements (generated\n"+
-		"machina_exports.go, supplied with -overlay). It never runs plugin code.")
+func runPluginBuild(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) int {
 	out := fs.String("o", "", "output file (default dist/plugins/<folder>.wasm)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	verbose := fs.Bool("v", false, "show the Go toolchain's output")
@@ -27,8 +21,7 @@ func runPluginBuild(ctx context.Context, c *cli, args []string) int {
 	if *out == "" {
 		abs, err := filepath.Abs(dir)
 		if err != nil {
-			fmt.Fprintln(c.stderr, "machina plugin build:", err)
-			return 1
+			return c.fail(fs, err)
 		}
 		*out = filepath.Join("dist", "plugins", filepath.Base(abs)+".wasm")
 	}
@@ -40,13 +33,10 @@ func runPluginBuild(ctx context.Context, c *cli, args []string) int {
 	fmt.Fprintf(c.stderr, "building %s ...\n", dir)
 	res, err := pluginbuild.Build(ctx, dir, *out, opts)
 	if err != nil {
-		fmt.Fprintln(c.stderr, "machina plugin build:", err)
-		return 1
+		return c.fail(fs, err)
 	}
 	if *asJSON {
-		enc := json.NewEncoder(c.stdout)
-		enc.SetIndent("", "  ")
-		_ = enc.Encode(map[string]any{"path": res.Path, "sha256": res.SHA256, "size": res.Size,
+		_ = c.printJSON(map[string]any{"path": res.Path, "sha256": res.SHA256, "size": res.Size,
 			"name": res.Manifest.Name, "version": res.Manifest.Version,
 			"registered_type": res.Exports.Type, "operations": res.Exports.Operations})
 		return 0

@@ -2,20 +2,14 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 
 	"github.com/machina-go/machina/host/internal/audit"
 )
 
-func runPluginDiff(_ context.Context, c *cli, args []string) int {
-	fs := c.flagSet("machina plugin diff", "Usage: machina plugin diff OLD.wasm NEW.wasm [--json]\n\n"+
-		"Prints what an upgrade changes in capabilities: name/version/ABI, requested\n"+
-		"origins with their auth profiles, secrets and declared reads and writes,\n"+
-		"imports, operations, mail and key-value requests; then the findings (a new\n"+
-		"write path or write operation, a new origin, mail). Nothing is executed:\n"+
-		"operations are the modules' exports.")
+func runPluginDiff(_ context.Context, c *cli, fs *flag.FlagSet, args []string) int {
 	asJSON := fs.Bool("json", false, "print JSON")
 	var files, flags []string
 	for i := 0; i < len(args); i++ {
@@ -36,8 +30,7 @@ func runPluginDiff(_ context.Context, c *cli, args []string) int {
 	for i, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
-			fmt.Fprintln(c.stderr, "machina plugin diff:", err)
-			return 1
+			return c.fail(fs, err)
 		}
 		if reps[i], err = audit.Audit(b, audit.Options{File: f}); err != nil {
 			fmt.Fprintf(c.stderr, "machina plugin diff: %s: %v\n", f, err)
@@ -46,9 +39,7 @@ func runPluginDiff(_ context.Context, c *cli, args []string) int {
 	}
 	d := audit.Diff(reps[0], reps[1])
 	if *asJSON {
-		enc := json.NewEncoder(c.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(d); err != nil {
+		if err := c.printJSON(d); err != nil {
 			return 1
 		}
 		return 0

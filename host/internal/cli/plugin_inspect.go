@@ -4,7 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"strings"
@@ -14,11 +14,7 @@ import (
 	"github.com/machina-go/machina/host/internal/wasmfile"
 )
 
-func runPluginInspect(_ context.Context, c *cli, args []string) int {
-	fs := c.flagSet("machina plugin inspect", "Usage: machina plugin inspect FILE [--json]\n\n"+
-		"Prints the manifest embedded in a module and the operations it exports\n"+
-		"(exactly those it implements: the loader refuses a module whose exports\n"+
-		"differ from its machina_describe), without executing any plugin code.")
+func runPluginInspect(_ context.Context, c *cli, fs *flag.FlagSet, args []string) int {
 	asJSON := fs.Bool("json", false, "print JSON")
 	file, code, ok := requireArg(fs, args)
 	if !ok {
@@ -26,18 +22,15 @@ func runPluginInspect(_ context.Context, c *cli, args []string) int {
 	}
 	wasm, err := os.ReadFile(file)
 	if err != nil {
-		fmt.Fprintln(c.stderr, "machina plugin inspect:", err)
-		return 1
+		return c.fail(fs, err)
 	}
 	mod, err := wasmfile.Parse(wasm)
 	if err != nil {
-		fmt.Fprintln(c.stderr, "machina plugin inspect:", err)
-		return 1
+		return c.fail(fs, err)
 	}
 	m, text, err := manifest.FromModule(mod)
 	if err != nil {
-		fmt.Fprintln(c.stderr, "machina plugin inspect:", err)
-		return 1
+		return c.fail(fs, err)
 	}
 	sum := sha256.Sum256(wasm)
 	// The loader requires the exports to be exactly the operations the
@@ -53,9 +46,7 @@ func runPluginInspect(_ context.Context, c *cli, args []string) int {
 		}
 	}
 	if *asJSON {
-		enc := json.NewEncoder(c.stdout)
-		enc.SetIndent("", "  ")
-		_ = enc.Encode(map[string]any{
+		_ = c.printJSON(map[string]any{
 			"sha256": hex.EncodeToString(sum[:]), "size": len(wasm), "manifest": m,
 			"exported_operations": ops,
 		})

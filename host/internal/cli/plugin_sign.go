@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,12 +13,7 @@ import (
 	"github.com/machina-go/machina/host/internal/pluginsig"
 )
 
-func runPluginSign(_ context.Context, c *cli, args []string) int {
-	fs := c.flagSet("machina plugin sign", "Usage: machina plugin sign FILE --key KEYFILE [-o OUT]\n\n"+
-		"Adds (or replaces) the module's \"machina.signature\" section: an ed25519\n"+
-		"signature over the sha256 of the module without that section. The key is\n"+
-		"read from a file, never from the command line. Signing changes the module's\n"+
-		"sha256: pin the printed value in machina.toml.")
+func runPluginSign(_ context.Context, c *cli, fs *flag.FlagSet, args []string) int {
 	keyFile := fs.String("key", "", "path of the ed25519 private key file (from `machina plugin keygen`; mode 0600)")
 	out := fs.String("o", "", "write the signed module here (default: sign FILE in place)")
 	file, code, ok := parseArg(fs, args)
@@ -30,18 +26,15 @@ func runPluginSign(_ context.Context, c *cli, args []string) int {
 	}
 	key, err := pluginsig.LoadPrivateKey(*keyFile)
 	if err != nil {
-		fmt.Fprintln(c.stderr, "machina plugin sign:", err)
-		return 1
+		return c.fail(fs, err)
 	}
 	wasm, err := os.ReadFile(file)
 	if err != nil {
-		fmt.Fprintln(c.stderr, "machina plugin sign:", err)
-		return 1
+		return c.fail(fs, err)
 	}
 	signed, err := pluginsig.Sign(wasm, key)
 	if err != nil {
-		fmt.Fprintln(c.stderr, "machina plugin sign:", err)
-		return 1
+		return c.fail(fs, err)
 	}
 	dst := *out
 	if dst == "" {
@@ -53,8 +46,7 @@ func runPluginSign(_ context.Context, c *cli, args []string) int {
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(dst), ".sign-*.wasm")
 	if err != nil {
-		fmt.Fprintln(c.stderr, "machina plugin sign:", err)
-		return 1
+		return c.fail(fs, err)
 	}
 	defer os.Remove(tmp.Name())
 	_, werr := tmp.Write(signed)
@@ -65,8 +57,7 @@ func runPluginSign(_ context.Context, c *cli, args []string) int {
 	}
 	_ = os.Chmod(tmp.Name(), mode)
 	if err := os.Rename(tmp.Name(), dst); err != nil {
-		fmt.Fprintln(c.stderr, "machina plugin sign:", err)
-		return 1
+		return c.fail(fs, err)
 	}
 	sum := sha256.Sum256(signed)
 	pub, _ := key.Public().(ed25519.PublicKey)

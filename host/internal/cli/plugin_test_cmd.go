@@ -2,7 +2,7 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -15,24 +15,7 @@ import (
 )
 
 // runPluginTest implements `machina plugin test FILE [--sim NAME] [--json]`.
-func runPluginTest(ctx context.Context, c *cli, args []string) int {
-	fs := c.flagSet("machina plugin test", "Usage: machina plugin test FILE|DIR [--sim NAME] [--auth MODE] [--preset NAME] [--shape A,B] [--corpus A,B] [--no-corpus] [--json]\n\n"+
-		"FILE is a built module; a plugin folder (DIR) is built first.\n\n"+
-		"Runs the CMMS conformance kit: starts the simulator in-process on loopback,\n"+
-		"loads the plugin through the real host (audit, policy host, a generated grant\n"+
-		"for the simulator's origin with a generated credential) and reports each\n"+
-		"check with what was expected and what happened: every declared operation,\n"+
-		"pagination, error codes, escaping of hostile ids, refused transitions, the\n"+
-		"sandbox (no write reaches the upstream) and secrecy (the credential never\n"+
-		"appears in plugin output, logs or traces). The read and write checks run\n"+
-		"again in every response shape the simulator serves (lean and namespaced\n"+
-		"JSON, relative and proxied links, relations as objects, status synonyms,\n"+
-		"records without an id, unknown stock), and the vendor payload corpus\n"+
-		"scenarios judge the plugin's mappings by the vendor's published data.\n"+
-		"The report lists the shapes and scenarios exercised. Exits 1 when a check\n"+
-		"fails.\n\n"+
-		"The plugin's manifest must request the loopback origin (e.g.\n"+
-		"[[http]] origin = \"http://127.0.0.1:*\") to be testable.")
+func runPluginTest(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) int {
 	sim := fs.String("sim", "", "simulator to test against: "+strings.Join(conformance.SimulatorNames(), ", ")+" (default: <name> for a plugin named cmms-<name>, else maximo)")
 	auth := fs.String("auth", "", "simulator authentication mode (maximo: apikey (default), basic, bearer; sap: oauth2 (default), basic)")
 	preset := fs.String("preset", "", "cmms-rest preset to test, against the rest simulator in that vendor's dialect: "+strings.Join(conformance.Presets(), ", "))
@@ -49,8 +32,7 @@ func runPluginTest(ctx context.Context, c *cli, args []string) int {
 		// a plugin folder: build it first, as `machina plugin build` would.
 		tmp, err := os.MkdirTemp("", "machina-plugin-test-*")
 		if err != nil {
-			fmt.Fprintln(c.stderr, "machina plugin test:", err)
-			return 1
+			return c.fail(fs, err)
 		}
 		defer os.RemoveAll(tmp)
 		res, err := pluginbuild.Build(ctx, file, filepath.Join(tmp, filepath.Base(filepath.Clean(file))+".wasm"), pluginbuild.Options{})
@@ -89,13 +71,10 @@ func runPluginTest(ctx context.Context, c *cli, args []string) int {
 	}
 	rep, err := conformance.Run(ctx, opts)
 	if err != nil {
-		fmt.Fprintln(c.stderr, "machina plugin test:", err)
-		return 1
+		return c.fail(fs, err)
 	}
 	if *asJSON {
-		enc := json.NewEncoder(c.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
+		if err := c.printJSON(rep); err != nil {
 			return 1
 		}
 	} else {

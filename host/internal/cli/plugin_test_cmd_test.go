@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -20,10 +18,7 @@ func TestPluginTestCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	run := func(args ...string) (int, string, string) {
-		var out, errb bytes.Buffer
-		c := &cli{stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}
-		rc := runPluginTest(context.Background(), c, args)
-		return rc, out.String(), errb.String()
+		return runCLI(t, nil, append([]string{"plugin", "test"}, args...)...)
 	}
 	// the command's plumbing, not the kit (whose every shape and scenario
 	// TestConformanceKitPasses in plugins/cmms-maximo runs): one extra shape
@@ -54,15 +49,13 @@ func TestPluginTestCommand(t *testing.T) {
 }
 
 func TestSimCommandTable(t *testing.T) {
-	var out, errb bytes.Buffer
-	c := &cli{stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}
-	if rc := runSim(context.Background(), c, nil); rc != 2 || !strings.Contains(errb.String(), "maximo") || !strings.Contains(errb.String(), "opcua") {
-		t.Fatalf("usage: %d %s", rc, errb.String())
+	if rc, _, errb := runCLI(t, nil, "sim"); rc != 2 || !strings.Contains(errb, "maximo") || !strings.Contains(errb, "opcua") {
+		t.Fatalf("usage: %d %s", rc, errb)
 	}
-	if rc := runSim(context.Background(), c, []string{"nosuch"}); rc != 2 {
+	if rc, _, _ := runCLI(t, nil, "sim", "nosuch"); rc != 2 {
 		t.Fatalf("unknown: %d", rc)
 	}
-	if rc := runSim(context.Background(), c, []string{"maximo", "-h"}); rc != 0 {
+	if rc, _, _ := runCLI(t, nil, "sim", "maximo", "-h"); rc != 0 {
 		t.Fatalf("maximo -h: %d", rc)
 	}
 }

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -13,12 +12,6 @@ import (
 	"github.com/machina-go/machina/host/internal/trace"
 )
 
-// secretFlagsCLI returns a cli writing to buffers with a fixed environment.
-func secretFlagsCLI(env map[string]string) (*cli, *bytes.Buffer, *bytes.Buffer) {
-	var out, errb bytes.Buffer
-	return &cli{stdout: &out, stderr: &errb, getenv: func(k string) string { return env[k] }}, &out, &errb
-}
-
 func TestRunRefusesSecretFlags(t *testing.T) {
 	for _, args := range [][]string{
 		{"serve", "--password=x"},
@@ -28,7 +21,7 @@ func TestRunRefusesSecretFlags(t *testing.T) {
 		{"serve", "--client-secret", "abc"},
 		{"docs", "ingest", "--Private_Key=/k"},
 	} {
-		c, out, errb := secretFlagsCLI(nil)
+		c, out, errb := testCLI(nil)
 		code := run(context.Background(), c, args)
 		if code == 0 {
 			t.Fatalf("%v: exit 0", args)
@@ -39,12 +32,12 @@ func TestRunRefusesSecretFlags(t *testing.T) {
 				t.Fatalf("%v: message %q lacks %q", args, msg, want)
 			}
 		}
-		if out.Len() != 0 || strings.Contains(msg, "=x") || strings.Contains(msg, "abc") {
+		if out.String() != "" || strings.Contains(msg, "=x") || strings.Contains(msg, "abc") {
 			t.Fatalf("%v: stdout %q stderr %q (the value must not be echoed)", args, out, msg)
 		}
 	}
 	// Values after "--" and positional arguments are not flags.
-	c, _, errb := secretFlagsCLI(nil)
+	c, _, errb := testCLI(nil)
 	if code := run(context.Background(), c, []string{"version", "--", "--password=x"}); code != 0 {
 		t.Fatalf("after --: exit %d: %s", code, errb)
 	}
@@ -71,17 +64,17 @@ func traceCLIDir(t *testing.T, n int) (string, string) {
 
 func TestTraceVerifyCommand(t *testing.T) {
 	dir, file := traceCLIDir(t, 4)
-	c, out, errb := secretFlagsCLI(nil)
+	c, out, errb := testCLI(nil)
 	if code := run(context.Background(), c, []string{"trace", "verify", dir}); code != 0 || !strings.HasPrefix(out.String(), "OK: 1 files, 4 entries") {
 		t.Fatalf("intact: exit %d\n%s%s", code, out, errb)
 	}
 	// Default directory from MACHINA_TRACE_DIR, JSON report.
-	c, out, _ = secretFlagsCLI(map[string]string{"MACHINA_TRACE_DIR": dir})
+	c, out, _ = testCLI(map[string]string{"MACHINA_TRACE_DIR": dir})
 	if code := run(context.Background(), c, []string{"trace", "verify", "--json"}); code != 0 {
 		t.Fatalf("env dir: exit %d", code)
 	}
 	var rep trace.Report
-	if err := json.Unmarshal(out.Bytes(), &rep); err != nil || !rep.OK || rep.LastSeq != 4 {
+	if err := json.Unmarshal([]byte(out.String()), &rep); err != nil || !rep.OK || rep.LastSeq != 4 {
 		t.Fatalf("json: %v %+v", err, rep)
 	}
 	// A crash's torn last line: exit 0, told apart from a break.
@@ -89,7 +82,7 @@ func TestTraceVerifyCommand(t *testing.T) {
 	if err := os.WriteFile(file, append(append([]byte(nil), b...), `{"seq":5,"timest`...), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	c, out, _ = secretFlagsCLI(nil)
+	c, out, _ = testCLI(nil)
 	if code := run(context.Background(), c, []string{"trace", "verify", dir}); code != 0 ||
 		!strings.Contains(out.String(), "note: traces-2026-11-23.jsonl: truncated at line 5 (crash)") || strings.Contains(out.String(), "BROKEN") {
 		t.Fatalf("torn: exit %d\n%s", code, out)
@@ -100,19 +93,19 @@ func TestTraceVerifyCommand(t *testing.T) {
 	if err := os.WriteFile(file, []byte(lines[0]+strings.Join(lines[2:], "")), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	c, out, _ = secretFlagsCLI(nil)
+	c, out, _ = testCLI(nil)
 	if code := run(context.Background(), c, []string{"trace", "verify", dir}); code != 1 || !strings.Contains(out.String(), "BROKEN: traces-2026-11-23.jsonl:2:") {
 		t.Fatalf("broken: exit %d\n%s", code, out)
 	}
-	c, _, _ = secretFlagsCLI(nil)
+	c, _, _ = testCLI(nil)
 	if code := run(context.Background(), c, []string{"trace", "verify", filepath.Join(dir, "nope")}); code != 1 {
 		t.Fatalf("missing dir: exit %d", code)
 	}
-	c, _, _ = secretFlagsCLI(nil)
+	c, _, _ = testCLI(nil)
 	if code := run(context.Background(), c, []string{"trace", "verify", "a", "b"}); code != 2 {
 		t.Fatalf("usage: exit %d", code)
 	}
-	c, _, _ = secretFlagsCLI(nil)
+	c, _, _ = testCLI(nil)
 	if code := run(context.Background(), c, []string{"trace", "bogus"}); code != 2 {
 		t.Fatalf("unknown subcommand: exit %d", code)
 	}
@@ -120,7 +113,7 @@ func TestTraceVerifyCommand(t *testing.T) {
 
 func TestTraceTailCommand(t *testing.T) {
 	dir, _ := traceCLIDir(t, 5)
-	c, out, errb := secretFlagsCLI(nil)
+	c, out, errb := testCLI(nil)
 	if code := run(context.Background(), c, []string{"trace", "tail", "-n", "2", "--dir", dir}); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb)
 	}
@@ -128,7 +121,7 @@ func TestTraceTailCommand(t *testing.T) {
 	if len(lines) != 2 || !strings.Contains(lines[1], "tool_call") || !strings.Contains(lines[1], "client=client-a") || !strings.Contains(lines[1], "seq=5") {
 		t.Fatalf("text tail:\n%s", out)
 	}
-	c, out, _ = secretFlagsCLI(map[string]string{"MACHINA_TRACE_DIR": dir})
+	c, out, _ = testCLI(map[string]string{"MACHINA_TRACE_DIR": dir})
 	if code := run(context.Background(), c, []string{"trace", "tail", "--json"}); code != 0 {
 		t.Fatalf("json exit %d", code)
 	}
@@ -141,7 +134,7 @@ func TestTraceTailCommand(t *testing.T) {
 	// --follow returns when the context ends.
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	c, _, _ = secretFlagsCLI(nil)
+	c, _, _ = testCLI(nil)
 	if code := run(ctx, c, []string{"trace", "tail", "--follow", "-n", "0", "--dir", dir}); code != 0 {
 		t.Fatalf("follow exit %d", code)
 	}

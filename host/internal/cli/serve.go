@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"net"
 	"os"
@@ -16,12 +17,7 @@ import (
 )
 
 // runServe is `machina serve --config FILE [--transport stdio|http] [--listen ADDR]`.
-func runServe(ctx context.Context, c *cli, args []string) int {
-	fs := c.flagSet("machina serve", "Usage: machina serve --config FILE [--transport stdio|http] [--listen ADDR]\n\n"+
-		"Runs the MCP server. stdio: protocol on stdout, logs on stderr, no authentication (single local\n"+
-		"user). http: streamable HTTP at /mcp and /health; requires bearer tokens from "+mcp.EnvTokensJSON+"\n"+
-		"or mcp.tokens_file (SIGHUP reloads them), or OAuth access tokens ([mcp.oauth]).\n"+
-		"MACHINA_SANDBOX_MODE=true keeps every write from the CMMS.\n\nFlags:")
+func runServe(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) int {
 	cfgPath := fs.String("config", "", "configuration `file` (machina.toml; required)")
 	transport := fs.String("transport", "", "`stdio` or http (default: mcp.transport, else stdio)")
 	listen := fs.String("listen", "", "HTTP bind `address` (default: mcp.listen, else 127.0.0.1:8000)")
@@ -43,8 +39,7 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 	}
 	cfg, err := config.Load(*cfgPath, c.getenv)
 	if err != nil {
-		fmt.Fprintln(c.stderr, "machina serve:", err)
-		return 1
+		return c.fail(fs, err)
 	}
 	if *transport != "" {
 		cfg.MCP.Transport = *transport
@@ -59,8 +54,7 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 
 	a, err := app.Build(ctx, cfg, app.All, app.Options{Stderr: c.stderr, Getenv: c.getenv, Version: version})
 	if err != nil {
-		fmt.Fprintln(c.stderr, "machina serve:", err)
-		return 1
+		return c.fail(fs, err)
 	}
 	defer a.Close()
 	log := a.Logger
@@ -78,8 +72,7 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 		if cfg.Metrics.On() && cfg.Metrics.Listen != "" {
 			stop, err := serveMetricsListener(ctx, c, a, nil)
 			if err != nil {
-				fmt.Fprintln(c.stderr, "machina serve:", err)
-				return 1
+				return c.fail(fs, err)
 			}
 			defer stop()
 		}

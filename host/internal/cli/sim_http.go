@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -15,6 +16,25 @@ import (
 
 // What the HTTP simulator commands (maximo, sap) share: credentials from the environment or generated
 // into an env file, and serving until the context ends.
+
+// httpSimFlags are the flags every HTTP CMMS simulator command has.
+type httpSimFlags struct {
+	listen, envFile      *string
+	seed                 *uint64
+	printConfig, verbose *bool
+}
+
+// addHTTPSimFlags defines the httpSimFlags on fs: listen is the default
+// address, plugin the one whose configuration --print-config prints.
+func addHTTPSimFlags(fs *flag.FlagSet, listen, plugin string) httpSimFlags {
+	return httpSimFlags{
+		listen:      fs.String("listen", listen, "`host:port` to listen on (port 0 picks a free port)"),
+		seed:        fs.Uint64("seed", 1, "data seed (the same seed gives the same plant)"),
+		envFile:     fs.String("env-file", "", "when the credential variables are unset, write generated credentials to this `file` (0600) as KEY=value lines (default: a new file in the temp directory)"),
+		printConfig: fs.Bool("print-config", false, "print a machina.toml [[plugin]] block for "+plugin+" against this simulator"),
+		verbose:     fs.Bool("v", false, "log every request (debug)"),
+	}
+}
 
 // simLogger is a simulator's logger on stderr (every request with -v).
 func simLogger(name string, w io.Writer, verbose bool) hclog.Logger {
@@ -62,10 +82,10 @@ func simCredentials[A any](c *cli, envFile string, sc simCreds[A]) (A, error) {
 
 // serveSim serves h on listen until ctx ends (exit 0) or serving fails
 // (1); banner prints what a user needs once the address is known.
-func serveSim(ctx context.Context, c *cli, name, listen string, h http.Handler, banner func(base string)) int {
+func serveSim(ctx context.Context, c *cli, fs *flag.FlagSet, listen string, h http.Handler, banner func(base string)) int {
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
-		return simFail(c, name, err, 1)
+		return c.exit(fs, 1, err)
 	}
 	banner("http://" + ln.Addr().String())
 	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
@@ -78,12 +98,6 @@ func serveSim(ctx context.Context, c *cli, name, listen string, h http.Handler, 
 		_ = hs.Shutdown(sctx)
 		return 0
 	case err := <-errc:
-		return simFail(c, name, err, 1)
+		return c.exit(fs, 1, err)
 	}
-}
-
-// simFail prints err for the command name and returns code.
-func simFail(c *cli, name string, err error, code int) int {
-	fmt.Fprintf(c.stderr, "%s: %v\n", name, err)
-	return code
 }

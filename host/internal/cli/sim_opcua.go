@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"strings"
@@ -37,9 +38,8 @@ func (f *fileList) Set(v string) error { *f = append(*f, v); return nil }
 
 // runSimOPCUA implements "machina sim opcua": it runs the demo plant
 // server until ctx ends. Exit codes: 0 ok, 1 failure, 2 usage.
-func runSimOPCUA(ctx context.Context, c *cli, args []string) int {
+func runSimOPCUA(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) int {
 	stdout, stderr := c.stdout, c.stderr
-	fs := c.flagSet("machina sim opcua", "Usage: machina sim opcua [flags]\n\nRuns the demo plant OPC-UA server (pump P-101, motor M-301, compressor C-201) under ns=2\nuntil interrupted. Logs go to stderr.\n\nFlags:")
 	listen := fs.String("listen", "127.0.0.1:4840", "`host:port` to listen on (port 0 picks a free port)")
 	seed := fs.Uint64("seed", 1, "simulation seed (the same seed gives the same values)")
 	tick := fs.Duration("tick", time.Second, "simulation period; 0 keeps values constant")

@@ -18,17 +18,17 @@ type lockedBuf = syncbuf.Buffer
 
 func TestRunSimCommand(t *testing.T) {
 	var out, errb lockedBuf
-	if code := runSimOPCUA(context.Background(), &cli{stdout: &out, stderr: &errb}, []string{"--security", "Rot13"}); code != 2 {
+	if code := run(context.Background(), &cli{stdout: &out, stderr: &errb}, []string{"sim", "opcua", "--security", "Rot13"}); code != 2 {
 		t.Fatalf("bad --security exit = %d", code)
 	}
-	if code := runSimOPCUA(context.Background(), &cli{stdout: &out, stderr: &errb}, []string{"-h"}); code != 0 || !strings.Contains(errb.String(), "-listen host:port") {
+	if code := run(context.Background(), &cli{stdout: &out, stderr: &errb}, []string{"sim", "opcua", "-h"}); code != 0 || !strings.Contains(errb.String(), "-listen host:port") {
 		t.Fatalf("-h exit = %d, usage %q", code, errb.String())
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	var served lockedBuf
 	go func() {
-		done <- runSimOPCUA(ctx, &cli{stdout: &served, stderr: &errb}, []string{"--listen", "127.0.0.1:0", "--json", "--print-config", "--tick", "10ms"})
+		done <- run(ctx, &cli{stdout: &served, stderr: &errb}, []string{"sim", "opcua", "--listen", "127.0.0.1:0", "--json", "--print-config", "--tick", "10ms"})
 	}()
 	deadline := time.Now().Add(10 * time.Second)
 	for !strings.Contains(served.String(), `"points"`) {

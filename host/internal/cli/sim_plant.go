@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"log"
@@ -26,17 +27,8 @@ type plantInfo struct {
 // be stopped, killed and restarted while the plant keeps its state (the
 // soak and crash benchmarks under bench/ do). Exit codes: 0 ok, 1
 // failure, 2 usage.
-func runSimPlant(ctx context.Context, c *cli, args []string) int {
-	const name = "machina sim plant"
-	fs := c.flagSet(name, `Usage: machina sim plant --state DIR [flags]
-
-Runs every demo simulator (Maximo, SAP PM, Telegram, mail, the OPC-UA plant with
-constant values) and writes DIR/machina.toml, secrets and an MCP token for
-`+"`machina serve --config DIR/machina.toml`"+` against them, until interrupted.
-Telegram: POST /sim/inject {"chat_id": 4242, "text": "hi"} queues a message,
-GET /sim/sent lists what the bot sent. Maximo: GET /_sim/stats counts writes.
-
-Flags:`)
+func runSimPlant(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) int {
+	name := fs.Name()
 	var f demoFlags
 	fs.StringVar(&f.state, "state", "", "state `directory` for config, secrets, token, data and traces (required)")
 	fs.StringVar(&f.listen, "listen", "127.0.0.1:8000", "MCP HTTP `address` written to the configuration")

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 
 	"github.com/machina-go/machina/internal/sim/telegram"
@@ -11,19 +12,8 @@ import (
 // runSimTelegram is `machina sim telegram`: the Bot API simulator until ctx
 // ends. The token comes from the environment variable named by
 // --token-env. Exit codes: 0 ok, 1 failure, 2 usage.
-func runSimTelegram(ctx context.Context, c *cli, args []string) int {
-	const name = "machina sim telegram"
-	fs := c.flagSet(name, fmt.Sprintf(`Usage: machina sim telegram [flags]
-
-Runs a Telegram Bot API simulator (getMe, getUpdates long polling,
-sendMessage) until interrupted. Point the telegram plugin's base_url at it.
-The bot token is read from $%s (see --token-env).
-
-Demo endpoints (no token): POST /sim/inject {"chat_id": 42, "text": "hi"}
-queues an incoming message; GET /sim/sent lists what the bot sent.
-
-Flags:
-`, telegram.DefaultTokenEnv))
+func runSimTelegram(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) int {
+	name := fs.Name()
 	listen := fs.String("listen", "127.0.0.1:8081", "`host:port` to listen on (port 0 picks a free port)")
 	tokenEnv := fs.String("token-env", telegram.DefaultTokenEnv, "environment `variable` holding the bot token the simulator accepts")
 	botName := fs.String("bot-name", "machina_sim_bot", "bot username reported by getMe")

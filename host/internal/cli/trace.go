@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -10,26 +9,6 @@ import (
 
 	"github.com/machina-go/machina/host/internal/trace"
 )
-
-// runTrace dispatches `machina trace verify|tail`.
-func runTrace(ctx context.Context, c *cli, args []string) int {
-	return dispatch(ctx, c, "machina trace", "subcommand", []command{
-		{"verify", "check the hash chain of the trace files", runTraceVerify},
-		{"tail", "print the latest trace entries", runTraceTail},
-	}, traceUsage, args)
-}
-
-func traceUsage(w io.Writer) {
-	fmt.Fprint(w, `Usage: machina trace <subcommand> [arguments]
-
-Subcommands:
-  verify [--json] [DIR]                  check the hash chain of the trace files
-  tail [--follow] [--json] [-n N] [DIR]  print the latest trace entries
-
-Both take the directory as the argument or as --dir DIR; it defaults to
-$MACHINA_TRACE_DIR, else ./traces.
-`)
-}
 
 // traceArgs parses a trace subcommand's flags and its directory, given as
 // --dir DIR or as the one argument (before or after the flags). code is
@@ -54,14 +33,7 @@ func traceArgs(c *cli, fs *flag.FlagSet, args []string) (dir string, code int, o
 	return trace.DefaultDir, 0, true
 }
 
-func runTraceVerify(_ context.Context, c *cli, args []string) int {
-	fs := c.flagSet("machina trace verify", "Usage: machina trace verify [--json] [DIR | --dir DIR]\n\n"+
-		"Checks the hash chain (seq, prev_hash, hash) of every trace file in DIR and\n"+
-		"reports the first edited, deleted, reordered or truncated line. It may run while\n"+
-		"Machina writes the directory: a line still being written is not a break. A line\n"+
-		"a crash cut short is reported as \"truncated at line N (crash)\", not as a break,\n"+
-		"when it is the last line or the restarted writer's trace_resumed entry names it.\n"+
-		"Exit status: 0 intact, 1 broken or unreadable, 2 usage.\n\nFlags:")
+func runTraceVerify(_ context.Context, c *cli, fs *flag.FlagSet, args []string) int {
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	dir, code, ok := traceArgs(c, fs, args)
 	if !ok {
@@ -73,13 +45,10 @@ func runTraceVerify(_ context.Context, c *cli, args []string) int {
 	}
 	rep, err := trace.Verify(dir)
 	if err != nil {
-		fmt.Fprintln(c.stderr, "machina trace verify:", err)
-		return 1
+		return c.fail(fs, err)
 	}
 	if *asJSON {
-		enc := json.NewEncoder(c.stdout)
-		enc.SetIndent("", "  ")
-		_ = enc.Encode(rep)
+		_ = c.printJSON(rep)
 	} else {
 		printVerify(c.stdout, rep)
 	}
@@ -119,10 +88,7 @@ func printVerify(w io.Writer, rep trace.Report) {
 	}
 }
 
-func runTraceTail(ctx context.Context, c *cli, args []string) int {
-	fs := c.flagSet("machina trace tail", "Usage: machina trace tail [--follow] [--json] [-n N] [DIR | --dir DIR]\n\n"+
-		"Prints the latest trace entries, one line each (or raw JSON with --json);\n"+
-		"--follow keeps printing across file rotation until interrupted.\n\nFlags:")
+func runTraceTail(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) int {
 	follow := fs.Bool("follow", false, "keep printing new entries (also -f)")
 	fs.BoolVar(follow, "f", false, "same as --follow")
 	asJSON := fs.Bool("json", false, "print raw JSONL lines")
@@ -133,8 +99,7 @@ func runTraceTail(ctx context.Context, c *cli, args []string) int {
 	}
 	opts := trace.TailOptions{Lines: *n, Follow: *follow, JSON: *asJSON}
 	if err := trace.Tail(ctx, dir, c.stdout, opts); err != nil {
-		fmt.Fprintln(c.stderr, "machina trace tail:", err)
-		return 1
+		return c.fail(fs, err)
 	}
 	return 0
 }
