@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/machina-go/machina/internal/helperproc"
 	"github.com/machina-go/machina/internal/syncbuf"
 )
 
@@ -40,18 +41,7 @@ func Run(t *testing.T, cmd *exec.Cmd, msgs []string, answers int, timeout time.D
 	t.Helper()
 	var stderr syncbuf.Buffer
 	cmd.Stderr = &stderr
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	stdin, stdout := helperproc.StartPiped(t, cmd)
 	go func() { _, _ = io.WriteString(stdin, strings.Join(msgs, "\n")+"\n") }()
 	s := &Session{ByID: map[float64]string{}}
 	answered := make(chan error, 1)
