@@ -117,24 +117,24 @@ func (s *Server) MetricsHandler(o HTTPOptions, port string) (http.Handler, error
 
 // Serve serves HTTP on ln until ctx is done, then shuts down gracefully.
 func (s *Server) Serve(ctx context.Context, ln net.Listener, o HTTPOptions) error {
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	s.warnBeyondLoopback(ln, o)
-	h, err := s.Handler(o, port)
-	if err != nil {
-		return err
-	}
-	return s.serveHandler(ctx, ln, h, o, MCPPath)
+	return s.serveOn(ctx, ln, o, s.Handler, MCPPath)
 }
 
 // ServeMetrics serves MetricsHandler on ln until ctx is done.
 func (s *Server) ServeMetrics(ctx context.Context, ln net.Listener, o HTTPOptions) error {
+	return s.serveOn(ctx, ln, o, s.MetricsHandler, MetricsPath)
+}
+
+// serveOn builds a handler for ln's port and serves it on ln.
+func (s *Server) serveOn(ctx context.Context, ln net.Listener, o HTTPOptions,
+	handler func(HTTPOptions, string) (http.Handler, error), path string) error {
 	_, port, _ := net.SplitHostPort(ln.Addr().String())
 	s.warnBeyondLoopback(ln, o)
-	h, err := s.MetricsHandler(o, port)
+	h, err := handler(o, port)
 	if err != nil {
 		return err
 	}
-	return s.serveHandler(ctx, ln, h, o, MetricsPath)
+	return s.serveHandler(ctx, ln, h, o, path)
 }
 
 func (s *Server) warnBeyondLoopback(ln net.Listener, o HTTPOptions) {

@@ -35,12 +35,8 @@ func promptDefs() []promptDef {
 	return []promptDef{
 		{name: "diagnose_asset_failure", title: "Diagnose asset failure",
 			desc: "Diagnose a failing asset from its data, alarms, readings and manuals, and recommend actions.",
-			args: []promptArg{{"asset_id", "Asset to diagnose", true, ""}, {"symptoms", "Observed symptoms (optional)", false, ""}},
+			args: []promptArg{{"asset_id", "Asset to diagnose", true, ""}, {"symptoms", "Observed symptoms (optional)", false, "none reported"}},
 			text: func(a map[string]string) string {
-				sym := a["symptoms"]
-				if strings.TrimSpace(sym) == "" {
-					sym = "none reported"
-				}
 				return fmt.Sprintf(`Diagnose a possible failure of asset %s.
 Reported symptoms: %s
 
@@ -51,16 +47,12 @@ Steps:
 4. Review recent maintenance history (machina_get_maintenance_history) for recurring failures.
 5. Diagnose: rank the plausible failure modes (the failure taxonomy resource machina://v1/failure-taxonomy lists codes, mechanisms and detection methods) with the evidence for each. If the evidence is insufficient for a ranking, say so, explain what is missing and ask for refined symptoms — never synthesise a ranking without evidence.
 6. Recommend actions and the spare parts needed (machina_list_spare_parts), with stock levels.
-7. If the asset has criticality A, highlight it: it is production-stopping and safety-relevant.`, a["asset_id"], sym)
+7. If the asset has criticality A, highlight it: it is production-stopping and safety-relevant.`, a["asset_id"], a["symptoms"])
 			}},
 		{name: "draft_preventive_plan", title: "Draft preventive maintenance plan",
 			desc: "Draft a preventive maintenance plan for an asset over a planning horizon.",
 			args: []promptArg{{"asset_id", "Asset to plan for", true, ""}, {"planning_horizon", "Planning horizon (default 12 months)", false, "12 months"}},
 			text: func(a map[string]string) string {
-				h := a["planning_horizon"]
-				if strings.TrimSpace(h) == "" {
-					h = "12 months"
-				}
 				return fmt.Sprintf(`Draft a preventive maintenance plan for asset %s over the next %s.
 
 Use the asset data, its existing maintenance plans (machina_get_maintenance_plan), its maintenance history and the manuals. The plan must include:
@@ -69,7 +61,7 @@ Use the asset data, its existing maintenance plans (machina_get_maintenance_plan
 - estimated labour hours per task;
 - a priority for each task according to the asset's criticality (A, B, C);
 - flags for overdue maintenance and for components near end of life.
-Present it as a table followed by short notes. Do not create work orders unless the user asks.`, a["asset_id"], h)
+Present it as a table followed by short notes. Do not create work orders unless the user asks.`, a["asset_id"], a["planning_horizon"])
 			}},
 		{name: "summarize_maintenance_history", title: "Summarize maintenance history",
 			desc: "Summarise an asset's maintenance history: work by type, recurring failures, metrics, patterns, recommendations.",

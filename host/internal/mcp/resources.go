@@ -21,34 +21,10 @@ const (
 )
 
 func (s *Server) addResources() {
-	s.mcp.AddResourceTemplate(mcp.NewResourceTemplate(AssetURIPrefix+"{asset_id}", "machina_asset",
-		mcp.WithTemplateTitle("Asset"), mcp.WithTemplateDescription("The full asset record from the primary CMMS."),
-		mcp.WithTemplateMIMEType(jsonMIME)),
-		func(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
-			id, err := idFrom(req.Params.URI, AssetURIPrefix)
-			if err != nil {
-				return nil, err
-			}
-			a, err := s.router.GetAsset(ctx, id)
-			if err != nil {
-				return nil, errors.New(publicMessage(err))
-			}
-			return jsonContents(req.Params.URI, a)
-		})
-	s.mcp.AddResourceTemplate(mcp.NewResourceTemplate(WorkOrderURIPrefix+"{wo_id}", "machina_work_order",
-		mcp.WithTemplateTitle("Work order"), mcp.WithTemplateDescription("The full work order record from the CMMS."),
-		mcp.WithTemplateMIMEType(jsonMIME)),
-		func(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
-			id, err := idFrom(req.Params.URI, WorkOrderURIPrefix)
-			if err != nil {
-				return nil, err
-			}
-			w, err := s.router.GetWorkOrder(ctx, id)
-			if err != nil {
-				return nil, errors.New(publicMessage(err))
-			}
-			return jsonContents(req.Params.URI, w)
-		})
+	addRecordTemplate(s, AssetURIPrefix, "asset_id", "machina_asset", "Asset",
+		"The full asset record from the primary CMMS.", s.router.GetAsset)
+	addRecordTemplate(s, WorkOrderURIPrefix, "wo_id", "machina_work_order", "Work order",
+		"The full work order record from the CMMS.", s.router.GetWorkOrder)
 	s.mcp.AddResource(mcp.NewResource(FailureTaxonomyURI, "machina_failure_taxonomy",
 		mcp.WithResourceTitle("Failure taxonomy"),
 		mcp.WithResourceDescription("Built-in failure modes (ISO 14224-aligned): code, name, category, mechanism, detection methods."),
@@ -66,6 +42,25 @@ func (s *Server) addResources() {
 				return nil, err
 			}
 			return []mcp.ResourceContents{mcp.TextResourceContents{URI: req.Params.URI, MIMEType: jsonMIME, Text: string(b)}}, nil
+		})
+}
+
+// addRecordTemplate registers the resource template prefix{param}: reading
+// it fetches one record by the id the URI names (a client-safe error when
+// the connector fails).
+func addRecordTemplate[T any](s *Server, prefix, param, name, title, desc string, get func(context.Context, string) (T, error)) {
+	s.mcp.AddResourceTemplate(mcp.NewResourceTemplate(prefix+"{"+param+"}", name,
+		mcp.WithTemplateTitle(title), mcp.WithTemplateDescription(desc), mcp.WithTemplateMIMEType(jsonMIME)),
+		func(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
+			id, err := idFrom(req.Params.URI, prefix)
+			if err != nil {
+				return nil, err
+			}
+			v, err := get(ctx, id)
+			if err != nil {
+				return nil, errors.New(publicMessage(err))
+			}
+			return jsonContents(req.Params.URI, v)
 		})
 }
 

@@ -18,15 +18,26 @@ type assetSummary struct {
 }
 
 type assetDetail struct {
-	ID           string          `json:"id"`
-	Name         string          `json:"name"`
-	Type         abi.AssetType   `json:"type"`
-	Location     string          `json:"location"`
-	Criticality  abi.Criticality `json:"criticality"`
-	Manufacturer string          `json:"manufacturer"`
-	Model        string          `json:"model"`
-	Parent       *string         `json:"parent"`
-	FailureModes []string        `json:"failure_modes"`
+	assetSummary
+	Manufacturer string   `json:"manufacturer"`
+	Model        string   `json:"model"`
+	Parent       *string  `json:"parent"`
+	FailureModes []string `json:"failure_modes"`
+}
+
+func assetSum(a abi.Asset) assetSummary {
+	return assetSummary{a.ID, a.Name, a.Type, a.Location, a.Criticality}
+}
+
+// assetIDParam is a tool's required asset_id.
+func assetIDParam(desc string) param {
+	return param{Name: "asset_id", Type: "string", Required: true, Description: desc}
+}
+
+// assetFilterParam is an optional asset_id that narrows a list to one
+// asset (blank: no filter).
+func assetFilterParam(desc string) param {
+	return param{Name: "asset_id", Type: "string", Default: "", Description: desc}
 }
 
 func listAssetsTool() tool {
@@ -35,9 +46,7 @@ func listAssetsTool() tool {
 		Description: "List all assets registered in the primary CMMS (id, name, type, location, criticality).",
 		Run: func(ctx context.Context, r *router.Router, _ *args) (any, error) {
 			as, err := r.ListAssets(ctx)
-			return mapAll(as, func(a abi.Asset) assetSummary {
-				return assetSummary{a.ID, a.Name, a.Type, a.Location, a.Criticality}
-			}), err
+			return mapAll(as, assetSum), err
 		}}
 }
 
@@ -45,16 +54,9 @@ func getAssetTool() tool {
 	return tool{Name: "machina_get_asset", Capability: abi.CapReadAssets, Op: abi.OpGetAsset,
 		Output:      objectOutput[assetDetail](),
 		Description: "Get one asset's details by id: type, location, criticality (A/B/C), manufacturer, model, parent and known failure modes.",
-		Params:      []param{{Name: "asset_id", Type: "string", Required: true, Description: "Asset identifier, e.g. P-101"}},
-		Run: func(ctx context.Context, r *router.Router, a *args) (any, error) {
-			id := a.str("asset_id")
-			if a.Err() != nil {
-				return nil, a.Err()
-			}
+		Params:      []param{assetIDParam("Asset identifier, e.g. P-101")},
+		Run: withStr("asset_id", func(ctx context.Context, r *router.Router, id string) (assetDetail, error) {
 			x, err := r.GetAsset(ctx, id)
-			if err != nil {
-				return nil, err
-			}
-			return assetDetail{x.ID, x.Name, x.Type, x.Location, x.Criticality, x.Manufacturer, x.Model, opt(x.Parent), orEmpty(x.FailureModes)}, nil
-		}}
+			return assetDetail{assetSum(x), x.Manufacturer, x.Model, opt(x.Parent), orEmpty(x.FailureModes)}, err
+		})}
 }

@@ -35,49 +35,37 @@ func listSparePartsTool() tool {
 	return tool{Name: "machina_list_spare_parts", Capability: abi.CapReadSpareParts, Op: abi.OpListSpareParts,
 		Output:      listOutput[partSummary]("spare_parts"),
 		Description: "List spare parts with stock and reorder point, optionally only those compatible with an asset.",
-		Params:      []param{{Name: "asset_id", Type: "string", Default: "", Description: "Only parts compatible with this asset"}},
-		Run: func(ctx context.Context, r *router.Router, a *args) (any, error) {
-			asset := a.str("asset_id")
-			if a.Err() != nil {
-				return nil, a.Err()
-			}
+		Params:      []param{assetFilterParam("Only parts compatible with this asset")},
+		Run: withStr("asset_id", func(ctx context.Context, r *router.Router, asset string) ([]partSummary, error) {
 			ps, err := r.ListSpareParts(ctx, asset, "")
 			return mapAll(ps, func(p abi.SparePart) partSummary {
 				return partSummary{p.SKU, p.Name, p.StockQuantity, p.ReorderPoint, p.UnitCost}
 			}), err
-		}}
+		})}
 }
 
 func maintenancePlanTool() tool {
 	return tool{Name: "machina_get_maintenance_plan", Capability: abi.CapReadMaintenancePlans, Op: abi.OpGetMaintenancePlan,
 		Output:      listOutput[planSummary]("plans"),
 		Description: "List the preventive maintenance plans (asset, name, interval in days, tasks), optionally only those of one asset.",
-		Params:      []param{{Name: "asset_id", Type: "string", Default: "", Description: "Only the plans of this asset"}},
-		Run: func(ctx context.Context, r *router.Router, a *args) (any, error) {
-			asset := a.str("asset_id")
-			if a.Err() != nil {
-				return nil, a.Err()
-			}
+		Params:      []param{assetFilterParam("Only the plans of this asset")},
+		Run: withStr("asset_id", func(ctx context.Context, r *router.Router, asset string) ([]planSummary, error) {
 			ps, err := r.MaintenancePlans(ctx, asset)
 			return mapAll(ps, func(p abi.MaintenancePlan) planSummary {
 				return planSummary{p.ID, p.AssetID, p.Name, p.Interval.TotalDays(), orEmpty(p.Tasks)}
 			}), err
-		}}
+		})}
 }
 
 func maintenanceHistoryTool() tool {
 	return tool{Name: "machina_get_maintenance_history", Capability: abi.CapReadMaintenanceHistory, Op: abi.OpMaintenanceHistory,
 		Output:      listOutput[woHistory]("work_orders"),
 		Description: "Get an asset's maintenance history: past work orders with type, status, failure mode and date.",
-		Params:      []param{{Name: "asset_id", Type: "string", Required: true, Description: "Asset identifier"}},
-		Run: func(ctx context.Context, r *router.Router, a *args) (any, error) {
-			id := a.str("asset_id")
-			if a.Err() != nil {
-				return nil, a.Err()
-			}
+		Params:      []param{assetIDParam("Asset identifier")},
+		Run: withStr("asset_id", func(ctx context.Context, r *router.Router, id string) ([]woHistory, error) {
 			wos, err := r.MaintenanceHistory(ctx, id)
 			return mapAll(wos, func(w abi.WorkOrder) woHistory {
 				return woHistory{woCoreOf(w), opt(w.FailureMode), isoTime(w.CreatedAt)}
 			}), err
-		}}
+		})}
 }

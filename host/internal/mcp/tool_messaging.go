@@ -29,12 +29,6 @@ func sendMessageTool() tool {
 				return nil, a.Err()
 			}
 			res, err := r.SendMessage(ctx, ch, text)
-			if err != nil {
-				return nil, err
-			}
-			if res.Sandboxed != nil {
-				return res.Sandboxed, nil
-			}
-			return sent{res.Status, res.Channel}, nil
+			return sandboxedOr(res, err, func(res router.SendResult) sent { return sent{res.Status, res.Channel} })
 		}}
 }

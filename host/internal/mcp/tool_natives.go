@@ -28,7 +28,7 @@ func searchManualsTool() tool {
 		Params: []param{
 			{Name: "query", Type: "string", Required: true, Description: "What to look for"},
 			{Name: "top_k", Type: "integer", Default: 5, Description: "Number of results (1-100)"},
-			{Name: "asset_id", Type: "string", Default: "", Description: "Only documents about this asset"},
+			assetFilterParam("Only documents about this asset"),
 			{Name: "filters", Type: "object", Description: "Metadata equality filters: asset_id, doc_type, equipment_class_code, section_title"},
 		},
 		Run: func(ctx context.Context, r *router.Router, a *args) (any, error) {
@@ -44,29 +44,21 @@ func sensorReadingTool() tool {
 	return tool{Name: "machina_get_sensor_reading", Capability: abi.CapGetLatestReading,
 		Output:      objectOutput[opcua.AssetReadings](),
 		Description: "Get the latest live sensor readings of an asset (values by parameter, units, active alarm count).",
-		Params:      []param{{Name: "asset_id", Type: "string", Required: true, Description: "Asset identifier"}},
-		Run: func(ctx context.Context, r *router.Router, a *args) (any, error) {
-			id := a.str("asset_id")
-			if a.Err() != nil {
-				return nil, a.Err()
-			}
+		Params:      []param{assetIDParam("Asset identifier")},
+		Run: withStr("asset_id", func(ctx context.Context, r *router.Router, id string) (any, error) {
 			return r.SensorReading(ctx, id)
-		}}
+		})}
 }
 
 func alarmsTool() tool {
 	return tool{Name: "machina_get_alarms", Capability: abi.CapGetLatestReading,
 		Output:      listOutput[alarmSummary]("alarms"),
 		Description: "List active alarms, optionally for one asset (id, asset, severity, parameter, value, threshold).",
-		Params:      []param{{Name: "asset_id", Type: "string", Default: "", Description: "Only alarms of this asset"}},
-		Run: func(ctx context.Context, r *router.Router, a *args) (any, error) {
-			id := a.str("asset_id")
-			if a.Err() != nil {
-				return nil, a.Err()
-			}
+		Params:      []param{assetFilterParam("Only alarms of this asset")},
+		Run: withStr("asset_id", func(ctx context.Context, r *router.Router, id string) ([]alarmSummary, error) {
 			as, err := r.Alarms(ctx, id)
 			return mapAll(as, func(x abi.Alarm) alarmSummary {
 				return alarmSummary{x.ID, x.AssetID, x.Severity, x.Parameter, x.Value, x.Threshold}
 			}), err
-		}}
+		})}
 }

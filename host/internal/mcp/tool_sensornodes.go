@@ -18,13 +18,9 @@ func readSensorNodeTool() tool {
 		Output:      listOutput[sensor.Reading]("readings"),
 		Description: "Read one configured sensor point by its alias (e.g. pump-101.temperature): value, unit, quality and time. Only configured aliases can be read.",
 		Params:      []param{{Name: "alias", Type: "string", Required: true, Description: "Configured alias of an OPC-UA node or MQTT topic"}},
-		Run: func(ctx context.Context, r *router.Router, a *args) (any, error) {
-			alias := a.str("alias")
-			if a.Err() != nil {
-				return nil, a.Err()
-			}
+		Run: withStr("alias", func(ctx context.Context, r *router.Router, alias string) ([]sensor.Reading, error) {
 			return r.ReadSensorNodes(ctx, []string{alias})
-		}}
+		})}
 }
 
 func readSensorNodesTool() tool {

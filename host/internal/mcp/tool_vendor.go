@@ -22,17 +22,13 @@ type vendorResult struct {
 }
 
 func vendorAnswer(res router.VendorResult, err error) (any, error) {
-	if err != nil {
-		return nil, err
-	}
-	if res.Sandboxed != nil {
-		return res.Sandboxed, nil
-	}
-	var body any
-	if len(res.Response.Body) > 0 {
-		_ = json.Unmarshal(res.Response.Body, &body)
-	}
-	return vendorResult{StatusCode: res.Response.StatusCode, Body: body}, nil
+	return sandboxedOr(res, err, func(res router.VendorResult) vendorResult {
+		var body any
+		if len(res.Response.Body) > 0 {
+			_ = json.Unmarshal(res.Response.Body, &body)
+		}
+		return vendorResult{StatusCode: res.Response.StatusCode, Body: body}
+	})
 }
 
 func sapNotificationTool() tool {

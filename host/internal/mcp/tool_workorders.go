@@ -52,7 +52,7 @@ func listWorkOrdersTool() tool {
 		Output:      listOutput[woSummary]("work_orders"),
 		Description: "List work orders, optionally filtered by asset and status (empty means no filter).",
 		Params: []param{
-			{Name: "asset_id", Type: "string", Default: "", Description: "Only work orders of this asset"},
+			assetFilterParam("Only work orders of this asset"),
 			{Name: "status", Type: "string", Default: "", Description: "Only work orders in this status: " + statusList()},
 		},
 		Run: func(ctx context.Context, r *router.Router, a *args) (any, error) {
@@ -71,17 +71,10 @@ func getWorkOrderTool() tool {
 		Output:      objectOutput[woDetail](),
 		Description: "Get one work order by id, with failure mode and creation time.",
 		Params:      []param{workOrderIDParam()},
-		Run: func(ctx context.Context, r *router.Router, a *args) (any, error) {
-			id := a.str("work_order_id")
-			if a.Err() != nil {
-				return nil, a.Err()
-			}
+		Run: withStr("work_order_id", func(ctx context.Context, r *router.Router, id string) (woDetail, error) {
 			w, err := r.GetWorkOrder(ctx, id)
-			if err != nil {
-				return nil, err
-			}
-			return woDetail{woSum(w), opt(w.FailureMode), isoTime(w.CreatedAt)}, nil
-		}}
+			return woDetail{woSum(w), opt(w.FailureMode), isoTime(w.CreatedAt)}, err
+		})}
 }
 
 func createWorkOrderTool() tool {
@@ -89,7 +82,7 @@ func createWorkOrderTool() tool {
 		Output:      writeOutput[woCore, sandbox.Created](),
 		Description: "Create a work order in the CMMS for an existing asset. The id is deterministic (WO-AUTO-…), so a retried request does not create a duplicate. In sandbox mode nothing is written.",
 		Params: []param{
-			{Name: "asset_id", Type: "string", Required: true, Description: "Asset the work is for (must exist)"},
+			assetIDParam("Asset the work is for (must exist)"),
 			{Name: "description", Type: "string", Required: true, Description: "What must be done and why"},
 			{Name: "priority", Type: "string", Default: "medium", Enum: enumStrings(abi.Priorities()), Description: "Priority"},
 			{Name: "work_order_type", Type: "string", Default: "corrective", Enum: enumStrings(abi.WorkOrderTypes()), Description: "Work order type"},
@@ -147,14 +140,10 @@ func closeWorkOrderTool() tool {
 		Output:      writeOutput[woStatus, sandbox.Logged](),
 		Description: "Close a completed work order.",
 		Params:      []param{workOrderIDParam()},
-		Run: func(ctx context.Context, r *router.Router, a *args) (any, error) {
-			id := a.str("work_order_id")
-			if a.Err() != nil {
-				return nil, a.Err()
-			}
+		Run: withStr("work_order_id", func(ctx context.Context, r *router.Router, id string) (any, error) {
 			res, err := r.CloseWorkOrder(ctx, id)
 			return sandboxedOr(res, err, woStatusOf)
-		}}
+		})}
 }
 
 func cancelWorkOrderTool() tool {

@@ -25,7 +25,27 @@ type tool struct {
 	// no capability and is registered only when enabled and a plugin
 	// implements Op.
 	Vendor bool
-	Run    func(ctx context.Context, r *router.Router, a *args) (any, error)
+	Run    runFunc
+}
+
+// runFunc runs a tool over its decoded arguments.
+type runFunc func(ctx context.Context, r *router.Router, a *args) (any, error)
+
+// withStr is the Run of a tool whose one argument is the string parameter
+// name: it reads it (an argument error stops the call before any
+// connector is asked) and hands it to fn.
+func withStr[T any](name string, fn func(ctx context.Context, r *router.Router, s string) (T, error)) runFunc {
+	return func(ctx context.Context, r *router.Router, a *args) (any, error) {
+		s := a.str(name)
+		if a.Err() != nil {
+			return nil, a.Err()
+		}
+		v, err := fn(ctx, r, s)
+		if err != nil {
+			return nil, err
+		}
+		return v, nil
+	}
 }
 
 // tools is the reference's CAPABILITY_TO_TOOL table, in its order: the
@@ -161,14 +181,20 @@ func mapAll[S, T any](in []S, f func(S) T) []T {
 	return out
 }
 
+// sandboxable is a write's outcome as the router reports it
+// (router.WriteResult, SendResult, VendorResult).
+type sandboxable interface {
+	SandboxPreview() any
+}
+
 // sandboxedOr is a write's result: the sandbox preview when the write was
 // not performed, else shape(result).
-func sandboxedOr[T any](res router.WriteResult, err error, shape func(router.WriteResult) T) (any, error) {
+func sandboxedOr[R sandboxable, T any](res R, err error, shape func(R) T) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if res.Sandboxed != nil {
-		return res.Sandboxed, nil
+	if p := res.SandboxPreview(); p != nil {
+		return p, nil
 	}
 	return shape(res), nil
 }

@@ -1,15 +1,24 @@
-// Package opctx carries, in a context, the plugin export the host is
-// running: the plugin runtime sets it on every call into a plugin, and the
-// HTTP gate reads it in the host functions that call makes, to let a write
-// request through only while a write operation runs.
+// Package opctx carries, in a context, host-side facts about the plugin
+// call running:
 //
-// Only the plugin runtime may set it (just before it enters the guest), so
-// the value always names the export actually executing; it must not be set
-// from anything a client or a plugin controls.
+//   - the plugin export the host is running: the plugin runtime sets it on
+//     every call into a plugin, and the HTTP gate reads it in the host
+//     functions that call makes, to let a write request through only while
+//     a write operation runs. Only the plugin runtime may set it (just
+//     before it enters the guest), so the value always names the export
+//     actually executing; it must not be set from anything a client or a
+//     plugin controls.
+//   - a record of the host's own refusals (WithRefusals): the router
+//     attaches one to each plugin call, the policy gate notes in it each
+//     request of the plugin it refused as unauthorized, and the router reads
+//     it to tell the host's refusal from an upstream that refused the
+//     credentials. A plugin's error is untrusted and cannot make this
+//     distinction; only the host writes the record.
 package opctx
 
 import (
 	"context"
+	"sync/atomic"
 
 	"github.com/machina-go/machina/abi"
 )
@@ -35,3 +44,30 @@ func Writing(ctx context.Context) bool {
 	op, ok := abi.LookupOperation(abi.OpName(Export(ctx)))
 	return ok && op.Class == abi.ClassWrite
 }
+
+type refusalsKey struct{}
+
+// Refusals records whether the host refused, as unauthorized, a request a
+// plugin made (HTTP, mail) during one call. It is safe for concurrent use.
+type Refusals struct {
+	n atomic.Int64
+}
+
+// WithRefusals returns ctx carrying a fresh record of refusals, and the
+// record.
+func WithRefusals(ctx context.Context) (context.Context, *Refusals) {
+	r := &Refusals{}
+	return context.WithValue(ctx, refusalsKey{}, r), r
+}
+
+// NoteRefusal records in ctx's record (if any) that the host refused a
+// request of the plugin as unauthorized.
+func NoteRefusal(ctx context.Context) {
+	if r, ok := ctx.Value(refusalsKey{}).(*Refusals); ok {
+		r.n.Add(1)
+	}
+}
+
+// Refused reports whether the host refused any request of the plugin
+// during the call.
+func (r *Refusals) Refused() bool { return r != nil && r.n.Load() > 0 }

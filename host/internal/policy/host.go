@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/machina-go/machina/abi"
 	"github.com/machina-go/machina/host/internal/config"
+	"github.com/machina-go/machina/host/internal/opctx"
 	"github.com/machina-go/machina/host/internal/secrets"
 	"github.com/machina-go/machina/internal/wire"
 )
@@ -208,24 +209,42 @@ func (h *Host) Close() error {
 
 // MailSend implements plugin.Host.
 func (h *Host) MailSend(ctx context.Context, req wire.MailSendRequest) wire.MailSendResponse {
-	if h.pol.Mail == nil {
-		return wire.MailSendResponse{Error: abi.Unauthorized("mail is not granted")}
-	}
-	if h.mailer == nil {
-		return wire.MailSendResponse{Error: abi.Unavailable("mail is granted but this host has no mail transport")}
-	}
-	if h.sandbox != nil && h.sandbox() {
-		return wire.MailSendResponse{Error: abi.Unauthorized("sandbox mode: mail_send is refused")}
-	}
-	if e := checkRecipients(*h.pol.Mail, req.Message.To); e != nil {
-		h.log.Warn("plugin mail refused", "reason", e.Message)
-		return wire.MailSendResponse{Error: e}
+	if e := h.mailSendRefusal(req); e != nil {
+		return wire.MailSendResponse{Error: noted(ctx, e)}
 	}
 	id, err := h.mailer.Send(ctx, h.pol.Plugin, *h.pol.Mail, req.Message)
 	if err != nil {
 		return wire.MailSendResponse{Error: h.scrubError(err)}
 	}
 	return wire.MailSendResponse{MessageID: id}
+}
+
+// mailSendRefusal is the reason a send may not go out: mail not granted,
+// no transport, sandbox mode, or a recipient outside the grant.
+func (h *Host) mailSendRefusal(req wire.MailSendRequest) *abi.Error {
+	if h.pol.Mail == nil {
+		return abi.Unauthorized("mail is not granted")
+	}
+	if h.mailer == nil {
+		return abi.Unavailable("mail is granted but this host has no mail transport")
+	}
+	if h.sandbox != nil && h.sandbox() {
+		return abi.Unauthorized("sandbox mode: mail_send is refused")
+	}
+	if e := checkRecipients(*h.pol.Mail, req.Message.To); e != nil {
+		h.log.Warn("plugin mail refused", "reason", e.Message)
+		return e
+	}
+	return nil
+}
+
+// noted is e, after noting in the call's context (opctx.NoteRefusal) that
+// the host refused the plugin's request when e is unauthorized.
+func noted(ctx context.Context, e *abi.Error) *abi.Error {
+	if e.Code == abi.CodeUnauthorized {
+		opctx.NoteRefusal(ctx)
+	}
+	return e
 }
 
 // checkRecipients refuses a message with any recipient outside the grant's
@@ -252,7 +271,7 @@ func checkRecipients(g config.MailGrant, to []string) *abi.Error {
 // MailFetch implements plugin.Host.
 func (h *Host) MailFetch(ctx context.Context, req abi.MailFetchRequest) wire.MailFetchResponse {
 	if h.pol.Mail == nil {
-		return wire.MailFetchResponse{Error: abi.Unauthorized("mail is not granted")}
+		return wire.MailFetchResponse{Error: noted(ctx, abi.Unauthorized("mail is not granted"))}
 	}
 	if h.mailer == nil {
 		return wire.MailFetchResponse{Error: abi.Unavailable("mail is granted but this host has no mail transport")}

@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/machina-go/machina/abi"
 	"github.com/machina-go/machina/host/internal/messaging"
+	"github.com/machina-go/machina/host/internal/opctx"
 	"github.com/machina-go/machina/host/internal/plugin"
 	"github.com/machina-go/machina/host/internal/registry"
 	"github.com/machina-go/machina/host/internal/sandbox"
@@ -84,6 +86,10 @@ type WriteResult struct {
 	Sandboxed any
 }
 
+// SandboxPreview is the sandbox's response when the write was not
+// performed, else nil.
+func (w WriteResult) SandboxPreview() any { return w.Sandboxed }
+
 // SendResult is the outcome of SendMessage: the connector's response, or
 // the sandbox's sandbox.Blocked in Sandboxed.
 type SendResult struct {
@@ -92,6 +98,9 @@ type SendResult struct {
 	MessageID string
 	Sandboxed any
 }
+
+// SandboxPreview is the sandbox's response when nothing was sent, else nil.
+func (s SendResult) SandboxPreview() any { return s.Sandboxed }
 
 // CreateRequest is a work order to create. The router validates the enums,
 // checks that the asset exists and computes the deterministic id.
@@ -120,16 +129,25 @@ func (r *Router) resolve(cp abi.Capability, none string) (*registry.Connector, e
 	return c, nil
 }
 
+// errHostRefused marks a plugin's error in a call during which the host's
+// policy gate refused one of the plugin's requests as unauthorized (noted
+// host-side through opctx, never taken from the plugin's own error).
+var errHostRefused = errors.New("the host's policy refused a request of the plugin")
+
 // call runs op on a plugin connector under a trace span.
 func (r *Router) call(ctx context.Context, c *registry.Connector, op abi.OpName, assetID string, req, resp any) error {
 	e := trace.Entry{Action: trace.ActionPluginCall, Connector: c.Name, Plugin: c.Name, PluginSHA256: c.SHA256(),
 		Operation: string(op), AssetID: assetID, InputSummary: summary(req)}
 	ctx, sp := r.tracer.Start(ctx, e)
+	ctx, refusals := opctx.WithRefusals(ctx)
 	err := c.Plugin.CallOp(ctx, op, req, resp)
 	if err == nil && abi.IsWrite(op) {
 		sp.Entry().OutputSummary = summary(resp)
 	}
 	sp.End(err)
+	if err != nil && refusals.Refused() {
+		return fmt.Errorf("%w: %w", errHostRefused, err)
+	}
 	return err
 }
 
@@ -186,6 +204,10 @@ func (r *Router) public(c *registry.Connector, op abi.OpName, err error, notFoun
 		case abi.CodeInvalidArgument:
 			return abi.InvalidArgument("%s", Sanitize(ae.Message))
 		case abi.CodeUnauthorized:
+			if errors.Is(err, errHostRefused) {
+				r.logger.Warn("connector request refused by the host's policy", "connector", name, "operation", string(op), "error", err)
+				return abi.Unauthorized("the plugin's request was refused by the host's policy (%s): not declared by the plugin, not granted by the operator, or not allowed in sandbox mode; the host log names the request and the reason", name)
+			}
 			r.logger.Warn("connector refused by upstream", "connector", name, "operation", string(op), "error", err)
 			return abi.Unauthorized("the upstream system refused the credentials of %s", name)
 		case abi.CodeUnavailable:

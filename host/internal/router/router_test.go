@@ -83,8 +83,9 @@ func memPlugins(t *testing.T) map[string]registry.OpCaller {
 }
 
 // maximo starts the Maximo simulator and loads cmms-maximo against it with
-// the simulator's credentials (wrong ones when wrongKey).
-func maximo(t *testing.T, wrongKey bool) (registry.OpCaller, conformance.Simulator, string) {
+// the simulator's credentials (wrong ones when wrongKey); narrow, when
+// given, changes the operator's grant of the simulator's origin.
+func maximo(t *testing.T, wrongKey bool, narrow ...func(*config.OriginGrant)) (registry.OpCaller, conformance.Simulator, string) {
 	t.Helper()
 	sim, err := conformance.StartMaximo(context.Background(), conformance.SimOptions{})
 	if err != nil {
@@ -104,8 +105,12 @@ func maximo(t *testing.T, wrongKey bool) (registry.OpCaller, conformance.Simulat
 	if err := os.WriteFile(path, testplugin.Build(t, "plugins/cmms-maximo"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	og := config.OriginGrant{Origin: sim.BaseURL(), AllowPrivate: true, Auth: auth}
+	for _, f := range narrow {
+		f(&og)
+	}
 	p := config.Plugin{Name: "cmms-maximo", Path: path, AllowUnpinned: true, Config: sim.PluginConfig(),
-		Grant: config.Grant{HTTP: []config.OriginGrant{{Origin: sim.BaseURL(), AllowPrivate: true, Auth: auth}}}}
+		Grant: config.Grant{HTTP: []config.OriginGrant{og}}}
 	var secret string
 	for _, v := range creds {
 		secret = v
@@ -383,6 +388,37 @@ func TestConnectorErrors(t *testing.T) {
 
 // natives starts a document store (one ingested manual) and an OPC-UA
 // manager connected to the plant simulator as the host does (app.Build,
+
+// TestHostPolicyRefusal: when the host's own gate refuses a request of the
+// plugin (here: the operator's grant narrows the origin's reads to none),
+// the client is told that the host's policy refused it — not that the
+// upstream refused the credentials, which only a real 401/403 may say
+// (TestConnectorErrors) — and is told neither the request's path nor the
+// credential.
+func TestHostPolicyRefusal(t *testing.T) {
+	ctx := context.Background()
+	mx, sim, secret := maximo(t, false, func(g *config.OriginGrant) { g.Reads, g.Writes = []string{}, []string{} })
+	w := newWorld(t, false, conn{"cmms-maximo", mx, true})
+	_, err := w.r.ListAssets(ctx)
+	if code(err) != abi.CodeUnauthorized {
+		t.Fatalf("refused read: want unauthorized, got %v", err)
+	}
+	msg := err.Error()
+	for _, want := range []string{"refused by the host's policy", "connector 'cmms-maximo'", "not declared by the plugin, not granted by the operator"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("refused read: %q does not say %q", msg, want)
+		}
+	}
+	for _, leak := range []string{"upstream system refused the credentials", secret, sim.BaseURL(), "/oslc", "/maximo"} {
+		if strings.Contains(msg, leak) {
+			t.Errorf("refused read: %q says %q", msg, leak)
+		}
+	}
+	if !strings.Contains(w.logs.String(), "refused by the host's policy") {
+		t.Errorf("no operator log line for the refusal: %s", w.logs.String())
+	}
+}
+
 // Docstore and OPCUA parts) and registers their connectors in w.
 func natives(t *testing.T, w *world) {
 	t.Helper()

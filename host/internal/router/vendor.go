@@ -17,6 +17,15 @@ type VendorResult struct {
 	Sandboxed *sandbox.Vendor
 }
 
+// SandboxPreview is the sandbox's response when the vendor write was not
+// performed, else nil.
+func (v VendorResult) SandboxPreview() any {
+	if v.Sandboxed == nil {
+		return nil
+	}
+	return v.Sandboxed
+}
+
 // HasOperation reports whether a registered plugin implements op (the
 // vendor tools are offered only then).
 func (r *Router) HasOperation(op abi.OpName) bool { return r.vendorConnector(op) != nil }
