@@ -13,7 +13,6 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"fmt"
-	"math/big"
 	"net"
 	"time"
 )
@@ -106,10 +105,10 @@ func (l Leaf) KeyPEM() ([]byte, error) {
 	return pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: b}), nil
 }
 
-// validity sets a fresh serial number, a validity from an hour ago for a
-// day, and the key usage.
+// validity sets a validity from an hour ago for a day and the key usage;
+// x509.CreateCertificate draws the serial number (a nil SerialNumber).
 func validity(tmpl *x509.Certificate, usage x509.KeyUsage) {
-	tmpl.SerialNumber, _ = rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
+	tmpl.SerialNumber = nil
 	now := time.Now()
 	tmpl.NotBefore, tmpl.NotAfter = now.Add(-time.Hour), now.Add(24*time.Hour)
 	tmpl.KeyUsage = usage
