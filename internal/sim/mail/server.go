@@ -92,7 +92,7 @@ func Start(opts Options) (*Server, error) {
 	if opts.Logger == nil {
 		opts.Logger = hclog.NewNullLogger()
 	}
-	pki, err := newTestPKI([]string{"localhost"}, []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback})
+	pki, err := newTestPKI("localhost", "127.0.0.1", "::1")
 	if err != nil {
 		return nil, fmt.Errorf("mail sim: %w", err)
 	}
