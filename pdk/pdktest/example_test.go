@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 
 	"github.com/machina-go/machina/abi"
 	"github.com/machina-go/machina/pdk"
@@ -78,4 +79,38 @@ func ExampleInvoke() {
 	// Output:
 	// P-101 Feed pump <nil>
 	// unauthorized: acme GET /assets refused the credentials (HTTP 401)
+}
+
+// With the plugin's plugin.toml in Host.Manifest, a request the manifest
+// does not declare fails the test, as the host's HTTP gate would refuse it
+// in production; it never reaches the server.
+func ExampleHost_manifest() {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `[]`)
+	}))
+	defer srv.Close()
+
+	// In a plugin, the string it embeds with //go:embed plugin.toml.
+	const manifest = `name = "cmms-acme"
+version = "1.0.0"
+abi = "1.4"
+kind = "cmms"
+
+[[http]]
+origin = "http://127.0.0.1:*"
+reads = ["GET /api/assets"]
+`
+	ctx := context.Background()
+	host := &pdktest.Host{Manifest: manifest}
+	r := pdk.NewCMMS(pdk.Info{Name: "cmms-acme", Version: "1.0.0"}, &assets{})
+	if err := pdktest.Init(ctx, host, r, map[string]any{"base_url": srv.URL}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	// The plugin reads {base_url}/assets, but the manifest declares only
+	// /api/assets.
+	err := pdktest.Invoke(ctx, host, r, "list_assets", abi.ListAssetsRequest{}, &abi.ListAssetsResponse{})
+	fmt.Println(strings.Replace(err.Error(), strings.TrimPrefix(srv.URL, "http://"), "127.0.0.1:PORT", 1))
+	// Output:
+	// pdktest: list_assets made a request the host would refuse: GET /assets is not a request the plugin declared for http://127.0.0.1:PORT (see the manifest's reads and writes)
 }

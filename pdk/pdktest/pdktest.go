@@ -3,9 +3,12 @@
 // Host that speaks real HTTP (to a simulator on loopback), keeps key-value
 // state in memory and records logs.
 //
-// It is for tests only: it enforces no origin policy and attaches
-// credentials with a plain callback. The real policy is exercised by the
-// wasm tests through the host.
+// It is for tests only. Given the plugin's manifest (Host.Manifest) it
+// refuses, as the host's HTTP gate does, a request the manifest does not
+// declare, and fails the Invoke that made it; it knows no operator grant,
+// sandbox mode, rate or size limit, and attaches credentials with a plain
+// callback. The real policy is exercised by the wasm tests through the
+// host.
 package pdktest
 
 import (
@@ -34,10 +37,21 @@ type Host struct {
 	// grant).
 	MailSend  func(ctx context.Context, msg abi.MailMessage) (messageID string, err error)
 	MailFetch func(ctx context.Context, req abi.MailFetchRequest) ([]abi.MailMessage, error)
+	// Manifest is the text of the plugin's plugin.toml (the string it
+	// embeds for pdk.MustParseInfo). When set, every HTTP request must be
+	// one the manifest declares, as the host's gate requires: its origin
+	// under an [[http]] origin, its method and path matching that origin's
+	// reads or writes, and a write (a write rule, a method-override header,
+	// or no read rule) only while Invoke runs a write operation. A request
+	// that breaks them never leaves: the plugin gets the unauthorized error
+	// the host would return, and Invoke fails with the reason even if the
+	// plugin swallowed that error. Empty: requests are not checked.
+	Manifest string
 
-	mu   sync.Mutex
-	kv   map[string][]byte
-	logs []LogRecord
+	mu       sync.Mutex
+	kv       map[string][]byte
+	logs     []LogRecord
+	manifest *wire.Manifest
 }
 
 // LogRecord is one line the plugin logged.
@@ -125,6 +139,12 @@ func (h *Host) Call(ctx context.Context, fn string, hdr, tail []byte) ([]byte, [
 }
 
 func (h *Host) http(ctx context.Context, req abi.HTTPRequest) abi.HTTPResponse {
+	if err := h.declared(ctx, req); err != nil {
+		if c, ok := ctx.Value(callKey{}).(*call); ok {
+			c.refuse(err)
+		}
+		return abi.HTTPResponse{Error: abi.Unauthorized("%v", err)}
+	}
 	if req.TimeoutMS > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, time.Duration(req.TimeoutMS)*time.Millisecond)
@@ -161,13 +181,19 @@ func (h *Host) http(ctx context.Context, req abi.HTTPRequest) abi.HTTPResponse {
 }
 
 // Invoke runs an export of r with h as the host and decodes the result into
-// resp. A plugin-reported error is returned as *abi.Error.
+// resp. A plugin-reported error is returned as *abi.Error; a request the
+// host would have refused (see Host.Manifest) fails the call with the
+// reason, whatever the plugin made of it.
 func Invoke(ctx context.Context, h *Host, r *pdk.Runner, export string, req, resp any) error {
 	in, err := json.Marshal(req)
 	if err != nil {
 		return err
 	}
-	out, err := r.Call(pdk.WithNativeHost(ctx, h), export, in)
+	c := &call{export: export}
+	out, err := r.Call(pdk.WithNativeHost(context.WithValue(ctx, callKey{}, c), h), export, in)
+	if rerr := c.err(); rerr != nil {
+		return rerr
+	}
 	if err != nil {
 		return err
 	}

@@ -65,7 +65,7 @@ func corpusFixture(t *testing.T, sc simcorpus.Scenario) (*fixture, *originGuard)
 	t.Cleanup(ts.Close)
 	guard := &originGuard{origin: ts.URL}
 	f := &fixture{t: t, sim: sim, url: ts.URL,
-		host: &pdktest.Host{Auth: func(r *http.Request) { r.Header.Set("apikey", auth.APIKey) }, Client: &http.Client{Transport: guard}},
+		host: &pdktest.Host{Manifest: manifest, Auth: func(r *http.Request) { r.Header.Set("apikey", auth.APIKey) }, Client: &http.Client{Transport: guard}},
 		r:    pdk.NewCMMS(info(), &maximo{})}
 	conf := map[string]any{"base_url": ts.URL, "page_size": 10, "retry_base_ms": 1}
 	for k, v := range sc.Config {

@@ -51,7 +51,7 @@ func newFixtureWith(t testing.TB, simOpts maxsim.Options, cfg map[string]any) *f
 	ts := httptest.NewServer(sim)
 	t.Cleanup(ts.Close)
 	f := &fixture{t: t, sim: sim, url: ts.URL,
-		host: &pdktest.Host{Auth: func(r *http.Request) { r.Header.Set("apikey", auth.APIKey) }},
+		host: &pdktest.Host{Manifest: manifest, Auth: func(r *http.Request) { r.Header.Set("apikey", auth.APIKey) }},
 		r:    pdk.NewCMMS(info(), &maximo{})}
 	conf := map[string]any{"base_url": ts.URL, "page_size": 10, "retry_base_ms": 1, "asset_type_map": testTypeMap, "worktype_map": testWorkTypeMap}
 	for k, v := range cfg {
@@ -87,7 +87,7 @@ func TestDescriptorServesEveryCMMSOperation(t *testing.T) {
 
 func TestInitRejectsBadConfig(t *testing.T) {
 	r := pdk.NewCMMS(info(), &maximo{})
-	h := &pdktest.Host{}
+	h := &pdktest.Host{Manifest: manifest}
 	for _, cfg := range []map[string]any{
 		{},
 		{"base_url": "ftp://x"},

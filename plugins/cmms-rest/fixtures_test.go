@@ -38,7 +38,7 @@ func replay(t *testing.T, routes map[string]string) string {
 
 func runner(t *testing.T, cfg map[string]any) (*pdk.Runner, *pdktest.Host) {
 	t.Helper()
-	h := &pdktest.Host{}
+	h := &pdktest.Host{Manifest: manifest}
 	r := pdk.NewCMMS(info(), &plugin{})
 	if err := pdktest.Init(context.Background(), h, r, cfg); err != nil {
 		t.Fatal(err)

@@ -35,7 +35,7 @@ func newFixture(t *testing.T, o rest.Options, cfg map[string]any) *fixture {
 	ts := httptest.NewServer(sim)
 	t.Cleanup(ts.Close)
 	f := &fixture{sim: sim, url: ts.URL, r: pdk.NewCMMS(info(), &plugin{})}
-	f.host = &pdktest.Host{Auth: func(r *http.Request) {
+	f.host = &pdktest.Host{Manifest: manifest, Auth: func(r *http.Request) {
 		if o.Dialect == rest.UpKeep {
 			r.Header.Set("Session-Token", testToken)
 		} else {

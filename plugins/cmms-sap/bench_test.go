@@ -33,7 +33,7 @@ func benchSetup(b *testing.B) (sim *sapsim.Server, calls map[string]func(op abi.
 	b.Cleanup(ts.Close)
 	cfg := map[string]any{"base_url": ts.URL + sapsim.BasePath, "sap_client": "100", "page_size": 500, "odata_version": "v2", "bom_equipment_field": "Equipment"}
 	jar, _ := cookiejar.New(nil)
-	host := &pdktest.Host{Client: &http.Client{Jar: jar, Timeout: 30 * time.Second}, Auth: func(r *http.Request) { r.SetBasicAuth(a.Username, a.Password) }}
+	host := &pdktest.Host{Manifest: manifest, Client: &http.Client{Jar: jar, Timeout: 30 * time.Second}, Auth: func(r *http.Request) { r.SetBasicAuth(a.Username, a.Password) }}
 	r := pdk.NewCMMS(info(), &sapPM{})
 	ctx := context.Background()
 	if err := pdktest.Init(ctx, host, r, cfg); err != nil {

@@ -6,34 +6,14 @@ package manifest
 
 import (
 	"fmt"
-	"sort"
-	"strings"
 
-	"github.com/BurntSushi/toml"
 	"github.com/machina-go/machina/host/internal/wasmfile"
+	"github.com/machina-go/machina/internal/plugintoml"
 	"github.com/machina-go/machina/internal/wire"
 )
 
-// Parse decodes and validates plugin.toml text.
-func Parse(text []byte) (wire.Manifest, error) {
-	var m wire.Manifest
-	md, err := toml.Decode(string(text), &m)
-	if err != nil {
-		return m, fmt.Errorf("plugin.toml: %w", err)
-	}
-	if und := md.Undecoded(); len(und) > 0 {
-		keys := make([]string, len(und))
-		for i, k := range und {
-			keys[i] = k.String()
-		}
-		sort.Strings(keys)
-		return m, fmt.Errorf("plugin.toml: unknown keys: %s", strings.Join(keys, ", "))
-	}
-	if err := m.Validate(); err != nil {
-		return m, err
-	}
-	return m, nil
-}
+// Parse decodes and validates plugin.toml text (see plugintoml.Parse).
+func Parse(text []byte) (wire.Manifest, error) { return plugintoml.Parse(text) }
 
 // FromModule returns the manifest embedded in a parsed module, and its raw
 // text.

@@ -60,17 +60,10 @@ var droppedHeaders = map[string]bool{
 // strippedResponseHeaders never reach the plugin.
 var strippedResponseHeaders = map[string]bool{"Set-Cookie": true, "Set-Cookie2": true}
 
-func defaultPort(scheme string) string {
-	if scheme == "https" {
-		return "443"
-	}
-	return "80"
-}
-
 func originOf(scheme, host, port string) string {
 	scheme = strings.ToLower(scheme)
 	if port == "" {
-		port = defaultPort(scheme)
+		port = wire.DefaultPort(scheme)
 	}
 	return originString(scheme, strings.ToLower(host), port)
 }
@@ -157,18 +150,13 @@ func (h *Host) target(method, rawURL string, ev *HTTPEvent) (*target, *refusal) 
 	}
 	t := &target{method: method, u: u, scheme: scheme, host: strings.ToLower(u.Hostname()), port: u.Port()}
 	if t.port == "" {
-		t.port = defaultPort(scheme)
+		t.port = wire.DefaultPort(scheme)
 	}
 	ev.Origin = originString(scheme, t.host, t.port)
 	ev.Path = h.scrub.ScrubString(u.Path)
 	u.Scheme, u.Fragment, u.RawFragment = scheme, "", ""
 	return t, nil
 }
-
-// methodOverrideHeaders turn a POST into another method on many servers
-// (Maximo: x-method-override: PATCH). A request carrying one is never a
-// read.
-var methodOverrideHeaders = []string{"X-Http-Method-Override", "X-Http-Method", "X-Method-Override"}
 
 // authorize checks the origin grant, the declared requests, sandbox mode,
 // the running operation, the rate limit and the body size.
@@ -212,15 +200,7 @@ func (h *Host) authorizeRequest(ctx context.Context, o *Origin, t *target, heade
 		}
 		return refuse("%s is not a request the plugin declared for %s (see the manifest's reads and writes)", what, o)
 	}
-	override := ""
-	for k := range headers {
-		for _, m := range methodOverrideHeaders {
-			if strings.EqualFold(k, m) {
-				override = k
-			}
-		}
-	}
-	isRead := read && !write && override == ""
+	isRead, override := wire.Classify(read, write, headers)
 	switch {
 	case h.sandbox() && !isRead:
 		return refuse("sandbox mode: %s is not declared a read (only declared reads pass)", what)

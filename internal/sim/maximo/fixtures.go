@@ -75,7 +75,7 @@ func filterFixture(body []byte, where string) []byte {
 	key, lean := "member", true
 	if _, ok := top[key]; !ok {
 		if _, ok := top["rdfs:member"]; !ok { // a bare resource
-			if e.eval(unprefixed(top)) {
+			if e.Eval(unprefixed(top)) {
 				return body
 			}
 			return []byte(`{"member":[]}`)
@@ -86,7 +86,7 @@ func filterFixture(body []byte, where string) []byte {
 	kept := []any{}
 	for _, m := range list {
 		mm, _ := m.(map[string]any)
-		if mm != nil && e.eval(unprefixed(mm)) {
+		if mm != nil && e.Eval(unprefixed(mm)) {
 			kept = append(kept, m)
 		}
 	}

@@ -379,7 +379,7 @@ func parseListQuery(q url.Values, os objectStructure) (listQuery, *httpErr) {
 			return lq, errf(400, "BMXAA9440E", "The oslc.where clause could not be parsed: %v", err)
 		}
 		var bad string
-		e.attrs(func(a string) {
+		e.Fields(func(a string) {
 			if !os.attrs[a] && bad == "" {
 				bad = a
 			}
@@ -426,7 +426,7 @@ func (s *Server) list(r *http.Request, os objectStructure, out *bytes.Buffer, ov
 	s.mu.Lock()
 	var rows []map[string]any
 	for _, rec := range s.recordsLocked(os.name) {
-		if (lq.filter == nil || lq.filter.eval(rec)) && (lq.internal == nil || lq.internal.eval(rec)) {
+		if (lq.filter == nil || lq.filter.Eval(rec)) && (lq.internal == nil || lq.internal.eval(rec)) {
 			rows = append(rows, rd.member(os, rec))
 		}
 	}
@@ -464,7 +464,7 @@ func (s *Server) list(r *http.Request, os objectStructure, out *bytes.Buffer, ov
 func (s *Server) withOperatingLocations(rd renderer, lq listQuery, rows []map[string]any) []map[string]any {
 	var locs []map[string]any
 	for _, l := range operatingLocations(s.data.records[OSAsset]) {
-		if lq.filter == nil || lq.filter.eval(l) {
+		if lq.filter == nil || lq.filter.Eval(l) {
 			m := make(map[string]any, len(l)+1)
 			for k, v := range l {
 				m[k] = v

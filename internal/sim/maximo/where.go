@@ -9,13 +9,7 @@ import (
 )
 
 // expr is a parsed oslc.where clause.
-type expr interface {
-	eval(rec record) bool
-	attrs(fn func(string))
-}
-
-type andExpr struct{ l, r expr }
-type orExpr struct{ l, r expr }
+type expr = simexpr.Expr[record]
 
 type cmpExpr struct {
 	attr   string
@@ -30,19 +24,11 @@ type value struct {
 	pattern string
 }
 
-func (e andExpr) eval(r record) bool { return e.l.eval(r) && e.r.eval(r) }
-func (e orExpr) eval(r record) bool  { return e.l.eval(r) || e.r.eval(r) }
-func (e andExpr) attrs(fn func(string)) {
-	e.l.attrs(fn)
-	e.r.attrs(fn)
-}
-func (e orExpr) attrs(fn func(string)) {
-	e.l.attrs(fn)
-	e.r.attrs(fn)
-}
-func (e cmpExpr) attrs(fn func(string)) { fn(e.attr) }
+// Fields implements simexpr.Expr.
+func (e cmpExpr) Fields(fn func(string)) { fn(e.attr) }
 
-func (e cmpExpr) eval(r record) bool {
+// Eval implements simexpr.Expr.
+func (e cmpExpr) Eval(r record) bool {
 	got, ok := r[e.attr]
 	if !ok || got == nil {
 		return e.negate
@@ -99,185 +85,60 @@ func scalarString(v any) string {
 	return fmt.Sprint(v)
 }
 
-// token kinds of the where lexer.
-type tokKind int
-
-const (
-	tEOF tokKind = iota
-	tIdent
-	tString
-	tNumber
-	tEq
-	tNe
-	tLParen
-	tRParen
-	tLBrack
-	tRBrack
-	tComma
-)
-
-type token struct {
-	kind tokKind
-	text string
-	pos  int
+// whereSyntax is the lexical syntax of oslc.where: double-quoted strings,
+// dotted attribute names, case-insensitive keywords.
+var whereSyntax = simexpr.Lexer{
+	Symbols: []string{"(", ")", "[", "]", ",", "=", "!="},
+	Quote:   '"', NumberStart: "-.", IdentExtra: ".", FoldKeywords: true,
 }
 
-func lex(s string) ([]token, error) {
-	var out []token
-	i := 0
-	for i < len(s) {
-		c := s[i]
-		switch {
-		case c == ' ' || c == '\t':
-			i++
-		case c < 0x20 || c == 0x7f:
-			return nil, fmt.Errorf("control character at offset %d", i)
-		case c == '(':
-			out = append(out, token{tLParen, "(", i})
-			i++
-		case c == ')':
-			out = append(out, token{tRParen, ")", i})
-			i++
-		case c == '[':
-			out = append(out, token{tLBrack, "[", i})
-			i++
-		case c == ']':
-			out = append(out, token{tRBrack, "]", i})
-			i++
-		case c == ',':
-			out = append(out, token{tComma, ",", i})
-			i++
-		case c == '=':
-			out = append(out, token{tEq, "=", i})
-			i++
-		case c == '!' && i+1 < len(s) && s[i+1] == '=':
-			out = append(out, token{tNe, "!=", i})
-			i += 2
-		case c == '"':
-			start := i
-			i++
-			var b strings.Builder
-			closed := false
-			for i < len(s) {
-				if s[i] == '"' {
-					if i+1 < len(s) && s[i+1] == '"' { // "" is a literal quote
-						b.WriteByte('"')
-						i += 2
-						continue
-					}
-					i++
-					closed = true
-					break
-				}
-				if s[i] < 0x20 || s[i] == 0x7f {
-					return nil, fmt.Errorf("control character in string at offset %d", i)
-				}
-				b.WriteByte(s[i])
-				i++
-			}
-			if !closed {
-				return nil, fmt.Errorf("unterminated string starting at offset %d", start)
-			}
-			out = append(out, token{tString, b.String(), start})
-		case c == '-' || c == '.' || (c >= '0' && c <= '9'):
-			start := i
-			i++
-			for i < len(s) && (s[i] == '.' || (s[i] >= '0' && s[i] <= '9')) {
-				i++
-			}
-			if _, err := strconv.ParseFloat(s[start:i], 64); err != nil {
-				return nil, fmt.Errorf("bad number %q at offset %d", s[start:i], start)
-			}
-			out = append(out, token{tNumber, s[start:i], start})
-		case isIdentByte(c):
-			start := i
-			for i < len(s) && isIdentByte(s[i]) {
-				i++
-			}
-			out = append(out, token{tIdent, s[start:i], start})
-		default:
-			return nil, fmt.Errorf("unexpected character %q at offset %d", c, i)
-		}
-	}
-	return append(out, token{tEOF, "", len(s)}), nil
-}
-
-func isIdentByte(c byte) bool {
-	return c == '_' || c == '.' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-}
-
-type parser struct {
-	toks []token
-	i    int
-}
+type parser struct{ *simexpr.Cursor }
 
 // parseWhere parses an oslc.where clause of the supported subset.
 func parseWhere(s string) (expr, error) {
-	toks, err := lex(s)
+	c, err := whereSyntax.Lex(s)
 	if err != nil {
 		return nil, err
 	}
-	p := &parser{toks: toks}
+	p := parser{c}
 	e, err := p.or()
 	if err != nil {
 		return nil, err
 	}
-	if t := p.peek(); t.kind != tEOF {
-		return nil, fmt.Errorf("unexpected %q at offset %d", t.text, t.pos)
+	if t := p.Peek(); t.Kind != simexpr.EOF {
+		return nil, fmt.Errorf("unexpected %q at offset %d", t.Text, t.Pos)
 	}
 	return e, nil
 }
 
-func (p *parser) peek() token { return p.toks[p.i] }
-func (p *parser) next() token {
-	t := p.toks[p.i]
-	if t.kind != tEOF {
-		p.i++
-	}
-	return t
-}
-
-func (p *parser) keyword(w string) bool {
-	t := p.peek()
-	if t.kind == tIdent && strings.EqualFold(t.text, w) {
-		p.i++
-		return true
-	}
-	return false
-}
-
 // or parses the whole boolean expression (and binds tighter than or).
-func (p *parser) or() (expr, error) {
-	return simexpr.Boolean(p.primary, p.keyword,
-		func(l, r expr) expr { return andExpr{l, r} },
-		func(l, r expr) expr { return orExpr{l, r} })
-}
+func (p parser) or() (expr, error) { return simexpr.Logic(p.primary, p.Keyword) }
 
-func (p *parser) primary() (expr, error) {
-	t := p.next()
-	switch t.kind {
-	case tLParen:
+func (p parser) primary() (expr, error) {
+	t := p.Next()
+	switch {
+	case t.Is("("):
 		e, err := p.or()
 		if err != nil {
 			return nil, err
 		}
-		if c := p.next(); c.kind != tRParen {
-			return nil, fmt.Errorf("expected ) at offset %d", c.pos)
+		if c := p.Next(); !c.Is(")") {
+			return nil, fmt.Errorf("expected ) at offset %d", c.Pos)
 		}
 		return e, nil
-	case tIdent:
-		attr := strings.ToLower(t.text)
-		op := p.next()
+	case t.Kind == simexpr.Ident:
+		attr := strings.ToLower(t.Text)
+		op := p.Next()
 		switch {
-		case op.kind == tEq || op.kind == tNe:
+		case op.Is("=") || op.Is("!="):
 			v, err := p.value()
 			if err != nil {
 				return nil, err
 			}
-			return cmpExpr{attr: attr, negate: op.kind == tNe, values: []value{v}}, nil
-		case op.kind == tIdent && strings.EqualFold(op.text, "in"):
-			if b := p.next(); b.kind != tLBrack {
-				return nil, fmt.Errorf("expected [ after in at offset %d", b.pos)
+			return cmpExpr{attr: attr, negate: op.Is("!="), values: []value{v}}, nil
+		case op.Kind == simexpr.Ident && strings.EqualFold(op.Text, "in"):
+			if b := p.Next(); !b.Is("[") {
+				return nil, fmt.Errorf("expected [ after in at offset %d", b.Pos)
 			}
 			var vals []value
 			for {
@@ -286,33 +147,36 @@ func (p *parser) primary() (expr, error) {
 					return nil, err
 				}
 				vals = append(vals, v)
-				n := p.next()
-				if n.kind == tRBrack {
+				n := p.Next()
+				if n.Is("]") {
 					break
 				}
-				if n.kind != tComma {
-					return nil, fmt.Errorf("expected , or ] at offset %d", n.pos)
+				if !n.Is(",") {
+					return nil, fmt.Errorf("expected , or ] at offset %d", n.Pos)
 				}
 			}
 			return cmpExpr{attr: attr, values: vals}, nil
 		}
-		return nil, fmt.Errorf("expected =, != or in after %q at offset %d", t.text, op.pos)
+		return nil, fmt.Errorf("expected =, != or in after %q at offset %d", t.Text, op.Pos)
 	}
-	return nil, fmt.Errorf("unexpected %q at offset %d", t.text, t.pos)
+	return nil, fmt.Errorf("unexpected %q at offset %d", t.Text, t.Pos)
 }
 
-func (p *parser) value() (value, error) {
-	t := p.next()
-	switch t.kind {
-	case tString:
-		v := value{s: t.text, quoted: true}
-		if strings.HasPrefix(t.text, "%") || strings.HasSuffix(t.text, "%") {
-			v.like, v.pattern = true, t.text
+func (p parser) value() (value, error) {
+	t := p.Next()
+	switch t.Kind {
+	case simexpr.String:
+		v := value{s: t.Text, quoted: true}
+		if strings.HasPrefix(t.Text, "%") || strings.HasSuffix(t.Text, "%") {
+			v.like, v.pattern = true, t.Text
 		}
 		return v, nil
-	case tNumber:
-		f, _ := strconv.ParseFloat(t.text, 64)
+	case simexpr.Number:
+		f, err := strconv.ParseFloat(t.Text, 64)
+		if err != nil {
+			return value{}, fmt.Errorf("bad number %q at offset %d", t.Text, t.Pos)
+		}
 		return value{s: strconv.FormatFloat(f, 'f', -1, 64)}, nil
 	}
-	return value{}, fmt.Errorf("expected a value at offset %d", t.pos)
+	return value{}, fmt.Errorf("expected a value at offset %d", t.Pos)
 }

@@ -29,7 +29,7 @@ func TestWhereParser(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", c.where, err)
 		}
-		if got := e.eval(rec); got != c.want {
+		if got := e.Eval(rec); got != c.want {
 			t.Errorf("%s = %v, want %v", c.where, got, c.want)
 		}
 	}

@@ -244,7 +244,7 @@ func (s *Server) parseList(r *http.Request, es *entitySet) (listQuery, *httpErr)
 		}
 		var bad string
 		props := s.props(es)
-		e.props(func(p string) {
+		e.Fields(func(p string) {
 			if _, ok := props[p]; !ok && bad == "" {
 				bad = p
 			}
@@ -281,7 +281,7 @@ func (s *Server) list(r *http.Request, es *entitySet, out *bytes.Buffer, oversiz
 	s.mu.Lock()
 	var rows []map[string]any
 	for _, rec := range s.data.records[es.id()] {
-		if lq.filter == nil || lq.filter.eval(s.view(es, rec)) {
+		if lq.filter == nil || lq.filter.Eval(s.view(es, rec)) {
 			rows = append(rows, s.render(r, es, rec, lq.sel, lq.exp))
 		}
 	}

@@ -34,7 +34,7 @@ func TestFilterParser(t *testing.T) {
 			t.Errorf("%s: %v", f, err)
 			continue
 		}
-		if got := e.eval(rec); got != want {
+		if got := e.Eval(rec); got != want {
 			t.Errorf("%s: got %v", f, got)
 		}
 	}

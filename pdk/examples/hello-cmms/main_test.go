@@ -32,7 +32,7 @@ func TestHelloNative(t *testing.T) {
 	}))
 	defer srv.Close()
 
-	host := &pdktest.Host{Auth: func(r *http.Request) { r.Header.Set("Authorization", "Bearer test-token") }}
+	host := &pdktest.Host{Manifest: manifest, Auth: func(r *http.Request) { r.Header.Set("Authorization", "Bearer test-token") }}
 	r := pdk.NewCMMS(info(), &hello{})
 	ctx := context.Background()
 	if err := pdktest.Init(ctx, host, r, map[string]any{"base_url": srv.URL}); err != nil {
