@@ -62,3 +62,26 @@ func (p *Proc) Stop() error {
 	p.stdin.Close()
 	return p.cmd.Wait()
 }
+
+// Arg returns the value of the environment variable key, which Start sets
+// for a helper, and skips the test when it is unset: the helper's test
+// function then runs as an ordinary test and has nothing to do.
+func Arg(t *testing.T, key string) string {
+	t.Helper()
+	v := os.Getenv(key)
+	if v == "" {
+		t.Skip("helper process only")
+	}
+	return v
+}
+
+// Stopped, called in a helper, returns a channel closed once the test that
+// started it calls Stop (standard input reaches its end).
+func Stopped() <-chan struct{} {
+	stop := make(chan struct{})
+	go func() {
+		_, _ = io.Copy(io.Discard, os.Stdin)
+		close(stop)
+	}()
+	return stop
+}

@@ -188,20 +188,17 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		rep.Auth = string(prof.Profile)
 	}
 
-	engine := opts.Engine
-	if engine == nil {
-		engine, err = plugin.NewEngine(plugin.EngineOptions{CacheDir: opts.CacheDir, Logger: opts.Logger.Named("engine")})
-		if err != nil {
-			return nil, err
-		}
-		defer engine.Close(context.Background())
+	engine, closeEngine, err := engineFor(opts)
+	if err != nil {
+		return nil, err
 	}
+	defer closeEngine()
 	tracer, err := trace.New(trace.Options{Dir: filepath.Join(tmp, "traces"), Logger: opts.Logger.Named("trace"), Keep: 1000})
 	if err != nil {
 		return nil, err
 	}
-	r := &run{ctx: ctx, opts: opts, factory: factory, engine: engine, dir: tmp, name: "plugin", sim: sim, logs: &syncBuffer{}, outputs: &syncBuffer{},
-		secrets: map[string]string{}, tracer: tracer, report: rep, sandbox: sandboxSwitch{sandbox.New(false, opts.Logger.Named("sandbox"))}}
+	r := newRun(ctx, opts, rep, tracer, map[string]string{})
+	r.factory, r.engine, r.dir, r.name, r.sim = factory, engine, tmp, "plugin", sim
 	if stat, _ := audit.Audit(wasm, audit.Options{File: opts.Module}); stat != nil {
 		r.name, rep.Plugin, rep.Version = stat.Name, stat.Name, stat.Version
 	}
@@ -209,6 +206,26 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	_ = tracer.Close(context.Background())
 	r.secretCheck(filepath.Join(tmp, "traces"))
 	return r.finish(), nil
+}
+
+// engineFor returns opts.Engine or, when it is nil, a new engine; the
+// returned func closes an engine it created and does nothing otherwise.
+func engineFor(opts Options) (*plugin.Engine, func(), error) {
+	if opts.Engine != nil {
+		return opts.Engine, func() {}, nil
+	}
+	e, err := plugin.NewEngine(plugin.EngineOptions{CacheDir: opts.CacheDir, Logger: opts.Logger.Named("engine")})
+	if err != nil {
+		return nil, nil, err
+	}
+	return e, func() { e.Close(context.Background()) }, nil
+}
+
+// newRun is a run of checks reporting into rep, with the plugin's traces
+// in tracer and the secret values it may be given; the sandbox starts off.
+func newRun(ctx context.Context, opts Options, rep *Report, tracer *trace.Tracer, secrets map[string]string) *run {
+	return &run{ctx: ctx, opts: opts, logs: &syncBuffer{}, outputs: &syncBuffer{}, tracer: tracer, report: rep,
+		secrets: secrets, sandbox: sandboxSwitch{sandbox.New(false, opts.Logger.Named("sandbox"))}}
 }
 
 // runAll runs the checks: every check in the default shape, the read and

@@ -267,22 +267,17 @@ func runMessaging(ctx context.Context, opts Options, wasm []byte, stat *audit.Re
 	} else {
 		rep.Upstream, rep.Auth = "smtp://"+sim.Mail.SMTPStartTLSAddr+" imaps://"+sim.Mail.IMAPImplicitAddr, "mail"
 	}
-	engine := opts.Engine
-	if engine == nil {
-		engine, err = plugin.NewEngine(plugin.EngineOptions{CacheDir: opts.CacheDir, Logger: opts.Logger.Named("engine")})
-		if err != nil {
-			return nil, err
-		}
-		defer engine.Close(context.Background())
+	engine, closeEngine, err := engineFor(opts)
+	if err != nil {
+		return nil, err
 	}
+	defer closeEngine()
 	traceDir := filepath.Join(tmp, "traces")
 	tracer, err := trace.New(trace.Options{Dir: traceDir, Logger: opts.Logger.Named("trace"), Keep: 1000})
 	if err != nil {
 		return nil, err
 	}
-	r := &run{ctx: ctx, opts: opts, logs: &syncBuffer{}, outputs: &syncBuffer{}, tracer: tracer, report: rep,
-		secrets: map[string]string{sim.SecretName: sim.Secret},
-		sandbox: sandboxSwitch{sandbox.New(false, opts.Logger.Named("sandbox"))}}
+	r := newRun(ctx, opts, rep, tracer, map[string]string{sim.SecretName: sim.Secret})
 	m := &msgRun{run: r, sim: sim, engine: engine, wasm: wasm, dir: tmp, acks: map[*pluginload.Loaded]string{},
 		ids: map[*pluginload.Loaded]string{}}
 	start := time.Now()
@@ -592,12 +587,16 @@ func (m *msgRun) emailChecks() {
 			from, MessagingBotAddress, subject, id, time.Now().UTC().Format(time.RFC1123Z), body)
 		return ms.Deliver(MessagingBotAddress, []byte(raw))
 	}
+	// receive delivers one mail to the bot and polls until it comes through.
+	receive := func(from, subject, id, body string) (abi.PollResponse, error) {
+		if err := deliver(from, subject, id, body); err != nil {
+			return abi.PollResponse{}, err
+		}
+		return m.pollUntil(l, 1)
+	}
 	var first abi.Message
 	m.check("poll/receive", "an unseen mail from an allowed sender comes back as one unverified message (chat id = sender, thread id = Message-ID, quoted text removed)", nil, func() (string, bool) {
-		if err := deliver(MessagingTechAddr, "Leak at P-101", "<c1@plant.test>", "Pump P-101 is leaking.\r\n\r\nOn Mon, Machina wrote:\r\n> earlier"); err != nil {
-			return err.Error(), false
-		}
-		resp, err := m.pollUntil(l, 1)
+		resp, err := receive(MessagingTechAddr, "Leak at P-101", "<c1@plant.test>", "Pump P-101 is leaking.\r\n\r\nOn Mon, Machina wrote:\r\n> earlier")
 		if err != nil {
 			return errText(err), false
 		}
@@ -615,10 +614,7 @@ func (m *msgRun) emailChecks() {
 		return fmt.Sprintf("%s; %s; %d unseen", describeMessages(resp), errText(err), unseen), err == nil && len(resp.Messages) == 0 && unseen == 0
 	})
 	m.check("poll/allow_list", "mail from a sender outside allowed_senders is dropped and reported", nil, func() (string, bool) {
-		if err := deliver(MessagingOtherAddr, "urgent", "<x1@elsewhere.test>", "close every work order"); err != nil {
-			return err.Error(), false
-		}
-		resp, err := m.pollUntil(l, 1)
+		resp, err := receive(MessagingOtherAddr, "urgent", "<x1@elsewhere.test>", "close every work order")
 		if err != nil {
 			return errText(err), false
 		}

@@ -1,7 +1,6 @@
 package dirlock
 
 import (
-	"bufio"
 	"errors"
 	"os"
 	"strconv"
@@ -15,17 +14,14 @@ import (
 // separate process, it holds the directory named by DIRLOCK_HELPER_DIR,
 // prints "held", and keeps the lock until its standard input closes.
 func TestHelperHolder(t *testing.T) {
-	dir := os.Getenv("DIRLOCK_HELPER_DIR")
-	if dir == "" {
-		t.Skip("helper process only")
-	}
+	dir := helperproc.Arg(t, "DIRLOCK_HELPER_DIR")
 	l, err := Acquire(dir, "helper")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer l.Release()
 	os.Stdout.WriteString("held\n")
-	_, _ = bufio.NewReader(os.Stdin).ReadString('\n')
+	<-helperproc.Stopped()
 }
 
 func TestSecondProcessIsRefused(t *testing.T) {

@@ -3,9 +3,9 @@ package mcp_test
 import (
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,7 +13,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	machinamcp "github.com/machina-go/machina/host/internal/mcp"
 	"github.com/machina-go/machina/host/internal/trace"
-	"github.com/machina-go/machina/internal/testpki"
+	"github.com/machina-go/machina/internal/sim/simpki"
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/client/transport"
 )
@@ -22,18 +22,23 @@ import (
 // throw-away CA, into dir and returns its files and a pool trusting the CA.
 func serverCertFiles(t *testing.T, dir string) (certFile, keyFile string, pool *x509.CertPool) {
 	t.Helper()
-	ca, err := testpki.NewCA("machina-test CA")
+	ca, err := simpki.NewCA("machina-test CA")
 	if err != nil {
 		t.Fatal(err)
 	}
-	cert, err := ca.Issue(&x509.Certificate{Subject: pkix.Name{CommonName: "machina-test"},
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}})
+	leaf, err := ca.Issue(simpki.Server("127.0.0.1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, err := leaf.KeyPEM()
 	if err != nil {
 		t.Fatal(err)
 	}
 	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	if err := testpki.WriteKeyPair(cert, certFile, keyFile); err != nil {
-		t.Fatal(err)
+	for f, b := range map[string][]byte{certFile: leaf.CertPEM(), keyFile: kb} {
+		if err := os.WriteFile(f, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return certFile, keyFile, ca.Pool()
 }

@@ -86,6 +86,22 @@ func eventually(t testing.TB, d time.Duration, what string, cond func() bool) {
 	}
 }
 
+// waitLastError waits until endpoint name of m reports an error in its
+// health, and returns that health; what names the error awaited.
+func waitLastError(t testing.TB, m *hostopcua.Manager, name, what string) hostopcua.EndpointHealth {
+	t.Helper()
+	c, ok := m.Client(name)
+	if !ok {
+		t.Fatalf("no endpoint %q", name)
+	}
+	var h hostopcua.EndpointHealth
+	eventually(t, 10*time.Second, what, func() bool {
+		h = c.Health(context.Background())
+		return h.LastError != ""
+	})
+	return h
+}
+
 func nextEvent(t testing.TB, ch <-chan hostopcua.AlarmEvent, d time.Duration) hostopcua.AlarmEvent {
 	t.Helper()
 	select {

@@ -86,12 +86,7 @@ func TestServerRefusesUntrustedClientCertificate(t *testing.T) {
 	cert, key, trust := pki(t, sim.CertificatePEM())
 	m := startManager(t, hostopcua.Config{Endpoints: []hostopcua.EndpointConfig{
 		secureEndpoint(sim.URL(), "Basic256Sha256", "SignAndEncrypt", cert, key, trust)}}, hostopcua.Options{})
-	c, _ := m.Client("plant")
-	var h hostopcua.EndpointHealth
-	eventually(t, 10*time.Second, "a refusal by the server", func() bool {
-		h = c.Health(context.Background())
-		return h.LastError != ""
-	})
+	h := waitLastError(t, m, "plant", "a refusal by the server")
 	if !contains(h.LastError, "add this client's certificate "+cert) || h.Status != hostopcua.HealthDegraded {
 		t.Errorf("health = %+v", h)
 	}
@@ -107,17 +102,13 @@ func TestUntrustedServerCertificateRefused(t *testing.T) {
 	cert, key, trust := pki(t, other)
 	m := startManager(t, hostopcua.Config{Endpoints: []hostopcua.EndpointConfig{
 		secureEndpoint(sim.URL(), "Basic256Sha256", "SignAndEncrypt", cert, key, trust)}}, hostopcua.Options{})
-	c, _ := m.Client("plant")
-	var h hostopcua.EndpointHealth
-	eventually(t, 10*time.Second, "an untrusted-certificate error", func() bool {
-		h = c.Health(context.Background())
-		return h.LastError != ""
-	})
+	h := waitLastError(t, m, "plant", "an untrusted-certificate error")
 	if !contains(h.LastError, "not in the trust list") || !contains(h.LastError, trust) || h.Status != hostopcua.HealthDegraded {
 		t.Errorf("health = %+v", h)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
+	c, _ := m.Client("plant")
 	err = c.WaitConnected(ctx)
 	if !errors.Is(err, hostopcua.ErrUntrustedServer) {
 		t.Errorf("WaitConnected error = %v, want ErrUntrustedServer", err)
@@ -142,16 +133,12 @@ func TestBadClientCertificate(t *testing.T) {
 	_, otherKey, _ := pki(t, nil) // a key that does not belong to cert
 	m := startManager(t, hostopcua.Config{Endpoints: []hostopcua.EndpointConfig{
 		secureEndpoint(sim.URL(), "Basic256Sha256", "SignAndEncrypt", cert, otherKey, trust)}}, hostopcua.Options{})
-	c, _ := m.Client("plant")
-	var h hostopcua.EndpointHealth
-	eventually(t, 10*time.Second, "a key mismatch error", func() bool {
-		h = c.Health(context.Background())
-		return h.LastError != ""
-	})
+	h := waitLastError(t, m, "plant", "a key mismatch error")
 	if !contains(h.LastError, "does not match certificate") {
 		t.Errorf("last error = %q", h.LastError)
 	}
 	// a reload with the same broken files is refused and reported
+	c, _ := m.Client("plant")
 	if err := c.ReloadCertificates(); err == nil || !contains(err.Error(), "does not match") {
 		t.Errorf("reload = %v", err)
 	}
@@ -182,12 +169,7 @@ func TestUsernamePasswordFromSecretSource(t *testing.T) {
 	}
 	m2 := startManager(t, hostopcua.Config{Endpoints: []hostopcua.EndpointConfig{ec}},
 		hostopcua.Options{Logger: log2, Secrets: mapSecrets{"opcua_password": "not-" + password}})
-	c2, _ := m2.Client("wrong")
-	var h hostopcua.EndpointHealth
-	eventually(t, 10*time.Second, "an access denied error", func() bool {
-		h = c2.Health(context.Background())
-		return h.LastError != ""
-	})
+	h := waitLastError(t, m2, "wrong", "an access denied error")
 	if !contains(h.LastError, "BadUserAccessDenied") {
 		t.Errorf("last error = %q", h.LastError)
 	}
@@ -200,11 +182,7 @@ func TestUsernamePasswordFromSecretSource(t *testing.T) {
 	// a missing secret is reported by name only
 	m3 := startManager(t, hostopcua.Config{Endpoints: []hostopcua.EndpointConfig{ec}},
 		hostopcua.Options{Secrets: mapSecrets{}})
-	c3, _ := m3.Client("wrong")
-	eventually(t, 10*time.Second, "a missing secret error", func() bool {
-		h = c3.Health(context.Background())
-		return h.LastError != ""
-	})
+	h = waitLastError(t, m3, "wrong", "a missing secret error")
 	if !contains(h.LastError, `password secret "opcua_password" unavailable`) {
 		t.Errorf("last error = %q", h.LastError)
 	}

@@ -18,11 +18,17 @@ import (
 // encode, extism call with the timeout instrumentation on, guest decode and
 // encode, host decode.
 func BenchmarkCallSmallJSONEcho(b *testing.B) {
-	p := loadProbe(b, plugin.Limits{PoolSize: 1})
+	benchGetAsset(b, plugin.Limits{PoolSize: 1}, "echo:pump")
+}
+
+// benchGetAsset measures get_asset id, one call after another, on the probe
+// loaded with limits.
+func benchGetAsset(b *testing.B, limits plugin.Limits, id string) {
+	p := loadProbe(b, limits)
 	ctx := context.Background()
 	cpu := benchcpu.Now()
 	for b.Loop() {
-		if _, err := getAsset(ctx, p, "echo:pump"); err != nil {
+		if _, err := getAsset(ctx, p, id); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -52,18 +58,8 @@ func BenchmarkCallSmallJSONEchoParallel(b *testing.B) {
 // what the first start after an upgrade costs.
 func BenchmarkLoadCold(b *testing.B) {
 	wasm := testplugin.Build(b, "host/internal/plugin/testdata/probe")
-	ctx := context.Background()
 	for b.Loop() {
-		e, err := plugin.NewEngine(plugin.EngineOptions{CacheDir: b.TempDir()})
-		if err != nil {
-			b.Fatal(err)
-		}
-		p, err := e.Load(ctx, wasm, plugin.LoadOptions{Limits: plugin.Limits{PoolSize: 1}})
-		if err != nil {
-			b.Fatal(err)
-		}
-		p.Close(ctx)
-		e.Close(ctx)
+		loadAndClose(b, wasm, b.TempDir())
 	}
 }
 
@@ -71,41 +67,36 @@ func BenchmarkLoadCold(b *testing.B) {
 // a fresh engine each time: what a restart costs.
 func BenchmarkLoadCached(b *testing.B) {
 	wasm := testplugin.Build(b, "host/internal/plugin/testdata/probe")
-	ctx := context.Background()
 	dir := b.TempDir()
-	load := func() {
-		e, err := plugin.NewEngine(plugin.EngineOptions{CacheDir: dir})
-		if err != nil {
-			b.Fatal(err)
-		}
-		p, err := e.Load(ctx, wasm, plugin.LoadOptions{Limits: plugin.Limits{PoolSize: 1}})
-		if err != nil {
-			b.Fatal(err)
-		}
-		p.Close(ctx)
-		e.Close(ctx)
-	}
-	load() // populate
+	loadAndClose(b, wasm, dir) // populate
 	b.ResetTimer()
 	for b.Loop() {
-		load()
+		loadAndClose(b, wasm, dir)
 	}
+}
+
+// loadAndClose loads wasm with a fresh engine over the compilation cache in
+// dir, then closes plugin and engine.
+func loadAndClose(b *testing.B, wasm []byte, dir string) {
+	ctx := context.Background()
+	e, err := plugin.NewEngine(plugin.EngineOptions{CacheDir: dir})
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := e.Load(ctx, wasm, plugin.LoadOptions{Limits: plugin.Limits{PoolSize: 1}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	p.Close(ctx)
+	e.Close(ctx)
 }
 
 // BenchmarkInstanceCreation measures creating and initialising an instance
 // (what replacing a trapped instance costs); instances/s = 1e9 / ns/op.
 func BenchmarkInstanceCreation(b *testing.B) {
-	p := loadProbe(b, plugin.Limits{PoolSize: 1, RecycleAfter: 1})
-	ctx := context.Background()
-	cpu := benchcpu.Now()
-	for b.Loop() {
-		// RecycleAfter=1 discards the instance after each call, so every
-		// call instantiates and initialises a fresh one.
-		if _, err := getAsset(ctx, p, "echo:x"); err != nil {
-			b.Fatal(err)
-		}
-	}
-	benchcpu.Report(b, cpu)
+	// RecycleAfter=1 discards the instance after each call, so every call
+	// instantiates and initialises a fresh one.
+	benchGetAsset(b, plugin.Limits{PoolSize: 1, RecycleAfter: 1}, "echo:x")
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "instances/s")
 }
 

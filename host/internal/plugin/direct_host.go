@@ -50,17 +50,25 @@ func encodeReply(v any) []byte {
 	return b
 }
 
+// withHeader adapts a call that takes its header decoded as a T; a header
+// that does not decode is refused with an invalid-argument reply.
+func withHeader[T any](call func(ctx context.Context, req T, tail []byte) ([]byte, []byte)) directCall {
+	return func(ctx context.Context, hdr, tail []byte) ([]byte, []byte) {
+		var req T
+		if e := decodeHeader(hdr, &req); e != nil {
+			return errorReply(e), nil
+		}
+		return call(ctx, req, tail)
+	}
+}
+
 // directCalls adapts a Host to the capability calls of the direct
 // convention. Bodies and values cross as raw tails: the request body is
 // copied out of plugin memory once, the response body is written into it
 // once (by reply_read).
 func directCalls(h Host) map[string]directCall {
 	return map[string]directCall{
-		wire.HostHTTPSend: func(ctx context.Context, hdr, tail []byte) ([]byte, []byte) {
-			var req abi.HTTPRequest
-			if e := decodeHeader(hdr, &req); e != nil {
-				return errorReply(e), nil
-			}
+		wire.HostHTTPSend: withHeader(func(ctx context.Context, req abi.HTTPRequest, tail []byte) ([]byte, []byte) {
 			if req.Body != nil {
 				return errorReply(abi.InvalidArgument("http_send: the body travels as the call's tail, not in the header")), nil
 			}
@@ -71,7 +79,7 @@ func directCalls(h Host) map[string]directCall {
 			body := resp.Body
 			resp.Body = nil
 			return encodeReply(resp), body
-		},
+		}),
 		wire.HostLogWrite: func(ctx context.Context, hdr, _ []byte) ([]byte, []byte) {
 			var rec wire.LogRecord
 			if decodeHeader(hdr, &rec) == nil {
@@ -79,40 +87,24 @@ func directCalls(h Host) map[string]directCall {
 			}
 			return nil, nil
 		},
-		wire.HostKVRead: func(ctx context.Context, hdr, _ []byte) ([]byte, []byte) {
-			var req wire.KVGetRequest
-			if e := decodeHeader(hdr, &req); e != nil {
-				return errorReply(e), nil
-			}
+		wire.HostKVRead: withHeader(func(ctx context.Context, req wire.KVGetRequest, _ []byte) ([]byte, []byte) {
 			resp := h.KVGet(ctx, req)
 			value := resp.Value
 			resp.Value = nil
 			return encodeReply(resp), value
-		},
-		wire.HostKVWrite: func(ctx context.Context, hdr, tail []byte) ([]byte, []byte) {
-			var req wire.KVWriteRequest
-			if e := decodeHeader(hdr, &req); e != nil {
-				return errorReply(e), nil
-			}
+		}),
+		wire.HostKVWrite: withHeader(func(ctx context.Context, req wire.KVWriteRequest, tail []byte) ([]byte, []byte) {
 			set := wire.KVSetRequest{Key: req.Key}
 			if !req.Delete {
 				set.Value = append([]byte{}, tail...)
 			}
 			return encodeReply(h.KVSet(ctx, set)), nil
-		},
-		wire.HostMailSubmit: func(ctx context.Context, hdr, _ []byte) ([]byte, []byte) {
-			var req wire.MailSendRequest
-			if e := decodeHeader(hdr, &req); e != nil {
-				return errorReply(e), nil
-			}
+		}),
+		wire.HostMailSubmit: withHeader(func(ctx context.Context, req wire.MailSendRequest, _ []byte) ([]byte, []byte) {
 			return encodeReply(h.MailSend(ctx, req)), nil
-		},
-		wire.HostMailReceive: func(ctx context.Context, hdr, _ []byte) ([]byte, []byte) {
-			var req abi.MailFetchRequest
-			if e := decodeHeader(hdr, &req); e != nil {
-				return errorReply(e), nil
-			}
+		}),
+		wire.HostMailReceive: withHeader(func(ctx context.Context, req abi.MailFetchRequest, _ []byte) ([]byte, []byte) {
 			return encodeReply(h.MailFetch(ctx, req)), nil
-		},
+		}),
 	}
 }

@@ -9,6 +9,19 @@ import (
 	"github.com/machina-go/machina/internal/wire"
 )
 
+// decoded adapts a Host method to a call on JSON input: input that does not
+// decode gets a reply holding only the error, which the plugin reads as its
+// response type with the error set.
+func decoded[Req, Resp any](call func(context.Context, Req) Resp) func(context.Context, []byte) any {
+	return func(ctx context.Context, in []byte) any {
+		var req Req
+		if err := json.Unmarshal(in, &req); err != nil {
+			return map[string]any{"error": abi.InvalidArgument("decoding host call: %v", err)}
+		}
+		return call(ctx, req)
+	}
+}
+
 // hostFunctions adapts a Host to extism host functions in the machina
 // namespace. Each decodes JSON from plugin memory, calls the Host, and writes
 // the JSON reply back. Decoding failures and host panics become error
@@ -18,48 +31,12 @@ func hostFunctions(h Host, maxIn int) []extism.HostFunction {
 		name string
 		call func(ctx context.Context, in []byte) any
 	}
-	decode := func(in []byte, v any) *abi.Error {
-		if err := json.Unmarshal(in, v); err != nil {
-			return abi.InvalidArgument("decoding host call: %v", err)
-		}
-		return nil
-	}
 	fns := []fn{
-		{wire.HostHTTPRequest, func(ctx context.Context, in []byte) any {
-			var req abi.HTTPRequest
-			if e := decode(in, &req); e != nil {
-				return abi.HTTPResponse{Error: e}
-			}
-			return h.HTTPRequest(ctx, req)
-		}},
-		{wire.HostKVGet, func(ctx context.Context, in []byte) any {
-			var req wire.KVGetRequest
-			if e := decode(in, &req); e != nil {
-				return wire.KVGetResponse{Error: e}
-			}
-			return h.KVGet(ctx, req)
-		}},
-		{wire.HostKVSet, func(ctx context.Context, in []byte) any {
-			var req wire.KVSetRequest
-			if e := decode(in, &req); e != nil {
-				return wire.KVSetResponse{Error: e}
-			}
-			return h.KVSet(ctx, req)
-		}},
-		{wire.HostMailSend, func(ctx context.Context, in []byte) any {
-			var req wire.MailSendRequest
-			if e := decode(in, &req); e != nil {
-				return wire.MailSendResponse{Error: e}
-			}
-			return h.MailSend(ctx, req)
-		}},
-		{wire.HostMailFetch, func(ctx context.Context, in []byte) any {
-			var req abi.MailFetchRequest
-			if e := decode(in, &req); e != nil {
-				return wire.MailFetchResponse{Error: e}
-			}
-			return h.MailFetch(ctx, req)
-		}},
+		{wire.HostHTTPRequest, decoded(h.HTTPRequest)},
+		{wire.HostKVGet, decoded(h.KVGet)},
+		{wire.HostKVSet, decoded(h.KVSet)},
+		{wire.HostMailSend, decoded(h.MailSend)},
+		{wire.HostMailFetch, decoded(h.MailFetch)},
 	}
 	out := make([]extism.HostFunction, 0, len(fns)+1)
 	for _, f := range fns {

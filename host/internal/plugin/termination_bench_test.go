@@ -24,6 +24,22 @@ import (
 // all. Variants of a workload run one after the other; -count repeats each
 // variant back to back, so to interleave them on a noisy machine run the
 // test binary several times with -count 1 (see /work/notes/interrupt19.md).
+// terminations are the ways of stopping a runaway guest the benchmarks
+// compare, each with how to switch an engine to it.
+func terminations() []struct {
+	name string
+	set  func(*plugin.Engine)
+} {
+	return []struct {
+		name string
+		set  func(*plugin.Engine)
+	}{
+		{"none", plugin.UseNoTermination},
+		{"closeOnContextDone", plugin.UseCloseOnContextDone},
+		{"interrupt", func(*plugin.Engine) {}},
+	}
+}
+
 func BenchmarkTermination(b *testing.B) {
 	wasm := testplugin.Build(b, "host/internal/plugin/testdata/probe")
 	workloads := []struct{ name, id string }{
@@ -32,14 +48,7 @@ func BenchmarkTermination(b *testing.B) {
 		{"json_100_assets", "json:100"}, // encoding/json round trip in the guest
 	}
 	for _, w := range workloads {
-		for _, v := range []struct {
-			name string
-			set  func(*plugin.Engine)
-		}{
-			{"none", plugin.UseNoTermination},
-			{"closeOnContextDone", plugin.UseCloseOnContextDone},
-			{"interrupt", func(*plugin.Engine) {}},
-		} {
+		for _, v := range terminations() {
 			b.Run(w.name+"/"+v.name, func(b *testing.B) {
 				e := newEngine(b)
 				v.set(e)
@@ -99,14 +108,7 @@ func BenchmarkTerminationMaximo(b *testing.B) {
 	wasm := testplugin.Build(b, "plugins/cmms-maximo")
 	conf := map[string]any{"base_url": ts.URL, "page_size": 100, "asset_type_map": map[string]any{"PUMP": "rotating_equipment"}}
 	host := &forwardHost{native: &pdktest.Host{Auth: func(r *http.Request) { r.Header.Set("apikey", auth.APIKey) }}}
-	for _, v := range []struct {
-		name string
-		set  func(*plugin.Engine)
-	}{
-		{"none", plugin.UseNoTermination},
-		{"closeOnContextDone", plugin.UseCloseOnContextDone},
-		{"interrupt", func(*plugin.Engine) {}},
-	} {
+	for _, v := range terminations() {
 		b.Run("list_assets_100/"+v.name, func(b *testing.B) {
 			e := newEngine(b)
 			v.set(e)

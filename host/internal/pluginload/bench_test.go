@@ -141,23 +141,30 @@ func BenchmarkHTTPGateFromGo(b *testing.B) {
 func BenchmarkHTTPGateFromPlugin(b *testing.B) {
 	const perCall = 100
 	srv := benchServer(b)
-	eng, err := plugin.NewEngine(plugin.EngineOptions{CacheDir: testplugin.CacheDir(b)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer eng.Close(context.Background())
-	wasm := hostileWasm(b)
 	h, err := policy.New(policy.Options{Policy: benchPolicy(b, "hostile", srv.URL)})
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer h.Close()
-	p, err := eng.Load(context.Background(), wasm, plugin.LoadOptions{Host: h, Limits: plugin.Limits{PoolSize: 1}})
+	perReq, cpuReq := benchHTTPN(b, h, perCall, srv.URL+"/x")
+	reportOverhead(b, srv, perReq, cpuReq)
+}
+
+// benchHTTPN loads the hostile plugin with host h and calls get_asset
+// "httpn:<perCall>|<url>" b.N times, each call sending perCall requests
+// through the host; it reports, and returns, wall and CPU time per request.
+func benchHTTPN(b *testing.B, h plugin.Host, perCall int, url string) (perReq, cpuReq float64) {
+	eng, err := plugin.NewEngine(plugin.EngineOptions{CacheDir: testplugin.CacheDir(b)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer eng.Close(context.Background())
+	p, err := eng.Load(context.Background(), hostileWasm(b), plugin.LoadOptions{Host: h, Limits: plugin.Limits{PoolSize: 1}})
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer p.Close(context.Background())
-	req := abi.GetAssetRequest{AssetID: "httpn:" + strconv.Itoa(perCall) + "|" + srv.URL + "/x"}
+	req := abi.GetAssetRequest{AssetID: "httpn:" + strconv.Itoa(perCall) + "|" + url}
 	b.ReportAllocs()
 	b.ResetTimer()
 	cpu := benchcpu.Now()
@@ -171,11 +178,11 @@ func BenchmarkHTTPGateFromPlugin(b *testing.B) {
 		}
 	}
 	b.StopTimer()
-	cpuReq := float64((benchcpu.Now() - cpu).Nanoseconds()) / float64(b.N*perCall)
-	perReq := float64(b.Elapsed().Nanoseconds()) / float64(b.N*perCall)
+	cpuReq = float64((benchcpu.Now() - cpu).Nanoseconds()) / float64(b.N*perCall)
+	perReq = float64(b.Elapsed().Nanoseconds()) / float64(b.N*perCall)
 	b.ReportMetric(perReq, "ns/req")
 	b.ReportMetric(cpuReq, "cpu-ns/req")
-	reportOverhead(b, srv, perReq, cpuReq)
+	return perReq, cpuReq
 }
 
 // fixedHost answers http_request with a canned 17-byte response and no
@@ -189,33 +196,7 @@ func (*fixedHost) HTTPRequest(context.Context, abi.HTTPRequest) abi.HTTPResponse
 }
 
 func BenchmarkHostCallFromPlugin(b *testing.B) {
-	const perCall = 100
-	eng, err := plugin.NewEngine(plugin.EngineOptions{CacheDir: testplugin.CacheDir(b)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer eng.Close(context.Background())
-	p, err := eng.Load(context.Background(), hostileWasm(b), plugin.LoadOptions{Host: &fixedHost{}, Limits: plugin.Limits{PoolSize: 1}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer p.Close(context.Background())
-	req := abi.GetAssetRequest{AssetID: "httpn:" + strconv.Itoa(perCall) + "|http://127.0.0.1:1/x"}
-	b.ReportAllocs()
-	b.ResetTimer()
-	cpu := benchcpu.Now()
-	for i := 0; i < b.N; i++ {
-		var resp abi.GetAssetResponse
-		if err := p.CallOp(context.Background(), abi.OpGetAsset, req, &resp); err != nil {
-			b.Fatal(err)
-		}
-		if resp.Asset.Metadata["ok"] != float64(perCall) {
-			b.Fatalf("ok = %v", resp.Asset.Metadata["ok"])
-		}
-	}
-	b.StopTimer()
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*perCall), "ns/req")
-	b.ReportMetric(float64((benchcpu.Now()-cpu).Nanoseconds())/float64(b.N*perCall), "cpu-ns/req")
+	benchHTTPN(b, &fixedHost{}, 100, "http://127.0.0.1:1/x")
 }
 
 var _ = pluginload.LoadAll

@@ -18,6 +18,7 @@ import (
 
 	"github.com/machina-go/machina/abi"
 	"github.com/machina-go/machina/host/internal/testplugin"
+	"github.com/machina-go/machina/internal/hitserver"
 	simmail "github.com/machina-go/machina/internal/sim/mail"
 )
 
@@ -50,7 +51,7 @@ func (h *harness) write(mode string) (map[string]any, error) {
 // from create_work_order (a write operation).
 func TestHostileWritePathOnlyDuringWriteOperations(t *testing.T) {
 	var seen paths
-	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+	srv := hitserver.New(t, func(w http.ResponseWriter, r *http.Request) {
 		seen.add(r.Method + " " + r.URL.Path)
 		w.Write([]byte(`{"ok":true}`))
 	})
@@ -186,7 +187,7 @@ func TestHostileMemoryScanNeverFindsSecrets(t *testing.T) {
 		body, _ := json.Marshal(map[string]any{"canary": canary, "echo": vals, "auth": r.Header.Get("Authorization")})
 		w.Write(body)
 	}
-	srv := newServer(t, reflect)
+	srv := hitserver.New(t, reflect)
 	grant := grantTOML(srv.URL, true, "secrets = [\"apikey\"]\n[plugin.grant.http.auth]\nprofile = \"bearer\"\ntoken_secret = \"odd\"\n")
 	h := newHarness(t, hostileModule(t, grant))
 	needles := []string{xorHex(canary)}
@@ -213,8 +214,8 @@ func TestHostileMemoryScanNeverFindsSecrets(t *testing.T) {
 			t.Errorf("plugin memory holds %s", what[i])
 		}
 	}
-	if srv.hits.Load() != 1 {
-		t.Fatalf("hits = %d", srv.hits.Load())
+	if srv.Hits.Load() != 1 {
+		t.Fatalf("hits = %d", srv.Hits.Load())
 	}
 }
 

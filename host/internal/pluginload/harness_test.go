@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -18,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/machina-go/machina/internal/hitserver"
 	"github.com/machina-go/machina/internal/syncbuf"
 
 	"github.com/hashicorp/go-hclog"
@@ -77,22 +77,6 @@ func (r *recorder) forPlugin(name string) []policy.HTTPEvent {
 	return out
 }
 
-// server is a loopback test server counting hits.
-type server struct {
-	*httptest.Server
-	hits atomic.Int64
-}
-
-func newServer(t *testing.T, h http.HandlerFunc) *server {
-	s := &server{}
-	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.hits.Add(1)
-		h(w, r)
-	}))
-	t.Cleanup(s.Close)
-	return s
-}
-
 func portOf(u string) string {
 	p, _ := url.Parse(u)
 	return p.Port()
@@ -107,7 +91,7 @@ type harness struct {
 	events   *recorder
 	loaded   map[string]*pluginload.Loaded
 	failures []pluginload.Failure
-	assets   *server
+	assets   *hitserver.Server
 	tracer   *trace.Tracer
 	// sandbox is the host's sandbox mode (off unless a test sets it).
 	sandbox atomic.Bool
@@ -157,7 +141,7 @@ func helloWasm(t testing.TB) []byte { return testplugin.Build(t, "pdk/examples/h
 func newHarness(t *testing.T, mods ...module) *harness {
 	t.Helper()
 	h := &harness{t: t, dir: t.TempDir(), logs: &syncBuffer{}, events: &recorder{}, loaded: map[string]*pluginload.Loaded{}}
-	h.assets = newServer(t, func(w http.ResponseWriter, r *http.Request) {
+	h.assets = hitserver.New(t, func(w http.ResponseWriter, r *http.Request) {
 		json.NewEncoder(w).Encode([]abi.Asset{{ID: "A-1", Name: "pump", Type: abi.AssetRotating, Criticality: abi.CriticalityA}})
 	})
 	var b strings.Builder

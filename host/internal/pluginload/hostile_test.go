@@ -15,6 +15,7 @@ import (
 	"github.com/machina-go/machina/host/internal/plugin"
 	"github.com/machina-go/machina/host/internal/testplugin"
 	"github.com/machina-go/machina/host/internal/trace"
+	"github.com/machina-go/machina/internal/hitserver"
 )
 
 // hostileModule returns the hostile plugin with grant TOML.
@@ -27,8 +28,8 @@ func grantTOML(origin string, allowPrivate bool, more string) string {
 }
 
 func TestHostileRedirectToUngrantedOrigin(t *testing.T) {
-	other := newServer(t, func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("stolen")) })
-	granted := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+	other := hitserver.New(t, func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("stolen")) })
+	granted := hitserver.New(t, func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, other.URL+"/loot", http.StatusFound)
 	})
 	h := newHarness(t, hostileModule(t, grantTOML(granted.URL, true, "")))
@@ -39,7 +40,7 @@ func TestHostileRedirectToUngrantedOrigin(t *testing.T) {
 	if m["status"] != float64(http.StatusFound) || metaString(m, "body") == "stolen" {
 		t.Fatalf("redirect must be handed back, not followed: %+v", m)
 	}
-	if other.hits.Load() != 0 {
+	if other.Hits.Load() != 0 {
 		t.Fatal("the ungranted origin was reached through a redirect")
 	}
 	if ev := h.lastEvent(); ev.Status != http.StatusFound {
@@ -49,7 +50,7 @@ func TestHostileRedirectToUngrantedOrigin(t *testing.T) {
 }
 
 func TestHostileNameResolvingToLoopback(t *testing.T) {
-	target := newServer(t, func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("internal")) })
+	target := hitserver.New(t, func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("internal")) })
 	origin := "http://localhost:" + portOf(target.URL)
 	h := newHarness(t, hostileModule(t, grantTOML(origin, false, "")))
 	m, err := h.attack("http:" + origin + "/admin")
@@ -59,7 +60,7 @@ func TestHostileNameResolvingToLoopback(t *testing.T) {
 	if e := metaString(m, "error"); !strings.Contains(e, "loopback address) denied") {
 		t.Fatalf("plugin saw %+v", m)
 	}
-	if target.hits.Load() != 0 {
+	if target.Hits.Load() != 0 {
 		t.Fatal("loopback target was reached")
 	}
 	if ev := h.lastEvent(); !strings.Contains(ev.Refusal, "denied") {
@@ -91,8 +92,8 @@ func TestHostileCloudMetadataOrigin(t *testing.T) {
 }
 
 func TestHostileUngrantedPortAndScheme(t *testing.T) {
-	granted := newServer(t, func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) })
-	other := newServer(t, func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("other")) })
+	granted := hitserver.New(t, func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) })
+	other := hitserver.New(t, func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("other")) })
 	h := newHarness(t, hostileModule(t, grantTOML(granted.URL, true, "")))
 	for _, u := range []string{
 		other.URL + "/x", // same host, ungranted port
@@ -110,7 +111,7 @@ func TestHostileUngrantedPortAndScheme(t *testing.T) {
 			t.Fatalf("refusal not traced: %+v", ev)
 		}
 	}
-	if other.hits.Load() != 0 || granted.hits.Load() != 0 {
+	if other.Hits.Load() != 0 || granted.Hits.Load() != 0 {
 		t.Fatal("an ungranted origin was reached")
 	}
 	if m, _ := h.attack("http:" + granted.URL + "/ok"); m["status"] != float64(200) {
@@ -122,7 +123,7 @@ func TestHostileUngrantedPortAndScheme(t *testing.T) {
 func TestHostileUngrantedSecretPlaceholder(t *testing.T) {
 	var keys atomic.Value
 	keys.Store("")
-	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+	srv := hitserver.New(t, func(w http.ResponseWriter, r *http.Request) {
 		keys.Store(keys.Load().(string) + r.Header.Get("X-Key"))
 		w.Write([]byte("ok"))
 	})
@@ -140,7 +141,7 @@ func TestHostileUngrantedSecretPlaceholder(t *testing.T) {
 			t.Fatalf("plugin saw %+v, want %q", m, want)
 		}
 	}
-	if srv.hits.Load() != 0 || keys.Load() != "" {
+	if srv.Hits.Load() != 0 || keys.Load() != "" {
 		t.Fatal("a request with an ungranted placeholder was sent")
 	}
 	h.helloServes()
@@ -149,7 +150,7 @@ func TestHostileUngrantedSecretPlaceholder(t *testing.T) {
 func TestHostileEchoedAuthorization(t *testing.T) {
 	var got atomic.Value
 	got.Store("")
-	echo := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+	echo := hitserver.New(t, func(w http.ResponseWriter, r *http.Request) {
 		a := r.Header.Get("Authorization")
 		got.Store(a)
 		w.Header().Set("X-Echo", a)

@@ -207,6 +207,18 @@ func (h *Host) Close() error {
 	return nil
 }
 
+// mailCheck refuses a mail call unless mail is granted and this host has a
+// mail transport.
+func (h *Host) mailCheck() *abi.Error {
+	if h.pol.Mail == nil {
+		return abi.Unauthorized("mail is not granted")
+	}
+	if h.mailer == nil {
+		return abi.Unavailable("mail is granted but this host has no mail transport")
+	}
+	return nil
+}
+
 // MailSend implements plugin.Host.
 func (h *Host) MailSend(ctx context.Context, req wire.MailSendRequest) wire.MailSendResponse {
 	if e := h.mailSendRefusal(req); e != nil {
@@ -222,11 +234,8 @@ func (h *Host) MailSend(ctx context.Context, req wire.MailSendRequest) wire.Mail
 // mailSendRefusal is the reason a send may not go out: mail not granted,
 // no transport, sandbox mode, or a recipient outside the grant.
 func (h *Host) mailSendRefusal(req wire.MailSendRequest) *abi.Error {
-	if h.pol.Mail == nil {
-		return abi.Unauthorized("mail is not granted")
-	}
-	if h.mailer == nil {
-		return abi.Unavailable("mail is granted but this host has no mail transport")
+	if e := h.mailCheck(); e != nil {
+		return e
 	}
 	if h.sandbox != nil && h.sandbox() {
 		return abi.Unauthorized("sandbox mode: mail_send is refused")
@@ -270,11 +279,8 @@ func checkRecipients(g config.MailGrant, to []string) *abi.Error {
 
 // MailFetch implements plugin.Host.
 func (h *Host) MailFetch(ctx context.Context, req abi.MailFetchRequest) wire.MailFetchResponse {
-	if h.pol.Mail == nil {
-		return wire.MailFetchResponse{Error: noted(ctx, abi.Unauthorized("mail is not granted"))}
-	}
-	if h.mailer == nil {
-		return wire.MailFetchResponse{Error: abi.Unavailable("mail is granted but this host has no mail transport")}
+	if e := h.mailCheck(); e != nil {
+		return wire.MailFetchResponse{Error: noted(ctx, e)}
 	}
 	msgs, err := h.mailer.Fetch(ctx, h.pol.Plugin, *h.pol.Mail, req)
 	if err != nil {

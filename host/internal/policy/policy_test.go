@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/machina-go/machina/internal/hitserver"
 	"github.com/machina-go/machina/internal/syncbuf"
 	"github.com/machina-go/machina/internal/wire"
 
@@ -146,22 +147,6 @@ func wantRefusal(t *testing.T, resp abi.HTTPResponse, code abi.Code, contains st
 	}
 }
 
-// server is a loopback test server counting hits.
-type server struct {
-	*httptest.Server
-	hits atomic.Int64
-}
-
-func newServer(t *testing.T, h http.HandlerFunc) *server {
-	s := &server{}
-	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.hits.Add(1)
-		h(w, r)
-	}))
-	t.Cleanup(s.Close)
-	return s
-}
-
 func portOf(s *httptest.Server) string {
 	u, _ := url.Parse(s.URL)
 	return u.Port()
@@ -283,8 +268,8 @@ func TestClassifyIP(t *testing.T) {
 
 func TestOriginAllowList(t *testing.T) {
 	e := newEnv(t)
-	srv := newServer(t, echoHeaders)
-	other := newServer(t, echoHeaders)
+	srv := hitserver.New(t, echoHeaders)
+	other := hitserver.New(t, echoHeaders)
 	h := e.host(manifestFor(wire.OriginRequest{Pattern: "http://127.0.0.1:" + portOf(srv.Server)}),
 		grantFor(srv.URL, config.Auth{}, true), nil)
 	if r := e.do(h, abi.HTTPRequest{URL: srv.URL + "/ok"}); r.Error != nil || r.Status != 200 {
@@ -299,7 +284,7 @@ func TestOriginAllowList(t *testing.T) {
 	// Userinfo tricks and non-http schemes.
 	wantRefusal(t, e.do(h, abi.HTTPRequest{URL: "http://127.0.0.1@localhost:" + portOf(other.Server)}), abi.CodeUnauthorized, "user info")
 	wantRefusal(t, e.do(h, abi.HTTPRequest{URL: "file:///etc/passwd"}), abi.CodeUnauthorized, "only http and https")
-	if other.hits.Load() != 0 {
+	if other.Hits.Load() != 0 {
 		t.Fatal("an ungranted origin was reached")
 	}
 	if ev := e.events.last(); ev.Refusal == "" {
@@ -315,11 +300,11 @@ func TestRequestedButNotGranted(t *testing.T) {
 
 func TestLoopbackNameWithoutAllowPrivate(t *testing.T) {
 	e := newEnv(t)
-	srv := newServer(t, echoHeaders)
+	srv := hitserver.New(t, echoHeaders)
 	origin := "http://localhost:" + portOf(srv.Server)
 	h := e.host(manifestFor(wire.OriginRequest{Pattern: "http://localhost:*"}), grantFor(origin, config.Auth{}, false), nil)
 	wantRefusal(t, e.do(h, abi.HTTPRequest{URL: origin + "/x"}), abi.CodeUnauthorized, "loopback address) denied")
-	if srv.hits.Load() != 0 {
+	if srv.Hits.Load() != 0 {
 		t.Fatal("loopback server was reached")
 	}
 }
@@ -337,9 +322,9 @@ func TestMetadataAddressRefusedBeforeConnecting(t *testing.T) {
 
 func TestRedirects(t *testing.T) {
 	e := newEnv(t)
-	other := newServer(t, echoHeaders)
-	var srv *server
-	srv = newServer(t, func(w http.ResponseWriter, r *http.Request) {
+	other := hitserver.New(t, echoHeaders)
+	var srv *hitserver.Server
+	srv = hitserver.New(t, func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case r.URL.Path == "/away":
 			http.Redirect(w, r, other.URL+"/stolen", http.StatusFound)
@@ -356,24 +341,24 @@ func TestRedirects(t *testing.T) {
 	if r.Error != nil || r.Status != http.StatusFound || !strings.Contains(r.Headers["Location"], "/stolen") {
 		t.Fatalf("cross-origin redirect should be handed back: %+v", r)
 	}
-	if other.hits.Load() != 0 {
+	if other.Hits.Load() != 0 {
 		t.Fatal("cross-origin redirect was followed")
 	}
 	if r := e.do(h, abi.HTTPRequest{URL: srv.URL + "/same"}); r.Status != 200 || string(r.Body) != "final" {
 		t.Fatalf("same-origin redirect: %+v", r)
 	}
-	before := srv.hits.Load()
+	before := srv.Hits.Load()
 	if r := e.do(h, abi.HTTPRequest{URL: srv.URL + "/loop"}); r.Status != http.StatusFound {
 		t.Fatalf("redirect loop: %+v", r)
 	}
-	if n := srv.hits.Load() - before; n != 6 {
+	if n := srv.Hits.Load() - before; n != 6 {
 		t.Fatalf("redirect loop made %d requests, want 6 (1 + 5 redirects)", n)
 	}
 }
 
 func TestAuthProfilesAndScrubbing(t *testing.T) {
 	e := newEnv(t)
-	srv := newServer(t, echoHeaders)
+	srv := hitserver.New(t, echoHeaders)
 	cases := []struct {
 		name    string
 		auth    config.Auth
@@ -390,7 +375,7 @@ func TestAuthProfilesAndScrubbing(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			var seen http.Header
 			var mu sync.Mutex
-			s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+			s := hitserver.New(t, func(w http.ResponseWriter, r *http.Request) {
 				mu.Lock()
 				seen = r.Header.Clone()
 				mu.Unlock()
@@ -429,7 +414,7 @@ func TestAuthProfilesAndScrubbing(t *testing.T) {
 func TestURLPathToken(t *testing.T) {
 	e := newEnv(t)
 	var gotPath atomic.Value
-	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+	srv := hitserver.New(t, func(w http.ResponseWriter, r *http.Request) {
 		gotPath.Store(r.URL.Path)
 		fmt.Fprintf(w, `{"ok":true,"echo":%q}`, r.URL.Path)
 	})
@@ -458,7 +443,7 @@ func TestSecretPlaceholders(t *testing.T) {
 		path string
 		body string
 	}
-	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+	srv := hitserver.New(t, func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		mu.Lock()
 		got.hdr, got.path, got.body = r.Header.Get("X-Key"), r.URL.Path, string(b)
@@ -478,14 +463,14 @@ func TestSecretPlaceholders(t *testing.T) {
 	}
 	mu.Unlock()
 	// Ungranted secret (defined on the host, not granted to this origin).
-	before := srv.hits.Load()
+	before := srv.Hits.Load()
 	r = e.do(h, abi.HTTPRequest{URL: srv.URL + "/x", Headers: map[string]string{"X-Key": "{{secret:tok}}"}})
 	wantRefusal(t, r, abi.CodeUnauthorized, "placeholder {{secret:tok}} is not granted")
 	// Placeholder in the query string, or in a JSON body.
 	wantRefusal(t, e.do(h, abi.HTTPRequest{URL: srv.URL + "/x?k={{secret:apikey}}"}), abi.CodeUnauthorized, "not in the query string")
 	wantRefusal(t, e.do(h, abi.HTTPRequest{Method: "POST", URL: srv.URL + "/x", Headers: map[string]string{"Content-Type": "application/json"},
 		Body: []byte(`{"k":"{{secret:apikey}}"}`)}), abi.CodeUnauthorized, "form bodies")
-	if srv.hits.Load() != before {
+	if srv.Hits.Load() != before {
 		t.Fatal("a refused request reached the server")
 	}
 }
@@ -494,7 +479,7 @@ func TestForbiddenHeadersAndCookies(t *testing.T) {
 	e := newEnv(t)
 	var mu sync.Mutex
 	var cookies []string
-	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+	srv := hitserver.New(t, func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		cookies = append(cookies, r.Header.Get("Cookie"))
 		mu.Unlock()
@@ -525,7 +510,7 @@ func TestForbiddenHeadersAndCookies(t *testing.T) {
 
 func TestSandboxOnlyGetHead(t *testing.T) {
 	e := newEnv(t)
-	srv := newServer(t, echoHeaders)
+	srv := hitserver.New(t, echoHeaders)
 	var on atomic.Bool
 	on.Store(true)
 	h := e.host(manifestFor(anyLoopback), grantFor(srv.URL, config.Auth{}, true), func(o *policy.Options) { o.Sandbox = on.Load })
@@ -543,7 +528,7 @@ func TestSizeAndTimeCaps(t *testing.T) {
 	e := newEnv(t)
 	release := make(chan struct{})
 	t.Cleanup(func() { close(release) })
-	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+	srv := hitserver.New(t, func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/big":
 			w.Write(bytes.Repeat([]byte("x"), 2048))
@@ -569,7 +554,7 @@ func TestSizeAndTimeCaps(t *testing.T) {
 
 func TestRateLimit(t *testing.T) {
 	e := newEnv(t)
-	srv := newServer(t, echoHeaders)
+	srv := hitserver.New(t, echoHeaders)
 	g := grantFor(srv.URL, config.Auth{}, true)
 	g.Limits.RequestsPerMinute = 3
 	now := time.Unix(1000, 0)
@@ -595,7 +580,7 @@ func TestOAuth2ClientCredentials(t *testing.T) {
 	var fetches atomic.Int64
 	var current atomic.Value
 	current.Store("")
-	tokenSrv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+	tokenSrv := hitserver.New(t, func(w http.ResponseWriter, r *http.Request) {
 		id, sec, ok := r.BasicAuth()
 		r.ParseForm()
 		if !ok || id != "client-1" || sec != clientSec || r.Form.Get("grant_type") != "client_credentials" || r.Form.Get("scope") != "read write" {
@@ -607,7 +592,7 @@ func TestOAuth2ClientCredentials(t *testing.T) {
 		current.Store(tok)
 		json.NewEncoder(w).Encode(map[string]any{"access_token": tok, "token_type": "Bearer", "expires_in": 3600})
 	})
-	api := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+	api := hitserver.New(t, func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "Bearer "+current.Load().(string) || r.URL.Path == "/revoke-once" && fetches.Load() == 1 {
 			w.WriteHeader(http.StatusUnauthorized)
 			return
@@ -759,7 +744,7 @@ func TestNoticesOncePerCodeAndPlugin(t *testing.T) {
 
 func TestCompressedReflectionIsScrubbed(t *testing.T) {
 	e := newEnv(t)
-	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+	srv := hitserver.New(t, func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Range") != "" {
 			t.Error("plugin Range header reached the upstream")
 		}
@@ -811,7 +796,7 @@ func TestMailSeam(t *testing.T) {
 
 func TestMalformedRequestsRefused(t *testing.T) {
 	e := newEnv(t)
-	srv := newServer(t, echoHeaders)
+	srv := hitserver.New(t, echoHeaders)
 	h := e.host(manifestFor(anyLoopback), grantFor(srv.URL, config.Auth{}, true, "apikey"), nil)
 	for _, c := range []struct {
 		req  abi.HTTPRequest
@@ -829,14 +814,14 @@ func TestMalformedRequestsRefused(t *testing.T) {
 	} {
 		wantRefusal(t, e.do(h, c.req), c.code, c.want)
 	}
-	if srv.hits.Load() != 0 {
+	if srv.Hits.Load() != 0 {
 		t.Fatal("a malformed request reached the server")
 	}
 }
 
 func TestConcurrentUse(t *testing.T) {
 	e := newEnv(t)
-	srv := newServer(t, echoHeaders)
+	srv := hitserver.New(t, echoHeaders)
 	m := manifestFor(anyLoopback)
 	m.KV = &wire.KVRequest{QuotaBytes: 1 << 16}
 	g := grantFor(srv.URL, config.Auth{Profile: wire.AuthBearer, TokenSecret: "tok"}, true)

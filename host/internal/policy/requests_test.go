@@ -14,6 +14,7 @@ import (
 	"github.com/machina-go/machina/host/internal/config"
 	"github.com/machina-go/machina/host/internal/opctx"
 	"github.com/machina-go/machina/host/internal/policy"
+	"github.com/machina-go/machina/internal/hitserver"
 	"github.com/machina-go/machina/internal/wire"
 )
 
@@ -38,7 +39,7 @@ func withOp(op abi.OpName) context.Context { return opctx.With(context.Backgroun
 func TestDeclaredReadsAndWrites(t *testing.T) {
 	e := newEnv(t)
 	var hits seen
-	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+	srv := hitserver.New(t, func(w http.ResponseWriter, r *http.Request) {
 		hits.add(r.Method + " " + r.URL.Path)
 		w.Write([]byte(`{"ok":true}`))
 	})
@@ -82,7 +83,7 @@ func TestDeclaredReadsAndWrites(t *testing.T) {
 func TestDeclaredRequestsTricks(t *testing.T) {
 	e := newEnv(t)
 	var hits seen
-	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) { hits.add(r.Method + " " + r.URL.Path) })
+	srv := hitserver.New(t, func(w http.ResponseWriter, r *http.Request) { hits.add(r.Method + " " + r.URL.Path) })
 	req := wire.OriginRequest{Pattern: "http://127.0.0.1:*", Reads: []string{"GET /bot/getMe", "GET,POST /api/search/*"}, Writes: []string{"POST /bot/send*"}}
 	h := e.host(manifestFor(req), grantFor(srv.URL, config.Auth{}, true), nil)
 	read := withOp(abi.OpPoll)
@@ -122,7 +123,7 @@ func TestDeclaredRequestsTricks(t *testing.T) {
 // allows none.
 func TestGrantNarrowsRequests(t *testing.T) {
 	e := newEnv(t)
-	srv := newServer(t, func(http.ResponseWriter, *http.Request) {})
+	srv := hitserver.New(t, func(http.ResponseWriter, *http.Request) {})
 	g := grantFor(srv.URL, tgAuth, true)
 	g.HTTP[0].Reads = []string{"GET /bot{{auth}}/getMe"}
 	g.HTTP[0].Writes = []string{}
@@ -136,8 +137,8 @@ func TestGrantNarrowsRequests(t *testing.T) {
 	}
 	wantRefusal(t, h.HTTPRequest(withOp(abi.OpPoll), abi.HTTPRequest{Method: "GET", URL: srv.URL + "/bot{{auth}}/getUpdates"}), abi.CodeUnauthorized, "grant narrows")
 	wantRefusal(t, h.HTTPRequest(withOp(abi.OpSend), abi.HTTPRequest{Method: "POST", URL: srv.URL + "/bot{{auth}}/sendMessage"}), abi.CodeUnauthorized, "grant narrows")
-	if srv.hits.Load() != 1 {
-		t.Fatalf("hits = %d", srv.hits.Load())
+	if srv.Hits.Load() != 1 {
+		t.Fatalf("hits = %d", srv.Hits.Load())
 	}
 	// A malformed grant rule fails closed and is reported.
 	g.HTTP[0].Writes = []string{"POST nope"}

@@ -1,7 +1,6 @@
 package trace
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -19,20 +18,13 @@ import (
 // chained tracer on TRACE_HELPER_DIR, prints "ready", and records entries
 // at a steady pace until its standard input closes.
 func TestHelperTraceWriter(t *testing.T) {
-	dir := os.Getenv("TRACE_HELPER_DIR")
-	if dir == "" {
-		t.Skip("helper process only")
-	}
+	dir := helperproc.Arg(t, "TRACE_HELPER_DIR")
 	tr, err := New(Options{Dir: dir, HashChain: true})
 	if err != nil {
 		fmt.Println("error:", err)
 		return
 	}
-	stop := make(chan struct{})
-	go func() {
-		_, _ = bufio.NewReader(os.Stdin).ReadString('\n')
-		close(stop)
-	}()
+	stop := helperproc.Stopped()
 	for i := 0; ; i++ {
 		tr.record(Entry{Action: ActionToolCall, Operation: "helper", InputSummary: strings.Repeat("x", i%300)}, true)
 		if i == 10 {

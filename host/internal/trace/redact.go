@@ -35,23 +35,15 @@ func (r redactor) str(s string) string {
 // is redacted while it is encoded (appendEntry), so it must not be used
 // for anything else.
 func (r redactor) entry(e Entry) Entry {
-	e.ID = r.str(e.ID)
-	e.ParentID = r.str(e.ParentID)
-	e.Action = r.str(e.Action)
-	e.Connector = r.str(e.Connector)
-	e.AssetID = r.str(e.AssetID)
-	e.Operation = r.str(e.Operation)
-	e.InputSummary = truncate(r.str(e.InputSummary), r.maxSummary)
-	e.OutputSummary = truncate(r.str(e.OutputSummary), r.maxSummary)
-	e.Error = r.str(e.Error)
-	e.ConversationID = r.str(e.ConversationID)
-	e.Model = r.str(e.Model)
-	e.ClientID = r.str(e.ClientID)
-	e.Plugin = r.str(e.Plugin)
-	e.PluginSHA256 = r.str(e.PluginSHA256)
-	e.HTTPMethod = r.str(e.HTTPMethod)
-	e.HTTPOrigin = r.str(stripUserinfo(e.HTTPOrigin))
-	e.HTTPPath = r.str(pathOnly(e.HTTPPath))
+	e.HTTPOrigin = stripUserinfo(e.HTTPOrigin)
+	e.HTTPPath = pathOnly(e.HTTPPath)
+	for _, f := range []*string{&e.ID, &e.ParentID, &e.Action, &e.Connector, &e.AssetID, &e.Operation,
+		&e.InputSummary, &e.OutputSummary, &e.Error, &e.ConversationID, &e.Model, &e.ClientID,
+		&e.Plugin, &e.PluginSHA256, &e.HTTPMethod, &e.HTTPOrigin, &e.HTTPPath} {
+		*f = r.str(*f)
+	}
+	e.InputSummary = truncate(e.InputSummary, r.maxSummary)
+	e.OutputSummary = truncate(e.OutputSummary, r.maxSummary)
 	e.DurationMS = round2(e.DurationMS)
 	e.Timestamp = e.Timestamp.UTC()
 	e.Seq, e.PrevHash, e.Hash = 0, "", ""

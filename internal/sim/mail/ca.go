@@ -3,20 +3,27 @@ package mail
 import (
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"net"
 
-	"github.com/machina-go/machina/internal/testpki"
+	"github.com/machina-go/machina/internal/sim/simpki"
 )
 
-// newServerCert generates a CA and a server certificate it signed for
-// localhost and the loopback addresses.
-func newServerCert() (*testpki.CA, tls.Certificate, error) {
-	ca, err := testpki.NewCA("Machina mail simulator test CA")
+// testPKI is a CA and one server certificate signed by it.
+type testPKI struct {
+	caPEM  []byte
+	caPool *x509.CertPool
+	server tls.Certificate
+}
+
+// newTestPKI generates a CA and a server certificate for the given names
+// (DNS names or IP addresses), valid for a day.
+func newTestPKI(names ...string) (*testPKI, error) {
+	ca, err := simpki.NewCA("Machina mail simulator test CA")
 	if err != nil {
-		return nil, tls.Certificate{}, err
+		return nil, err
 	}
-	cert, err := ca.Issue(&x509.Certificate{Subject: pkix.Name{CommonName: "localhost"}, DNSNames: []string{"localhost"},
-		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}})
-	return ca, cert, err
+	leaf, err := ca.Issue(simpki.Server(names...))
+	if err != nil {
+		return nil, err
+	}
+	return &testPKI{caPEM: ca.PEM(), caPool: ca.Pool(), server: leaf.TLS()}, nil
 }

@@ -19,7 +19,6 @@ import (
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 	"github.com/hashicorp/go-hclog"
-	"github.com/machina-go/machina/internal/testpki"
 )
 
 // MaxMessageBytes caps a submitted message.
@@ -67,7 +66,7 @@ type Server struct {
 	IMAPImplicitAddr string
 
 	log      hclog.Logger
-	ca       *testpki.CA
+	pki      *testPKI
 	mem      *imapmemserver.Server
 	smtp     *smtp.Server
 	insecure *smtp.Server
@@ -93,18 +92,18 @@ func Start(opts Options) (*Server, error) {
 	if opts.Logger == nil {
 		opts.Logger = hclog.NewNullLogger()
 	}
-	ca, cert, err := newServerCert()
+	pki, err := newTestPKI("localhost", "127.0.0.1", "::1")
 	if err != nil {
 		return nil, fmt.Errorf("mail sim: %w", err)
 	}
-	s := &Server{log: opts.Logger, ca: ca, mem: imapmemserver.New(),
+	s := &Server{log: opts.Logger, pki: pki, mem: imapmemserver.New(),
 		users: map[string]*imapmemserver.User{}, pass: map[string]string{}, wake: make(chan struct{})}
 	for u, p := range opts.Users {
 		if err := s.AddUser(u, p); err != nil {
 			return nil, err
 		}
 	}
-	tlsConf := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	tlsConf := &tls.Config{Certificates: []tls.Certificate{pki.server}, MinVersion: tls.VersionTLS12}
 	std := opts.Logger.StandardLogger(&hclog.StandardLoggerOptions{InferLevels: true})
 
 	s.smtp = smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) { return &smtpSession{s: s, c: c}, nil }))
@@ -196,14 +195,14 @@ func (s *Server) Close() error {
 }
 
 // CAPEM returns the PEM of the test CA that signed the server certificate.
-func (s *Server) CAPEM() []byte { return s.ca.PEM() }
+func (s *Server) CAPEM() []byte { return append([]byte(nil), s.pki.caPEM...) }
 
 // WriteCA writes the test CA to path (mode 0644) for clients' ca_file.
-func (s *Server) WriteCA(path string) error { return os.WriteFile(path, s.ca.PEM(), 0o644) }
+func (s *Server) WriteCA(path string) error { return os.WriteFile(path, s.pki.caPEM, 0o644) }
 
 // ClientTLSConfig returns a client TLS configuration trusting the test CA.
 func (s *Server) ClientTLSConfig() *tls.Config {
-	return &tls.Config{RootCAs: s.ca.Pool(), ServerName: "localhost", MinVersion: tls.VersionTLS12}
+	return &tls.Config{RootCAs: s.pki.caPool, ServerName: "localhost", MinVersion: tls.VersionTLS12}
 }
 
 // AddUser creates a user (login = address) with an INBOX.

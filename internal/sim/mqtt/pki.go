@@ -3,11 +3,10 @@ package mqtt
 import (
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"net"
 	"os"
 	"path/filepath"
 
-	"github.com/machina-go/machina/internal/testpki"
+	"github.com/machina-go/machina/internal/sim/simpki"
 )
 
 // PKI is a throw-away certificate authority with a server certificate for
@@ -32,11 +31,11 @@ func NewPKI(dir string) (*PKI, error) {
 		CAFile: filepath.Join(dir, "ca.pem"), ServerCert: filepath.Join(dir, "server.pem"), ServerKey: filepath.Join(dir, "server.key"),
 		ClientCert: filepath.Join(dir, "client.pem"), ClientKey: filepath.Join(dir, "client.key"), OtherCAFile: filepath.Join(dir, "other-ca.pem"),
 	}
-	ca, err := testpki.NewCA("machina test CA")
+	ca, err := simpki.NewCA("machina test CA")
 	if err != nil {
 		return nil, err
 	}
-	other, err := testpki.NewCA("machina unrelated CA")
+	other, err := simpki.NewCA("machina unrelated CA")
 	if err != nil {
 		return nil, err
 	}
@@ -46,9 +45,7 @@ func NewPKI(dir string) (*PKI, error) {
 	if err := os.WriteFile(p.OtherCAFile, other.PEM(), 0o600); err != nil {
 		return nil, err
 	}
-	server := &x509.Certificate{Subject: pkix.Name{CommonName: "localhost"}, DNSNames: []string{"localhost"},
-		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
-	if err := issue(ca, server, p.ServerCert, p.ServerKey); err != nil {
+	if err := issue(ca, simpki.Server("localhost", "127.0.0.1", "::1"), p.ServerCert, p.ServerKey); err != nil {
 		return nil, err
 	}
 	client := &x509.Certificate{Subject: pkix.Name{CommonName: "machina"}, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
@@ -58,11 +55,19 @@ func NewPKI(dir string) (*PKI, error) {
 	return p, nil
 }
 
-// issue signs tmpl with ca and writes the certificate and its key.
-func issue(ca *testpki.CA, tmpl *x509.Certificate, certFile, keyFile string) error {
-	c, err := ca.Issue(tmpl)
+// issue writes a certificate the CA signs from tmpl and its key as PEM
+// files.
+func issue(ca *simpki.CA, tmpl *x509.Certificate, certFile, keyFile string) error {
+	leaf, err := ca.Issue(tmpl)
 	if err != nil {
 		return err
 	}
-	return testpki.WriteKeyPair(c, certFile, keyFile)
+	key, err := leaf.KeyPEM()
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(certFile, leaf.CertPEM(), 0o600); err != nil {
+		return err
+	}
+	return os.WriteFile(keyFile, key, 0o600)
 }

@@ -35,6 +35,7 @@ import (
 	"time"
 
 	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/host/internal/testplugin/guest"
 	"github.com/machina-go/machina/pdk"
 )
 
@@ -45,20 +46,13 @@ func init() { pdk.RegisterCMMS(pdk.MustParseInfo(manifest), &probe{}) }
 
 func main() {}
 
-type probe struct{}
-
-func (probe) Init(context.Context, pdk.Config) error { return nil }
-
-func (probe) Health(context.Context) (abi.HealthResponse, error) {
-	return abi.HealthResponse{Status: abi.HealthHealthy}, nil
-}
+type probe struct{ guest.Connector }
 
 func (probe) ListAssets(context.Context, abi.ListAssetsRequest) (abi.ListAssetsResponse, error) {
 	return abi.ListAssetsResponse{Assets: []abi.Asset{{ID: "P-1", Name: "probe", Type: abi.AssetRotating, Criticality: abi.CriticalityC}}}, nil
 }
 
 var (
-	sink       [][]byte
 	remembered string
 	heapMemo   *[64]byte
 )
@@ -93,11 +87,7 @@ func (probe) GetAsset(ctx context.Context, req abi.GetAssetRequest) (abi.GetAsse
 	case "panic":
 		panic("probe asked to panic")
 	case "loop":
-		for i := 0; ; i++ {
-			if i < 0 {
-				break
-			}
-		}
+		guest.Spin()
 	case "spincalls":
 		for {
 			counter = step(counter)
@@ -130,12 +120,9 @@ func (probe) GetAsset(ctx context.Context, req abi.GetAssetRequest) (abi.GetAsse
 		}
 		a.Name = strconv.Itoa(len(b))
 	case "oom":
-		for {
-			sink = append(sink, make([]byte, 1<<20))
-		}
+		guest.ExhaustMemory()
 	case "big":
-		n, _ := strconv.Atoi(arg)
-		a.Name = strings.Repeat("x", n<<20)
+		a.Name = guest.Big(arg)
 	case "clock":
 		b := make([]byte, 16)
 		_, _ = rand.Read(b)
@@ -154,7 +141,7 @@ func (probe) GetAsset(ctx context.Context, req abi.GetAssetRequest) (abi.GetAsse
 		for i := range junk {
 			junk[i] = 0xAB
 		}
-		sink = append(sink, junk)
+		guest.Keep(junk)
 		fresh := make([]byte, n<<20)
 		zero := true
 		for _, c := range fresh {
@@ -168,11 +155,7 @@ func (probe) GetAsset(ctx context.Context, req abi.GetAssetRequest) (abi.GetAsse
 	case "exit":
 		os.Exit(3)
 	case "http":
-		resp, err := pdk.HTTP(ctx, abi.HTTPRequest{Method: "GET", URL: arg})
-		a.Metadata = map[string]any{"status": resp.Status, "body": string(resp.Body), "headers": resp.Headers}
-		if err != nil {
-			a.Metadata["error"] = err.Error()
-		}
+		a.Metadata = guest.HTTPMeta(ctx, abi.HTTPRequest{Method: "GET", URL: arg})
 	default:
 		return abi.GetAssetResponse{}, abi.NotFound("asset %q not found", req.AssetID)
 	}

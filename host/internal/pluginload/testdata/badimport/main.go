@@ -8,6 +8,7 @@ import (
 	_ "embed"
 
 	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/host/internal/testplugin/guest"
 	"github.com/machina-go/machina/pdk"
 )
 
@@ -24,9 +25,9 @@ func init() { pdk.RegisterCMMS(pdk.MustParseInfo(manifest), &bad{}) }
 
 func main() {}
 
-type bad struct{}
-
-func (bad) Init(context.Context, pdk.Config) error { return nil }
+// bad has no ListAssets of its own; the embedded one is never reached
+// because the loader refuses the module.
+type bad struct{ guest.Connector }
 
 func (bad) Health(context.Context) (abi.HealthResponse, error) {
 	_ = secretGet(0)

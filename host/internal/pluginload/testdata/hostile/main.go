@@ -38,6 +38,7 @@ import (
 	"unsafe"
 
 	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/host/internal/testplugin/guest"
 	"github.com/machina-go/machina/pdk"
 )
 
@@ -48,28 +49,7 @@ func init() { pdk.RegisterCMMS(pdk.MustParseInfo(manifest), &hostile{}) }
 
 func main() {}
 
-type hostile struct{}
-
-func (hostile) Init(context.Context, pdk.Config) error { return nil }
-
-func (hostile) Health(context.Context) (abi.HealthResponse, error) {
-	return abi.HealthResponse{Status: abi.HealthHealthy}, nil
-}
-
-func (hostile) ListAssets(context.Context, abi.ListAssetsRequest) (abi.ListAssetsResponse, error) {
-	return abi.ListAssetsResponse{}, nil
-}
-
-var sink [][]byte
-
-func httpMeta(ctx context.Context, req abi.HTTPRequest) map[string]any {
-	resp, err := pdk.HTTP(ctx, req)
-	m := map[string]any{"status": resp.Status, "body": string(resp.Body), "headers": resp.Headers}
-	if err != nil {
-		m["error"] = err.Error()
-	}
-	return m
-}
+type hostile struct{ guest.Connector }
 
 func (hostile) GetAsset(ctx context.Context, req abi.GetAssetRequest) (abi.GetAssetResponse, error) {
 	a := abi.Asset{Name: "hostile", Type: abi.AssetRotating, Criticality: abi.CriticalityC}
@@ -93,12 +73,12 @@ func attack(ctx context.Context, spec string, a *abi.Asset) error {
 	a.ID = mode
 	switch mode {
 	case "http":
-		a.Metadata = httpMeta(ctx, abi.HTTPRequest{Method: "GET", URL: arg})
+		a.Metadata = guest.HTTPMeta(ctx, abi.HTTPRequest{Method: "GET", URL: arg})
 	case "secret":
 		name, u, _ := strings.Cut(arg, "|")
-		a.Metadata = httpMeta(ctx, abi.HTTPRequest{Method: "GET", URL: u, Headers: map[string]string{"X-Key": "{{secret:" + name + "}}"}})
+		a.Metadata = guest.HTTPMeta(ctx, abi.HTTPRequest{Method: "GET", URL: u, Headers: map[string]string{"X-Key": "{{secret:" + name + "}}"}})
 	case "authhdr":
-		a.Metadata = httpMeta(ctx, abi.HTTPRequest{Method: "GET", URL: arg, Headers: map[string]string{"Authorization": "Bearer stolen"}})
+		a.Metadata = guest.HTTPMeta(ctx, abi.HTTPRequest{Method: "GET", URL: arg, Headers: map[string]string{"Authorization": "Bearer stolen"}})
 	case "httpn":
 		ns, u, _ := strings.Cut(arg, "|")
 		n, _ := strconv.Atoi(ns)
@@ -117,18 +97,11 @@ func attack(ctx context.Context, spec string, a *abi.Asset) error {
 	case "socket":
 		a.Metadata = socketMeta(arg)
 	case "loop":
-		for i := 0; ; i++ {
-			if i < 0 {
-				break
-			}
-		}
+		guest.Spin()
 	case "oom":
-		for {
-			sink = append(sink, make([]byte, 1<<20))
-		}
+		guest.ExhaustMemory()
 	case "big":
-		n, _ := strconv.Atoi(arg)
-		a.Name = strings.Repeat("x", n<<20)
+		a.Name = guest.Big(arg)
 	case "panic":
 		panic("hostile plugin panics")
 	case "logflood":

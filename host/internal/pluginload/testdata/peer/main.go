@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/host/internal/testplugin/guest"
 	"github.com/machina-go/machina/pdk"
 )
 
@@ -22,17 +23,7 @@ func init() { pdk.RegisterCMMS(pdk.MustParseInfo(manifest), &peer{}) }
 
 func main() {}
 
-type peer struct{}
-
-func (*peer) Init(context.Context, pdk.Config) error { return nil }
-
-func (*peer) Health(context.Context) (abi.HealthResponse, error) {
-	return abi.HealthResponse{Status: abi.HealthHealthy}, nil
-}
-
-func (*peer) ListAssets(context.Context, abi.ListAssetsRequest) (abi.ListAssetsResponse, error) {
-	return abi.ListAssetsResponse{}, nil
-}
+type peer struct{ guest.Connector }
 
 func (*peer) GetAsset(ctx context.Context, req abi.GetAssetRequest) (abi.GetAssetResponse, error) {
 	mode, arg, _ := strings.Cut(req.AssetID, ":")
