@@ -722,42 +722,54 @@ func TestNoTokensInPluginOutput(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := newFixture(t, sapsim.Options{Auth: a}, nil)
-	var outputs []string
-	record := func(v any, err error) {
-		b, _ := json.Marshal(v)
-		outputs = append(outputs, string(b))
-		if err != nil {
-			outputs = append(outputs, err.Error())
-		}
-	}
+	var out outputs
 	var w abi.WorkOrderResponse
-	record(w, f.call(abi.OpCreateWorkOrder, abi.CreateWorkOrderRequest{AssetID: "10000001", Description: "x"}, &w))
+	out.record(w, f.call(abi.OpCreateWorkOrder, abi.CreateWorkOrderRequest{AssetID: "10000001", Description: "x"}, &w))
 	f.sim.SetFaults(sapsim.Faults{ReflectHeaders: 1})
 	err = f.call(abi.OpUpdateWorkOrder, abi.UpdateWorkOrderRequest{WorkOrderID: w.WorkOrder.ID, Description: "y"}, &w)
 	if err == nil {
 		t.Fatal("reflect fault: want an error")
 	}
-	record(w, err)
+	out.record(w, err)
 	var l abi.ListAssetsResponse
 	f.sim.SetFaults(sapsim.Faults{ReflectHeaders: 1})
-	record(l, f.call(abi.OpListAssets, abi.ListAssetsRequest{}, &l))
+	out.record(l, f.call(abi.OpListAssets, abi.ListAssetsRequest{}, &l))
 	var h abi.HealthResponse
-	record(h, f.call(abi.OpHealth, abi.HealthRequest{}, &h))
+	out.record(h, f.call(abi.OpHealth, abi.HealthRequest{}, &h))
 	logs, _ := json.Marshal(f.host.Logs())
-	outputs = append(outputs, string(logs))
-	secrets := append(f.sim.IssuedSecrets(), a.ClientSecret)
-	if len(secrets) < 3 {
-		t.Fatalf("expected issued tokens, got %d", len(secrets))
+	out = append(out, string(logs))
+	out.checkNoSecrets(t, append(f.sim.IssuedSecrets(), a.ClientSecret))
+}
+
+// outputs collects what leaves the plugin (results, errors, logs) to check
+// that no secret is among them.
+type outputs []string
+
+// record adds a result and its error.
+func (o *outputs) record(v any, err error) {
+	b, _ := json.Marshal(v)
+	*o = append(*o, string(b))
+	if err != nil {
+		*o = append(*o, err.Error())
 	}
-	for _, o := range outputs {
-		for _, s := range secrets {
-			if strings.Contains(o, s) {
-				t.Fatalf("a secret leaked into plugin output: %.80s…", strings.ReplaceAll(o, s, "<SECRET>"))
-			}
+}
+
+// checkNoSecrets fails if any of secrets (a CSRF token, an access token and
+// the client secret at least) is in the outputs, or if nothing shows the
+// plugin's redaction of the reflected headers.
+func (o outputs) checkNoSecrets(t *testing.T, secrets []string) {
+	t.Helper()
+	if len(secrets) < 3 {
+		t.Fatalf("expected a CSRF token, an access token and the client secret, got %d", len(secrets))
+	}
+	all := strings.Join(o, "\n")
+	for _, s := range secrets {
+		if strings.Contains(all, s) {
+			t.Fatalf("a secret leaked into plugin output or logs: %.100s", strings.ReplaceAll(all, s, "<SECRET>"))
 		}
 	}
-	if !strings.Contains(strings.Join(outputs, "\n"), "[REDACTED]") {
-		t.Fatal("the reflected values were not redacted")
+	if !strings.Contains(all, "[REDACTED]") {
+		t.Fatalf("reflected credentials were not redacted: %.300s", all)
 	}
 }
 
