@@ -27,13 +27,7 @@ type wasmFixture struct {
 
 func newWasmFixture(t testing.TB, opts sapsim.Options, cfg map[string]any) *wasmFixture {
 	t.Helper()
-	if opts.Auth.Mode == "" {
-		a, err := sapsim.GenerateAuth(sapsim.AuthOAuth2)
-		if err != nil {
-			t.Fatal(err)
-		}
-		opts.Auth = a
-	}
+	defaultAuth(t, &opts, sapsim.AuthOAuth2)
 	opts.SAPClient, opts.RequireIfMatch = "100", true
 	sim, err := sapsim.NewServer(opts)
 	if err != nil {
