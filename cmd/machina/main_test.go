@@ -1,10 +1,7 @@
 package main_test
 
 import (
-	"bufio"
-	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/machina-go/machina/internal/syncbuf"
+	"github.com/machina-go/machina/internal/stdiotest"
 )
 
 // TestBinary is the one test of the built binary (everything else tests
@@ -58,20 +55,6 @@ allow_unpinned = true
 	}
 	cmd := exec.Command(bin, "serve", "--config", cfg)
 	cmd.Env = append(os.Environ(), "MACHINA_LOG_LEVEL=debug", "MACHINA_SANDBOX_MODE=true", "MACHINA_MCP_TOKENS_JSON=")
-	var stderr syncbuf.Buffer
-	cmd.Stderr = &stderr
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
 	msgs := []string{
 		`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}`,
 		`{"jsonrpc":"2.0","method":"notifications/initialized"}`,
@@ -86,51 +69,20 @@ allow_unpinned = true
 	for i := range burst {
 		msgs = append(msgs, fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"machina_search_manuals","arguments":{"query":"seal"}}}`, 100+i))
 	}
-	go func() { _, _ = io.WriteString(stdin, strings.Join(msgs, "\n")+"\n") }()
-	answered := make(chan error, 1)
-	var frames []string
-	go func() {
-		ids := map[float64]bool{}
-		sc := bufio.NewScanner(stdout)
-		sc.Buffer(make([]byte, 1<<20), 1<<24)
-		for sc.Scan() {
-			var m map[string]any
-			if err := json.Unmarshal(sc.Bytes(), &m); err != nil || m["jsonrpc"] != "2.0" {
-				answered <- fmt.Errorf("stdout line is not a JSON-RPC frame: %q", sc.Text())
-				return
-			}
-			frames = append(frames, sc.Text())
-			if id, _ := m["id"].(float64); id >= 100 && (m["error"] != nil || !strings.Contains(sc.Text(), "pump.md")) {
-				answered <- fmt.Errorf("burst call %v failed: %s", id, sc.Text())
-				return
-			}
-			if id, ok := m["id"].(float64); ok {
-				ids[id] = true
-				if len(ids) == 4+burst {
-					stdin.Close() // end of input: the server must exit
-				}
-			}
+	s := stdiotest.Run(t, cmd, msgs, 4+burst, 90*time.Second, func(m map[string]any, line string) error {
+		if id, _ := m["id"].(float64); id >= 100 && (m["error"] != nil || !strings.Contains(line, "pump.md")) {
+			return fmt.Errorf("burst call %v failed: %s", id, line)
 		}
-		answered <- sc.Err()
-	}()
-	select {
-	case err := <-answered:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(90 * time.Second):
-		t.Fatalf("no complete answer\nstderr:\n%s", stderr.String())
-	}
-	if err := cmd.Wait(); err != nil {
-		t.Fatalf("serve exited with %v\nstderr:\n%s", err, stderr.String())
-	}
+		return nil
+	})
+	frames, stderr := s.Frames, s.Stderr
 	all := strings.Join(frames, "\n")
 	if !strings.Contains(all, "pump.md") || !strings.Contains(all, "machina_nope") {
 		t.Errorf("answers lack the manual or the unknown tool's error:\n%s", all)
 	}
 	for _, want := range []string{"broken", "mcp_server_ready"} {
-		if !strings.Contains(stderr.String(), want) {
-			t.Errorf("stderr lacks %q:\n%s", want, stderr.String())
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
 		}
 	}
 }

@@ -1,7 +1,8 @@
 // Package helperproc runs, for tests that need a second process, one test
 // function of the running test binary as a helper process: it starts it
 // with an environment variable set, waits for the line it prints once
-// ready, and stops it when the test closes its standard input.
+// ready, and stops it when the test closes its standard input. StartPiped
+// starts any command that way, with pipes to its standard streams.
 //
 // It owns no production behaviour and must not be imported outside tests.
 package helperproc
@@ -28,29 +29,37 @@ func Start(t *testing.T, test, env, ready string) *Proc {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^"+test+"$")
 	cmd.Env = append(os.Environ(), env)
+	stdin, out := StartPiped(t, cmd)
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil || strings.TrimSpace(line) != ready {
+		t.Fatalf("helper %s: %q %v", test, line, err)
+	}
+	return &Proc{cmd: cmd, stdin: stdin}
+}
+
+// StartPiped starts cmd with pipes to its standard input and from its
+// standard output (cmd.Stdin and cmd.Stdout must be unset). The process is
+// killed when the test ends if it has not been waited for.
+func StartPiped(t *testing.T, cmd *exec.Cmd) (stdin io.WriteCloser, stdout io.Reader) {
+	t.Helper()
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := cmd.StdoutPipe()
+	stdout, err = cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	p := &Proc{cmd: cmd, stdin: stdin}
 	t.Cleanup(func() {
 		if cmd.ProcessState == nil {
 			_ = cmd.Process.Kill()
 			_ = cmd.Wait()
 		}
 	})
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil || strings.TrimSpace(line) != ready {
-		t.Fatalf("helper %s: %q %v", test, line, err)
-	}
-	return p
+	return stdin, stdout
 }
 
 // PID is the helper's process id.

@@ -26,7 +26,7 @@ type docsCommon struct {
 	embedder *string
 	embedURL *string
 	model    *string
-	asJSON   *bool
+	asJSON   jsonFlag
 }
 
 func addDocsCommon(fs *flag.FlagSet, c *cli) docsCommon {
@@ -41,7 +41,7 @@ func addDocsCommon(fs *flag.FlagSet, c *cli) docsCommon {
 		embedder: fs.String("embedder", envOr(c, "MACHINA_EMBEDDER", "local"), "embedding provider: local, openai or ollama"),
 		embedURL: fs.String("embed-url", c.getenv("MACHINA_EMBED_URL"), "base URL of the embedding endpoint (openai/ollama)"),
 		model:    fs.String("embed-model", c.getenv("MACHINA_EMBED_MODEL"), "embedding model name (openai/ollama)"),
-		asJSON:   fs.Bool("json", false, "print machine-readable JSON"),
+		asJSON:   addJSONFlag(fs, "print machine-readable JSON"),
 	}
 }
 
@@ -165,13 +165,12 @@ func runDocsIngest(ctx context.Context, c *cli, fs *flag.FlagSet, args []string)
 	if err != nil {
 		return c.fail(fs, err)
 	}
-	if *common.asJSON {
-		_ = c.printJSON(struct {
-			docstore.Summary
-			DurationMS float64 `json:"duration_ms"`
-		}{sum, float64(sum.Duration.Microseconds()) / 1000})
-	} else {
-		printSummary(c.stdout, sum)
+	report := struct {
+		docstore.Summary
+		DurationMS float64 `json:"duration_ms"`
+	}{sum, float64(sum.Duration.Microseconds()) / 1000}
+	if err := common.asJSON.print(c, report, func(w io.Writer) { printSummary(w, sum) }); err != nil {
+		return c.fail(fs, err)
 	}
 	if sum.Failed > 0 {
 		fmt.Fprintf(c.stderr, "machina docs ingest: %d file(s) could not be ingested\n", sum.Failed)
@@ -306,7 +305,7 @@ func runDocsSearch(ctx context.Context, c *cli, fs *flag.FlagSet, args []string)
 		return c.fail(fs, err)
 	}
 	switch {
-	case *common.asJSON:
+	case *common.asJSON.on:
 		_ = c.printJSON(docstore.ToolResults(rs))
 	case *llm:
 		fmt.Fprint(c.stdout, docstore.FormatUntrusted(rs))
@@ -350,7 +349,7 @@ func runDocsStats(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) 
 	}
 	defer a.Close()
 	st := a.Docs.Stats()
-	if *common.asJSON {
+	if *common.asJSON.on {
 		_ = json.NewEncoder(c.stdout).Encode(st)
 		return 0
 	}

@@ -2,9 +2,9 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -17,7 +17,7 @@ import (
 // the host assembles from the configuration at all.
 func runDoctor(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) int {
 	path := fs.String("config", "", "configuration `file` to check (default ./machina.toml when it exists)")
-	asJSON := fs.Bool("json", false, "print findings as JSON")
+	asJSON := addJSONFlag(fs, "print findings as JSON")
 	envFile := fs.String("env-file", "", dotEnvFlagHelp)
 	if code, ok := parseFlags(fs, args, -1); !ok {
 		return code
@@ -44,15 +44,12 @@ func runDoctor(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) int
 	} else {
 		a.Close()
 	}
-	if *asJSON {
-		enc := json.NewEncoder(c.stdout)
-		enc.SetIndent("", "  ")
-		if findings == nil {
-			findings = []doctor.Finding{}
-		}
-		_ = enc.Encode(map[string]any{"findings": findings, "high": doctor.HasHigh(findings)})
-	} else {
-		doctor.Print(c.stdout, findings)
+	if findings == nil {
+		findings = []doctor.Finding{}
+	}
+	report := map[string]any{"findings": findings, "high": doctor.HasHigh(findings)}
+	if err := asJSON.print(c, report, func(w io.Writer) { doctor.Print(w, findings) }); err != nil {
+		return c.fail(fs, err)
 	}
 	if doctor.HasHigh(findings) {
 		return 1

@@ -266,6 +266,24 @@ func (c *cli) exit(fs *flag.FlagSet, code int, err error) int {
 	return code
 }
 
+// jsonFlag is a command's --json flag, which selects how print prints.
+type jsonFlag struct{ on *bool }
+
+// addJSONFlag defines --json on fs with usage.
+func addJSONFlag(fs *flag.FlagSet, usage string) jsonFlag {
+	return jsonFlag{fs.Bool("json", false, usage)}
+}
+
+// print writes v to stdout as indented JSON with --json, else prints it
+// for people with text.
+func (j jsonFlag) print(c *cli, v any, text func(w io.Writer)) error {
+	if *j.on {
+		return c.printJSON(v)
+	}
+	text(c.stdout)
+	return nil
+}
+
 // printJSON writes v to stdout as indented JSON.
 func (c *cli) printJSON(v any) error {
 	enc := json.NewEncoder(c.stdout)

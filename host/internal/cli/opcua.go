@@ -43,7 +43,7 @@ func runOPCUAGenCert(_ context.Context, c *cli, fs *flag.FlagSet, args []string)
 	uri := fs.String("uri", "", "OPC-UA application URI (default urn:<first host>:machina:<cn>)")
 	cn := fs.String("cn", "machina", "certificate common name")
 	bits := fs.Int("bits", 2048, "RSA key size (2048, 3072 or 4096)")
-	jsonOut := fs.Bool("json", false, "print the result as JSON")
+	asJSON := addJSONFlag(fs, "print the result as JSON")
 	if code, ok := parseFlags(fs, args, 0); !ok {
 		return code
 	}
@@ -73,14 +73,18 @@ func runOPCUAGenCert(_ context.Context, c *cli, fs *flag.FlagSet, args []string)
 		return c.fail(fs, err)
 	}
 	info["certificate"], info["key"] = certPath, keyPath
-	if *jsonOut {
-		_ = c.printJSON(info)
-		return 0
+	if err := asJSON.print(c, info, func(w io.Writer) { printCert(w, info) }); err != nil {
+		return c.fail(fs, err)
 	}
-	fmt.Fprintf(c.stdout, "certificate: %s\nkey: %s (mode 0600)\napplication URI: %s\nsubject alternative names: %s\nvalid until: %s\nsha256 thumbprint: %s\n\n"+
+	return 0
+}
+
+// printCert prints what gen-cert wrote for people.
+func printCert(w io.Writer, info map[string]any) {
+	certPath, keyPath := info["certificate"], info["key"]
+	fmt.Fprintf(w, "certificate: %s\nkey: %s (mode 0600)\napplication URI: %s\nsubject alternative names: %s\nvalid until: %s\nsha256 thumbprint: %s\n\n"+
 		"In machina.toml:\n  cert_file = %q\n  key_file = %q\n",
 		certPath, keyPath, info["application_uri"], strings.Join(info["sans"].([]string), ", "), info["not_after"], info["sha256"], certPath, keyPath)
-	return 0
 }
 
 func describeCert(path string) (map[string]any, error) {
@@ -150,7 +154,7 @@ func runOPCUACheck(ctx context.Context, c *cli, fs *flag.FlagSet, args []string)
 	cfgPath := fs.String("config", "machina.toml", "configuration `file`")
 	only := fs.String("endpoint", "", "check only the endpoint with this `name`")
 	timeout := fs.Duration("timeout", 15*time.Second, "how long to wait for each session")
-	jsonOut := fs.Bool("json", false, "print the result as JSON")
+	asJSON := addJSONFlag(fs, "print the result as JSON")
 	verbose := fs.Bool("v", false, "log connection attempts to stderr")
 	if code, ok := parseFlags(fs, args, 0); !ok {
 		return code
@@ -176,11 +180,9 @@ func runOPCUACheck(ctx context.Context, c *cli, fs *flag.FlagSet, args []string)
 		return c.fail(fs, err)
 	}
 	results, code := checkEndpoints(ctx, a.OPCUA, ocfg.Endpoints, *timeout)
-	if *jsonOut {
-		_ = c.printJSON(results)
-		return code
+	if err := asJSON.print(c, results, func(w io.Writer) { printCheck(w, results) }); err != nil {
+		return c.fail(fs, err)
 	}
-	printCheck(c.stdout, results)
 	return code
 }
 

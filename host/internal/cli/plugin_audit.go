@@ -15,7 +15,7 @@ import (
 )
 
 func runPluginAudit(_ context.Context, c *cli, fs *flag.FlagSet, args []string) int {
-	asJSON := fs.Bool("json", false, "print the report as JSON")
+	asJSON := addJSONFlag(fs, "print the report as JSON")
 	cfgPath := fs.String("config", "", "machina.toml: also check the sha256 pin, signature, config keys and the grant of the [[plugin]] entry with the module's manifest name")
 	file, code, ok := requireArg(fs, args)
 	if !ok {
@@ -53,12 +53,8 @@ func runPluginAudit(_ context.Context, c *cli, fs *flag.FlagSet, args []string) 
 	if cfgNote != "" {
 		rep.Findings = append([]audit.Finding{{Severity: audit.Medium, Code: "not_configured", Message: cfgNote}}, rep.Findings...)
 	}
-	if *asJSON {
-		if err := c.printJSON(rep); err != nil {
-			return c.fail(fs, err)
-		}
-	} else {
-		printAudit(c.stdout, rep)
+	if err := asJSON.print(c, rep, func(w io.Writer) { printAudit(w, rep) }); err != nil {
+		return c.fail(fs, err)
 	}
 	if rep.Max() == audit.High {
 		fmt.Fprintf(c.stderr, "machina plugin audit: %s has high findings; the loader refuses it\n", file)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"path/filepath"
 	"time"
 
@@ -12,7 +13,7 @@ import (
 
 func runPluginBuild(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) int {
 	out := fs.String("o", "", "output file (default dist/plugins/<folder>.wasm)")
-	asJSON := fs.Bool("json", false, "print the result as JSON")
+	asJSON := addJSONFlag(fs, "print the result as JSON")
 	verbose := fs.Bool("v", false, "show the Go toolchain's output")
 	dir, code, ok := requireArg(fs, args)
 	if !ok {
@@ -35,16 +36,17 @@ func runPluginBuild(ctx context.Context, c *cli, fs *flag.FlagSet, args []string
 	if err != nil {
 		return c.fail(fs, err)
 	}
-	if *asJSON {
-		_ = c.printJSON(map[string]any{"path": res.Path, "sha256": res.SHA256, "size": res.Size,
-			"name": res.Manifest.Name, "version": res.Manifest.Version,
-			"registered_type": res.Exports.Type, "operations": res.Exports.Operations})
-		return 0
-	}
-	fmt.Fprintf(c.stdout, "%s %s -> %s (%d bytes, sha256 %s, %.1fs)\n", res.Manifest.Name, res.Manifest.Version,
-		*out, res.Size, res.SHA256, time.Since(start).Seconds())
-	if res.Exports.Type != "" {
-		fmt.Fprintf(c.stdout, "  exports the operations of %s: %s\n", res.Exports.Type, joinOps(res.Exports.Operations))
+	report := map[string]any{"path": res.Path, "sha256": res.SHA256, "size": res.Size,
+		"name": res.Manifest.Name, "version": res.Manifest.Version,
+		"registered_type": res.Exports.Type, "operations": res.Exports.Operations}
+	if err := asJSON.print(c, report, func(w io.Writer) {
+		fmt.Fprintf(w, "%s %s -> %s (%d bytes, sha256 %s, %.1fs)\n", res.Manifest.Name, res.Manifest.Version,
+			*out, res.Size, res.SHA256, time.Since(start).Seconds())
+		if res.Exports.Type != "" {
+			fmt.Fprintf(w, "  exports the operations of %s: %s\n", res.Exports.Type, joinOps(res.Exports.Operations))
+		}
+	}); err != nil {
+		return c.fail(fs, err)
 	}
 	return 0
 }

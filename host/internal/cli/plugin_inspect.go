@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -15,7 +16,7 @@ import (
 )
 
 func runPluginInspect(_ context.Context, c *cli, fs *flag.FlagSet, args []string) int {
-	asJSON := fs.Bool("json", false, "print JSON")
+	asJSON := addJSONFlag(fs, "print JSON")
 	file, code, ok := requireArg(fs, args)
 	if !ok {
 		return code
@@ -45,17 +46,18 @@ func runPluginInspect(_ context.Context, c *cli, fs *flag.FlagSet, args []string
 			ops = append(ops, op.Name)
 		}
 	}
-	if *asJSON {
-		_ = c.printJSON(map[string]any{
-			"sha256": hex.EncodeToString(sum[:]), "size": len(wasm), "manifest": m,
-			"exported_operations": ops,
-		})
-		return 0
+	report := map[string]any{
+		"sha256": hex.EncodeToString(sum[:]), "size": len(wasm), "manifest": m,
+		"exported_operations": ops,
 	}
-	fmt.Fprintf(c.stdout, "file:     %s\nsha256:   %s\nsize:     %d bytes\n", file, hex.EncodeToString(sum[:]), len(wasm))
-	fmt.Fprintf(c.stdout, "plugin:   %s %s (%s, ABI %s)\n", m.Name, m.Version, m.Kind, m.ABI)
-	fmt.Fprintf(c.stdout, "exported operations: %s\n", joinOps(ops))
-	fmt.Fprintf(c.stdout, "\nembedded plugin.toml:\n%s\n", indent(string(text)))
+	if err := asJSON.print(c, report, func(w io.Writer) {
+		fmt.Fprintf(w, "file:     %s\nsha256:   %s\nsize:     %d bytes\n", file, hex.EncodeToString(sum[:]), len(wasm))
+		fmt.Fprintf(w, "plugin:   %s %s (%s, ABI %s)\n", m.Name, m.Version, m.Kind, m.ABI)
+		fmt.Fprintf(w, "exported operations: %s\n", joinOps(ops))
+		fmt.Fprintf(w, "\nembedded plugin.toml:\n%s\n", indent(string(text)))
+	}); err != nil {
+		return c.fail(fs, err)
+	}
 	return 0
 }
 

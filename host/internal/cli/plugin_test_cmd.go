@@ -22,7 +22,7 @@ func runPluginTest(ctx context.Context, c *cli, fs *flag.FlagSet, args []string)
 	shapes := fs.String("shape", "", "comma-separated response shapes to run besides the default one (default: every shape the simulator serves)")
 	corpus := fs.String("corpus", "", "comma-separated vendor payload corpus scenarios to run (default: every scenario)")
 	noCorpus := fs.Bool("no-corpus", false, "skip the vendor payload corpus scenarios")
-	asJSON := fs.Bool("json", false, "print the report as JSON on stdout")
+	asJSON := addJSONFlag(fs, "print the report as JSON on stdout")
 	verbose := fs.Bool("v", false, "log the kit's diagnostics to stderr")
 	file, code, ok := requireArg(fs, args)
 	if !ok {
@@ -56,7 +56,7 @@ func runPluginTest(ctx context.Context, c *cli, fs *flag.FlagSet, args []string)
 	logger := hclog.New(&hclog.LoggerOptions{Name: "conformance", Output: c.stderr, Level: level})
 	cache, _ := os.UserCacheDir()
 	var live io.Writer
-	if !*asJSON {
+	if !*asJSON.on {
 		live = c.stdout
 	}
 	opts := conformance.Options{Module: file, Sim: *sim, Auth: *auth, Preset: *preset, CacheDir: filepath.Join(cache, "machina", "wazero"), Logger: logger, NoCorpus: *noCorpus}
@@ -73,14 +73,12 @@ func runPluginTest(ctx context.Context, c *cli, fs *flag.FlagSet, args []string)
 	if err != nil {
 		return c.fail(fs, err)
 	}
-	if *asJSON {
-		if err := c.printJSON(rep); err != nil {
-			return 1
-		}
-	} else {
-		fmt.Fprintln(live)
-		conformance.WriteHeader(live, rep)
-		conformance.WriteSummary(live, rep)
+	if err := asJSON.print(c, rep, func(w io.Writer) {
+		fmt.Fprintln(w)
+		conformance.WriteHeader(w, rep)
+		conformance.WriteSummary(w, rep)
+	}); err != nil {
+		return c.fail(fs, err)
 	}
 	if !rep.OK() {
 		return 1

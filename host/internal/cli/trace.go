@@ -34,7 +34,7 @@ func traceArgs(c *cli, fs *flag.FlagSet, args []string) (dir string, code int, o
 }
 
 func runTraceVerify(_ context.Context, c *cli, fs *flag.FlagSet, args []string) int {
-	asJSON := fs.Bool("json", false, "print the report as JSON")
+	asJSON := addJSONFlag(fs, "print the report as JSON")
 	dir, code, ok := traceArgs(c, fs, args)
 	if !ok {
 		return code
@@ -47,10 +47,8 @@ func runTraceVerify(_ context.Context, c *cli, fs *flag.FlagSet, args []string) 
 	if err != nil {
 		return c.fail(fs, err)
 	}
-	if *asJSON {
-		_ = c.printJSON(rep)
-	} else {
-		printVerify(c.stdout, rep)
+	if err := asJSON.print(c, rep, func(w io.Writer) { printVerify(w, rep) }); err != nil {
+		return c.fail(fs, err)
 	}
 	if !rep.OK {
 		return 1

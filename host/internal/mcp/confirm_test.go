@@ -11,7 +11,6 @@ import (
 	machinamcp "github.com/machina-go/machina/host/internal/mcp"
 	"github.com/machina-go/machina/host/internal/trace"
 	"github.com/mark3labs/mcp-go/client"
-	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
 )
 
@@ -46,15 +45,11 @@ func (u *user) asked() []string {
 // speaking protocol version v.
 func connectAs(t *testing.T, url, tok string, u *user, v string) *client.Client {
 	t.Helper()
-	tr, err := transport.NewStreamableHTTP(url+"/mcp", transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer " + tok}))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var opts []client.ClientOption
 	if u != nil {
 		opts = append(opts, client.WithElicitationHandler(u))
 	}
-	c := client.NewClient(tr, opts...)
+	c := client.NewClient(bearerTransport(t, url, tok), opts...)
 	initializeVersion(t, c, v)
 	t.Cleanup(func() { c.Close() })
 	return c

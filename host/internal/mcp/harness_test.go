@@ -204,13 +204,23 @@ func tokenStore(t testing.TB, dir, tokensJSON string, log hclog.Logger) (*machin
 	return ts, p
 }
 
-// connect opens an initialised mcp-go client with a bearer token.
-func connect(t testing.TB, url, token string) *client.Client {
+// bearerTransport is a streamable HTTP transport to url's /mcp that sends
+// token as a bearer token; more adds transport options.
+func bearerTransport(t testing.TB, url, token string, more ...transport.StreamableHTTPCOption) *transport.StreamableHTTP {
 	t.Helper()
-	c, err := client.NewStreamableHttpClient(url+"/mcp", transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer " + token}))
+	opts := append([]transport.StreamableHTTPCOption{transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer " + token})}, more...)
+	tr, err := transport.NewStreamableHTTP(url+"/mcp", opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return tr
+}
+
+// connect opens an initialised mcp-go client with a bearer token (closed
+// when the test ends).
+func connect(t testing.TB, url, token string) *client.Client {
+	t.Helper()
+	c := client.NewClient(bearerTransport(t, url, token))
 	initialize(t, c)
 	t.Cleanup(func() { c.Close() })
 	return c
