@@ -30,6 +30,24 @@ func startBroker(t *testing.T, o simmqtt.Options) *simmqtt.Broker {
 	return b
 }
 
+// startManager starts a manager over cfg and waits until its brokers are
+// connected; it is closed when the test ends.
+func startManager(t *testing.T, cfg Config, opts Options) *Manager {
+	t.Helper()
+	m, err := NewManager(cfg, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	if err := m.WaitConnected(waitCtx(t)); err != nil {
+		t.Fatalf("%v; health %+v", err, m.Health())
+	}
+	return m
+}
+
 // publisher publishes to the broker as a device would.
 type publisher struct {
 	t *testing.T
