@@ -2,32 +2,18 @@ package mqtt
 
 import (
 	"context"
-	"errors"
-	"os"
 	"testing"
 	"time"
 
+	"github.com/machina-go/machina/host/internal/mqtt/mqtttest"
 	simmqtt "github.com/machina-go/machina/internal/sim/mqtt"
 )
 
-// startBroker starts mosquitto for the test. Without the binary the test is
-// skipped, except in CI (CI set), where .ci/run installs it and a missing
-// broker is a failure.
+// startBroker starts mosquitto for the test (see mqtttest.StartBroker).
 func startBroker(t *testing.T, o simmqtt.Options) *simmqtt.Broker {
 	t.Helper()
 	o.Dir = t.TempDir()
-	b, err := simmqtt.Start(context.Background(), o)
-	if errors.Is(err, simmqtt.ErrNoMosquitto) {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("CI must install mosquitto (.ci/run does): %v", err)
-		}
-		t.Skipf("skipping the MQTT broker test: %v", err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(b.Close)
-	return b
+	return mqtttest.StartBroker(t, o)
 }
 
 // startManager starts a manager over cfg and waits until its brokers are
