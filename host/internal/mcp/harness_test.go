@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/machina-go/machina/internal/mcpclient"
 	"github.com/machina-go/machina/internal/syncbuf"
 
 	"github.com/hashicorp/go-hclog"
@@ -250,20 +251,11 @@ func initializeVersion(t testing.TB, c *client.Client, v string) {
 // call runs a tool and returns its text and isError.
 func call(t testing.TB, c *client.Client, name string, args map[string]any) (string, bool) {
 	t.Helper()
-	req := mcp.CallToolRequest{}
-	req.Params.Name = name
-	req.Params.Arguments = args
-	res, err := c.CallTool(context.Background(), req)
+	text, isErr, err := mcpclient.Call(context.Background(), c, name, args)
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
-	var sb strings.Builder
-	for _, ct := range res.Content {
-		if tc, ok := ct.(mcp.TextContent); ok {
-			sb.WriteString(tc.Text)
-		}
-	}
-	return sb.String(), res.IsError
+	return text, isErr
 }
 
 func decode[T any](t testing.TB, s string) T {
