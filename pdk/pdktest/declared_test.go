@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -14,37 +15,16 @@ import (
 	"github.com/machina-go/machina/pdk/pdktest"
 )
 
-// probeManifest declares, for the loopback origin only, one read and one
-// write, in the rule syntax of abi/README.md §6.
-const probeManifest = `name = "cmms-probe"
-version = "0.1.0"
-abi = "1.4"
-kind = "cmms"
-
-[[http]]
-origin = "http://127.0.0.1:*"
-purpose = "test server"
-reads = ["GET /api/assets", "GET /api/assets/*"]
-writes = ["POST /api/workorders"]
-`
-
-// probe makes one configured request from each operation: ListAssets (a
-// read operation) and CreateWorkOrder (a write operation) return its error,
-// Health swallows it.
+// probe is the example's assets plugin (its Init reads base_url) making
+// one configured request instead: ListAssets (a read operation) and
+// CreateWorkOrder (a write operation) return its error, Health swallows it.
 type probe struct {
-	base, method, path string
-	headers            map[string]string
+	assets
+	method, path string
+	headers      map[string]string
 }
 
-var (
-	_ pdk.AssetReader      = (*probe)(nil)
-	_ pdk.WorkOrderCreator = (*probe)(nil)
-)
-
-func (p *probe) Init(_ context.Context, cfg pdk.Config) error {
-	p.base = cfg.String("base_url", "")
-	return nil
-}
+var _ pdk.WorkOrderCreator = (*probe)(nil)
 
 func (p *probe) send(ctx context.Context) error {
 	_, err := pdk.HTTP(ctx, abi.HTTPRequest{Method: p.method, URL: p.base + p.path, Headers: p.headers})
@@ -62,10 +42,6 @@ func (p *probe) ListAssets(ctx context.Context, _ abi.ListAssetsRequest) (abi.Li
 	return abi.ListAssetsResponse{}, p.send(ctx)
 }
 
-func (p *probe) GetAsset(context.Context, abi.GetAssetRequest) (abi.GetAssetResponse, error) {
-	return abi.GetAssetResponse{}, abi.NotFound("not served")
-}
-
 func (p *probe) CreateWorkOrder(ctx context.Context, _ abi.CreateWorkOrderRequest) (abi.WorkOrderResponse, error) {
 	return abi.WorkOrderResponse{}, p.send(ctx)
 }
@@ -74,6 +50,7 @@ func (p *probe) CreateWorkOrder(ctx context.Context, _ abi.CreateWorkOrderReques
 // host gate's reason and never reaches the server, even when the plugin
 // swallows the error; declared requests pass.
 func TestHostRefusesUndeclaredRequests(t *testing.T) {
+	probeManifest := readManifest(t)
 	var hits atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hits.Add(1)
@@ -146,6 +123,7 @@ func TestHostWithoutManifestChecksNothing(t *testing.T) {
 
 // A manifest that does not parse fails the first request with the reason.
 func TestHostReportsABadManifest(t *testing.T) {
+	probeManifest := readManifest(t)
 	p := &probe{method: "GET", path: "/api/assets"}
 	r := pdk.NewCMMS(pdk.Info{Name: "cmms-probe", Version: "0.1.0"}, p)
 	h := &pdktest.Host{Manifest: probeManifest + "\ntypo = 1\n"}
@@ -157,4 +135,14 @@ func TestHostReportsABadManifest(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "unknown keys: http.typo") {
 		t.Fatalf("err = %v", err)
 	}
+}
+
+// readManifest reads the probe's plugin.toml.
+func readManifest(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile("testdata/probe.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

@@ -93,42 +93,19 @@ func (h *Host) Call(ctx context.Context, fn string, hdr, tail []byte) ([]byte, [
 		}
 		return nil, nil
 	case wire.HostKVRead:
-		var req wire.KVGetRequest
-		_ = json.Unmarshal(hdr, &req)
-		h.mu.Lock()
-		v, ok := h.kv[req.Key]
-		h.mu.Unlock()
-		out, outTail = wire.KVGetResponse{Found: ok}, v
+		out, outTail = h.kvRead(decode[wire.KVGetRequest](hdr))
 	case wire.HostKVWrite:
-		var req wire.KVWriteRequest
-		_ = json.Unmarshal(hdr, &req)
-		h.mu.Lock()
-		if h.kv == nil {
-			h.kv = map[string][]byte{}
-		}
-		if req.Delete {
-			delete(h.kv, req.Key)
-		} else {
-			h.kv[req.Key] = append([]byte{}, tail...)
-		}
-		h.mu.Unlock()
-		out = wire.KVSetResponse{}
+		out = h.kvWrite(decode[wire.KVWriteRequest](hdr), tail)
 	case wire.HostMailSubmit:
-		var req wire.MailSendRequest
-		_ = json.Unmarshal(hdr, &req)
-		if h.MailSend == nil {
-			out = wire.MailSendResponse{Error: abi.Unauthorized("mail is not granted")}
-		} else {
-			id, err := h.MailSend(ctx, req.Message)
+		out = wire.MailSendResponse{Error: errNoMail()}
+		if h.MailSend != nil {
+			id, err := h.MailSend(ctx, decode[wire.MailSendRequest](hdr).Message)
 			out = wire.MailSendResponse{MessageID: id, Error: asError(err)}
 		}
 	case wire.HostMailReceive:
-		var req abi.MailFetchRequest
-		_ = json.Unmarshal(hdr, &req)
-		if h.MailFetch == nil {
-			out = wire.MailFetchResponse{Error: abi.Unauthorized("mail is not granted")}
-		} else {
-			msgs, err := h.MailFetch(ctx, req)
+		out = wire.MailFetchResponse{Error: errNoMail()}
+		if h.MailFetch != nil {
+			msgs, err := h.MailFetch(ctx, decode[abi.MailFetchRequest](hdr))
 			out = wire.MailFetchResponse{Messages: msgs, Error: asError(err)}
 		}
 	default:
@@ -136,6 +113,38 @@ func (h *Host) Call(ctx context.Context, fn string, hdr, tail []byte) ([]byte, [
 	}
 	b, _ := json.Marshal(out)
 	return b, outTail
+}
+
+// errNoMail is the host's answer to a mail call without a mail grant.
+func errNoMail() *abi.Error { return abi.Unauthorized("mail is not granted") }
+
+// decode reads a host call's JSON header; a malformed one reads as the zero
+// request, which the host function then refuses or ignores.
+func decode[T any](hdr []byte) T {
+	var v T
+	_ = json.Unmarshal(hdr, &v)
+	return v
+}
+
+func (h *Host) kvRead(req wire.KVGetRequest) (wire.KVGetResponse, []byte) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	v, ok := h.kv[req.Key]
+	return wire.KVGetResponse{Found: ok}, v
+}
+
+func (h *Host) kvWrite(req wire.KVWriteRequest, value []byte) wire.KVSetResponse {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.kv == nil {
+		h.kv = map[string][]byte{}
+	}
+	if req.Delete {
+		delete(h.kv, req.Key)
+	} else {
+		h.kv[req.Key] = append([]byte{}, value...)
+	}
+	return wire.KVSetResponse{}
 }
 
 func (h *Host) http(ctx context.Context, req abi.HTTPRequest) abi.HTTPResponse {

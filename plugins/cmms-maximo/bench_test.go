@@ -16,35 +16,30 @@ func benchCfg() map[string]any { return map[string]any{"page_size": 100} }
 
 var benchSim = maxsim.Options{Seed: 1, MinAssets: 100}
 
-func benchListAssets(b *testing.B, call func(op abi.OpName, req, resp any) error) {
-	b.Helper()
-	var resp abi.ListAssetsResponse
-	if err := call(abi.OpListAssets, abi.ListAssetsRequest{}, &resp); err != nil || len(resp.Assets) != 100 {
-		b.Fatalf("warm-up: %v, %d assets", err, len(resp.Assets))
-	}
-	b.ReportAllocs()
-	cpu := benchcpu.Now()
-	for b.Loop() {
-		var resp abi.ListAssetsResponse
-		if err := call(abi.OpListAssets, abi.ListAssetsRequest{}, &resp); err != nil {
-			b.Fatal(err)
-		}
-	}
-	benchcpu.Report(b, cpu)
+// benchOp measures op natively, as wasm, and both interleaved; check
+// validates the warm-up response.
+func benchOp[Resp any](b *testing.B, op abi.OpName, req any, check func(*Resp) bool) {
+	b.Run("native", func(b *testing.B) {
+		benchCalls(b, newFixtureWith(b, benchSim, benchCfg()).call, op, req, check)
+	})
+	b.Run("wasm", func(b *testing.B) {
+		benchCalls(b, newWasmFixture(b, benchSim, benchCfg()).call, op, req, check)
+	})
+	b.Run("interleaved", func(b *testing.B) { interleaved(b, op, req, check) })
 }
 
-func benchGetWorkOrder(b *testing.B, call func(op abi.OpName, req, resp any) error) {
+// benchCalls checks one call, then times calls in a loop.
+func benchCalls[Resp any](b *testing.B, call func(op abi.OpName, req, resp any) error, op abi.OpName, req any, check func(*Resp) bool) {
 	b.Helper()
-	req := abi.GetWorkOrderRequest{WorkOrderID: "WO1003"}
-	var resp abi.WorkOrderResponse
-	if err := call(abi.OpGetWorkOrder, req, &resp); err != nil {
-		b.Fatal(err)
+	var resp Resp
+	if err := call(op, req, &resp); err != nil || !check(&resp) {
+		b.Fatalf("warm-up %s: %v %+v", op, err, resp)
 	}
 	b.ReportAllocs()
 	cpu := benchcpu.Now()
 	for b.Loop() {
-		var resp abi.WorkOrderResponse
-		if err := call(abi.OpGetWorkOrder, req, &resp); err != nil {
+		var resp Resp
+		if err := call(op, req, &resp); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -53,13 +48,13 @@ func benchGetWorkOrder(b *testing.B, call func(op abi.OpName, req, resp any) err
 
 // interleaved alternates native and wasm calls in one loop (see
 // benchcpu.Interleave): "ratio" is wasm ÷ native measured side by side.
-func interleaved(b *testing.B, op abi.OpName, req any, check func(resp any) bool, newResp func() any) {
+func interleaved[Resp any](b *testing.B, op abi.OpName, req any, check func(*Resp) bool) {
 	native := newFixtureWith(b, benchSim, benchCfg())
 	wasm := newWasmFixture(b, benchSim, benchCfg())
 	call := func(f func(op abi.OpName, req, resp any) error) func() {
 		return func() {
-			resp := newResp()
-			if err := f(op, req, resp); err != nil || !check(resp) {
+			var resp Resp
+			if err := f(op, req, &resp); err != nil || !check(&resp) {
 				b.Fatalf("%s: %v", op, err)
 			}
 		}
@@ -71,33 +66,10 @@ func interleaved(b *testing.B, op abi.OpName, req any, check func(resp any) bool
 }
 
 func BenchmarkListAssets100(b *testing.B) {
-	b.Run("native", func(b *testing.B) {
-		f := newFixtureWith(b, benchSim, benchCfg())
-		benchListAssets(b, f.call)
-	})
-	b.Run("wasm", func(b *testing.B) {
-		f := newWasmFixture(b, benchSim, benchCfg())
-		benchListAssets(b, f.call)
-	})
-	b.Run("interleaved", func(b *testing.B) {
-		interleaved(b, abi.OpListAssets, abi.ListAssetsRequest{},
-			func(r any) bool { return len(r.(*abi.ListAssetsResponse).Assets) == 100 },
-			func() any { return &abi.ListAssetsResponse{} })
-	})
+	benchOp(b, abi.OpListAssets, abi.ListAssetsRequest{}, func(r *abi.ListAssetsResponse) bool { return len(r.Assets) == 100 })
 }
 
 func BenchmarkGetWorkOrder(b *testing.B) {
-	b.Run("native", func(b *testing.B) {
-		f := newFixtureWith(b, benchSim, benchCfg())
-		benchGetWorkOrder(b, f.call)
-	})
-	b.Run("wasm", func(b *testing.B) {
-		f := newWasmFixture(b, benchSim, benchCfg())
-		benchGetWorkOrder(b, f.call)
-	})
-	b.Run("interleaved", func(b *testing.B) {
-		interleaved(b, abi.OpGetWorkOrder, abi.GetWorkOrderRequest{WorkOrderID: "WO1003"},
-			func(r any) bool { return r.(*abi.WorkOrderResponse).WorkOrder.ID == "WO1003" },
-			func() any { return &abi.WorkOrderResponse{} })
-	})
+	benchOp(b, abi.OpGetWorkOrder, abi.GetWorkOrderRequest{WorkOrderID: "WO1003"},
+		func(r *abi.WorkOrderResponse) bool { return r.WorkOrder.ID == "WO1003" })
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/internal/plugintest"
 	maxsim "github.com/machina-go/machina/internal/sim/maximo"
 	"github.com/machina-go/machina/pdk"
 	"github.com/machina-go/machina/pdk/pdktest"
@@ -68,37 +68,20 @@ func (f *fixture) call(op abi.OpName, req, resp any) error {
 	return pdktest.Invoke(context.Background(), f.host, f.r, string(op), req, resp)
 }
 
-func wantCode(t *testing.T, err error, code abi.Code) {
-	t.Helper()
-	var ae *abi.Error
-	if !errors.As(err, &ae) || ae.Code != code {
-		t.Fatalf("want %s error, got %v", code, err)
-	}
-}
-
 func TestDescriptorServesEveryCMMSOperation(t *testing.T) {
-	d := pdk.NewCMMS(info(), &maximo{}).Operations()
-	for _, op := range abi.Operations() {
-		if op.ForKind(abi.KindCMMS) && op.Name != abi.OpVendorCreateNotification && !slices.Contains(d, op.Name) { // the SAP vendor tool
-			t.Errorf("descriptor lacks %s", op.Name)
-		}
-	}
+	plugintest.ServesKind(t, pdk.NewCMMS(info(), &maximo{}).Operations(), abi.KindCMMS, abi.OpVendorCreateNotification) // the SAP vendor tool
 }
 
 func TestInitRejectsBadConfig(t *testing.T) {
 	r := pdk.NewCMMS(info(), &maximo{})
 	h := &pdktest.Host{Manifest: manifest}
-	for _, cfg := range []map[string]any{
+	plugintest.RejectsConfigs(t, func(cfg map[string]any) error { return pdktest.Init(context.Background(), h, r, cfg) }, []map[string]any{
 		{},
 		{"base_url": "ftp://x"},
 		{"base_url": "http://u:p@x"},
 		{"base_url": "http://x", "page_size": 5000},
 		{"base_url": "http://x", "asset_type_map": map[string]any{"PUMP": "spaceship"}},
-	} {
-		if err := pdktest.Init(context.Background(), h, r, cfg); err == nil {
-			t.Errorf("config %v accepted", cfg)
-		}
-	}
+	})
 }
 
 func TestHealth(t *testing.T) {
@@ -112,7 +95,7 @@ func TestHealth(t *testing.T) {
 		t.Fatalf("health with a wrong key: %v %+v", err, h)
 	}
 	var l abi.ListAssetsResponse
-	wantCode(t, f.call(abi.OpListAssets, abi.ListAssetsRequest{}, &l), abi.CodeUnauthorized)
+	plugintest.WantCode(t, f.call(abi.OpListAssets, abi.ListAssetsRequest{}, &l), abi.CodeUnauthorized)
 }
 
 func TestListAssetsPaginates(t *testing.T) {
@@ -179,8 +162,8 @@ func TestGetAssetMapping(t *testing.T) {
 	if err := f.call(abi.OpGetAsset, abi.GetAssetRequest{AssetID: "AREA-UTIL"}, &g); err != nil || g.Asset.Criticality != abi.CriticalityB || g.Asset.Type != abi.AssetStructural {
 		t.Fatalf("area: %v %+v", err, g.Asset)
 	}
-	wantCode(t, f.call(abi.OpGetAsset, abi.GetAssetRequest{AssetID: "NOPE-1"}, &g), abi.CodeNotFound)
-	wantCode(t, f.call(abi.OpGetAsset, abi.GetAssetRequest{AssetID: " "}, &g), abi.CodeInvalidArgument)
+	plugintest.WantCode(t, f.call(abi.OpGetAsset, abi.GetAssetRequest{AssetID: "NOPE-1"}, &g), abi.CodeNotFound)
+	plugintest.WantCode(t, f.call(abi.OpGetAsset, abi.GetAssetRequest{AssetID: " "}, &g), abi.CodeInvalidArgument)
 }
 
 // Values interpolated into oslc.where are escaped: quotes and operators in an
@@ -196,13 +179,13 @@ func TestHostileIDsDoNotWidenQueries(t *testing.T) {
 		`P-101\" or assetnum!=\"x`,
 	} {
 		var g abi.GetAssetResponse
-		wantCode(t, f.call(abi.OpGetAsset, abi.GetAssetRequest{AssetID: id}, &g), abi.CodeNotFound)
+		plugintest.WantCode(t, f.call(abi.OpGetAsset, abi.GetAssetRequest{AssetID: id}, &g), abi.CodeNotFound)
 		var l abi.ListWorkOrdersResponse
 		if err := f.call(abi.OpListWorkOrders, abi.ListWorkOrdersRequest{AssetID: id}, &l); err != nil || len(l.WorkOrders) != 0 {
 			t.Fatalf("work orders for %q: %v, %d rows", id, err, len(l.WorkOrders))
 		}
 		var w abi.WorkOrderResponse
-		wantCode(t, f.call(abi.OpGetWorkOrder, abi.GetWorkOrderRequest{WorkOrderID: id}, &w), abi.CodeNotFound)
+		plugintest.WantCode(t, f.call(abi.OpGetWorkOrder, abi.GetWorkOrderRequest{WorkOrderID: id}, &w), abi.CodeNotFound)
 		var sp abi.ListSparePartsResponse
 		if err := f.call(abi.OpListSpareParts, abi.ListSparePartsRequest{SKU: id}, &sp); err != nil || len(sp.SpareParts) != 0 {
 			t.Fatalf("parts for %q: %v %d", id, err, len(sp.SpareParts))
@@ -210,7 +193,7 @@ func TestHostileIDsDoNotWidenQueries(t *testing.T) {
 	}
 	for _, id := range []string{"P-101\n", "P-\x00101", "%", "P-10%"} {
 		var g abi.GetAssetResponse
-		wantCode(t, f.call(abi.OpGetAsset, abi.GetAssetRequest{AssetID: id}, &g), abi.CodeInvalidArgument)
+		plugintest.WantCode(t, f.call(abi.OpGetAsset, abi.GetAssetRequest{AssetID: id}, &g), abi.CodeInvalidArgument)
 	}
 	if f.sim.Stats().Writes != 0 {
 		t.Fatal("a read caused a write")
@@ -242,7 +225,7 @@ func TestWorkOrders(t *testing.T) {
 			t.Fatalf("filter leaked %+v", w)
 		}
 	}
-	wantCode(t, f.call(abi.OpListWorkOrders, abi.ListWorkOrdersRequest{Status: "bogus"}, &l), abi.CodeInvalidArgument)
+	plugintest.WantCode(t, f.call(abi.OpListWorkOrders, abi.ListWorkOrdersRequest{Status: "bogus"}, &l), abi.CodeInvalidArgument)
 
 	rec := f.sim.Records(maxsim.OSWorkOrder)[0]
 	var g abi.WorkOrderResponse
@@ -260,7 +243,7 @@ func TestWorkOrders(t *testing.T) {
 	if w.AssignedTo == "" {
 		t.Fatalf("assigned_to from lead/assignedownergroup: %+v", w)
 	}
-	wantCode(t, f.call(abi.OpGetWorkOrder, abi.GetWorkOrderRequest{WorkOrderID: "WO9999999"}, &g), abi.CodeNotFound)
+	plugintest.WantCode(t, f.call(abi.OpGetWorkOrder, abi.GetWorkOrderRequest{WorkOrderID: "WO9999999"}, &g), abi.CodeNotFound)
 
 	var h abi.ListWorkOrdersResponse
 	if err := f.call(abi.OpMaintenanceHistory, abi.MaintenanceHistoryRequest{AssetID: "P-101"}, &h); err != nil || len(h.WorkOrders) < 2 {
@@ -289,12 +272,12 @@ func TestWorkOrderWrites(t *testing.T) {
 		t.Fatalf("stored %v", rec)
 	}
 	var e abi.WorkOrderResponse
-	wantCode(t, f.call(abi.OpCreateWorkOrder, abi.CreateWorkOrderRequest{AssetID: "NOPE", Description: "x", Type: abi.TypeCorrective, Priority: abi.PriorityLow}, &e), abi.CodeInvalidArgument)
+	plugintest.WantCode(t, f.call(abi.OpCreateWorkOrder, abi.CreateWorkOrderRequest{AssetID: "NOPE", Description: "x", Type: abi.TypeCorrective, Priority: abi.PriorityLow}, &e), abi.CodeInvalidArgument)
 
 	writes := f.sim.Stats().Writes
-	wantCode(t, f.call(abi.OpUpdateWorkOrder, abi.UpdateWorkOrderRequest{WorkOrderID: w.ID, Status: abi.StatusClosed}, &e), abi.CodeInvalidArgument)
-	wantCode(t, f.call(abi.OpCloseWorkOrder, abi.CloseWorkOrderRequest{WorkOrderID: w.ID}, &e), abi.CodeInvalidArgument)
-	wantCode(t, f.call(abi.OpUpdateWorkOrder, abi.UpdateWorkOrderRequest{WorkOrderID: w.ID}, &e), abi.CodeInvalidArgument)
+	plugintest.WantCode(t, f.call(abi.OpUpdateWorkOrder, abi.UpdateWorkOrderRequest{WorkOrderID: w.ID, Status: abi.StatusClosed}, &e), abi.CodeInvalidArgument)
+	plugintest.WantCode(t, f.call(abi.OpCloseWorkOrder, abi.CloseWorkOrderRequest{WorkOrderID: w.ID}, &e), abi.CodeInvalidArgument)
+	plugintest.WantCode(t, f.call(abi.OpUpdateWorkOrder, abi.UpdateWorkOrderRequest{WorkOrderID: w.ID}, &e), abi.CodeInvalidArgument)
 	if f.sim.Stats().Writes != writes {
 		t.Fatal("a refused transition reached Maximo")
 	}
@@ -323,11 +306,11 @@ func TestWorkOrderWrites(t *testing.T) {
 		t.Fatalf("close: %v %+v", err, u.WorkOrder)
 	}
 	writes = f.sim.Stats().Writes
-	wantCode(t, f.call(abi.OpUpdateWorkOrder, abi.UpdateWorkOrderRequest{WorkOrderID: done, Status: abi.StatusInProgress}, &e), abi.CodeInvalidArgument)
+	plugintest.WantCode(t, f.call(abi.OpUpdateWorkOrder, abi.UpdateWorkOrderRequest{WorkOrderID: done, Status: abi.StatusInProgress}, &e), abi.CodeInvalidArgument)
 	if f.sim.Stats().Writes != writes {
 		t.Fatal("closed → in_progress reached Maximo")
 	}
-	wantCode(t, f.call(abi.OpUpdateWorkOrder, abi.UpdateWorkOrderRequest{WorkOrderID: "WO0", Status: abi.StatusAssigned}, &e), abi.CodeNotFound)
+	plugintest.WantCode(t, f.call(abi.OpUpdateWorkOrder, abi.UpdateWorkOrderRequest{WorkOrderID: "WO0", Status: abi.StatusAssigned}, &e), abi.CodeNotFound)
 }
 
 func TestSparePartsAndPlans(t *testing.T) {
@@ -371,7 +354,7 @@ func TestSparePartsAndPlans(t *testing.T) {
 	if err := f.call(abi.OpListSpareParts, abi.ListSparePartsRequest{AssetID: "P-101", SKU: "CB-16A"}, &none); err != nil || len(none.SpareParts) != 0 {
 		t.Fatalf("asset ∩ sku: %v %+v", err, none)
 	}
-	wantCode(t, f.call(abi.OpListSpareParts, abi.ListSparePartsRequest{AssetID: "NOPE"}, &none), abi.CodeNotFound)
+	plugintest.WantCode(t, f.call(abi.OpListSpareParts, abi.ListSparePartsRequest{AssetID: "NOPE"}, &none), abi.CodeNotFound)
 
 	var plans abi.GetMaintenancePlanResponse
 	if err := f.call(abi.OpGetMaintenancePlan, abi.GetMaintenancePlanRequest{AssetID: "P-101"}, &plans); err != nil || len(plans.Plans) == 0 {
@@ -399,22 +382,22 @@ func TestRetries(t *testing.T) {
 	}
 	before := f.sim.Stats().Requests
 	f.sim.SetFaults(maxsim.Faults{Unavailable: -1})
-	wantCode(t, f.call(abi.OpGetAsset, abi.GetAssetRequest{AssetID: "P-101"}, &g), abi.CodeUnavailable)
+	plugintest.WantCode(t, f.call(abi.OpGetAsset, abi.GetAssetRequest{AssetID: "P-101"}, &g), abi.CodeUnavailable)
 	if n := f.sim.Stats().Requests - before; n != 1+maxRetries {
 		t.Fatalf("%d attempts, want %d", n, 1+maxRetries)
 	}
 	// a POST is never retried on 503.
 	before = f.sim.Stats().Writes
 	var c abi.WorkOrderResponse
-	wantCode(t, f.call(abi.OpCreateWorkOrder, abi.CreateWorkOrderRequest{AssetID: "P-101", Description: "x", Type: abi.TypeCorrective, Priority: abi.PriorityLow}, &c), abi.CodeUnavailable)
+	plugintest.WantCode(t, f.call(abi.OpCreateWorkOrder, abi.CreateWorkOrderRequest{AssetID: "P-101", Description: "x", Type: abi.TypeCorrective, Priority: abi.PriorityLow}, &c), abi.CodeUnavailable)
 	if n := f.sim.Stats().Writes - before; n != 1 {
 		t.Fatalf("POST sent %d times", n)
 	}
 	// a Retry-After longer than the cap is not waited for.
 	f.sim.SetFaults(maxsim.Faults{RateLimit: -1, RetryAfter: 120})
-	wantCode(t, f.call(abi.OpGetAsset, abi.GetAssetRequest{AssetID: "P-101"}, &g), abi.CodeUnavailable)
+	plugintest.WantCode(t, f.call(abi.OpGetAsset, abi.GetAssetRequest{AssetID: "P-101"}, &g), abi.CodeUnavailable)
 	f.sim.SetFaults(maxsim.Faults{Malformed: 1})
-	wantCode(t, f.call(abi.OpGetAsset, abi.GetAssetRequest{AssetID: "P-101"}, &g), abi.CodeUpstream)
+	plugintest.WantCode(t, f.call(abi.OpGetAsset, abi.GetAssetRequest{AssetID: "P-101"}, &g), abi.CodeUpstream)
 }
 
 func TestNotLean(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/machina-go/machina/internal/mcpclient"
 	maxsim "github.com/machina-go/machina/internal/sim/maximo"
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
@@ -22,13 +23,7 @@ func TestMCPToolsAgainstSimulator(t *testing.T) {
 	}
 	defer c.Close()
 	ctx := context.Background()
-	if err := c.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	init := mcp.InitializeRequest{}
-	init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
-	init.Params.ClientInfo = mcp.Implementation{Name: "maximo-e2e", Version: "1"}
-	if _, err := c.Initialize(ctx, init); err != nil {
+	if err := mcpclient.Initialize(ctx, c, "maximo-e2e", "1"); err != nil {
 		t.Fatal(err)
 	}
 	tools, err := c.ListTools(ctx, mcp.ListToolsRequest{})
@@ -41,20 +36,11 @@ func TestMCPToolsAgainstSimulator(t *testing.T) {
 	}
 	call := func(name string, args map[string]any) (string, bool) {
 		t.Helper()
-		req := mcp.CallToolRequest{}
-		req.Params.Name = name
-		req.Params.Arguments = args
-		res, err := c.CallTool(ctx, req)
+		text, isErr, err := mcpclient.Call(ctx, c, name, args)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		var sb strings.Builder
-		for _, ct := range res.Content {
-			if tc, ok := ct.(mcp.TextContent); ok {
-				sb.WriteString(tc.Text)
-			}
-		}
-		return sb.String(), res.IsError
+		return text, isErr
 	}
 	ok := func(name string, args map[string]any, want ...string) string {
 		t.Helper()

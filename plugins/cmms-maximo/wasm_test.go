@@ -73,7 +73,7 @@ func TestWasmThroughHost(t *testing.T) {
 	if err := f.call(abi.OpGetAsset, abi.GetAssetRequest{AssetID: "P-101"}, &g); err != nil || g.Asset.Criticality != abi.CriticalityA {
 		t.Fatalf("get: %v %+v", err, g.Asset)
 	}
-	wantCode(t, f.call(abi.OpGetAsset, abi.GetAssetRequest{AssetID: `P-1" or assetnum="*`}, &g), abi.CodeNotFound)
+	plugintest.WantCode(t, f.call(abi.OpGetAsset, abi.GetAssetRequest{AssetID: `P-1" or assetnum="*`}, &g), abi.CodeNotFound)
 
 	var c abi.WorkOrderResponse
 	if err := f.call(abi.OpCreateWorkOrder, abi.CreateWorkOrderRequest{AssetID: "P-101", Description: "wasm", Type: abi.TypeCorrective, Priority: abi.PriorityEmergency}, &c); err != nil || c.WorkOrder.Priority != abi.PriorityEmergency {
@@ -92,7 +92,7 @@ func TestWasmThroughHost(t *testing.T) {
 		t.Fatalf("retried create: %v %s vs %s, %d writes", err, again.WorkOrder.ID, first.WorkOrder.ID, f.sim.Stats().Writes-writes)
 	}
 	var e abi.WorkOrderResponse
-	wantCode(t, f.call(abi.OpCloseWorkOrder, abi.CloseWorkOrderRequest{WorkOrderID: c.WorkOrder.ID}, &e), abi.CodeInvalidArgument)
+	plugintest.WantCode(t, f.call(abi.OpCloseWorkOrder, abi.CloseWorkOrderRequest{WorkOrderID: c.WorkOrder.ID}, &e), abi.CodeInvalidArgument)
 	if f.sim.Stats().Writes != writes {
 		t.Fatal("refused transition was written")
 	}
@@ -105,7 +105,7 @@ func TestWasmThroughHost(t *testing.T) {
 		t.Fatalf("503×2 then success: %v", err)
 	}
 	f.sim.SetFaults(maxsim.Faults{Unavailable: -1})
-	wantCode(t, f.call(abi.OpGetAsset, abi.GetAssetRequest{AssetID: "P-101"}, &g), abi.CodeUnavailable)
+	plugintest.WantCode(t, f.call(abi.OpGetAsset, abi.GetAssetRequest{AssetID: "P-101"}, &g), abi.CodeUnavailable)
 	f.sim.SetFaults(maxsim.Faults{})
 	var sp abi.ListSparePartsResponse
 	if err := f.call(abi.OpListSpareParts, abi.ListSparePartsRequest{AssetID: "P-101"}, &sp); err != nil || len(sp.SpareParts) != 4 {
@@ -133,7 +133,7 @@ func TestWasmUpstreamDown(t *testing.T) {
 	f := newWasmFixture(t, maxsim.Options{Seed: 1}, nil)
 	f.ts.Close()
 	var g abi.GetAssetResponse
-	wantCode(t, f.call(abi.OpGetAsset, abi.GetAssetRequest{AssetID: "P-101"}, &g), abi.CodeUnavailable)
+	plugintest.WantCode(t, f.call(abi.OpGetAsset, abi.GetAssetRequest{AssetID: "P-101"}, &g), abi.CodeUnavailable)
 	var h abi.HealthResponse
 	if err := f.call(abi.OpHealth, abi.HealthRequest{}, &h); err != nil || h.Status != abi.HealthUnhealthy {
 		t.Fatalf("health: %v %+v", err, h)

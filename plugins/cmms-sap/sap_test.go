@@ -3,18 +3,17 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/internal/plugintest"
 	sapsim "github.com/machina-go/machina/internal/sim/sap"
 	"github.com/machina-go/machina/pdk"
 	"github.com/machina-go/machina/pdk/pdktest"
@@ -38,13 +37,7 @@ type fixture struct {
 
 func newFixture(t *testing.T, opts sapsim.Options, cfg map[string]any) *fixture {
 	t.Helper()
-	if opts.Auth.Mode == "" {
-		a, err := sapsim.GenerateAuth(sapsim.AuthBasic)
-		if err != nil {
-			t.Fatal(err)
-		}
-		opts.Auth = a
-	}
+	defaultAuth(t, &opts, sapsim.AuthBasic)
 	if opts.SAPClient == "" {
 		opts.SAPClient = "100"
 	}
@@ -115,28 +108,14 @@ func (f *fixture) call(op abi.OpName, req, resp any) error {
 	return pdktest.Invoke(context.Background(), f.host, f.r, string(op), req, resp)
 }
 
-func wantCode(t *testing.T, err error, code abi.Code) *abi.Error {
-	t.Helper()
-	var ae *abi.Error
-	if !errors.As(err, &ae) || ae.Code != code {
-		t.Fatalf("want %s error, got %v", code, err)
-	}
-	return ae
-}
-
 func TestDescriptorServesEveryCMMSOperation(t *testing.T) {
-	d := pdk.NewCMMS(info(), &sapPM{}).Operations()
-	for _, op := range abi.Operations() {
-		if op.ForKind(abi.KindCMMS) && op.Name != abi.OpVendorUpdateAttributes && !slices.Contains(d, op.Name) { // the Maximo vendor tool
-			t.Errorf("descriptor lacks %s", op.Name)
-		}
-	}
+	plugintest.ServesKind(t, pdk.NewCMMS(info(), &sapPM{}).Operations(), abi.KindCMMS, abi.OpVendorUpdateAttributes) // the Maximo vendor tool
 }
 
 func TestInitRejectsBadConfig(t *testing.T) {
 	r := pdk.NewCMMS(info(), &sapPM{})
 	h := &pdktest.Host{Manifest: manifest}
-	for _, cfg := range []map[string]any{
+	plugintest.RejectsConfigs(t, func(cfg map[string]any) error { return pdktest.Init(context.Background(), h, r, cfg) }, []map[string]any{
 		{},
 		{"base_url": "ftp://x"},
 		{"base_url": "http://u:p@x/sap"},
@@ -146,11 +125,7 @@ func TestInitRejectsBadConfig(t *testing.T) {
 		{"base_url": "http://x", "bom_entity_set": "Item') or ('"},
 		{"base_url": "http://x", "bom_equipment_field": "Equipment eq 1"},
 		{"base_url": "http://x", "bom_service": "../admin"},
-	} {
-		if err := pdktest.Init(context.Background(), h, r, cfg); err == nil {
-			t.Errorf("config %v accepted", cfg)
-		}
-	}
+	})
 }
 
 func TestHealthAndSAPClient(t *testing.T) {
@@ -170,7 +145,7 @@ func TestHealthAndSAPClient(t *testing.T) {
 		if client == nil {
 			code = abi.CodeUpstream
 		}
-		wantCode(t, g.call(abi.OpListAssets, abi.ListAssetsRequest{}, &l), code)
+		plugintest.WantCode(t, g.call(abi.OpListAssets, abi.ListAssetsRequest{}, &l), code)
 	}
 	f.auth.Password = "wrong"
 	if err := f.call(abi.OpHealth, abi.HealthRequest{}, &h); err != nil || h.Status != abi.HealthUnhealthy || !strings.Contains(h.Message, "authentication") {
@@ -260,7 +235,7 @@ func checkAssetMapping(t *testing.T, f *fixture) {
 	if a.Metadata["ZZ_AreaCode"] == nil || a.Metadata["EquipmentName"] != nil || a.Metadata["__metadata"] != nil {
 		t.Fatalf("metadata: %v", a.Metadata)
 	}
-	wantCode(t, f.call(abi.OpGetAsset, abi.GetAssetRequest{AssetID: "99999999"}, &g), abi.CodeNotFound)
+	plugintest.WantCode(t, f.call(abi.OpGetAsset, abi.GetAssetRequest{AssetID: "99999999"}, &g), abi.CodeNotFound)
 }
 
 func TestPaging(t *testing.T) {
@@ -296,7 +271,7 @@ func TestPaging(t *testing.T) {
 func TestMaxRowsCap(t *testing.T) {
 	f := newFixture(t, sapsim.Options{}, map[string]any{"max_rows": 12, "page_size": 5})
 	var l abi.ListAssetsResponse
-	e := wantCode(t, f.call(abi.OpListAssets, abi.ListAssetsRequest{}, &l), abi.CodeInvalidArgument)
+	e := plugintest.WantCode(t, f.call(abi.OpListAssets, abi.ListAssetsRequest{}, &l), abi.CodeInvalidArgument)
 	if !strings.Contains(e.Message, "narrow the query with a $filter") {
 		t.Fatalf("message: %s", e.Message)
 	}
@@ -306,7 +281,7 @@ func TestMaxRowsCap(t *testing.T) {
 	}
 	// an oversized page (the server ignores $top) is capped too
 	f.sim.SetFaults(sapsim.Faults{Oversized: 1, OversizedBytes: 200000})
-	wantCode(t, f.call(abi.OpListAssets, abi.ListAssetsRequest{}, &l), abi.CodeInvalidArgument)
+	plugintest.WantCode(t, f.call(abi.OpListAssets, abi.ListAssetsRequest{}, &l), abi.CodeInvalidArgument)
 	f.sim.SetFaults(sapsim.Faults{Oversized: 1})
 	if err := f.call(abi.OpListAssets, abi.ListAssetsRequest{Limit: 3}, &l); err != nil || len(l.Assets) != 3 || !l.Truncated {
 		t.Fatalf("oversized with limit: %v %d", err, len(l.Assets))
@@ -325,13 +300,13 @@ func TestHostileIDsDoNotWidenQueries(t *testing.T) {
 			`10000001' and substringof('1',Equipment) or Equipment ne '`,
 		} {
 			var g abi.GetAssetResponse
-			wantCode(t, f.call(abi.OpGetAsset, abi.GetAssetRequest{AssetID: id}, &g), abi.CodeNotFound)
+			plugintest.WantCode(t, f.call(abi.OpGetAsset, abi.GetAssetRequest{AssetID: id}, &g), abi.CodeNotFound)
 			var l abi.ListWorkOrdersResponse
 			if err := f.call(abi.OpListWorkOrders, abi.ListWorkOrdersRequest{AssetID: id}, &l); err != nil || len(l.WorkOrders) != 0 {
 				t.Fatalf("orders for %q: %v, %d rows", id, err, len(l.WorkOrders))
 			}
 			var w abi.WorkOrderResponse
-			wantCode(t, f.call(abi.OpGetWorkOrder, abi.GetWorkOrderRequest{WorkOrderID: id}, &w), abi.CodeNotFound)
+			plugintest.WantCode(t, f.call(abi.OpGetWorkOrder, abi.GetWorkOrderRequest{WorkOrderID: id}, &w), abi.CodeNotFound)
 			var sp abi.ListSparePartsResponse
 			if err := f.call(abi.OpListSpareParts, abi.ListSparePartsRequest{SKU: id}, &sp); err != nil || len(sp.SpareParts) != 0 {
 				t.Fatalf("parts for %q: %v %d", id, err, len(sp.SpareParts))
@@ -340,14 +315,14 @@ func TestHostileIDsDoNotWidenQueries(t *testing.T) {
 			if err := f.call(abi.OpGetMaintenancePlan, abi.GetMaintenancePlanRequest{AssetID: id}, &p); err != nil || len(p.Plans) != 0 {
 				t.Fatalf("plans for %q: %v %d", id, err, len(p.Plans))
 			}
-			wantCode(t, f.call(abi.OpUpdateWorkOrder, abi.UpdateWorkOrderRequest{WorkOrderID: id, Description: "x"}, &w), abi.CodeNotFound)
+			plugintest.WantCode(t, f.call(abi.OpUpdateWorkOrder, abi.UpdateWorkOrderRequest{WorkOrderID: id, Description: "x"}, &w), abi.CodeNotFound)
 		}
 		writes := f.sim.Stats().Writes
 		for _, id := range []string{"1000\n0001", "1000\x000001", "a\x7fb", " ", "\u0085x", strings.Repeat("1", 300)} {
 			var g abi.GetAssetResponse
-			wantCode(t, f.call(abi.OpGetAsset, abi.GetAssetRequest{AssetID: id}, &g), abi.CodeInvalidArgument)
+			plugintest.WantCode(t, f.call(abi.OpGetAsset, abi.GetAssetRequest{AssetID: id}, &g), abi.CodeInvalidArgument)
 			var w abi.WorkOrderResponse
-			wantCode(t, f.call(abi.OpCancelWorkOrder, abi.CancelWorkOrderRequest{WorkOrderID: id}, &w), abi.CodeInvalidArgument)
+			plugintest.WantCode(t, f.call(abi.OpCancelWorkOrder, abi.CancelWorkOrderRequest{WorkOrderID: id}, &w), abi.CodeInvalidArgument)
 		}
 		if f.sim.Stats().Writes != writes {
 			t.Fatal("a hostile id reached a write")
@@ -492,7 +467,7 @@ func TestWriteLifeCycle(t *testing.T) {
 			t.Fatalf("created: %+v", w.WorkOrder)
 		}
 		writes := f.sim.Stats().Writes
-		wantCode(t, f.call(abi.OpCloseWorkOrder, abi.CloseWorkOrderRequest{WorkOrderID: id}, &w), abi.CodeInvalidArgument)
+		plugintest.WantCode(t, f.call(abi.OpCloseWorkOrder, abi.CloseWorkOrderRequest{WorkOrderID: id}, &w), abi.CodeInvalidArgument)
 		if f.sim.Stats().Writes != writes {
 			t.Fatal("an invalid transition reached SAP")
 		}
@@ -518,8 +493,8 @@ func TestWriteLifeCycle(t *testing.T) {
 			w.WorkOrder.Description != "New text" || w.WorkOrder.AssignedTo != "MKOWALSKI" {
 			t.Fatalf("update fields: %v %+v", err, w.WorkOrder)
 		}
-		wantCode(t, f.call(abi.OpCreateWorkOrder, abi.CreateWorkOrderRequest{AssetID: "NOPE", Description: "x"}, &w), abi.CodeInvalidArgument)
-		wantCode(t, f.call(abi.OpUpdateWorkOrder, abi.UpdateWorkOrderRequest{WorkOrderID: "4000001"}, &w), abi.CodeInvalidArgument)
+		plugintest.WantCode(t, f.call(abi.OpCreateWorkOrder, abi.CreateWorkOrderRequest{AssetID: "NOPE", Description: "x"}, &w), abi.CodeInvalidArgument)
+		plugintest.WantCode(t, f.call(abi.OpUpdateWorkOrder, abi.UpdateWorkOrderRequest{WorkOrderID: "4000001"}, &w), abi.CodeInvalidArgument)
 		if s := f.sim.Stats(); s.CSRFFetches != 1 {
 			t.Fatalf("the CSRF token should be fetched once per session and reused: %+v", s)
 		}
@@ -560,7 +535,7 @@ func TestCSRFSecondRejectionIsAnError(t *testing.T) {
 	f.sim.SetFaults(sapsim.Faults{CSRFReject: -1})
 	before := f.sim.Stats()
 	var w abi.WorkOrderResponse
-	e := wantCode(t, f.call(abi.OpCreateWorkOrder, abi.CreateWorkOrderRequest{AssetID: "10000001", Description: "x"}, &w), abi.CodeUnauthorized)
+	e := plugintest.WantCode(t, f.call(abi.OpCreateWorkOrder, abi.CreateWorkOrderRequest{AssetID: "10000001", Description: "x"}, &w), abi.CodeUnauthorized)
 	if !strings.Contains(e.Message, "again after fetching a new one") {
 		t.Fatalf("message: %s", e.Message)
 	}
@@ -581,7 +556,7 @@ func TestCSRFWithoutCookieJar(t *testing.T) {
 	f.host.Client = &http.Client{Timeout: 30 * time.Second}
 	before := f.sim.Stats()
 	var w abi.WorkOrderResponse
-	e := wantCode(t, f.call(abi.OpCreateWorkOrder, abi.CreateWorkOrderRequest{AssetID: "10000001", Description: "x"}, &w), abi.CodeUnauthorized)
+	e := plugintest.WantCode(t, f.call(abi.OpCreateWorkOrder, abi.CreateWorkOrderRequest{AssetID: "10000001", Description: "x"}, &w), abi.CodeUnauthorized)
 	if !strings.Contains(e.Message, "session cookies") {
 		t.Fatalf("message: %s", e.Message)
 	}
@@ -608,9 +583,9 @@ func TestFaults(t *testing.T) {
 		t.Fatalf("429 retried: %v", err)
 	}
 	f.sim.SetFaults(sapsim.Faults{Unavailable: -1})
-	wantCode(t, f.call(abi.OpListAssets, abi.ListAssetsRequest{}, &l), abi.CodeUnavailable)
+	plugintest.WantCode(t, f.call(abi.OpListAssets, abi.ListAssetsRequest{}, &l), abi.CodeUnavailable)
 	f.sim.SetFaults(sapsim.Faults{Malformed: 1})
-	wantCode(t, f.call(abi.OpListAssets, abi.ListAssetsRequest{}, &l), abi.CodeUpstream)
+	plugintest.WantCode(t, f.call(abi.OpListAssets, abi.ListAssetsRequest{}, &l), abi.CodeUpstream)
 	// a POST is not retried on 503 (not idempotent)
 	var w abi.WorkOrderResponse
 	if err := f.call(abi.OpGetWorkOrder, abi.GetWorkOrderRequest{WorkOrderID: "4000001"}, &w); err != nil {
@@ -622,7 +597,7 @@ func TestFaults(t *testing.T) {
 	}
 	before := f.sim.Stats()
 	f.sim.SetFaults(sapsim.Faults{Unavailable: 1})
-	wantCode(t, f.call(abi.OpCreateWorkOrder, abi.CreateWorkOrderRequest{AssetID: "10000001", Description: "x"}, &w), abi.CodeUnavailable)
+	plugintest.WantCode(t, f.call(abi.OpCreateWorkOrder, abi.CreateWorkOrderRequest{AssetID: "10000001", Description: "x"}, &w), abi.CodeUnavailable)
 	if d := f.sim.Stats().Writes - before.Writes; d != 1 {
 		t.Fatalf("POST sent %d times", d)
 	}
@@ -643,7 +618,7 @@ func TestOAuth2(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.sim.ExpireAccessTokens()
-	wantCode(t, f.call(abi.OpListAssets, abi.ListAssetsRequest{}, &l), abi.CodeUnauthorized)
+	plugintest.WantCode(t, f.call(abi.OpListAssets, abi.ListAssetsRequest{}, &l), abi.CodeUnauthorized)
 }
 
 func TestSpareParts(t *testing.T) {
@@ -711,7 +686,7 @@ func TestPlansAndHistory(t *testing.T) {
 	if len(h.WorkOrders) != want || want == 0 {
 		t.Fatalf("history of %s: got %d, want %d", asset, len(h.WorkOrders), want)
 	}
-	wantCode(t, f.call(abi.OpMaintenanceHistory, abi.MaintenanceHistoryRequest{}, &h), abi.CodeInvalidArgument)
+	plugintest.WantCode(t, f.call(abi.OpMaintenanceHistory, abi.MaintenanceHistoryRequest{}, &h), abi.CodeInvalidArgument)
 }
 
 // Neither credentials nor the CSRF token reach what the plugin returns or
@@ -722,43 +697,23 @@ func TestNoTokensInPluginOutput(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := newFixture(t, sapsim.Options{Auth: a}, nil)
-	var outputs []string
-	record := func(v any, err error) {
-		b, _ := json.Marshal(v)
-		outputs = append(outputs, string(b))
-		if err != nil {
-			outputs = append(outputs, err.Error())
-		}
-	}
+	var out outputs
 	var w abi.WorkOrderResponse
-	record(w, f.call(abi.OpCreateWorkOrder, abi.CreateWorkOrderRequest{AssetID: "10000001", Description: "x"}, &w))
+	out.record(w, f.call(abi.OpCreateWorkOrder, abi.CreateWorkOrderRequest{AssetID: "10000001", Description: "x"}, &w))
 	f.sim.SetFaults(sapsim.Faults{ReflectHeaders: 1})
 	err = f.call(abi.OpUpdateWorkOrder, abi.UpdateWorkOrderRequest{WorkOrderID: w.WorkOrder.ID, Description: "y"}, &w)
 	if err == nil {
 		t.Fatal("reflect fault: want an error")
 	}
-	record(w, err)
+	out.record(w, err)
 	var l abi.ListAssetsResponse
 	f.sim.SetFaults(sapsim.Faults{ReflectHeaders: 1})
-	record(l, f.call(abi.OpListAssets, abi.ListAssetsRequest{}, &l))
+	out.record(l, f.call(abi.OpListAssets, abi.ListAssetsRequest{}, &l))
 	var h abi.HealthResponse
-	record(h, f.call(abi.OpHealth, abi.HealthRequest{}, &h))
+	out.record(h, f.call(abi.OpHealth, abi.HealthRequest{}, &h))
 	logs, _ := json.Marshal(f.host.Logs())
-	outputs = append(outputs, string(logs))
-	secrets := append(f.sim.IssuedSecrets(), a.ClientSecret)
-	if len(secrets) < 3 {
-		t.Fatalf("expected issued tokens, got %d", len(secrets))
-	}
-	for _, o := range outputs {
-		for _, s := range secrets {
-			if strings.Contains(o, s) {
-				t.Fatalf("a secret leaked into plugin output: %.80s…", strings.ReplaceAll(o, s, "<SECRET>"))
-			}
-		}
-	}
-	if !strings.Contains(strings.Join(outputs, "\n"), "[REDACTED]") {
-		t.Fatal("the reflected values were not redacted")
-	}
+	out = append(out, string(logs))
+	out.checkNoSecrets(t, append(f.sim.IssuedSecrets(), a.ClientSecret))
 }
 
 // Service paths are configurable, e.g. for S/4HANA's OData v4 layout.
@@ -829,10 +784,10 @@ func TestNextLinksStayOnTheGrantedOrigin(t *testing.T) {
 func TestVersionMismatch(t *testing.T) {
 	f := newFixture(t, sapsim.Options{ODataVersion: sapsim.V4}, map[string]any{"odata_version": "v2"})
 	var l abi.ListAssetsResponse
-	e := wantCode(t, f.call(abi.OpListAssets, abi.ListAssetsRequest{}, &l), abi.CodeUpstream)
+	e := plugintest.WantCode(t, f.call(abi.OpListAssets, abi.ListAssetsRequest{}, &l), abi.CodeUpstream)
 	if !strings.Contains(e.Message, "odata_version") {
 		t.Fatalf("message: %s", e.Message)
 	}
 	g := newFixture(t, sapsim.Options{ODataVersion: sapsim.V2}, map[string]any{"odata_version": "v4"})
-	wantCode(t, g.call(abi.OpListAssets, abi.ListAssetsRequest{}, &l), abi.CodeUpstream)
+	plugintest.WantCode(t, g.call(abi.OpListAssets, abi.ListAssetsRequest{}, &l), abi.CodeUpstream)
 }

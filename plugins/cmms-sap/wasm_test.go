@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -28,13 +27,7 @@ type wasmFixture struct {
 
 func newWasmFixture(t testing.TB, opts sapsim.Options, cfg map[string]any) *wasmFixture {
 	t.Helper()
-	if opts.Auth.Mode == "" {
-		a, err := sapsim.GenerateAuth(sapsim.AuthOAuth2)
-		if err != nil {
-			t.Fatal(err)
-		}
-		opts.Auth = a
-	}
+	defaultAuth(t, &opts, sapsim.AuthOAuth2)
 	opts.SAPClient, opts.RequireIfMatch = "100", true
 	sim, err := sapsim.NewServer(opts)
 	if err != nil {
@@ -157,16 +150,9 @@ func TestWasmSecretsStayOutOfPluginOutput(t *testing.T) {
 		t.Skip("builds the wasm module")
 	}
 	f := newWasmFixture(t, sapsim.Options{}, nil)
-	var outputs []string
-	record := func(v any, err error) {
-		b, _ := json.Marshal(v)
-		outputs = append(outputs, string(b))
-		if err != nil {
-			outputs = append(outputs, err.Error())
-		}
-	}
+	var out outputs
 	var w abi.WorkOrderResponse
-	record(w, f.call(abi.OpCreateWorkOrder, abi.CreateWorkOrderRequest{AssetID: "10000001", Description: "x"}, &w))
+	out.record(w, f.call(abi.OpCreateWorkOrder, abi.CreateWorkOrderRequest{AssetID: "10000001", Description: "x"}, &w))
 	for _, op := range []func() error{
 		func() error {
 			return f.call(abi.OpUpdateWorkOrder, abi.UpdateWorkOrderRequest{WorkOrderID: w.WorkOrder.ID, Description: "y"}, &w)
@@ -181,22 +167,10 @@ func TestWasmSecretsStayOutOfPluginOutput(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "request headers") {
 			t.Fatalf("reflect fault: %v", err)
 		}
-		record(nil, err)
+		out.record(nil, err)
 	}
 	var h abi.HealthResponse
-	record(h, f.call(abi.OpHealth, abi.HealthRequest{}, &h))
-	outputs = append(outputs, f.logs.String())
-	all := strings.Join(outputs, "\n")
-	secretsSeen := append(f.sim.IssuedSecrets(), f.auth.ClientSecret)
-	if len(secretsSeen) < 3 {
-		t.Fatalf("expected a CSRF token, an access token and the client secret, got %d", len(secretsSeen))
-	}
-	for _, s := range secretsSeen {
-		if strings.Contains(all, s) {
-			t.Fatalf("a secret leaked into plugin output or logs: %.100s", strings.ReplaceAll(all, s, "<SECRET>"))
-		}
-	}
-	if !strings.Contains(all, "REDACTED") {
-		t.Fatalf("reflected credentials were not redacted: %.300s", all)
-	}
+	out.record(h, f.call(abi.OpHealth, abi.HealthRequest{}, &h))
+	out = append(out, f.logs.String())
+	out.checkNoSecrets(t, append(f.sim.IssuedSecrets(), f.auth.ClientSecret))
 }

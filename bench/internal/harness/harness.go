@@ -25,9 +25,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/machina-go/machina/internal/mcpclient"
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/client/transport"
-	"github.com/mark3labs/mcp-go/mcp"
 )
 
 // Plant is a running `machina sim plant`.
@@ -171,13 +171,7 @@ func Connect(ctx context.Context, p *Plant) (*client.Client, error) {
 		return nil, err
 	}
 	c := client.NewClient(tr)
-	if err := c.Start(ctx); err != nil {
-		return nil, err
-	}
-	req := mcp.InitializeRequest{}
-	req.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
-	req.Params.ClientInfo = mcp.Implementation{Name: "machina-bench", Version: "1"}
-	if _, err := c.Initialize(ctx, req); err != nil {
+	if err := mcpclient.Initialize(ctx, c, "machina-bench", "1"); err != nil {
 		c.Close()
 		return nil, err
 	}
@@ -186,22 +180,14 @@ func Connect(ctx context.Context, p *Plant) (*client.Client, error) {
 
 // Call runs a tool; a tool error is an error.
 func Call(ctx context.Context, c *client.Client, name string, args map[string]any) (string, error) {
-	req := mcp.CallToolRequest{}
-	req.Params.Name, req.Params.Arguments = name, args
-	res, err := c.CallTool(ctx, req)
+	text, isErr, err := mcpclient.Call(ctx, c, name, args)
 	if err != nil {
 		return "", err
 	}
-	var b strings.Builder
-	for _, part := range res.Content {
-		if t, ok := part.(mcp.TextContent); ok {
-			b.WriteString(t.Text)
-		}
+	if isErr {
+		return text, fmt.Errorf("%s: tool error: %s", name, text)
 	}
-	if res.IsError {
-		return b.String(), fmt.Errorf("%s: tool error: %s", name, b.String())
-	}
-	return b.String(), nil
+	return text, nil
 }
 
 // FreeAddr returns a free loopback address.

@@ -135,25 +135,7 @@ func Resolve(text string, assets []abi.Asset) Resolution {
 		},
 		func(a abi.Asset) (float64, string) {
 			fields := words(strings.Join([]string{a.ID, a.Name, a.Location, a.Manufacturer, a.Model, string(a.Type)}, " "))
-			var long []string
-			for _, w := range qwords {
-				if len(w) > 2 {
-					long = append(long, w)
-				}
-			}
-			if len(long) == 0 {
-				return 0, ""
-			}
-			hit := 0
-			for _, w := range long {
-				for _, f := range fields {
-					if f == w {
-						hit++
-						break
-					}
-				}
-			}
-			return 0.4 * float64(hit) / float64(len(long)), "keyword_match"
+			return 0.4 * overlap(qwords, fields), "keyword_match"
 		},
 	}
 	for _, st := range stages {
@@ -183,7 +165,7 @@ func Resolve(text string, assets []abi.Asset) Resolution {
 }
 
 // overlap is the fraction of name words (longer than 2 characters) found
-// among the query words.
+// among the query words; 0 when name has no such word.
 func overlap(name, query []string) float64 {
 	var long []string
 	for _, w := range name {

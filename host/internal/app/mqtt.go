@@ -26,23 +26,40 @@ func (a *App) startMQTT(ctx context.Context) {
 		mc.ResolvePaths(cfg.Dir())
 	}
 	m, err := mqtt.NewManager(mc, mqtt.Options{Logger: a.Logger.Named("mqtt"), Secrets: sensor.SecretFunc(a.secretString), Store: a.Alarms})
-	if err == nil {
-		err = m.Start(ctx)
-	}
-	if err != nil {
-		a.Registry.Fail("mqtt", registry.KindSensors, err)
-		return
-	}
-	a.MQTT = m
-	a.closers = append(a.closers, func() { _ = m.Close() })
-	if _, err := a.Registry.AddSensors("mqtt", m, func(context.Context) abi.HealthResponse {
+	if a.runSensors(ctx, "mqtt", m, err, func(context.Context) abi.HealthResponse {
 		for _, h := range m.Health() {
 			if h.Status != sensor.HealthOK {
 				return abi.HealthResponse{Status: abi.HealthDegraded, Message: "broker " + h.Name + " " + h.State}
 			}
 		}
 		return abi.HealthResponse{Status: abi.HealthHealthy}
-	}); err != nil {
-		a.Registry.Fail("mqtt", registry.KindSensors, err)
+	}) {
+		a.MQTT = m
 	}
+}
+
+// sensorManager is a sensor source the app starts and closes (the MQTT and
+// OPC-UA managers).
+type sensorManager interface {
+	registry.SensorSource
+	Start(context.Context) error
+	Close() error
+}
+
+// runSensors starts m, built with err, and registers it as the sensor
+// source name with health; a failure is recorded in the registry instead.
+// It reports whether m runs (then it is closed with the app).
+func (a *App) runSensors(ctx context.Context, name string, m sensorManager, err error, health registry.HealthFunc) bool {
+	if err == nil {
+		err = m.Start(ctx)
+	}
+	if err != nil {
+		a.Registry.Fail(name, registry.KindSensors, err)
+		return false
+	}
+	a.closers = append(a.closers, func() { _ = m.Close() })
+	if _, err := a.Registry.AddSensors(name, m, health); err != nil {
+		a.Registry.Fail(name, registry.KindSensors, err)
+	}
+	return true
 }

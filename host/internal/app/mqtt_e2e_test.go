@@ -3,7 +3,6 @@ package app_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/machina-go/machina/host/internal/mqtt/mqtttest"
 	simmqtt "github.com/machina-go/machina/internal/sim/mqtt"
 )
 
@@ -24,19 +24,8 @@ const (
 // skipped, except in CI (.ci/run installs mosquitto), where it fails.
 func startMosquitto(t *testing.T) *simmqtt.Broker {
 	t.Helper()
-	b, err := simmqtt.Start(context.Background(), simmqtt.Options{Dir: t.TempDir(), TLS: true, RequireClientCert: true,
+	return mqtttest.StartBroker(t, simmqtt.Options{TLS: true, RequireClientCert: true,
 		Users: map[string]string{mqttUser: mqttPassword, "sensor": "sensor-pw"}})
-	if errors.Is(err, simmqtt.ErrNoMosquitto) {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("CI must install mosquitto (.ci/run does): %v", err)
-		}
-		t.Skipf("skipping: %v", err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(b.Close)
-	return b
 }
 
 func publish(t *testing.T, b *simmqtt.Broker, topic, payload string) {

@@ -37,24 +37,14 @@ func (a *App) startOPCUA(ctx context.Context) {
 		return
 	}
 	m, err := opcua.NewManager(oc, opcua.Options{Logger: a.Logger.Named("opcua"), Secrets: opcua.SecretFunc(a.secretString), Store: a.Alarms})
-	if err == nil {
-		err = m.Start(ctx)
-	}
-	if err != nil {
-		a.Registry.Fail("opcua", registry.KindSensors, err)
-		return
-	}
-	a.OPCUA = m
-	a.closers = append(a.closers, func() { _ = m.Close() })
-	_, err = a.Registry.AddSensors("opcua", m, func(ctx context.Context) abi.HealthResponse {
+	if a.runSensors(ctx, "opcua", m, err, func(ctx context.Context) abi.HealthResponse {
 		for _, h := range m.Health(ctx) {
 			if h.Status != opcua.HealthOK {
 				return abi.HealthResponse{Status: abi.HealthDegraded, Message: "endpoint " + h.Name + " " + h.State}
 			}
 		}
 		return abi.HealthResponse{Status: abi.HealthHealthy}
-	})
-	if err != nil {
-		a.Registry.Fail("opcua", registry.KindSensors, err)
+	}) {
+		a.OPCUA = m
 	}
 }

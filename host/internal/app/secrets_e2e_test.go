@@ -33,6 +33,7 @@ import (
 	"github.com/machina-go/machina/host/internal/secrets"
 	"github.com/machina-go/machina/host/internal/testplugin"
 	"github.com/machina-go/machina/host/internal/trace"
+	"github.com/machina-go/machina/internal/mcpclient"
 	"github.com/machina-go/machina/internal/sim/maximo"
 	"github.com/machina-go/machina/internal/sim/sap"
 	simtg "github.com/machina-go/machina/internal/sim/telegram"
@@ -344,13 +345,7 @@ func TestSecretsNeverLeakEndToEnd(t *testing.T) {
 			t.Fatalf("%s: %s", name, hide(err.Error(), secretForms))
 		}
 		obs.add("tools/call "+name, res)
-		var sb strings.Builder
-		for _, c := range res.Content {
-			if tc, ok := c.(mcp.TextContent); ok {
-				sb.WriteString(tc.Text)
-			}
-		}
-		return sb.String(), res.IsError
+		return mcpclient.Text(res), res.IsError
 	}
 	mustOK := func(t *testing.T, name string, args map[string]any) string {
 		t.Helper()

@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/machina-go/machina/host/internal/demo"
+	"github.com/machina-go/machina/internal/mcpclient"
 	"github.com/mark3labs/mcp-go/client"
-	"github.com/mark3labs/mcp-go/mcp"
 )
 
 // callTool calls one tool through an in-process MCP client of the stack's
@@ -22,28 +22,14 @@ func callTool(t *testing.T, s *stack, name string, args map[string]any) (string,
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if err := c.Start(ctx); err != nil {
+	if err := mcpclient.Initialize(ctx, c, "send-test", "1"); err != nil {
 		t.Fatal(err)
 	}
-	init := mcp.InitializeRequest{}
-	init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
-	init.Params.ClientInfo = mcp.Implementation{Name: "send-test", Version: "1"}
-	if _, err := c.Initialize(ctx, init); err != nil {
-		t.Fatal(err)
-	}
-	req := mcp.CallToolRequest{}
-	req.Params.Name, req.Params.Arguments = name, args
-	res, err := c.CallTool(ctx, req)
+	text, isErr, err := mcpclient.Call(ctx, c, name, args)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var text strings.Builder
-	for _, ct := range res.Content {
-		if tc, ok := ct.(mcp.TextContent); ok {
-			text.WriteString(tc.Text)
-		}
-	}
-	return text.String(), res.IsError
+	return text, isErr
 }
 
 // TestSendMessageRoutesBareTargetsLive: in live mode, with both Telegram and

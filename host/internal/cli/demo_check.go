@@ -9,6 +9,7 @@ import (
 
 	"github.com/machina-go/machina/host/internal/app"
 	"github.com/machina-go/machina/host/internal/demo"
+	"github.com/machina-go/machina/internal/mcpclient"
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
@@ -31,14 +32,7 @@ func inProcess(ctx context.Context, a *app.App) (*client.Client, error) {
 }
 
 func initClient(ctx context.Context, c *client.Client) error {
-	if err := c.Start(ctx); err != nil {
-		return err
-	}
-	req := mcp.InitializeRequest{}
-	req.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
-	req.Params.ClientInfo = mcp.Implementation{Name: "machina-demo", Version: version}
-	_, err := c.Initialize(ctx, req)
-	return err
+	return mcpclient.Initialize(ctx, c, "machina-demo", version)
 }
 
 // selfCheckCall is one tool call of the self-check.
@@ -76,25 +70,16 @@ func selfCheck(ctx context.Context, w io.Writer, c *client.Client, env *demo.Env
 	}
 	fmt.Fprintf(w, "\n── %d tools: %s\n", len(names), strings.Join(names, ", "))
 	for _, call := range selfCheckCalls(env) {
-		req := mcp.CallToolRequest{}
-		req.Params.Name = call.tool
-		req.Params.Arguments = call.args
-		res, err := c.CallTool(ctx, req)
+		text, isErr, err := mcpclient.Call(ctx, c, call.tool, call.args)
 		if err != nil {
 			return fmt.Errorf("%s: %w", call.tool, err)
 		}
-		text := ""
-		for _, ct := range res.Content {
-			if tc, ok := ct.(mcp.TextContent); ok {
-				text += tc.Text
-			}
-		}
 		status := "ok"
-		if res.IsError {
+		if isErr {
 			status = "tool error"
 		}
 		fmt.Fprintf(w, "\n── %s %s → %s\n%s\n", call.tool, compact(call.args), status, preview(text, 600))
-		if res.IsError {
+		if isErr {
 			return fmt.Errorf("%s returned an error: %s", call.tool, preview(text, 200))
 		}
 	}

@@ -17,9 +17,9 @@ import (
 	"time"
 
 	"github.com/machina-go/machina/host/internal/testplugin"
+	"github.com/machina-go/machina/internal/mcpclient"
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/client/transport"
-	"github.com/mark3labs/mcp-go/mcp"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -121,22 +121,14 @@ func stateFiles(t *testing.T, state string) map[string][32]byte {
 }
 
 func callText(ctx context.Context, c *client.Client, tool string, args map[string]any) (string, error) {
-	req := mcp.CallToolRequest{}
-	req.Params.Name, req.Params.Arguments = tool, args
-	res, err := c.CallTool(ctx, req)
+	text, isErr, err := mcpclient.Call(ctx, c, tool, args)
 	if err != nil {
 		return "", err
 	}
-	var text strings.Builder
-	for _, ct := range res.Content {
-		if tc, ok := ct.(mcp.TextContent); ok {
-			text.WriteString(tc.Text)
-		}
+	if isErr {
+		return "", fmt.Errorf("%s: tool error: %s", tool, text)
 	}
-	if res.IsError {
-		return "", fmt.Errorf("%s: tool error: %s", tool, text.String())
-	}
-	return text.String(), nil
+	return text, nil
 }
 
 // TestDemoInstancesStayApart is issue #20's first acceptance test. It

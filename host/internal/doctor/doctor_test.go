@@ -22,6 +22,31 @@ func load(t *testing.T, dir, text string, env map[string]string) *config.Config 
 	return cfg
 }
 
+// secretFileConfig is a sandboxed configuration serving MCP over HTTP on
+// listen (tokens from the environment) with the secret apikey in a file
+// holding value with permissions perm, and the options running doctor on it.
+func secretFileConfig(t *testing.T, value string, perm os.FileMode, listen string) (*config.Config, Options) {
+	t.Helper()
+	dir := t.TempDir()
+	secret := filepath.Join(dir, "apikey")
+	if err := os.WriteFile(secret, []byte(value), perm); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(secret, perm); err != nil { // whatever the umask
+		t.Fatal(err)
+	}
+	env := map[string]string{"MACHINA_MCP_TOKENS_JSON": `{"t":"c"}`}
+	cfg := load(t, dir, `
+sandbox = true
+[secrets]
+apikey = "file:apikey"
+[mcp]
+transport = "http"
+listen = "`+listen+`"
+`, env)
+	return cfg, Options{Getenv: func(k string) string { return env[k] }}
+}
+
 func find(fs []Finding, check string, sev Severity) bool {
 	for _, f := range fs {
 		if f.Check == check && f.Severity == sev {
@@ -32,22 +57,7 @@ func find(fs []Finding, check string, sev Severity) bool {
 }
 
 func TestWorldReadableSecretAndOpenBind(t *testing.T) {
-	dir := t.TempDir()
-	secret := filepath.Join(dir, "apikey")
-	if err := os.WriteFile(secret, []byte("s3cr3t-value\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	os.Chmod(secret, 0o644)
-	env := map[string]string{"MACHINA_MCP_TOKENS_JSON": `{"t":"c"}`}
-	cfg := load(t, dir, `
-sandbox = true
-[secrets]
-apikey = "file:apikey"
-[mcp]
-transport = "http"
-listen = "0.0.0.0:8000"
-`, env)
-	fs := Run(cfg, Options{Getenv: func(k string) string { return env[k] }})
+	fs := Run(secretFileConfig(t, "s3cr3t-value\n", 0o644, "0.0.0.0:8000"))
 	if !find(fs, "bind", High) || !find(fs, "secret-file", High) {
 		t.Fatalf("want high bind and secret-file findings, got %+v", fs)
 	}
@@ -62,21 +72,7 @@ listen = "0.0.0.0:8000"
 }
 
 func TestSafeConfigHasNoHigh(t *testing.T) {
-	dir := t.TempDir()
-	secret := filepath.Join(dir, "apikey")
-	if err := os.WriteFile(secret, []byte("x"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	env := map[string]string{"MACHINA_MCP_TOKENS_JSON": `{"t":"c"}`}
-	cfg := load(t, dir, `
-sandbox = true
-[secrets]
-apikey = "file:apikey"
-[mcp]
-transport = "http"
-listen = "127.0.0.1:8000"
-`, env)
-	if fs := Run(cfg, Options{Getenv: func(k string) string { return env[k] }}); HasHigh(fs) {
+	if fs := Run(secretFileConfig(t, "x", 0o600, "127.0.0.1:8000")); HasHigh(fs) {
 		t.Fatalf("unexpected high findings: %+v", fs)
 	}
 }

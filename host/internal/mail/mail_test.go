@@ -64,6 +64,26 @@ func newEnv(t testing.TB) *env {
 		client: hostmail.New(hostmail.Options{Secrets: reg, Scrubber: reg.Scrubber(), Logger: log, Timeout: 10 * time.Second})}
 }
 
+// deliver puts raw messages into the bot's mailbox.
+func (e *env) deliver(t testing.TB, raws ...string) {
+	t.Helper()
+	for _, raw := range raws {
+		if err := e.sim.Deliver(botAddr, []byte(raw)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// numbered is n messages from techAddr to the bot, message i with subject
+// <subject>i, Message-ID <<id>i@plant.test> and body "body i".
+func numbered(subject, id string, n int) []string {
+	var raws []string
+	for i := 1; i <= n; i++ {
+		raws = append(raws, fmt.Sprintf("From: Ann <%s>\r\nTo: %s\r\nSubject: %s%d\r\nMessage-ID: <%s%d@plant.test>\r\n\r\nbody %d\r\n", techAddr, botAddr, subject, i, id, i, i))
+	}
+	return raws
+}
+
 func (e *env) grant(smtpTLS, imapTLS string) config.MailGrant {
 	g := config.MailGrant{From: "Machina <" + botAddr + ">", Username: botAddr, PasswordSecret: "mail_password",
 		CAFile: e.caFile, AllowPrivate: true, SMTPTLS: smtpTLS, IMAPTLS: imapTLS}
@@ -138,12 +158,7 @@ func TestFetchUnseenSinceUIDAndMax(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	g := e.grant("starttls", "starttls")
-	for i := 1; i <= 5; i++ {
-		raw := fmt.Sprintf("From: Ann <%s>\r\nTo: %s\r\nSubject: n%d\r\nMessage-ID: <m%d@plant.test>\r\n\r\nbody %d\r\n", techAddr, botAddr, i, i, i)
-		if err := e.sim.Deliver(botAddr, []byte(raw)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	e.deliver(t, numbered("n", "m", 5)...)
 	first, err := e.client.Fetch(ctx, "email", g, abi.MailFetchRequest{Max: 2})
 	if err != nil || len(first) != 2 || first[0].Subject != "n1" || first[1].Subject != "n2" {
 		t.Fatalf("first = %+v, %v", first, err)
@@ -166,12 +181,7 @@ func TestFetchPeekThenAcknowledge(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	g := e.grant("implicit", "implicit")
-	for i := 1; i <= 2; i++ {
-		raw := fmt.Sprintf("From: Ann <%s>\r\nTo: %s\r\nSubject: p%d\r\nMessage-ID: <p%d@plant.test>\r\n\r\nbody %d\r\n", techAddr, botAddr, i, i, i)
-		if err := e.sim.Deliver(botAddr, []byte(raw)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	e.deliver(t, numbered("p", "p", 2)...)
 	first, err := e.client.Fetch(ctx, "email", g, abi.MailFetchRequest{Peek: true})
 	if err != nil || len(first) != 2 {
 		t.Fatalf("peek = %+v, %v", first, err)
@@ -295,11 +305,7 @@ func TestParseMultipartAndHTML(t *testing.T) {
 		"Content-Type: multipart/alternative; boundary=XX\r\n\r\n--XX\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>html</p>\r\n" +
 		"--XX\r\nContent-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nCaf=E9 plain\r\n--XX--\r\n"
 	html := "From: bob@plant.test\r\nTo: machina@plant.test\r\nSubject: h\r\nContent-Type: text/html\r\n\r\n<html><head><style>x{}</style></head><body><p>Hello&amp;bye</p><p>Two</p></body></html>\r\n"
-	for _, raw := range []string{multipart, html} {
-		if err := e.sim.Deliver(botAddr, []byte(raw)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	e.deliver(t, multipart, html)
 	msgs, err := e.client.Fetch(ctx, "email", g, abi.MailFetchRequest{})
 	if err != nil || len(msgs) != 2 {
 		t.Fatalf("%+v %v", msgs, err)
@@ -333,10 +339,7 @@ func TestFetchSkipsAutomaticMail(t *testing.T) {
 	ctx := context.Background()
 	g := e.grant("implicit", "implicit")
 	for _, hdr := range []string{"Auto-Submitted: auto-replied", "Precedence: bulk", "X-Autoreply: yes", "Auto-Submitted: no"} {
-		raw := "From: " + techAddr + "\r\nTo: " + botAddr + "\r\nSubject: " + hdr + "\r\n" + hdr + "\r\n\r\nOut of office\r\n"
-		if err := e.sim.Deliver(botAddr, []byte(raw)); err != nil {
-			t.Fatal(err)
-		}
+		e.deliver(t, "From: "+techAddr+"\r\nTo: "+botAddr+"\r\nSubject: "+hdr+"\r\n"+hdr+"\r\n\r\nOut of office\r\n")
 	}
 	msgs, err := e.client.Fetch(ctx, "email", g, abi.MailFetchRequest{})
 	if err != nil || len(msgs) != 1 || msgs[0].Subject != "Auto-Submitted: no" {

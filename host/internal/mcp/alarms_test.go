@@ -86,15 +86,11 @@ func TestAlarmSubscriptions(t *testing.T) {
 
 	for _, v := range []string{mcp.ProtocolVersion20251125, mcp.LATEST_PROTOCOL_VERSION} {
 		t.Run(v, func(t *testing.T) {
-			opts := []transport.StreamableHTTPCOption{transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer " + testToken})}
+			var listen []transport.StreamableHTTPCOption
 			if v != mcp.LATEST_PROTOCOL_VERSION {
-				opts = append(opts, transport.WithContinuousListening())
+				listen = append(listen, transport.WithContinuousListening())
 			}
-			tr, err := transport.NewStreamableHTTP(s.url+"/mcp", opts...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c := client.NewClient(tr)
+			c := client.NewClient(bearerTransport(t, s.url, testToken, listen...))
 			initializeVersion(t, c, v)
 			t.Cleanup(func() { c.Close() })
 			updates := notes(c, "notifications/resources/updated")

@@ -14,7 +14,6 @@ import (
 	machinamcp "github.com/machina-go/machina/host/internal/mcp"
 	"github.com/machina-go/machina/internal/benchcpu"
 	"github.com/mark3labs/mcp-go/client"
-	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 )
@@ -108,13 +107,7 @@ func pct(l []time.Duration, p int) time.Duration {
 func poolOf(b *testing.B, url, token string) []*client.Client {
 	var cs []*client.Client
 	for range 8 {
-		c, err := client.NewStreamableHttpClient(url+"/mcp", transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer " + token}))
-		if err != nil {
-			b.Fatal(err)
-		}
-		initialize(b, c)
-		b.Cleanup(func() { c.Close() })
-		cs = append(cs, c)
+		cs = append(cs, connect(b, url, token))
 	}
 	return cs
 }
@@ -162,19 +155,8 @@ func runCalls(b *testing.B, url, token string) float64 {
 	var lat []time.Duration
 	clients := make(chan *client.Client, 64)
 	for range cap(clients) {
-		c, err := client.NewStreamableHttpClient(url+"/mcp", transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer " + token}))
-		if err != nil {
-			b.Fatal(err)
-		}
-		initialize(b, c)
-		clients <- c
+		clients <- connect(b, url, token)
 	}
-	b.Cleanup(func() {
-		close(clients)
-		for c := range clients {
-			c.Close()
-		}
-	})
 	req := toolReq("machina_get_asset", map[string]any{"asset_id": "P-101"})
 	b.ResetTimer()
 	start := time.Now()

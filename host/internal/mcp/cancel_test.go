@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/machina-go/machina/host/internal/trace"
+	"github.com/machina-go/machina/internal/mcpclient"
 	"github.com/mark3labs/mcp-go/mcp"
 )
 
@@ -64,8 +65,8 @@ func TestCancellation(t *testing.T) {
 			t.Fatal("the write did not reach the plugin")
 		}
 		res, err := c.CallTool(context.Background(), toolReq("machina_get_work_order", map[string]any{"work_order_id": "WO-1003"}))
-		if err != nil || res.IsError || !strings.Contains(resultText(res), `"status":"cancelled"`) {
-			t.Fatalf("after the write: %v %s", err, resultText(res))
+		if err != nil || res.IsError || !strings.Contains(mcpclient.Text(res), `"status":"cancelled"`) {
+			t.Fatalf("after the write: %v %s", err, mcpclient.Text(res))
 		}
 	})
 }

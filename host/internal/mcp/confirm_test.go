@@ -10,8 +10,8 @@ import (
 	"github.com/machina-go/machina/abi"
 	machinamcp "github.com/machina-go/machina/host/internal/mcp"
 	"github.com/machina-go/machina/host/internal/trace"
+	"github.com/machina-go/machina/internal/mcpclient"
 	"github.com/mark3labs/mcp-go/client"
-	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
 )
 
@@ -46,15 +46,11 @@ func (u *user) asked() []string {
 // speaking protocol version v.
 func connectAs(t *testing.T, url, tok string, u *user, v string) *client.Client {
 	t.Helper()
-	tr, err := transport.NewStreamableHTTP(url+"/mcp", transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer " + tok}))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var opts []client.ClientOption
 	if u != nil {
 		opts = append(opts, client.WithElicitationHandler(u))
 	}
-	c := client.NewClient(tr, opts...)
+	c := client.NewClient(bearerTransport(t, url, tok), opts...)
 	initializeVersion(t, c, v)
 	t.Cleanup(func() { c.Close() })
 	return c
@@ -80,7 +76,7 @@ func TestWriteConfirmation(t *testing.T) {
 				before := writes()
 				res := callTool(t, c, "machina_create_work_order", createArgs)
 				want := abi.AutoWorkOrderID("P-101", abi.TypeCorrective, abi.PriorityHigh, "Replace the drive-end bearing", "")
-				if text := resultText(res); res.IsError || !strings.Contains(text, `"id":"`+want+`"`) {
+				if text := mcpclient.Text(res); res.IsError || !strings.Contains(text, `"id":"`+want+`"`) {
 					t.Fatalf("accepted create: %s", text)
 				}
 				if writes() != before+1 {
@@ -108,7 +104,7 @@ func TestWriteConfirmation(t *testing.T) {
 					before := writes()
 					res := callTool(t, c, "machina_close_work_order", map[string]any{"work_order_id": "WO-1002"})
 					status := map[mcp.ElicitationResponseAction]string{"decline": "declined", "cancel": "cancelled"}[action]
-					if text := resultText(res); res.IsError || !strings.Contains(text, `"status":"`+status+`"`) || !strings.Contains(text, "nothing was written") {
+					if text := mcpclient.Text(res); res.IsError || !strings.Contains(text, `"status":"`+status+`"`) || !strings.Contains(text, "nothing was written") {
 						t.Fatalf("%s: %s", action, text)
 					}
 					if writes() != before {
@@ -131,7 +127,7 @@ func TestWriteConfirmation(t *testing.T) {
 				c := connectAs(t, s.url, testToken, nil, v)
 				before := writes()
 				if res := callTool(t, c, "machina_close_work_order", map[string]any{"work_order_id": "WO-1001"}); res.IsError {
-					t.Fatal(resultText(res))
+					t.Fatal(mcpclient.Text(res))
 				}
 				if writes() != before+1 {
 					t.Fatal("a client without elicitation did not get today's behaviour")
@@ -147,7 +143,7 @@ func TestWriteConfirmationSandboxAndOff(t *testing.T) {
 		u := &user{action: mcp.ElicitationResponseActionAccept}
 		c := inProcessAs(t, e, u)
 		res := callTool(t, c, "machina_create_work_order", createArgs)
-		if text := resultText(res); !strings.Contains(text, `"id":"WO-SANDBOX-0000"`) || !strings.Contains(text, `"sandbox":true`) {
+		if text := mcpclient.Text(res); !strings.Contains(text, `"id":"WO-SANDBOX-0000"`) || !strings.Contains(text, `"sandbox":true`) {
 			t.Fatalf("sandboxed create after confirmation: %s", text)
 		}
 		if shown := u.asked(); len(shown) != 1 || !strings.Contains(shown[0], "Sandbox mode") {
@@ -162,7 +158,7 @@ func TestWriteConfirmationSandboxAndOff(t *testing.T) {
 		u := &user{action: mcp.ElicitationResponseActionDecline}
 		c := inProcessAs(t, e, u)
 		if res := callTool(t, c, "machina_close_work_order", map[string]any{"work_order_id": "WO-1001"}); res.IsError {
-			t.Fatal(resultText(res))
+			t.Fatal(mcpclient.Text(res))
 		}
 		if len(u.asked()) != 0 || e.counter(t, "memcmms", "writes") != 1 {
 			t.Fatal("confirm_writes = false still asked")
@@ -179,8 +175,8 @@ func TestWriteConfirmationSandboxAndOff(t *testing.T) {
 			ElicitationResponse: mcp.ElicitationResponse{Action: mcp.ElicitationResponseActionAccept}})}
 		req.Params.RequestState = "forged"
 		res, err := c.CallTool(context.Background(), req)
-		if err != nil || !strings.Contains(resultText(res), "declined") {
-			t.Fatalf("%v %s", err, resultText(res))
+		if err != nil || !strings.Contains(mcpclient.Text(res), "declined") {
+			t.Fatalf("%v %s", err, mcpclient.Text(res))
 		}
 		if e.counter(t, "memcmms", "writes") != 0 || len(u.asked()) != 1 {
 			t.Fatal("a forged confirmation was honoured")
@@ -206,14 +202,4 @@ func callTool(t *testing.T, c *client.Client, name string, args map[string]any) 
 		t.Fatalf("%s: %v", name, err)
 	}
 	return res
-}
-
-func resultText(res *mcp.CallToolResult) string {
-	var b strings.Builder
-	for _, c := range res.Content {
-		if tc, ok := c.(mcp.TextContent); ok {
-			b.WriteString(tc.Text)
-		}
-	}
-	return b.String()
 }

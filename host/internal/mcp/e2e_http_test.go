@@ -318,6 +318,7 @@ func exerciseEverything(t *testing.T, c *client.Client, e *env, ingested bool) {
 		has  string
 	}{
 		{"diagnose_asset_failure", map[string]string{"asset_id": "P-101", "symptoms": "noise"}, "noise"},
+		{"diagnose_asset_failure", map[string]string{"asset_id": "P-101"}, "Reported symptoms: none reported"},
 		{"draft_preventive_plan", map[string]string{"asset_id": "P-101"}, "12 months"},
 		{"summarize_maintenance_history", map[string]string{"asset_id": "P-101"}, "P-101"},
 	} {

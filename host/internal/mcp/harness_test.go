@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/machina-go/machina/internal/mcpclient"
 	"github.com/machina-go/machina/internal/syncbuf"
 
 	"github.com/hashicorp/go-hclog"
@@ -204,13 +205,23 @@ func tokenStore(t testing.TB, dir, tokensJSON string, log hclog.Logger) (*machin
 	return ts, p
 }
 
-// connect opens an initialised mcp-go client with a bearer token.
-func connect(t testing.TB, url, token string) *client.Client {
+// bearerTransport is a streamable HTTP transport to url's /mcp that sends
+// token as a bearer token; more adds transport options.
+func bearerTransport(t testing.TB, url, token string, more ...transport.StreamableHTTPCOption) *transport.StreamableHTTP {
 	t.Helper()
-	c, err := client.NewStreamableHttpClient(url+"/mcp", transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer " + token}))
+	opts := append([]transport.StreamableHTTPCOption{transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer " + token})}, more...)
+	tr, err := transport.NewStreamableHTTP(url+"/mcp", opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return tr
+}
+
+// connect opens an initialised mcp-go client with a bearer token (closed
+// when the test ends).
+func connect(t testing.TB, url, token string) *client.Client {
+	t.Helper()
+	c := client.NewClient(bearerTransport(t, url, token))
 	initialize(t, c)
 	t.Cleanup(func() { c.Close() })
 	return c
@@ -240,20 +251,11 @@ func initializeVersion(t testing.TB, c *client.Client, v string) {
 // call runs a tool and returns its text and isError.
 func call(t testing.TB, c *client.Client, name string, args map[string]any) (string, bool) {
 	t.Helper()
-	req := mcp.CallToolRequest{}
-	req.Params.Name = name
-	req.Params.Arguments = args
-	res, err := c.CallTool(context.Background(), req)
+	text, isErr, err := mcpclient.Call(context.Background(), c, name, args)
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
-	var sb strings.Builder
-	for _, ct := range res.Content {
-		if tc, ok := ct.(mcp.TextContent); ok {
-			sb.WriteString(tc.Text)
-		}
-	}
-	return sb.String(), res.IsError
+	return text, isErr
 }
 
 func decode[T any](t testing.TB, s string) T {

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/machina-go/machina/internal/mcpclient"
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/client/transport"
 )
@@ -41,7 +42,7 @@ func TestStdioConcurrentReadsRightAfterStart(t *testing.T) {
 			if err != nil {
 				errs <- err.Error()
 			} else if res.IsError {
-				errs <- resultText(res)
+				errs <- mcpclient.Text(res)
 			}
 		})
 	}

@@ -1,51 +1,46 @@
 package mcp_test
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/hashicorp/go-hclog"
 	machinamcp "github.com/machina-go/machina/host/internal/mcp"
 	"github.com/machina-go/machina/host/internal/trace"
+	"github.com/machina-go/machina/internal/sim/simpki"
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/client/transport"
 )
 
-func selfSigned(t *testing.T, dir string) (certFile, keyFile string, pool *x509.CertPool) {
+// serverCertFiles writes a server certificate for 127.0.0.1, signed by a
+// throw-away CA, into dir and returns its files and a pool trusting the CA.
+func serverCertFiles(t *testing.T, dir string) (certFile, keyFile string, pool *x509.CertPool) {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	ca, err := simpki.NewCA("machina-test CA")
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "machina-test"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	leaf, err := ca.Issue(simpki.Server("127.0.0.1"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	kb, _ := x509.MarshalECPrivateKey(key)
+	kb, err := leaf.KeyPEM()
+	if err != nil {
+		t.Fatal(err)
+	}
 	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
-	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600)
-	cert, _ := x509.ParseCertificate(der)
-	pool = x509.NewCertPool()
-	pool.AddCert(cert)
-	return certFile, keyFile, pool
+	for f, b := range map[string][]byte{certFile: leaf.CertPEM(), keyFile: kb} {
+		if err := os.WriteFile(f, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return certFile, keyFile, ca.Pool()
 }
 
 // TestHTTPNativeTLSAndLegacyToken serves /mcp over native TLS and
@@ -68,7 +63,7 @@ func TestHTTPNativeTLSAndLegacyToken(t *testing.T) {
 	if !strings.Contains(logs.String(), "deprecated") {
 		t.Error("no deprecation warning for the legacy variable")
 	}
-	certFile, keyFile, pool := selfSigned(t, e.dir)
+	certFile, keyFile, pool := serverCertFiles(t, e.dir)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -80,11 +75,7 @@ func TestHTTPNativeTLSAndLegacyToken(t *testing.T) {
 	}()
 	t.Cleanup(func() { cancel(); <-done })
 	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
-	c, err := client.NewStreamableHttpClient("https://"+ln.Addr().String()+"/mcp",
-		transport.WithHTTPBasicClient(hc), transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer " + legacy}))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := client.NewClient(bearerTransport(t, "https://"+ln.Addr().String(), legacy, transport.WithHTTPBasicClient(hc)))
 	t.Cleanup(func() { c.Close() })
 	initialize(t, c)
 	if text, isErr := call(t, c, "machina_get_asset", map[string]any{"asset_id": "P-101"}); isErr {

@@ -9,6 +9,7 @@ import (
 	machinamcp "github.com/machina-go/machina/host/internal/mcp"
 	"github.com/machina-go/machina/host/internal/router"
 	"github.com/machina-go/machina/host/internal/trace"
+	"github.com/machina-go/machina/internal/mcpclient"
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
 )
@@ -167,7 +168,7 @@ func TestVendorToolsConfirmed(t *testing.T) {
 
 	no := &user{action: mcp.ElicitationResponseActionDecline}
 	res := callTool(t, inProcessAs(t, e, no), "maximo_raw_attribute_update", args)
-	if text := resultText(res); res.IsError || !strings.Contains(text, `"status":"declined"`) {
+	if text := mcpclient.Text(res); res.IsError || !strings.Contains(text, `"status":"declined"`) {
 		t.Fatalf("declined vendor write: %s", text)
 	}
 	if n := e.counter(t, "memcmms", "writes"); n != 0 {
@@ -185,7 +186,7 @@ func TestVendorToolsConfirmed(t *testing.T) {
 
 	yes := &user{action: mcp.ElicitationResponseActionAccept}
 	res = callTool(t, inProcessAs(t, e, yes), "maximo_raw_attribute_update", args)
-	if text := resultText(res); res.IsError || !strings.Contains(text, `"status_code":200`) {
+	if text := mcpclient.Text(res); res.IsError || !strings.Contains(text, `"status_code":200`) {
 		t.Fatalf("accepted vendor write: %s", text)
 	}
 	if n := e.counter(t, "memcmms", "writes"); n != 1 || len(yes.asked()) != 1 {

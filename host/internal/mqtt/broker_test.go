@@ -123,17 +123,7 @@ func TestPayloadsAndWildcards(t *testing.T) {
 		{Topic: "plant/p101/pressure", AssetID: "P-101", Parameter: "pressure", Unit: "bar"},
 		{Name: "vib", Topic: "plant/+/vibration", AssetID: "M-201", Parameter: "vibration", ValuePath: "metrics[1].v"},
 	}}}}
-	m, err := NewManager(cfg, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Start(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
-	if err := m.WaitConnected(waitCtx(t)); err != nil {
-		t.Fatal(err)
-	}
+	m := startManager(t, cfg, Options{})
 	if v, s := value(m, "P-101", "pressure"); v != nil || !strings.HasPrefix(s, sensor.QualityNoData) {
 		t.Fatalf("before any message: %v %s", v, s)
 	}

@@ -2,32 +2,36 @@ package mqtt
 
 import (
 	"context"
-	"errors"
-	"os"
 	"testing"
 	"time"
 
+	"github.com/machina-go/machina/host/internal/mqtt/mqtttest"
 	simmqtt "github.com/machina-go/machina/internal/sim/mqtt"
 )
 
-// startBroker starts mosquitto for the test. Without the binary the test is
-// skipped, except in CI (CI set), where .ci/run installs it and a missing
-// broker is a failure.
+// startBroker starts mosquitto for the test (see mqtttest.StartBroker).
 func startBroker(t *testing.T, o simmqtt.Options) *simmqtt.Broker {
 	t.Helper()
 	o.Dir = t.TempDir()
-	b, err := simmqtt.Start(context.Background(), o)
-	if errors.Is(err, simmqtt.ErrNoMosquitto) {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("CI must install mosquitto (.ci/run does): %v", err)
-		}
-		t.Skipf("skipping the MQTT broker test: %v", err)
-	}
+	return mqtttest.StartBroker(t, o)
+}
+
+// startManager starts a manager over cfg and waits until its brokers are
+// connected; it is closed when the test ends.
+func startManager(t *testing.T, cfg Config, opts Options) *Manager {
+	t.Helper()
+	m, err := NewManager(cfg, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(b.Close)
-	return b
+	if err := m.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	if err := m.WaitConnected(waitCtx(t)); err != nil {
+		t.Fatalf("%v; health %+v", err, m.Health())
+	}
+	return m
 }
 
 // publisher publishes to the broker as a device would.

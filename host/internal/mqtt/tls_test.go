@@ -33,17 +33,7 @@ func TestTLSClientCertAndPassword(t *testing.T) {
 		Username: "machina", PasswordSecret: "mqtt_password",
 		Topics: []TopicConfig{{Topic: "plant/p101/temperature", AssetID: "P-101", Parameter: "temperature"}}}}}
 	var logs syncbuf.Buffer
-	m, err := NewManager(cfg, Options{Secrets: secrets, Logger: hclog.New(&hclog.LoggerOptions{Output: &logs, Level: hclog.Trace})})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Start(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
-	if err := m.WaitConnected(waitCtx(t)); err != nil {
-		t.Fatalf("%v; health %+v", err, m.Health())
-	}
+	m := startManager(t, cfg, Options{Secrets: secrets, Logger: hclog.New(&hclog.LoggerOptions{Output: &logs, Level: hclog.Trace})})
 	pub := newPublisher(t, b, "machina", testPassword)
 	pub.send("plant/p101/temperature", "42")
 	eventually(t, "reading over TLS", func() (bool, string) { v, s := value(m, "P-101", "temperature"); return v == 42.0, s })

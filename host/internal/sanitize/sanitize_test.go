@@ -3,7 +3,7 @@ package sanitize
 import "testing"
 
 func TestSafeSource(t *testing.T) {
-	cases := []struct{ name, in, want string }{
+	cases := []sanitizeCase{
 		{"empty", "", ""},
 		// Remote identifiers pass unchanged.
 		{"http", "http://example.com/docs/manual.pdf", "http://example.com/docs/manual.pdf"},
@@ -56,17 +56,11 @@ func TestSafeSource(t *testing.T) {
 		{"drive relative", "C:filename.md", "filename.md"},
 		{"drive only", "C:", Placeholder},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := SafeSource(tc.in); got != tc.want {
-				t.Errorf("SafeSource(%q) = %q, want %q", tc.in, got, tc.want)
-			}
-		})
-	}
+	runCases(t, "SafeSource", SafeSource, cases)
 }
 
 func TestSafeText(t *testing.T) {
-	cases := []struct{ name, in, want string }{
+	cases := []sanitizeCase{
 		{"no paths", "Replace the seal every 8000 h.", "Replace the seal every 8000 h."},
 		{"posix home", "See /home/jdoe/plant/secret.md for details", "See secret.md for details"},
 		{"posix home trailing period", "Details are in /home/jdoe/plant/secret.md.", "Details are in secret.md."},
@@ -93,13 +87,7 @@ func TestSafeText(t *testing.T) {
 		{"url", "https://example.com/home/jdoe/page", "https://example.com/home/jdoe/page"},
 		{"nested home", "/srv/home/jdoe/x.md", "/srv/home/jdoe/x.md"},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := SafeText(tc.in); got != tc.want {
-				t.Errorf("SafeText(%q) = %q, want %q", tc.in, got, tc.want)
-			}
-		})
-	}
+	runCases(t, "SafeText", SafeText, cases)
 }
 
 func FuzzSafeText(f *testing.F) {
@@ -112,4 +100,18 @@ func FuzzSafeText(f *testing.F) {
 			t.Fatalf("SafeText not idempotent on %q: %q", s, out)
 		}
 	})
+}
+
+// sanitizeCase is one input of a sanitizer and the output it must give.
+type sanitizeCase struct{ name, in, want string }
+
+// runCases runs the sanitizer f, named fn, on every case as a subtest.
+func runCases(t *testing.T, fn string, f func(string) string, cases []sanitizeCase) {
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := f(tc.in); got != tc.want {
+				t.Errorf("%s(%q) = %q, want %q", fn, tc.in, got, tc.want)
+			}
+		})
+	}
 }

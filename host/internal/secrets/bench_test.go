@@ -1,24 +1,16 @@
 package secrets_test
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/machina-go/machina/host/internal/secrets"
+	"github.com/machina-go/machina/host/internal/secrets/secretstest"
 )
-
-func benchScrubber() *secrets.Scrubber {
-	s := secrets.NewScrubber()
-	for i := 0; i < 10; i++ {
-		s.Add(fmt.Sprintf("sk-proj-%02d-%s", i, strings.Repeat("Zq9x", 6+i)))
-	}
-	return s
-}
 
 // BenchmarkScrubClean is the common case: 1 KiB of text with no secret.
 func BenchmarkScrubClean(b *testing.B) {
-	s := benchScrubber()
+	s := secretstest.BenchScrubber()
 	text := strings.Repeat("WO-1001 P-101 replace mechanical seal, priority 2; ", 21)[:1024]
 	b.SetBytes(int64(len(text)))
 	b.ReportAllocs()
@@ -31,7 +23,7 @@ func BenchmarkScrubClean(b *testing.B) {
 
 // BenchmarkScrubHit is 1 KiB of text containing two secrets.
 func BenchmarkScrubHit(b *testing.B) {
-	s := benchScrubber()
+	s := secretstest.BenchScrubber()
 	text := strings.Repeat("x", 400) + "sk-proj-03-" + strings.Repeat("Zq9x", 9) + strings.Repeat("y", 400) + "sk-proj-07-" + strings.Repeat("Zq9x", 13)
 	b.SetBytes(int64(len(text)))
 	b.ReportAllocs()

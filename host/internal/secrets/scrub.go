@@ -123,34 +123,26 @@ func (s *Scrubber) rebuild() {
 
 // ScrubString returns str with every known secret (and its encodings)
 // replaced by "[REDACTED]". It returns str itself when nothing matched.
-func (s *Scrubber) ScrubString(str string) string {
-	if s == nil || len(str) < MinScrubLen {
-		return str
-	}
-	m := s.m.Load()
-	if m == nil {
-		return str
-	}
-	if out, ok := scrub(m, str); ok {
-		return string(out)
-	}
-	return str
-}
+func (s *Scrubber) ScrubString(str string) string { return scrubIn(s, str) }
 
 // ScrubBytes is ScrubString for byte slices. It returns b itself when
 // nothing matched, otherwise a new slice.
-func (s *Scrubber) ScrubBytes(b []byte) []byte {
-	if s == nil || len(b) < MinScrubLen {
-		return b
+func (s *Scrubber) ScrubBytes(b []byte) []byte { return scrubIn(s, b) }
+
+// scrubIn is in with s's secrets redacted, or in itself when nothing
+// matched (or s is nil or knows no secret).
+func scrubIn[T string | []byte](s *Scrubber, in T) T {
+	if s == nil || len(in) < MinScrubLen {
+		return in
 	}
 	m := s.m.Load()
 	if m == nil {
-		return b
+		return in
 	}
-	if out, ok := scrub(m, b); ok {
-		return out
+	if out, ok := scrub(m, in); ok {
+		return T(out)
 	}
-	return b
+	return in
 }
 
 // matcher finds patterns (all at least MinScrubLen bytes) by their first

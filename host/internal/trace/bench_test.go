@@ -7,15 +7,14 @@ import (
 	"testing"
 
 	"github.com/machina-go/machina/host/internal/secrets"
+	"github.com/machina-go/machina/host/internal/secrets/secretstest"
 	"github.com/machina-go/machina/internal/benchcpu"
 )
 
-// benchScrubber knows 10 secrets of realistic shapes.
+// benchScrubber knows 10 secrets of realistic shapes and a basic-auth
+// credential.
 func benchScrubber() *secrets.Scrubber {
-	s := secrets.NewScrubber()
-	for i := 0; i < 10; i++ {
-		s.Add(fmt.Sprintf("sk-proj-%02d-%s", i, strings.Repeat("Zq9x", 6+i)))
-	}
+	s := secretstest.BenchScrubber()
 	s.AddBasicAuth("maxadmin", "sk-proj-00-Zq9xZq9xZq9xZq9xZq9xZq9x")
 	return s
 }

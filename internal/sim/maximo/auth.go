@@ -40,16 +40,19 @@ type Auth struct {
 
 // Secret returns the one secret value of the mode (API key, password or
 // token), or "" for AuthNone.
-func (a Auth) Secret() string {
+func (a Auth) Secret() string { return simhttp.Secret(a.credentials()) }
+
+// credentials are the credentials a's mode needs, pointing into a.
+func (a *Auth) credentials() []simhttp.Credential {
 	switch a.Mode {
 	case AuthAPIKey:
-		return a.APIKey
+		return []simhttp.Credential{{Env: EnvAPIKey, Value: &a.APIKey, Secret: true}}
 	case AuthBasic:
-		return a.Password
+		return []simhttp.Credential{{Env: EnvUser, Value: &a.Username}, {Env: EnvPassword, Value: &a.Password, Secret: true}}
 	case AuthBearer:
-		return a.Token
+		return []simhttp.Credential{{Env: EnvToken, Value: &a.Token, Secret: true}}
 	}
-	return ""
+	return nil
 }
 
 // String describes the mode without revealing any credential.
@@ -86,10 +89,7 @@ func (a Auth) validate() error {
 	if err != nil {
 		return err
 	}
-	switch {
-	case m == AuthAPIKey && a.APIKey == "",
-		m == AuthBasic && (a.Username == "" || a.Password == ""),
-		m == AuthBearer && a.Token == "":
+	if !simhttp.Complete(a.credentials()) {
 		return fmt.Errorf("auth mode %s needs its credential", m)
 	}
 	return nil

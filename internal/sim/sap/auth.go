@@ -37,14 +37,17 @@ type Auth struct {
 }
 
 // Secret returns the mode's secret (password or client secret), or "".
-func (a Auth) Secret() string {
+func (a Auth) Secret() string { return simhttp.Secret(a.credentials()) }
+
+// credentials are the credentials a's mode needs, pointing into a.
+func (a *Auth) credentials() []simhttp.Credential {
 	switch a.Mode {
 	case AuthBasic:
-		return a.Password
+		return []simhttp.Credential{{Env: EnvUser, Value: &a.Username}, {Env: EnvPassword, Value: &a.Password, Secret: true}}
 	case AuthOAuth2:
-		return a.ClientSecret
+		return []simhttp.Credential{{Env: EnvClientID, Value: &a.ClientID}, {Env: EnvClientSecret, Value: &a.ClientSecret, Secret: true}}
 	}
-	return ""
+	return nil
 }
 
 // String describes the mode without revealing any credential.
@@ -82,9 +85,7 @@ func (a Auth) validate() error {
 	if err != nil {
 		return err
 	}
-	switch {
-	case m == AuthBasic && (a.Username == "" || a.Password == ""),
-		m == AuthOAuth2 && (a.ClientID == "" || a.ClientSecret == ""):
+	if !simhttp.Complete(a.credentials()) {
 		return fmt.Errorf("auth mode %s needs its credentials", m)
 	}
 	return nil

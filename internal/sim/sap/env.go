@@ -1,6 +1,10 @@
 package sap
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/machina-go/machina/internal/sim/simhttp"
+)
 
 // Environment variables that hold the simulator's credentials.
 const (
@@ -11,36 +15,19 @@ const (
 )
 
 // CredentialEnv lists the environment variables a mode reads.
-func CredentialEnv(mode AuthMode) []string {
-	switch mode {
-	case AuthBasic:
-		return []string{EnvUser, EnvPassword}
-	case AuthOAuth2:
-		return []string{EnvClientID, EnvClientSecret}
-	}
-	return nil
-}
+func CredentialEnv(mode AuthMode) []string { return simhttp.Envs((&Auth{Mode: mode}).credentials()) }
 
 // AuthFromEnv reads the credentials of mode from the environment; ok is
 // false when any is unset.
 func AuthFromEnv(mode AuthMode, getenv func(string) string) (Auth, bool) {
-	a := Auth{Mode: mode, Username: getenv(EnvUser), Password: getenv(EnvPassword),
-		ClientID: getenv(EnvClientID), ClientSecret: getenv(EnvClientSecret)}
+	a := Auth{Mode: mode}
+	simhttp.FromEnv(a.credentials(), getenv)
 	return a, a.validate() == nil
 }
 
 // EnvVars are a's credentials as the environment variables the simulator
 // reads, for an env file (values included: never print them).
-func (a Auth) EnvVars() [][2]string {
-	var vars [][2]string
-	switch a.Mode {
-	case AuthBasic:
-		vars = [][2]string{{EnvUser, a.Username}, {EnvPassword, a.Password}}
-	case AuthOAuth2:
-		vars = [][2]string{{EnvClientID, a.ClientID}, {EnvClientSecret, a.ClientSecret}}
-	}
-	return vars
-}
+func (a Auth) EnvVars() [][2]string { return simhttp.EnvVars(a.credentials()) }
 
 // ConfigSnippet returns a machina.toml block that points cmms-sap at a
 // simulator on base; secrets are referenced by environment variable name

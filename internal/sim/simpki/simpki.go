@@ -43,7 +43,9 @@ func NewCA(cn string) (*CA, error) {
 }
 
 // PEM is the CA certificate in PEM.
-func (c *CA) PEM() []byte { return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Cert.Raw}) }
+func (c *CA) PEM() []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Cert.Raw})
+}
 
 // Pool is a certificate pool trusting only the CA.
 func (c *CA) Pool() *x509.CertPool {
@@ -94,7 +96,9 @@ func (l Leaf) TLS() tls.Certificate {
 }
 
 // CertPEM is the certificate in PEM.
-func (l Leaf) CertPEM() []byte { return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: l.DER}) }
+func (l Leaf) CertPEM() []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: l.DER})
+}
 
 // KeyPEM is the private key in PEM (SEC 1, "EC PRIVATE KEY").
 func (l Leaf) KeyPEM() ([]byte, error) {
