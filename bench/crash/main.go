@@ -63,27 +63,16 @@ type result struct {
 }
 
 func main() {
-	machina := flag.String("machina", "bin/machina", "the machina binary")
+	cmd := harness.NewCommand("crash")
 	messages := flag.Int("messages", 40, "inbound Telegram messages")
 	clients := flag.Int("clients", 10, "concurrent MCP clients")
 	creates := flag.Int("creates", 8, "work orders each client creates")
 	pace := flag.Duration("pace", 500*time.Millisecond, "pause between a client's work orders (spreads them across the kill)")
 	tear := flag.Bool("tear", true, "after the kill, append half an entry to the newest trace file: the torn write a power loss leaves "+
 		"(SIGKILL cannot tear a write(2), so the run would otherwise never show one)")
-	out := flag.String("out", "bench/out/crash.json", "JSON result file")
 	flag.Parse()
-	res, err := run(*machina, *messages, *clients, *creates, *pace, *tear)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "crash:", err)
-		os.Exit(1)
-	}
-	_ = os.MkdirAll(filepath.Dir(*out), 0o755)
-	b, _ := json.MarshalIndent(res, "", "  ")
-	_ = os.WriteFile(*out, b, 0o644)
-	fmt.Println(string(b))
-	if !res.OK {
-		os.Exit(1)
-	}
+	res, err := run(*cmd.Machina, *messages, *clients, *creates, *pace, *tear)
+	os.Exit(cmd.Finish(res, res.OK, err, func(js []byte) { fmt.Println(string(js)) }))
 }
 
 // run is one crash run.

@@ -44,29 +44,20 @@ type result struct {
 }
 
 func main() {
-	machina := flag.String("machina", "bin/machina", "the machina binary")
+	cmd := harness.NewCommand("soak")
 	clients := flag.Int("clients", 100, "concurrent MCP clients")
 	duration := flag.Duration("duration", 10*time.Minute, "how long the load runs")
 	every := flag.Duration("sample", 30*time.Second, "RSS sampling period")
 	warmup := flag.Duration("warmup", time.Minute, "the level after warm-up is the first sample at or after this")
-	out := flag.String("out", "bench/out/soak.json", "JSON result file")
 	flag.Parse()
-	res, err := run(*machina, *clients, *duration, *every, *warmup)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "soak:", err)
-		os.Exit(1)
-	}
-	_ = os.MkdirAll(filepath.Dir(*out), 0o755)
-	b, _ := json.MarshalIndent(res, "", "  ")
-	_ = os.WriteFile(*out, b, 0o644)
-	fmt.Printf("soak: %d clients for %s: %d calls (%.0f /s), %d errors; RSS start %.1f MiB, after warm-up %.1f MiB, peak %.1f MiB, end %.1f MiB (end/warm %.3f)\n",
-		res.Clients, res.Duration, res.Calls, float64(res.Calls)/duration.Seconds(), res.Errors, res.StartMiB, res.WarmMiB, res.PeakMiB, res.EndMiB, res.EndRatio)
-	if res.FirstErr != "" {
-		fmt.Println("first error:", res.FirstErr)
-	}
-	if !res.OK {
-		os.Exit(1)
-	}
+	res, err := run(*cmd.Machina, *clients, *duration, *every, *warmup)
+	os.Exit(cmd.Finish(res, res.OK, err, func([]byte) {
+		fmt.Printf("soak: %d clients for %s: %d calls (%.0f /s), %d errors; RSS start %.1f MiB, after warm-up %.1f MiB, peak %.1f MiB, end %.1f MiB (end/warm %.3f)\n",
+			res.Clients, res.Duration, res.Calls, float64(res.Calls)/duration.Seconds(), res.Errors, res.StartMiB, res.WarmMiB, res.PeakMiB, res.EndMiB, res.EndRatio)
+		if res.FirstErr != "" {
+			fmt.Println("first error:", res.FirstErr)
+		}
+	}))
 }
 
 func run(machina string, clients int, duration, every, warmup time.Duration) (result, error) {

@@ -1,6 +1,7 @@
 package plugintest
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"testing"
@@ -38,4 +39,30 @@ func RejectsConfigs(tb testing.TB, init func(cfg map[string]any) error, cfgs []m
 			tb.Errorf("config %v accepted", cfg)
 		}
 	}
+}
+
+// Poller polls a messaging plugin as the host does after handling each
+// batch: with the previous batch's cursor as the acknowledgement.
+type Poller struct {
+	// Call runs an operation of the plugin (natively or through a host).
+	Call func(ctx context.Context, op abi.OpName, req, resp any) error
+	ack  string
+}
+
+// Poll polls, acknowledging the previous batch.
+func (p *Poller) Poll(tb testing.TB) abi.PollResponse {
+	tb.Helper()
+	resp := p.PollAck(tb, p.ack)
+	p.ack = resp.Cursor
+	return resp
+}
+
+// PollAck polls with the given acknowledgement ("" acknowledges nothing).
+func (p *Poller) PollAck(tb testing.TB, ack string) abi.PollResponse {
+	tb.Helper()
+	var resp abi.PollResponse
+	if err := p.Call(context.Background(), abi.OpPoll, abi.PollRequest{Ack: ack}, &resp); err != nil {
+		tb.Fatal(err)
+	}
+	return resp
 }

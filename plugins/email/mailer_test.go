@@ -24,9 +24,7 @@ const (
 )
 
 type fixture struct {
-	// ack is the last batch's cursor, acknowledged by the next poll as the
-	// host does once it has handled the batch.
-	ack      string
+	plugintest.Poller
 	sim      *simmail.Server
 	host     *host.Host
 	logs     *syncbuf.Buffer
@@ -56,6 +54,9 @@ func newFixture(t *testing.T, smtpTLS string, cfg map[string]any) *fixture {
 		g["smtp_addr"], g["imap_addr"] = sim.SMTPStartTLSAddr, sim.IMAPStartTLSAddr
 	}
 	f := &fixture{sim: sim, grant: g, dataDir: t.TempDir()}
+	f.Call = func(ctx context.Context, op abi.OpName, req, resp any) error {
+		return f.host.Call(ctx, "email", op, req, resp)
+	}
 	f.start(t, cfg)
 	return f
 }
@@ -83,25 +84,6 @@ func (f *fixture) start(t *testing.T, cfg map[string]any) {
 	}
 }
 
-// poll polls as the host does after handling the previous batch: with its
-// cursor as the acknowledgement.
-func (f *fixture) poll(t *testing.T) abi.PollResponse {
-	t.Helper()
-	resp := f.pollAck(t, f.ack)
-	f.ack = resp.Cursor
-	return resp
-}
-
-// pollAck polls with the given acknowledgement ("" acknowledges nothing).
-func (f *fixture) pollAck(t *testing.T, ack string) abi.PollResponse {
-	t.Helper()
-	var resp abi.PollResponse
-	if err := f.host.Call(context.Background(), "email", abi.OpPoll, abi.PollRequest{Ack: ack}, &resp); err != nil {
-		t.Fatal(err)
-	}
-	return resp
-}
-
 func (f *fixture) send(req abi.SendRequest) (abi.SendResponse, error) {
 	var resp abi.SendResponse
 	err := f.host.Call(context.Background(), "email", abi.OpSend, req, &resp)
@@ -122,7 +104,7 @@ func TestPollAndReplyInThread(t *testing.T) {
 			if err := f.sim.Deliver(botAddr, inbound("ANN@plant.test", "Leak at P-101", "<q1@plant.test>", body)); err != nil {
 				t.Fatal(err)
 			}
-			r := f.poll(t)
+			r := f.Poll(t)
 			if len(r.Messages) != 1 {
 				t.Fatalf("poll = %+v", r)
 			}
@@ -158,29 +140,29 @@ func TestPollAndReplyInThread(t *testing.T) {
 func TestFetchOnlyUnseenAndRestart(t *testing.T) {
 	f := newFixture(t, "starttls", allowAnn())
 	_ = f.sim.Deliver(botAddr, inbound(techAddr, "one", "<1@plant.test>", "first"))
-	if r := f.poll(t); len(r.Messages) != 1 {
+	if r := f.Poll(t); len(r.Messages) != 1 {
 		t.Fatalf("first poll = %+v", r)
 	}
 	if n, _ := f.sim.Unseen(botAddr); n != 1 {
 		t.Fatalf("%d unseen before the acknowledgement, want 1", n)
 	}
-	if r := f.poll(t); len(r.Messages) != 0 {
+	if r := f.Poll(t); len(r.Messages) != 0 {
 		t.Fatalf("acknowledged message fetched again: %+v", r)
 	}
 	if n, _ := f.sim.Unseen(botAddr); n != 0 {
 		t.Fatalf("%d unseen after the acknowledgement, want 0", n)
 	}
 	_ = f.sim.Deliver(botAddr, inbound(techAddr, "two", "<2@plant.test>", "second"))
-	if r := f.poll(t); len(r.Messages) != 1 { // received; the crash comes before its acknowledgement
+	if r := f.Poll(t); len(r.Messages) != 1 { // received; the crash comes before its acknowledgement
 		t.Fatalf("second poll = %+v", r)
 	}
 	f.start(t, allowAnn()) // restart on the same KV
-	r := f.pollAck(t, "")
+	r := f.PollAck(t, "")
 	if len(r.Messages) != 1 || r.Messages[0].Subject != "two" || r.Messages[0].ID != "<2@plant.test>" {
 		t.Fatalf("after restart = %+v", r)
 	}
 	_ = f.sim.Deliver(botAddr, inbound(techAddr, "three", "<3@plant.test>", "third"))
-	if r := f.pollAck(t, r.Cursor); len(r.Messages) != 1 || r.Messages[0].Subject != "three" {
+	if r := f.PollAck(t, r.Cursor); len(r.Messages) != 1 || r.Messages[0].Subject != "three" {
 		t.Fatalf("after acknowledging two = %+v", r)
 	}
 }
@@ -201,7 +183,7 @@ func TestDisallowedSenderIgnored(t *testing.T) {
 	f := newFixture(t, "implicit", map[string]any{"allowed_senders": "ann@plant.test, @trusted.test"})
 	_ = f.sim.Deliver(botAddr, inbound("mallory@evil.test", "urgent", "<e@evil.test>", "close all work orders"))
 	_ = f.sim.Deliver(botAddr, inbound("bob@trusted.test", "hi", "<b@trusted.test>", "hello"))
-	r := f.poll(t)
+	r := f.Poll(t)
 	if len(r.Messages) != 1 || r.Messages[0].ChatID != "bob@trusted.test" {
 		t.Fatalf("messages = %+v", r.Messages)
 	}
@@ -220,7 +202,7 @@ func TestSpoofWarningLoggedOnce(t *testing.T) {
 	f := newFixture(t, "starttls", allowAnn())
 	for i := range 2 {
 		_ = f.sim.Deliver(botAddr, inbound(techAddr, "s", fmt.Sprintf("<w%d@plant.test>", i), "text"))
-		f.poll(t)
+		f.Poll(t)
 	}
 	if n := strings.Count(f.logs.String(), "spoofable"); n != 1 {
 		t.Fatalf("spoofing warning logged %d times", n)
@@ -291,6 +273,6 @@ func TestStateStaysWithinQuota(t *testing.T) {
 		}
 	}
 	for range 7 {
-		f.poll(t) // 10 per poll; fails if the state outgrows the KV quota
+		f.Poll(t) // 10 per poll; fails if the state outgrows the KV quota
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/internal/plugintest"
 	simtg "github.com/machina-go/machina/internal/sim/telegram"
 	"github.com/machina-go/machina/pdk"
 	"github.com/machina-go/machina/pdk/pdktest"
@@ -22,9 +23,7 @@ import (
 const testToken = "123456:TEST-token-for-the-simulator"
 
 type fixture struct {
-	// ack is the cursor of the last batch, acknowledged by the next poll
-	// as the host does once it has handled the batch.
-	ack   string
+	plugintest.Poller
 	sim   *simtg.Server
 	host  *pdktest.Host
 	bot   *bot
@@ -44,6 +43,9 @@ func newFixture(t *testing.T, cfg map[string]any) *fixture {
 	}
 	t.Cleanup(func() { sim.Close() })
 	f := &fixture{sim: sim, now: time.Now()}
+	f.Call = func(ctx context.Context, op abi.OpName, req, resp any) error {
+		return pdktest.Invoke(ctx, f.host, f.run, string(op), req, resp)
+	}
 	f.host = &pdktest.Host{Manifest: manifest, Auth: func(r *http.Request) {
 		r.URL.Path = strings.Replace(r.URL.Path, "{{auth}}", testToken, 1)
 		r.URL.RawPath = ""
@@ -69,25 +71,6 @@ func (f *fixture) start(t *testing.T, cfg map[string]any) {
 	}
 }
 
-// poll polls as the host does after handling the previous batch: with its
-// cursor as the acknowledgement.
-func (f *fixture) poll(t *testing.T) abi.PollResponse {
-	t.Helper()
-	resp := f.pollAck(t, f.ack)
-	f.ack = resp.Cursor
-	return resp
-}
-
-// pollAck polls with the given acknowledgement ("" acknowledges nothing).
-func (f *fixture) pollAck(t *testing.T, ack string) abi.PollResponse {
-	t.Helper()
-	var resp abi.PollResponse
-	if err := pdktest.Invoke(context.Background(), f.host, f.run, string(abi.OpPoll), abi.PollRequest{Ack: ack}, &resp); err != nil {
-		t.Fatal(err)
-	}
-	return resp
-}
-
 func (f *fixture) send(chat, text string) (abi.SendResponse, error) {
 	var resp abi.SendResponse
 	err := pdktest.Invoke(context.Background(), f.host, f.run, string(abi.OpSend), abi.SendRequest{ChatID: chat, Text: text}, &resp)
@@ -99,7 +82,7 @@ func ann() simtg.User { return simtg.User{ID: 42, FirstName: "Ann"} }
 func TestPollReplyRoundTrip(t *testing.T) {
 	f := newFixture(t, map[string]any{"allowed_chat_ids": []any{42}})
 	f.sim.InjectText(42, ann(), "Pump P-101 is leaking")
-	resp := f.poll(t)
+	resp := f.Poll(t)
 	if len(resp.Messages) != 1 {
 		t.Fatalf("messages = %+v", resp)
 	}
@@ -121,7 +104,7 @@ func TestPollReplyRoundTrip(t *testing.T) {
 		t.Fatalf("sent = %+v", sent)
 	}
 	// The update is confirmed: the next poll is empty.
-	if r := f.poll(t); len(r.Messages) != 0 {
+	if r := f.Poll(t); len(r.Messages) != 0 {
 		t.Fatalf("second poll = %+v", r)
 	}
 }
@@ -130,7 +113,7 @@ func TestDisallowedChatDropped(t *testing.T) {
 	f := newFixture(t, map[string]any{"allowed_chat_ids": "42"})
 	f.sim.InjectText(666, simtg.User{ID: 666, FirstName: "Mallory"}, "delete everything")
 	f.sim.InjectText(42, ann(), "hello")
-	resp := f.poll(t)
+	resp := f.Poll(t)
 	if len(resp.Messages) != 1 || resp.Messages[0].ChatID != "42" {
 		t.Fatalf("messages = %+v", resp.Messages)
 	}
@@ -150,17 +133,17 @@ func TestRestartResumesFromStoredOffset(t *testing.T) {
 	f := newFixture(t, map[string]any{"allowed_chat_ids": []any{"42"}})
 	f.sim.InjectText(42, ann(), "one")
 	f.sim.InjectText(42, ann(), "two")
-	if r := f.poll(t); len(r.Messages) != 2 {
+	if r := f.Poll(t); len(r.Messages) != 2 {
 		t.Fatalf("first poll = %+v", r)
 	}
 	f.sim.InjectText(42, ann(), "three")
-	if r := f.poll(t); len(r.Messages) != 1 { // acknowledges one and two
+	if r := f.Poll(t); len(r.Messages) != 1 { // acknowledges one and two
 		t.Fatalf("second poll = %+v", r)
 	}
 	// A new instance (restart) on the same KV store: "three" was never
 	// acknowledged (the host had not handled it), so it comes back.
 	f.start(t, map[string]any{"allowed_chat_ids": []any{"42"}})
-	r := f.pollAck(t, "")
+	r := f.PollAck(t, "")
 	if len(r.Messages) != 1 || r.Messages[0].Text != "three" {
 		t.Fatalf("after restart = %+v", r.Messages)
 	}
@@ -178,8 +161,8 @@ func TestUnacknowledgedBatchIsDeliveredAgain(t *testing.T) {
 	f := newFixture(t, map[string]any{"allowed_chat_ids": []any{"42"}})
 	f.sim.InjectText(42, ann(), "one")
 	f.sim.InjectText(666, simtg.User{ID: 666, FirstName: "Mallory"}, "not allowed")
-	first := f.pollAck(t, "")
-	again := f.pollAck(t, "")
+	first := f.PollAck(t, "")
+	again := f.PollAck(t, "")
 	if len(first.Messages) != 1 || len(again.Messages) != 1 || first.Messages[0].ID != again.Messages[0].ID || first.Cursor == "" ||
 		first.Cursor != again.Cursor {
 		t.Fatalf("redelivery: first %+v, again %+v", first, again)
@@ -187,7 +170,7 @@ func TestUnacknowledgedBatchIsDeliveredAgain(t *testing.T) {
 	if len(again.Dropped) != 1 || again.Dropped[0].ID == "" || again.Dropped[0].ID != first.Dropped[0].ID {
 		t.Fatalf("dropped ids: %+v / %+v", first.Dropped, again.Dropped)
 	}
-	if r := f.pollAck(t, first.Cursor); len(r.Messages) != 0 || len(r.Dropped) != 0 || r.Cursor != "" {
+	if r := f.PollAck(t, first.Cursor); len(r.Messages) != 0 || len(r.Dropped) != 0 || r.Cursor != "" {
 		t.Fatalf("after the acknowledgement: %+v", r)
 	}
 	if f.sim.Pending() != 0 {
@@ -195,7 +178,7 @@ func TestUnacknowledgedBatchIsDeliveredAgain(t *testing.T) {
 	}
 	// An acknowledgement that is not an offset is ignored.
 	f.sim.InjectText(42, ann(), "two")
-	if r := f.pollAck(t, "garbage"); len(r.Messages) != 1 || r.Messages[0].Text != "two" {
+	if r := f.PollAck(t, "garbage"); len(r.Messages) != 1 || r.Messages[0].Text != "two" {
 		t.Fatalf("after a bad acknowledgement: %+v", r)
 	}
 }
@@ -204,18 +187,18 @@ func TestPoll429BacksOff(t *testing.T) {
 	f := newFixture(t, map[string]any{"allowed_chat_ids": []any{42}})
 	f.sim.InjectText(42, ann(), "hello")
 	f.sim.Fail(simtg.Fault{Method: "getUpdates", Status: 429, RetryAfter: 3})
-	if r := f.poll(t); len(r.Messages) != 0 {
+	if r := f.Poll(t); len(r.Messages) != 0 {
 		t.Fatalf("rate-limited poll returned %+v", r)
 	}
 	calls := f.sim.Calls("getUpdates")
 	// Within retry_after the plugin does not call the API.
-	if r := f.poll(t); len(r.Messages) != 0 || f.sim.Calls("getUpdates") != calls {
+	if r := f.Poll(t); len(r.Messages) != 0 || f.sim.Calls("getUpdates") != calls {
 		t.Fatalf("poll inside retry_after hit the API: %d calls", f.sim.Calls("getUpdates"))
 	}
 	f.mu.Lock()
 	f.now = f.now.Add(3 * time.Second)
 	f.mu.Unlock()
-	if r := f.poll(t); len(r.Messages) != 1 {
+	if r := f.Poll(t); len(r.Messages) != 1 {
 		t.Fatalf("poll after retry_after = %+v", r)
 	}
 }
@@ -249,7 +232,7 @@ func TestNonTextAndCommands(t *testing.T) {
 	f.sim.Inject(simtg.Message{From: &simtg.User{ID: 42, FirstName: "Ann"}, Chat: simtg.Chat{ID: 42}, Sticker: json.RawMessage(`{"file_id":"x"}`)})
 	f.sim.InjectText(42, ann(), "/start")
 	f.sim.InjectText(42, ann(), "/unknown arg")
-	r := f.poll(t)
+	r := f.Poll(t)
 	if len(r.Messages) != 0 {
 		t.Fatalf("messages = %+v", r.Messages)
 	}
@@ -266,10 +249,10 @@ func TestNonTextAndCommands(t *testing.T) {
 	}
 	// Once per message: a redelivery (no acknowledgement yet) and polling
 	// again do not repeat the replies.
-	if r := f.pollAck(t, ""); len(r.Dropped) != 3 {
+	if r := f.PollAck(t, ""); len(r.Dropped) != 3 {
 		t.Fatalf("redelivered = %+v", r)
 	}
-	f.poll(t)
+	f.Poll(t)
 	if len(f.sim.Sent()) != 2 {
 		t.Fatalf("replies repeated: %+v", f.sim.Sent())
 	}
