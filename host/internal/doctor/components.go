@@ -2,13 +2,13 @@ package doctor
 
 import (
 	"fmt"
-	"net"
 	"net/url"
 	"strings"
 
 	"github.com/machina-go/machina/host/internal/audit"
 	"github.com/machina-go/machina/host/internal/config"
 	"github.com/machina-go/machina/host/internal/opcua"
+	"github.com/machina-go/machina/host/internal/sensor"
 )
 
 // pluginFindings maps the static audit of one module to doctor findings;
@@ -50,10 +50,8 @@ func opcuaFindings(cfg *config.Config) []Finding {
 			continue
 		}
 		sev := Medium
-		if u, err := url.Parse(ep.URL); err == nil {
-			if ip := net.ParseIP(u.Hostname()); !(u.Hostname() == "localhost" || (ip != nil && ip.IsLoopback())) {
-				sev = High
-			}
+		if u, err := url.Parse(ep.URL); err == nil && !sensor.LoopbackHost(u.Hostname()) {
+			sev = High
 		}
 		out = append(out, Finding{Severity: sev, Check: "opcua-security",
 			Message: fmt.Sprintf("OPC-UA endpoint %s uses security None: readings are neither signed nor encrypted and the server is not authenticated", ep.Name),

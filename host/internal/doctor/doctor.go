@@ -17,6 +17,7 @@ import (
 
 	"github.com/machina-go/machina/host/internal/config"
 	"github.com/machina-go/machina/host/internal/secrets"
+	"github.com/machina-go/machina/host/internal/sensor"
 )
 
 // Severity ranks a finding.
@@ -93,7 +94,7 @@ func transportFindings(cfg *config.Config, getenv func(string) string) []Finding
 	host, _, err := net.SplitHostPort(cfg.MCP.Listen)
 	if err != nil {
 		out.add(High, "bind", fmt.Sprintf("mcp.listen %q is not host:port", cfg.MCP.Listen), "set mcp.listen = \"127.0.0.1:8000\"")
-	} else if !isLoopback(host) {
+	} else if !sensor.LoopbackHost(host) {
 		if tls {
 			out.add(Medium, "bind", fmt.Sprintf("MCP listens on %s, reachable from the network", cfg.MCP.Listen),
 				"restrict access with a firewall to known MCP clients")
@@ -217,14 +218,6 @@ func fileSeverity(path string) Severity {
 		return High
 	}
 	return Medium
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // HasHigh reports whether any finding is high.

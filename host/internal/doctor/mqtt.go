@@ -2,12 +2,12 @@ package doctor
 
 import (
 	"fmt"
-	"net"
 	"net/url"
 	"strings"
 
 	"github.com/machina-go/machina/host/internal/config"
 	"github.com/machina-go/machina/host/internal/mqtt"
+	"github.com/machina-go/machina/host/internal/sensor"
 )
 
 // mqttFindings checks the [[mqtt.broker]] tables: invalid settings are
@@ -35,7 +35,7 @@ func mqttFindings(cfg *config.Config) []Finding {
 			continue
 		}
 		sev := Medium
-		if ip := net.ParseIP(u.Hostname()); !(strings.EqualFold(u.Hostname(), "localhost") || (ip != nil && ip.IsLoopback())) {
+		if !sensor.LoopbackHost(u.Hostname()) {
 			sev = High
 		}
 		out = append(out, Finding{Severity: sev, Check: "mqtt-tls",

@@ -30,22 +30,43 @@ func listed(t *testing.T, c *client.Client) map[string]bool {
 }
 
 // Acceptance: the vendor tools are absent by default, even with a plugin
-// that implements their operations.
-func TestVendorToolsAbsentByDefault(t *testing.T) {
-	e := newEnv(t, envOpts{quiet: true, noConfirm: true})
-	c := inProcess(t, e)
-	got := listed(t, c)
-	for _, name := range vendorTools {
-		if _, ok := got[name]; ok {
-			t.Errorf("%s registered without [mcp] vendor_tools", name)
-		}
-	}
-	res, err := c.CallTool(t.Context(), toolReq("maximo_raw_attribute_update", map[string]any{"resource_type": "mxwo", "resource_id": "x", "attributes": map[string]any{"a": "b"}}))
-	if err == nil && !res.IsError {
-		t.Fatalf("an unregistered vendor tool answered: %+v", res)
-	}
-	if n := e.counter(t, "memcmms", "writes"); n != 0 {
-		t.Fatalf("%d writes reached the plugin", n)
+// that implements their operations; and they reach an upstream only
+// through a plugin that serves the vendor operation: enabled, but with a
+// CMMS configured without them, they are not registered. Either way the
+// CMMS's own tools are there, and nothing answers in the vendor tools'
+// place: a call fails and no write reaches the plugin.
+func TestVendorToolsUnregistered(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts envOpts
+		tool string
+		args map[string]any
+	}{
+		{"absent by default", envOpts{quiet: true, noConfirm: true},
+			"maximo_raw_attribute_update", map[string]any{"resource_type": "mxwo", "resource_id": "x", "attributes": map[string]any{"a": "b"}}},
+		{"enabled without a plugin serving them", envOpts{quiet: true, noConfirm: true, vendorTools: true, noVendorOps: true},
+			"sap_pm_raw_iw38_notification", map[string]any{"equipment_id": "10000042"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, tc.opts)
+			c := inProcess(t, e)
+			got := listed(t, c)
+			if _, ok := got["machina_create_work_order"]; !ok {
+				t.Fatal("the CMMS's own tools are missing")
+			}
+			for _, name := range vendorTools {
+				if _, ok := got[name]; ok {
+					t.Errorf("%s registered", name)
+				}
+			}
+			res, err := c.CallTool(t.Context(), toolReq(tc.tool, tc.args))
+			if err == nil && !res.IsError {
+				t.Fatalf("an unregistered vendor tool answered: %+v", res)
+			}
+			if n := e.counter(t, "memcmms", "writes"); n != 0 {
+				t.Fatalf("%d writes reached the plugin", n)
+			}
+		})
 	}
 }
 
@@ -129,30 +150,6 @@ func TestVendorToolsNeedWriteScope(t *testing.T) {
 	resp, out := post(t, s.url, map[string]string{"Authorization": "Bearer " + reader}, body)
 	if resp.StatusCode != 403 || !strings.Contains(out, "insufficient_scope") {
 		t.Fatalf("status %d %s", resp.StatusCode, out)
-	}
-	if n := e.counter(t, "memcmms", "writes"); n != 0 {
-		t.Fatalf("%d writes reached the plugin", n)
-	}
-}
-
-// Vendor tools reach an upstream only through a plugin that serves the
-// vendor operation: enabled, but with a CMMS configured without them, they
-// are not registered and nothing answers in their place.
-func TestVendorToolsOnlyThroughAPlugin(t *testing.T) {
-	e := newEnv(t, envOpts{quiet: true, noConfirm: true, vendorTools: true, noVendorOps: true})
-	c := inProcess(t, e)
-	got := listed(t, c)
-	if _, ok := got["machina_create_work_order"]; !ok {
-		t.Fatal("the CMMS's own tools are missing")
-	}
-	for _, name := range vendorTools {
-		if _, ok := got[name]; ok {
-			t.Errorf("%s registered although no plugin serves its operation", name)
-		}
-	}
-	res, err := c.CallTool(t.Context(), toolReq("sap_pm_raw_iw38_notification", map[string]any{"equipment_id": "10000042"}))
-	if err == nil && !res.IsError {
-		t.Fatalf("a vendor tool answered without a plugin serving it: %+v", res)
 	}
 	if n := e.counter(t, "memcmms", "writes"); n != 0 {
 		t.Fatalf("%d writes reached the plugin", n)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -101,33 +100,15 @@ type TopicConfig struct {
 
 // Validate checks the whole configuration and reports every problem at once.
 func (c *Config) Validate() error {
-	var errs []error
-	names := map[string]bool{}
-	aliases := map[string]string{}
+	checks := make([]sensor.SourceCheck, len(c.Brokers))
 	for i := range c.Brokers {
 		b := &c.Brokers[i]
-		label := fmt.Sprintf("mqtt.broker[%d]", i)
-		if b.Name != "" {
-			label = fmt.Sprintf("mqtt.broker %q", b.Name)
-		}
-		if err := b.Validate(); err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", label, err))
-		}
-		if b.Name != "" {
-			if names[b.Name] {
-				errs = append(errs, fmt.Errorf("%s: duplicate broker name", label))
-			}
-			names[b.Name] = true
-		}
+		checks[i] = sensor.SourceCheck{Name: b.Name, Err: b.Validate()}
 		for _, t := range b.Topics {
-			k := strings.ToLower(t.alias())
-			if other, dup := aliases[k]; dup && other != b.Name {
-				errs = append(errs, fmt.Errorf("%s: alias %q is also defined on broker %q", label, t.alias(), other))
-			}
-			aliases[k] = b.Name
+			checks[i].Aliases = append(checks[i].Aliases, t.alias())
 		}
 	}
-	return errors.Join(errs...)
+	return sensor.ValidateSources("mqtt.broker", "broker", checks)
 }
 
 // Validate checks one broker.
@@ -145,7 +126,7 @@ func (b *BrokerConfig) Validate() error {
 		if b.CAFile != "" || b.CertFile != "" || b.KeyFile != "" || b.ServerName != "" {
 			add("ca_file, cert_file, key_file and server_name need a TLS url (mqtts://, ssl:// or tls://)")
 		}
-		if b.Username != "" && !isLoopback(u.Hostname()) {
+		if b.Username != "" && !sensor.LoopbackHost(u.Hostname()) {
 			add("username authentication needs TLS (mqtts://): the password would cross the network in clear")
 		}
 	}
@@ -286,26 +267,12 @@ func (b *BrokerConfig) hostPort() string {
 	return b.URL
 }
 
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
 // ResolvePaths makes relative certificate, key and CA paths relative to
 // dir (the directory of machina.toml).
 func (c *Config) ResolvePaths(dir string) {
-	abs := func(p string) string {
-		if p == "" || filepath.IsAbs(p) {
-			return p
-		}
-		return filepath.Join(dir, p)
-	}
 	for i := range c.Brokers {
 		b := &c.Brokers[i]
-		b.CAFile, b.CertFile, b.KeyFile = abs(b.CAFile), abs(b.CertFile), abs(b.KeyFile)
+		sensor.ResolvePaths(dir, &b.CAFile, &b.CertFile, &b.KeyFile)
 	}
 }
 

@@ -4,11 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/gopcua/opcua/ua"
+	"github.com/machina-go/machina/host/internal/sensor"
 )
 
 // Security policy names accepted in configuration (the part after
@@ -122,36 +122,17 @@ type AliasConfig struct {
 
 // Validate checks the whole configuration and reports every problem at once.
 func (c *Config) Validate() error {
-	var errs []error
-	names := map[string]bool{}
-	aliases := map[string]string{}
+	checks := make([]sensor.SourceCheck, len(c.Endpoints))
 	for i := range c.Endpoints {
 		e := &c.Endpoints[i]
-		label := fmt.Sprintf("opcua.endpoint[%d]", i)
-		if e.Name != "" {
-			label = fmt.Sprintf("opcua.endpoint %q", e.Name)
-		}
-		if err := e.Validate(); err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", label, err))
-		}
-		if e.Name != "" {
-			if names[e.Name] {
-				errs = append(errs, fmt.Errorf("%s: duplicate endpoint name", label))
-			}
-			names[e.Name] = true
-		}
+		checks[i] = sensor.SourceCheck{Name: e.Name, Err: e.Validate()}
 		for _, a := range e.Aliases {
-			if a.Name == "" {
-				continue
+			if a.Name != "" {
+				checks[i].Aliases = append(checks[i].Aliases, a.Name)
 			}
-			k := strings.ToLower(a.Name)
-			if other, dup := aliases[k]; dup && other != e.Name {
-				errs = append(errs, fmt.Errorf("%s: alias %q is also defined on endpoint %q", label, a.Name, other))
-			}
-			aliases[k] = e.Name
 		}
 	}
-	return errors.Join(errs...)
+	return sensor.ValidateSources("opcua.endpoint", "endpoint", checks)
 }
 
 // Validate checks one endpoint.
@@ -248,17 +229,11 @@ func (a *AliasConfig) validate() error {
 // ResolvePaths makes relative certificate, key and trust paths relative to
 // dir (the directory of machina.toml).
 func (c *Config) ResolvePaths(dir string) {
-	abs := func(p string) string {
-		if p == "" || filepath.IsAbs(p) {
-			return p
-		}
-		return filepath.Join(dir, p)
-	}
 	for i := range c.Endpoints {
 		e := &c.Endpoints[i]
-		e.CertFile, e.KeyFile, e.TrustDir = abs(e.CertFile), abs(e.KeyFile), abs(e.TrustDir)
+		sensor.ResolvePaths(dir, &e.CertFile, &e.KeyFile, &e.TrustDir)
 		for j := range e.TrustFiles {
-			e.TrustFiles[j] = abs(e.TrustFiles[j])
+			sensor.ResolvePaths(dir, &e.TrustFiles[j])
 		}
 	}
 }

@@ -28,11 +28,7 @@ func (r *Router) ListAssets(ctx context.Context) ([]abi.Asset, error) {
 // GetAsset returns one asset; a missing one is not_found "Asset 'X' not
 // found".
 func (r *Router) GetAsset(ctx context.Context, assetID string) (abi.Asset, error) {
-	assetID = strings.TrimSpace(assetID)
-	if err := required("asset_id", assetID); err != nil {
-		return abi.Asset{}, err
-	}
-	c, err := r.resolve(abi.CapReadAssets, errNoCMMS())
+	assetID, c, err := r.resolveID(abi.CapReadAssets, errNoCMMS(), "asset_id", assetID)
 	if err != nil {
 		return abi.Asset{}, err
 	}
@@ -103,11 +99,7 @@ func isNotFound(err error) bool {
 // GetWorkOrder returns one work order; a missing one is not_found "Work
 // order 'X' not found".
 func (r *Router) GetWorkOrder(ctx context.Context, id string) (abi.WorkOrder, error) {
-	id = strings.TrimSpace(id)
-	if err := required("work_order_id", id); err != nil {
-		return abi.WorkOrder{}, err
-	}
-	c, err := r.resolve(abi.CapGetWorkOrder, errNoCMMS())
+	id, c, err := r.resolveID(abi.CapGetWorkOrder, errNoCMMS(), "work_order_id", id)
 	if err != nil {
 		return abi.WorkOrder{}, err
 	}
@@ -190,11 +182,7 @@ func (r *Router) UpdateWorkOrder(ctx context.Context, req abi.UpdateWorkOrderReq
 // CloseWorkOrder closes a work order (close_work_order, or
 // update_work_order with status closed when the connector has no close).
 func (r *Router) CloseWorkOrder(ctx context.Context, id string) (WriteResult, error) {
-	id = strings.TrimSpace(id)
-	if err := required("work_order_id", id); err != nil {
-		return WriteResult{}, err
-	}
-	c, err := r.resolve(abi.CapCloseWorkOrder, "No CMMS connector that closes work orders is configured")
+	id, c, err := r.resolveID(abi.CapCloseWorkOrder, "No CMMS connector that closes work orders is configured", "work_order_id", id)
 	if err != nil {
 		return WriteResult{}, err
 	}
@@ -211,11 +199,7 @@ func (r *Router) CloseWorkOrder(ctx context.Context, id string) (WriteResult, er
 // CancelWorkOrder cancels a work order; the reason goes to the connector
 // and, in sandbox mode, into the synthesised text.
 func (r *Router) CancelWorkOrder(ctx context.Context, id, reason string) (WriteResult, error) {
-	id = strings.TrimSpace(id)
-	if err := required("work_order_id", id); err != nil {
-		return WriteResult{}, err
-	}
-	c, err := r.resolve(abi.CapCancelWorkOrder, "No CMMS connector that cancels work orders is configured")
+	id, c, err := r.resolveID(abi.CapCancelWorkOrder, "No CMMS connector that cancels work orders is configured", "work_order_id", id)
 	if err != nil {
 		return WriteResult{}, err
 	}
@@ -243,11 +227,7 @@ func (r *Router) writeWO(ctx context.Context, c *registry.Connector, op abi.OpNa
 // MaintenanceHistory lists an asset's past work orders (maintenance_history,
 // or list_work_orders of the asset when the connector has no history).
 func (r *Router) MaintenanceHistory(ctx context.Context, assetID string) ([]abi.WorkOrder, error) {
-	assetID = strings.TrimSpace(assetID)
-	if err := required("asset_id", assetID); err != nil {
-		return nil, err
-	}
-	c, err := r.resolve(abi.CapReadMaintenanceHistory, errNoCMMS())
+	assetID, c, err := r.resolveID(abi.CapReadMaintenanceHistory, errNoCMMS(), "asset_id", assetID)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/machina-go/machina/abi"
@@ -239,6 +240,17 @@ func (r *Router) publicNative(c *registry.Connector, op abi.OpName, err error) e
 	}
 	r.logger.Warn("native connector error", "connector", c.Name, "operation", string(op), "error", err)
 	return abi.Unavailable("%s: %s", c.Name, Sanitize(err.Error()))
+}
+
+// resolveID trims an operation's id argument, refuses it blank
+// (invalid_argument naming param), and finds the connector serving cp.
+func (r *Router) resolveID(cp abi.Capability, none, param, id string) (string, *registry.Connector, error) {
+	id = strings.TrimSpace(id)
+	if err := required(param, id); err != nil {
+		return "", nil, err
+	}
+	c, err := r.resolve(cp, none)
+	return id, c, err
 }
 
 // required returns an invalid_argument error when v is blank.

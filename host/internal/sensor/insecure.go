@@ -30,7 +30,12 @@ func LoopbackURL(rawURL string) bool {
 	if err != nil {
 		return false
 	}
-	host := u.Hostname()
+	return LoopbackHost(u.Hostname())
+}
+
+// LoopbackHost reports whether host (a name or an IP address, without
+// port) is a loopback address or "localhost" in any letter case.
+func LoopbackHost(host string) bool {
 	if strings.EqualFold(host, "localhost") {
 		return true
 	}
