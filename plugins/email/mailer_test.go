@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/machina-go/machina/host"
 	"github.com/machina-go/machina/internal/plugintest"
 	simmail "github.com/machina-go/machina/internal/sim/mail"
+	"github.com/machina-go/machina/internal/sim/mail/simmailtest"
 	"github.com/machina-go/machina/internal/syncbuf"
 	"github.com/machina-go/machina/pdk"
 )
@@ -37,15 +37,7 @@ type fixture struct {
 // for real SMTP/IMAP servers on loopback (the host speaks the protocols).
 func newFixture(t *testing.T, smtpTLS string, cfg map[string]any) *fixture {
 	t.Helper()
-	sim, err := simmail.Start(simmail.Options{Users: map[string]string{botAddr: botPass, techAddr: "ann-pass"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sim.Close() })
-	ca := filepath.Join(t.TempDir(), "ca.pem")
-	if err := sim.WriteCA(ca); err != nil {
-		t.Fatal(err)
-	}
+	sim, ca := simmailtest.Start(t, simmail.Options{Users: map[string]string{botAddr: botPass, techAddr: "ann-pass"}})
 	g := map[string]any{"smtp_tls": smtpTLS, "imap_tls": smtpTLS, "from": botAddr, "username": botAddr,
 		"password_secret": "mail_pw", "ca_file": ca, "allow_private": true, "allowed_recipients": []any{techAddr}}
 	if smtpTLS == "implicit" {

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net/http"
@@ -19,21 +18,19 @@ import (
 // TestDescribeJSON: `machina describe --json` is the capabilities resource,
 // 2-space indented with a trailing newline.
 func TestDescribeJSON(t *testing.T) {
-	var out bytes.Buffer
-	if code := run(context.Background(), &cli{stdout: &out, stderr: &out, getenv: func(string) string { return "" }}, []string{"describe", "--json"}); code != 0 {
+	code, out, _ := runCLI(t, nil, "describe", "--json")
+	if code != 0 {
 		t.Fatalf("exit %d", code)
 	}
 	want, _ := machinamcp.DescribeJSON()
-	if !bytes.Equal(out.Bytes(), want) {
+	if out != string(want) {
 		t.Fatal("machina describe --json differs from the capabilities resource")
 	}
-	if !bytes.HasSuffix(out.Bytes(), []byte("}\n")) || !bytes.Contains(out.Bytes(), []byte("\n  \"schema_version\": 1")) {
+	if !strings.HasSuffix(out, "}\n") || !strings.Contains(out, "\n  \"schema_version\": 1") {
 		t.Fatal("describe --json: want 2-space indent and a trailing newline")
 	}
-	out.Reset()
-	if code := run(context.Background(), &cli{stdout: &out, stderr: &out, getenv: func(string) string { return "" }}, []string{"describe"}); code != 0 ||
-		!strings.Contains(out.String(), "machina_create_work_order") {
-		t.Fatalf("describe: exit %d\n%s", code, out.String())
+	if code, out, _ := runCLI(t, nil, "describe"); code != 0 || !strings.Contains(out, "machina_create_work_order") {
+		t.Fatalf("describe: exit %d\n%s", code, out)
 	}
 }
 
@@ -50,20 +47,18 @@ func writeConfig(t *testing.T, text string) string {
 // bearer tokens, and the message says where they come from.
 func TestServeRefusesHTTPWithoutTokens(t *testing.T) {
 	cfg := writeConfig(t, "[trace]\ndisabled = true\n")
-	var out bytes.Buffer
-	c := &cli{stdout: &out, stderr: &out, getenv: func(string) string { return "" }}
-	if code := run(context.Background(), c, []string{"serve", "--config", cfg, "--transport", "http", "--listen", "127.0.0.1:0"}); code != 1 {
+	code, _, errb := runCLI(t, nil, "serve", "--config", cfg, "--transport", "http", "--listen", "127.0.0.1:0")
+	if code != 1 {
 		t.Fatalf("serve started HTTP without tokens: exit %d", code)
 	}
 	for _, want := range []string{"MACHINA_MCP_TOKENS_JSON", "tokens_file"} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("message lacks %s:\n%s", want, out.String())
+		if !strings.Contains(errb, want) {
+			t.Errorf("message lacks %s:\n%s", want, errb)
 		}
 	}
-	out.Reset()
-	if code := run(context.Background(), c, []string{"serve", "--config", filepath.Join(t.TempDir(), "nope.toml")}); code != 1 ||
-		!strings.Contains(out.String(), "config file not found") {
-		t.Errorf("missing config: exit %d %s", code, out.String())
+	if code, _, errb := runCLI(t, nil, "serve", "--config", filepath.Join(t.TempDir(), "nope.toml")); code != 1 ||
+		!strings.Contains(errb, "config file not found") {
+		t.Errorf("missing config: exit %d %s", code, errb)
 	}
 }
 

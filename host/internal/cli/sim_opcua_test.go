@@ -17,13 +17,13 @@ import (
 type lockedBuf = syncbuf.Buffer
 
 func TestRunSimCommand(t *testing.T) {
-	var out, errb lockedBuf
-	if code := run(context.Background(), &cli{stdout: &out, stderr: &errb}, []string{"sim", "opcua", "--security", "Rot13"}); code != 2 {
+	if code, _, _ := runCLI(t, nil, "sim", "opcua", "--security", "Rot13"); code != 2 {
 		t.Fatalf("bad --security exit = %d", code)
 	}
-	if code := run(context.Background(), &cli{stdout: &out, stderr: &errb}, []string{"sim", "opcua", "-h"}); code != 0 || !strings.Contains(errb.String(), "-listen host:port") {
-		t.Fatalf("-h exit = %d, usage %q", code, errb.String())
+	if code, _, errb := runCLI(t, nil, "sim", "opcua", "-h"); code != 0 || !strings.Contains(errb, "-listen host:port") {
+		t.Fatalf("-h exit = %d, usage %q", code, errb)
 	}
+	var errb lockedBuf
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	var served lockedBuf

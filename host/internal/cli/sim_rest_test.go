@@ -1,9 +1,7 @@
 package cli
 
 import (
-	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -38,7 +36,7 @@ func get(t *testing.T, url, header, value string) (*http.Response, map[string]an
 // Session-Token generated into the env file, with Link-header paging.
 func TestSimREST(t *testing.T) {
 	for _, args := range [][]string{{}, {"--preset", "fiix"}, {"--preset", "maintainx", "--paging", "page"}, {"--preset", "upkeep", "--paging", "cursor"}} {
-		if code, _ := simExit(append([]string{"rest"}, args...)...); code != 2 {
+		if code, _ := simExit(t, append([]string{"rest"}, args...)...); code != 2 {
 			t.Errorf("%v: exit %d, want 2 (usage)", args, code)
 		}
 	}
@@ -77,13 +75,7 @@ func TestSimREST(t *testing.T) {
 // base URL, the vendor's auth profile and the token by reference only.
 func TestSimRESTPrintConfig(t *testing.T) {
 	for _, d := range rest.Dialects() {
-		var out lockedBuf
-		ctx, cancel := context.WithCancel(context.Background())
-		cancel() // serve nothing: print and stop
-		env := map[string]string{rest.EnvToken: "tok-not-printed"}
-		code := run(ctx, &cli{stdout: &out, stderr: io.Discard, getenv: func(k string) string { return env[k] }},
-			[]string{"sim", "rest", "--preset", string(d), "--listen", "127.0.0.1:0", "--print-config"})
-		text := out.String()
+		code, text := simPrintConfig(t, map[string]string{rest.EnvToken: "tok-not-printed"}, "rest", "--preset", string(d))
 		if code != 0 || strings.Contains(text, "tok-not-printed") {
 			t.Fatalf("%s: exit %d\n%s", d, code, text)
 		}

@@ -48,10 +48,23 @@ func startSim(t *testing.T, env map[string]string, re *regexp.Regexp, args ...st
 	return nil, nil
 }
 
-func simExit(args ...string) (int, string) {
-	var out, errb lockedBuf
-	code := run(context.Background(), &cli{stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}, append([]string{"sim"}, args...))
-	return code, errb.String()
+// simExit runs `machina sim ARGS…` to its end and returns the exit code
+// and stderr.
+func simExit(t *testing.T, args ...string) (int, string) {
+	code, _, stderr := runCLI(t, nil, append([]string{"sim"}, args...)...)
+	return code, stderr
+}
+
+// simPrintConfig runs `machina sim ARGS… --listen 127.0.0.1:0
+// --print-config` with env and a context that has already ended (serve
+// nothing: print and stop), and returns the exit code and stdout.
+func simPrintConfig(t *testing.T, env map[string]string, args ...string) (int, string) {
+	t.Helper()
+	c, out, _ := testCLI(env)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	code := run(ctx, c, append(append([]string{"sim"}, args...), "--listen", "127.0.0.1:0", "--print-config"))
+	return code, out.String()
 }
 
 // Generated credentials go to an env file (0600); only the variable names
@@ -80,29 +93,24 @@ func TestSimMaximoGeneratedCredentials(t *testing.T) {
 		t.Fatalf("whoami with the generated credentials: %v %v", err, resp)
 	}
 	resp.Body.Close()
-	if code, _ := simExit("maximo", "--auth", "kerberos"); code != 2 {
+	if code, _ := simExit(t, "maximo", "--auth", "kerberos"); code != 2 {
 		t.Fatalf("bad auth mode: exit %d", code)
 	}
 }
 
 func TestSimMaximoPrintConfig(t *testing.T) {
-	var out lockedBuf
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel() // serve nothing: print and stop
-	env := map[string]string{maximo.EnvAPIKey: "k-not-printed"}
-	code := run(ctx, &cli{stdout: &out, stderr: io.Discard, getenv: func(k string) string { return env[k] }},
-		[]string{"sim", "maximo", "--listen", "127.0.0.1:0", "--print-config"})
-	if code != 0 || !strings.Contains(out.String(), "env:"+maximo.EnvAPIKey) || strings.Contains(out.String(), "k-not-printed") {
-		t.Fatalf("exit %d\n%s", code, out.String())
+	code, out := simPrintConfig(t, map[string]string{maximo.EnvAPIKey: "k-not-printed"}, "maximo")
+	if code != 0 || !strings.Contains(out, "env:"+maximo.EnvAPIKey) || strings.Contains(out, "k-not-printed") {
+		t.Fatalf("exit %d\n%s", code, out)
 	}
 }
 
 func TestSimSAP(t *testing.T) {
-	if code, errs := simExit("sap", "-h"); code != 0 || !strings.Contains(errs, "-odata") {
+	if code, errs := simExit(t, "sap", "-h"); code != 0 || !strings.Contains(errs, "-odata") {
 		t.Fatalf("-h: %d %s", code, errs)
 	}
 	for _, args := range [][]string{{"--odata", "v3"}, {"--auth", "kerberos"}, {"extra"}} {
-		if code, _ := simExit(append([]string{"sap"}, args...)...); code != 2 {
+		if code, _ := simExit(t, append([]string{"sap"}, args...)...); code != 2 {
 			t.Fatalf("%v: exit %d", args, code)
 		}
 	}
@@ -116,7 +124,7 @@ func TestSimSAP(t *testing.T) {
 
 func TestSimTelegram(t *testing.T) {
 	const token = "42:sim-token"
-	if code, _ := simExit("telegram"); code != 2 {
+	if code, _ := simExit(t, "telegram"); code != 2 {
 		t.Fatalf("without a token: exit %d", code)
 	}
 	m, errb := startSim(t, map[string]string{telegram.DefaultTokenEnv: token}, regexp.MustCompile(`^(\{.*\})$`),
@@ -141,7 +149,7 @@ func TestSimTelegram(t *testing.T) {
 // configuration a separate `machina serve` loads, with a 0600 token file;
 // the Telegram and Maximo control endpoints answer.
 func TestSimPlant(t *testing.T) {
-	if code, _ := simExit("plant"); code != 2 {
+	if code, _ := simExit(t, "plant"); code != 2 {
 		t.Fatalf("without --state: exit %d", code)
 	}
 	state := t.TempDir()

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/host/internal/pluginload"
 )
 
 // cmmsChecks covers every read operation against the live simulator. It
@@ -67,11 +68,7 @@ func (r *run) assetChecks() {
 		}
 		return "all compared fields match", true
 	})
-	r.check("get_asset/not_found", fmt.Sprintf("get_asset %q fails with not_found", f.MissingAssetID), ops(abi.OpGetAsset), func() (string, bool) {
-		var resp abi.GetAssetResponse
-		err := r.call(l, abi.OpGetAsset, abi.GetAssetRequest{AssetID: f.MissingAssetID}, &resp)
-		return errText(err), codeOf(err) == abi.CodeNotFound
-	})
+	r.notFoundCheck(l, abi.OpGetAsset, f.MissingAssetID, abi.GetAssetRequest{AssetID: f.MissingAssetID}, &abi.GetAssetResponse{})
 }
 
 func (r *run) escapingChecks() {
@@ -154,11 +151,7 @@ func (r *run) workOrderChecks() {
 		}
 		return "all compared fields match", true
 	})
-	r.check("get_work_order/not_found", fmt.Sprintf("get_work_order %q fails with not_found", f.MissingWorkOrderID), ops(abi.OpGetWorkOrder), func() (string, bool) {
-		var resp abi.WorkOrderResponse
-		err := r.call(l, abi.OpGetWorkOrder, abi.GetWorkOrderRequest{WorkOrderID: f.MissingWorkOrderID}, &resp)
-		return errText(err), codeOf(err) == abi.CodeNotFound
-	})
+	r.notFoundCheck(l, abi.OpGetWorkOrder, f.MissingWorkOrderID, abi.GetWorkOrderRequest{WorkOrderID: f.MissingWorkOrderID}, &abi.WorkOrderResponse{})
 	r.check("maintenance_history", fmt.Sprintf("the %d completed or closed work orders of %s", f.HistoryCount, f.Asset.ID), ops(abi.OpMaintenanceHistory), func() (string, bool) {
 		var resp abi.ListWorkOrdersResponse
 		if err := r.call(l, abi.OpMaintenanceHistory, abi.MaintenanceHistoryRequest{AssetID: f.Asset.ID}, &resp); err != nil {
@@ -261,5 +254,14 @@ func (r *run) planChecks() {
 			}
 		}
 		return fmt.Sprintf("%d plans", len(resp.Plans)), len(resp.Plans) == f.AssetPlanCount
+	})
+}
+
+// notFoundCheck is the "<op>/not_found" check: op with req, which names the
+// missing record id, fails with not_found (resp receives any answer).
+func (r *run) notFoundCheck(l *pluginload.Loaded, op abi.OpName, id string, req, resp any) {
+	r.check(string(op)+"/not_found", fmt.Sprintf("%s %q fails with not_found", op, id), ops(op), func() (string, bool) {
+		err := r.call(l, op, req, resp)
+		return errText(err), codeOf(err) == abi.CodeNotFound
 	})
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +16,7 @@ import (
 	hostmail "github.com/machina-go/machina/host/internal/mail"
 	"github.com/machina-go/machina/host/internal/secrets"
 	simmail "github.com/machina-go/machina/internal/sim/mail"
+	"github.com/machina-go/machina/internal/sim/mail/simmailtest"
 )
 
 const (
@@ -35,15 +35,7 @@ type env struct {
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
-	sim, err := simmail.Start(simmail.Options{Users: map[string]string{botAddr: botPass, techAddr: techPass}, InsecureSMTP: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sim.Close() })
-	ca := filepath.Join(t.TempDir(), "ca.pem")
-	if err := sim.WriteCA(ca); err != nil {
-		t.Fatal(err)
-	}
+	sim, ca := simmailtest.Start(t, simmail.Options{Users: map[string]string{botAddr: botPass, techAddr: techPass}, InsecureSMTP: true})
 	reg, err := secrets.NewRegistry(map[string]string{"mail_password": "env:TEST_MAIL_PASSWORD", "ann_password": "env:TEST_ANN_PASSWORD"}, secrets.Options{
 		Getenv: func(k string) string {
 			switch k {

@@ -20,6 +20,7 @@ import (
 	"github.com/machina-go/machina/host/internal/testplugin"
 	"github.com/machina-go/machina/internal/hitserver"
 	simmail "github.com/machina-go/machina/internal/sim/mail"
+	"github.com/machina-go/machina/internal/sim/mail/simmailtest"
 )
 
 // paths records the request paths a test server saw.
@@ -225,15 +226,7 @@ func TestHostileMemoryScanNeverFindsSecrets(t *testing.T) {
 // through.
 func TestHostileMailOutsideGrantRefused(t *testing.T) {
 	const bot, tech = "machina@plant.example", "tech@plant.example"
-	sim, err := simmail.Start(simmail.Options{Users: map[string]string{bot: secretValues["T_MAIL"], tech: "tech-password-123456"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sim.Close() })
-	ca := filepath.Join(t.TempDir(), "ca.pem")
-	if err := sim.WriteCA(ca); err != nil {
-		t.Fatal(err)
-	}
+	sim, ca := simmailtest.Start(t, simmail.Options{Users: map[string]string{bot: secretValues["T_MAIL"], tech: "tech-password-123456"}})
 	grant := fmt.Sprintf("[plugin.grant.mail]\nsmtp_addr = %q\nsmtp_tls = \"implicit\"\nfrom = %q\nusername = %q\npassword_secret = \"mail_password\"\n"+
 		"ca_file = %q\nallow_private = true\nallowed_recipients = [%q]\n", sim.SMTPImplicitAddr, bot, bot, ca, tech)
 	h := newHarness(t, hostileModule(t, grant))
