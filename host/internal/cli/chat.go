@@ -19,16 +19,15 @@ import (
 // same agent that answers on Telegram and e-mail (same tools, sandbox gate,
 // confirmations and tracer; the client id is cli:<user>).
 func runChat(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) int {
-	cfgPath := fs.String("config", "machina.toml", "configuration `file` with an [agent] section")
-	envFile := fs.String("env-file", "", dotEnvFlagHelp)
+	cf := addConfigFlags(fs, "machina.toml", "configuration `file` with an [agent] section")
 	if code, ok := parseFlags(fs, args, -1); !ok {
 		return code
 	}
-	c, err := c.withDotEnv(*envFile, *cfgPath)
+	c, err := cf.withDotEnv(c, *cf.path)
 	if err != nil {
 		return 2
 	}
-	cfg, err := config.Load(*cfgPath, c.getenv)
+	cfg, err := config.Load(*cf.path, c.getenv)
 	if err != nil {
 		fmt.Fprintln(c.stderr, "machina chat:", err)
 		return 2

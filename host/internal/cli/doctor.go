@@ -16,19 +16,18 @@ import (
 // runDoctor is `machina doctor`: the rules of package doctor, and whether
 // the host assembles from the configuration at all.
 func runDoctor(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) int {
-	path := fs.String("config", "", "configuration `file` to check (default ./machina.toml when it exists)")
+	cf := addConfigFlags(fs, "", "configuration `file` to check (default ./machina.toml when it exists)")
 	asJSON := addJSONFlag(fs, "print findings as JSON")
-	envFile := fs.String("env-file", "", dotEnvFlagHelp)
 	if code, ok := parseFlags(fs, args, -1); !ok {
 		return code
 	}
-	cfgFile := *path
+	cfgFile := *cf.path
 	if cfgFile == "" {
 		if _, err := os.Stat(defaultConfigFile); err == nil {
 			cfgFile = defaultConfigFile
 		}
 	}
-	c, err := c.withDotEnv(*envFile, cfgFile)
+	c, err := cf.withDotEnv(c, cfgFile)
 	if err != nil {
 		return 2
 	}

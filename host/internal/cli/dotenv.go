@@ -2,6 +2,7 @@ package cli
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"io/fs"
 	"os"
@@ -14,6 +15,21 @@ import (
 // dotEnvFlagHelp documents --env-file for the commands that take it.
 const dotEnvFlagHelp = "env `file` of KEY=value lines (secrets referenced as env:NAME, MACHINA_* settings); " +
 	"default: .env beside --config when it exists. Variables already in the environment win"
+
+// configFlags are --config and --env-file, of the commands that load a
+// machina.toml.
+type configFlags struct{ path, envFile *string }
+
+// addConfigFlags defines the configFlags on fs: --config with its default
+// and usage, --env-file as every such command has it.
+func addConfigFlags(fs *flag.FlagSet, def, usage string) configFlags {
+	return configFlags{path: fs.String("config", def, usage), envFile: fs.String("env-file", "", dotEnvFlagHelp)}
+}
+
+// withDotEnv is c.withDotEnv for --env-file and the configuration cfgPath.
+func (f configFlags) withDotEnv(c *cli, cfgPath string) (*cli, error) {
+	return c.withDotEnv(*f.envFile, cfgPath)
+}
 
 // withDotEnv returns c reading its environment through an env file: path,
 // or — when path is "" — .env beside the configuration file cfgPath when

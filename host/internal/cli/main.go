@@ -2,6 +2,11 @@
 // printing for every command. It assembles nothing itself: commands that
 // run the host go through app.Build.
 //
+// The commands form one tree (commandTree); each leaf lives in a file of
+// its own and receives a flag set named after it. What --help prints is
+// text in help/<command>.txt (embedded; a test checks that every command
+// has one and that every group's help lists its subcommands).
+//
 // Logs go to stderr; stdout belongs to command output and, for
 // "serve --transport stdio", to the MCP protocol alone.
 package cli
@@ -226,6 +231,20 @@ func requireArg(fs *flag.FlagSet, args []string) (arg string, code int, ok bool)
 		return "", 2, false
 	}
 	return arg, code, ok
+}
+
+// requireFile is requireArg for a command whose argument is a file it
+// reads: it returns the name and the contents (exit 1 when unreadable).
+func (c *cli) requireFile(fs *flag.FlagSet, args []string) (file string, data []byte, code int, ok bool) {
+	file, code, ok = requireArg(fs, args)
+	if !ok {
+		return "", nil, code, false
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return "", nil, c.fail(fs, err), false
+	}
+	return file, data, 0, true
 }
 
 // flagSet is the flag set of the command at path: errors go to stderr,

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/machina-go/machina/host/internal/audit"
@@ -17,13 +16,9 @@ import (
 func runPluginAudit(_ context.Context, c *cli, fs *flag.FlagSet, args []string) int {
 	asJSON := addJSONFlag(fs, "print the report as JSON")
 	cfgPath := fs.String("config", "", "machina.toml: also check the sha256 pin, signature, config keys and the grant of the [[plugin]] entry with the module's manifest name")
-	file, code, ok := requireArg(fs, args)
+	file, wasm, code, ok := c.requireFile(fs, args)
 	if !ok {
 		return code
-	}
-	wasm, err := os.ReadFile(file)
-	if err != nil {
-		return c.fail(fs, err)
 	}
 	opts := audit.Options{File: file}
 	var cfgNote string

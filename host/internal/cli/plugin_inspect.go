@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/machina-go/machina/abi"
@@ -17,13 +16,9 @@ import (
 
 func runPluginInspect(_ context.Context, c *cli, fs *flag.FlagSet, args []string) int {
 	asJSON := addJSONFlag(fs, "print JSON")
-	file, code, ok := requireArg(fs, args)
+	file, wasm, code, ok := c.requireFile(fs, args)
 	if !ok {
 		return code
-	}
-	wasm, err := os.ReadFile(file)
-	if err != nil {
-		return c.fail(fs, err)
 	}
 	mod, err := wasmfile.Parse(wasm)
 	if err != nil {

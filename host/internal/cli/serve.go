@@ -18,26 +18,25 @@ import (
 
 // runServe is `machina serve --config FILE [--transport stdio|http] [--listen ADDR]`.
 func runServe(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) int {
-	cfgPath := fs.String("config", "", "configuration `file` (machina.toml; required)")
+	cf := addConfigFlags(fs, "", "configuration `file` (machina.toml; required)")
 	transport := fs.String("transport", "", "`stdio` or http (default: mcp.transport, else stdio)")
 	listen := fs.String("listen", "", "HTTP bind `address` (default: mcp.listen, else 127.0.0.1:8000)")
-	envFile := fs.String("env-file", "", dotEnvFlagHelp)
 	if code, ok := parseFlags(fs, args, 0); !ok {
 		return code
 	}
-	if *cfgPath == "" {
+	if *cf.path == "" {
 		fs.Usage()
 		return 2
 	}
-	if _, err := os.Stat(*cfgPath); err != nil {
-		fmt.Fprintf(c.stderr, "Error: config file not found: %s\n", *cfgPath)
+	if _, err := os.Stat(*cf.path); err != nil {
+		fmt.Fprintf(c.stderr, "Error: config file not found: %s\n", *cf.path)
 		return 1
 	}
-	c, err := c.withDotEnv(*envFile, *cfgPath)
+	c, err := cf.withDotEnv(c, *cf.path)
 	if err != nil {
 		return 1 // withDotEnv printed why
 	}
-	cfg, err := config.Load(*cfgPath, c.getenv)
+	cfg, err := config.Load(*cf.path, c.getenv)
 	if err != nil {
 		return c.fail(fs, err)
 	}
