@@ -182,6 +182,22 @@ type Dropped struct {
 	// ID (ABI 1.4), when set, identifies the refused message like
 	// Message.ID, so a redelivered refusal is traced once.
 	ID string `json:"id,omitempty"`
+	// Reply (ABI 1.5), when set, is the automatic answer the plugin owes
+	// the sender (Telegram: the /start greeting, "text only"). The plugin
+	// does not send it during poll, a read operation; the host sends it
+	// through the plugin's send operation (ChatID, Reply.ThreadID), at most
+	// once per ID, and only for an entry with an ID. A host before 1.5
+	// ignores it: the sender then gets no automatic answer.
+	Reply *AutoReply `json:"reply,omitempty"`
+}
+
+// AutoReply (ABI 1.5) is an answer a messaging plugin asks the host to send
+// for a message it refused.
+type AutoReply struct {
+	Text string `json:"text"`
+	// ThreadID is passed as SendRequest.ThreadID (Telegram: the message id
+	// to quote).
+	ThreadID string `json:"thread_id,omitempty"`
 }
 
 // PollResponse is the output of poll.

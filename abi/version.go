@@ -11,11 +11,11 @@ import (
 // at most Minor.
 const (
 	Major = 1
-	Minor = 4
+	Minor = 5
 )
 
 // Version is the ABI version as "major.minor".
-const Version = "1.4"
+const Version = "1.5"
 
 // ParseVersion splits "major.minor" into its numbers.
 func ParseVersion(v string) (major, minor int, err error) {

@@ -33,9 +33,6 @@ type state struct {
 	Offset int64 `json:"offset"`
 	// NotBefore (unix ms) is when Telegram's retry_after ends.
 	NotBefore int64 `json:"not_before,omitempty"`
-	// AutoReplied is the last update id the plugin answered by itself
-	// (greeting, "text only"): a redelivered update is not answered again.
-	AutoReplied int64 `json:"auto_replied,omitempty"`
 }
 
 // Init reads the configuration.
@@ -194,12 +191,6 @@ func (b *bot) saveState(ctx context.Context, st state) error {
 	return pdk.KVSet(ctx, stateKey, v)
 }
 
-// reply is a message the plugin answers by itself during a poll.
-type reply struct {
-	chat string
-	text string
-}
-
 // Poll fetches new updates with long polling. It commits an acknowledged
 // cursor (req.Ack, the next offset) first, and returns the batch with its
 // own cursor without committing it: until the host acknowledges it, the
@@ -242,16 +233,10 @@ func (b *bot) Poll(ctx context.Context, req abi.PollRequest) (abi.PollResponse, 
 		return out, toABI(err)
 	}
 	st.NotBefore = 0
-	replies := b.sortUpdates(ctx, updates, &st, &out)
-	// Saved before the automatic replies go out (they are courtesy, at
-	// most once); the offset itself moves only on the host's ack.
+	b.sortUpdates(ctx, updates, st.Offset, &out)
+	// The offset itself moves only on the host's ack.
 	if err := b.saveIfChanged(ctx, saved, st); err != nil {
 		return abi.PollResponse{Messages: []abi.Message{}}, err
-	}
-	for _, r := range replies {
-		if _, err := b.sendText(ctx, r.chat, r.text, false); err != nil {
-			pdk.Log(ctx, abi.LogWarn, "automatic reply failed", map[string]any{"chat_id": r.chat, "error": toABI(err).Message})
-		}
 	}
 	return out, nil
 }
@@ -277,13 +262,13 @@ func (b *bot) saveIfChanged(ctx context.Context, loaded, st state) error {
 	return b.saveState(ctx, st)
 }
 
-// sortUpdates files each update as a message for the host or a refusal,
-// sets out's cursor (the offset after the batch), and returns the replies
-// the plugin owes by itself (each update answered once, tracked in
-// st.AutoReplied).
-func (b *bot) sortUpdates(ctx context.Context, updates []tgUpdate, st *state, out *abi.PollResponse) []reply {
-	var replies []reply
-	next := st.Offset
+// sortUpdates files each update as a message for the host or a refusal
+// and sets out's cursor (the offset after the batch, from offset). The
+// automatic answers (greeting, "text only") ride on the refusals (ABI 1.5):
+// poll is a read operation, so the host sends them through send, once per
+// message id.
+func (b *bot) sortUpdates(ctx context.Context, updates []tgUpdate, offset int64, out *abi.PollResponse) {
+	next := offset
 	for _, u := range updates {
 		next = max(next, u.UpdateID+1)
 		m := u.Message
@@ -292,12 +277,6 @@ func (b *bot) sortUpdates(ctx context.Context, updates []tgUpdate, st *state, ou
 		}
 		chat := strconv.FormatInt(m.Chat.ID, 10)
 		id := chat + ":" + strconv.FormatInt(m.MessageID, 10)
-		answer := func(text string) {
-			if u.UpdateID > st.AutoReplied {
-				replies = append(replies, reply{chat, text})
-				st.AutoReplied = u.UpdateID
-			}
-		}
 		if !b.chatAllowed(chat) {
 			out.Dropped = append(out.Dropped, abi.Dropped{ChatID: chat, Reason: "chat_not_allowed", ID: id})
 			pdk.Log(ctx, abi.LogWarn, "unauthorized_chat: message dropped", map[string]any{"chat_id": chat})
@@ -310,13 +289,11 @@ func (b *bot) sortUpdates(ctx context.Context, updates []tgUpdate, st *state, ou
 		text := strings.TrimSpace(m.Text)
 		switch {
 		case text == "":
-			out.Dropped = append(out.Dropped, abi.Dropped{ChatID: chat, Reason: "not_text", ID: id})
-			answer(nonTextReply)
+			out.Dropped = append(out.Dropped, abi.Dropped{ChatID: chat, Reason: "not_text", ID: id, Reply: &abi.AutoReply{Text: nonTextReply}})
 		case isCommand(m):
 			cmd := commandName(text)
 			if cmd == "/start" || cmd == "/help" {
-				answer(b.cfg.greeting)
-				out.Dropped = append(out.Dropped, abi.Dropped{ChatID: chat, Reason: "command_handled", ID: id})
+				out.Dropped = append(out.Dropped, abi.Dropped{ChatID: chat, Reason: "command_handled", ID: id, Reply: &abi.AutoReply{Text: b.cfg.greeting}})
 			} else {
 				out.Dropped = append(out.Dropped, abi.Dropped{ChatID: chat, Reason: "command_ignored", ID: id})
 			}
@@ -327,7 +304,6 @@ func (b *bot) sortUpdates(ctx context.Context, updates []tgUpdate, st *state, ou
 	if len(updates) > 0 {
 		out.Cursor = strconv.FormatInt(next, 10)
 	}
-	return replies
 }
 
 func (b *bot) chatAllowed(chat string) bool { return b.cfg.allowAll || b.cfg.allowed[chat] }
@@ -402,11 +378,6 @@ func (b *bot) Send(ctx context.Context, req abi.SendRequest) (abi.SendResponse, 
 		}
 	}
 	return abi.SendResponse{Status: "sent", ChatID: chat, MessageID: first, Parts: len(parts)}, nil
-}
-
-// sendText sends one plain-text message.
-func (b *bot) sendText(ctx context.Context, chat, text string, markdown bool) (string, error) {
-	return b.sendPart(ctx, chat, text, markdown, 0)
 }
 
 // sendPart sends one part (quoting message replyTo when it is set),

@@ -224,11 +224,6 @@ func TestSend429WaitsRetryAfter(t *testing.T) {
 
 func TestNonTextAndCommands(t *testing.T) {
 	f := newFixture(t, map[string]any{"allowed_chat_ids": []any{42}, "greeting": "Hi, I am the bot."})
-	// The automatic replies are sendMessage writes made during poll, a
-	// read operation: the host's gate refuses them (the plugin logs
-	// "automatic reply failed"), so pdktest would too. This test pins the
-	// plugin's own logic, so it runs without the manifest check.
-	f.host.Manifest = ""
 	f.sim.Inject(simtg.Message{From: &simtg.User{ID: 42, FirstName: "Ann"}, Chat: simtg.Chat{ID: 42}, Sticker: json.RawMessage(`{"file_id":"x"}`)})
 	f.sim.InjectText(42, ann(), "/start")
 	f.sim.InjectText(42, ann(), "/unknown arg")
@@ -236,25 +231,36 @@ func TestNonTextAndCommands(t *testing.T) {
 	if len(r.Messages) != 0 {
 		t.Fatalf("messages = %+v", r.Messages)
 	}
-	reasons := map[string]bool{}
+	// Poll is a read operation (the manifest check is on): the automatic
+	// answers ride on the refusals (ABI 1.5) for the host to send.
+	replies := map[string]string{}
 	for _, d := range r.Dropped {
-		reasons[d.Reason] = true
+		text := ""
+		if d.Reply != nil {
+			text = d.Reply.Text
+		}
+		if d.ChatID != "42" || d.ID == "" {
+			t.Fatalf("dropped = %+v", d)
+		}
+		replies[d.Reason] = text
 	}
-	if !reasons["not_text"] || !reasons["command_handled"] || !reasons["command_ignored"] {
-		t.Fatalf("dropped = %+v", r.Dropped)
+	want := map[string]string{"not_text": "I can only read text messages.", "command_handled": "Hi, I am the bot.", "command_ignored": ""}
+	if fmt.Sprint(replies) != fmt.Sprint(want) {
+		t.Fatalf("dropped reasons and replies = %v, want %v", replies, want)
 	}
-	sent := f.sim.Sent()
-	if len(sent) != 2 || sent[0].Text != "I can only read text messages." || sent[1].Text != "Hi, I am the bot." {
-		t.Fatalf("sent = %+v", sent)
+	if sent := f.sim.Sent(); len(sent) != 0 {
+		t.Fatalf("poll sent by itself: %+v", sent)
 	}
-	// Once per message: a redelivery (no acknowledgement yet) and polling
-	// again do not repeat the replies.
-	if r := f.PollAck(t, ""); len(r.Dropped) != 3 {
-		t.Fatalf("redelivered = %+v", r)
+	// A redelivery (no acknowledgement yet) repeats the refusals with the
+	// same ids, so the host, which de-duplicates by id, answers once.
+	again := f.PollAck(t, "")
+	if len(again.Dropped) != 3 {
+		t.Fatalf("redelivered = %+v", again)
 	}
-	f.Poll(t)
-	if len(f.sim.Sent()) != 2 {
-		t.Fatalf("replies repeated: %+v", f.sim.Sent())
+	for i, d := range again.Dropped {
+		if d.ID != r.Dropped[i].ID {
+			t.Fatalf("redelivered id %q, first %q", d.ID, r.Dropped[i].ID)
+		}
 	}
 }
 

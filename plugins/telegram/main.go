@@ -18,9 +18,10 @@
 //     Chats outside allowed_chat_ids are dropped and reported in
 //     PollResponse.Dropped; /start and /help get a short greeting, other
 //     commands are dropped; non-text content (stickers, photos, …) gets
-//     the reply "I can only read text messages." once per message (the
-//     last update answered so is kept in KV, so a redelivery does not
-//     answer again). A 429
+//     the reply "I can only read text messages.". Poll is a read
+//     operation, so it never sends these answers itself: they ride on the
+//     Dropped entries (ABI 1.5 Dropped.Reply) and the host sends them
+//     through send, once per message id. A 429
 //     stores Telegram's retry_after in KV and later polls return nothing
 //     without calling the API until it has passed.
 //   - send: sendMessage, split into parts of at most 4096 UTF-16 code units

@@ -388,7 +388,9 @@ func (r *Router) PollOnce(ctx context.Context, channel string) (int, error) {
 	}
 	pending := 0
 	for _, d := range resp.Dropped {
-		r.refuse(ctx, channel, d)
+		if !r.refuse(ctx, channel, d) {
+			pending++
+		}
 	}
 	for _, m := range resp.Messages {
 		if !r.deliver(ctx, channel, m) {
@@ -399,25 +401,45 @@ func (r *Router) PollOnce(ctx context.Context, channel string) (int, error) {
 	defer r.mu.Unlock()
 	if pending > 0 {
 		delete(r.acks, channel)
-		return len(resp.Messages), fmt.Errorf("%w: %d of %d on %s", ErrUnhandled, pending, len(resp.Messages), channel)
+		return len(resp.Messages), fmt.Errorf("%w: %d of %d on %s", ErrUnhandled, pending, len(resp.Messages)+len(resp.Dropped), channel)
 	}
 	r.acks[channel] = resp.Cursor
 	return len(resp.Messages), nil
 }
 
-// refuse traces a message the plugin dropped, once per id.
-func (r *Router) refuse(ctx context.Context, channel string, d abi.Dropped) {
+// refuse traces a message the plugin dropped, once per id, and sends the
+// automatic reply the plugin asked for (ABI 1.5) like an answer: recorded
+// before it is sent, so a redelivery sends it at most once more only when
+// a crash interrupted the send. It reports whether the entry is settled
+// (false: its reply failed and the batch is delivered again).
+func (r *Router) refuse(ctx context.Context, channel string, d abi.Dropped) bool {
+	to := abi.Message{Channel: channel, ChatID: d.ChatID, ID: d.ID}
+	if d.Reply != nil {
+		to.ThreadID = d.Reply.ThreadID
+	}
 	if d.ID != "" {
-		if rec, seen := r.ledger.Get(channel, d.ID); seen && rec.State.Settled() {
-			return
+		if rec, seen := r.ledger.Get(channel, d.ID); seen {
+			if rec.State.Settled() {
+				return true
+			}
+			return r.answer(ctx, to, rec.Reply, rec.Recovered)
 		}
 	}
 	r.log.Warn("message dropped by the channel", "channel", channel, "chat_id", d.ChatID, "reason", d.Reason)
 	r.trace(ctx, trace.Entry{Action: "message_dropped", Connector: channel, Operation: string(abi.OpPoll), Success: true,
 		Metadata: map[string]any{"chat_id": d.ChatID, "reason": d.Reason, "message_id": d.ID}})
-	if d.ID != "" {
-		r.record(channel, d.ID, inbox.Refused, "")
+	if d.ID == "" {
+		if d.Reply != nil {
+			r.log.Warn("automatic reply ignored: the dropped entry has no id to send it once by", "channel", channel, "chat_id", d.ChatID)
+		}
+		return true
 	}
+	if d.Reply == nil || strings.TrimSpace(d.Reply.Text) == "" {
+		r.record(channel, d.ID, inbox.Refused, "")
+		return true
+	}
+	r.record(channel, d.ID, inbox.Replying, d.Reply.Text)
+	return r.answer(ctx, to, d.Reply.Text, false)
 }
 
 // deliver handles one message unless the ledger says it was; it reports

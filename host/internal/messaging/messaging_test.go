@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/machina-go/machina/abi"
 	"github.com/machina-go/machina/host/internal/conformance"
+	"github.com/machina-go/machina/host/internal/inbox"
 	"github.com/machina-go/machina/host/internal/messaging"
 	"github.com/machina-go/machina/host/internal/plugin"
 	"github.com/machina-go/machina/host/internal/pluginload"
@@ -38,6 +40,7 @@ type world struct {
 	engine   *plugin.Engine
 	sims     map[string]*conformance.MessagingSim
 	loaded   map[string]*pluginload.Loaded
+	ledger   *inbox.Ledger // the routers' ledger (nil: in memory)
 }
 
 func newWorld(t testing.TB, names ...string) *world {
@@ -82,7 +85,7 @@ func (w *world) router(t testing.TB, h messaging.Handler) *messaging.Router {
 		chans = append(chans, messaging.Channel{Name: n, Plugin: l.Plugin})
 	}
 	r, err := messaging.New(messaging.Options{Channels: chans, Handler: h, Gate: w.gate, Logger: w.logger.Named("messaging"),
-		Tracer: w.tracer, MinPollInterval: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond})
+		Tracer: w.tracer, MinPollInterval: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond, Ledger: w.ledger})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,6 +245,78 @@ func TestTelegramPollReplyAndSend(t *testing.T) {
 	}
 }
 
+// refusing is a Handler that always fails, so the batch stays unacknowledged.
+type refusing struct{}
+
+func (refusing) Handle(context.Context, abi.Message) (string, error) {
+	return "", errors.New("agent down")
+}
+
+// TestAutomaticRepliesSentOnceByHost: the Telegram plugin answers /start
+// and non-text messages ("I can only read text messages.", per
+// plugins/telegram/README.md) but poll is a read operation, so the host
+// sends those answers through send (ABI 1.5 Dropped.Reply): exactly once,
+// although the batch is delivered again — unacknowledged while a handler
+// fails, and to a restarted host with the same inbox ledger.
+func TestAutomaticRepliesSentOnceByHost(t *testing.T) {
+	w := newWorld(t, "telegram")
+	tg := w.sims["telegram"].Telegram
+	ctx := context.Background()
+	ann := simtg.User{ID: conformance.MessagingChatID, FirstName: "Ann"}
+	tg.InjectText(conformance.MessagingChatID, ann, "/start")
+	tg.Inject(simtg.Message{From: &ann, Chat: simtg.Chat{ID: conformance.MessagingChatID}, Sticker: json.RawMessage(`{"file_id":"x"}`)})
+	tg.InjectText(conformance.MessagingChatID, ann, "Pump P-101 leaks")
+	path := filepath.Join(t.TempDir(), "inbox.jsonl")
+	open := func() {
+		l, _, err := inbox.Open(inbox.Options{Path: path})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.ledger = l
+	}
+	open()
+	r := w.router(t, refusing{})
+	for unhandled := 0; unhandled < 2; {
+		if _, err := r.PollOnce(ctx, "telegram"); errors.Is(err, messaging.ErrUnhandled) {
+			unhandled++
+		} else if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if sent := tg.Sent(); len(sent) != 2 {
+		t.Fatalf("after two deliveries: sent %+v, want the greeting and the text-only answer once", sent)
+	}
+	w.ledger.Close()
+	open() // a restarted host: nothing acknowledged, the same ledger
+	defer w.ledger.Close()
+	r = w.router(t, newRecorder())
+	for n := 0; n == 0; {
+		var err error
+		if n, err = r.PollOnce(ctx, "telegram"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := r.PollOnce(ctx, "telegram"); err != nil { // acknowledges
+		t.Fatal(err)
+	}
+	sent := tg.Sent()
+	texts := []string{}
+	for _, s := range sent {
+		if s.ChatID != "4242" {
+			t.Fatalf("sent to %s: %+v", s.ChatID, s)
+		}
+		texts = append(texts, s.Text)
+	}
+	if len(sent) != 3 || texts[0] == "" || strings.HasPrefix(texts[0], "/") || texts[1] != "I can only read text messages." ||
+		texts[2] != "Received: Pump P-101 leaks" {
+		t.Fatalf("sent %q, want the greeting, the text-only answer and the reply, once each", texts)
+	}
+	w.tracer.Close(ctx)
+	if got := strings.Count(readTrace(t, w.traceDir), `"action":"message_reply"`); got != 3 {
+		t.Fatalf("%d message_reply traces, want 3", got)
+	}
+}
+
 func TestSandboxBlocksSendsAndReplies(t *testing.T) {
 	w := newWorld(t, "telegram")
 	tg := w.sims["telegram"].Telegram
@@ -257,6 +332,8 @@ func TestSandboxBlocksSendsAndReplies(t *testing.T) {
 	if string(b) != want {
 		t.Fatalf("blocked result = %s\nwant %s", b, want)
 	}
+	// The /start greeting (an automatic reply, ABI 1.5) is a send too.
+	tg.InjectText(conformance.MessagingChatID, simtg.User{ID: conformance.MessagingChatID, FirstName: "Ann"}, "/start")
 	tg.InjectText(conformance.MessagingChatID, simtg.User{ID: conformance.MessagingChatID, FirstName: "Ann"}, "hi")
 	n := 0
 	for i := 0; i < 5 && n == 0; i++ {
@@ -270,6 +347,9 @@ func TestSandboxBlocksSendsAndReplies(t *testing.T) {
 	}
 	if !strings.Contains(w.logs.String(), "sandbox_write_blocked") {
 		t.Fatal("sandbox_write_blocked not logged")
+	}
+	if got := strings.Count(w.logs.String(), "sandbox_write_blocked"); got < 3 {
+		t.Fatalf("%d sandbox_write_blocked logs, want the send, the greeting and the reply", got)
 	}
 }
 

@@ -899,6 +899,14 @@ func appendAbiDropped(b []byte, v *abi.Dropped) ([]byte, error) {
 		b = Member(b, n, "\"id\":")
 		b = AppendString(b, string(v.ID))
 	}
+	if v.Reply != nil {
+		b = Member(b, n, "\"reply\":")
+		if v.Reply == nil {
+			b = append(b, "null"...)
+		} else if b, err = appendAbiAutoReply(b, v.Reply); err != nil {
+			return b, err
+		}
+	}
 	_, _ = err, n
 	return append(b, '}'), nil
 }
@@ -1002,6 +1010,20 @@ func appendAbiInterval(b []byte, v *abi.Interval) ([]byte, error) {
 		if b, err = AppendFloat(b, float64(v.Hours), 64); err != nil {
 			return b, err
 		}
+	}
+	_, _ = err, n
+	return append(b, '}'), nil
+}
+
+func appendAbiAutoReply(b []byte, v *abi.AutoReply) ([]byte, error) {
+	var err error
+	b = append(b, '{')
+	n := len(b)
+	b = Member(b, n, "\"text\":")
+	b = AppendString(b, string(v.Text))
+	if len(v.ThreadID) != 0 {
+		b = Member(b, n, "\"thread_id\":")
+		b = AppendString(b, string(v.ThreadID))
 	}
 	_, _ = err, n
 	return append(b, '}'), nil
