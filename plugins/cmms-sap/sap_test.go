@@ -63,6 +63,9 @@ func newFixture(t *testing.T, opts sapsim.Options, cfg map[string]any) *fixture 
 		}
 		conf[k] = v
 	}
+	if p, ok := conf["base_url"].(string); ok && strings.HasPrefix(p, "/") {
+		conf["base_url"] = ts.URL + p // a gateway base path on the simulator
+	}
 	if err := pdktest.Init(context.Background(), f.host, f.r, conf); err != nil {
 		t.Fatalf("init: %v", err)
 	}
@@ -716,7 +719,9 @@ func TestNoTokensInPluginOutput(t *testing.T) {
 	out.checkNoSecrets(t, append(f.sim.IssuedSecrets(), a.ClientSecret))
 }
 
-// Service paths are configurable, e.g. for S/4HANA's OData v4 layout.
+// Service paths are configurable, e.g. for S/4HANA's OData v4 layout: the
+// multi-segment service roots under the v4 gateway base /sap/opu/odata4/sap
+// (testdata/corpus/SOURCES.md, V4-PATH), which plugin.toml declares.
 func TestServicePaths(t *testing.T) {
 	v4 := map[string]string{
 		"api_equipment/srvd_a2x/sap/equipment/0001":               "API_EQUIPMENT",
@@ -724,14 +729,9 @@ func TestServicePaths(t *testing.T) {
 		"api_maintenanceplan/srvd_a2x/sap/maintenanceplan/0001":   "API_MAINTENANCEPLAN",
 	}
 	f := newFixture(t, sapsim.Options{ODataVersion: sapsim.V4, ServiceAliases: v4}, map[string]any{
-		"odata_version": "v4", "notification_service": "API_MAINTNOTIFICATION",
+		"odata_version": "v4", "base_url": sapsim.V4BasePath, "notification_service": "API_MAINTNOTIFICATION",
 		"equipment_service": "api_equipment/srvd_a2x/sap/equipment/0001/", "order_service": "api_maintenanceorder/srvd_a2x/sap/maintenanceorder/0001",
 		"plan_service": "api_maintenanceplan/srvd_a2x/sap/maintenanceplan/0001"})
-	// These multi-segment service paths under the v2 prefix are not among
-	// plugin.toml's declared requests ("GET /sap/opu/odata/sap/*/*"), so
-	// the host's gate would refuse them; the test pins the plugin's path
-	// building only, without the manifest check.
-	f.host.Manifest = ""
 	var h abi.HealthResponse
 	if err := f.call(abi.OpHealth, abi.HealthRequest{}, &h); err != nil || h.Status != abi.HealthHealthy {
 		t.Fatalf("health: %v %+v", err, h)

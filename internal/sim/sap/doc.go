@@ -10,7 +10,8 @@
 // plant, with the published property names (AssetManufacturerName,
 // SystemStatusText, …).
 //
-// Services under BasePath (/sap/opu/odata/sap):
+// Services under BasePath (/sap/opu/odata/sap), and for OData v4 also
+// under V4BasePath (/sap/opu/odata4/sap):
 //
 //   - API_EQUIPMENT/Equipment (assets in a functional-location hierarchy;
 //     the key is composite, Equipment(Equipment='…',ValidityEndDate=

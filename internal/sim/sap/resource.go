@@ -13,6 +13,9 @@ import (
 // route serves an authenticated API request into out.
 func (s *Server) route(w http.ResponseWriter, r *http.Request, out *bytes.Buffer, oversized bool) (int, map[string]string, *httpErr) {
 	rest, ok := strings.CutPrefix(r.URL.Path, BasePath+"/")
+	if !ok && s.version == V4 {
+		rest, ok = strings.CutPrefix(r.URL.Path, V4BasePath+"/")
+	}
 	if !ok {
 		return 0, nil, errf(404, "/IWFND/MED/170", "No service found for namespace, name %s", truncate(r.URL.Path, 80))
 	}

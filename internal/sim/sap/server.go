@@ -21,6 +21,12 @@ import (
 // BasePath is the OData gateway base path the services live under.
 const BasePath = "/sap/opu/odata/sap"
 
+// V4BasePath is where S/4HANA publishes its OData v4 services (service
+// root /sap/opu/odata4/sap/<service>/srvd_a2x/sap/<name>/<version>/, see
+// plugins/cmms-sap/testdata/corpus/SOURCES.md). An OData v4 server serves
+// its services (and ServiceAliases) under it as well as under BasePath.
+const V4BasePath = "/sap/opu/odata4/sap"
+
 // TokenPath is the OAuth2 token endpoint (AuthOAuth2 only).
 const TokenPath = "/oauth/token"
 
