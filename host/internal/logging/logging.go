@@ -70,8 +70,9 @@ func New(opts Options) hclog.Logger {
 		Output:          w,
 		Color:           hclog.ColorOff,
 		IncludeLocation: opts.IncludeLocation,
-		// hclog's own location offset must skip our wrapper frame.
-		AdditionalLocationOffset: 1,
+		// hclog's own location offset must skip our two wrapper frames
+		// (the level method and emit).
+		AdditionalLocationOffset: 2,
 		Mutex:                    &sync.Mutex{},
 	})
 	l := &redactLogger{Logger: inner, s: opts.Scrubber}
@@ -192,42 +193,29 @@ func (l *redactLogger) value(v any) any {
 }
 
 // Log implements hclog.Logger.
-func (l *redactLogger) Log(level hclog.Level, msg string, args ...any) {
-	l.Logger.Log(level, l.scrub(msg), l.args(args)...)
-}
+func (l *redactLogger) Log(level hclog.Level, msg string, args ...any) { l.emit(level, msg, args) }
 
 // Trace implements hclog.Logger.
-func (l *redactLogger) Trace(msg string, args ...any) {
-	if l.Logger.IsTrace() {
-		l.Logger.Trace(l.scrub(msg), l.args(args)...)
-	}
-}
+func (l *redactLogger) Trace(msg string, args ...any) { l.emit(hclog.Trace, msg, args) }
 
 // Debug implements hclog.Logger.
-func (l *redactLogger) Debug(msg string, args ...any) {
-	if l.Logger.IsDebug() {
-		l.Logger.Debug(l.scrub(msg), l.args(args)...)
-	}
-}
+func (l *redactLogger) Debug(msg string, args ...any) { l.emit(hclog.Debug, msg, args) }
 
 // Info implements hclog.Logger.
-func (l *redactLogger) Info(msg string, args ...any) {
-	if l.Logger.IsInfo() {
-		l.Logger.Info(l.scrub(msg), l.args(args)...)
-	}
-}
+func (l *redactLogger) Info(msg string, args ...any) { l.emit(hclog.Info, msg, args) }
 
 // Warn implements hclog.Logger.
-func (l *redactLogger) Warn(msg string, args ...any) {
-	if l.Logger.IsWarn() {
-		l.Logger.Warn(l.scrub(msg), l.args(args)...)
-	}
-}
+func (l *redactLogger) Warn(msg string, args ...any) { l.emit(hclog.Warn, msg, args) }
 
 // Error implements hclog.Logger.
-func (l *redactLogger) Error(msg string, args ...any) {
-	if l.Logger.IsError() {
-		l.Logger.Error(l.scrub(msg), l.args(args)...)
+func (l *redactLogger) Error(msg string, args ...any) { l.emit(hclog.Error, msg, args) }
+
+// emit scrubs msg and args and logs them at level, unless the logger drops
+// that level anyway: then nothing is scrubbed. Every logging method calls
+// it directly, so hclog's location offset counts two wrapper frames.
+func (l *redactLogger) emit(level hclog.Level, msg string, args []any) {
+	if l.Logger.GetLevel() <= level {
+		l.Logger.Log(level, l.scrub(msg), l.args(args)...)
 	}
 }
 

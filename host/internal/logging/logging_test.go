@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -159,5 +160,29 @@ func TestLevelWriterKeepsLevelsAndScrubs(t *testing.T) {
 	}
 	if strings.Contains(sink.lines[hclog.Info][0], secretA) {
 		t.Fatal("secret reached a level writer")
+	}
+}
+
+// TestLocationIsTheCaller: with IncludeLocation every level method, Log
+// and derived loggers report the line that logged, not the wrapper.
+func TestLocationIsTheCaller(t *testing.T) {
+	var out syncBuf
+	l := logging.New(logging.Options{Output: &out, Level: "trace", IncludeLocation: true})
+	sub := l.Named("sub").With("k", "v")
+	_, _, line, _ := runtime.Caller(0)
+	l.Trace("t")
+	l.Debug("d")
+	l.Info("i")
+	sub.Warn("w")
+	sub.Error("e")
+	l.Log(hclog.Info, "log")
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 6 {
+		t.Fatalf("want 6 lines, got:\n%s", out.String())
+	}
+	for i, got := range lines {
+		if want := fmt.Sprintf("logging_test.go:%d", line+1+i); !strings.Contains(got, want) {
+			t.Errorf("line %d: want location %s in %q", i, want, got)
+		}
 	}
 }

@@ -36,11 +36,10 @@ func listSparePartsTool() tool {
 		Output:      listOutput[partSummary]("spare_parts"),
 		Description: "List spare parts with stock and reorder point, optionally only those compatible with an asset.",
 		Params:      []param{assetFilterParam("Only parts compatible with this asset")},
-		Run: withStr("asset_id", func(ctx context.Context, r *router.Router, asset string) ([]partSummary, error) {
-			ps, err := r.ListSpareParts(ctx, asset, "")
-			return mapAll(ps, func(p abi.SparePart) partSummary {
-				return partSummary{p.SKU, p.Name, p.StockQuantity, p.ReorderPoint, p.UnitCost}
-			}), err
+		Run: assetList(func(r *router.Router, ctx context.Context, asset string) ([]abi.SparePart, error) {
+			return r.ListSpareParts(ctx, asset, "")
+		}, func(p abi.SparePart) partSummary {
+			return partSummary{p.SKU, p.Name, p.StockQuantity, p.ReorderPoint, p.UnitCost}
 		})}
 }
 
@@ -49,11 +48,8 @@ func maintenancePlanTool() tool {
 		Output:      listOutput[planSummary]("plans"),
 		Description: "List the preventive maintenance plans (asset, name, interval in days, tasks), optionally only those of one asset.",
 		Params:      []param{assetFilterParam("Only the plans of this asset")},
-		Run: withStr("asset_id", func(ctx context.Context, r *router.Router, asset string) ([]planSummary, error) {
-			ps, err := r.MaintenancePlans(ctx, asset)
-			return mapAll(ps, func(p abi.MaintenancePlan) planSummary {
-				return planSummary{p.ID, p.AssetID, p.Name, p.Interval.TotalDays(), orEmpty(p.Tasks)}
-			}), err
+		Run: assetList((*router.Router).MaintenancePlans, func(p abi.MaintenancePlan) planSummary {
+			return planSummary{p.ID, p.AssetID, p.Name, p.Interval.TotalDays(), orEmpty(p.Tasks)}
 		})}
 }
 
@@ -62,10 +58,7 @@ func maintenanceHistoryTool() tool {
 		Output:      listOutput[woHistory]("work_orders"),
 		Description: "Get an asset's maintenance history: past work orders with type, status, failure mode and date.",
 		Params:      []param{assetIDParam("Asset identifier")},
-		Run: withStr("asset_id", func(ctx context.Context, r *router.Router, id string) ([]woHistory, error) {
-			wos, err := r.MaintenanceHistory(ctx, id)
-			return mapAll(wos, func(w abi.WorkOrder) woHistory {
-				return woHistory{woCoreOf(w), opt(w.FailureMode), isoTime(w.CreatedAt)}
-			}), err
+		Run: assetList((*router.Router).MaintenanceHistory, func(w abi.WorkOrder) woHistory {
+			return woHistory{woCoreOf(w), opt(w.FailureMode), isoTime(w.CreatedAt)}
 		})}
 }

@@ -55,10 +55,7 @@ func alarmsTool() tool {
 		Output:      listOutput[alarmSummary]("alarms"),
 		Description: "List active alarms, optionally for one asset (id, asset, severity, parameter, value, threshold).",
 		Params:      []param{assetFilterParam("Only alarms of this asset")},
-		Run: withStr("asset_id", func(ctx context.Context, r *router.Router, id string) ([]alarmSummary, error) {
-			as, err := r.Alarms(ctx, id)
-			return mapAll(as, func(x abi.Alarm) alarmSummary {
-				return alarmSummary{x.ID, x.AssetID, x.Severity, x.Parameter, x.Value, x.Threshold}
-			}), err
+		Run: assetList((*router.Router).Alarms, func(x abi.Alarm) alarmSummary {
+			return alarmSummary{x.ID, x.AssetID, x.Severity, x.Parameter, x.Value, x.Threshold}
 		})}
 }

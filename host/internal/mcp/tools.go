@@ -181,6 +181,17 @@ func mapAll[S, T any](in []S, f func(S) T) []T {
 	return out
 }
 
+// assetList is the Run of a list tool whose one argument is asset_id:
+// fetch's records of the asset (blank: of every asset or none, as the tool
+// declares it), each converted by conv. fetch is a router method
+// expression, e.g. (*router.Router).MaintenancePlans.
+func assetList[S, T any](fetch func(*router.Router, context.Context, string) ([]S, error), conv func(S) T) runFunc {
+	return withStr("asset_id", func(ctx context.Context, r *router.Router, id string) ([]T, error) {
+		xs, err := fetch(r, ctx, id)
+		return mapAll(xs, conv), err
+	})
+}
+
 // sandboxable is a write's outcome as the router reports it
 // (router.WriteResult, SendResult, VendorResult).
 type sandboxable interface {

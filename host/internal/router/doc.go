@@ -10,7 +10,11 @@
 // are safe to show a client: not-found messages are the reference's
 // ("Asset 'X' not found"), plugin messages pass through Sanitize (no paths,
 // no URLs, bounded length), and traps or internal failures become generic
-// text. The raw cause goes to the log and the trace only.
+// text. The raw cause goes to the log and the trace only. An unauthorized
+// error says the upstream refused the credentials, unless the host's own
+// policy gate refused a request of the plugin during the call (noted
+// host-side through opctx.WithRefusals, never read from the plugin's
+// error): then it says the host's policy refused the plugin's request.
 //
 // It must not know about MCP (no mcp-go import), parse tool arguments, or
 // hold package-level mutable state.

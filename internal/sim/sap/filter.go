@@ -149,37 +149,20 @@ func (p *parser) function(name string) (expr, error) {
 	p.Next() // (
 	var e containsExpr
 	switch name {
-	case "substringof":
-		v, err := p.expect(simexpr.String, "a string literal")
+	case "substringof": // substringof('v', Prop)
+		args, err := p.args(simexpr.String, simexpr.Ident)
 		if err != nil {
 			return nil, err
 		}
-		if _, err := p.expect(simexpr.Symbol, ","); err != nil {
-			return nil, err
-		}
-		prop, err := p.expect(simexpr.Ident, "a property name")
+		e = containsExpr{prop: args[1], val: args[0]}
+	case "contains": // contains(Prop, 'v')
+		args, err := p.args(simexpr.Ident, simexpr.String)
 		if err != nil {
 			return nil, err
 		}
-		e = containsExpr{prop: prop.Text, val: v.Text}
-	case "contains":
-		prop, err := p.expect(simexpr.Ident, "a property name")
-		if err != nil {
-			return nil, err
-		}
-		if _, err := p.expect(simexpr.Symbol, ","); err != nil {
-			return nil, err
-		}
-		v, err := p.expect(simexpr.String, "a string literal")
-		if err != nil {
-			return nil, err
-		}
-		e = containsExpr{prop: prop.Text, val: v.Text}
+		e = containsExpr{prop: args[0], val: args[1]}
 	default:
 		return nil, fmt.Errorf("unsupported function %s", name)
-	}
-	if _, err := p.expect(simexpr.Symbol, ")"); err != nil {
-		return nil, err
 	}
 	if p.Keyword("eq") {
 		if !p.Keyword("true") {
@@ -187,4 +170,25 @@ func (p *parser) function(name string) (expr, error) {
 		}
 	}
 	return e, nil
+}
+
+// args reads a function's comma-separated arguments of the given kinds and
+// its closing parenthesis, and returns the arguments' texts.
+func (p *parser) args(kinds ...simexpr.Kind) ([]string, error) {
+	what := map[simexpr.Kind]string{simexpr.String: "a string literal", simexpr.Ident: "a property name"}
+	var out []string
+	for i, k := range kinds {
+		if i > 0 {
+			if _, err := p.expect(simexpr.Symbol, ","); err != nil {
+				return nil, err
+			}
+		}
+		t, err := p.expect(k, what[k])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t.Text)
+	}
+	_, err := p.expect(simexpr.Symbol, ")")
+	return out, err
 }
