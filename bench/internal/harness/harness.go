@@ -25,6 +25,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/machina-go/machina/internal/sim/plantinfo"
+
 	"github.com/machina-go/machina/internal/mcpclient"
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/client/transport"
@@ -32,12 +34,7 @@ import (
 
 // Plant is a running `machina sim plant`.
 type Plant struct {
-	Config      string `json:"config"`
-	TokenFile   string `json:"token_file"`
-	Listen      string `json:"listen"`
-	TelegramURL string `json:"telegram_url"`
-	ChatID      int    `json:"chat_id"`
-	MaximoURL   string `json:"maximo_url"`
+	plantinfo.Info // what the plant printed
 
 	State string `json:"-"`
 	Token string `json:"-"`

@@ -8,18 +8,10 @@ import (
 	"io"
 	"log"
 
+	"github.com/machina-go/machina/internal/sim/plantinfo"
+
 	"github.com/machina-go/machina/host/internal/demo"
 )
-
-// plantInfo is what `machina sim plant --json` prints once ready.
-type plantInfo struct {
-	Config      string `json:"config"`
-	TokenFile   string `json:"token_file"`
-	Listen      string `json:"listen"`
-	TelegramURL string `json:"telegram_url"`
-	ChatID      int    `json:"chat_id"`
-	MaximoURL   string `json:"maximo_url"`
-}
 
 // runSimPlant is `machina sim plant`: the demo's simulators and the
 // machina.toml that points a separate `machina serve` at them, until ctx
@@ -58,7 +50,7 @@ func runSimPlant(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) i
 		return 1
 	}
 	defer env.Close()
-	info := plantInfo{Config: env.ConfigPath, TokenFile: env.TokenPath, Listen: f.listen, TelegramURL: env.Telegram.URL(),
+	info := plantinfo.Info{Config: env.ConfigPath, TokenFile: env.TokenPath, Listen: f.listen, TelegramURL: env.Telegram.URL(),
 		ChatID: demo.TelegramChat, MaximoURL: env.MaximoURL()}
 	if *jsonOut {
 		_ = json.NewEncoder(c.stdout).Encode(info)

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/machina-go/machina/internal/sim/plantinfo"
+
 	"github.com/machina-go/machina/host/internal/config"
 	"github.com/machina-go/machina/host/internal/testplugin"
 	"github.com/machina-go/machina/internal/sim/maximo"
@@ -155,7 +157,7 @@ func TestSimPlant(t *testing.T) {
 	state := t.TempDir()
 	m, _ := startSim(t, nil, regexp.MustCompile(`^(\{.*\})$`), "plant", "--state", state, "--listen", "127.0.0.1:0",
 		"--plugins", testplugin.DemoPlugins(t), "--json")
-	var info plantInfo
+	var info plantinfo.Info
 	if err := json.Unmarshal([]byte(m[1]), &info); err != nil {
 		t.Fatal(err)
 	}
