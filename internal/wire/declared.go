@@ -14,6 +14,15 @@ func DefaultPort(scheme string) string {
 	return "80"
 }
 
+// OriginString renders scheme://host:port, with brackets around an IPv6
+// host (one that is not bracketed already).
+func OriginString(scheme, host, port string) string {
+	if host != "" && host[0] != '[' && strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	return scheme + "://" + host + ":" + port
+}
+
 // methodOverrideHeaders turn a POST into another method on many servers
 // (Maximo: x-method-override: PATCH). A request carrying one is never a
 // read.
@@ -50,10 +59,7 @@ func (m Manifest) CheckDeclared(method, rawURL string, headers map[string]string
 	if port == "" {
 		port = DefaultPort(scheme)
 	}
-	origin := scheme + "://" + host + ":" + port
-	if strings.Contains(host, ":") {
-		origin = scheme + "://[" + host + "]:" + port
-	}
+	origin := OriginString(scheme, host, port)
 	what := method + " " + u.Path
 	path, err := ParseRequestPath(u.EscapedPath())
 	if err != nil {

@@ -65,7 +65,7 @@ func originOf(scheme, host, port string) string {
 	if port == "" {
 		port = wire.DefaultPort(scheme)
 	}
-	return originString(scheme, strings.ToLower(host), port)
+	return wire.OriginString(scheme, strings.ToLower(host), port)
 }
 
 // HTTPRequest implements plugin.Host: the policy-checked HTTP gate.
@@ -79,17 +79,16 @@ func (h *Host) HTTPRequest(ctx context.Context, req abi.HTTPRequest) abi.HTTPRes
 	ev.Duration = h.now().Sub(start)
 	if rf != nil {
 		msg := h.scrub.ScrubString(rf.msg)
+		e := &abi.Error{Code: rf.code, Message: msg}
 		if rf.refused {
-			if rf.code == abi.CodeUnauthorized {
-				opctx.NoteRefusal(ctx)
-			}
+			noted(ctx, e)
 			ev.Refusal = msg
 			h.log.Warn("plugin HTTP request refused", "method", ev.Method, "origin", ev.Origin, "path", ev.Path, "reason", msg)
 		} else {
 			ev.Error = msg
 			h.log.Debug("plugin HTTP request failed", "method", ev.Method, "origin", ev.Origin, "path", ev.Path, "error", msg)
 		}
-		resp = abi.HTTPResponse{Error: &abi.Error{Code: rf.code, Message: msg}}
+		resp = abi.HTTPResponse{Error: e}
 	} else {
 		ev.Status = resp.Status
 		ev.ResponseBytes = int64(len(resp.Body))
@@ -152,7 +151,7 @@ func (h *Host) target(method, rawURL string, ev *HTTPEvent) (*target, *refusal) 
 	if t.port == "" {
 		t.port = wire.DefaultPort(scheme)
 	}
-	ev.Origin = originString(scheme, t.host, t.port)
+	ev.Origin = wire.OriginString(scheme, t.host, t.port)
 	ev.Path = h.scrub.ScrubString(u.Path)
 	u.Scheme, u.Fragment, u.RawFragment = scheme, "", ""
 	return t, nil
@@ -161,7 +160,7 @@ func (h *Host) target(method, rawURL string, ev *HTTPEvent) (*target, *refusal) 
 // authorize checks the origin grant, the declared requests, sandbox mode,
 // the running operation, the rate limit and the body size.
 func (h *Host) authorize(ctx context.Context, t *target, req abi.HTTPRequest) *refusal {
-	origin := originString(t.scheme, t.host, t.port)
+	origin := wire.OriginString(t.scheme, t.host, t.port)
 	o, ok := h.pol.lookup(t.scheme, t.host, t.port)
 	if !ok {
 		if h.pol.requested(t.scheme, t.host, t.port) {

@@ -83,23 +83,7 @@ func (r Rules) Declares(method string, path wire.RequestPath) bool {
 }
 
 // String renders scheme://host:port (brackets around IPv6 hosts).
-func (o Origin) String() string { return originString(o.Scheme, o.Host, o.Port) }
-
-func originString(scheme, host, port string) string {
-	if len(host) > 0 && host[0] != '[' && containsColon(host) {
-		host = "[" + host + "]"
-	}
-	return scheme + "://" + host + ":" + port
-}
-
-func containsColon(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] == ':' {
-			return true
-		}
-	}
-	return false
-}
+func (o Origin) String() string { return wire.OriginString(o.Scheme, o.Host, o.Port) }
 
 // HTTPLimits caps the plugin's HTTP use.
 type HTTPLimits struct {
