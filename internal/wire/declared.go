@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+
+	"github.com/machina-go/machina/abi"
 )
 
 // DefaultPort is the port an http or https URL without one reaches.
@@ -42,6 +44,15 @@ func Classify(read, write bool, headers map[string]string) (isRead bool, overrid
 		}
 	}
 	return read && !write && override == "", override
+}
+
+// WriteExport reports whether export, the plugin export the host runs, is a
+// write operation of the fixed ABI table: only then may a declared write
+// request pass the gate. Anything else (a read operation, machina_init,
+// machina_describe, an unknown export) is not a write.
+func WriteExport(export string) bool {
+	op, ok := abi.LookupOperation(abi.OpName(export))
+	return ok && op.Class == abi.ClassWrite
 }
 
 // CheckDeclared checks a request against the manifest alone, with the

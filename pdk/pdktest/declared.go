@@ -55,7 +55,7 @@ func (h *Host) declared(ctx context.Context, req abi.HTTPRequest) error {
 		return err
 	}
 	c, ok := ctx.Value(callKey{}).(*call)
-	if write && ok && !isWriteOp(c.export) {
+	if write && ok && !wire.WriteExport(c.export) {
 		return fmt.Errorf("%s %s is a write: the host lets it through only while it runs a write operation of the plugin (this call runs %q)", method, req.URL, c.export)
 	}
 	return nil
@@ -76,11 +76,4 @@ func (h *Host) parsedManifest() (*wire.Manifest, error) {
 		h.manifest = &m
 	}
 	return h.manifest, nil
-}
-
-// isWriteOp reports whether export is a write operation of the fixed ABI
-// table (machina_init and unknown exports are not).
-func isWriteOp(export string) bool {
-	op, ok := abi.LookupOperation(abi.OpName(export))
-	return ok && op.Class == abi.ClassWrite
 }

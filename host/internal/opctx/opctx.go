@@ -20,7 +20,7 @@ import (
 	"context"
 	"sync/atomic"
 
-	"github.com/machina-go/machina/abi"
+	"github.com/machina-go/machina/internal/wire"
 )
 
 type key struct{}
@@ -40,10 +40,7 @@ func Export(ctx context.Context) string {
 // Writing reports whether ctx carries a write operation of the fixed ABI
 // table. Anything else — a read operation, machina_init, no export at all —
 // is not a write.
-func Writing(ctx context.Context) bool {
-	op, ok := abi.LookupOperation(abi.OpName(Export(ctx)))
-	return ok && op.Class == abi.ClassWrite
-}
+func Writing(ctx context.Context) bool { return wire.WriteExport(Export(ctx)) }
 
 type refusalsKey struct{}
 
