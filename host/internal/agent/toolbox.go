@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/machina-go/machina/internal/mcpclient"
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -41,13 +42,7 @@ func NewMCPToolbox(ctx context.Context, s *server.MCPServer) (*MCPToolbox, error
 	if err != nil {
 		return nil, fmt.Errorf("agent toolbox: %w", err)
 	}
-	if err := c.Start(ctx); err != nil {
-		return nil, fmt.Errorf("agent toolbox: %w", err)
-	}
-	init := mcp.InitializeRequest{}
-	init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
-	init.Params.ClientInfo = mcp.Implementation{Name: "machina-agent", Version: "1"}
-	if _, err := c.Initialize(ctx, init); err != nil {
+	if err := mcpclient.Initialize(ctx, c, "machina-agent", "1"); err != nil {
 		return nil, fmt.Errorf("agent toolbox: %w", err)
 	}
 	return &MCPToolbox{c: c}, nil
